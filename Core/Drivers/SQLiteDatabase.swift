@@ -1,0 +1,213 @@
+internal import CSQLite
+
+/// A failure reported by SQLite, translated once at this boundary.
+///
+/// `code` is SQLite's primary result code and `extendedCode` its extended one, so callers
+/// can tell a constraint violation from a busy database without seeing any C type.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    /// SQLite's primary result code (`SQLITE_CONSTRAINT` is 19, `SQLITE_BUSY` is 5).
+    public let code: Int32
+    /// SQLite's extended result code (`SQLITE_CONSTRAINT_PRIMARYKEY` is 1555).
+    public let extendedCode: Int32
+    /// What was being done when it failed.
+    public let operation: String
+    /// SQLite's own message (never contains bound values).
+    public let message: String
+
+    /// True when the statement broke a UNIQUE, PRIMARY KEY or other constraint.
+    public var isConstraintViolation: Bool { code == SQLITE_CONSTRAINT }
+    /// True when another connection held a lock for longer than the busy timeout.
+    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
+
+    public var description: String { "\(operation): \(message) (SQLite code \(extendedCode))" }
+
+    init(code: Int32, operation: String, handle: OpaquePointer?) {
+        self.code = code & 0xFF
+        self.extendedCode = handle.map { sqlite3_extended_errcode($0) } ?? code
+        self.operation = operation
+        if let handle, let text = sqlite3_errmsg(handle) {
+            self.message = String(cString: text)
+        } else {
+            self.message = String(cString: sqlite3_errstr(code))
+        }
+    }
+}
+
+/// A value bound to a statement parameter.
+public enum SQLiteValue: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    case null
+}
+
+/// One connection to one SQLite database file. The only owner of its `sqlite3*`.
+///
+/// Not thread-safe: a function process uses its connection from one thread, one
+/// invocation at a time. Concurrent processes (a `switchboard seed` beside a running
+/// function) are serialised by SQLite's file locks, in WAL mode, with a busy timeout.
+public final class SQLiteDatabase {
+    private let handle: OpaquePointer
+
+    /// Opens (creating if needed) the database at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: a file path; its directory must exist.
+    ///   - busyTimeoutMilliseconds: how long a statement waits for another process's lock.
+    /// - Throws: ``SQLiteError`` when the file cannot be opened.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 2_000) throws(SQLiteError) {
+        var raw: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &raw, flags, nil)
+        guard status == SQLITE_OK, let opened = raw else {
+            let error = SQLiteError(code: status, operation: "open \(path)", handle: raw)
+            sqlite3_close_v2(raw)
+            throw error
+        }
+        handle = opened
+        sqlite3_busy_timeout(opened, busyTimeoutMilliseconds)
+        sqlite3_extended_result_codes(opened, 1)
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that take no parameters and return no rows.
+    public func execute(_ sql: String) throws(SQLiteError) {
+        let status = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard status == SQLITE_OK else {
+            throw SQLiteError(code: status, operation: "execute", handle: handle)
+        }
+    }
+
+    /// Compiles one statement for repeated use.
+    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        var raw: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard status == SQLITE_OK, let statement = raw else {
+            throw SQLiteError(code: status, operation: "prepare", handle: handle)
+        }
+        return SQLiteStatement(statement: statement, database: self)
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
+    ///
+    /// `IMMEDIATE` takes the write lock up front, so two processes saving at once queue
+    /// on the busy timeout instead of failing half-way through.
+    public func transaction<T, E: Error>(_ body: () throws(E) -> T) throws(TransactionError<E>) -> T {
+        do {
+            try execute("BEGIN IMMEDIATE")
+        } catch {
+            throw .database(error)
+        }
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try? execute("ROLLBACK")
+            throw .body(error)
+        }
+        do {
+            try execute("COMMIT")
+        } catch {
+            try? execute("ROLLBACK")
+            throw .database(error)
+        }
+        return result
+    }
+
+    /// The number of rows the last INSERT, UPDATE or DELETE changed.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    fileprivate var rawHandle: OpaquePointer { handle }
+}
+
+@available(*, unavailable)
+extension SQLiteDatabase: Sendable {}
+
+/// Why a ``SQLiteDatabase/transaction(_:)`` failed: the database itself, or the body.
+public enum TransactionError<Body: Error>: Error {
+    case database(SQLiteError)
+    case body(Body)
+}
+
+/// A compiled statement. The only owner of its `sqlite3_stmt*`.
+public final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private let database: SQLiteDatabase
+
+    fileprivate init(statement: OpaquePointer, database: SQLiteDatabase) {
+        self.statement = statement
+        self.database = database
+    }
+
+    deinit {
+        sqlite3_finalize(statement)
+    }
+
+    /// Runs the statement with `values` bound to `?1…?n` and returns every row, each row
+    /// as its columns' text (`nil` for NULL). The statement is reset afterwards, so it
+    /// can run again.
+    @discardableResult
+    public func rows(_ values: [SQLiteValue] = []) throws(SQLiteError) -> [[String?]] {
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(values)
+        var rows: [[String?]] = []
+        let columns = sqlite3_column_count(statement)
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return rows }
+            guard status == SQLITE_ROW else {
+                throw SQLiteError(code: status, operation: "step", handle: database.rawHandle)
+            }
+            var row: [String?] = []
+            row.reserveCapacity(Int(columns))
+            for column in 0..<columns {
+                if let text = sqlite3_column_text(statement, column) {
+                    let length = Int(sqlite3_column_bytes(statement, column))
+                    row.append(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self))
+                } else {
+                    row.append(nil)
+                }
+            }
+            rows.append(row)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    public func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
+        try rows(values)
+    }
+
+    private func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch value {
+            case .text(let text) where text.isEmpty:
+                // An empty buffer may have no base address, which SQLite would bind as NULL.
+                status = csqlite_bind_text_transient(statement, index, "", 0)
+            case .text(let text):
+                var copy = text
+                status = copy.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { chars in
+                        csqlite_bind_text_transient(statement, index, chars.baseAddress, Int32(chars.count))
+                    }
+                }
+            case .integer(let number):
+                status = sqlite3_bind_int64(statement, index, number)
+            case .null:
+                status = sqlite3_bind_null(statement, index)
+            }
+            guard status == SQLITE_OK else {
+                throw SQLiteError(code: status, operation: "bind", handle: database.rawHandle)
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension SQLiteStatement: Sendable {}

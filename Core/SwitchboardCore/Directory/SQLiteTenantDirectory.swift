@@ -1,0 +1,140 @@
+import Drivers
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The embedded directory: one SQLite file, so Switchboard runs with no server at all.
+///
+/// Each company is one row holding its document as JSON. Its numbers are rows of
+/// `phone_numbers`, keyed by E.164, whose primary key is what makes a number belong to
+/// one company only: a second company claiming it fails inside the same transaction that
+/// writes its document, so nothing is half-saved.
+public final class SQLiteTenantDirectory: TenantDirectory {
+    private let database: SQLiteDatabase
+    private let findByNumber: SQLiteStatement
+    private let findByID: SQLiteStatement
+    private let listAll: SQLiteStatement
+    private let upsertCompany: SQLiteStatement
+    private let deleteNumbers: SQLiteStatement
+    private let insertNumber: SQLiteStatement
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    private let decoder = JSONDecoder()
+
+    static let schema = """
+        PRAGMA journal_mode = WAL;
+        PRAGMA foreign_keys = ON;
+        CREATE TABLE IF NOT EXISTS companies (
+            id TEXT PRIMARY KEY NOT NULL,
+            document TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS phone_numbers (
+            e164 TEXT PRIMARY KEY NOT NULL,
+            company_id TEXT NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            active INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS phone_numbers_by_company ON phone_numbers(company_id);
+        """
+
+    /// Opens the directory in the SQLite file at `path`, creating the file, its folder
+    /// and the tables when missing.
+    public init(path: String) throws(DirectoryError) {
+        do {
+            try FileSystem.createParentDirectory(of: path)
+            database = try SQLiteDatabase(path: path)
+            try database.execute(Self.schema)
+            findByNumber = try database.prepare("""
+                SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
+                WHERE p.e164 = ?1 AND p.active = 1
+                """)
+            findByID = try database.prepare("SELECT document FROM companies WHERE id = ?1")
+            listAll = try database.prepare("SELECT document FROM companies ORDER BY id")
+            upsertCompany = try database.prepare("""
+                INSERT INTO companies (id, document) VALUES (?1, ?2)
+                ON CONFLICT (id) DO UPDATE SET document = excluded.document
+                """)
+            deleteNumbers = try database.prepare("DELETE FROM phone_numbers WHERE company_id = ?1")
+            insertNumber = try database.prepare("INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
+        } catch let error as SQLiteError {
+            throw .unavailable("sqlite \(path): \(error)")
+        } catch let error as FileSystemError {
+            throw .unavailable(error.description)
+        } catch {
+            throw .unavailable("sqlite \(path): \(error)")
+        }
+    }
+
+    public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
+        try decodeFirst(findByNumber, [.text(number.e164)])
+    }
+
+    public func company(id: CompanyID) throws(DirectoryError) -> Company? {
+        try decodeFirst(findByID, [.text(id.rawValue)])
+    }
+
+    public func allCompanies() throws(DirectoryError) -> [Company] {
+        let rows: [[String?]]
+        do throws(SQLiteError) { rows = try listAll.rows() } catch { throw .unavailable(error.description) }
+        var companies: [Company] = []
+        for row in rows {
+            companies.append(try decode(row.first ?? nil))
+        }
+        return companies
+    }
+
+    public func save(_ company: Company) throws(DirectoryError) {
+        try company.validateForStorage()
+        let document: String
+        do {
+            document = String(decoding: try encoder.encode(company), as: UTF8.self)
+        } catch {
+            throw .invalidCompany("cannot be encoded: \(error)")
+        }
+        do throws(TransactionError<DirectoryError>) {
+            try database.transaction { () throws(DirectoryError) in
+                do throws(SQLiteError) {
+                    try upsertCompany.run([.text(company.id.rawValue), .text(document)])
+                    try deleteNumbers.run([.text(company.id.rawValue)])
+                } catch {
+                    throw .unavailable(error.description)
+                }
+                for claim in company.numberClaims {
+                    do throws(SQLiteError) {
+                        try insertNumber.run([.text(claim.number.e164), .text(company.id.rawValue), .integer(claim.isActive ? 1 : 0)])
+                    } catch where error.isConstraintViolation {
+                        throw .numberTaken(claim.number)
+                    } catch {
+                        throw .unavailable(error.description)
+                    }
+                }
+            }
+        } catch {
+            switch error {
+            case .body(let failure): throw failure
+            case .database(let failure): throw .unavailable(failure.description)
+            }
+        }
+    }
+
+    private func decodeFirst(_ statement: SQLiteStatement, _ values: [SQLiteValue]) throws(DirectoryError) -> Company? {
+        let rows: [[String?]]
+        do throws(SQLiteError) { rows = try statement.rows(values) } catch { throw .unavailable(error.description) }
+        guard let row = rows.first else { return nil }
+        return try decode(row.first ?? nil)
+    }
+
+    private func decode(_ document: String?) throws(DirectoryError) -> Company {
+        guard let document else { throw .unreadableDocument(nil, "document is NULL") }
+        do {
+            return try decoder.decode(Company.self, from: Data(document.utf8))
+        } catch {
+            throw .unreadableDocument(nil, "\(error)")
+        }
+    }
+}

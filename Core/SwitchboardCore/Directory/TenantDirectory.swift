@@ -1,0 +1,67 @@
+/// Where companies and their Twilio settings live: MongoDB in production, one SQLite
+/// file embedded for local use. Every backend passes the same contract tests.
+///
+/// Rules every backend keeps:
+/// - numbers are matched in E.164, whatever spelling a document stores;
+/// - a number belongs to at most one company, in either the legacy field or the list,
+///   active or not, enforced by the store itself (a unique constraint), not by a check
+///   that a race could slip past;
+/// - secrets are stored sealed: `save` refuses a company holding a plaintext secret.
+///
+/// A directory is used from one thread at a time (a function process handles one
+/// invocation at a time), so implementations need not be thread-safe.
+public protocol TenantDirectory: AnyObject {
+    /// The company whose *active* number is `number`, or `nil` when no company answers it.
+    func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company?
+
+    /// The company with id `id`, or `nil`.
+    func company(id: CompanyID) throws(DirectoryError) -> Company?
+
+    /// Creates or replaces a company.
+    ///
+    /// - Throws: ``DirectoryError/numberTaken(_:)`` when another company holds one of
+    ///   its numbers; ``DirectoryError/invalidCompany(_:)`` when a number is not E.164
+    ///   or a secret is not sealed. Nothing is written when it throws.
+    func save(_ company: Company) throws(DirectoryError)
+
+    /// Every company, ordered by id.
+    func allCompanies() throws(DirectoryError) -> [Company]
+}
+
+/// Why a directory operation failed. Messages name numbers and ids, never secrets, and
+/// never which *other* company holds a number.
+public enum DirectoryError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Another company already holds this number.
+    case numberTaken(PhoneNumber)
+    /// The company breaks a rule of the data model; the text says which.
+    case invalidCompany(String)
+    /// A stored document could not be read as a company.
+    case unreadableDocument(CompanyID?, String)
+    /// The store could not be reached or failed; the text says how.
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .numberTaken(let number): "phone number \(number) already belongs to another company"
+        case .invalidCompany(let why): "company is invalid: \(why)"
+        case .unreadableDocument(let id, let why): "stored company \(id?.rawValue ?? "?") cannot be read: \(why)"
+        case .unavailable(let why): "directory unavailable: \(why)"
+        }
+    }
+}
+
+extension Company {
+    /// Checks the rules every backend enforces before writing: numbers parse as E.164
+    /// and secrets are sealed.
+    func validateForStorage() throws(DirectoryError) {
+        if let (stored, reason) = invalidNumbers.first {
+            throw .invalidCompany("phone number \"\(stored.prefix(40))\" \(reason)")
+        }
+        if let token = twilio.authToken, !token.isSealed {
+            throw .invalidCompany("authToken must be sealed before it is stored")
+        }
+        if let secret = twilio.apiSecret, !secret.isSealed {
+            throw .invalidCompany("apiSecret must be sealed before it is stored")
+        }
+    }
+}

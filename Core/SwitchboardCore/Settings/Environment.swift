@@ -1,0 +1,49 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The process environment, read once; every setting comes from here.
+///
+/// Tests pass their own values instead of the process's.
+public struct Environment: Sendable {
+    private let values: [String: String]
+
+    /// The given values, or the process's environment.
+    public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
+        self.values = values
+    }
+
+    /// The variable's value, or `nil` when it is unset or empty.
+    public subscript(name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// The variable's value.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the variable when it is unset or empty.
+    public func require(_ name: String, _ purpose: String) throws(ConfigurationError) -> String {
+        guard let value = self[name] else {
+            throw ConfigurationError(variable: name, problem: "is not set; \(purpose)")
+        }
+        return value
+    }
+}
+
+/// A setting that is missing or wrong, found at start-up. The message names the
+/// variable and never echoes a secret's value.
+public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The environment variable at fault.
+    public let variable: String
+    /// What is wrong with it.
+    public let problem: String
+
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
+
+    public var description: String { "\(variable) \(problem)" }
+}

@@ -1,0 +1,111 @@
+/// Switchboard's settings, each read from one environment variable and validated when a
+/// function starts, so a mistake stops the process with a message naming the variable
+/// instead of failing calls one by one.
+///
+/// | variable | meaning | default |
+/// |---|---|---|
+/// | `SWITCHBOARD_STORE` | `sqlite:<path>` or a `mongodb://` URI | `sqlite:.switchboard/switchboard.sqlite` |
+/// | `SWITCHBOARD_DATA_KEY` | base64 of 32 bytes: seals and opens secrets at rest | required |
+/// | `SWITCHBOARD_DATA_KEY_PREVIOUS` | comma-separated older keys, still accepted for opening | none |
+/// | `SWITCHBOARD_PUBLIC_URL` | the base URL Twilio calls, when a proxy or custom domain sits in front | rebuilt from the request |
+/// | `SWITCHBOARD_AGENT_STREAM_URL` | the platform's AI agent media stream (`wss://…`) | none: ai-agent calls go to voicemail |
+public enum Settings {
+    /// `SWITCHBOARD_STORE`: where the directory lives.
+    public static func store(_ environment: Environment) throws(ConfigurationError) -> StoreLocation {
+        let variable = "SWITCHBOARD_STORE"
+        guard let value = environment[variable] else { return .sqlite(path: ".switchboard/switchboard.sqlite") }
+        if value.hasPrefix("sqlite:") {
+            let path = String(value.dropFirst("sqlite:".count))
+            guard !path.isEmpty else {
+                throw ConfigurationError(variable: variable, problem: "names no file after sqlite:")
+            }
+            return .sqlite(path: path)
+        }
+        if value.hasPrefix("mongodb://") || value.hasPrefix("mongodb+srv://") {
+            return .mongodb(uri: value)
+        }
+        throw ConfigurationError(variable: variable, problem: "must be sqlite:<path> or a mongodb:// URI")
+    }
+
+    /// `SWITCHBOARD_DATA_KEY` (and `SWITCHBOARD_DATA_KEY_PREVIOUS`): the sealer.
+    public static func sealer(_ environment: Environment) throws(ConfigurationError) -> SecretSealer {
+        let variable = "SWITCHBOARD_DATA_KEY"
+        let text = try environment.require(
+            variable, "it must hold base64 of 32 random bytes (e.g. `openssl rand -base64 32`)")
+        let current: SecretSealer.DataKey
+        do { current = try .init(base64: text) } catch {
+            throw ConfigurationError(variable: variable, problem: "is malformed: \(error)")
+        }
+        var previous: [SecretSealer.DataKey] = []
+        if let list = environment["SWITCHBOARD_DATA_KEY_PREVIOUS"] {
+            for (index, item) in list.split(separator: ",").enumerated() {
+                do { previous.append(try .init(base64: String(item))) } catch {
+                    throw ConfigurationError(
+                        variable: "SWITCHBOARD_DATA_KEY_PREVIOUS", problem: "entry \(index + 1) is malformed: \(error)")
+                }
+            }
+        }
+        return SecretSealer(current: current, previous: previous)
+    }
+
+    /// `SWITCHBOARD_PUBLIC_URL`: the base of the URLs Twilio signs, or `nil` to rebuild
+    /// them from each request.
+    public static func publicURL(_ environment: Environment) throws(ConfigurationError) -> PublicBaseURL? {
+        guard let value = environment["SWITCHBOARD_PUBLIC_URL"] else { return nil }
+        do { return try PublicBaseURL(value) } catch {
+            throw ConfigurationError(variable: "SWITCHBOARD_PUBLIC_URL", problem: error.description)
+        }
+    }
+
+    /// `SWITCHBOARD_AGENT_STREAM_URL`: the platform's agent stream, or `nil`.
+    public static func agentStreamURL(_ environment: Environment) throws(ConfigurationError) -> String? {
+        guard let value = environment["SWITCHBOARD_AGENT_STREAM_URL"] else { return nil }
+        guard StreamURL.isValid(value) else {
+            throw ConfigurationError(
+                variable: "SWITCHBOARD_AGENT_STREAM_URL", problem: "must be a wss:// URL without spaces")
+        }
+        return value
+    }
+}
+
+/// Where the tenant directory lives.
+public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    /// The embedded SQLite file.
+    case sqlite(path: String)
+    /// A MongoDB deployment.
+    case mongodb(uri: String)
+
+    /// Says where, without the credentials a MongoDB URI may hold.
+    public var description: String {
+        switch self {
+        case .sqlite(let path):
+            return "sqlite:\(path)"
+        case .mongodb(let uri):
+            if let at = uri.firstIndex(of: "@"), let scheme = uri.firstRange(of: "://") {
+                return String(uri[..<scheme.upperBound]) + "***" + uri[at...]
+            }
+            return uri
+        }
+    }
+}
+
+/// Opens the directory a ``StoreLocation`` names.
+public enum DirectoryFactory {
+    public static func open(_ location: StoreLocation) throws(DirectoryError) -> any TenantDirectory {
+        switch location {
+        case .sqlite(let path):
+            return try SQLiteTenantDirectory(path: path)
+        case .mongodb:
+            throw .unavailable("the MongoDB directory is not part of this build yet; use SWITCHBOARD_STORE=sqlite:<path>")
+        }
+    }
+}
+
+/// Checks the media-stream URLs the agent mode connects calls to.
+enum StreamURL {
+    /// Twilio streams only to `wss://` URLs.
+    static func isValid(_ text: String) -> Bool {
+        text.hasPrefix("wss://") && text.utf8.count > "wss://".utf8.count && text.utf8.count <= 2_048
+            && !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+    }
+}

@@ -1,0 +1,258 @@
+/// A customer company and its Twilio settings, shaped like the `v2companies` documents
+/// the earlier Node.js system wrote, so an existing database reads as it is.
+///
+///     { _id, companyName,
+///       twilioConfig: { accountSid, authToken, apiKey, apiSecret,
+///                       phoneNumber,                       // legacy single number
+///                       phoneNumbers: [ { phoneNumber, friendlyName, status, isPrimary } ],
+///                       callRoutingMode, forwardNumber, recordingEnabled,
+///                       whisperMessage, lastUpdated } }
+///
+/// Fields Switchboard adds (`voicemailGreeting`, `agentStreamUrl`, `updatedBy`) are
+/// optional, so older documents still decode.
+public struct Company: Codable, Sendable, Equatable {
+    /// The company's id: a MongoDB ObjectId in its 24-hex-digit form.
+    public var id: CompanyID
+    /// The company's display name, spoken in the default voicemail greeting.
+    public var name: String
+    /// The company's own Twilio account and call handling.
+    public var twilio: TwilioConfig
+
+    /// A company with the given settings.
+    public init(id: CompanyID, name: String, twilio: TwilioConfig) {
+        self.id = id
+        self.name = name
+        self.twilio = twilio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "_id"
+        case name = "companyName"
+        case twilio = "twilioConfig"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(CompanyID.self, forKey: .id)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? ""
+        twilio = try container.decodeIfPresent(TwilioConfig.self, forKey: .twilio) ?? TwilioConfig()
+    }
+
+    /// Every number the company holds, active or not, in either field, in E.164; numbers
+    /// that do not parse are left out (``invalidNumbers`` lists them).
+    public var allNumbers: Set<PhoneNumber> {
+        Set(numberClaims.map(\.number))
+    }
+
+    /// Each number the company holds and whether calls to it are answered: the legacy
+    /// field counts as active; a list entry is active when its `status` is `active`.
+    public var numberClaims: [NumberClaim] {
+        var claims: [PhoneNumber: Bool] = [:]
+        if let legacy = twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy) {
+            claims[number] = true
+        }
+        for entry in twilio.phoneNumbers {
+            guard let number = try? PhoneNumber(parsing: entry.phoneNumber) else { continue }
+            claims[number] = (claims[number] ?? false) || entry.isActive
+        }
+        return claims.map { NumberClaim(number: $0.key, isActive: $0.value) }.sorted { $0.number < $1.number }
+    }
+
+    /// The stored number spellings that are not valid E.164 numbers, with the reason.
+    public var invalidNumbers: [(stored: String, reason: PhoneNumberError)] {
+        var invalid: [(String, PhoneNumberError)] = []
+        let stored = (twilio.phoneNumber.map { [$0] } ?? []) + twilio.phoneNumbers.map(\.phoneNumber)
+        for text in stored {
+            do { _ = try PhoneNumber(parsing: text) } catch { invalid.append((text, error)) }
+        }
+        return invalid
+    }
+}
+
+/// One number a company holds, and whether calls to it are answered.
+public struct NumberClaim: Sendable, Equatable {
+    public var number: PhoneNumber
+    public var isActive: Bool
+}
+
+/// A company's id. Documents hold it as an ObjectId; JSON files as its 24-hex-digit
+/// string or as extended JSON `{"$oid": "…"}`.
+public struct CompanyID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    /// The id's text.
+    public let rawValue: String
+
+    /// An id from its text, which must be 1–64 characters of letters, digits, `-` or `_`
+    /// (an ObjectId's 24 hex digits fit), so it is safe in URLs, keys and logs.
+    public init(_ rawValue: String) throws(CompanyIDError) {
+        guard !rawValue.isEmpty, rawValue.utf8.count <= 64,
+              rawValue.utf8.allSatisfy({ byte in
+                  (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                      || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+              })
+        else { throw CompanyIDError(text: String(rawValue.prefix(80))) }
+        self.rawValue = rawValue
+    }
+
+    /// True when the id is a 24-hex-digit ObjectId.
+    public var isObjectID: Bool {
+        rawValue.utf8.count == 24 && rawValue.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+    }
+
+    /// A new ObjectId-shaped id: 4 bytes of seconds since 1970, then 8 random bytes.
+    public static func generate(now seconds: UInt32, random: inout some RandomNumberGenerator) -> CompanyID {
+        var bytes = withUnsafeBytes(of: seconds.bigEndian, Array.init)
+        for _ in 0..<8 { bytes.append(UInt8.random(in: 0...255, using: &random)) }
+        let hex = Array("0123456789abcdef".utf8)
+        let text = String(decoding: bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
+        return try! CompanyID(text)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let plain = try? container.decode(String.self) {
+            text = plain
+        } else {
+            text = try container.decode(ExtendedObjectID.self).oid
+        }
+        do {
+            try self.init(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: CompanyID, rhs: CompanyID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    private struct ExtendedObjectID: Decodable {
+        let oid: String
+        enum CodingKeys: String, CodingKey { case oid = "$oid" }
+    }
+}
+
+/// A text that cannot be a company id.
+public struct CompanyIDError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let text: String
+    public var description: String {
+        "company id must be 1-64 letters, digits, - or _ (an ObjectId is 24 hex digits)"
+    }
+}
+
+/// How a company's incoming calls are handled.
+public enum CallRoutingMode: String, Sendable, Codable, CaseIterable {
+    /// Connect the call to the company's AI agent over a media stream.
+    case aiAgent = "ai-agent"
+    /// Play a greeting and record a message.
+    case voicemail
+    /// Ring the company's forward number.
+    case forward
+}
+
+/// A company's Twilio account and call handling, the `twilioConfig` sub-document.
+public struct TwilioConfig: Codable, Sendable, Equatable {
+    /// The company's Twilio Account SID (`AC` + 32 hex digits).
+    public var accountSid: String?
+    /// The account's auth token, sealed at rest; the key for request signatures.
+    public var authToken: StoredSecret?
+    /// An API key SID (`SK…`) for REST calls.
+    public var apiKey: String?
+    /// The API key's secret, sealed at rest.
+    public var apiSecret: StoredSecret?
+    /// The legacy single number field, possibly in the `+1-555-123-4567` spelling.
+    public var phoneNumber: String?
+    /// The company's numbers.
+    public var phoneNumbers: [PhoneNumberEntry]
+    /// `ai-agent`, `voicemail` or `forward`, as stored (an unknown value is kept, and
+    /// calls then go to voicemail; see ``routingMode``).
+    public var callRoutingMode: String?
+    /// Where `forward` mode rings.
+    public var forwardNumber: String?
+    /// Whether forwarded calls are recorded.
+    public var recordingEnabled: Bool
+    /// Spoken to the person who answers a forwarded call, before the caller is connected.
+    public var whisperMessage: String?
+    /// The voicemail greeting; a default naming the company is spoken when absent.
+    public var voicemailGreeting: String?
+    /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
+    public var agentStreamUrl: String?
+    /// When the settings last changed (ISO 8601).
+    public var lastUpdated: String?
+    /// Who last changed them.
+    public var updatedBy: String?
+
+    /// Empty settings.
+    public init(
+        accountSid: String? = nil, authToken: StoredSecret? = nil, apiKey: String? = nil,
+        apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
+        callRoutingMode: String? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
+        whisperMessage: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
+        lastUpdated: String? = nil, updatedBy: String? = nil
+    ) {
+        self.accountSid = accountSid
+        self.authToken = authToken
+        self.apiKey = apiKey
+        self.apiSecret = apiSecret
+        self.phoneNumber = phoneNumber
+        self.phoneNumbers = phoneNumbers
+        self.callRoutingMode = callRoutingMode
+        self.forwardNumber = forwardNumber
+        self.recordingEnabled = recordingEnabled
+        self.whisperMessage = whisperMessage
+        self.voicemailGreeting = voicemailGreeting
+        self.agentStreamUrl = agentStreamUrl
+        self.lastUpdated = lastUpdated
+        self.updatedBy = updatedBy
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        accountSid = try c.decodeIfPresent(String.self, forKey: .accountSid)
+        authToken = try c.decodeIfPresent(StoredSecret.self, forKey: .authToken)
+        apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
+        apiSecret = try c.decodeIfPresent(StoredSecret.self, forKey: .apiSecret)
+        phoneNumber = try c.decodeIfPresent(String.self, forKey: .phoneNumber)
+        phoneNumbers = try c.decodeIfPresent([PhoneNumberEntry].self, forKey: .phoneNumbers) ?? []
+        callRoutingMode = try c.decodeIfPresent(String.self, forKey: .callRoutingMode)
+        forwardNumber = try c.decodeIfPresent(String.self, forKey: .forwardNumber)
+        recordingEnabled = try c.decodeIfPresent(Bool.self, forKey: .recordingEnabled) ?? false
+        whisperMessage = try c.decodeIfPresent(String.self, forKey: .whisperMessage)
+        voicemailGreeting = try c.decodeIfPresent(String.self, forKey: .voicemailGreeting)
+        agentStreamUrl = try c.decodeIfPresent(String.self, forKey: .agentStreamUrl)
+        lastUpdated = try c.decodeIfPresent(String.self, forKey: .lastUpdated)
+        updatedBy = try c.decodeIfPresent(String.self, forKey: .updatedBy)
+    }
+
+    /// The routing mode, or `nil` when none or an unknown one is stored.
+    public var routingMode: CallRoutingMode? {
+        callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
+    }
+}
+
+/// One entry of `twilioConfig.phoneNumbers`.
+public struct PhoneNumberEntry: Codable, Sendable, Equatable {
+    /// The number as stored (E.164, or an older spelling).
+    public var phoneNumber: String
+    /// A label for people.
+    public var friendlyName: String?
+    /// `active` numbers are answered; any other status (`inactive`, `released`, …) is not.
+    public var status: String?
+    /// The company's main number.
+    public var isPrimary: Bool?
+
+    public init(phoneNumber: String, friendlyName: String? = nil, status: String? = "active", isPrimary: Bool? = nil) {
+        self.phoneNumber = phoneNumber
+        self.friendlyName = friendlyName
+        self.status = status
+        self.isPrimary = isPrimary
+    }
+
+    /// True when calls to this number are answered.
+    public var isActive: Bool { status == "active" }
+}

@@ -1,0 +1,63 @@
+/// The part of a company a webhook needs, and nothing more: who it is, the account that
+/// must have signed the request, the *sealed* auth token, and how to answer.
+///
+/// This is what the resolver returns and what the phone → tenant cache stores, so a warm
+/// webhook needs nothing else. The token stays sealed here; it is opened in memory only
+/// to check one request's signature.
+public struct TenantSnapshot: Codable, Sendable, Equatable {
+    public var companyID: CompanyID
+    public var companyName: String
+    public var accountSid: String?
+    public var authToken: StoredSecret?
+    public var callRoutingMode: String?
+    public var forwardNumber: String?
+    public var recordingEnabled: Bool
+    public var whisperMessage: String?
+    public var voicemailGreeting: String?
+    public var agentStreamUrl: String?
+
+    /// The snapshot of `company`.
+    public init(_ company: Company) {
+        companyID = company.id
+        companyName = company.name
+        accountSid = company.twilio.accountSid
+        authToken = company.twilio.authToken
+        callRoutingMode = company.twilio.callRoutingMode
+        forwardNumber = company.twilio.forwardNumber
+        recordingEnabled = company.twilio.recordingEnabled
+        whisperMessage = company.twilio.whisperMessage
+        voicemailGreeting = company.twilio.voicemailGreeting
+        agentStreamUrl = company.twilio.agentStreamUrl
+    }
+
+    /// The routing mode, or `nil` when none or an unknown one is stored.
+    public var routingMode: CallRoutingMode? {
+        callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
+    }
+}
+
+/// Finds the tenant a webhook belongs to. The plain resolver asks the directory; the
+/// cache-aside resolver puts Redis in front of it.
+public protocol TenantResolver: AnyObject {
+    /// The tenant answering calls and messages to `number`, or `nil`.
+    func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
+    /// The tenant with id `id`, or `nil`.
+    func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot?
+}
+
+/// Resolves tenants straight from the directory.
+public final class DirectoryTenantResolver: TenantResolver {
+    private let directory: any TenantDirectory
+
+    public init(directory: any TenantDirectory) {
+        self.directory = directory
+    }
+
+    public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        try directory.company(servingNumber: number).map(TenantSnapshot.init)
+    }
+
+    public func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot? {
+        try directory.company(id: id).map(TenantSnapshot.init)
+    }
+}

@@ -1,0 +1,143 @@
+/// The parameters of an `application/x-www-form-urlencoded` body, in the order sent.
+///
+/// Twilio posts its webhooks in this encoding. Decoding keeps every pair, repeated names
+/// included, because the request signature covers all of them: dropping or merging one
+/// would make a genuine request fail validation.
+public struct FormParameters: Sendable, Equatable {
+    /// Every `(name, value)` pair, in the order they appeared.
+    public let pairs: [(name: String, value: String)]
+
+    /// Parameters from already-decoded pairs.
+    public init(_ pairs: [(name: String, value: String)]) {
+        self.pairs = pairs
+    }
+
+    /// Decodes a form body: `&` separates pairs, the first `=` separates name from value,
+    /// `+` is a space and `%XX` an escaped byte. Empty segments (`a=1&&b=2`) are skipped; a
+    /// segment without `=` is a name with an empty value.
+    ///
+    /// - Throws: ``FormDecodingError`` when an escape is not two hex digits or the
+    ///   decoded bytes are not UTF-8.
+    public init(decoding body: some Collection<UInt8>) throws(FormDecodingError) {
+        var pairs: [(name: String, value: String)] = []
+        var segmentStart = body.startIndex
+        var index = body.startIndex
+        while true {
+            let atEnd = index == body.endIndex
+            if atEnd || body[index] == UInt8(ascii: "&") {
+                let segment = body[segmentStart..<index]
+                if !segment.isEmpty {
+                    if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
+                        let name = try Self.unescape(segment[segment.startIndex..<equals])
+                        let value = try Self.unescape(segment[segment.index(after: equals)...])
+                        pairs.append((name, value))
+                    } else {
+                        pairs.append((try Self.unescape(segment), ""))
+                    }
+                }
+                if atEnd { break }
+                segmentStart = body.index(after: index)
+            }
+            index = body.index(after: index)
+        }
+        self.pairs = pairs
+    }
+
+    /// The first value sent for `name`, or `nil` when it was not sent.
+    public subscript(name: String) -> String? {
+        pairs.first(where: { $0.name == name })?.value
+    }
+
+    /// Every value sent for `name`, in order.
+    public func values(for name: String) -> [String] {
+        pairs.filter { $0.name == name }.map(\.value)
+    }
+
+    public static func == (lhs: FormParameters, rhs: FormParameters) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    private static func unescape(_ bytes: some Collection<UInt8>) throws(FormDecodingError) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "+"):
+                output.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                let high = bytes.index(after: index)
+                guard high != bytes.endIndex else { throw .truncatedEscape }
+                let low = bytes.index(after: high)
+                guard low != bytes.endIndex else { throw .truncatedEscape }
+                guard let h = hexValue(bytes[high]), let l = hexValue(bytes[low]) else { throw .invalidEscape }
+                output.append(h << 4 | l)
+                index = low
+            default:
+                output.append(byte)
+            }
+            index = bytes.index(after: index)
+        }
+        guard let text = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
+        return text
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// Why a form body could not be decoded.
+public enum FormDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A `%` not followed by two characters.
+    case truncatedEscape
+    /// A `%` followed by something other than two hex digits.
+    case invalidEscape
+    /// The decoded bytes are not valid UTF-8.
+    case invalidUTF8
+
+    public var description: String {
+        switch self {
+        case .truncatedEscape: "form body has a % escape cut short"
+        case .invalidEscape: "form body has a % escape that is not two hex digits"
+        case .invalidUTF8: "form body is not valid UTF-8 once unescaped"
+        }
+    }
+}
+
+/// Percent-encoding for the URLs and bodies Switchboard writes itself.
+enum FormEncoding {
+    /// Encodes `text` for a query string or form body: unreserved characters stay,
+    /// space becomes `+`, everything else is `%XX`.
+    static func escape(_ text: String) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: "~"):
+                output.append(byte)
+            case UInt8(ascii: " "):
+                output.append(UInt8(ascii: "+"))
+            default:
+                output.append(UInt8(ascii: "%"))
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Encodes pairs as a form body or query string.
+    static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+    }
+}

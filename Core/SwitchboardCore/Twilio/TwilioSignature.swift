@@ -1,0 +1,199 @@
+import Crypto
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What Twilio signed: the form parameters of a form post, or the raw body of a JSON
+/// post (whose SHA-256 Twilio puts in the URL as `bodySHA256`).
+public enum SignedContent: Sendable {
+    /// An `application/x-www-form-urlencoded` post: the parameters are signed.
+    case form(FormParameters)
+    /// Any other body: only the URL is signed, and the URL's `bodySHA256` must be the
+    /// body's SHA-256 in lower-case hex.
+    case raw([UInt8])
+}
+
+/// Twilio's request signature, `X-Twilio-Signature`.
+///
+/// The signature is base64(HMAC-SHA1(authToken, url + sorted parameters)), where each
+/// parameter name is followed by its value with no separator, names are sorted by
+/// byte order (so `CALLSID` < `CallSid` < `callSid`), and a name sent several times
+/// contributes each distinct value once, values sorted. Twilio's own libraries accept a
+/// request when the signature matches any of the URL's spellings that Twilio has been
+/// seen to sign: with the port removed, with the scheme's default port added, and with
+/// an apostrophe in the query written raw or as `%27`. ``isValid(signature:url:content:authToken:)``
+/// accepts the same set, comparing in constant time.
+public enum TwilioSignature {
+    /// Computes the signature Twilio would send for `url` and `content`.
+    public static func compute(url: String, content: SignedContent, authToken: TwilioAuthToken) -> String {
+        let key = SymmetricKey(data: authToken.bytes)
+        return sign(urlBytes: Array(url.utf8), payload: payload(for: content), key: key)
+    }
+
+    /// Whether `signature` is a valid Twilio signature for a request to `url` carrying
+    /// `content`, made with `authToken`.
+    ///
+    /// - Parameters:
+    ///   - signature: the `X-Twilio-Signature` header; `nil` or empty never validates.
+    ///   - url: the full URL Twilio requested, query string included.
+    ///   - content: the request's parameters or raw body.
+    ///   - authToken: the owning company's auth token.
+    public static func isValid(
+        signature: String?,
+        url: String,
+        content: SignedContent,
+        authToken: TwilioAuthToken
+    ) -> Bool {
+        guard let signature, !signature.isEmpty, signature.utf8.count <= 64 else { return false }
+        let expected = Array(signature.utf8)
+        let key = SymmetricKey(data: authToken.bytes)
+
+        var payload = payload(for: content)
+        var bodyHashMatches = true
+        if case .raw(let body) = content {
+            // JSON webhooks sign the URL alone and vouch for the body through bodySHA256.
+            payload = []
+            let claimed = queryValue(named: "bodySHA256", in: url) ?? ""
+            let actual = SHA256.hash(data: body).map { byte in
+                let hex = Array("0123456789abcdef".utf8)
+                return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
+            }.joined()
+            bodyHashMatches = constantTimeEqual(Array(claimed.utf8), Array(actual.utf8))
+        }
+
+        var matched = false
+        for candidate in URLSpellings.candidates(for: url) where !matched {
+            let computed = Array(sign(urlBytes: Array(candidate.utf8), payload: payload, key: key).utf8)
+            matched = constantTimeEqual(computed, expected)
+        }
+        return matched && bodyHashMatches
+    }
+
+    /// The bytes appended to the URL: sorted names, each followed by its sorted,
+    /// de-duplicated values. Sorting and de-duplication work on UTF-8 bytes, as Twilio's
+    /// Python library does on code points; Swift's `String` ordering and equality follow
+    /// Unicode canonical equivalence instead and would disagree on some inputs.
+    static func payload(for content: SignedContent) -> [UInt8] {
+        guard case .form(let parameters) = content else { return [] }
+        var valuesByName: [[UInt8]: Set<[UInt8]>] = [:]
+        for (name, value) in parameters.pairs {
+            valuesByName[Array(name.utf8), default: []].insert(Array(value.utf8))
+        }
+        var payload: [UInt8] = []
+        for name in valuesByName.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            for value in valuesByName[name]!.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                payload += name
+                payload += value
+            }
+        }
+        return payload
+    }
+
+    private static func sign(urlBytes: [UInt8], payload: [UInt8], key: SymmetricKey) -> String {
+        var mac = HMAC<Insecure.SHA1>(key: key)
+        mac.update(data: urlBytes)
+        mac.update(data: payload)
+        return Data(mac.finalize()).base64EncodedString()
+    }
+
+    /// Compares two byte strings in time that depends only on their lengths.
+    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices {
+            difference |= lhs[index] ^ rhs[index]
+        }
+        return difference == 0
+    }
+
+    /// The raw (still escaped) value of the first query parameter called `name`.
+    static func queryValue(named name: String, in url: String) -> String? {
+        guard let questionMark = url.firstIndex(of: "?") else { return nil }
+        var query = url[url.index(after: questionMark)...]
+        if let hash = query.firstIndex(of: "#") { query = query[..<hash] }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts[0] == name { return parts.count > 1 ? String(parts[1]) : "" }
+        }
+        return nil
+    }
+}
+
+/// The spellings of one URL that Twilio may have signed.
+enum URLSpellings {
+    /// The URL as given, without its port and with the scheme's default port, each with
+    /// an apostrophe in the query raw and as `%27` when there is one; the given spelling
+    /// first, since it is the one that almost always matches.
+    static func candidates(for url: String) -> [String] {
+        var bases = [url]
+        if let parts = URLParts(url) {
+            for variant in [parts.withoutPort, parts.withDefaultPort] where !bases.contains(variant) {
+                bases.append(variant)
+            }
+        }
+        var spellings = bases
+        if let query = url.firstIndex(of: "?").map({ url[$0...] }) {
+            if query.contains("'") {
+                spellings += bases.map { replacingInQuery($0, "'", with: "%27") }
+            }
+            if query.contains("%27") {
+                spellings += bases.map { replacingInQuery($0, "%27", with: "'") }
+            }
+        }
+        return spellings
+    }
+
+    private static func replacingInQuery(_ url: String, _ target: String, with replacement: String) -> String {
+        guard let questionMark = url.firstIndex(of: "?") else { return url }
+        let query = String(url[questionMark...])
+        return String(url[..<questionMark]) + query.replacing(target, with: replacement)
+    }
+}
+
+/// The pieces of an absolute URL needed to add or remove its port.
+struct URLParts {
+    var scheme: Substring
+    var userInfo: Substring?
+    var host: Substring
+    var port: Substring?
+    var rest: Substring
+
+    init?(_ url: String) {
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
+        scheme = url[..<schemeEnd.lowerBound]
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
+        var authority = afterScheme[..<authorityEnd]
+        rest = afterScheme[authorityEnd...]
+        if let at = authority.lastIndex(of: "@") {
+            userInfo = authority[..<at]
+            authority = authority[authority.index(after: at)...]
+        }
+        // A port follows the last colon, unless that colon is inside an IPv6 literal.
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
+            host = authority[..<colon]
+            port = authority[authority.index(after: colon)...]
+        } else {
+            host = authority
+        }
+        guard !host.isEmpty else { return nil }
+    }
+
+    private func assemble(port: Substring?) -> String {
+        var url = String(scheme) + "://"
+        if let userInfo { url += userInfo + "@" }
+        url += host
+        if let port { url += ":" + port }
+        return url + String(rest)
+    }
+
+    var withoutPort: String { assemble(port: nil) }
+
+    var withDefaultPort: String {
+        if let port { return assemble(port: port) }
+        return assemble(port: scheme.lowercased() == "https" ? "443" : "80")
+    }
+}

@@ -1,0 +1,141 @@
+/// Decides how Switchboard answers a call, from the owning company's settings.
+///
+/// - `ai-agent`: `<Connect><Stream>` to the company's agent stream (its own URL, or the
+///   platform's), passing the company id and call SID as stream parameters. With no
+///   agent URL anywhere, the call goes to voicemail instead, and the reason is noted.
+/// - `voicemail`: the company's greeting (or one naming the company) and `<Record>`,
+///   whose finished recording comes back to Voice as a `recorded=1` callback.
+/// - `forward`: `<Dial>` to the forward number, recorded when `recordingEnabled`, and
+///   with a whisper to the person answering when `whisperMessage` is set (a
+///   `whisper=1` callback to Voice). Without a valid forward number: voicemail, noted.
+/// - anything else stored as the mode: voicemail, noted.
+public struct VoiceCallPlanner: Sendable {
+    /// The platform's agent stream (`SWITCHBOARD_AGENT_STREAM_URL`), if any.
+    public let platformAgentStreamURL: String?
+
+    /// How long a voicemail may run, in seconds.
+    public static let voicemailMaxLengthSeconds = 120
+
+    public init(platformAgentStreamURL: String?) {
+        self.platformAgentStreamURL = platformAgentStreamURL
+    }
+
+    /// The answer to an incoming call to one of `tenant`'s numbers.
+    ///
+    /// - Parameters:
+    ///   - tenant: the company that owns the dialled number.
+    ///   - callSid: the call's SID, passed to the agent stream.
+    ///   - voiceURL: Voice's own URL (no query), where callbacks point.
+    public func answer(tenant: TenantSnapshot, callSid: String?, voiceURL: String) -> CallAnswer {
+        switch tenant.routingMode {
+        case .aiAgent:
+            if let stream = agentStreamURL(for: tenant) {
+                let connect = TwiMLElement("Connect", children: [
+                    TwiMLElement("Stream", [("url", stream)], children: [
+                        TwiMLElement("Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
+                        TwiMLElement("Parameter", [("name", "callSid"), ("value", callSid ?? "")]),
+                    ]),
+                ])
+                return CallAnswer(mode: .aiAgent, twiml: TwiML.response([connect]), fallbackReason: nil)
+            }
+            return voicemail(tenant, voiceURL, because: "ai-agent mode has no agent stream URL (company or SWITCHBOARD_AGENT_STREAM_URL)")
+        case .forward:
+            guard let stored = tenant.forwardNumber, let number = try? PhoneNumber(parsing: stored) else {
+                return voicemail(tenant, voiceURL, because: "forward mode has no valid forwardNumber")
+            }
+            var whisperURL: String?
+            if let message = tenant.whisperMessage, !message.isEmpty {
+                whisperURL = Self.callbackURL(voiceURL, leg: .whisper, companyID: tenant.companyID)
+            }
+            let dial = TwiMLElement(
+                "Dial",
+                [("answerOnBridge", "true"), ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil)],
+                children: [TwiMLElement("Number", [("url", whisperURL)], text: number.e164)]
+            )
+            return CallAnswer(mode: .forward, twiml: TwiML.response([dial]), fallbackReason: nil)
+        case .voicemail:
+            return voicemail(tenant, voiceURL, because: nil)
+        case nil:
+            let stored = tenant.callRoutingMode.map { "unknown callRoutingMode \"\($0.prefix(40))\"" } ?? "no callRoutingMode"
+            return voicemail(tenant, voiceURL, because: stored)
+        }
+    }
+
+    /// What the person answering a forwarded call hears before being connected.
+    public func whisper(tenant: TenantSnapshot) -> String {
+        guard let message = tenant.whisperMessage, !message.isEmpty else { return TwiML.response([]) }
+        return TwiML.response([TwiMLElement("Say", text: message)])
+    }
+
+    /// The end of a voicemail call, once the recording is done.
+    public func recordingFinished(tenant: TenantSnapshot) -> String {
+        TwiML.response([
+            TwiMLElement("Say", text: "Thank you. Your message has been recorded. Goodbye."),
+            TwiMLElement("Hangup"),
+        ])
+    }
+
+    /// The answer for a number no company answers.
+    public static let notConfigured = TwiML.response([
+        TwiMLElement("Say", text: "Sorry, this number is not configured to take calls. Goodbye."),
+        TwiMLElement("Hangup"),
+    ])
+
+    /// The answer when the directory cannot be reached.
+    public static let temporarilyUnavailable = TwiML.response([
+        TwiMLElement("Say", text: "Sorry, we cannot take your call right now. Please try again later."),
+        TwiMLElement("Hangup"),
+    ])
+
+    /// The callbacks Voice asks Twilio for, told apart by their query.
+    public enum CallbackLeg: String, Sendable {
+        /// The callee's leg of a forwarded call, before it is bridged.
+        case whisper
+        /// A voicemail recording has finished.
+        case recorded
+    }
+
+    /// Voice's URL with the query that marks a callback for `companyID`.
+    public static func callbackURL(_ voiceURL: String, leg: CallbackLeg, companyID: CompanyID) -> String {
+        voiceURL + "?" + FormEncoding.encode([(leg.rawValue, "1"), ("companyId", companyID.rawValue)])
+    }
+
+    /// The callback a request's query marks, with its company id, or `nil` for a new call.
+    public static func callback(in query: FormParameters) -> (leg: CallbackLeg, companyID: String)? {
+        for leg in [CallbackLeg.whisper, .recorded] where query[leg.rawValue] == "1" {
+            return (leg, query["companyId"] ?? "")
+        }
+        return nil
+    }
+
+    private func agentStreamURL(for tenant: TenantSnapshot) -> String? {
+        if let own = tenant.agentStreamUrl, StreamURL.isValid(own) { return own }
+        return platformAgentStreamURL
+    }
+
+    private func voicemail(_ tenant: TenantSnapshot, _ voiceURL: String, because reason: String?) -> CallAnswer {
+        let greeting = tenant.voicemailGreeting.flatMap { $0.isEmpty ? nil : $0 }
+            ?? "You have reached \(tenant.companyName.isEmpty ? "us" : tenant.companyName). Please leave a message after the beep."
+        let verbs = [
+            TwiMLElement("Say", text: greeting),
+            TwiMLElement("Record", [
+                ("action", Self.callbackURL(voiceURL, leg: .recorded, companyID: tenant.companyID)),
+                ("maxLength", String(Self.voicemailMaxLengthSeconds)),
+                ("playBeep", "true"),
+            ]),
+            TwiMLElement("Say", text: "We did not receive a message. Goodbye."),
+            TwiMLElement("Hangup"),
+        ]
+        return CallAnswer(mode: .voicemail, twiml: TwiML.response(verbs), fallbackReason: reason)
+    }
+}
+
+/// How a call is answered, and why when it is not the company's chosen mode.
+public struct CallAnswer: Sendable, Equatable {
+    /// The mode actually used.
+    public let mode: CallRoutingMode
+    /// The TwiML document.
+    public let twiml: String
+    /// Why the company's mode could not be used, when it could not.
+    public let fallbackReason: String?
+}

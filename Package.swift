@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+//
+// Switchboard: serverless Twilio webhooks for many companies, each with its own
+// Twilio account. See README.md for the layout and DESIGN notes.
+
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "Voice", targets: ["Voice"]),
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: one module map each, and one Swift wrapper each in Drivers.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Core/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "Drivers",
+            dependencies: ["CSQLite"],
+            path: "Core/Drivers",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SwitchboardCore",
+            dependencies: [
+                "Drivers",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Core/SwitchboardCore",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SwitchboardRuntime",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Runtime/SwitchboardRuntime",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "Voice",
+            dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
+            path: "Functions/Voice",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/switchboard",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwitchboardBench",
+            dependencies: ["SwitchboardRuntime"],
+            path: "Benchmarks/SwitchboardBench",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SwitchboardCoreTests",
+            dependencies: ["SwitchboardCore"],
+            path: "Tests/SwitchboardCoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SwitchboardRuntimeTests",
+            dependencies: ["SwitchboardRuntime"],
+            path: "Tests/SwitchboardRuntimeTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Voice", "switchboard", "SwitchboardCore"],
+            path: "Tests/EndToEndTests",
+            swiftSettings: strictSettings
+        ),
+    ]
+)
