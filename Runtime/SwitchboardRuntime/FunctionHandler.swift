@@ -1,0 +1,45 @@
+import Logging
+
+/// A function's code: built once per process, then called once per event.
+///
+/// Construction is where connections are opened and keys read, so a warm process (stream
+/// mode) pays for them once. A handler is called from one thread, one event at a time.
+///
+///     struct EchoHandler: FunctionHandler {
+///         init(context: FunctionInitContext) throws {}
+///         func handle(_ event: HTTPEvent, context: InvocationContext) throws -> HTTPResponse {
+///             .text(200, event.rawPath)
+///         }
+///     }
+///     FunctionRuntime.main(EchoHandler.self, functionName: "Echo")
+public protocol FunctionHandler {
+    /// Prepares the handler. Throwing here stops the process with an init error that
+    /// names the problem.
+    init(context: FunctionInitContext) throws
+
+    /// Answers one event. A thrown error becomes an error envelope (a Lambda function
+    /// error), so handlers turn every expected failure into an HTTP response instead.
+    func handle(_ event: HTTPEvent, context: InvocationContext) throws -> HTTPResponse
+}
+
+/// What a handler gets at construction.
+public struct FunctionInitContext {
+    /// The function's name (`Voice`, `SMS`, …).
+    public let functionName: String
+    /// The process environment.
+    public let environment: [String: String]
+    /// The process logger.
+    public let logger: Logger
+}
+
+/// What a handler gets with each event.
+public struct InvocationContext {
+    /// The invocation's id: the Lambda request id in production.
+    public let requestID: String
+    /// When the invocation must be answered by, in milliseconds since 1970, if known.
+    public let deadlineMilliseconds: Int64?
+    /// The X-Ray trace header, if any.
+    public let traceID: String?
+    /// A logger whose lines carry `request.id`.
+    public let logger: Logger
+}

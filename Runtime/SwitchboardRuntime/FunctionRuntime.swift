@@ -1,0 +1,181 @@
+import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a function executable: builds its handler once, then answers events over
+/// standard input and output in one of two modes.
+///
+/// - **One-shot** (the default, how a person runs it): standard input holds one payload
+///   2.0 event; standard output gets one response JSON; the exit status is 0.
+///   `Voice < Examples/events/voice-forward.json`.
+/// - **Stream** (`--stream`, or `SWITCHBOARD_STDIO=stream`; how `bootstrap` and
+///   `switchboard serve` drive it): one ``InvocationRequest`` per line in, one
+///   ``InvocationReply`` per line out, in order, written as soon as it is ready. A
+///   malformed line gets an error reply and the next line is served. The process stays
+///   up until standard input closes.
+///
+/// Standard output carries the protocol only; logs are JSON lines on standard error.
+/// When the handler cannot be built, one `Function.InitError` reply is written and the
+/// process exits with status 1.
+public enum FunctionRuntime {
+    /// The largest event or envelope accepted: Lambda's 6 MB payload, with room for
+    /// the envelope and JSON escaping.
+    public static let maximumInputBytes = 8 * 1024 * 1024
+
+    /// Runs `handlerType` as function `functionName` and exits.
+    public static func main<Handler: FunctionHandler>(
+        _ handlerType: Handler.Type,
+        functionName: String,
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        let level = JSONLogHandler.level(from: environment)
+        var logger = Logger(label: "switchboard.\(functionName)") { label in JSONLogHandler(label: label, level: level) }
+        logger[metadataKey: "function"] = "\(functionName)"
+
+        let options = arguments.dropFirst()
+        if options.contains("--help") || options.contains("-h") {
+            let usage = """
+                usage: \(functionName) [--stream] < input
+                  one-shot (default): reads one payload 2.0 event, writes one response JSON
+                  --stream: one {"id","deadlineMs","event"} envelope per line in, one reply per line out
+                """
+            RawOutput.write(Array((usage + "\n").utf8), to: 1)
+            exit(0)
+        }
+        if let unknown = options.first(where: { $0 != "--stream" }) {
+            RawOutput.write(Array("\(functionName): unknown option \(unknown); try --help\n".utf8), to: 2)
+            exit(64)
+        }
+        let stream = options.contains("--stream") || environment["SWITCHBOARD_STDIO"] == "stream"
+
+        let handler: Handler
+        do {
+            handler = try Handler(context: FunctionInitContext(functionName: functionName, environment: environment, logger: logger))
+        } catch {
+            logger.critical("function.init_failed", metadata: ["error": "\(error)"])
+            writeReply(InvocationReply(id: nil, error: .initFailed("\(functionName) could not start: \(error)")))
+            exit(1)
+        }
+
+        var input = LineReader(descriptor: 0, maximumLineBytes: maximumInputBytes)
+        if stream {
+            serveStream(handler, input: &input, logger: logger)
+            exit(0)
+        }
+        exit(serveOneShot(handler, input: &input, logger: logger))
+    }
+
+    /// Answers one event read whole from `input`; returns the exit status.
+    static func serveOneShot<Handler: FunctionHandler>(_ handler: Handler, input: inout LineReader, logger: Logger) -> Int32 {
+        guard let bytes = input.readAll(limit: maximumInputBytes) else {
+            writeReply(InvocationReply(id: nil, error: .tooLarge(maximumInputBytes)))
+            return 1
+        }
+        let event: HTTPEvent
+        do {
+            event = try JSONDecoder().decode(HTTPEvent.self, from: Data(bytes))
+        } catch {
+            writeReply(InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(DecodingProblem(error))")))
+            return 1
+        }
+        let requestID = event.requestContext.requestId ?? "local"
+        let reply = invoke(handler, event: event, requestID: requestID, deadline: nil, traceID: nil, logger: logger)
+        guard let response = reply.response else {
+            writeReply(reply)
+            return 1
+        }
+        writeJSONLine(response)
+        return 0
+    }
+
+    /// Answers envelopes line by line until `input` ends.
+    static func serveStream<Handler: FunctionHandler>(_ handler: Handler, input: inout LineReader, logger: Logger) {
+        let decoder = JSONDecoder()
+        while let line = input.next() {
+            let reply: InvocationReply
+            switch line {
+            case .tooLong:
+                reply = InvocationReply(id: nil, error: .tooLarge(maximumInputBytes))
+            case .line(let bytes):
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                do {
+                    let request = try decoder.decode(InvocationRequest.self, from: Data(bytes))
+                    reply = invoke(
+                        handler, event: request.event, requestID: request.id,
+                        deadline: request.deadlineMs, traceID: request.traceId, logger: logger)
+                } catch {
+                    let id = (try? decoder.decode(EnvelopeID.self, from: Data(bytes)))?.id
+                    reply = InvocationReply(id: id, error: .invalidEnvelope("line is not an invocation envelope: \(DecodingProblem(error))"))
+                }
+            }
+            guard writeReply(reply) else { return }
+        }
+    }
+
+    static func invoke<Handler: FunctionHandler>(
+        _ handler: Handler, event: HTTPEvent, requestID: String, deadline: Int64?, traceID: String?, logger: Logger
+    ) -> InvocationReply {
+        var invocationLogger = logger
+        invocationLogger[metadataKey: "request.id"] = "\(requestID)"
+        let context = InvocationContext(requestID: requestID, deadlineMilliseconds: deadline, traceID: traceID, logger: invocationLogger)
+        do {
+            return InvocationReply(id: requestID, response: try handler.handle(event, context: context))
+        } catch {
+            invocationLogger.error("function.unhandled_error", metadata: ["error": "\(error)"])
+            return InvocationReply(id: requestID, error: .unhandled("\(error)"))
+        }
+    }
+
+    @discardableResult
+    static func writeReply(_ reply: InvocationReply) -> Bool {
+        writeJSONLine(reply)
+    }
+
+    @discardableResult
+    static func writeJSONLine(_ value: some Encodable) -> Bool {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        guard var bytes = try? Array(encoder.encode(value)) else { return false }
+        bytes.append(UInt8(ascii: "\n"))
+        return RawOutput.write(bytes, to: 1)
+    }
+
+    private struct EnvelopeID: Decodable { let id: String }
+}
+
+/// A decoding error told in one line a person can act on, without the decoder's dump.
+struct DecodingProblem: CustomStringConvertible {
+    let error: any Error
+    init(_ error: any Error) { self.error = error }
+
+    var description: String {
+        guard let decoding = error as? DecodingError else { return "not valid JSON" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return keys.isEmpty ? "the top level" : keys.joined(separator: ".")
+        }
+        switch decoding {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "missing \(parent == "the top level" ? "" : parent + ".")\(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \(path(context))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(context))"
+        @unknown default:
+            return "not valid JSON"
+        }
+    }
+}
