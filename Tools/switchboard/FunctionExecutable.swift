@@ -1,0 +1,46 @@
+import Foundation
+
+/// A function executable (`Voice`, …) built beside this `switchboard` binary.
+struct FunctionExecutable {
+    /// The names of the functions Switchboard has.
+    static let knownFunctions = ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health"]
+
+    let name: String
+    let path: String
+
+    /// Finds function `name` in the folder holding this executable.
+    init(named name: String) throws {
+        guard Self.knownFunctions.contains(name) else {
+            throw CommandFailure("unknown function \(name); the functions are \(Self.knownFunctions.joined(separator: ", "))")
+        }
+        let myself = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let folder = URL(fileURLWithPath: myself).deletingLastPathComponent()
+        let candidate = folder.appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw CommandFailure("\(name) is not built in \(folder.path); run `swift build` (its issue may not have landed yet)")
+        }
+        self.name = name
+        self.path = candidate
+    }
+
+    /// Runs the function one-shot on `input`, its standard error passed through.
+    func runOneShot(input: Data) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        // Read while writing, so a large event cannot dead-lock on full pipes.
+        let writer = Thread {
+            stdin.fileHandleForWriting.write(input)
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import SwitchboardRuntime
+
+/// `switchboard invoke <Function> --event <file>`: runs a function one-shot.
+struct InvokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoke",
+        abstract: "Run a function once on an event file and print its response.",
+        discussion: """
+            The event is an AWS payload format 2.0 event, as in Examples/events/. The \
+            function runs exactly as `<Function> < event.json` would, with this \
+            environment; its log lines go to standard error.
+            """
+    )
+
+    @Argument(help: "The function: Voice, SMS, ConfigGet, ConfigPut or Health.")
+    var function: String
+
+    @Option(help: "The event file.")
+    var event: String
+
+    @Flag(help: "Print the response JSON exactly as the function wrote it.")
+    var json = false
+
+    func run() throws {
+        let executable = try FunctionExecutable(named: function)
+        guard let input = FileManager.default.contents(atPath: event) else {
+            throw CommandFailure("cannot read event file \(event)")
+        }
+        let (status, output) = try executable.runOneShot(input: input)
+        if json || status != 0 {
+            FileHandle.standardOutput.write(output)
+        } else if let response = try? JSONDecoder().decode(HTTPResponse.self, from: output) {
+            print(Self.render(response))
+        } else {
+            FileHandle.standardOutput.write(output)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The response as a person reads it: status line, headers, body.
+    static func render(_ response: HTTPResponse) -> String {
+        var text = "HTTP \(response.statusCode)\n"
+        for name in response.headers.keys.sorted() {
+            text += "\(name): \(response.headers[name]!)\n"
+        }
+        text += "\n" + (response.body.hasSuffix("\n") ? String(response.body.dropLast()) : response.body)
+        return text
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SwitchboardCore
+
+/// `switchboard seed <file>`: loads companies into the configured store.
+struct SeedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Create or update companies from a JSON file of v2companies documents.",
+        discussion: """
+            The file holds an array of documents shaped like MongoDB's v2companies \
+            collection (see Examples/companies.json). An _id (24 hex digits, or \
+            {"$oid": …}) is kept as the company's id; a company without one gets a new id. \
+            Secrets given in clear are sealed with SWITCHBOARD_DATA_KEY before they are \
+            stored. A company that exists is updated through the same save path a \
+            configuration change uses, so a number another company holds is refused.
+            """
+    )
+
+    @Argument(help: "The JSON file of company documents.")
+    var file: String
+
+    func run() throws {
+        let environment = Environment()
+        let sealer = try Settings.sealer(environment)
+        let store = try Settings.store(environment)
+        let directory = try DirectoryFactory.open(store)
+        let writer = CompanySettingsWriter(directory: directory, sealer: sealer)
+
+        let documents = try Self.readDocuments(file)
+        var failures = 0
+        for (index, document) in documents.enumerated() {
+            let label = (document["companyName"] as? String).map { "\"\($0.prefix(60))\"" } ?? "entry \(index + 1)"
+            do {
+                let company = try Self.company(from: document)
+                let stored = try writer.save(company, updatedBy: "switchboard seed")
+                let numbers = stored.numberClaims
+                print("seeded \(stored.id) \(label): \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode ?? "none")")
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("switchboard seed: \(label) not saved: \(error)\n".utf8))
+            }
+        }
+        print("\(documents.count - failures) of \(documents.count) companies saved to \(store)")
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    static func readDocuments(_ path: String) throws -> [[String: Any]] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("cannot read \(path)")
+        }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            throw CommandFailure("\(path) is not valid JSON")
+        }
+        guard let documents = parsed as? [[String: Any]] else {
+            throw CommandFailure("\(path) must hold a JSON array of company documents")
+        }
+        return documents
+    }
+
+    static func company(from document: [String: Any]) throws -> Company {
+        var document = document
+        if document["_id"] == nil {
+            var generator = SystemRandomNumberGenerator()
+            document["_id"] = CompanyID.generate(now: UInt32(Date().timeIntervalSince1970), random: &generator).rawValue
+        }
+        let data = try JSONSerialization.data(withJSONObject: document)
+        do {
+            return try JSONDecoder().decode(Company.self, from: data)
+        } catch let error as DecodingError {
+            throw CommandFailure("not a company document: \(Self.describe(error))")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing \(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            "bad value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        @unknown default: "\(error)"
+        }
+    }
+}

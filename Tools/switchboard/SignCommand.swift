@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import SwitchboardCore
+import SwitchboardRuntime
+
+/// `switchboard sign --event <file> --token <token>`: signs an event as Twilio would.
+struct SignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Write the X-Twilio-Signature Twilio would send into an event file.",
+        discussion: """
+            The signed URL is rebuilt exactly as the functions rebuild it: https:// + the \
+            event's host + rawPath + ?rawQueryString, or SWITCHBOARD_PUBLIC_URL + rawPath \
+            + query when that is set. The token may also come from TWILIO_AUTH_TOKEN, which \
+            keeps it out of the process list.
+            """
+    )
+
+    @Option(help: "The event file to sign (rewritten in place unless --output is given).")
+    var event: String
+
+    @Option(help: "The company's Twilio auth token (default: $TWILIO_AUTH_TOKEN).")
+    var token: String?
+
+    @Option(help: "Write the signed event here instead of over the input.")
+    var output: String?
+
+    func run() throws {
+        guard let token = token ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
+            throw CommandFailure("no token: pass --token or set TWILIO_AUTH_TOKEN")
+        }
+        guard let data = FileManager.default.contents(atPath: event) else {
+            throw CommandFailure("cannot read event file \(event)")
+        }
+        guard var document = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw CommandFailure("\(event) is not a JSON object")
+        }
+        let decoded: HTTPEvent
+        do { decoded = try JSONDecoder().decode(HTTPEvent.self, from: data) } catch {
+            throw CommandFailure("\(event) is not a payload 2.0 event")
+        }
+        let webhook = try InboundWebhook(
+            host: decoded.host, path: decoded.rawPath, rawQuery: decoded.rawQueryString,
+            contentType: decoded.header("content-type"), body: try decoded.bodyBytes(), signature: nil,
+            publicBase: try Settings.publicURL(Environment()))
+        let signature = TwilioSignature.compute(url: webhook.url, content: webhook.content, authToken: TwilioAuthToken(token))
+
+        var headers = document["headers"] as? [String: Any] ?? [:]
+        for key in headers.keys where key.lowercased() == "x-twilio-signature" { headers.removeValue(forKey: key) }
+        headers["x-twilio-signature"] = signature
+        document["headers"] = headers
+        let signed = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let destination = output ?? event
+        guard FileManager.default.createFile(atPath: destination, contents: signed + Data("\n".utf8)) else {
+            throw CommandFailure("cannot write \(destination)")
+        }
+        print("signed \(webhook.url) -> \(destination)")
+    }
+}

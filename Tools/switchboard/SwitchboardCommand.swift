@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `switchboard`: the command people use to run Switchboard locally.
+@main
+struct SwitchboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Run Switchboard's functions locally and manage its embedded store.",
+        discussion: """
+            Settings come from the environment: SWITCHBOARD_STORE (default \
+            sqlite:.switchboard/switchboard.sqlite), SWITCHBOARD_DATA_KEY (base64 of 32 bytes), \
+            SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_AGENT_STREAM_URL.
+            """,
+        subcommands: [SeedCommand.self, InvokeCommand.self, SignCommand.self]
+    )
+}
+
+/// A failure a command reports in one line, without a stack trace.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
