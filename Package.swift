@@ -76,9 +76,14 @@ let package = Package(
             path: "Benchmarks/SwitchboardBench",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore"],
+            dependencies: ["SwitchboardCore", "TestSupport"],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),
@@ -90,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "switchboard", "SwitchboardCore"],
+            dependencies: ["Voice", "switchboard", "SwitchboardCore", "SwitchboardRuntime", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

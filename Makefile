@@ -1,0 +1,84 @@
+# Switchboard — what people and CI type.
+#
+#   make demo    build, seed a fresh embedded store, run Voice on every example event
+#   make test    install what the tests need, build, run every test
+#   make bench   release build, then the benchmarks (figures, not pass/fail)
+#
+# Each target installs what it needs first (Debian packages, a Python venv), so it works
+# as the first command typed on a fresh machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+STATE := .switchboard
+VENV := $(STATE)/venv
+PYTHON ?= python3
+
+# Debian packages the build and the tests need (a command or a library each).
+APT_PACKAGES := pkg-config libsqlite3-dev
+BENCH_APT_PACKAGES := hyperfine
+
+# The demo's data key: 32 bytes, base64. Demo only — never use it for real data.
+DEMO_DATA_KEY := c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=
+DEMO_STORE := $(STATE)/demo.sqlite
+DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_DATA_KEY) \
+	SWITCHBOARD_AGENT_STREAM_URL=wss://agent.example.com/stream
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps venv build demo test bench clean
+
+help:
+	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
+	@echo "make test   - run every test (installs what is missing first)"
+	@echo "make bench  - release build and benchmarks"
+
+## Debian packages: install only what is missing.
+deps:
+	@missing=""; for package in $(APT_PACKAGES) $(EXTRA_APT_PACKAGES); do \
+		dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+## The test venv, rebuilt when Tests/requirements.txt changes.
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Tests/requirements.txt
+	@mkdir -p $(STATE)
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/requirements.txt
+	@touch $@
+
+build: deps
+	$(SWIFT) build
+
+demo: build
+	@rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
+	@echo "== seeding $(DEMO_STORE) from Examples/companies.json (demo data key)"
+	@$(DEMO_ENV) $$($(SWIFT) build --show-bin-path)/switchboard seed Examples/companies.json
+	@bin=$$($(SWIFT) build --show-bin-path); for event in Examples/events/*.json; do \
+		echo; echo "== Voice < $$event"; \
+		$(DEMO_ENV) LOG_LEVEL=error "$$bin/switchboard" invoke Voice --event "$$event"; echo; \
+	done
+
+test: deps venv
+	$(SWIFT) build --build-tests
+	@mkdir -p $(STATE)
+	SWITCHBOARD_BIN_DIR=$$($(SWIFT) build --show-bin-path) \
+	SWITCHBOARD_TEST_PYTHON=$(abspath $(VENV))/bin/python \
+		$(SWIFT) test --skip-build 2>&1 | tee $(STATE)/test-output.log
+	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json $(STATE)/test-output.log
+
+bench:
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
+	$(SWIFT) build -c release --static-swift-stdlib
+	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events
+
+clean:
+	rm -rf .build $(STATE)

@@ -1,0 +1,153 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import SwitchboardCore
+
+/// A directory backend the contract suite runs against. Every backend must pass the
+/// same suite unchanged; the MongoDB directory joins this list when it lands.
+struct DirectoryBackend: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable () throws -> any TenantDirectory
+
+    var testDescription: String { name }
+
+    static let sqlite = DirectoryBackend(name: "sqlite") {
+        let folder = try TestPaths.temporaryFolder()
+        return try SQLiteTenantDirectory(path: folder.appendingPathComponent("nested/dir/store.sqlite").path)
+    }
+
+    static let all: [DirectoryBackend] = [.sqlite]
+}
+
+/// Companies for the contract, with sealed secrets.
+enum DirectoryFixtures {
+    static let sealer = SecretSealer(current: try! .init(bytes: Array(repeating: 3, count: 32)))
+
+    static func company(
+        _ id: String, name: String = "Company", list: [(String, String)] = [], legacy: String? = nil,
+        mode: String = "voicemail"
+    ) -> Company {
+        let companyID = try! CompanyID(id)
+        return Company(id: companyID, name: name, twilio: TwilioConfig(
+            accountSid: "AC" + String(repeating: "a", count: 32),
+            authToken: .sealed(sealer.seal("token-\(id)", companyID: id, field: .authToken)),
+            phoneNumber: legacy,
+            phoneNumbers: list.map { PhoneNumberEntry(phoneNumber: $0.0, status: $0.1) },
+            callRoutingMode: mode
+        ))
+    }
+
+    static func number(_ text: String) -> PhoneNumber { try! PhoneNumber(parsing: text) }
+}
+
+@Suite("Directory contract (every backend)")
+struct DirectoryContractTests {
+    typealias F = DirectoryFixtures
+
+    @Test("a saved company reads back unchanged, by id", arguments: DirectoryBackend.all)
+    func roundTrip(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        var company = F.company("65a1f0c2e4b0a1a2b3c4d5e1", name: "Acme & Sons ✓", list: [("+15550100001", "active")], mode: "forward")
+        company.twilio.forwardNumber = "+15550199999"
+        company.twilio.whisperMessage = "Call for Acme <urgent>"
+        company.twilio.recordingEnabled = true
+        company.twilio.phoneNumbers[0].friendlyName = "Front desk"
+        company.twilio.phoneNumbers[0].isPrimary = true
+        try directory.save(company)
+        #expect(try directory.company(id: company.id) == company)
+        #expect(try directory.company(id: CompanyID("65a1f0c2e4b0a1a2b3c4d5ff")) == nil)
+    }
+
+    @Test("lookup finds a number whatever spelling was stored or asked", arguments: DirectoryBackend.all)
+    func lookupByEveryForm(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        try directory.save(F.company("c1", list: [("+1 (555) 010-0001", "active"), ("+15550100002", "active")]))
+        for asked in ["+15550100001", "+1-555-010-0001", "+1 (555) 010-0001", "+1.555.010.0001", "001 555 010 0001"] {
+            #expect(try directory.company(servingNumber: F.number(asked))?.id.rawValue == "c1", "asked as \(asked)")
+        }
+        #expect(try directory.company(servingNumber: F.number("+15550100002"))?.id.rawValue == "c1")
+        #expect(try directory.company(servingNumber: F.number("+15550100003")) == nil)
+    }
+
+    @Test("the legacy single-number field is found, in its old spelling", arguments: DirectoryBackend.all)
+    func legacyField(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        try directory.save(F.company("legacy", legacy: "+1-555-040-0001"))
+        #expect(try directory.company(servingNumber: F.number("+15550400001"))?.id.rawValue == "legacy")
+        #expect(try directory.company(id: CompanyID("legacy"))?.twilio.phoneNumber == "+1-555-040-0001")
+    }
+
+    @Test("inactive numbers are not answered, but still belong to their company", arguments: DirectoryBackend.all)
+    func inactiveNumbers(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        try directory.save(F.company("c1", list: [("+15550200001", "active"), ("+15550200002", "inactive"), ("+15550200003", "released")]))
+        #expect(try directory.company(servingNumber: F.number("+15550200001"))?.id.rawValue == "c1")
+        #expect(try directory.company(servingNumber: F.number("+15550200002")) == nil)
+        #expect(try directory.company(servingNumber: F.number("+15550200003")) == nil)
+        #expect(throws: DirectoryError.numberTaken(F.number("+15550200002"))) {
+            try directory.save(F.company("c2", list: [("+15550200002", "active")]))
+        }
+    }
+
+    @Test("one number, one company: in the list, the legacy field, or across them", arguments: DirectoryBackend.all)
+    func oneNumberOneCompany(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        try directory.save(F.company("c1", list: [("+15550300001", "active")], legacy: "+1-555-030-0009"))
+        let attempts: [Company] = [
+            F.company("c2", list: [("+15550300001", "active")]),           // list vs list
+            F.company("c2", legacy: "+15550300001"),                        // legacy vs list
+            F.company("c2", list: [("+1-555-030-0009", "inactive")]),       // list vs legacy, other spelling
+            F.company("c2", legacy: "+1 555 030 0009"),                     // legacy vs legacy
+        ]
+        for attempt in attempts {
+            #expect(throws: DirectoryError.self) { try directory.save(attempt) }
+            // Nothing of the refused save was written.
+            #expect(try directory.company(id: CompanyID("c2")) == nil)
+        }
+        #expect(try directory.company(servingNumber: F.number("+15550300001"))?.id.rawValue == "c1")
+        #expect(try directory.company(servingNumber: F.number("+15550300009"))?.id.rawValue == "c1")
+    }
+
+    @Test("a refused update leaves the company as it was", arguments: DirectoryBackend.all)
+    func refusedUpdateChangesNothing(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        let first = F.company("c1", list: [("+15550500001", "active")])
+        let second = F.company("c2", list: [("+15550500002", "active")])
+        try directory.save(first)
+        try directory.save(second)
+        let grab = F.company("c2", list: [("+15550500002", "active"), ("+15550500001", "active")], mode: "forward")
+        #expect(throws: DirectoryError.numberTaken(F.number("+15550500001"))) { try directory.save(grab) }
+        #expect(try directory.company(id: second.id) == second)
+        #expect(try directory.company(servingNumber: F.number("+15550500002"))?.id == second.id)
+    }
+
+    @Test("a company can re-save itself, hold a number in both fields, and release numbers", arguments: DirectoryBackend.all)
+    func ownNumbers(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        try directory.save(F.company("c1", list: [("+15550600001", "active")], legacy: "+1-555-060-0001"))
+        try directory.save(F.company("c1", list: [("+15550600001", "active")], legacy: "+1-555-060-0001"))
+        // c1 lets the number go; c2 may now have it.
+        try directory.save(F.company("c1", list: [("+15550600002", "active")]))
+        try directory.save(F.company("c2", list: [("+15550600001", "active")]))
+        #expect(try directory.company(servingNumber: F.number("+15550600001"))?.id.rawValue == "c2")
+        #expect(try directory.company(servingNumber: F.number("+15550600002"))?.id.rawValue == "c1")
+    }
+
+    @Test("secrets must be sealed and numbers valid before they are stored", arguments: DirectoryBackend.all)
+    func storageRules(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        var plaintext = F.company("c1", list: [("+15550700001", "active")])
+        plaintext.twilio.authToken = .plaintext("0123456789abcdef0123456789abcdef")
+        #expect(throws: DirectoryError.invalidCompany("authToken must be sealed before it is stored")) { try directory.save(plaintext) }
+        let badNumber = F.company("c1", list: [("555-0100", "active")])
+        #expect(throws: DirectoryError.self) { try directory.save(badNumber) }
+        #expect(try directory.allCompanies().isEmpty)
+    }
+
+    @Test("every company, ordered by id", arguments: DirectoryBackend.all)
+    func listing(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        for id in ["c3", "c1", "c2"] { try directory.save(F.company(id, list: [("+1555080000\(id.last!)", "active")])) }
+        #expect(try directory.allCompanies().map(\.id.rawValue) == ["c1", "c2", "c3"])
+    }
+}

@@ -1,0 +1,100 @@
+import Testing
+@testable import SwitchboardCore
+
+@Suite("Inbound webhooks: the signed URL and the owning company's signature")
+struct InboundWebhookTests {
+    static let sealer = DirectoryFixtures.sealer
+    static let accountA = "AC" + String(repeating: "a", count: 32)
+    static let accountB = "AC" + String(repeating: "b", count: 32)
+
+    static func tenant(_ id: String, account: String, token: String) -> TenantSnapshot {
+        let companyID = try! CompanyID(id)
+        return TenantSnapshot(Company(id: companyID, name: id, twilio: TwilioConfig(
+            accountSid: account, authToken: .sealed(sealer.seal(token, companyID: id, field: .authToken)))))
+    }
+
+    static func webhook(account: String, signedWith token: String, publicBase: PublicBaseURL? = nil, query: String = "") throws -> InboundWebhook {
+        let body = "AccountSid=\(account)&To=%2B15550100001&CallSid=CA1"
+        let url = (publicBase?.base ?? "https://abc.execute-api.us-east-1.amazonaws.com") + "/api/twilio/voice" + (query.isEmpty ? "" : "?" + query)
+        let signature = TwilioSignature.compute(
+            url: url, content: .form(try FormParameters(decoding: Array(body.utf8))), authToken: TwilioAuthToken(token))
+        return try InboundWebhook(
+            host: "abc.execute-api.us-east-1.amazonaws.com", path: "/api/twilio/voice", rawQuery: query,
+            contentType: "application/x-www-form-urlencoded; charset=utf-8", body: Array(body.utf8),
+            signature: signature, publicBase: publicBase)
+    }
+
+    @Test("the URL is https + host + path + query, or the public base + path + query")
+    func signedURL() throws {
+        let direct = try Self.webhook(account: Self.accountA, signedWith: "t", query: "whisper=1&companyId=x")
+        #expect(direct.url == "https://abc.execute-api.us-east-1.amazonaws.com/api/twilio/voice?whisper=1&companyId=x")
+        #expect(direct.endpointURL == "https://abc.execute-api.us-east-1.amazonaws.com/api/twilio/voice")
+        #expect(direct.query["companyId"] == "x")
+        let proxied = try Self.webhook(account: Self.accountA, signedWith: "t", publicBase: try PublicBaseURL("https://calls.example.com/"))
+        #expect(proxied.url == "https://calls.example.com/api/twilio/voice")
+    }
+
+    @Test("the owning company's signature and account are accepted")
+    func accepted() throws {
+        let tenant = Self.tenant("a", account: Self.accountA, token: "token-a")
+        try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: tenant, sealer: Self.sealer)
+    }
+
+    @Test("another company's token or account is refused")
+    func crossTenant() throws {
+        let tenantA = Self.tenant("a", account: Self.accountA, token: "token-a")
+        // Company B's genuine request, replayed against company A's number.
+        #expect(throws: WebhookRejection.signatureMismatch) {
+            try Self.webhook(account: Self.accountB, signedWith: "token-b").authenticate(for: tenantA, sealer: Self.sealer)
+        }
+        // Signed with A's token, but claiming B's account.
+        #expect(throws: WebhookRejection.accountMismatch) {
+            try Self.webhook(account: Self.accountB, signedWith: "token-a").authenticate(for: tenantA, sealer: Self.sealer)
+        }
+    }
+
+    @Test("missing signature, missing credentials, unopenable token")
+    func otherRejections() throws {
+        let tenant = Self.tenant("a", account: Self.accountA, token: "token-a")
+        let unsigned = try InboundWebhook(host: "h", path: "/", rawQuery: "", contentType: nil, body: Array("To=1".utf8), signature: nil, publicBase: nil)
+        #expect(throws: WebhookRejection.missingSignature) { try unsigned.authenticate(for: tenant, sealer: Self.sealer) }
+        var bare = tenant
+        bare.authToken = nil
+        #expect(throws: WebhookRejection.tenantHasNoCredentials) {
+            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: bare, sealer: Self.sealer)
+        }
+        let otherKey = SecretSealer(current: try .init(bytes: Array(repeating: 1, count: 32)))
+        #expect(throws: WebhookRejection.self) {
+            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: tenant, sealer: otherKey)
+        }
+    }
+
+    @Test("bad requests are errors with reasons", arguments: [
+        (Array(repeating: UInt8(ascii: "a"), count: 70_000), "", WebhookRequestError.bodyTooLarge(limit: 65_536)),
+        (Array("To=%ZZ".utf8), "", .malformedBody(.invalidEscape)),
+        (Array("To=1".utf8), "a=%", .malformedQuery(.truncatedEscape)),
+    ])
+    func badRequests(body: [UInt8], query: String, error: WebhookRequestError) {
+        #expect(throws: error) {
+            try InboundWebhook(host: "h", path: "/", rawQuery: query, contentType: nil, body: body, signature: "x", publicBase: nil)
+        }
+    }
+
+    @Test("a host is needed unless a public URL is set")
+    func missingHost() {
+        #expect(throws: WebhookRequestError.missingHost) {
+            try InboundWebhook(host: nil, path: "/", rawQuery: "", contentType: nil, body: [], signature: nil, publicBase: nil)
+        }
+        #expect(throws: WebhookRequestError.missingHost) {
+            try InboundWebhook(host: "evil.com/x", path: "/", rawQuery: "", contentType: nil, body: [], signature: nil, publicBase: nil)
+        }
+    }
+
+    @Test("public base URLs", arguments: [
+        ("https://calls.example.com", true), ("https://calls.example.com/prefix/", true), ("http://localhost:3000", true),
+        ("calls.example.com", false), ("https://x.com/?a=1", false), ("https:// x.com", false), ("ftp://x.com", false),
+    ])
+    func publicBase(text: String, valid: Bool) {
+        #expect(((try? PublicBaseURL(text)) != nil) == valid)
+    }
+}

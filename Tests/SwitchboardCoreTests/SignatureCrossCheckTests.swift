@@ -1,0 +1,64 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import SwitchboardCore
+
+/// Signatures computed by Twilio's official Python helper library for random requests
+/// (unicode, repeated names, empty values, quotes, ports) must validate here, and a
+/// request or signature with one byte changed must not.
+@Suite("Signature cross-check with twilio-python")
+struct SignatureCrossCheckTests {
+    struct Case: Decodable {
+        let token: String
+        let url: String
+        let params: [[String]]
+        let signature: String
+        let signedUrl: String
+    }
+
+    struct Cases: Decodable { let cases: [Case] }
+
+    static func loadCases(count: Int, seed: Int) throws -> [Case] {
+        let python = try TestPaths.python()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [TestPaths.packageRoot.appendingPathComponent("Tests/Support/twilio_signature_cases.py").path, "\(count)", "\(seed)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "the case generator failed")
+        return try JSONDecoder().decode(Cases.self, from: data).cases
+    }
+
+    @Test("500 random requests signed by twilio-python validate; flipped bytes do not")
+    func randomRequests() throws {
+        let cases = try Self.loadCases(count: 500, seed: Int.random(in: 1...1_000_000))
+        #expect(cases.count == 500)
+        for item in cases {
+            let params = FormParameters(item.params.map { ($0[0], $0[1]) })
+            let token = TwilioAuthToken(item.token)
+            #expect(
+                TwilioSignature.isValid(signature: item.signature, url: item.url, content: .form(params), authToken: token),
+                "twilio-python's signature for \(item.url) did not validate")
+            #expect(TwilioSignature.compute(url: item.signedUrl, content: .form(params), authToken: token) == item.signature)
+
+            // One byte of the signature changed.
+            var signature = Array(item.signature.utf8)
+            let position = Int.random(in: 0..<(signature.count - 1))  // the last byte is '=' padding
+            signature[position] = signature[position] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            #expect(!TwilioSignature.isValid(
+                signature: String(decoding: signature, as: UTF8.self), url: item.url, content: .form(params), authToken: token))
+
+            // One byte of the request changed: a parameter value, or the URL.
+            if let first = item.params.first {
+                var tampered = item.params.map { ($0[0], $0[1]) }
+                tampered[0] = (first[0], first[1] + "x")
+                #expect(!TwilioSignature.isValid(signature: item.signature, url: item.url, content: .form(FormParameters(tampered)), authToken: token))
+            } else {
+                #expect(!TwilioSignature.isValid(signature: item.signature, url: item.url + "x", content: .form(params), authToken: token))
+            }
+        }
+    }
+}
