@@ -32,10 +32,11 @@ struct LineReader {
         var searchFrom = start
         while true {
             if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[start..<newline])
+                let tooLong = skipping || newline - start > maximumLineBytes
+                let line = tooLong ? [] : Array(buffer[start..<newline])
                 start = newline + 1
                 compact()
-                return skipping ? .tooLong : .line(line)
+                return tooLong ? .tooLong : .line(line)
             }
             if buffer.count - start > maximumLineBytes {
                 skipping = true
@@ -46,10 +47,11 @@ struct LineReader {
             if exhausted || !fill() {
                 exhausted = true
                 guard start < buffer.count || skipping else { return nil }
-                let line = Array(buffer[start...])
+                let tooLong = skipping || buffer.count - start > maximumLineBytes
+                let line = tooLong ? [] : Array(buffer[start...])
                 buffer.removeAll()
                 start = 0
-                return skipping ? .tooLong : .line(line)
+                return tooLong ? .tooLong : .line(line)
             }
         }
     }

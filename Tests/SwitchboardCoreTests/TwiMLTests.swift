@@ -1,46 +1,7 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import SwitchboardCore
-
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
-/// Parses a TwiML document with a real XML parser and returns its elements in document
-/// order, as (name, attributes, text).
-final class TwiMLReader: NSObject, XMLParserDelegate {
-    struct Element { let name: String; let attributes: [String: String]; var text: String }
-    private(set) var elements: [Element] = []
-    private var open: [Int] = []
-
-    static func read(_ document: String) throws -> [Element] {
-        let reader = TwiMLReader()
-        let parser = XMLParser(data: Data(document.utf8))
-        parser.delegate = reader
-        guard parser.parse() else {
-            throw TestFailure("TwiML does not parse: \(parser.parserError.map { "\($0)" } ?? "?") in \(document)")
-        }
-        return reader.elements
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        open.append(elements.count)
-        elements.append(Element(name: name, attributes: attributes, text: ""))
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if let index = open.last { elements[index].text += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        open.removeLast()
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 @Suite("TwiML")
 struct TwiMLTests {

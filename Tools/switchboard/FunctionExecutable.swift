@@ -34,8 +34,9 @@ struct FunctionExecutable {
         process.standardOutput = stdout
         try process.run()
         // Read while writing, so a large event cannot dead-lock on full pipes.
+        signal(SIGPIPE, SIG_IGN)  // a function that exits early must not take this process with it
         let writer = Thread {
-            stdin.fileHandleForWriting.write(input)
+            try? stdin.fileHandleForWriting.write(contentsOf: input)
             try? stdin.fileHandleForWriting.close()
         }
         writer.start()
