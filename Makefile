@@ -18,7 +18,7 @@ PYTHON ?= python3
 
 # Debian packages the build and the tests need (a command or a library each).
 APT_PACKAGES := pkg-config libsqlite3-dev
-BENCH_APT_PACKAGES := hyperfine
+BENCH_APT_PACKAGES :=
 
 # The demo's data key: 32 bytes, base64. Demo only — never use it for real data.
 DEMO_DATA_KEY := c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=

@@ -1,1 +1,126 @@
-print("x")
+// switchboard-bench: Switchboard's benchmarks. Figures, not pass/fail; `make bench` runs
+// it on a release build.
+//
+//   W1  signed webhooks through one warm `Voice --stream` process: events/s, p50/p99 µs
+//   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+struct Options {
+    var bin = ".build/release"
+    var companies = "Examples/companies.json"
+    var events = "Examples/events"
+    var streamEvents = 20_000
+    var oneShotRuns = 300
+
+    init(_ arguments: [String]) throws(BenchError) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            guard let value = iterator.next() else { throw BenchError("\(flag) needs a value") }
+            switch flag {
+            case "--bin": bin = value
+            case "--companies": companies = value
+            case "--events": events = value
+            case "--stream-events": streamEvents = Int(value) ?? streamEvents
+            case "--one-shot-runs": oneShotRuns = Int(value) ?? oneShotRuns
+            default: throw BenchError("unknown option \(flag)")
+            }
+        }
+    }
+}
+
+/// The example events Voice answers with 200 and TwiML after checking the signature.
+let signedEventNames = ["voice-ai-agent", "voice-voicemail", "voice-forward", "voice-whisper", "voice-legacy-number"]
+
+func percentile(_ sorted: [UInt64], _ fraction: Double) -> UInt64 {
+    sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+}
+
+func run() throws(BenchError) {
+    let options = try Options(CommandLine.arguments)
+    let folder = "/tmp/switchboard-bench-\(getpid())"
+    mkdir(folder, 0o700)
+    let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    let environment = [
+        "PATH": "/usr/bin:/bin",
+        "SWITCHBOARD_STORE": "sqlite:\(folder)/bench.sqlite",
+        "SWITCHBOARD_DATA_KEY": Data(key).base64EncodedString(),
+        "SWITCHBOARD_AGENT_STREAM_URL": "wss://agent.example.com/stream",
+        "LOG_LEVEL": "info",
+    ]
+    let seed = try ChildProcess(path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: environment)
+    guard seed.finish() == 0 else { throw BenchError("switchboard seed failed") }
+
+    // Event files are pretty-printed; JSON strings cannot hold raw newlines, so dropping
+    // them gives the one-line form the stream protocol needs.
+    let events = try signedEventNames.map { name throws(BenchError) in
+        try readFile("\(options.events)/\(name).json").filter { $0 != UInt8(ascii: "\n") }
+    }
+
+    var cpuInfo = "unknown CPU"
+    if let text = try? readFile("/proc/cpuinfo"), let line = String(decoding: text, as: UTF8.self)
+        .split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
+        cpuInfo = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ").description } ?? cpuInfo
+    }
+    print("Switchboard benchmarks, release build: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpuInfo)")
+
+    // W1: one warm stream process, one envelope at a time (as the shim sends them).
+    let voice = try ChildProcess(path: options.bin + "/Voice", arguments: ["--stream"], environment: environment)
+    var replies = ReplyReader(descriptor: voice.stdout)
+    var latencies: [UInt64] = []
+    latencies.reserveCapacity(options.streamEvents)
+    let warmup = 1_000
+    var started: UInt64 = 0
+    for index in 0..<(warmup + options.streamEvents) {
+        if index == warmup { started = monotonicNanoseconds() }
+        let line = Array(#"{"id":"bench-\#(index)","event":"#.utf8) + events[index % events.count] + Array("}\n".utf8)
+        let sent = monotonicNanoseconds()
+        voice.send(line)
+        guard let reply = replies.next() else { throw BenchError("Voice --stream stopped answering at event \(index)") }
+        if index >= warmup { latencies.append(monotonicNanoseconds() - sent) }
+        if index == warmup, !String(decoding: reply, as: UTF8.self).contains(#""statusCode":200"#) {
+            throw BenchError("Voice did not answer 200: \(String(decoding: reply, as: UTF8.self).prefix(300))")
+        }
+    }
+    let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+    voice.finish()
+    latencies.sort()
+    print("W1 warm stream, \(options.streamEvents) signed webhooks (\(signedEventNames.count) kinds), one at a time:")
+    print("   \(Int(Double(options.streamEvents) / elapsed)) events/s, p50 \(percentile(latencies, 0.50) / 1_000) µs, p99 \(percentile(latencies, 0.99) / 1_000) µs per event")
+
+    // W3: one process per event, exec to exit.
+    let oneShot = events[0] + Array("\n".utf8)
+    var durations: [UInt64] = []
+    for _ in 0..<(options.oneShotRuns + 20) {
+        let start = monotonicNanoseconds()
+        let child = try ChildProcess(path: options.bin + "/Voice", arguments: [], environment: environment)
+        child.send(oneShot)
+        close(child.stdin)
+        var reader = ReplyReader(descriptor: child.stdout)
+        _ = reader.next()
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        close(child.stdout)
+        durations.append(monotonicNanoseconds() - start)
+    }
+    durations = Array(durations.dropFirst(20)).sorted()
+    func ms(_ nanoseconds: UInt64) -> String {
+        let hundredths = Int((Double(nanoseconds) / 1e4).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+    print("W3 one-shot `Voice < event.json`, \(options.oneShotRuns) runs, exec to exit:")
+    print("   p50 \(ms(percentile(durations, 0.50))) ms, p99 \(ms(percentile(durations, 0.99))) ms")
+
+    for suffix in ["", "-wal", "-shm"] { unlink("\(folder)/bench.sqlite\(suffix)") }
+    rmdir(folder)
+}
+
+do {
+    try run()
+} catch {
+    let message = Array("switchboard-bench: \(error)\n".utf8)
+    _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(1)
+}

@@ -18,6 +18,7 @@ struct LineReader {
     private let descriptor: Int32
     private let maximumLineBytes: Int
     private var buffer: [UInt8] = []
+    private var scratch = [UInt8](repeating: 0, count: 65_536)
     private var start = 0
     private var exhausted = false
 
@@ -73,17 +74,16 @@ struct LineReader {
         }
     }
 
+    /// Reads what is available (blocking until something is) and appends it.
     private mutating func fill() -> Bool {
-        let chunk = 65_536
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
         while true {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                read(descriptor, raw.baseAddress! + oldCount, chunk)
+            let count = scratch.withUnsafeMutableBytes { raw in
+                read(descriptor, raw.baseAddress!, raw.count)
             }
             if count < 0 && errno == EINTR { continue }
-            buffer.removeLast(chunk - max(count, 0))
-            return count > 0
+            guard count > 0 else { return false }
+            buffer.append(contentsOf: scratch[0..<count])
+            return true
         }
     }
 }
