@@ -19,19 +19,19 @@ import SwitchboardRuntime
 /// never hears a 500 from an expected failure.
 struct VoiceHandler: FunctionHandler {
     let resolver: any TenantResolver
-    let sealer: SecretSealer
+    let vault: AuthTokenVault
     let publicURL: PublicBaseURL?
     let planner: VoiceCallPlanner
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
         let store = try Settings.store(environment)
-        sealer = try Settings.sealer(environment)
+        vault = AuthTokenVault(sealer: try Settings.sealer(environment))
         publicURL = try Settings.publicURL(environment)
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
         resolver = DirectoryTenantResolver(directory: try DirectoryFactory.open(store))
         context.logger.info("function.ready", metadata: [
-            "store": "\(store)", "data_key.id": "\(sealer.currentKeyID)",
+            "store": "\(store)", "data_key.id": "\(vault.currentKeyID)",
         ])
     }
 
@@ -137,7 +137,7 @@ struct VoiceHandler: FunctionHandler {
     /// `nil` when `tenant`'s Twilio account signed the webhook; otherwise the answer.
     private func authenticate(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse? {
         do {
-            try webhook.authenticate(for: tenant, sealer: sealer)
+            try webhook.authenticate(for: tenant, vault: vault)
             return nil
         } catch {
             switch error {

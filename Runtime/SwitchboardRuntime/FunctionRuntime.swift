@@ -96,7 +96,7 @@ public enum FunctionRuntime {
             writeReply(reply)
             return 1
         }
-        writeJSONLine(response)
+        RawOutput.write(response.jsonLine(), to: 1)
         return 0
     }
 
@@ -140,16 +140,7 @@ public enum FunctionRuntime {
 
     @discardableResult
     static func writeReply(_ reply: InvocationReply) -> Bool {
-        writeJSONLine(reply)
-    }
-
-    @discardableResult
-    static func writeJSONLine(_ value: some Encodable) -> Bool {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        guard var bytes = try? Array(encoder.encode(value)) else { return false }
-        bytes.append(UInt8(ascii: "\n"))
-        return RawOutput.write(bytes, to: 1)
+        RawOutput.write(reply.jsonLine(), to: 1)
     }
 
     private struct EnvelopeID: Decodable { let id: String }

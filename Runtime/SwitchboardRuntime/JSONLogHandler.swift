@@ -99,25 +99,34 @@ public struct JSONLogHandler: LogHandler {
 
 /// JSON text helpers for the few places that write JSON by hand.
 enum JSONText {
-    /// Appends `text` as a quoted JSON string.
+    /// Appends `text` as a quoted JSON string: `"` and `\` escaped, control characters
+    /// as `\n`, `\r`, `\t` or `\u00XX`; everything else copied as UTF-8.
     static func appendString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
+        var text = text
+        text.withUTF8 { bytes in
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count + 8)
+            result.append(UInt8(ascii: "\""))
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): result += [0x5C, 0x22]
+                case UInt8(ascii: "\\"): result += [0x5C, 0x5C]
+                case 0x0A: result += [0x5C, UInt8(ascii: "n")]
+                case 0x0D: result += [0x5C, UInt8(ascii: "r")]
+                case 0x09: result += [0x5C, UInt8(ascii: "t")]
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    result += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
                 }
             }
+            result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            result.append(UInt8(ascii: "\""))
+            output += String(decoding: result, as: UTF8.self)
         }
-        output += "\""
     }
 }

@@ -37,7 +37,7 @@ struct InboundWebhookTests {
     @Test("the owning company's signature and account are accepted")
     func accepted() throws {
         let tenant = Self.tenant("a", account: Self.accountA, token: "token-a")
-        try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: tenant, sealer: Self.sealer)
+        try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: tenant, vault: AuthTokenVault(sealer: Self.sealer))
     }
 
     @Test("another company's token or account is refused")
@@ -45,11 +45,11 @@ struct InboundWebhookTests {
         let tenantA = Self.tenant("a", account: Self.accountA, token: "token-a")
         // Company B's genuine request, replayed against company A's number.
         #expect(throws: WebhookRejection.signatureMismatch) {
-            try Self.webhook(account: Self.accountB, signedWith: "token-b").authenticate(for: tenantA, sealer: Self.sealer)
+            try Self.webhook(account: Self.accountB, signedWith: "token-b").authenticate(for: tenantA, vault: AuthTokenVault(sealer: Self.sealer))
         }
         // Signed with A's token, but claiming B's account.
         #expect(throws: WebhookRejection.accountMismatch) {
-            try Self.webhook(account: Self.accountB, signedWith: "token-a").authenticate(for: tenantA, sealer: Self.sealer)
+            try Self.webhook(account: Self.accountB, signedWith: "token-a").authenticate(for: tenantA, vault: AuthTokenVault(sealer: Self.sealer))
         }
     }
 
@@ -57,15 +57,15 @@ struct InboundWebhookTests {
     func otherRejections() throws {
         let tenant = Self.tenant("a", account: Self.accountA, token: "token-a")
         let unsigned = try InboundWebhook(host: "h", path: "/", rawQuery: "", contentType: nil, body: Array("To=1".utf8), signature: nil, publicBase: nil)
-        #expect(throws: WebhookRejection.missingSignature) { try unsigned.authenticate(for: tenant, sealer: Self.sealer) }
+        #expect(throws: WebhookRejection.missingSignature) { try unsigned.authenticate(for: tenant, vault: AuthTokenVault(sealer: Self.sealer)) }
         var bare = tenant
         bare.authToken = nil
         #expect(throws: WebhookRejection.tenantHasNoCredentials) {
-            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: bare, sealer: Self.sealer)
+            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: bare, vault: AuthTokenVault(sealer: Self.sealer))
         }
         let otherKey = SecretSealer(current: try .init(bytes: Array(repeating: 1, count: 32)))
         #expect(throws: WebhookRejection.self) {
-            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: tenant, sealer: otherKey)
+            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: tenant, vault: AuthTokenVault(sealer: otherKey))
         }
     }
 
@@ -77,6 +77,23 @@ struct InboundWebhookTests {
     func badRequests(body: [UInt8], query: String, error: WebhookRequestError) {
         #expect(throws: error) {
             try InboundWebhook(host: "h", path: "/", rawQuery: query, contentType: nil, body: body, signature: "x", publicBase: nil)
+        }
+    }
+
+    @Test("the vault opens a token once, and a changed token afresh")
+    func vault() throws {
+        let vault = AuthTokenVault(sealer: Self.sealer, capacity: 2)
+        let first = Self.tenant("a", account: Self.accountA, token: "token-a")
+        let rotated = Self.tenant("a", account: Self.accountA, token: "token-a2")
+        try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: first, vault: vault)
+        try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: first, vault: vault)
+        try Self.webhook(account: Self.accountA, signedWith: "token-a2").authenticate(for: rotated, vault: vault)
+        #expect(throws: WebhookRejection.signatureMismatch) {
+            try Self.webhook(account: Self.accountA, signedWith: "token-a").authenticate(for: rotated, vault: vault)
+        }
+        for index in 0..<5 {  // past capacity, entries are dropped and opened again
+            let tenant = Self.tenant("c\(index)", account: Self.accountA, token: "token-\(index)")
+            try Self.webhook(account: Self.accountA, signedWith: "token-\(index)").authenticate(for: tenant, vault: vault)
         }
     }
 

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import SwitchboardRuntime
 
+private struct EventHolder: Decodable { let event: HTTPEvent }
+
 @Suite("Event protocol pieces")
 struct RuntimeTests {
     @Test("a payload 2.0 event decodes; header names are lower-cased; the body is base64-decoded")
@@ -33,9 +35,11 @@ struct RuntimeTests {
 
     @Test("decoding problems are one readable line")
     func decodingProblems() {
-        struct Needs: Decodable { let event: HTTPEvent }
         func problem(_ json: String) -> String {
-            do { _ = try JSONDecoder().decode(Needs.self, from: Data(json.utf8)); return "" } catch { return DecodingProblem(error).description }
+            switch Result(catching: { try JSONDecoder().decode(EventHolder.self, from: Data(json.utf8)) }) {
+            case .success: return ""
+            case .failure(let error): return DecodingProblem(error).description
+            }
         }
         #expect(problem("nope") == "not valid JSON")
         #expect(problem("{}") == "missing event")
@@ -65,8 +69,8 @@ struct RuntimeTests {
     @Test("JSON log lines escape what they carry")
     func logEscaping() {
         var line = ""
-        JSONText.appendString("a\"b\\c\nd\u{1}e\u{2028}", to: &line)
-        #expect(line == #""a\"b\\c\nd\u0001e\u2028""#)
+        JSONText.appendString("a\"b\\c\nd\u{1}e\u{2028}✓", to: &line)
+        #expect(line == #""a\"b\\c\nd\u0001e\#u{2028}✓""#)
         #expect(JSONLogHandler.timestamp().count == "2026-11-25T22:07:01.123Z".count)
     }
 }

@@ -26,6 +26,9 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return encoder
     }()
     private let decoder = JSONDecoder()
+    /// Documents already decoded, by their exact text: a warm process answering the same
+    /// companies again skips decoding, and any change to a document is a new text.
+    private var decoded: [String: Company] = [:]
 
     static let schema = """
         PRAGMA journal_mode = WAL;
@@ -131,10 +134,15 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     private func decode(_ document: String?) throws(DirectoryError) -> Company {
         guard let document else { throw .unreadableDocument(nil, "document is NULL") }
+        if let company = decoded[document] { return company }
+        let company: Company
         do {
-            return try decoder.decode(Company.self, from: Data(document.utf8))
+            company = try decoder.decode(Company.self, from: Data(document.utf8))
         } catch {
             throw .unreadableDocument(nil, "\(error)")
         }
+        if decoded.count >= 512 { decoded.removeAll(keepingCapacity: true) }
+        decoded[document] = company
+        return company
     }
 }

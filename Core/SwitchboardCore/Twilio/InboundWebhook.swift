@@ -73,18 +73,18 @@ public struct InboundWebhook: Sendable {
     /// tenant's.
     ///
     /// - Throws: ``WebhookRejection`` saying which check failed.
-    public func authenticate(for tenant: TenantSnapshot, sealer: SecretSealer) throws(WebhookRejection) {
+    public func authenticate(for tenant: TenantSnapshot, vault: AuthTokenVault) throws(WebhookRejection) {
         guard let signature, !signature.isEmpty else { throw .missingSignature }
         guard let sealed = tenant.authToken, let accountSid = tenant.accountSid, !accountSid.isEmpty else {
             throw .tenantHasNoCredentials
         }
-        let token: String
+        let token: TwilioAuthToken
         do {
-            token = try sealer.open(sealed, companyID: tenant.companyID.rawValue, field: .authToken)
+            token = try vault.authToken(of: tenant.companyID, stored: sealed)
         } catch {
             throw .tokenUnavailable(error)
         }
-        guard TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: TwilioAuthToken(token)) else {
+        guard TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: token) else {
             throw .signatureMismatch
         }
         if case .form = content {

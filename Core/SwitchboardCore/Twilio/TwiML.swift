@@ -53,22 +53,35 @@ public enum TwiML {
         return output
     }
 
-    /// Appends `text` escaped for XML character data or a quoted attribute.
+    /// Appends `text` escaped for XML character data or a quoted attribute. Works on
+    /// UTF-8 bytes: every byte that needs escaping or dropping is ASCII, except U+FFFE and
+    /// U+FFFF (EF BF BE, EF BF BF), which XML 1.0 forbids too.
     static func escape(_ text: String, into output: inout String) {
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&apos;"
-            case "\t", "\n", "\r": output.unicodeScalars.append(scalar)
-            default:
-                // XML 1.0 allows no other control characters, no surrogates (Swift has
-                // none) and not U+FFFE/U+FFFF.
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                output.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
+        var utf8 = text.utf8.makeIterator()
+        var pending: [UInt8] = []
+        while let byte = utf8.next() {
+            switch byte {
+            case UInt8(ascii: "&"): bytes += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): bytes += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): bytes += Array("&gt;".utf8)
+            case UInt8(ascii: "\""): bytes += Array("&quot;".utf8)
+            case UInt8(ascii: "'"): bytes += Array("&apos;".utf8)
+            case 0x09, 0x0A, 0x0D: bytes.append(byte)
+            case 0x00..<0x20: continue  // no other control characters are allowed
+            case 0xEF:
+                // Look ahead for U+FFFE / U+FFFF.
+                pending = [byte]
+                if let second = utf8.next() {
+                    pending.append(second)
+                    if let third = utf8.next() { pending.append(third) }
+                }
+                if pending.count == 3 && pending[1] == 0xBF && (pending[2] == 0xBE || pending[2] == 0xBF) { continue }
+                bytes += pending
+            default: bytes.append(byte)
             }
         }
+        output += String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,0 +1,34 @@
+/// Opens tenants' sealed auth tokens for signature checks, keeping each opened token in
+/// this process's memory so a warm process decrypts a tenant's token once, not on every
+/// call.
+///
+/// Entries are keyed by the company id *and* the sealed value, so a token that changes
+/// (a new sealed value) is opened afresh and the old entry simply goes unused. Opened
+/// tokens never leave memory: the vault is not persisted, printed or cached elsewhere.
+/// Used from one thread, like the rest of a function process.
+public final class AuthTokenVault {
+    private let sealer: SecretSealer
+    private var opened: [String: TwilioAuthToken] = [:]
+    private let capacity: Int
+
+    /// A vault opening tokens with `sealer`, holding at most `capacity` tokens.
+    public init(sealer: SecretSealer, capacity: Int = 1_024) {
+        self.sealer = sealer
+        self.capacity = capacity
+    }
+
+    /// The id of the key new values are sealed with.
+    public var currentKeyID: String { sealer.currentKeyID }
+
+    /// `tenant`'s auth token in clear.
+    ///
+    /// - Throws: ``SealingError`` when it cannot be opened with the configured keys.
+    public func authToken(of companyID: CompanyID, stored: StoredSecret) throws(SealingError) -> TwilioAuthToken {
+        let key = companyID.rawValue + "\u{0}" + stored.stored
+        if let token = opened[key] { return token }
+        let token = TwilioAuthToken(try sealer.open(stored, companyID: companyID.rawValue, field: .authToken))
+        if opened.count >= capacity { opened.removeAll(keepingCapacity: true) }
+        opened[key] = token
+        return token
+    }
+}
