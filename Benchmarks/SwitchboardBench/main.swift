@@ -85,10 +85,22 @@ func run() throws(BenchError) {
         }
     }
     let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+
+    // The floor under W1: the same round trip for a line the runtime answers without
+    // any work (an envelope that is not JSON), i.e. what two pipes and two wake-ups cost.
+    var floor: [UInt64] = []
+    for _ in 0..<5_000 {
+        let sent = monotonicNanoseconds()
+        voice.send(Array("x\n".utf8))
+        guard replies.next() != nil else { throw BenchError("Voice --stream stopped answering") }
+        floor.append(monotonicNanoseconds() - sent)
+    }
     voice.finish()
     latencies.sort()
+    floor.sort()
     print("W1 warm stream, \(options.streamEvents) signed webhooks (\(signedEventNames.count) kinds), one at a time:")
     print("   \(Int(Double(options.streamEvents) / elapsed)) events/s, p50 \(percentile(latencies, 0.50) / 1_000) µs, p99 \(percentile(latencies, 0.99) / 1_000) µs per event")
+    print("   round-trip floor (a line answered with no work): p50 \(percentile(floor, 0.50) / 1_000) µs, p99 \(percentile(floor, 0.99) / 1_000) µs")
 
     // W3: one process per event, exec to exit.
     let oneShot = events[0] + Array("\n".utf8)

@@ -79,16 +79,19 @@ public enum TwilioSignature {
     /// Unicode canonical equivalence instead and would disagree on some inputs.
     static func payload(for content: SignedContent) -> [UInt8] {
         guard case .form(let parameters) = content else { return [] }
-        var valuesByName: [[UInt8]: Set<[UInt8]>] = [:]
-        for (name, value) in parameters.pairs {
-            valuesByName[Array(name.utf8), default: []].insert(Array(value.utf8))
+        // Sorting the (name, value) pairs by name, then value, and dropping repeats gives
+        // exactly "each sorted name, then its sorted distinct values".
+        let pairs = parameters.pairs.map { (name: Array($0.name.utf8), value: Array($0.value.utf8)) }.sorted { lhs, rhs in
+            lhs.name == rhs.name ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
         }
         var payload: [UInt8] = []
-        for name in valuesByName.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            for value in valuesByName[name]!.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                payload += name
-                payload += value
-            }
+        payload.reserveCapacity(pairs.reduce(0) { $0 + $1.name.count + $1.value.count })
+        var previous: (name: [UInt8], value: [UInt8])?
+        for pair in pairs {
+            if let previous, previous.name == pair.name, previous.value == pair.value { continue }
+            payload += pair.name
+            payload += pair.value
+            previous = pair
         }
         return payload
     }
