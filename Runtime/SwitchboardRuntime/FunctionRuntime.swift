@@ -85,9 +85,9 @@ public enum FunctionRuntime {
         }
         let event: HTTPEvent
         do {
-            event = try JSONDecoder().decode(HTTPEvent.self, from: Data(bytes))
+            event = try HTTPEvent(parsing: bytes)
         } catch {
-            writeReply(InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(DecodingProblem(error))")))
+            writeReply(InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(error)")))
             return 1
         }
         let requestID = event.requestContext.requestId ?? "local"
@@ -102,7 +102,6 @@ public enum FunctionRuntime {
 
     /// Answers envelopes line by line until `input` ends.
     static func serveStream<Handler: FunctionHandler>(_ handler: Handler, input: inout LineReader, logger: Logger) {
-        let decoder = JSONDecoder()
         while let line = input.next() {
             let reply: InvocationReply
             switch line {
@@ -111,13 +110,14 @@ public enum FunctionRuntime {
             case .line(let bytes):
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 do {
-                    let request = try decoder.decode(InvocationRequest.self, from: Data(bytes))
+                    let request = try InvocationRequest(parsing: bytes)
                     reply = invoke(
                         handler, event: request.event, requestID: request.id,
                         deadline: request.deadlineMs, traceID: request.traceId, logger: logger)
                 } catch {
-                    let id = (try? decoder.decode(EnvelopeID.self, from: Data(bytes)))?.id
-                    reply = InvocationReply(id: id, error: .invalidEnvelope("line is not an invocation envelope: \(DecodingProblem(error))"))
+                    reply = InvocationReply(
+                        id: InvocationRequest.id(in: bytes),
+                        error: .invalidEnvelope("line is not an invocation envelope: \(error)"))
                 }
             }
             guard writeReply(reply) else { return }
@@ -141,32 +141,5 @@ public enum FunctionRuntime {
     @discardableResult
     static func writeReply(_ reply: InvocationReply) -> Bool {
         RawOutput.write(reply.jsonLine(), to: 1)
-    }
-
-    private struct EnvelopeID: Decodable { let id: String }
-}
-
-/// A decoding error told in one line a person can act on, without the decoder's dump.
-struct DecodingProblem: CustomStringConvertible {
-    let error: any Error
-    init(_ error: any Error) { self.error = error }
-
-    var description: String {
-        guard let decoding = error as? DecodingError else { return "not valid JSON" }
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
-            return keys.isEmpty ? "the top level" : keys.joined(separator: ".")
-        }
-        switch decoding {
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "missing \(parent == "the top level" ? "" : parent + ".")\(key.stringValue)"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong type at \(path(context))"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at \(path(context))"
-        @unknown default:
-            return "not valid JSON"
-        }
     }
 }

@@ -2,8 +2,6 @@ import Foundation
 import Testing
 @testable import SwitchboardRuntime
 
-private struct EventHolder: Decodable { let event: HTTPEvent }
-
 @Suite("Event protocol pieces")
 struct RuntimeTests {
     @Test("a payload 2.0 event decodes; header names are lower-cased; the body is base64-decoded")
@@ -33,18 +31,60 @@ struct RuntimeTests {
         #expect(text.contains("Runtime.InvalidEnvelope"))
     }
 
-    @Test("decoding problems are one readable line")
-    func decodingProblems() {
+    @Test("protocol messages name the field at fault")
+    func fieldErrors() {
         func problem(_ json: String) -> String {
-            switch Result(catching: { try JSONDecoder().decode(EventHolder.self, from: Data(json.utf8)) }) {
-            case .success: return ""
-            case .failure(let error): return DecodingProblem(error).description
-            }
+            do { _ = try InvocationRequest(parsing: Array(json.utf8)); return "" } catch { return error.description }
         }
-        #expect(problem("nope") == "not valid JSON")
-        #expect(problem("{}") == "missing event")
-        #expect(problem(#"{"event":{"requestContext":{"http":{}}}}"#) == "missing event.requestContext.http.method")
-        #expect(problem(#"{"event":{"rawPath":1}}"#) == "wrong type at event.rawPath")
+        #expect(problem("nope").hasPrefix("not valid JSON"))
+        #expect(problem("{}") == "missing id")
+        #expect(problem(#"{"id":"1"}"#) == "missing event")
+        #expect(problem(#"{"id":"1","event":{"requestContext":{"http":{}}}}"#) == "missing event.requestContext.http.method")
+        #expect(problem(#"{"id":"1","event":{"rawPath":1}}"#) == "event.rawPath must be a string")
+        #expect(problem(#"{"id":"1","event":{"headers":{"a":1}}}"#) == "event.headers.a must be a string")
+        #expect(problem(#"{"id":"1","deadlineMs":1.5,"event":{}}"#) == "deadlineMs must be a whole number")
+        #expect(problem("[1]") == "the top level must be an object")
+        #expect(InvocationRequest.id(in: Array(#"{"id":"x","event":3}"#.utf8)) == "x")
+        #expect(InvocationRequest.id(in: Array("garbage".utf8)) == nil)
+    }
+
+    @Test("the protocol reader and Codable read every example event the same way")
+    func readersAgree() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples/events")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count >= 10)
+        for file in files {
+            let data = try Data(contentsOf: folder.appendingPathComponent(file))
+            #expect(try HTTPEvent(parsing: Array(data)) == JSONDecoder().decode(HTTPEvent.self, from: data), "\(file)")
+        }
+    }
+
+    @Test("JSON: RFC 8259 values", arguments: [
+        (#"{"a":[1,-2.5e3,0,true,false,null,"x"]}"#, JSONValue.object(["a": .array([.number("1"), .number("-2.5e3"), .number("0"), .bool(true), .bool(false), .null, .string("x")])])),
+        (#" "\u00e9\ud83d\ude00\n\/\"" "#, .string("é😀\n/\"")),
+        ("\"caf\u{E9}\"", .string("café")),
+        ("[]", .array([])),
+        ("{}", .object([:])),
+        (#"{"k":1,"k":2}"#, .object(["k": .number("2")])),
+    ])
+    func jsonValues(text: String, value: JSONValue) throws {
+        #expect(try JSONValue(parsing: Array(text.utf8)) == value)
+    }
+
+    @Test("JSON: malformed and hostile input is refused", arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", "'x'", "\"unterminated",
+        "\"tab\there\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u12\"", "{} {}", "[1] x", "{1:2}",
+        String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+    ])
+    func jsonRefusals(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
+    }
+
+    @Test("JSON: bytes that are not UTF-8 are refused")
+    func jsonInvalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0xFF, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x22]) }
     }
 
     @Test("lines are read as they arrive; a last line without newline counts; long lines are skipped")
