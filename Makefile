@@ -73,6 +73,9 @@ test: deps venv
 	SWITCHBOARD_TEST_PYTHON=$(abspath $(VENV))/bin/python \
 		$(SWIFT) test --skip-build 2>&1 | tee $(STATE)/test-output.log
 	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json $(STATE)/test-output.log
+	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \
+		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
+		echo "tests: $$count passed, 0 failed"
 
 bench:
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
