@@ -29,10 +29,7 @@ public struct SecretSealer: Sendable {
         public init(bytes: [UInt8]) throws(SealingError) {
             guard bytes.count == 32 else { throw .malformedKey("must be 32 bytes, got \(bytes.count)") }
             key = SymmetricKey(data: bytes)
-            id = SHA256.hash(data: bytes).prefix(4).map { byte in
-                let hex = Array("0123456789abcdef".utf8)
-                return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
-            }.joined()
+            id = SHA256.hash(data: bytes).prefix(4).lowercaseHex
         }
 
         /// A key from standard base64 of 32 bytes, as `SWITCHBOARD_DATA_KEY` holds it.

@@ -102,9 +102,7 @@ public struct CompanyID: Hashable, Sendable, Codable, CustomStringConvertible, C
     public static func generate(now seconds: UInt32, random: inout some RandomNumberGenerator) -> CompanyID {
         var bytes = withUnsafeBytes(of: seconds.bigEndian, Array.init)
         for _ in 0..<8 { bytes.append(UInt8.random(in: 0...255, using: &random)) }
-        let hex = Array("0123456789abcdef".utf8)
-        let text = String(decoding: bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
-        return try! CompanyID(text)
+        return try! CompanyID(bytes.lowercaseHex)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -53,7 +53,7 @@ public struct InboundWebhook: Sendable {
         } catch {
             throw .malformedQuery(error)
         }
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: " ").lowercased() ?? ""
+        let mediaType = contentType.map { String($0.prefix { $0 != ";" }).trimmingASCIIWhitespace().lowercased() } ?? ""
         if mediaType.isEmpty || mediaType == "application/x-www-form-urlencoded" {
             do {
                 parameters = try FormParameters(decoding: body)
@@ -127,14 +127,5 @@ public enum WebhookRejection: Error, Equatable, Sendable, CustomStringConvertibl
         case .tenantHasNoCredentials: "company has no Twilio Account SID or auth token configured"
         case .tokenUnavailable(let why): "company's auth token cannot be opened: \(why)"
         }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in character: Character) -> Substring {
-        var slice = self
-        while slice.first == character { slice = slice.dropFirst() }
-        while slice.last == character { slice = slice.dropLast() }
-        return slice
     }
 }

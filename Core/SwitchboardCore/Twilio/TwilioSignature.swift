@@ -57,10 +57,7 @@ public enum TwilioSignature {
             // JSON webhooks sign the URL alone and vouch for the body through bodySHA256.
             payload = []
             let claimed = queryValue(named: "bodySHA256", in: url) ?? ""
-            let actual = SHA256.hash(data: body).map { byte in
-                let hex = Array("0123456789abcdef".utf8)
-                return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
-            }.joined()
+            let actual = SHA256.hash(data: body).lowercaseHex
             bodyHashMatches = constantTimeEqual(Array(claimed.utf8), Array(actual.utf8))
         }
 
