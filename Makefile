@@ -17,7 +17,9 @@ VENV := $(STATE)/venv
 PYTHON ?= python3
 
 # Debian packages the build and the tests need (a command or a library each).
-APT_PACKAGES := pkg-config libsqlite3-dev
+APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev
+# What only the tests need.
+TEST_APT_PACKAGES := redis-server
 BENCH_APT_PACKAGES :=
 
 # The demo's data key: 32 bytes, base64. Demo only — never use it for real data.
@@ -66,7 +68,8 @@ demo: build
 		$(DEMO_ENV) LOG_LEVEL=error "$$bin/switchboard" invoke Voice --event "$$event"; echo; \
 	done
 
-test: deps venv
+test: venv
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES)"
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)
 	SWITCHBOARD_BIN_DIR=$$($(SWIFT) build --show-bin-path) \

@@ -30,9 +30,14 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Core/CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
         .target(
             name: "Drivers",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "CHiredis"],
             path: "Core/Drivers",
             swiftSettings: strictSettings
         ),
@@ -66,6 +71,7 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/switchboard",
             swiftSettings: strictSettings
@@ -83,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "TestSupport"],
+            dependencies: ["SwitchboardCore", "Drivers", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),

@@ -25,14 +25,16 @@ struct VoiceHandler: FunctionHandler {
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
-        let store = try Settings.store(environment)
         vault = AuthTokenVault(sealer: try Settings.sealer(environment))
         publicURL = try Settings.publicURL(environment)
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
-        resolver = DirectoryTenantResolver(directory: try DirectoryFactory.open(store))
-        context.logger.info("function.ready", metadata: [
-            "store": "\(store)", "data_key.id": "\(vault.currentKeyID)",
-        ])
+        resolver = try DirectoryFactory.resolver(environment, logger: context.logger)
+        let store = try Settings.store(environment)
+        context.logger.info("function.ready", metadata: ["store": "\(store)", "data_key.id": "\(vault.currentKeyID)"])
+    }
+
+    func willExit() {
+        resolver.logStatistics()
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {

@@ -20,6 +20,14 @@ public protocol FunctionHandler {
     /// Answers one event. A thrown error becomes an error envelope (a Lambda function
     /// error), so handlers turn every expected failure into an HTTP response instead.
     func handle(_ event: HTTPEvent, context: InvocationContext) throws -> HTTPResponse
+
+    /// Called once when the process is about to end (standard input closed, or the
+    /// one-shot event answered): the place to log what the process counted.
+    func willExit()
+}
+
+extension FunctionHandler {
+    public func willExit() {}
 }
 
 /// What a handler gets at construction.

@@ -72,9 +72,12 @@ public enum FunctionRuntime {
         var input = LineReader(descriptor: 0, maximumLineBytes: maximumInputBytes)
         if stream {
             serveStream(handler, input: &input, logger: logger)
+            handler.willExit()
             exit(0)
         }
-        exit(serveOneShot(handler, input: &input, logger: logger))
+        let status = serveOneShot(handler, input: &input, logger: logger)
+        handler.willExit()
+        exit(status)
     }
 
     /// Answers one event read whole from `input`; returns the exit status.

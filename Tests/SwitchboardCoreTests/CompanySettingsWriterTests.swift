@@ -22,7 +22,7 @@ struct CompanySettingsWriterTests {
     @Test("plaintext secrets are sealed, and the change is stamped")
     func sealsAndStamps() throws {
         let (directory, writer) = try setup()
-        let stored = try writer.save(company { $0.apiKey = "SK" + String(repeating: "1", count: 32); $0.apiSecret = .plaintext("api-secret") }, updatedBy: "tester")
+        let stored = try writer.save(company { $0.apiKey = "SK" + String(repeating: "1", count: 32); $0.apiSecret = .plaintext("api-secret") }, updatedBy: "tester").company
         let read = try #require(try directory.company(id: stored.id))
         #expect(read.twilio.authToken?.isSealed == true)
         #expect(read.twilio.apiSecret?.isSealed == true)

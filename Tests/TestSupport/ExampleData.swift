@@ -47,6 +47,12 @@ public enum ExampleData {
         try Data(contentsOf: eventsFolder.appendingPathComponent(name + ".json"))
     }
 
+    /// A stream-mode envelope (one line, no newline) carrying example event `name`.
+    public static func envelope(_ name: String, id: String) throws -> Data {
+        let event = try JSONSerialization.jsonObject(with: try event(name))
+        return try JSONSerialization.data(withJSONObject: ["id": id, "deadlineMs": 4_102_444_800_000, "event": event])
+    }
+
     /// The names of every example event.
     public static func eventNames() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: eventsFolder.path)

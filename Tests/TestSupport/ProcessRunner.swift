@@ -48,7 +48,7 @@ public enum ProcessRunner {
 }
 
 /// Writing to a child that has exited must fail with EPIPE, not kill the test process.
-private let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
 final class DataBox: @unchecked Sendable {
     var data = Data()

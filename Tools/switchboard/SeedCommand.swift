@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SwitchboardCore
+import SwitchboardRuntime
 
 /// `switchboard seed <file>`: loads companies into the configured store.
 struct SeedCommand: ParsableCommand {
@@ -25,7 +27,10 @@ struct SeedCommand: ParsableCommand {
         let sealer = try Settings.sealer(environment)
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store)
-        let writer = CompanySettingsWriter(directory: directory, sealer: sealer)
+        let cache = try CacheSettings.fromEnvironment(environment).map { settings in
+            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.seed") { JSONLogHandler(label: $0, level: .warning) })
+        }
+        let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache)
 
         let documents = try Self.readDocuments(file)
         var failures = 0
@@ -33,9 +38,13 @@ struct SeedCommand: ParsableCommand {
             let label = (document["companyName"] as? String).map { "\"\($0.prefix(60))\"" } ?? "entry \(index + 1)"
             do {
                 let company = try Self.company(from: document)
-                let stored = try writer.save(company, updatedBy: "switchboard seed")
+                let saved = try writer.save(company, updatedBy: "switchboard seed")
+                let stored = saved.company
                 let numbers = stored.numberClaims
                 print("seeded \(stored.id) \(label): \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode ?? "none")")
+                if !saved.cacheInvalidated {
+                    FileHandle.standardError.write(Data("switchboard seed: \(label) saved, but the cache could not be told; it may answer with the old settings for up to \(cache?.settings.ttlSeconds ?? 0) s\n".utf8))
+                }
             } catch {
                 failures += 1
                 FileHandle.standardError.write(Data("switchboard seed: \(label) not saved: \(error)\n".utf8))

@@ -1,3 +1,5 @@
+import Logging
+
 /// Switchboard's settings, each read from one environment variable and validated when a
 /// function starts, so a mistake stops the process with a message naming the variable
 /// instead of failing calls one by one.
@@ -91,6 +93,23 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 
 /// Opens the directory a ``StoreLocation`` names.
 public enum DirectoryFactory {
+    /// The tenant resolver a webhook function uses: the directory `SWITCHBOARD_STORE`
+    /// names, behind the Redis cache when `REDIS_URL` is set.
+    ///
+    /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
+    ///   directory cannot be opened. Redis being down is not an error: the cache then
+    ///   falls back to the directory.
+    public static func resolver(_ environment: Environment, logger: Logger) throws -> any TenantResolver {
+        let store = try Settings.store(environment)
+        let directory = DirectoryTenantResolver(directory: try open(store))
+        guard let cacheSettings = try CacheSettings.fromEnvironment(environment) else { return directory }
+        logger.info("cache.enabled", metadata: [
+            "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",
+            "negative_ttl_s": "\(cacheSettings.negativeTTLSeconds)",
+        ])
+        return CachingTenantResolver(cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
+    }
+
     public static func open(_ location: StoreLocation) throws(DirectoryError) -> any TenantDirectory {
         switch location {
         case .sqlite(let path):

@@ -6,15 +6,29 @@ import Foundation
 
 /// The one path by which a company's settings are written, whoever writes them (the
 /// seed command today, the config API and the migration later): it checks the
-/// settings, seals secrets given in clear, stamps `lastUpdated`/`updatedBy`, and saves
-/// through the directory, which enforces number ownership.
+/// settings, seals secrets given in clear, stamps `lastUpdated`/`updatedBy`, saves
+/// through the directory (which enforces number ownership) and then, once the save
+/// has committed, invalidates every cache entry for the company and for each number it
+/// had before or has now.
 public struct CompanySettingsWriter {
     private let directory: any TenantDirectory
     private let sealer: SecretSealer
+    private let cache: (any TenantCacheInvalidating)?
 
-    public init(directory: any TenantDirectory, sealer: SecretSealer) {
+    /// A writer saving to `directory`, sealing with `sealer`, invalidating `cache`.
+    public init(directory: any TenantDirectory, sealer: SecretSealer, cache: (any TenantCacheInvalidating)? = nil) {
         self.directory = directory
         self.sealer = sealer
+        self.cache = cache
+    }
+
+    /// What a save did.
+    public struct Saved: Sendable {
+        /// The company as stored.
+        public let company: Company
+        /// False when the cache could not be told (it then serves the old settings for
+        /// at most its TTL); true when it was, or when there is no cache.
+        public let cacheInvalidated: Bool
     }
 
     /// Checks, seals and saves `company`, returning what was stored.
@@ -26,15 +40,17 @@ public struct CompanySettingsWriter {
     /// - Throws: ``DirectoryError/invalidCompany(_:)`` naming the first problem, or
     ///   ``DirectoryError/numberTaken(_:)``. Nothing is written when it throws.
     @discardableResult
-    public func save(_ company: Company, updatedBy: String, now: Date = Date()) throws(DirectoryError) -> Company {
+    public func save(_ company: Company, updatedBy: String, now: Date = Date()) throws(DirectoryError) -> Saved {
         try Self.check(company)
         var stored = company
         stored.twilio.authToken = seal(company.twilio.authToken, company.id, .authToken)
         stored.twilio.apiSecret = seal(company.twilio.apiSecret, company.id, .apiSecret)
         stored.twilio.lastUpdated = now.formatted(.iso8601)
         stored.twilio.updatedBy = updatedBy
+        let previousNumbers = cache == nil ? [] : (try directory.company(id: company.id)?.allNumbers ?? [])
         try directory.save(stored)
-        return stored
+        let invalidated = cache?.invalidate(companyID: stored.id, numbers: previousNumbers.union(stored.allNumbers)) ?? true
+        return Saved(company: stored, cacheInvalidated: invalidated)
     }
 
     private func seal(_ secret: StoredSecret?, _ id: CompanyID, _ field: SecretField) -> StoredSecret? {

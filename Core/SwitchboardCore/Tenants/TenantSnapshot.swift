@@ -43,6 +43,12 @@ public protocol TenantResolver: AnyObject {
     func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
     /// The tenant with id `id`, or `nil`.
     func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot?
+    /// Logs what the resolver has counted (cache hits and misses), if it counts anything.
+    func logStatistics()
+}
+
+extension TenantResolver {
+    public func logStatistics() {}
 }
 
 /// Resolves tenants straight from the directory.

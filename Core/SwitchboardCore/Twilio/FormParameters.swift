@@ -57,14 +57,15 @@ public struct FormParameters: Sendable, Equatable {
         lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
     }
 
-    private static func unescape(_ bytes: some Collection<UInt8>) throws(FormDecodingError) -> String {
+    /// Decodes `%XX` escapes (and `+` as a space, unless `plusIsSpace` is false).
+    static func unescape(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(FormDecodingError) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = bytes.startIndex
         while index != bytes.endIndex {
             let byte = bytes[index]
             switch byte {
-            case UInt8(ascii: "+"):
+            case UInt8(ascii: "+") where plusIsSpace:
                 output.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 let high = bytes.index(after: index)

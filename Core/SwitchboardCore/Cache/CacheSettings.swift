@@ -1,0 +1,109 @@
+import Drivers
+
+/// How the phone → tenant cache reaches Redis and how long it keeps entries.
+///
+/// | variable | meaning | default |
+/// |---|---|---|
+/// | `REDIS_URL` | `redis://[user:password@]host:port[/db]` or `unix:<socket path>[?db=N]` | none: no cache |
+/// | `SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS` | connecting may take this long | 200 |
+/// | `SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS` | one command may take this long | 100 |
+/// | `SWITCHBOARD_CACHE_TTL_SECONDS` | how long a found tenant is kept | 300 |
+/// | `SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS` | how long "no such number" is kept | 30 |
+public struct CacheSettings: Sendable, Equatable {
+    public var endpoint: RedisEndpoint
+    public var connectTimeoutMilliseconds = 200
+    public var commandTimeoutMilliseconds = 100
+    public var ttlSeconds = 300
+    public var negativeTTLSeconds = 30
+
+    public init(endpoint: RedisEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    /// The cache settings, or `nil` when `REDIS_URL` is not set.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the variable that is wrong.
+    public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> CacheSettings? {
+        guard let url = environment["REDIS_URL"] else { return nil }
+        var settings = CacheSettings(endpoint: try parseURL(url))
+        settings.connectTimeoutMilliseconds = try number(environment, "SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", default: 200, range: 1...60_000)
+        settings.commandTimeoutMilliseconds = try number(environment, "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", default: 100, range: 1...60_000)
+        settings.ttlSeconds = try number(environment, "SWITCHBOARD_CACHE_TTL_SECONDS", default: 300, range: 1...86_400)
+        settings.negativeTTLSeconds = try number(environment, "SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", default: 30, range: 1...3_600)
+        return settings
+    }
+
+    /// Parses a `REDIS_URL`. Errors never repeat the password.
+    public static func parseURL(_ text: String) throws(ConfigurationError) -> RedisEndpoint {
+        func fail(_ problem: String) -> ConfigurationError { ConfigurationError(variable: "REDIS_URL", problem: problem) }
+        if text.hasPrefix("rediss://") {
+            throw fail("asks for TLS (rediss://), but the hiredis on this platform (0.14) has no TLS; use redis:// inside a private network, or a TLS proxy")
+        }
+        if text.hasPrefix("unix:") {
+            var path = String(text.dropFirst("unix:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            var database = 0
+            if let question = path.firstIndex(of: "?") {
+                let query = path[path.index(after: question)...]
+                path = String(path[..<question])
+                guard query.hasPrefix("db="), let number = Int(query.dropFirst(3)), (0...15).contains(number) else {
+                    throw fail("unix: URLs take only ?db=<0-15>")
+                }
+                database = number
+            }
+            guard path.hasPrefix("/") else { throw fail("unix: needs an absolute socket path") }
+            return RedisEndpoint(address: .unix(path: path), database: database)
+        }
+        guard text.hasPrefix("redis://") else { throw fail("must be redis://host:port[/db] or unix:<socket path>") }
+        var rest = Substring(text.dropFirst("redis://".count))
+        var username: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = credentials.firstIndex(of: ":") {
+                username = credentials[..<colon].isEmpty ? nil : String(credentials[..<colon]).removingPercentEscapes()
+                password = String(credentials[credentials.index(after: colon)...]).removingPercentEscapes()
+            } else if !credentials.isEmpty {
+                password = String(credentials).removingPercentEscapes()
+            }
+        }
+        var database = 0
+        if let slash = rest.firstIndex(of: "/") {
+            let path = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+            if !path.isEmpty {
+                guard let number = Int(path), (0...15).contains(number) else { throw fail("has a database that is not 0-15") }
+                database = number
+            }
+        }
+        var host = String(rest)
+        var port = 6379
+        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("]") {
+            host = String(rest[..<colon])
+            guard let number = Int(rest[rest.index(after: colon)...]), (1...65_535).contains(number) else {
+                throw fail("has a port that is not 1-65535")
+            }
+            port = number
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains("?") else { throw fail("has no host") }
+        return RedisEndpoint(address: .tcp(host: host, port: port), username: username, password: password, database: database)
+    }
+
+    private static func number(_ environment: Environment, _ variable: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let text = environment[variable] else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError(variable: variable, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}
+
+extension String {
+    /// `%XX` escapes decoded (for passwords in URLs); the text itself when they do not decode.
+    func removingPercentEscapes() -> String {
+        guard contains("%") else { return self }
+        return (try? FormParameters.unescape(Array(utf8), plusIsSpace: false)) ?? self
+    }
+}

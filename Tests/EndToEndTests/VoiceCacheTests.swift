@@ -1,0 +1,152 @@
+import Foundation
+import SwitchboardRuntime
+import TestSupport
+import Testing
+
+/// `Voice --stream` with the Redis cache in front of the embedded store, against a
+/// private redis-server per test.
+@Suite("Voice end to end, with the Redis cache")
+struct VoiceCacheTests {
+    /// The reply to `name`, decoded, with its TwiML's element names.
+    static func answer(_ session: StreamSession, _ name: String, id: String) throws -> (HTTPResponse, [String]) {
+        let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
+        let response = try #require(reply.response, "no response to \(name): \(String(describing: reply.error))")
+        let names = response.statusCode == 200 ? try TwiMLReader.read(response.body).map(\.name) : []
+        return (response, names)
+    }
+
+    /// The counters of the last `cache.stats` line in `log`.
+    static func stats(_ log: String) throws -> [String: Int] {
+        let line = try #require(log.split(separator: "\n").last { $0.contains("\"cache.stats\"") })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        return object.compactMapValues { ($0 as? String).flatMap(Int.init) }
+    }
+
+    @Test("a warm invocation makes exactly one Redis command: GET")
+    func oneCommandWhenWarm() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        var commands: [String] = []
+        let warm = 50
+        commands = try redis.monitor {
+            for index in 0...warm {
+                let (response, names) = try Self.answer(session, "voice-ai-agent", id: "warm-\(index)")
+                #expect(response.statusCode == 200)
+                #expect(names.contains("Stream"))
+            }
+        }
+        let (_, log) = session.finish()
+        // The first call misses: GET, SET NX (the lease), EVAL (the fill). Every warm one: a GET.
+        #expect(commands.count == 3 + warm, "\(commands.prefix(6))")
+        #expect(commands.dropFirst(3).allSatisfy { $0.contains("\"GET\" \"switchboard:v1:number:+15550100001\"") })
+        let counters = try Self.stats(log)
+        #expect(counters["hits"] == warm)
+        #expect(counters["misses"] == 1)
+        #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
+        // What Redis holds for the number: the snapshot, token sealed.
+        let raw = try redis.cli(["GET", "switchboard:v1:number:+15550100001"])
+        #expect(raw.contains("sealed:v1:"))
+        #expect(ExampleData.leakedSecrets(in: Data(raw.utf8)).isEmpty)
+    }
+
+    @Test("Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume")
+    func redisKilledAndRestarted() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        let kinds: [(String, String)] = [("voice-ai-agent", "Stream"), ("voice-voicemail", "Record"), ("voice-forward", "Dial"), ("voice-whisper", "Say")]
+        var id = 0
+        func round() throws {
+            for (name, element) in kinds {
+                id += 1
+                let (response, names) = try Self.answer(session, name, id: "r\(id)")
+                #expect(response.statusCode == 200)
+                #expect(names.contains(element), "\(name) answered \(names)")
+            }
+        }
+        try round()
+        try round()            // all hits
+        redis.stop()
+        for _ in 0..<5 { try round() }   // Redis gone: all from the directory
+        let (forged, _) = try Self.answer(session, "voice-forged-signature", id: "forged")
+        #expect(forged.statusCode == 403)
+        try redis.start()
+        usleep(1_100_000)      // the first back-off is 1 s
+        try round()            // reconnects; Redis is empty again: misses that refill
+        try round()            // hits again
+        let (_, log) = session.finish()
+        let counters = try Self.stats(log)
+        #expect(counters["fallbacks"] == 21)
+        #expect(counters["hits"] == 8)
+        #expect(log.contains("cache.redis_unavailable"))
+        #expect(log.contains("cache.redis_reconnected"))
+        // The failure was logged once, not once per call.
+        #expect(log.components(separatedBy: "cache.redis_unavailable").count - 1 == 1)
+    }
+
+    @Test("Redis frozen (answers nothing): calls still answer, from the directory, without hanging")
+    func redisFrozen() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url, "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100"])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        _ = try Self.answer(session, "voice-voicemail", id: "warm")
+        redis.pause()
+        defer { redis.resume() }
+        let started = Date()
+        for index in 0..<10 {
+            let (response, names) = try Self.answer(session, "voice-voicemail", id: "frozen-\(index)")
+            #expect(response.statusCode == 200)
+            #expect(names.contains("Record"))
+        }
+        // Liveness, not speed: without the command timeout the first call would wait forever.
+        #expect(Date().timeIntervalSince(started) < 10)
+        let (_, log) = session.finish()
+        #expect(try Self.stats(log)["fallbacks"] == 10)
+    }
+
+    @Test("negative caching: a flood to an unknown number costs the directory one query")
+    func negativeCaching() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        for index in 0..<20 {
+            let (response, names) = try Self.answer(session, "voice-unknown-number", id: "u\(index)")
+            #expect(response.statusCode == 200)
+            #expect(names == ["Response", "Say", "Hangup"])
+        }
+        let (_, log) = session.finish()
+        let counters = try Self.stats(log)
+        #expect(counters["misses"] == 1)
+        #expect(counters["negative_hits"] == 19)
+        #expect(try redis.cli(["GET", "switchboard:v1:number:+15559990000"]) == "N")
+    }
+
+    @Test("seeding a change while Voice runs: the next call sees it")
+    func changeSeenAtOnce() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        #expect(try Self.answer(session, "voice-voicemail", id: "before").1.contains("Record"))
+        #expect(try Self.answer(session, "voice-voicemail", id: "cached").1.contains("Record"))
+
+        // Birch & Partners switches to forwarding.
+        let data = try Data(contentsOf: ExampleData.companiesFile)
+        var companies = try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
+        var birch = companies[1]
+        var config = birch["twilioConfig"] as! [String: Any]
+        config["callRoutingMode"] = "forward"
+        config["forwardNumber"] = "+15550288888"
+        birch["twilioConfig"] = config
+        companies = [birch]
+        let file = store.folder.appendingPathComponent("birch.json")
+        try JSONSerialization.data(withJSONObject: companies).write(to: file)
+        let seeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", file.path], environment: store.environment)
+        #expect(seeded.status == 0, "\(seeded.stderrText)")
+
+        let (response, names) = try Self.answer(session, "voice-voicemail", id: "after")
+        #expect(names.contains("Dial"))
+        #expect(response.body.contains("+15550288888"))
+        _ = session.finish()
+    }
+}
