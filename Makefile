@@ -20,7 +20,6 @@ PYTHON ?= python3
 APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev
 # What only the tests need.
 TEST_APT_PACKAGES := redis-server
-BENCH_APT_PACKAGES :=
 
 # The demo's data key: 32 bytes, base64. Demo only — never use it for real data.
 DEMO_DATA_KEY := c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=
@@ -81,7 +80,7 @@ test: venv
 		echo "tests: $$count passed, 0 failed"
 
 bench:
-	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES)"
 	$(SWIFT) build -c release --static-swift-stdlib
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events

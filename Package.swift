@@ -78,7 +78,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardRuntime"],
+            dependencies: ["SwitchboardCore", "Drivers", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SwitchboardBench",
             swiftSettings: strictSettings
         ),

@@ -1,12 +1,17 @@
 // switchboard-bench: Switchboard's benchmarks. Figures, not pass/fail; `make bench` runs
 // it on a release build.
 //
-//   W1  signed webhooks through one warm `Voice --stream` process: events/s, p50/p99 µs
+//   W1  signed webhooks through one warm `Voice --stream` process: events/s, p50/p99 µs,
+//       over the embedded store alone and with the Redis cache at a 100 % hit ratio
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
+//   C1  one tenant lookup in process: a Redis hit, a cache miss (GET, lease, directory,
+//       fill), and the directory alone
 #if canImport(Glibc)
 import Glibc
 #endif
 import FoundationEssentials
+import Logging
+import SwitchboardCore
 
 struct Options {
     var bin = ".build/release"
@@ -14,6 +19,7 @@ struct Options {
     var events = "Examples/events"
     var streamEvents = 20_000
     var oneShotRuns = 300
+    var lookups = 20_000
 
     init(_ arguments: [String]) throws(BenchError) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -25,6 +31,7 @@ struct Options {
             case "--events": events = value
             case "--stream-events": streamEvents = Int(value) ?? streamEvents
             case "--one-shot-runs": oneShotRuns = Int(value) ?? oneShotRuns
+            case "--lookups": lookups = Int(value) ?? lookups
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -38,35 +45,16 @@ func percentile(_ sorted: [UInt64], _ fraction: Double) -> UInt64 {
     sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
 }
 
-func run() throws(BenchError) {
-    let options = try Options(CommandLine.arguments)
-    let folder = "/tmp/switchboard-bench-\(getpid())"
-    mkdir(folder, 0o700)
-    let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
-    let environment = [
-        "PATH": "/usr/bin:/bin",
-        "SWITCHBOARD_STORE": "sqlite:\(folder)/bench.sqlite",
-        "SWITCHBOARD_DATA_KEY": Data(key).base64EncodedString(),
-        "SWITCHBOARD_AGENT_STREAM_URL": "wss://agent.example.com/stream",
-        "LOG_LEVEL": "info",
-    ]
-    let seed = try ChildProcess(path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: environment)
-    guard seed.finish() == 0 else { throw BenchError("switchboard seed failed") }
-
-    // Event files are pretty-printed; JSON strings cannot hold raw newlines, so dropping
-    // them gives the one-line form the stream protocol needs.
-    let events = try signedEventNames.map { name throws(BenchError) in
-        try readFile("\(options.events)/\(name).json").filter { $0 != UInt8(ascii: "\n") }
+func microseconds(_ sorted: [UInt64]) -> String {
+    func format(_ nanoseconds: UInt64) -> String {
+        let tenths = Int((Double(nanoseconds) / 100).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
+    return "p50 \(format(percentile(sorted, 0.50))) µs, p99 \(format(percentile(sorted, 0.99))) µs"
+}
 
-    var cpuInfo = "unknown CPU"
-    if let text = try? readFile("/proc/cpuinfo"), let line = String(decoding: text, as: UTF8.self)
-        .split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
-        cpuInfo = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ").description } ?? cpuInfo
-    }
-    print("Switchboard benchmarks, release build: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpuInfo)")
-
-    // W1: one warm stream process, one envelope at a time (as the shim sends them).
+/// W1: one warm stream process, one envelope at a time (as the shim sends them).
+func streamBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], label: String) throws(BenchError) {
     let voice = try ChildProcess(path: options.bin + "/Voice", arguments: ["--stream"], environment: environment)
     var replies = ReplyReader(descriptor: voice.stdout)
     var latencies: [UInt64] = []
@@ -98,17 +86,18 @@ func run() throws(BenchError) {
     voice.finish()
     latencies.sort()
     floor.sort()
-    print("W1 warm stream, \(options.streamEvents) signed webhooks (\(signedEventNames.count) kinds), one at a time:")
-    print("   \(Int(Double(options.streamEvents) / elapsed)) events/s, p50 \(percentile(latencies, 0.50) / 1_000) µs, p99 \(percentile(latencies, 0.99) / 1_000) µs per event")
-    print("   round-trip floor (a line answered with no work): p50 \(percentile(floor, 0.50) / 1_000) µs, p99 \(percentile(floor, 0.99) / 1_000) µs")
+    print("W1 \(label): \(options.streamEvents) signed webhooks (\(signedEventNames.count) kinds), one at a time:")
+    print("   \(Int(Double(options.streamEvents) / elapsed)) events/s, \(microseconds(latencies)) per event")
+    print("   round-trip floor (a line answered with no work): \(microseconds(floor))")
+}
 
-    // W3: one process per event, exec to exit.
-    let oneShot = events[0] + Array("\n".utf8)
+/// W3: one process per event, exec to exit.
+func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: String]) throws(BenchError) {
     var durations: [UInt64] = []
     for _ in 0..<(options.oneShotRuns + 20) {
         let start = monotonicNanoseconds()
         let child = try ChildProcess(path: options.bin + "/Voice", arguments: [], environment: environment)
-        child.send(oneShot)
+        child.send(event + Array("\n".utf8))
         close(child.stdin)
         var reader = ReplyReader(descriptor: child.stdout)
         _ = reader.next()
@@ -124,9 +113,80 @@ func run() throws(BenchError) {
     }
     print("W3 one-shot `Voice < event.json`, \(options.oneShotRuns) runs, exec to exit:")
     print("   p50 \(ms(percentile(durations, 0.50))) ms, p99 \(ms(percentile(durations, 0.99))) ms")
+}
 
-    for suffix in ["", "-wal", "-shm"] { unlink("\(folder)/bench.sqlite\(suffix)") }
-    rmdir(folder)
+/// C1: tenant lookups in this process, against the seeded store and the bench's Redis.
+func lookupBenchmark(_ options: Options, environment: [String: String], redisURL: String) throws {
+    let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+    let settings = Environment(environment)
+    let directory = DirectoryTenantResolver(directory: try DirectoryFactory.open(try Settings.store(settings)))
+    let cache = RedisTenantCache(settings: CacheSettings(endpoint: try CacheSettings.parseURL(redisURL)), logger: logger)
+    let cached = CachingTenantResolver(cache: cache, directory: directory, logger: logger)
+    let number = try PhoneNumber(parsing: "+15550100001")
+    let key = RedisTenantCache.key(for: number)
+
+    func measure(_ body: () throws -> Void, before: () throws -> Void = {}) rethrows -> [UInt64] {
+        var samples: [UInt64] = []
+        samples.reserveCapacity(options.lookups)
+        for _ in 0..<options.lookups {
+            try before()
+            let start = monotonicNanoseconds()
+            try body()
+            samples.append(monotonicNanoseconds() - start)
+        }
+        return samples.sorted()
+    }
+    _ = try cached.tenant(servingNumber: number)
+    let hit = try measure { _ = try cached.tenant(servingNumber: number) }
+    let miss = try measure({ _ = try cached.tenant(servingNumber: number) }, before: { try cache.delete([key]) })
+    let plain = try measure { _ = try directory.tenant(servingNumber: number) }
+    guard cached.counters.errors == 0 else { throw BenchError("Redis failed during the lookups") }
+    print("C1 tenant lookup in process, \(options.lookups) each:")
+    print("   Redis hit (1 GET):                            \(microseconds(hit))")
+    print("   cache miss (GET, lease, SQLite, fill script): \(microseconds(miss))")
+    print("   embedded directory alone (SQLite):            \(microseconds(plain))")
+}
+
+func run() throws {
+    let options = try Options(CommandLine.arguments)
+    let folder = "/tmp/switchboard-bench-\(getpid())"
+    mkdir(folder, 0o700)
+    defer {
+        for suffix in ["", "-wal", "-shm"] { unlink("\(folder)/bench.sqlite\(suffix)") }
+        rmdir(folder)
+    }
+    let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    let environment = [
+        "PATH": "/usr/bin:/bin",
+        "SWITCHBOARD_STORE": "sqlite:\(folder)/bench.sqlite",
+        "SWITCHBOARD_DATA_KEY": Data(key).base64EncodedString(),
+        "SWITCHBOARD_AGENT_STREAM_URL": "wss://agent.example.com/stream",
+        "LOG_LEVEL": "info",
+    ]
+    let seed = try ChildProcess(path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: environment)
+    guard seed.finish() == 0 else { throw BenchError("switchboard seed failed") }
+
+    // Event files are pretty-printed; JSON strings cannot hold raw newlines, so dropping
+    // them gives the one-line form the stream protocol needs.
+    let events = try signedEventNames.map { name throws(BenchError) in
+        try readFile("\(options.events)/\(name).json").filter { $0 != UInt8(ascii: "\n") }
+    }
+
+    var cpu = "unknown CPU"
+    if let text = try? readFile("/proc/cpuinfo"), let line = String(decoding: text, as: UTF8.self)
+        .split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
+        cpu = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ").description } ?? cpu
+    }
+    print("Switchboard benchmarks, release build: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)")
+
+    try streamBenchmark(options, events: events, environment: environment, label: "warm stream, embedded store")
+    let redis = try BenchRedis()
+    defer { redis.stop() }
+    var cached = environment
+    cached["REDIS_URL"] = redis.url
+    try streamBenchmark(options, events: events, environment: cached, label: "warm stream, Redis cache, 100 % hits after warm-up")
+    try lookupBenchmark(options, environment: environment, redisURL: redis.url)
+    try oneShotBenchmark(options, event: events[0], environment: environment)
 }
 
 do {

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Drivers
+
+/// A private redis-server for the benchmarks: a free port, no persistence.
+final class BenchRedis {
+    let port: Int
+    private let child: ChildProcess
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    init() throws(BenchError) {
+        let candidates: [String] = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            throw BenchError("redis-server is not installed (make bench installs it)")
+        }
+        port = Int(20_000 + getpid() % 20_000)
+        child = try ChildProcess(
+            path: path,
+            arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+            environment: [:])
+        for _ in 0..<200 {
+            let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port))
+            if let connection = try? RedisConnection(endpoint: endpoint, connectTimeoutMilliseconds: 100, commandTimeoutMilliseconds: 100),
+               (try? connection.command(["PING"])) == .status("PONG") {
+                return
+            }
+            usleep(25_000)
+        }
+        throw BenchError("redis-server did not start on port \(port)")
+    }
+
+    func stop() {
+        kill(child.pid, SIGKILL)
+        child.finish()
+    }
+}
