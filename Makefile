@@ -17,7 +17,7 @@ VENV := $(STATE)/venv
 PYTHON ?= python3
 
 # Debian packages the build and the tests need (a command or a library each).
-APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev
+APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev libcurl4-openssl-dev
 # What only the tests need.
 TEST_APT_PACKAGES := redis-server
 

@@ -13,6 +13,7 @@ let package = Package(
     name: "Switchboard",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "bootstrap", targets: ["bootstrap"]),
         .executable(name: "Voice", targets: ["Voice"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
     ],
     targets: [
         // C libraries: one module map each, and one Swift wrapper each in Drivers.
@@ -35,9 +37,14 @@ let package = Package(
             path: "Core/CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Core/CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "Drivers",
-            dependencies: ["CSQLite", "CHiredis"],
+            dependencies: ["CSQLite", "CHiredis", "CCurl"],
             path: "Core/Drivers",
             swiftSettings: strictSettings
         ),
@@ -54,9 +61,16 @@ let package = Package(
         .target(
             name: "SwitchboardRuntime",
             dependencies: [
+                "Drivers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Runtime/SwitchboardRuntime",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "bootstrap",
+            dependencies: ["SwitchboardRuntime"],
+            path: "Runtime/bootstrap",
             swiftSettings: strictSettings
         ),
         .executableTarget(

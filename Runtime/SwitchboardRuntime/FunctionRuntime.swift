@@ -22,7 +22,9 @@ import Darwin
 ///   `switchboard serve` drive it): one ``InvocationRequest`` per line in, one
 ///   ``InvocationReply`` per line out, in order, written as soon as it is ready. A
 ///   malformed line gets an error reply and the next line is served. The process stays
-///   up until standard input closes.
+///   up until standard input closes. With `--ready` as well, the process first writes
+///   one `{"ready":"<function>"}` line once its handler is built, so a driver knows
+///   start-up succeeded before it sends work.
 ///
 /// Standard output carries the protocol only; logs are JSON lines on standard error.
 /// When the handler cannot be built, one `Function.InitError` reply is written and the
@@ -47,14 +49,15 @@ public enum FunctionRuntime {
         let options = arguments.dropFirst()
         if options.contains("--help") || options.contains("-h") {
             let usage = """
-                usage: \(functionName) [--stream] < input
+                usage: \(functionName) [--stream [--ready]] < input
                   one-shot (default): reads one payload 2.0 event, writes one response JSON
                   --stream: one {"id","deadlineMs","event"} envelope per line in, one reply per line out
+                  --ready:  in stream mode, first write {"ready":"\(functionName)"} once started
                 """
             RawOutput.write(Array((usage + "\n").utf8), to: 1)
             exit(0)
         }
-        if let unknown = options.first(where: { $0 != "--stream" }) {
+        if let unknown = options.first(where: { $0 != "--stream" && $0 != "--ready" }) {
             RawOutput.write(Array("\(functionName): unknown option \(unknown); try --help\n".utf8), to: 2)
             exit(64)
         }
@@ -71,6 +74,11 @@ public enum FunctionRuntime {
 
         var input = LineReader(descriptor: 0, maximumLineBytes: maximumInputBytes)
         if stream {
+            if options.contains("--ready") {
+                var line = "{\"ready\":"
+                JSONText.appendString(functionName, to: &line)
+                RawOutput.write(Array((line + "}\n").utf8), to: 1)
+            }
             serveStream(handler, input: &input, logger: logger)
             handler.willExit()
             exit(0)

@@ -1,0 +1,140 @@
+internal import CCurl
+
+/// An HTTP response: status, headers (names lower-cased) and body.
+public struct HTTPClientResponse: Sendable, Equatable {
+    public let status: Int
+    public let headers: [String: String]
+    public let body: [UInt8]
+}
+
+/// A transfer that failed before any response arrived, translated once from libcurl.
+public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// libcurl's `CURLcode`.
+    public let code: Int
+    /// What was being done.
+    public let operation: String
+    /// libcurl's explanation.
+    public let message: String
+
+    /// True when the transfer ran out of time.
+    public var isTimeout: Bool { code == Int(CURLE_OPERATION_TIMEDOUT.rawValue) }
+
+    public var description: String { "\(operation): \(message) (CURLcode \(code))" }
+}
+
+private let curlInitialized: Void = {
+    precondition(ccurl_global_init() == CURLE_OK, "curl_global_init failed")
+}()
+
+/// HTTP/1.1 over one libcurl easy handle, which keeps its connection alive between
+/// requests. The only owner of its `CURL*` and the only code touching libcurl.
+///
+/// Not thread-safe: one request at a time.
+public final class CurlHTTPClient {
+    private let handle: UnsafeMutableRawPointer
+    private let sink = ResponseSink()
+
+    /// A client; no connection is made until the first request.
+    public init() throws(HTTPClientError) {
+        _ = curlInitialized
+        guard let handle = curl_easy_init() else {
+            throw HTTPClientError(code: Int(CURLE_FAILED_INIT.rawValue), operation: "curl_easy_init", message: "cannot create a handle")
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    /// Sends a request and waits for the whole response.
+    ///
+    /// - Parameters:
+    ///   - method: `GET`, `POST`, …
+    ///   - url: the full URL.
+    ///   - headers: request headers.
+    ///   - body: the request body (sent for any method when non-nil).
+    ///   - timeoutMilliseconds: the whole transfer's limit; 0 waits forever (as the
+    ///     Lambda Runtime API's `next` requires).
+    /// - Throws: ``HTTPClientError`` when no response arrived.
+    public func send(
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeoutMilliseconds: Int = 0
+    ) throws(HTTPClientError) -> HTTPClientResponse {
+        curl_easy_reset(handle)  // keeps the live connection and caches, drops options
+        sink.reset()
+        var list: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(list) }
+        for (name, value) in headers {
+            list = curl_slist_append(list, "\(name): \(value)")
+        }
+        if body != nil { list = curl_slist_append(list, "Expect:") }  // no 100-continue round trip
+
+        try check(ccurl_setopt_string(handle, CURLOPT_URL, url), "set URL")
+        try check(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "set method")
+        try check(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "set NOSIGNAL")
+        try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds), "set timeout")
+        try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 5_000), "set connect timeout")
+        try check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "set headers")
+        if let body {
+            // COPYPOSTFIELDS copies the bytes; a terminating zero keeps an empty body's
+            // pointer valid.
+            let status = (body + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    ccurl_setopt_postfields(handle, chars.baseAddress, body.count)
+                }
+            }
+            try check(status, "set body")
+        } else if method == "GET" {
+            try check(ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1), "set GET")
+        }
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        try check(ccurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+            sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }), "set body callback")
+        try check(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "set body context")
+        try check(ccurl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+            sink.addHeaderLine(Array(UnsafeRawBufferPointer(start: data, count: size * count)))
+            return size * count
+        }), "set header callback")
+        try check(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "set header context")
+
+        try check(curl_easy_perform(handle), "\(method) \(url)")
+        var status = 0
+        try check(ccurl_response_code(handle, &status), "read status")
+        return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    private func check(_ code: CURLcode, _ operation: String) throws(HTTPClientError) {
+        guard code == CURLE_OK else {
+            throw HTTPClientError(code: Int(code.rawValue), operation: operation, message: String(cString: curl_easy_strerror(code)))
+        }
+    }
+}
+
+@available(*, unavailable)
+extension CurlHTTPClient: Sendable {}
+
+/// Collects what libcurl's callbacks deliver for one transfer.
+private final class ResponseSink {
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+
+    func reset() {
+        body.removeAll(keepingCapacity: true)
+        headers.removeAll(keepingCapacity: true)
+    }
+
+    func addHeaderLine(_ bytes: [UInt8]) {
+        let line = String(decoding: bytes, as: UTF8.self)
+        if line.hasPrefix("HTTP/") { headers.removeAll(); return }  // a new response (after a redirect or 100)
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingPrefix(" ").prefix { $0 != "\r" && $0 != "\n" }
+        headers[name] = String(value)
+    }
+}

@@ -1,0 +1,288 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// One warm function process in stream mode, as the Lambda shim and the local server
+/// drive it: started once, fed one envelope at a time, killed and replaced when it
+/// overruns a deadline or dies.
+///
+/// The child's standard error is this process's standard error, so nothing it logs is
+/// lost (on Lambda it reaches CloudWatch). Not thread-safe: one invocation at a time,
+/// which is all a function process serves.
+public final class FunctionProcess {
+    /// What became of one invocation.
+    public enum Outcome: Sendable, Equatable {
+        /// The function answered (with a response, or with an error reply).
+        case reply(InvocationReply)
+        /// The deadline passed first; the process was killed.
+        case timedOut
+        /// The process died or broke the protocol; the text says how.
+        case crashed(String)
+    }
+
+    /// The function executable.
+    public let executable: String
+    private let arguments: [String]
+    private let environment: [String: String]?
+    private var child: pid_t = 0
+    private var input: Int32 = -1
+    private var output: Int32 = -1
+    private var reader: DeadlineLineReader?
+
+    /// Describes a process; nothing is started until ``start(timeoutMilliseconds:)``.
+    ///
+    /// - Parameters:
+    ///   - executable: the function's path.
+    ///   - environment: the child's environment; `nil` passes this process's on.
+    public init(executable: String, environment: [String: String]? = nil) {
+        self.executable = executable
+        self.arguments = ["--stream", "--ready"]
+        self.environment = environment
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// True while a started child is alive (as far as this side knows).
+    public var isRunning: Bool { child > 0 }
+
+    /// The child's process id, or 0.
+    public var processID: Int32 { child }
+
+    /// Starts the child and waits until it says it is ready.
+    ///
+    /// - Throws: ``FunctionProcessError`` naming the executable: missing, not
+    ///   executable, failed its start-up (with the function's own message), or silent
+    ///   past the timeout.
+    public func start(timeoutMilliseconds: Int = 10_000) throws(FunctionProcessError) {
+        stop()
+        guard access(executable, X_OK) == 0 else {
+            throw FunctionProcessError("function executable \(executable) is missing or not executable")
+        }
+        // Spawning holds a process-wide lock from pipe() to close-on-exec, so no other
+        // child (the local server starts several) inherits these pipes' ends: a child
+        // holding another's input open would keep it from ever seeing end of input.
+        let spawned = Self.spawnLock.withLock { _ in spawn() }
+        let (pid, toChild, fromChild) = try spawned.get()
+        child = pid
+        input = toChild
+        output = fromChild
+        reader = DeadlineLineReader(descriptor: output, maximumLineBytes: FunctionRuntime.maximumInputBytes)
+        try awaitReady(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private static let spawnLock = Mutex(())
+
+    /// Starts the child with pipes on its standard input and output.
+    private func spawn() -> Result<(pid_t, Int32, Int32), FunctionProcessError> {
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0 else { return .failure(FunctionProcessError("pipe: \(String(cString: strerror(errno)))")) }
+        guard pipe(&fromChild) == 0 else {
+            close(toChild[0]); close(toChild[1])
+            return .failure(FunctionProcessError("pipe: \(String(cString: strerror(errno)))"))
+        }
+        for descriptor in toChild + fromChild { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }  // dup2 clears it on 0 and 1
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        for descriptor in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        // The child starts with no signals blocked and default handlers, whatever this
+        // thread had (a dispatch thread blocks most signals).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let environmentList = environment.map { $0.map { "\($0.key)=\($0.value)" } }
+        let envp = environmentList.map { $0.map { strdup($0) } + [nil] }
+        defer {
+            argv.forEach { free($0) }
+            envp?.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status: Int32
+        if var envp {
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, &envp)
+        } else {
+            status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        }
+        close(toChild[0])
+        close(fromChild[1])
+        guard status == 0 else {
+            close(toChild[1]); close(fromChild[0])
+            return .failure(FunctionProcessError("cannot start \(executable): \(String(cString: strerror(status)))"))
+        }
+        return .success((pid, toChild[1], fromChild[0]))
+    }
+
+    /// Waits for the child's ready line; anything else means it failed to start.
+    private func awaitReady(timeoutMilliseconds: Int) throws(FunctionProcessError) {
+        let deadline = DeadlineLineReader.now() + Int64(timeoutMilliseconds)
+        switch reader!.next(deadline: deadline) {
+        case .line(let bytes):
+            if case .object(let members)? = try? JSONValue(parsing: bytes), members["ready"] != nil { return }
+            let message: String
+            if let reply = try? InvocationReply.decode(bytes), let error = reply.error {
+                message = error.message
+            } else {
+                message = "it wrote \(String(decoding: bytes.prefix(200), as: UTF8.self)) instead of getting ready"
+            }
+            let exit = reap()
+            throw FunctionProcessError("\(name) failed to start\(exit): \(message)")
+        case .timedOut:
+            kill(child, SIGKILL)
+            let exit = reap()
+            throw FunctionProcessError("\(name) did not get ready within \(timeoutMilliseconds) ms\(exit)")
+        case .closed, .tooLong:
+            let exit = reap()
+            throw FunctionProcessError("\(name) exited during start-up\(exit)")
+        }
+    }
+
+    /// Sends one envelope line (without its newline) and waits for the reply until
+    /// `deadline` (milliseconds since 1970). A child that overruns or dies is gone
+    /// afterwards; ``start(timeoutMilliseconds:)`` brings a fresh one.
+    public func invoke(envelope: [UInt8], deadline: Int64) -> Outcome {
+        guard child > 0, var lineReader = reader else { return .crashed("\(name) is not running") }
+        guard RawOutput.write(envelope + [UInt8(ascii: "\n")], to: input) else {
+            return .crashed("\(name) stopped reading its input\(reap())")
+        }
+        let result = lineReader.next(deadline: deadline)
+        reader = lineReader
+        switch result {
+        case .line(let bytes):
+            guard let reply = try? InvocationReply.decode(bytes) else {
+                kill(child, SIGKILL)
+                return .crashed("\(name) broke the protocol (wrote a line that is not a reply)\(reap())")
+            }
+            return .reply(reply)
+        case .timedOut:
+            kill(child, SIGKILL)
+            _ = reap()
+            return .timedOut
+        case .closed, .tooLong:
+            return .crashed("\(name) exited mid-invocation\(reap())")
+        }
+    }
+
+    /// Stops the child (closing its input first, so a healthy one exits by itself).
+    public func stop() {
+        guard child > 0 else { return }
+        close(input)
+        input = -1
+        var status: Int32 = 0
+        for _ in 0..<50 {  // up to 0.5 s to finish on its own
+            if waitpid(child, &status, WNOHANG) == child { child = 0; break }
+            usleep(10_000)
+        }
+        if child > 0 {
+            kill(child, SIGKILL)
+            waitpid(child, &status, 0)
+            child = 0
+        }
+        if output >= 0 { close(output) }
+        output = -1
+        reader = nil
+    }
+
+    private var name: String { String(executable.split(separator: "/").last ?? Substring(executable)) }
+
+    /// Waits for the dead (or killed) child and describes how it ended.
+    private func reap() -> String {
+        guard child > 0 else { return "" }
+        if input >= 0 { close(input) }
+        if output >= 0 { close(output) }
+        input = -1
+        output = -1
+        reader = nil
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        child = 0
+        let signal = status & 0x7F
+        if signal != 0 { return " (killed by signal \(signal))" }
+        return " (exit status \((status >> 8) & 0xFF))"
+    }
+}
+
+/// Why a function process could not be started.
+public struct FunctionProcessError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension InvocationReply {
+    /// Reads a reply line (the driver's side of the protocol).
+    static func decode(_ bytes: [UInt8]) throws(ProtocolDecodingError) -> InvocationReply {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
+        let fields = try FieldReader(json, path: "")
+        let id = try fields.string("id")
+        if let response = fields.members["response"], response != .null {
+            let object = try FieldReader(response, path: "response")
+            let status = try object.int64("statusCode") ?? 200
+            return InvocationReply(id: id, response: HTTPResponse(
+                statusCode: Int(status), headers: try object.stringMap("headers") ?? [:],
+                body: try object.string("body") ?? "", isBase64Encoded: try object.bool("isBase64Encoded") ?? false))
+        }
+        let error = try fields.requiredObject("error")
+        return InvocationReply(id: id, error: InvocationError(type: try error.requiredString("type"), message: try error.string("message") ?? ""))
+    }
+}
+
+/// Reads lines from a descriptor, giving up at a deadline.
+struct DeadlineLineReader {
+    enum Line { case line([UInt8]), timedOut, closed, tooLong }
+
+    let descriptor: Int32
+    let maximumLineBytes: Int
+    private var buffer: [UInt8] = []
+    private var scratch = [UInt8](repeating: 0, count: 65_536)
+
+    init(descriptor: Int32, maximumLineBytes: Int) {
+        self.descriptor = descriptor
+        self.maximumLineBytes = maximumLineBytes
+    }
+
+    /// Milliseconds since 1970.
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
+    mutating func next(deadline: Int64) -> Line {
+        var searchFrom = 0
+        while true {
+            if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[..<newline])
+                buffer.removeFirst(newline + 1)
+                return .line(line)
+            }
+            if buffer.count > maximumLineBytes { return .tooLong }
+            searchFrom = buffer.count
+            let remaining = deadline - Self.now()
+            guard remaining > 0 else { return .timedOut }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(min(remaining, Int64(Int32.max))))
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return .closed
+            }
+            if ready == 0 { return .timedOut }
+            let count = scratch.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return .closed }
+            buffer.append(contentsOf: scratch[0..<count])
+        }
+    }
+}
