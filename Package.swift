@@ -86,6 +86,7 @@ let package = Package(
                 "SwitchboardRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tools/switchboard",
             swiftSettings: strictSettings

@@ -13,15 +13,19 @@ struct FunctionExecutable {
         guard Self.knownFunctions.contains(name) else {
             throw CommandFailure("unknown function \(name); the functions are \(Self.knownFunctions.joined(separator: ", "))")
         }
-        let myself = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        let folder = URL(fileURLWithPath: myself).deletingLastPathComponent()
-        let candidate = folder.appendingPathComponent(name).path
+        let folder = Self.binFolder()
+        let candidate = folder + "/" + name
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw CommandFailure("\(name) is not built in \(folder.path); run `swift build` (its issue may not have landed yet)")
+            throw CommandFailure("\(name) is not built in \(folder); run `swift build` (its issue may not have landed yet)")
         }
         self.name = name
         self.path = candidate
+    }
+
+    /// The folder holding this executable (and, after `swift build`, the functions).
+    static func binFolder() -> String {
+        let myself = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: myself).deletingLastPathComponent().path
     }
 
     /// Runs the function one-shot on `input`, its standard error passed through.

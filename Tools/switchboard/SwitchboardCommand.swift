@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `switchboard`: the command people use to run Switchboard locally.
 @main
-struct SwitchboardCommand: ParsableCommand {
+struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Run Switchboard's functions locally and manage its embedded store.",
@@ -11,7 +11,7 @@ struct SwitchboardCommand: ParsableCommand {
             sqlite:.switchboard/switchboard.sqlite), SWITCHBOARD_DATA_KEY (base64 of 32 bytes), \
             SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_AGENT_STREAM_URL.
             """,
-        subcommands: [SeedCommand.self, InvokeCommand.self, SignCommand.self]
+        subcommands: [SeedCommand.self, InvokeCommand.self, SignCommand.self, ServeCommand.self, EmulateCommand.self]
     )
 }
 

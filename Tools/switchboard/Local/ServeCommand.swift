@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchboardRuntime
+
+/// `switchboard serve`: Switchboard's five routes on a local HTTP server, each request
+/// turned into the payload 2.0 event AWS would deliver and run by warm function
+/// processes — the same process code `bootstrap` runs on Lambda.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the functions' routes over HTTP on this machine.",
+        discussion: """
+            Routes: POST /api/twilio/voice (Voice), POST /api/twilio/sms (SMS), \
+            GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
+            GET /api/admin/notifications/dependency-health (Health). Point a Twilio \
+            number's voice webhook at your tunnel's https URL + /api/twilio/voice, and set \
+            SWITCHBOARD_PUBLIC_URL to that https base so signatures check out. The \
+            functions get this command's environment.
+            """
+    )
+
+    @Option(help: "The port to listen on.")
+    var port: Int = 3000
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Warm processes per function.")
+    var processes: Int = 2
+
+    @Option(help: "Each request's timeout, in seconds.")
+    var timeout: Double = 10
+
+    @Option(help: "The largest request body accepted, in bytes (Lambda's limit is 6 MB).")
+    var maxBody: Int = 6 * 1024 * 1024
+
+    func run() async throws {
+        let folder = FunctionExecutable.binFolder()
+        let router = LocalRouter(folder: folder, processesPerFunction: processes)
+        let settings = LocalServerSettings(timeoutMilliseconds: Int64(timeout * 1_000), maximumBodyBytes: maxBody)
+        let app = Application(
+            responder: CallbackResponder<BasicRequestContext> { request, _ in
+                await router.respond(to: request, settings: settings)
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: "switchboard-serve"),
+            onServerRunning: { _ in
+                let built = LocalRouter.routes.map(\.function).filter { FileManager.default.isExecutableFile(atPath: folder + "/" + $0) }
+                FileHandle.standardError.write(Data("switchboard serve: http://\(host):\(port) (functions built: \(Set(built).sorted().joined(separator: ", ")))\n".utf8))
+            },
+            logger: .init(label: "switchboard.serve") { JSONLogHandler(label: $0, level: .warning) })
+        try await app.runService()
+    }
+}
+
+struct LocalServerSettings: Sendable {
+    let timeoutMilliseconds: Int64
+    let maximumBodyBytes: Int
+}
+
+/// Maps requests to functions and runs them through ``FunctionPool``s.
+struct LocalRouter: Sendable {
+    struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let segments: [String]
+        let function: String
+    }
+
+    static let routes: [Route] = [
+        Route(method: .post, segments: ["api", "twilio", "voice"], function: "Voice"),
+        Route(method: .post, segments: ["api", "twilio", "sms"], function: "SMS"),
+        Route(method: .get, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigGet"),
+        Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
+        Route(method: .get, segments: ["api", "admin", "notifications", "dependency-health"], function: "Health"),
+    ]
+
+    let folder: String
+    let pools: [String: FunctionPool]
+
+    init(folder: String, processesPerFunction: Int) {
+        self.folder = folder
+        var pools: [String: FunctionPool] = [:]
+        for route in Self.routes where pools[route.function] == nil {
+            pools[route.function] = FunctionPool(executable: folder + "/" + route.function, size: processesPerFunction)
+        }
+        self.pools = pools
+    }
+
+    /// The route for `path`, its path parameters, and the methods the path allows.
+    static func match(_ path: String) -> (matches: [(Route, [String: String])], allowed: [String]) {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var matches: [(Route, [String: String])] = []
+        for route in routes where route.segments.count == segments.count {
+            var parameters: [String: String] = [:]
+            var fits = true
+            for (pattern, segment) in zip(route.segments, segments) {
+                if pattern.hasPrefix("{") {
+                    parameters[String(pattern.dropFirst().dropLast())] = segment.removingPercentEncoding ?? segment
+                } else if pattern != segment {
+                    fits = false
+                    break
+                }
+            }
+            if fits { matches.append((route, parameters)) }
+        }
+        return (matches, matches.map(\.0.method.rawValue))
+    }
+
+    func respond(to request: Request, settings: LocalServerSettings) async -> Response {
+        let (matches, allowed) = Self.match(request.uri.path)
+        guard !matches.isEmpty else { return Self.problem(.notFound, "NotFound", "no route for \(request.uri.path)") }
+        guard let (route, parameters) = matches.first(where: { $0.0.method == request.method }) else {
+            var response = Self.problem(.methodNotAllowed, "MethodNotAllowed", "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
+        }
+        guard FileManager.default.isExecutableFile(atPath: folder + "/" + route.function), let pool = pools[route.function] else {
+            return Self.problem(.notImplemented, "NotBuilt", "\(route.function) is not built yet (its issue has not landed); nothing serves \(route.method.rawValue) \(request.uri.path)")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: settings.maximumBodyBytes)
+        } catch {
+            return Self.problem(.contentTooLarge, "PayloadTooLarge", "request body is larger than \(settings.maximumBodyBytes) bytes")
+        }
+        let requestID = UUID().uuidString.lowercased()
+        let event = Self.event(for: request, body: Array(buffer: body), parameters: parameters, requestID: requestID)
+        let deadline = Int64(Date().timeIntervalSince1970 * 1_000) + settings.timeoutMilliseconds
+        let envelope = InvocationRequest(id: requestID, deadlineMs: deadline, event: event)
+        guard let line = try? JSONEncoder().encode(envelope) else {
+            return Self.problem(.internalServerError, "EncodingFailed", "the request could not be encoded as an event")
+        }
+        switch await pool.invoke(envelope: Array(line), deadline: deadline) {
+        case .reply(let reply):
+            if let response = reply.response { return Self.response(from: response) }
+            let error = reply.error ?? InvocationError(type: "Function.Unhandled", message: "no response")
+            return Self.problem(.badGateway, error.type, error.message)
+        case .timedOut:
+            return Self.problem(.gatewayTimeout, "Function.Timeout", "\(route.function) did not answer within \(settings.timeoutMilliseconds) ms")
+        case .crashed(let why):
+            return Self.problem(.badGateway, "Function.Crashed", why)
+        }
+    }
+
+    /// The payload 2.0 event AWS would deliver for `request`: form posts and other
+    /// non-text bodies base64-encoded, as Function URLs do.
+    static func event(for request: Request, body: [UInt8], parameters: [String: String], requestID: String) -> HTTPEvent {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + "," + field.value } ?? field.value
+        }
+        let contentType = headers["content-type"]?.lowercased() ?? ""
+        let textual = contentType.hasPrefix("application/json") || contentType.hasPrefix("text/")
+        var event = HTTPEvent(
+            method: request.method.rawValue, rawPath: request.uri.path, rawQueryString: request.uri.query ?? "",
+            headers: headers,
+            body: body.isEmpty ? nil : (textual ? String(decoding: body, as: UTF8.self) : Data(body).base64EncodedString()),
+            isBase64Encoded: !body.isEmpty && !textual,
+            domainName: headers["host"], pathParameters: parameters.isEmpty ? nil : parameters, requestId: requestID)
+        event.routeKey = "\(request.method.rawValue) \(request.uri.path)"
+        event.requestContext.timeEpoch = Int64(Date().timeIntervalSince1970 * 1_000)
+        event.requestContext.http.sourceIp = "127.0.0.1"
+        event.requestContext.http.userAgent = headers["user-agent"]
+        return event
+    }
+
+    static func response(from response: SwitchboardRuntime.HTTPResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        let bytes = response.isBase64Encoded ? Array(Data(base64Encoded: response.body) ?? Data()) : Array(response.body.utf8)
+        return Response(status: .init(code: response.statusCode), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
+        let body = (try? JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": message])) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
