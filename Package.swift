@@ -97,8 +97,15 @@ let package = Package(
             path: "Benchmarks/SwitchboardBench",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "TestFunction",
+            dependencies: ["SwitchboardRuntime"],
+            path: "Tests/Fixtures/TestFunction",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "TestSupport",
+            dependencies: ["Drivers"],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
@@ -116,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "switchboard", "SwitchboardCore", "SwitchboardRuntime", "TestSupport"],
+            dependencies: ["Voice", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "Drivers", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

@@ -130,11 +130,13 @@ private final class ResponseSink {
     }
 
     func addHeaderLine(_ bytes: [UInt8]) {
-        let line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("HTTP/") { headers.removeAll(); return }  // a new response (after a redirect or 100)
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingPrefix(" ").prefix { $0 != "\r" && $0 != "\n" }
-        headers[name] = String(value)
+        // Work on bytes: "\r\n" is one Character in Swift, so character tests miss it.
+        var line = bytes[...]
+        while let last = line.last, last == 0x0A || last == 0x0D { line = line.dropLast() }
+        if line.starts(with: Array("HTTP/".utf8)) { headers.removeAll(); return }  // a new response (after a redirect or 100)
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        var value = line[line.index(after: colon)...]
+        while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
+        headers[String(decoding: line[..<colon], as: UTF8.self).lowercased()] = String(decoding: value, as: UTF8.self)
     }
 }

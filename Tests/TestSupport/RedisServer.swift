@@ -96,7 +96,8 @@ public final class RedisServer: @unchecked Sendable {
         throw TestSetupError("\(name) is not installed: run `make test`, which installs redis-server")
     }
 
-    static func freePort() throws -> Int {
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestSetupError("socket failed") }
         defer { close(descriptor) }

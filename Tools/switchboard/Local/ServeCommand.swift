@@ -153,6 +153,8 @@ struct LocalRouter: Sendable {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { $0 + "," + field.value } ?? field.value
         }
+        // HTTP/1.1's Host header arrives as the request's authority.
+        if headers["host"] == nil, let authority = request.head.authority { headers["host"] = authority }
         let contentType = headers["content-type"]?.lowercased() ?? ""
         let textual = contentType.hasPrefix("application/json") || contentType.hasPrefix("text/")
         var event = HTTPEvent(
@@ -178,7 +180,7 @@ struct LocalRouter: Sendable {
     }
 
     static func problem(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": message])) ?? Data()
+        let body = (try? JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": message], options: [.withoutEscapingSlashes])) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

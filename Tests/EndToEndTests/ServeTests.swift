@@ -1,0 +1,72 @@
+import Drivers
+import Foundation
+import SwitchboardRuntime
+import TestSupport
+import Testing
+
+/// `switchboard serve`: the five routes over warm function processes.
+@Suite("switchboard serve")
+struct ServeTests {
+    static let publicBase = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+
+    /// Posts an example event's body and signature to `server`, as Twilio would.
+    static func post(_ name: String, to server: LocalServer, client: CurlHTTPClient) throws -> HTTPClientResponse {
+        let event = try JSONDecoder().decode(HTTPEvent.self, from: try ExampleData.event(name))
+        var headers = ["Content-Type": "application/x-www-form-urlencoded"]
+        if let signature = event.header("x-twilio-signature") { headers["X-Twilio-Signature"] = signature }
+        let query = event.rawQueryString.isEmpty ? "" : "?" + event.rawQueryString
+        return try client.send("POST", "http://127.0.0.1:\(server.port)\(event.rawPath)\(query)", headers: headers, body: try event.bodyBytes(), timeoutMilliseconds: 20_000)
+    }
+
+    @Test("signed webhooks get their TwiML through serve, concurrently")
+    func voiceThroughServe() throws {
+        let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": Self.publicBase])
+        let server = try LocalServer(["serve", "--processes", "2"], environment: store.environment)
+        defer { server.stop() }
+        let names = ["voice-ai-agent", "voice-voicemail", "voice-forward", "voice-whisper", "voice-legacy-number"]
+        let failures = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            do {
+                let client = try CurlHTTPClient()
+                let response = try Self.post(names[index % names.count], to: server, client: client)
+                let text = String(decoding: response.body, as: UTF8.self)
+                if response.status != 200 || response.headers["content-type"] != "text/xml" || !text.hasPrefix("<?xml") {
+                    failures.add("\(names[index % names.count]): \(response.status) \(text.prefix(200))")
+                }
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        let forged = try Self.post("voice-forged-signature", to: server, client: try CurlHTTPClient())
+        #expect(forged.status == 403)
+    }
+
+    @Test("unknown route 404, wrong method 405, oversized body 413, unbuilt function 501")
+    func errors() throws {
+        let store = try SeededStore()
+        let server = try LocalServer(["serve", "--max-body", "1000"], environment: store.environment)
+        defer { server.stop() }
+        let client = try CurlHTTPClient()
+        let base = "http://127.0.0.1:\(server.port)"
+        #expect(try client.send("GET", base + "/nope").status == 404)
+        let wrong = try client.send("GET", base + "/api/twilio/voice")
+        #expect(wrong.status == 405)
+        #expect(wrong.headers["allow"] == "POST")
+        #expect(try client.send("POST", base + "/api/twilio/voice", body: Array(repeating: 0x61, count: 5_000)).status == 413)
+        let unbuilt = try client.send("GET", base + "/api/companies/65a1f0c2e4b0a1a2b3c4d5e1/twilio/config")
+        #expect(unbuilt.status == 501)
+        #expect(String(decoding: unbuilt.body, as: UTF8.self).contains("ConfigGet is not built yet"))
+        let put = try client.send("DELETE", base + "/api/companies/x/twilio/config")
+        #expect(put.status == 405)
+        #expect(put.headers["allow"] == "GET, PUT")
+    }
+}
+
+/// Thread-safe list of failures from concurrent requests.
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}
