@@ -42,16 +42,31 @@ let package = Package(
             path: "Core/CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // One driver target per C library, so an executable links only the libraries it
+        // uses: a function never loads libcurl's thirty-odd libraries at start-up.
         .target(
-            name: "Drivers",
-            dependencies: ["CSQLite", "CHiredis", "CCurl"],
-            path: "Core/Drivers",
+            name: "SQLiteDriver",
+            dependencies: ["CSQLite"],
+            path: "Core/Drivers/SQLite",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "RedisDriver",
+            dependencies: ["CHiredis"],
+            path: "Core/Drivers/Redis",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HTTPDriver",
+            dependencies: ["CCurl"],
+            path: "Core/Drivers/HTTP",
             swiftSettings: strictSettings
         ),
         .target(
             name: "SwitchboardCore",
             dependencies: [
-                "Drivers",
+                "SQLiteDriver",
+                "RedisDriver",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -61,7 +76,6 @@ let package = Package(
         .target(
             name: "SwitchboardRuntime",
             dependencies: [
-                "Drivers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Runtime/SwitchboardRuntime",
@@ -69,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bootstrap",
-            dependencies: ["SwitchboardRuntime"],
+            dependencies: ["SwitchboardRuntime", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
             path: "Runtime/bootstrap",
             swiftSettings: strictSettings
         ),
@@ -93,7 +107,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardCore", "Drivers", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardCore", "RedisDriver", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SwitchboardBench",
             swiftSettings: strictSettings
         ),
@@ -105,13 +119,13 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Drivers"],
+            dependencies: ["HTTPDriver"],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "Drivers", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardCore", "RedisDriver", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),
@@ -123,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "Drivers", "TestSupport"],
+            dependencies: ["Voice", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

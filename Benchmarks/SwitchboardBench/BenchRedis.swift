@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Drivers
+import RedisDriver
 
 /// A private redis-server for the benchmarks: a free port, no persistence.
 final class BenchRedis {

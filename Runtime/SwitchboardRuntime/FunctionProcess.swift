@@ -240,7 +240,7 @@ extension InvocationReply {
 }
 
 /// Reads lines from a descriptor, giving up at a deadline.
-struct DeadlineLineReader {
+package struct DeadlineLineReader {
     enum Line { case line([UInt8]), timedOut, closed, tooLong }
 
     let descriptor: Int32
@@ -254,7 +254,7 @@ struct DeadlineLineReader {
     }
 
     /// Milliseconds since 1970.
-    static func now() -> Int64 {
+    package static func now() -> Int64 {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000

@@ -98,10 +98,10 @@ public struct JSONLogHandler: LogHandler {
 }
 
 /// JSON text helpers for the few places that write JSON by hand.
-enum JSONText {
+package enum JSONText {
     /// Appends `text` as a quoted JSON string: `"` and `\` escaped, control characters
     /// as `\n`, `\r`, `\t` or `\u00XX`; everything else copied as UTF-8.
-    static func appendString(_ text: String, to output: inout String) {
+    package static func appendString(_ text: String, to output: inout String) {
         var text = text
         text.withUTF8 { bytes in
             var result: [UInt8] = []

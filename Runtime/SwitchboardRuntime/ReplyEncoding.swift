@@ -19,7 +19,7 @@ extension HTTPResponse {
     }
 
     /// The response as one line of JSON, newline included.
-    func jsonLine() -> [UInt8] {
+    package func jsonLine() -> [UInt8] {
         var output = ""
         output.reserveCapacity(body.utf8.count + 128)
         appendJSON(to: &output)
@@ -30,7 +30,7 @@ extension HTTPResponse {
 
 extension InvocationReply {
     /// The reply as one line of JSON, newline included.
-    func jsonLine() -> [UInt8] {
+    package func jsonLine() -> [UInt8] {
         var output = "{\"id\":"
         output.reserveCapacity((response?.body.utf8.count ?? 0) + 160)
         if let id { JSONText.appendString(id, to: &output) } else { output += "null" }

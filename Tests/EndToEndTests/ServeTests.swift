@@ -1,4 +1,4 @@
-import Drivers
+import HTTPDriver
 import Foundation
 import SwitchboardRuntime
 import TestSupport

@@ -1,4 +1,4 @@
-import Drivers
+import RedisDriver
 import Foundation
 import Logging
 import TestSupport

@@ -1,4 +1,4 @@
-import Drivers
+import HTTPDriver
 import Foundation
 
 /// `switchboard emulate` or `switchboard serve` running for one test.

@@ -1,4 +1,4 @@
-import Drivers
+import RedisDriver
 
 /// How the phone → tenant cache reaches Redis and how long it keeps entries.
 ///

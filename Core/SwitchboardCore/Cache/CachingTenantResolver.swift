@@ -1,4 +1,4 @@
-import Drivers
+import RedisDriver
 import Logging
 
 /// Finds tenants cache-aside: Redis first, then the directory, filling the cache with

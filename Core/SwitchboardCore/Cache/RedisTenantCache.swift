@@ -1,4 +1,4 @@
-import Drivers
+import RedisDriver
 import Logging
 
 #if canImport(FoundationEssentials)

@@ -1,4 +1,4 @@
-import Drivers
+import RedisDriver
 import Logging
 
 /// A Redis connection that a failure never makes anyone wait on twice.

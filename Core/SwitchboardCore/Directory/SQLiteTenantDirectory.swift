@@ -1,4 +1,4 @@
-import Drivers
+import SQLiteDriver
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

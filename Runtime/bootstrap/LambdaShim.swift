@@ -1,5 +1,6 @@
-import Drivers
+import HTTPDriver
 import Logging
+import SwitchboardRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -16,13 +17,13 @@ import Glibc
 /// `Function.Crashed`; either way a fresh process serves the next invocation, and the
 /// shim never hangs. The function's standard error is the shim's, so its logs reach
 /// CloudWatch.
-public enum LambdaShim {
+enum LambdaShim {
     /// How long before the deadline the shim gives up on the function, so it can still
     /// report the timeout before Lambda freezes the environment.
     static let deadlineMarginMilliseconds: Int64 = 100
 
     /// Runs the shim and exits.
-    public static func main(environment: [String: String] = ProcessEnvironment.current()) -> Never {
+    static func main(environment: [String: String] = ProcessEnvironment.current()) -> Never {
         signal(SIGPIPE, SIG_IGN)
         let level = JSONLogHandler.level(from: environment)
         var logger = Logger(label: "switchboard.bootstrap") { JSONLogHandler(label: $0, level: level) }
@@ -181,9 +182,9 @@ struct ShimError: Error, CustomStringConvertible {
 }
 
 /// The process's environment and location, without Foundation.
-public enum ProcessEnvironment {
+enum ProcessEnvironment {
     /// `environ` as a dictionary.
-    public static func current() -> [String: String] {
+    static func current() -> [String: String] {
         var values: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
@@ -197,7 +198,7 @@ public enum ProcessEnvironment {
     }
 
     /// The folder holding this executable.
-    public static func executableFolder() -> String {
+    static func executableFolder() -> String {
         var buffer = [CChar](repeating: 0, count: 4_096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return "." }
