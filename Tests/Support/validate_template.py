@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Transforms template.yaml with aws-sam-translator, offline, and checks what it makes.
+
+Prints one line per check and exits non-zero when one fails.
+usage: validate_template.py template.yaml
+"""
+import os
+import sys
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+FUNCTIONS = {
+    "VoiceFunction": ("Voice", "POST", "/api/twilio/voice"),
+    "SmsFunction": ("SMS", "POST", "/api/twilio/sms"),
+    "ConfigGetFunction": ("ConfigGet", "GET", "/api/companies/{companyId}/twilio/config"),
+    "ConfigPutFunction": ("ConfigPut", "PUT", "/api/companies/{companyId}/twilio/config"),
+    "HealthFunction": ("Health", "GET", "/api/admin/notifications/dependency-health"),
+}
+
+
+class NoPolicies:
+    """The translator asks for AWS managed policies; offline, there are none to give."""
+
+    def load(self):
+        return {}
+
+
+def main():
+    template = yaml_parse(open(sys.argv[1]).read())
+    failures = []
+
+    def check(ok, what):
+        print(("ok   " if ok else "FAIL ") + what)
+        if not ok:
+            failures.append(what)
+
+    for name, resource in template["Resources"].items():
+        uri = resource.get("Properties", {}).get("CodeUri")
+        if uri:
+            check(uri == f"dist/{FUNCTIONS[name][0]}.zip", f"{name} CodeUri points at make package's zip ({uri})")
+            resource["Properties"]["CodeUri"] = f"s3://switchboard-artifacts/{FUNCTIONS[name][0]}.zip"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator wants one; nothing is called
+    output = transform(template, {"AWS::Region": "us-east-1"}, NoPolicies())
+    resources = output["Resources"]
+
+    for logical, (handler, method, path) in FUNCTIONS.items():
+        function = resources.get(logical, {})
+        props = function.get("Properties", {})
+        check(function.get("Type") == "AWS::Lambda::Function", f"{logical} is a Lambda function")
+        check(props.get("Runtime") == "provided.al2023", f"{logical} runs on provided.al2023")
+        check(props.get("Handler") == handler, f"{logical} Handler names {handler}")
+        check(props.get("Timeout", 0) < 15, f"{logical} times out before Twilio's 15 s")
+        env = props.get("Environment", {}).get("Variables", {})
+        check("SWITCHBOARD_DATA_KEY" in env and "resolve:secretsmanager" in str(env["SWITCHBOARD_DATA_KEY"]),
+              f"{logical} reads SWITCHBOARD_DATA_KEY from Secrets Manager")
+        routes = [r for r in resources.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
+        body = routes[0]["Properties"].get("Body", {}) if routes else {}
+        operation = body.get("paths", {}).get(path, {}).get(method.lower(), {})
+        integration = operation.get("x-amazon-apigateway-integration", {})
+        check(integration.get("payloadFormatVersion") == "2.0", f"{method} {path} → {handler} with payload format 2.0")
+
+    for logical in ("VoiceFunction", "SmsFunction"):
+        url = resources.get(logical + "Url", {})
+        check(url.get("Type") == "AWS::Lambda::Url" and url["Properties"].get("AuthType") == "NONE",
+              f"{logical} has a public Function URL for Twilio")
+        check(logical + "UrlPublicPermissions" in resources, f"{logical} URL may be invoked publicly")
+    check(not any(r.get("Type") == "AWS::Lambda::Url" for n, r in resources.items() if n.startswith(("Config", "Health"))),
+          "admin and health functions have no public Function URL")
+    outputs = output.get("Outputs", {})
+    check(outputs.get("VoiceWebhookUrl", {}).get("Value") == {"Fn::GetAtt": ["VoiceFunctionUrl", "FunctionUrl"]},
+          "outputs give the Voice URL to paste into Twilio")
+    print(f"{len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
