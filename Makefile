@@ -20,6 +20,8 @@ PYTHON ?= python3
 APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev libcurl4-openssl-dev
 # What only the tests need.
 TEST_APT_PACKAGES := redis-server
+# What packaging needs: ELF tools and zip.
+PACKAGE_APT_PACKAGES := patchelf zip unzip binutils
 
 # The demo's data key: 32 bytes, base64. Demo only — never use it for real data.
 DEMO_DATA_KEY := c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=
@@ -29,12 +31,13 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build demo test bench clean
+.PHONY: help deps venv build demo test bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
 	@echo "make test   - run every test (installs what is missing first)"
 	@echo "make bench  - release build and benchmarks"
+	@echo "make package - dist/<Function>.zip for AWS Lambda"
 
 ## Debian packages: install only what is missing.
 deps:
@@ -68,7 +71,8 @@ demo: build
 	done
 
 test: venv
-	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES)"
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"
+	scripts/package.sh
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)
 	SWITCHBOARD_BIN_DIR=$$($(SWIFT) build --show-bin-path) \
@@ -85,5 +89,10 @@ bench:
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events
 
+## Lambda zips in dist/: bootstrap + function + bundled libraries, glibc-checked.
+package:
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(PACKAGE_APT_PACKAGES)"
+	scripts/package.sh
+
 clean:
-	rm -rf .build $(STATE)
+	rm -rf .build $(STATE) dist

@@ -73,9 +73,16 @@ let package = Package(
             path: "Core/SwitchboardCore",
             swiftSettings: strictSettings
         ),
+        // Keeps the executables loadable on Amazon Linux 2023's older glibc.
+        .target(
+            name: "CGlibcCompat",
+            path: "Runtime/CGlibcCompat",
+            linkerSettings: [.linkedLibrary("m")]
+        ),
         .target(
             name: "SwitchboardRuntime",
             dependencies: [
+                "CGlibcCompat",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Runtime/SwitchboardRuntime",

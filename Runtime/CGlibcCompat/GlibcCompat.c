@@ -1,0 +1,20 @@
+// Amazon Linux 2023 (provided.al2023) has glibc 2.34; Switchboard is built on glibc 2.36.
+// glibc 2.35 gave hypotf (and hypot) a new symbol version, and the Swift runtime's static
+// libraries call hypotf, so the executables would ask for hypotf@GLIBC_2.35 and fail to
+// load on Lambda. Defining hypotf here binds that call inside the executable, to the
+// older implementation every glibc since 2.2.5 (2.17 on arm64) exports.
+#include "GlibcCompat.h"
+
+#if defined(__x86_64__)
+__asm__(".symver switchboard_hypotf_baseline, hypotf@GLIBC_2.2.5");
+#elif defined(__aarch64__)
+__asm__(".symver switchboard_hypotf_baseline, hypotf@GLIBC_2.17");
+#endif
+
+float switchboard_hypotf_baseline(float x, float y);
+
+float hypotf(float x, float y) {
+    return switchboard_hypotf_baseline(x, y);
+}
+
+void switchboard_glibc_compat_anchor(void) {}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Builds one Lambda zip per function that exists: dist/<Function>.zip holding bootstrap,
+# the function executable, and under lib/ every shared library they load that the
+# Lambda image (provided.al2023) does not provide. Then checks that nothing in a zip
+# needs a newer glibc (or libstdc++) than Amazon Linux 2023 has.
+#
+#   scripts/package.sh            (make package runs it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUNCTIONS=(Voice SMS ConfigGet ConfigPut Health)
+# Amazon Linux 2023: glibc 2.34, GCC 11's libstdc++ (GLIBCXX_3.4.29, CXXABI_1.3.13).
+MAX_GLIBC=2.34
+MAX_GLIBCXX=3.4.29
+MAX_CXXABI=1.3.13
+# What the Lambda image provides: glibc's own libraries, and the C++ runtime every
+# Swift program on Lambda uses from the image.
+PROVIDED='^(libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libresolv\.so|libutil\.so|libnsl\.so|libanl\.so|ld-linux|linux-vdso|libstdc\+\+\.so|libgcc_s\.so)'
+
+build() {
+  swift build -c release --static-swift-stdlib --product "$1" >&2
+}
+
+build bootstrap
+bin=$(swift build -c release --show-bin-path)
+for function in "${FUNCTIONS[@]}"; do
+  if swift build -c release --static-swift-stdlib --product "$function" >/dev/null 2>&1; then :; fi
+done
+
+# Is version $1 newer than $2?
+newer() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -1)" = "$1" ] && [ "$1" != "$2" ]; }
+
+check_versions() {
+  local file=$1 failed=0 version symbol
+  while read -r version symbol; do
+    case $version in
+      GLIBC_*) newer "${version#GLIBC_}" "$MAX_GLIBC" && { echo "make package: $file needs $symbol from $version; Amazon Linux 2023 has glibc $MAX_GLIBC" >&2; failed=1; } ;;
+      GLIBCXX_*) newer "${version#GLIBCXX_}" "$MAX_GLIBCXX" && { echo "make package: $file needs $symbol from $version; Amazon Linux 2023 has GLIBCXX_$MAX_GLIBCXX" >&2; failed=1; } ;;
+      CXXABI_*) newer "${version#CXXABI_}" "$MAX_CXXABI" && { echo "make package: $file needs $symbol from $version; Amazon Linux 2023 has CXXABI_$MAX_CXXABI" >&2; failed=1; } ;;
+    esac
+  done < <(objdump -T "$file" | awk '$0 ~ /\*UND\*/ { for (i = 1; i <= NF; i++) if ($i ~ /^\(?(GLIBC|GLIBCXX|CXXABI)_[0-9.]+\)?$/) { v = $i; gsub(/[()]/, "", v); print v, $NF } }')
+  return $failed
+}
+
+rm -rf dist
+mkdir -p dist
+packaged=0
+for function in "${FUNCTIONS[@]}"; do
+  if [ ! -x "$bin/$function" ]; then
+    echo "skipped $function: not built yet (its issue has not landed)"
+    continue
+  fi
+  stage=dist/.stage/$function
+  mkdir -p "$stage/lib"
+  cp "$bin/bootstrap" "$bin/$function" "$stage/"
+  # ldd resolves the whole tree of libraries, found from the binaries themselves.
+  for library in $(ldd "$stage/bootstrap" "$stage/$function" | awk '/=> \// { print $3 }' | sort -u); do
+    name=$(basename "$library")
+    if [[ $name =~ $PROVIDED ]]; then continue; fi
+    cp -L "$library" "$stage/lib/$name"
+    chmod u+w "$stage/lib/$name"
+    patchelf --set-rpath '$ORIGIN' "$stage/lib/$name"
+  done
+  # DT_RPATH (not RUNPATH) on the executables: it applies to the libraries' own
+  # dependencies too, so everything resolves inside the zip.
+  patchelf --force-rpath --set-rpath '$ORIGIN/lib' "$stage/bootstrap" "$stage/$function"
+  failed=0
+  for file in "$stage/bootstrap" "$stage/$function" "$stage"/lib/*; do
+    check_versions "$file" || failed=1
+  done
+  [ $failed = 0 ] || exit 1
+  (cd "$stage" && zip -q -r -X "../../$function.zip" .)
+  size=$(stat -c %s "dist/$function.zip")
+  echo "dist/$function.zip: $((size / 1024)) KiB ($(ls "$stage/lib" | wc -l) bundled libraries; glibc <= $MAX_GLIBC checked)"
+  packaged=$((packaged + 1))
+done
+rm -rf dist/.stage
+[ $packaged -gt 0 ] || { echo "make package: no function is built" >&2; exit 1; }
