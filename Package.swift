@@ -114,7 +114,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardCore", "RedisDriver", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SwitchboardBench",
             swiftSettings: strictSettings
         ),

@@ -4,6 +4,8 @@
 //   W1  signed webhooks through one warm `Voice --stream` process: events/s, p50/p99 µs,
 //       over the embedded store alone and with the Redis cache at a 100 % hit ratio
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
+//   W2  wrk posting signed webhooks to `switchboard serve` (keep-alive, 2 and 16 connections)
+//   cold path: bootstrap + Voice from process start to the first response at the Runtime API
 //   C1  one tenant lookup in process: a Redis hit, a cache miss (GET, lease, directory,
 //       fill), and the directory alone
 #if canImport(Glibc)
@@ -12,6 +14,7 @@ import Glibc
 import FoundationEssentials
 import Logging
 import SwitchboardCore
+import SwitchboardRuntime
 
 struct Options {
     var bin = ".build/release"
@@ -20,6 +23,7 @@ struct Options {
     var streamEvents = 20_000
     var oneShotRuns = 300
     var lookups = 20_000
+    var coldRuns = 60
 
     init(_ arguments: [String]) throws(BenchError) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -32,6 +36,7 @@ struct Options {
             case "--stream-events": streamEvents = Int(value) ?? streamEvents
             case "--one-shot-runs": oneShotRuns = Int(value) ?? oneShotRuns
             case "--lookups": lookups = Int(value) ?? lookups
+            case "--cold-runs": coldRuns = Int(value) ?? coldRuns
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -187,6 +192,8 @@ func run() throws {
     try streamBenchmark(options, events: events, environment: cached, label: "warm stream, Redis cache, 100 % hits after warm-up")
     try lookupBenchmark(options, environment: environment, redisURL: redis.url)
     try oneShotBenchmark(options, event: events[0], environment: environment)
+    try coldStartBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json", runs: options.coldRuns)
+    try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
 }
 
 do {

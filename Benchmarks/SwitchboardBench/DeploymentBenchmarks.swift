@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import FoundationEssentials
+import HTTPDriver
+import SwitchboardRuntime
+
+/// W2: `wrk` posting signed Voice webhooks to `switchboard serve` over keep-alive
+/// connections, at 2 and 16 connections.
+func serveBenchmark(_ options: Options, environment: [String: String], eventFile: String) throws {
+    guard access("/usr/bin/wrk", X_OK) == 0 else { throw BenchError("wrk is not installed (make bench installs it)") }
+    let event = try JSONValue(parsing: try readFile(eventFile))
+    guard case .string(let body64)? = event["body"], let body = Data(base64Encoded: body64),
+          case .string(let signature)? = event["headers"]?["x-twilio-signature"],
+          case .string(let host)? = event["requestContext"]?["domainName"] else {
+        throw BenchError("\(eventFile) is not a signed, base64-bodied example event")
+    }
+    var serveEnvironment = environment
+    serveEnvironment["SWITCHBOARD_PUBLIC_URL"] = "https://\(host)"
+    serveEnvironment["LOG_LEVEL"] = "warning"
+    let port = 30_000 + Int(getpid() % 10_000)
+    let server = try ChildProcess(path: options.bin + "/switchboard", arguments: ["serve", "--port", "\(port)", "--processes", "2"], environment: serveEnvironment)
+    defer {
+        kill(server.pid, SIGKILL)
+        server.finish()
+    }
+    let client = try CurlHTTPClient()
+    var ready = false
+    for _ in 0..<200 where !ready {
+        ready = (try? client.send("GET", "http://127.0.0.1:\(port)/", timeoutMilliseconds: 200)) != nil
+        if !ready { usleep(25_000) }
+    }
+    guard ready else { throw BenchError("switchboard serve did not start") }
+
+    func luaString(_ text: String) -> String {
+        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+    }
+    let script = "/tmp/switchboard-bench-wrk-\(getpid()).lua"
+    let lua = """
+        wrk.method = "POST"
+        wrk.body = \(luaString(String(decoding: body, as: UTF8.self)))
+        wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        wrk.headers["X-Twilio-Signature"] = \(luaString(signature))
+        response = function(status, headers, body)
+          if status ~= 200 then wrk.thread:stop() end
+        end
+        """
+    let descriptor = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    _ = Array(lua.utf8).withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
+    defer { unlink(script) }
+
+    // Check the answer once: a signed webhook gets TwiML.
+    let check = try client.send("POST", "http://127.0.0.1:\(port)/api/twilio/voice",
+                                headers: ["Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature],
+                                body: Array(body), timeoutMilliseconds: 5_000)
+    guard check.status == 200 else { throw BenchError("serve answered \(check.status) to a signed webhook") }
+
+    print("W2 wrk → switchboard serve → Voice (2 warm processes), keep-alive, 10 s each:")
+    for connections in [2, 16] {
+        let run = try ChildProcess(
+            path: "/usr/bin/wrk",
+            arguments: ["-t", "2", "-c", "\(connections)", "-d", "10s", "--latency", "-s", script, "http://127.0.0.1:\(port)/api/twilio/voice"],
+            environment: [:])
+        var reader = ReplyReader(descriptor: run.stdout)
+        var lines: [String] = []
+        while let line = reader.next() { lines.append(String(decoding: line, as: UTF8.self)) }
+        run.finish()
+        func field(_ prefix: String) -> String {
+            lines.first { $0.trimmingPrefix(" ").hasPrefix(prefix) }.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?" } ?? "?"
+        }
+        let errors = lines.first { $0.contains("Non-2xx") || $0.contains("Socket errors") } ?? "no errors"
+        print("   \(connections) connections: \(field("Requests/sec:")) req/s, p50 \(field("50%")), p99 \(field("99%")) (\(errors.trimmingPrefix(" ")))")
+    }
+}
+
+/// The cold path: `bootstrap` + Voice from process start to the first response posted
+/// to the emulated Runtime API.
+func coldStartBenchmark(_ options: Options, environment: [String: String], eventFile: String, runs: Int) throws {
+    var emulatorEnvironment = environment
+    emulatorEnvironment["LOG_LEVEL"] = "warning"
+    let port = 40_000 + Int(getpid() % 10_000)
+    let emulator = try ChildProcess(
+        path: options.bin + "/switchboard", arguments: ["emulate", "--no-bootstrap", "--port", "\(port)", "--function", "Voice"],
+        environment: emulatorEnvironment)
+    defer {
+        kill(emulator.pid, SIGKILL)
+        emulator.finish()
+    }
+    let probe = try CurlHTTPClient()
+    var ready = false
+    for _ in 0..<200 where !ready {
+        ready = (try? probe.send("GET", "http://127.0.0.1:\(port)/", timeoutMilliseconds: 200)) != nil
+        if !ready { usleep(25_000) }
+    }
+    guard ready else { throw BenchError("switchboard emulate did not start") }
+    let event = try readFile(eventFile)
+    var bootstrapEnvironment = environment
+    bootstrapEnvironment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
+    bootstrapEnvironment["_HANDLER"] = "Voice"
+    bootstrapEnvironment["LAMBDA_TASK_ROOT"] = options.bin
+
+    var samples: [UInt64] = []
+    for _ in 0..<(runs + 5) {
+        // Queue the invocation first, so it is waiting when bootstrap asks for work.
+        let done = DispatchSemaphore(value: 0)
+        let result = ResultBox()
+        DispatchQueue.global().async {
+            let client = try? CurlHTTPClient()
+            result.status = (try? client?.send("POST", "http://127.0.0.1:\(port)/2015-03-31/functions/function/invocations", body: event, timeoutMilliseconds: 30_000))?.status ?? -1
+            result.finished = monotonicNanoseconds()
+            done.signal()
+        }
+        usleep(20_000)
+        let start = monotonicNanoseconds()
+        let bootstrap = try ChildProcess(path: options.bin + "/bootstrap", arguments: [], environment: bootstrapEnvironment)
+        done.wait()
+        guard result.status == 200 else { throw BenchError("the cold invocation failed (\(result.status))") }
+        samples.append(result.finished - start)
+        kill(bootstrap.pid, SIGKILL)
+        bootstrap.finish()
+        usleep(20_000)
+    }
+    samples = Array(samples.dropFirst(5)).sorted()
+    func ms(_ nanoseconds: UInt64) -> String {
+        let hundredths = Int((Double(nanoseconds) / 1e4).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+    print("Cold path: bootstrap + Voice, process start → first response at the Runtime API, \(runs) runs:")
+    print("   p50 \(ms(percentile(samples, 0.50))) ms, p99 \(ms(percentile(samples, 0.99))) ms")
+}
+
+final class ResultBox: @unchecked Sendable {
+    var status = 0
+    var finished: UInt64 = 0
+}
