@@ -15,7 +15,7 @@ final class BenchRedis {
         guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
             throw BenchError("redis-server is not installed (make bench installs it)")
         }
-        port = Int(20_000 + getpid() % 20_000)
+        port = try freePort()
         child = try ChildProcess(
             path: path,
             arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],

@@ -109,3 +109,19 @@ func readFile(_ path: String) throws(BenchError) -> [UInt8] {
         bytes += chunk[..<count]
     }
 }
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+func freePort() throws(BenchError) -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw BenchError("socket failed") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else { throw BenchError("cannot find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -19,7 +19,7 @@ func serveBenchmark(_ options: Options, environment: [String: String], eventFile
     var serveEnvironment = environment
     serveEnvironment["SWITCHBOARD_PUBLIC_URL"] = "https://\(host)"
     serveEnvironment["LOG_LEVEL"] = "warning"
-    let port = 30_000 + Int(getpid() % 10_000)
+    let port = try freePort()
     let server = try ChildProcess(path: options.bin + "/switchboard", arguments: ["serve", "--port", "\(port)", "--processes", "2"], environment: serveEnvironment)
     defer {
         kill(server.pid, SIGKILL)
@@ -68,10 +68,10 @@ func serveBenchmark(_ options: Options, environment: [String: String], eventFile
         while let line = reader.next() { lines.append(String(decoding: line, as: UTF8.self)) }
         run.finish()
         func field(_ prefix: String) -> String {
-            lines.first { $0.trimmingPrefix(" ").hasPrefix(prefix) }.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?" } ?? "?"
+            lines.first { $0.trimmingPrefix(while: { $0 == " " || $0 == "\t" }).hasPrefix(prefix) }.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?" } ?? "?"
         }
         let errors = lines.first { $0.contains("Non-2xx") || $0.contains("Socket errors") } ?? "no errors"
-        print("   \(connections) connections: \(field("Requests/sec:")) req/s, p50 \(field("50%")), p99 \(field("99%")) (\(errors.trimmingPrefix(" ")))")
+        print("   \(connections) connections: \(field("Requests/sec:")) req/s, p50 \(field("50%")), p99 \(field("99%")) (\(errors.trimmingPrefix(while: { $0 == " " })))")
     }
 }
 
@@ -80,7 +80,7 @@ func serveBenchmark(_ options: Options, environment: [String: String], eventFile
 func coldStartBenchmark(_ options: Options, environment: [String: String], eventFile: String, runs: Int) throws {
     var emulatorEnvironment = environment
     emulatorEnvironment["LOG_LEVEL"] = "warning"
-    let port = 40_000 + Int(getpid() % 10_000)
+    let port = try freePort()
     let emulator = try ChildProcess(
         path: options.bin + "/switchboard", arguments: ["emulate", "--no-bootstrap", "--port", "\(port)", "--function", "Voice"],
         environment: emulatorEnvironment)

@@ -26,6 +26,10 @@ actor RuntimeAPIEmulator {
     private var waitingForResult: [String: CheckedContinuation<Result, Never>] = [:]
     private var initError: [UInt8]?
     private var counter = 0
+    /// The invocation last handed to the runtime and not yet answered. A runtime asking
+    /// for work again without answering it (a restarted bootstrap; a killed one whose
+    /// `next` was still waiting here) gets it again, as one runtime at a time is served.
+    private var handedOut: Invocation?
 
     init(functionName: String, timeoutMilliseconds: Int64) {
         self.functionName = functionName
@@ -52,6 +56,7 @@ actor RuntimeAPIEmulator {
             if waitingForNext.isEmpty {
                 queued.append(invocation)
             } else {
+                handedOut = invocation
                 waitingForNext.removeFirst().resume(returning: invocation)
             }
         }
@@ -59,7 +64,11 @@ actor RuntimeAPIEmulator {
 
     /// The next invocation, waiting for one to be queued.
     func next() async -> Invocation {
-        if !queued.isEmpty { return queued.removeFirst() }
+        if let handedOut, waitingForResult[handedOut.id] != nil { return handedOut }
+        if !queued.isEmpty {
+            handedOut = queued.removeFirst()
+            return handedOut!
+        }
         return await withCheckedContinuation { waitingForNext.append($0) }
     }
 
@@ -67,6 +76,7 @@ actor RuntimeAPIEmulator {
     func finish(_ id: String, with result: Result) -> Bool {
         guard let continuation = waitingForResult.removeValue(forKey: id) else { return false }
         queued.removeAll { $0.id == id }
+        if handedOut?.id == id { handedOut = nil }
         continuation.resume(returning: result)
         return true
     }
