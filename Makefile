@@ -17,7 +17,7 @@ VENV := $(STATE)/venv
 PYTHON ?= python3
 
 # Debian packages the build and the tests need (a command or a library each).
-APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev libcurl4-openssl-dev
+APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev libcurl4-openssl-dev libmongoc-dev
 # What only the tests need.
 TEST_APT_PACKAGES := redis-server
 # What packaging needs: ELF tools and zip.
@@ -75,8 +75,17 @@ test: venv
 	scripts/package.sh
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)
+	@# The MongoDB wire-protocol test server, unless MONGODB_URI names a real MongoDB.
+	@if [ -n "$${MONGODB_URI:-}" ]; then uri="$$MONGODB_URI"; echo "MongoDB tests use MONGODB_URI"; else \
+		port=$$($(VENV)/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+		$(VENV)/bin/python Tests/Support/mongo_wire_server.py $$port > $(STATE)/mongo-test-server.log 2>&1 & server=$$!; \
+		trap 'kill $$server 2>/dev/null' EXIT; \
+		for i in $$(seq 1 100); do grep -q listening $(STATE)/mongo-test-server.log && break; sleep 0.1; done; \
+		grep -q listening $(STATE)/mongo-test-server.log || { echo "the MongoDB test server did not start"; exit 1; }; \
+		uri="mongodb://127.0.0.1:$$port"; echo "MongoDB tests use the wire-protocol test server on $$uri"; fi; \
 	SWITCHBOARD_BIN_DIR=$$($(SWIFT) build --show-bin-path) \
 	SWITCHBOARD_TEST_PYTHON=$(abspath $(VENV))/bin/python \
+	MONGODB_URI="$$uri" \
 		$(SWIFT) test --skip-build 2>&1 | tee $(STATE)/test-output.log
 	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json $(STATE)/test-output.log
 	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \

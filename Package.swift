@@ -56,6 +56,18 @@ let package = Package(
             path: "Core/Drivers/Redis",
             swiftSettings: strictSettings
         ),
+        .systemLibrary(
+            name: "CMongoC",
+            path: "Core/CMongoC",
+            pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev"])]
+        ),
+        .target(
+            name: "MongoDriver",
+            dependencies: ["CMongoC"],
+            path: "Core/Drivers/Mongo",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "HTTPDriver",
             dependencies: ["CCurl"],
@@ -67,6 +79,7 @@ let package = Package(
             dependencies: [
                 "SQLiteDriver",
                 "RedisDriver",
+                "MongoDriver",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -28,7 +28,7 @@ struct VoiceHandler: FunctionHandler {
         vault = AuthTokenVault(sealer: try Settings.sealer(environment))
         publicURL = try Settings.publicURL(environment)
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
-        resolver = try DirectoryFactory.resolver(environment, logger: context.logger)
+        resolver = try DirectoryFactory.resolver(environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         let store = try Settings.store(environment)
         context.logger.info("function.ready", metadata: ["store": "\(store)", "data_key.id": "\(vault.currentKeyID)"])
     }

@@ -99,9 +99,9 @@ public enum DirectoryFactory {
     /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
     ///   directory cannot be opened. Redis being down is not an error: the cache then
     ///   falls back to the directory.
-    public static func resolver(_ environment: Environment, logger: Logger) throws -> any TenantResolver {
+    public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws -> any TenantResolver {
         let store = try Settings.store(environment)
-        let directory = DirectoryTenantResolver(directory: try open(store))
+        let directory = DirectoryTenantResolver(directory: try open(store, appName: appName))
         guard let cacheSettings = try CacheSettings.fromEnvironment(environment) else { return directory }
         logger.info("cache.enabled", metadata: [
             "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",
@@ -110,12 +110,12 @@ public enum DirectoryFactory {
         return CachingTenantResolver(cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
     }
 
-    public static func open(_ location: StoreLocation) throws(DirectoryError) -> any TenantDirectory {
+    public static func open(_ location: StoreLocation, appName: String = "switchboard") throws(DirectoryError) -> any TenantDirectory {
         switch location {
         case .sqlite(let path):
             return try SQLiteTenantDirectory(path: path)
-        case .mongodb:
-            throw .unavailable("the MongoDB directory is not part of this build yet; use SWITCHBOARD_STORE=sqlite:<path>")
+        case .mongodb(let uri):
+            return try MongoTenantDirectory(uri: uri, appName: appName)
         }
     }
 }

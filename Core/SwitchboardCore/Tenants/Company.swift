@@ -223,13 +223,39 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         whisperMessage = try c.decodeIfPresent(String.self, forKey: .whisperMessage)
         voicemailGreeting = try c.decodeIfPresent(String.self, forKey: .voicemailGreeting)
         agentStreamUrl = try c.decodeIfPresent(String.self, forKey: .agentStreamUrl)
-        lastUpdated = try c.decodeIfPresent(String.self, forKey: .lastUpdated)
+        // The earlier system stored a BSON date, which reads as {"$date": …}.
+        if let text = try? c.decodeIfPresent(String.self, forKey: .lastUpdated) {
+            lastUpdated = text
+        } else {
+            lastUpdated = try? c.decodeIfPresent(ExtendedDate.self, forKey: .lastUpdated)?.text
+        }
         updatedBy = try c.decodeIfPresent(String.self, forKey: .updatedBy)
     }
 
     /// The routing mode, or `nil` when none or an unknown one is stored.
     public var routingMode: CallRoutingMode? {
         callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
+    }
+}
+
+/// A date as MongoDB Extended JSON writes it: `{"$date": "2026-…Z"}` (relaxed) or
+/// `{"$date": {"$numberLong": "…"}}` (canonical), read as text.
+struct ExtendedDate: Decodable {
+    let text: String
+    enum CodingKeys: String, CodingKey { case date = "$date" }
+    struct Canonical: Decodable {
+        let numberLong: String
+        enum CodingKeys: String, CodingKey { case numberLong = "$numberLong" }
+    }
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let iso = try? container.decode(String.self, forKey: .date) {
+            text = iso
+        } else if let milliseconds = try? container.decode(Int64.self, forKey: .date) {
+            text = String(milliseconds)
+        } else {
+            text = try container.decode(Canonical.self, forKey: .date).numberLong
+        }
     }
 }
 

@@ -1,0 +1,313 @@
+import MongoDriver
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The production directory: the `v2companies` collection the earlier Node.js system
+/// wrote, through libmongoc.
+///
+/// - Lookups by number use that system's query, made complete: an *active* entry of
+///   `twilioConfig.phoneNumbers` (`$elemMatch`) or the legacy `twilioConfig.phoneNumber`,
+///   matching the E.164 spelling **and** the old `+1-555-123-4567` one, and return only
+///   the fields a webhook needs.
+/// - Saves `$set` the modelled fields (and `$unset` the cleared ones), leaving fields
+///   Switchboard does not model as they were, after checking that no other company holds
+///   any of the numbers in either field or spelling. Unique indexes on both fields catch
+///   the race two concurrent saves could still run.
+/// - The indexes are ensured once per process, at first use (idempotent on the server).
+public final class MongoTenantDirectory: TenantDirectory {
+    /// The collection, as the earlier system named it.
+    public static let collection = "v2companies"
+
+    /// The unique indexes that make a number belong to one company. Partial, so companies
+    /// without a number in a field do not collide on a missing value.
+    static let indexes: [MongoDocument] = [
+        [
+            "key": .document(["twilioConfig.phoneNumbers.phoneNumber": 1]),
+            "name": "switchboard_phoneNumbers_unique", "unique": true,
+            "partialFilterExpression": .document(["twilioConfig.phoneNumbers.phoneNumber": .document(["$type": "string"])]),
+        ],
+        [
+            "key": .document(["twilioConfig.phoneNumber": 1]),
+            "name": "switchboard_phoneNumber_unique", "unique": true,
+            "partialFilterExpression": .document(["twilioConfig.phoneNumber": .document(["$type": "string"])]),
+        ],
+    ]
+
+    /// The fields a webhook needs (``TenantSnapshot``'s).
+    static let webhookProjection: MongoDocument = [
+        "companyName": 1, "twilioConfig.accountSid": 1, "twilioConfig.authToken": 1, "twilioConfig.callRoutingMode": 1,
+        "twilioConfig.forwardNumber": 1, "twilioConfig.recordingEnabled": 1, "twilioConfig.whisperMessage": 1,
+        "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1,
+    ]
+
+    private let pool: MongoClientPool
+    private var indexesEnsured = false
+    /// Why the indexes could not be created, if they could not (e.g. duplicates exist:
+    /// `switchboard doctor` names them).
+    public private(set) var indexProblem: String?
+
+    /// A directory on the deployment `uri` names; the database comes from the URI
+    /// (default `switchboard`). No connection is made until the first operation.
+    public init(uri: String, appName: String) throws(DirectoryError) {
+        do {
+            pool = try MongoClientPool(uri: uri, appName: appName)
+        } catch {
+            throw .unavailable(error.description)
+        }
+    }
+
+    /// The database in use.
+    public var databaseName: String { pool.databaseName }
+
+    // MARK: TenantDirectory
+
+    public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
+        ensureIndexesOnce()
+        let spellings = Self.spellings(of: number)
+        let filter: MongoDocument = ["$or": .array([
+            .document(["twilioConfig.phoneNumbers": .document(["$elemMatch": .document([
+                "phoneNumber": .document(["$in": .array(spellings)]), "status": "active",
+            ])])]),
+            .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
+        ])]
+        return try find(filter, projection: Self.webhookProjection, limit: 1).first
+    }
+
+    public func company(id: CompanyID) throws(DirectoryError) -> Company? {
+        ensureIndexesOnce()
+        return try find(["_id": .id(id)], limit: 1).first
+    }
+
+    public func allCompanies() throws(DirectoryError) -> [Company] {
+        try find([:], sort: ["_id": 1])
+    }
+
+    public func save(_ company: Company) throws(DirectoryError) {
+        try company.validateForStorage()
+        ensureIndexesOnce()
+        // The write path's check: no *other* company may hold any of these numbers, in
+        // either field, in either spelling. (The unique indexes catch a concurrent save.)
+        for claim in company.numberClaims {
+            let spellings = Self.spellings(of: claim.number)
+            let filter: MongoDocument = [
+                "_id": .document(["$ne": .id(company.id)]),
+                "$or": .array([
+                    .document(["twilioConfig.phoneNumbers.phoneNumber": .document(["$in": .array(spellings)])]),
+                    .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
+                ]),
+            ]
+            if try !find(filter, projection: ["_id": 1], limit: 1).isEmpty {
+                throw .numberTaken(claim.number)
+            }
+        }
+        let update: MongoDocument = [
+            "update": .string(Self.collection),
+            "updates": .array([.document([
+                "q": .document(["_id": .id(company.id)]),
+                "u": .document(Self.changes(for: company)),
+                "upsert": true,
+            ])]),
+        ]
+        let reply = try run(update)
+        if case .array(let errors)? = reply["writeErrors"], let first = errors.first {
+            if case .number(let code)? = first["code"], code == "11000" {
+                throw .numberTaken(Self.conflictingNumber(first, company))
+            }
+            throw .unavailable("update refused: \(first["errmsg"].map { "\($0)" } ?? "write error")")
+        }
+    }
+
+    // MARK: Indexes
+
+    /// Creates the unique indexes (idempotent: an existing identical index is kept).
+    ///
+    /// - Throws: ``DirectoryError`` when the server refuses, e.g. because two companies
+    ///   already hold one number (run `switchboard doctor`).
+    public func ensureIndexes() throws(DirectoryError) {
+        let command: MongoDocument = [
+            "createIndexes": .string(Self.collection),
+            "indexes": .array(Self.indexes.map { .document($0) }),
+        ]
+        do {
+            _ = try pool.command(command.json)
+        } catch where error.kind == .duplicateKey {
+            throw .invalidCompany("cannot create the unique number indexes: two companies hold one number (\(error.message.prefix(200))); run `switchboard doctor`")
+        } catch {
+            throw Self.translate(error)
+        }
+        indexesEnsured = true
+        indexProblem = nil
+    }
+
+    private func ensureIndexesOnce() {
+        guard !indexesEnsured, indexProblem == nil else { return }
+        do {
+            try ensureIndexes()
+        } catch {
+            // Reads go on without the indexes; saves keep their own checks.
+            if case .unavailable = error { return }  // try again at the next operation
+            indexProblem = error.description
+        }
+    }
+
+    // MARK: Commands
+
+    private func find(
+        _ filter: MongoDocument, projection: MongoDocument? = nil, sort: MongoDocument? = nil, limit: Int? = nil
+    ) throws(DirectoryError) -> [Company] {
+        var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
+        if let projection { command.fields.append(("projection", .document(projection))) }
+        if let sort { command.fields.append(("sort", .document(sort))) }
+        if let limit {
+            command.fields.append(("limit", .int(limit)))
+            command.fields.append(("singleBatch", true))
+        }
+        var reply = try run(command)
+        var companies: [Company] = []
+        var batchKey = "firstBatch"
+        while true {
+            guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor[batchKey] else {
+                throw .unavailable("find answered without a cursor")
+            }
+            for document in batch {
+                companies.append(try Self.decodeCompany(document))
+            }
+            guard case .number(let id)? = cursor["id"], id != "0", limit == nil else { return companies }
+            reply = try run(["getMore": .int(Int(id) ?? 0), "collection": .string(Self.collection)])
+            batchKey = "nextBatch"
+        }
+    }
+
+    private func run(_ command: MongoDocument) throws(DirectoryError) -> ReplyValue {
+        let text: String
+        do {
+            text = try pool.command(command.json)
+        } catch {
+            throw Self.translate(error)
+        }
+        do {
+            return try JSONDecoder().decode(ReplyValue.self, from: Data(text.utf8))
+        } catch {
+            throw .unavailable("reply is not readable JSON")
+        }
+    }
+
+    private static func translate(_ error: MongoError) -> DirectoryError {
+        switch error.kind {
+        case .unreachable: .unavailable("MongoDB is unreachable: \(error.message)")
+        case .network: .unavailable("MongoDB connection failed: \(error.message)")
+        case .authentication: .unavailable("MongoDB refused the credentials")
+        default: .unavailable(error.description)
+        }
+    }
+
+    private static func decodeCompany(_ document: ReplyValue) throws(DirectoryError) -> Company {
+        do {
+            let data = try JSONEncoder().encode(document)
+            return try JSONDecoder().decode(Company.self, from: data)
+        } catch {
+            throw .unreadableDocument(nil, "\(error)")
+        }
+    }
+
+    /// The spellings a number may be stored in: E.164, and for +1 numbers the old one.
+    static func spellings(of number: PhoneNumber) -> [MongoValue] {
+        [.string(number.e164)] + (number.legacyNorthAmericanSpelling.map { [.string($0)] } ?? [])
+    }
+
+    /// `$set` for every modelled field that has a value, `$unset` for those that do not.
+    static func changes(for company: Company) -> MongoDocument {
+        let config = company.twilio
+        var set: [(String, MongoValue)] = [("companyName", .string(company.name))]
+        var unset: [(String, MongoValue)] = []
+        func field(_ name: String, _ value: MongoValue?) {
+            if let value { set.append(("twilioConfig." + name, value)) } else { unset.append(("twilioConfig." + name, "")) }
+        }
+        field("accountSid", config.accountSid.map(MongoValue.string))
+        field("authToken", config.authToken.map { .string($0.stored) })
+        field("apiKey", config.apiKey.map(MongoValue.string))
+        field("apiSecret", config.apiSecret.map { .string($0.stored) })
+        field("phoneNumber", config.phoneNumber.map(MongoValue.string))
+        field("phoneNumbers", .array(config.phoneNumbers.map { entry in
+            var fields: [(String, MongoValue)] = [("phoneNumber", .string(entry.phoneNumber))]
+            if let name = entry.friendlyName { fields.append(("friendlyName", .string(name))) }
+            if let status = entry.status { fields.append(("status", .string(status))) }
+            if let primary = entry.isPrimary { fields.append(("isPrimary", .bool(primary))) }
+            return .document(MongoDocument(fields))
+        }))
+        field("callRoutingMode", config.callRoutingMode.map(MongoValue.string))
+        field("forwardNumber", config.forwardNumber.map(MongoValue.string))
+        field("recordingEnabled", .bool(config.recordingEnabled))
+        field("whisperMessage", config.whisperMessage.map(MongoValue.string))
+        field("voicemailGreeting", config.voicemailGreeting.map(MongoValue.string))
+        field("agentStreamUrl", config.agentStreamUrl.map(MongoValue.string))
+        field("lastUpdated", config.lastUpdated.map(MongoValue.date))
+        field("updatedBy", config.updatedBy.map(MongoValue.string))
+        var changes: [(String, MongoValue)] = [("$set", .document(MongoDocument(set)))]
+        if !unset.isEmpty { changes.append(("$unset", .document(MongoDocument(unset)))) }
+        return MongoDocument(changes)
+    }
+
+    private static func conflictingNumber(_ error: ReplyValue, _ company: Company) -> PhoneNumber {
+        if case .object(let value)? = error["keyValue"], let text = value.values.compactMap({ value -> String? in
+            if case .string(let text) = value { return text }
+            return nil
+        }).first, let number = try? PhoneNumber(parsing: text) {
+            return number
+        }
+        return company.numberClaims.first?.number ?? (try! PhoneNumber(parsing: "+10000000"))
+    }
+}
+
+/// A reply document as generic JSON (relaxed Extended JSON from the driver).
+enum ReplyValue: Codable, Equatable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case number(String)
+    case string(String)
+    case array([ReplyValue])
+    case object([String: ReplyValue])
+
+    subscript(key: String) -> ReplyValue? {
+        guard case .object(let members) = self else { return nil }
+        return members[key]
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
+        else if let integer = try? container.decode(Int64.self) { self = .number(String(integer)) }
+        else if let number = try? container.decode(Double.self) {
+            self = .number(number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number))
+        }
+        else if let text = try? container.decode(String.self) { self = .string(text) }
+        else if let items = try? container.decode([ReplyValue].self) { self = .array(items) }
+        else { self = .object(try container.decode([String: ReplyValue].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .number(let text):
+            if let integer = Int64(text) { try container.encode(integer) } else { try container.encode(Double(text) ?? 0) }
+        case .string(let text): try container.encode(text)
+        case .array(let items): try container.encode(items)
+        case .object(let members): try container.encode(members)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .string(let text): text
+        case .number(let text): text
+        default: "\(self)"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The MongoDB wire-protocol test server (Tests/Support/mongo_wire_server.py), for the
+/// tests that stop or count on their own server; the rest share the one `make test`
+/// starts and `MONGODB_URI` names.
+public final class MongoTestServer: @unchecked Sendable {
+    public let port: Int
+    private var process: Process?
+
+    /// `mongodb://127.0.0.1:<port>`.
+    public var uri: String { "mongodb://127.0.0.1:\(port)" }
+
+    public init() throws {
+        port = try RedisServer.freePort()
+        try start()
+    }
+
+    deinit { stop() }
+
+    /// Starts the server (again, empty) on the same port and waits until it listens.
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestPaths.python())
+        process.arguments = [TestPaths.packageRoot.appendingPathComponent("Tests/Support/mongo_wire_server.py").path, "\(port)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let handle = output.fileHandleForReading
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+            if String(decoding: seen, as: UTF8.self).contains("listening") { return }
+        }
+        throw TestSetupError("the MongoDB test server did not start on \(port)")
+    }
+
+    /// Stops the server (its data is gone).
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// The shared server's URI (`MONGODB_URI`, which `make test` sets), with database
+    /// `name` in its path.
+    public static func sharedURI(database name: String) -> String? {
+        guard var base = ProcessInfo.processInfo.environment["MONGODB_URI"], !base.isEmpty else { return nil }
+        var options = ""
+        if let question = base.firstIndex(of: "?") {
+            options = String(base[question...])
+            base = String(base[..<question])
+        }
+        if let schemeEnd = base.range(of: "://"), let slash = base[schemeEnd.upperBound...].firstIndex(of: "/") {
+            base = String(base[..<slash])
+        }
+        return base + "/" + name + options
+    }
+}
