@@ -39,6 +39,17 @@ public final class MongoTestServer: @unchecked Sendable {
         throw TestSetupError("the MongoDB test server did not start on \(port)")
     }
 
+    /// How many connections the server has accepted since it started.
+    public func connectionsAccepted() throws -> Int {
+        let code = "import sys, pymongo\nprint(pymongo.MongoClient(sys.argv[1], directConnection=True).admin.command('switchboardTestStats')['connections'])"
+        let result = try ProcessRunner.run(try TestPaths.python(), ["-c", code, uri], environment: ["PATH": "/usr/bin:/bin"])
+        guard result.status == 0, let count = Int(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestSetupError("cannot read the test server's statistics: \(result.stderrText)")
+        }
+        // pymongo's own monitor and application connections for this question.
+        return count
+    }
+
     /// Stops the server (its data is gone).
     public func stop() {
         guard let process, process.isRunning else { return }

@@ -1,5 +1,9 @@
 internal import CMongoC
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A MongoDB failure, translated once here from libmongoc's `bson_error_t`.
 public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure.
@@ -57,7 +61,30 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-private let mongocInitialized: Void = { mongoc_init() }()
+/// libmongoc's default log handler writes to standard output, which belongs to the event
+/// protocol; this one writes warnings and worse as JSON lines on standard error and drops
+/// the chatter (its monitor's DEBUG lines during an outage, for instance).
+private let mongocInitialized: Void = {
+    mongoc_log_set_handler({ level, domain, message, _ in
+        guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else { return }
+        let name = level.rawValue <= MONGOC_LOG_LEVEL_CRITICAL.rawValue ? "error" : "warning"
+        func quoted(_ pointer: UnsafePointer<CChar>?) -> String {
+            let text = pointer.map { String(cString: $0) } ?? ""
+            var output = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": output += "\\\""
+                case "\\": output += "\\\\"
+                default: output += scalar.value < 0x20 ? " " : String(scalar)
+                }
+            }
+            return output + "\""
+        }
+        let line = "{\"level\":\"\(name)\",\"message\":\"mongodb.driver\",\"domain\":\(quoted(domain)),\"detail\":\(quoted(message))}\n"
+        _ = Array(line.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }, nil)
+    mongoc_init()
+}()
 
 /// A pool of connections to one MongoDB deployment: the only owner of libmongoc's
 /// `mongoc_uri_t` and `mongoc_client_pool_t`, and the only code touching libmongoc and
