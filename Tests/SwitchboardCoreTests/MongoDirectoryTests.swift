@@ -124,21 +124,3 @@ final class ResultsBox: @unchecked Sendable {
     func add(_ won: Bool) { lock.lock(); results.append(won); lock.unlock() }
     var wins: Int { lock.lock(); defer { lock.unlock() }; return results.filter { $0 }.count }
 }
-
-/// Writes and reads raw documents through the test venv's pymongo, as another system would.
-enum MongoSeed {
-    static func insert(uri: String, json: String) throws {
-        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nc.get_default_database().v2companies.insert_one(json_util.loads(sys.argv[2]))", json)
-    }
-
-    static func find(uri: String, json: String) throws -> String {
-        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nprint(json_util.dumps(list(c.get_default_database().v2companies.find({}))))", json)
-    }
-
-    @discardableResult
-    static func run(uri: String, code: String, _ argument: String) throws -> String {
-        let result = try ProcessRunner.run(try TestPaths.python(), ["-c", code, uri, argument], environment: ["PATH": "/usr/bin:/bin"])
-        guard result.status == 0 else { throw TestSetupError("pymongo failed: \(result.stderrText)") }
-        return result.stdoutText
-    }
-}

@@ -73,3 +73,34 @@ public final class MongoTestServer: @unchecked Sendable {
         return base + "/" + name + options
     }
 }
+
+/// Writes and reads raw `v2companies` documents through the test venv's pymongo, as the
+/// earlier Node.js system (or an operator) would: independent of Switchboard's driver.
+public enum MongoSeed {
+    /// Inserts one document given as Extended JSON into the URI's database.
+    public static func insert(uri: String, json: String) throws {
+        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nc.get_default_database().v2companies.insert_one(json_util.loads(sys.argv[2]))", json)
+    }
+
+    /// Runs one pymongo statement on the collection `c` (e.g. `c.update_one(...)`).
+    public static func execute(uri: String, statement: String) throws {
+        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1]).get_default_database().v2companies\n" + statement, "")
+    }
+
+    /// Every document of the URI's database, as Extended JSON.
+    public static func find(uri: String, json: String = "") throws -> String {
+        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nprint(json_util.dumps(list(c.get_default_database().v2companies.find({}))))", json)
+    }
+
+    /// The names of the collection's indexes.
+    public static func indexNames(uri: String) throws -> String {
+        try run(uri: uri, code: "import sys, pymongo\nc = pymongo.MongoClient(sys.argv[1])\nprint(sorted(i['name'] for i in c.get_default_database().v2companies.list_indexes()))", "")
+    }
+
+    @discardableResult
+    static func run(uri: String, code: String, _ argument: String) throws -> String {
+        let result = try ProcessRunner.run(try TestPaths.python(), ["-c", code, uri, argument], environment: ["PATH": "/usr/bin:/bin"])
+        guard result.status == 0 else { throw TestSetupError("pymongo failed: \(result.stderrText)") }
+        return result.stdoutText
+    }
+}

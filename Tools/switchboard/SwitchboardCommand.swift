@@ -11,7 +11,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
             sqlite:.switchboard/switchboard.sqlite), SWITCHBOARD_DATA_KEY (base64 of 32 bytes), \
             SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_AGENT_STREAM_URL.
             """,
-        subcommands: [SeedCommand.self, InvokeCommand.self, SignCommand.self, ServeCommand.self, EmulateCommand.self]
+        subcommands: [SeedCommand.self, InvokeCommand.self, SignCommand.self, ServeCommand.self, EmulateCommand.self, DoctorCommand.self, MigrateCommand.self]
     )
 }
 

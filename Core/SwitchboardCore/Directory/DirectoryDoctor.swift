@@ -1,0 +1,126 @@
+/// Examines every company in a directory for what breaks Switchboard's rules, the way an
+/// operator pointing Switchboard at an existing database needs to know before going live.
+public struct DirectoryDoctor {
+    /// One problem found. Findings name companies and numbers, never secrets.
+    public struct Finding: Sendable, Equatable, Codable {
+        public enum Kind: String, Sendable, Codable, CaseIterable {
+            /// One number held by more than one company (in either field, any spelling).
+            case duplicateNumber = "duplicate-number"
+            /// A number stored in another spelling than E.164 (migrate rewrites it).
+            case notE164 = "not-e164"
+            /// A number that is not a phone number at all.
+            case invalidNumber = "invalid-number"
+            /// An auth token or API secret stored in clear (migrate seals it).
+            case plaintextSecret = "plaintext-secret"
+            /// A company with numbers but no Account SID or auth token: its calls cannot be verified.
+            case missingCredentials = "missing-credentials"
+            /// Forward mode with no forward number: its calls go to voicemail.
+            case forwardWithoutNumber = "forward-without-number"
+        }
+
+        public let kind: Kind
+        public let companyIDs: [String]
+        public let detail: String
+    }
+
+    public init() {}
+
+    /// Every finding for `companies`, duplicates first.
+    public func examine(_ companies: [Company]) -> [Finding] {
+        var findings: [Finding] = []
+        var holders: [PhoneNumber: Set<CompanyID>] = [:]
+        for company in companies {
+            for number in company.allNumbers { holders[number, default: []].insert(company.id) }
+        }
+        for (number, ids) in holders.sorted(by: { $0.key < $1.key }) where ids.count > 1 {
+            findings.append(Finding(kind: .duplicateNumber, companyIDs: ids.map(\.rawValue).sorted(), detail: "\(number) is held by \(ids.count) companies"))
+        }
+        for company in companies {
+            let id = [company.id.rawValue]
+            let config = company.twilio
+            let stored = (config.phoneNumber.map { [$0] } ?? []) + config.phoneNumbers.map(\.phoneNumber)
+            for text in stored {
+                do {
+                    let number = try PhoneNumber(parsing: text)
+                    if number.e164 != text {
+                        findings.append(Finding(kind: .notE164, companyIDs: id, detail: "\"\(text.prefix(40))\" is stored for \(number)"))
+                    }
+                } catch {
+                    findings.append(Finding(kind: .invalidNumber, companyIDs: id, detail: "\"\(text.prefix(40))\" \(error)"))
+                }
+            }
+            if let token = config.authToken, !token.isSealed {
+                findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "authToken is stored in clear"))
+            }
+            if let secret = config.apiSecret, !secret.isSealed {
+                findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "apiSecret is stored in clear"))
+            }
+            if !stored.isEmpty && ((config.accountSid ?? "").isEmpty || config.authToken == nil) {
+                findings.append(Finding(kind: .missingCredentials, companyIDs: id, detail: "has numbers but no Account SID or auth token"))
+            }
+            if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
+                findings.append(Finding(kind: .forwardWithoutNumber, companyIDs: id, detail: "forward mode without a forwardNumber"))
+            }
+        }
+        return findings
+    }
+}
+
+/// Brings an existing database up to Switchboard's rules: numbers rewritten to E.164,
+/// secrets sealed, unique indexes created. Refuses while a number is held twice (which
+/// company keeps it is a person's decision). Running it again finds nothing to do.
+public struct DirectoryMigration {
+    /// What migrating one company changes.
+    public struct Change: Sendable, Equatable, Codable {
+        public let companyID: String
+        public let actions: [String]
+    }
+
+    /// Why the migration will not run.
+    public struct Refusal: Error, CustomStringConvertible {
+        public let duplicates: [DirectoryDoctor.Finding]
+        public var description: String {
+            "numbers are held by more than one company; decide who keeps each, then migrate: "
+                + duplicates.map { "\($0.detail) (\($0.companyIDs.joined(separator: ", ")))" }.joined(separator: "; ")
+        }
+    }
+
+    private let sealer: SecretSealer
+
+    public init(sealer: SecretSealer) {
+        self.sealer = sealer
+    }
+
+    /// The changes `companies` need, and each company as it will be stored.
+    ///
+    /// - Throws: ``Refusal`` when a number is held by more than one company.
+    public func plan(_ companies: [Company]) throws(Refusal) -> [(change: Change, migrated: Company)] {
+        let duplicates = DirectoryDoctor().examine(companies).filter { $0.kind == .duplicateNumber }
+        guard duplicates.isEmpty else { throw Refusal(duplicates: duplicates) }
+        var plan: [(Change, Company)] = []
+        for company in companies {
+            var migrated = company
+            var actions: [String] = []
+            if let legacy = company.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy), number.e164 != legacy {
+                migrated.twilio.phoneNumber = number.e164
+                actions.append("phoneNumber \"\(legacy.prefix(40))\" → \(number)")
+            }
+            for (index, entry) in company.twilio.phoneNumbers.enumerated() {
+                if let number = try? PhoneNumber(parsing: entry.phoneNumber), number.e164 != entry.phoneNumber {
+                    migrated.twilio.phoneNumbers[index].phoneNumber = number.e164
+                    actions.append("phoneNumbers[\(index)] \"\(entry.phoneNumber.prefix(40))\" → \(number)")
+                }
+            }
+            if case .plaintext(let token)? = company.twilio.authToken {
+                migrated.twilio.authToken = .sealed(sealer.seal(token, companyID: company.id.rawValue, field: .authToken))
+                actions.append("seal authToken")
+            }
+            if case .plaintext(let secret)? = company.twilio.apiSecret {
+                migrated.twilio.apiSecret = .sealed(sealer.seal(secret, companyID: company.id.rawValue, field: .apiSecret))
+                actions.append("seal apiSecret")
+            }
+            if !actions.isEmpty { plan.append((Change(companyID: company.id.rawValue, actions: actions), migrated)) }
+        }
+        return plan
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardCore
+import SwitchboardRuntime
+
+/// `switchboard doctor`: what in the configured store breaks Switchboard's rules.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Report numbers held twice, numbers not in E.164, plaintext secrets, and settings that cannot work.",
+        discussion: "Exits 1 when it finds a problem, 0 when it finds none. Nothing is changed; `switchboard migrate` fixes what can be fixed automatically."
+    )
+
+    @Flag(help: "Print the findings as JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try Settings.store(Environment())
+        let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor")
+        let companies = try directory.allCompanies()
+        let findings = DirectoryDoctor().examine(companies)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            struct Report: Encodable { let store: String; let companies: Int; let findings: [DirectoryDoctor.Finding] }
+            print(String(decoding: try encoder.encode(Report(store: "\(store)", companies: companies.count, findings: findings)), as: UTF8.self))
+        } else {
+            print("\(companies.count) companies in \(store)")
+            for finding in findings {
+                print("\(finding.kind.rawValue): \(finding.detail) [\(finding.companyIDs.joined(separator: ", "))]")
+            }
+            print(findings.isEmpty ? "no problems found" : "\(findings.count) problems found")
+        }
+        if !findings.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// `switchboard migrate`: numbers to E.164, secrets sealed, indexes created.
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Rewrite numbers to E.164, seal plaintext secrets and create the unique indexes.",
+        discussion: """
+            A dry run unless --apply is given: it lists what it would change. It refuses to run \
+            while a number is held by more than one company, and says which. Running it again \
+            finds nothing to do. With REDIS_URL set, the cache entries of changed companies are \
+            invalidated.
+            """
+    )
+
+    @Flag(help: "Write the changes (without it, only list them).")
+    var apply = false
+
+    func run() throws {
+        let environment = Environment()
+        let store = try Settings.store(environment)
+        let sealer = try Settings.sealer(environment)
+        let directory = try DirectoryFactory.open(store, appName: "switchboard-migrate")
+        let plan: [(change: DirectoryMigration.Change, migrated: Company)]
+        do {
+            plan = try DirectoryMigration(sealer: sealer).plan(try directory.allCompanies())
+        } catch let refusal as DirectoryMigration.Refusal {
+            FileHandle.standardError.write(Data("switchboard migrate: refused: \(refusal)\n".utf8))
+            throw ExitCode(1)
+        }
+        let cache = try CacheSettings.fromEnvironment(environment).map { settings in
+            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.migrate") { JSONLogHandler(label: $0, level: .warning) })
+        }
+        for (change, migrated) in plan {
+            print("\(apply ? "migrated" : "would migrate") \(change.companyID): \(change.actions.joined(separator: "; "))")
+            if apply {
+                try directory.save(migrated)
+                _ = cache?.invalidate(companyID: migrated.id, numbers: migrated.allNumbers)
+            }
+        }
+        if let mongo = directory as? MongoTenantDirectory {
+            if apply {
+                try mongo.ensureIndexes()
+                print("unique number indexes ensured on \(mongo.databaseName).\(MongoTenantDirectory.collection)")
+            } else {
+                print("would ensure the unique number indexes on \(mongo.databaseName).\(MongoTenantDirectory.collection)")
+            }
+        }
+        print(plan.isEmpty ? "nothing to migrate" : "\(plan.count) companies \(apply ? "migrated" : "to migrate; run again with --apply")")
+    }
+}
