@@ -60,6 +60,11 @@ for function in "${FUNCTIONS[@]}"; do
     cp -L "$library" "$stage/lib/$name"
     chmod u+w "$stage/lib/$name"
     patchelf --set-rpath '$ORIGIN' "$stage/lib/$name"
+    # Debian's ICU (libmongoc's SASLprep) asks for std::condition_variable::wait at
+    # GCC 12's version node; GCC 11's libstdc++ exports the same function at 3.4.11.
+    if [[ $name == libicuuc.so.* && $(objdump -T "$stage/lib/$name") == *GLIBCXX_3.4.30* ]]; then
+      python3 scripts/retarget_symbol_version.py "$stage/lib/$name" GLIBCXX_3.4.30 GLIBCXX_3.4.11 >/dev/null
+    fi
   done
   # DT_RPATH (not RUNPATH) on the executables: it applies to the libraries' own
   # dependencies too, so everything resolves inside the zip.
