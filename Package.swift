@@ -56,11 +56,10 @@ let package = Package(
             path: "Core/Drivers/Redis",
             swiftSettings: strictSettings
         ),
-        .systemLibrary(
+        // libmongoc is loaded at run time; this target only declares its few types.
+        .target(
             name: "CMongoC",
-            path: "Core/CMongoC",
-            pkgConfig: "libmongoc-1.0",
-            providers: [.apt(["libmongoc-dev"])]
+            path: "Core/CMongoC"
         ),
         .target(
             name: "MongoDriver",

@@ -53,11 +53,20 @@ for function in "${FUNCTIONS[@]}"; do
   stage=dist/.stage/$function
   mkdir -p "$stage/lib"
   cp "$bin/bootstrap" "$bin/$function" "$stage/"
-  # ldd resolves the whole tree of libraries, found from the binaries themselves.
-  for library in $(ldd "$stage/bootstrap" "$stage/$function" | awk '/=> \// { print $3 }' | sort -u); do
+  # ldd resolves the whole tree of libraries, found from the binaries themselves; a
+  # library the code loads at run time (dlopen) is named in the binary by a
+  # "switchboard.dlopen=<soname>" marker, and comes with its own tree.
+  loaded=("$stage/bootstrap" "$stage/$function")
+  for soname in $(strings -a "$stage/$function" | sed -n 's/^switchboard\.dlopen=//p' | sort -u); do
+    path=$(ldconfig -p | awk -v name="$soname" '$1 == name && $NF ~ /^\// { print $NF; exit }')
+    [ -n "$path" ] || { echo "make package: $function loads $soname at run time, but it is not installed" >&2; exit 1; }
+    cp -L "$path" "$stage/lib/$soname"
+    loaded+=("$path")
+  done
+  for library in $(ldd "${loaded[@]}" | awk '/=> \// { print $3 }' | sort -u); do
     name=$(basename "$library")
     if [[ $name =~ $PROVIDED ]]; then continue; fi
-    cp -L "$library" "$stage/lib/$name"
+    [ -e "$stage/lib/$name" ] || cp -L "$library" "$stage/lib/$name"
     chmod u+w "$stage/lib/$name"
     patchelf --set-rpath '$ORIGIN' "$stage/lib/$name"
     # Debian's ICU (libmongoc's SASLprep) asks for std::condition_variable::wait at
@@ -68,6 +77,10 @@ for function in "${FUNCTIONS[@]}"; do
   done
   # DT_RPATH (not RUNPATH) on the executables: it applies to the libraries' own
   # dependencies too, so everything resolves inside the zip.
+  for library in "$stage"/lib/*; do
+    chmod u+w "$library"
+    patchelf --set-rpath '$ORIGIN' "$library"
+  done
   patchelf --force-rpath --set-rpath '$ORIGIN/lib' "$stage/bootstrap" "$stage/$function"
   failed=0
   for file in "$stage/bootstrap" "$stage/$function" "$stage"/lib/*; do

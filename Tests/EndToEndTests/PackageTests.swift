@@ -48,5 +48,14 @@ struct PackageTests {
         #expect(try TwiMLReader.read(response.body).map(\.name) == ["Response", "Dial", "Number"])
         let log = bootstrap.stop()
         #expect(log.contains("bootstrap.ready"))
+
+        // libmongoc is loaded at run time, from the zip: Voice on MongoDB, clean environment.
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("lib/libmongoc-1.0.so.0").path))
+        let mongo = try MongoTestServer()
+        let call = try ProcessRunner.run(folder.appendingPathComponent("Voice").path, input: try ExampleData.event("voice-unknown-number"), environment: [
+            "SWITCHBOARD_STORE": mongo.uri + "/switchboard", "SWITCHBOARD_DATA_KEY": store.dataKey,
+        ])
+        #expect(call.status == 0, "\(call.stderrText)")
+        #expect(call.stdoutText.contains("not configured"), "\(call.stdoutText)\(call.stderrText)")
     }
 }
