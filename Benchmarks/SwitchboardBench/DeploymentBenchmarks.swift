@@ -26,12 +26,7 @@ func serveBenchmark(_ options: Options, environment: [String: String], eventFile
         server.finish()
     }
     let client = try CurlHTTPClient()
-    var ready = false
-    for _ in 0..<200 where !ready {
-        ready = (try? client.send("GET", "http://127.0.0.1:\(port)/", timeoutMilliseconds: 200)) != nil
-        if !ready { usleep(25_000) }
-    }
-    guard ready else { throw BenchError("switchboard serve did not start") }
+    try waitUntilListening(port: port, client: client, name: "switchboard serve")
 
     func luaString(_ text: String) -> String {
         "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
@@ -88,13 +83,7 @@ func coldStartBenchmark(_ options: Options, environment: [String: String], event
         kill(emulator.pid, SIGKILL)
         emulator.finish()
     }
-    let probe = try CurlHTTPClient()
-    var ready = false
-    for _ in 0..<200 where !ready {
-        ready = (try? probe.send("GET", "http://127.0.0.1:\(port)/", timeoutMilliseconds: 200)) != nil
-        if !ready { usleep(25_000) }
-    }
-    guard ready else { throw BenchError("switchboard emulate did not start") }
+    try waitUntilListening(port: port, client: try CurlHTTPClient(), name: "switchboard emulate")
     let event = try readFile(eventFile)
     var bootstrapEnvironment = environment
     bootstrapEnvironment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
@@ -123,15 +112,20 @@ func coldStartBenchmark(_ options: Options, environment: [String: String], event
         usleep(20_000)
     }
     samples = Array(samples.dropFirst(5)).sorted()
-    func ms(_ nanoseconds: UInt64) -> String {
-        let hundredths = Int((Double(nanoseconds) / 1e4).rounded())
-        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-    }
     print("Cold path: bootstrap + Voice, process start → first response at the Runtime API, \(runs) runs:")
-    print("   p50 \(ms(percentile(samples, 0.50))) ms, p99 \(ms(percentile(samples, 0.99))) ms")
+    print("   \(milliseconds(samples))")
 }
 
 final class ResultBox: @unchecked Sendable {
     var status = 0
     var finished: UInt64 = 0
+}
+
+/// Waits until something accepts HTTP on 127.0.0.1:`port`.
+func waitUntilListening(port: Int, client: CurlHTTPClient, name: String) throws {
+    for _ in 0..<200 {
+        if (try? client.send("GET", "http://127.0.0.1:\(port)/", timeoutMilliseconds: 200)) != nil { return }
+        usleep(25_000)
+    }
+    throw BenchError("\(name) did not start")
 }

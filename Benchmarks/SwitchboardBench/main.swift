@@ -58,6 +58,15 @@ func microseconds(_ sorted: [UInt64]) -> String {
     return "p50 \(format(percentile(sorted, 0.50))) µs, p99 \(format(percentile(sorted, 0.99))) µs"
 }
 
+/// p50 and p99 of sorted nanosecond samples, in milliseconds.
+func milliseconds(_ sorted: [UInt64]) -> String {
+    func format(_ nanoseconds: UInt64) -> String {
+        let hundredths = Int((Double(nanoseconds) / 1e4).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+    return "p50 \(format(percentile(sorted, 0.50))) ms, p99 \(format(percentile(sorted, 0.99))) ms"
+}
+
 /// W1: one warm stream process, one envelope at a time (as the shim sends them).
 func streamBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], label: String) throws(BenchError) {
     let voice = try ChildProcess(path: options.bin + "/Voice", arguments: ["--stream"], environment: environment)
@@ -112,12 +121,8 @@ func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: 
         durations.append(monotonicNanoseconds() - start)
     }
     durations = Array(durations.dropFirst(20)).sorted()
-    func ms(_ nanoseconds: UInt64) -> String {
-        let hundredths = Int((Double(nanoseconds) / 1e4).rounded())
-        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-    }
     print("W3 one-shot `Voice < event.json`, \(options.oneShotRuns) runs, exec to exit:")
-    print("   p50 \(ms(percentile(durations, 0.50))) ms, p99 \(ms(percentile(durations, 0.99))) ms")
+    print("   \(milliseconds(durations))")
 }
 
 /// C1: tenant lookups in this process, against the seeded store and the bench's Redis.
