@@ -16,6 +16,7 @@ struct DoctorMigrateTests {
             #"{"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5a2"}, "companyName": "Beech", "twilioConfig": {"accountSid": "AC00000000000000000000000000000002", "authToken": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", "phoneNumbers": [{"phoneNumber": "+15550900002", "status": "inactive"}], "callRoutingMode": "voicemail"}}"#,
             #"{"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5a3"}, "companyName": "Cypress", "twilioConfig": {"accountSid": "AC00000000000000000000000000000003", "authToken": "ccccccccccccccccccccccccccccccc3", "phoneNumbers": [{"phoneNumber": "+15550900003", "status": "active"}], "callRoutingMode": "forward"}}"#,
             #"{"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5a4"}, "companyName": "Dogwood", "twilioConfig": {"phoneNumber": "+15550900004", "callRoutingMode": "voicemail"}}"#,
+            #"{"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5a5"}, "companyName": "Elm", "twilioConfig": {"phoneNumbers": "not a list"}}"#,
         ] {
             try MongoSeed.insert(uri: uri, json: document)
         }
@@ -33,7 +34,7 @@ struct DoctorMigrateTests {
         #expect(doctor.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: doctor.stdout) as? [String: Any])
         let kinds = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
-        for kind in ["duplicate-number", "not-e164", "plaintext-secret", "missing-credentials", "forward-without-number"] {
+        for kind in ["duplicate-number", "not-e164", "plaintext-secret", "missing-credentials", "forward-without-number", "unreadable-document"] {
             #expect(kinds.contains(kind), "doctor missed \(kind): \(kinds)")
         }
         #expect(!doctor.stdoutText.contains("aaaaaaaa"), "doctor printed a secret")
@@ -50,6 +51,7 @@ struct DoctorMigrateTests {
         let dryRun = try ProcessRunner.run(Self.tool, ["migrate"], environment: environment)
         #expect(dryRun.status == 0, "\(dryRun.stderrText)")
         #expect(dryRun.stdoutText.contains("would migrate 65a1f0c2e4b0a1a2b3c4d5a1"))
+        #expect(dryRun.stderrText.contains("skipped unreadable document 65a1f0c2e4b0a1a2b3c4d5a5"))
         #expect(try MongoSeed.find(uri: uri).contains("+1-555-090-0001"))  // a dry run changes nothing
 
         let applied = try ProcessRunner.run(Self.tool, ["migrate", "--apply"], environment: environment)

@@ -18,15 +18,16 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let store = try Settings.store(Environment())
         let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor")
-        let companies = try directory.allCompanies()
-        let findings = DirectoryDoctor().examine(companies)
+        let survey = try directory.survey()
+        let documents = survey.companies.count + survey.unreadable.count
+        let findings = DirectoryDoctor().examine(survey)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             struct Report: Encodable { let store: String; let companies: Int; let findings: [DirectoryDoctor.Finding] }
-            print(String(decoding: try encoder.encode(Report(store: "\(store)", companies: companies.count, findings: findings)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(Report(store: "\(store)", companies: documents, findings: findings)), as: UTF8.self))
         } else {
-            print("\(companies.count) companies in \(store)")
+            print("\(documents) companies in \(store)")
             for finding in findings {
                 print("\(finding.kind.rawValue): \(finding.detail) [\(finding.companyIDs.joined(separator: ", "))]")
             }
@@ -58,10 +59,14 @@ struct MigrateCommand: ParsableCommand {
         let sealer = try Settings.sealer(environment)
         let directory = try DirectoryFactory.open(store, appName: "switchboard-migrate")
         let plan: [(change: DirectoryMigration.Change, migrated: Company)]
+        let survey = try directory.survey()
+        for document in survey.unreadable {
+            FileHandle.standardError.write(Data("switchboard migrate: skipped unreadable document \(document.id ?? "?"): \(document.reason.prefix(200))\n".utf8))
+        }
         do {
-            plan = try DirectoryMigration(sealer: sealer).plan(try directory.allCompanies())
-        } catch let refusal as DirectoryMigration.Refusal {
-            FileHandle.standardError.write(Data("switchboard migrate: refused: \(refusal)\n".utf8))
+            plan = try DirectoryMigration(sealer: sealer).plan(survey.companies)
+        } catch {
+            FileHandle.standardError.write(Data("switchboard migrate: refused: \(error)\n".utf8))
             throw ExitCode(1)
         }
         let cache = try CacheSettings.fromEnvironment(environment).map { settings in

@@ -16,6 +16,8 @@ public struct DirectoryDoctor {
             case missingCredentials = "missing-credentials"
             /// Forward mode with no forward number: its calls go to voicemail.
             case forwardWithoutNumber = "forward-without-number"
+            /// A document that is not a company Switchboard can read.
+            case unreadableDocument = "unreadable-document"
         }
 
         public let kind: Kind
@@ -24,6 +26,13 @@ public struct DirectoryDoctor {
     }
 
     public init() {}
+
+    /// Every finding for what `survey` found, duplicates first, unreadable documents last.
+    public func examine(_ survey: DirectorySurvey) -> [Finding] {
+        examine(survey.companies) + survey.unreadable.map { document in
+            Finding(kind: .unreadableDocument, companyIDs: document.id.map { [$0] } ?? [], detail: String(document.reason.prefix(200)))
+        }
+    }
 
     /// Every finding for `companies`, duplicates first.
     public func examine(_ companies: [Company]) -> [Finding] {

@@ -86,6 +86,21 @@ public final class MongoTenantDirectory: TenantDirectory {
         try find([:], sort: ["_id": 1])
     }
 
+    public func survey() throws(DirectoryError) -> DirectorySurvey {
+        final class Collected { var documents: [(id: String?, reason: String)] = [] }
+        let unreadable = Collected()
+        let companies = try find([:], sort: ["_id": 1]) { document, reason in
+            var id: String?
+            switch document["_id"] {
+            case .string(let text)?: id = text
+            case .object(let object)?: if case .string(let oid)? = object["$oid"] { id = oid }
+            default: break
+            }
+            unreadable.documents.append((id, reason))
+        }
+        return DirectorySurvey(companies: companies, unreadable: unreadable.documents)
+    }
+
     public func save(_ company: Company) throws(DirectoryError) {
         try company.validateForStorage()
         ensureIndexesOnce()
@@ -156,8 +171,11 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     // MARK: Commands
 
+    /// Runs `find` (and `getMore` until the cursor is done). A document that does not
+    /// decode throws, unless `unreadable` is given, which then hears of it instead.
     private func find(
-        _ filter: MongoDocument, projection: MongoDocument? = nil, sort: MongoDocument? = nil, limit: Int? = nil
+        _ filter: MongoDocument, projection: MongoDocument? = nil, sort: MongoDocument? = nil, limit: Int? = nil,
+        unreadable: ((ReplyValue, String) -> Void)? = nil
     ) throws(DirectoryError) -> [Company] {
         var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
         if let projection { command.fields.append(("projection", .document(projection))) }
@@ -174,7 +192,12 @@ public final class MongoTenantDirectory: TenantDirectory {
                 throw .unavailable("find answered without a cursor")
             }
             for document in batch {
-                companies.append(try Self.decodeCompany(document))
+                do {
+                    companies.append(try Self.decodeCompany(document))
+                } catch {
+                    guard let unreadable else { throw error }
+                    unreadable(document, error.description)
+                }
             }
             guard case .number(let id)? = cursor["id"], id != "0", limit == nil else { return companies }
             reply = try run(["getMore": .int(Int(id) ?? 0), "collection": .string(Self.collection)])

@@ -26,6 +26,30 @@ public protocol TenantDirectory: AnyObject {
 
     /// Every company, ordered by id.
     func allCompanies() throws(DirectoryError) -> [Company]
+
+    /// Every company that can be read, and what could not be: for `doctor` and `migrate`,
+    /// which must not stop at one bad document in a database another system wrote.
+    func survey() throws(DirectoryError) -> DirectorySurvey
+}
+
+/// What a directory holds, as far as it can be read.
+public struct DirectorySurvey: Sendable {
+    /// The companies that decoded.
+    public var companies: [Company]
+    /// The documents that did not: their id when it could be read, and why.
+    public var unreadable: [(id: String?, reason: String)]
+
+    public init(companies: [Company], unreadable: [(id: String?, reason: String)] = []) {
+        self.companies = companies
+        self.unreadable = unreadable
+    }
+}
+
+extension TenantDirectory {
+    /// A store that validates on write (the embedded one) holds nothing unreadable.
+    public func survey() throws(DirectoryError) -> DirectorySurvey {
+        DirectorySurvey(companies: try allCompanies())
+    }
 }
 
 /// Why a directory operation failed. Messages name numbers and ids, never secrets, and
