@@ -58,7 +58,8 @@ for function in "${FUNCTIONS[@]}"; do
   # "switchboard.dlopen=<soname>" marker, and comes with its own tree.
   loaded=("$stage/bootstrap" "$stage/$function")
   for soname in $(strings -a "$stage/$function" | sed -n 's/^switchboard\.dlopen=//p' | sort -u); do
-    path=$(ldconfig -p | awk -v name="$soname" '$1 == name && $NF ~ /^\// { print $NF; exit }')
+    # (awk reads to the end: an early exit would break ldconfig's pipe under pipefail)
+    path=$(ldconfig -p | awk -v name="$soname" '$1 == name && $NF ~ /^\// && !found { print $NF; found = 1 }')
     [ -n "$path" ] || { echo "make package: $function loads $soname at run time, but it is not installed" >&2; exit 1; }
     cp -L "$path" "$stage/lib/$soname"
     loaded+=("$path")
