@@ -50,12 +50,6 @@ public actor FunctionPool {
         return outcome
     }
 
-    /// Stops every idle process.
-    public func shutdown() async {
-        for handle in idle { _ = await handle.run { $0.stop() } }
-        idle.removeAll()
-    }
-
     private func checkOut() async -> Handle? {
         if let handle = idle.popLast() { return handle }
         if count < size {

@@ -48,9 +48,6 @@ public final class FunctionProcess {
     /// True while a started child is alive (as far as this side knows).
     public var isRunning: Bool { child > 0 }
 
-    /// The child's process id, or 0.
-    public var processID: Int32 { child }
-
     /// Starts the child and waits until it says it is ready.
     ///
     /// - Throws: ``FunctionProcessError`` naming the executable: missing, not

@@ -16,9 +16,6 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
     /// libcurl's explanation.
     public let message: String
 
-    /// True when the transfer ran out of time.
-    public var isTimeout: Bool { code == Int(CURLE_OPERATION_TIMEDOUT.rawValue) }
-
     public var description: String { "\(operation): \(message) (CURLcode \(code))" }
 }
 

@@ -71,14 +71,6 @@ public enum RedisReply: Sendable, Equatable {
     /// An error reply; commands return it rather than throw, so pipelines keep going.
     case error(String)
 
-    /// The reply as text, when it is a bulk string or a status.
-    public var text: String? {
-        switch self {
-        case .string(let bytes): String(decoding: bytes, as: UTF8.self)
-        case .status(let status): status
-        default: nil
-        }
-    }
 }
 
 /// One connection to Redis over hiredis. The only owner of its `redisContext*`, and the

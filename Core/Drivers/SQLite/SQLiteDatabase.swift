@@ -16,8 +16,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 
     /// True when the statement broke a UNIQUE, PRIMARY KEY or other constraint.
     public var isConstraintViolation: Bool { code == SQLITE_CONSTRAINT }
-    /// True when another connection held a lock for longer than the busy timeout.
-    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 
     public var description: String { "\(operation): \(message) (SQLite code \(extendedCode))" }
 
@@ -115,9 +113,6 @@ public final class SQLiteDatabase {
         }
         return result
     }
-
-    /// The number of rows the last INSERT, UPDATE or DELETE changed.
-    public var changes: Int { Int(sqlite3_changes(handle)) }
 
     fileprivate var rawHandle: OpaquePointer { handle }
 }
