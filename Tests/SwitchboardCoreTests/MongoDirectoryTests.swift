@@ -107,14 +107,31 @@ struct MongoDirectoryTests {
         #expect(try directory.company(servingNumber: F.number("+15550800001"))?.id.rawValue == "c1")
     }
 
-    @Test("a bad connection string is a clear error without the password")
-    func badURI() {
+    @Test("a bad connection string is a clear error without the password or option values", arguments: [
+        "mongodb://user:hunter2@/",
+        "mongodb://user:hunter2@host:99999/db",
+        "mongodb://host/db?authMechanismProperties=AWS_SESSION_TOKEN:hunter2&authMechanism=NOPE",
+        "mongodb://host/db?tls=hunter2",                 // libmongoc quotes the value it refuses
+        "mongodb://host/db?readPreference=hunter2",
+    ])
+    func badURI(uri: String) {
         do {
-            _ = try MongoTenantDirectory(uri: "mongodb://user:hunter2@/", appName: "x")
-            Issue.record("accepted")
+            _ = try MongoTenantDirectory(uri: uri, appName: "x")
+            Issue.record("accepted \(uri)")
         } catch {
-            #expect(!error.description.contains("hunter2"))
+            #expect(error.description.contains("connection string is not valid"))
+            #expect(!error.description.contains("hunter2"), "\(error)")
         }
+    }
+
+    @Test("the store's description never shows credentials or options", arguments: [
+        ("mongodb://app:s3cret@db.example:27017/switchboard", "mongodb://***@db.example:27017/switchboard"),
+        ("mongodb://app:p@ss@word@db.example/switchboard", "mongodb://***@db.example/switchboard"),
+        ("mongodb+srv://app:s3cret@cluster.example/sb?authMechanismProperties=AWS_SESSION_TOKEN:s3cret", "mongodb+srv://***@cluster.example/sb?…"),
+        ("mongodb://db.example/switchboard", "mongodb://db.example/switchboard"),
+    ])
+    func storeDescription(uri: String, shown: String) {
+        #expect(StoreLocation.mongodb(uri: uri).description == shown)
     }
 }
 

@@ -193,7 +193,7 @@ public final class MongoClientPool {
         self.library = library
         var error = cmongoc_error_t()
         guard let uri = library.uriNew(uriText, &error) else {
-            let reason = MongoError(error).message
+            let reason = Self.scrub(MongoError(error).message, secretsOf: uriText)
             throw MongoError(.invalidURI, "the connection string is not valid (\(reason.prefix(120)))")
         }
         for (name, value) in Self.defaultOptions where !library.uriHasOption(uri, name) {
@@ -210,6 +210,29 @@ public final class MongoClientPool {
         _ = library.poolSetErrorAPI(pool, 2)
         self.uri = uri
         self.pool = pool
+    }
+
+    /// `message` with every password and option value of `uri` replaced by `***`:
+    /// libmongoc quotes the part of a connection string it refuses.
+    static func scrub(_ message: String, secretsOf uri: String) -> String {
+        var secrets: [Substring] = []
+        if let scheme = uri.firstRange(of: "://") {
+            let rest = uri[scheme.upperBound...]
+            let authority = rest[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex)]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                secrets.append(authority[authority.index(after: colon)..<at])
+            }
+            if let question = rest.firstIndex(of: "?") {
+                for option in rest[rest.index(after: question)...].split(separator: "&") {
+                    if let equals = option.firstIndex(of: "=") { secrets.append(option[option.index(after: equals)...]) }
+                }
+            }
+        }
+        var scrubbed = message
+        for secret in secrets.sorted(by: { $0.count > $1.count }) where secret.count >= 3 {
+            scrubbed = scrubbed.replacing(secret, with: "***")
+        }
+        return scrubbed
     }
 
     deinit {

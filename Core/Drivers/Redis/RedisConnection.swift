@@ -70,7 +70,6 @@ public enum RedisReply: Sendable, Equatable {
     case array([RedisReply])
     /// An error reply; commands return it rather than throw, so pipelines keep going.
     case error(String)
-
 }
 
 /// One connection to Redis over hiredis. The only owner of its `redisContext*`, and the

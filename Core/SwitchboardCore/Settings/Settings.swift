@@ -77,16 +77,26 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// A MongoDB deployment.
     case mongodb(uri: String)
 
-    /// Says where, without the credentials a MongoDB URI may hold.
+    /// Says where, without the credentials a MongoDB URI may hold: the user information
+    /// is masked (up to the *last* `@` of the authority, since a password may hold one),
+    /// and the options are left out (`authMechanismProperties` can carry a session token).
     public var description: String {
         switch self {
         case .sqlite(let path):
             return "sqlite:\(path)"
         case .mongodb(let uri):
-            if let at = uri.firstIndex(of: "@"), let scheme = uri.firstRange(of: "://") {
-                return String(uri[..<scheme.upperBound]) + "***" + uri[at...]
+            guard let scheme = uri.firstRange(of: "://") else { return "mongodb URI" }
+            var rest = uri[scheme.upperBound...]
+            var options = ""
+            if let question = rest.firstIndex(of: "?") {
+                options = "?…"
+                rest = rest[..<question]
             }
-            return uri
+            let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                rest = "***" + rest[at...]
+            }
+            return String(uri[..<scheme.upperBound]) + rest + options
         }
     }
 }
