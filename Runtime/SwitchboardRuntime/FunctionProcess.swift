@@ -28,7 +28,7 @@ public final class FunctionProcess {
     private var child: pid_t = 0
     private var input: Int32 = -1
     private var output: Int32 = -1
-    private var reader: DeadlineLineReader?
+    private var reader: LineReader?
 
     /// Describes a process; nothing is started until ``start(timeoutMilliseconds:)``.
     ///
@@ -66,7 +66,7 @@ public final class FunctionProcess {
         child = pid
         input = toChild
         output = fromChild
-        reader = DeadlineLineReader(descriptor: output, maximumLineBytes: FunctionRuntime.maximumInputBytes)
+        reader = LineReader(descriptor: output, maximumLineBytes: FunctionRuntime.maximumInputBytes)
         try awaitReady(timeoutMilliseconds: timeoutMilliseconds)
     }
 
@@ -124,9 +124,9 @@ public final class FunctionProcess {
 
     /// Waits for the child's ready line; anything else means it failed to start.
     private func awaitReady(timeoutMilliseconds: Int) throws(FunctionProcessError) {
-        let deadline = DeadlineLineReader.now() + Int64(timeoutMilliseconds)
+        let deadline = epochMilliseconds() + Int64(timeoutMilliseconds)
         switch reader!.next(deadline: deadline) {
-        case .line(let bytes):
+        case .line(let bytes)?:
             if case .object(let members)? = try? JSONValue(parsing: bytes), members["ready"] != nil { return }
             let message: String
             if let reply = try? InvocationReply.decode(bytes), let error = reply.error {
@@ -136,11 +136,15 @@ public final class FunctionProcess {
             }
             let exit = reap()
             throw FunctionProcessError("\(name) failed to start\(exit): \(message)")
-        case .timedOut:
+        case .timedOut?:
             kill(child, SIGKILL)
             let exit = reap()
             throw FunctionProcessError("\(name) did not get ready within \(timeoutMilliseconds) ms\(exit)")
-        case .closed, .tooLong:
+        case .tooLong?:
+            kill(child, SIGKILL)
+            let exit = reap()
+            throw FunctionProcessError("\(name) wrote an over-long line instead of getting ready\(exit)")
+        case nil:
             let exit = reap()
             throw FunctionProcessError("\(name) exited during start-up\(exit)")
         }
@@ -157,17 +161,21 @@ public final class FunctionProcess {
         let result = lineReader.next(deadline: deadline)
         reader = lineReader
         switch result {
-        case .line(let bytes):
+        case .line(let bytes)?:
             guard let reply = try? InvocationReply.decode(bytes) else {
                 kill(child, SIGKILL)
                 return .crashed("\(name) broke the protocol (wrote a line that is not a reply)\(reap())")
             }
             return .reply(reply)
-        case .timedOut:
+        case .timedOut?:
             kill(child, SIGKILL)
             _ = reap()
             return .timedOut
-        case .closed, .tooLong:
+        case .tooLong?:
+            // Still alive, but its output can no longer be trusted to line up with requests.
+            kill(child, SIGKILL)
+            return .crashed("\(name) wrote a reply longer than \(FunctionRuntime.maximumInputBytes) bytes\(reap())")
+        case nil:
             return .crashed("\(name) exited mid-invocation\(reap())")
         }
     }
@@ -233,53 +241,5 @@ extension InvocationReply {
         }
         let error = try fields.requiredObject("error")
         return InvocationReply(id: id, error: InvocationError(type: try error.requiredString("type"), message: try error.string("message") ?? ""))
-    }
-}
-
-/// Reads lines from a descriptor, giving up at a deadline.
-package struct DeadlineLineReader {
-    enum Line { case line([UInt8]), timedOut, closed, tooLong }
-
-    let descriptor: Int32
-    let maximumLineBytes: Int
-    private var buffer: [UInt8] = []
-    private var scratch = [UInt8](repeating: 0, count: 65_536)
-
-    init(descriptor: Int32, maximumLineBytes: Int) {
-        self.descriptor = descriptor
-        self.maximumLineBytes = maximumLineBytes
-    }
-
-    /// Milliseconds since 1970.
-    package static func now() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
-    }
-
-    mutating func next(deadline: Int64) -> Line {
-        var searchFrom = 0
-        while true {
-            if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[..<newline])
-                buffer.removeFirst(newline + 1)
-                return .line(line)
-            }
-            if buffer.count > maximumLineBytes { return .tooLong }
-            searchFrom = buffer.count
-            let remaining = deadline - Self.now()
-            guard remaining > 0 else { return .timedOut }
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(remaining, Int64(Int32.max))))
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return .closed
-            }
-            if ready == 0 { return .timedOut }
-            let count = scratch.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return .closed }
-            buffer.append(contentsOf: scratch[0..<count])
-        }
     }
 }

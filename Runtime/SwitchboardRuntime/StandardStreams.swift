@@ -4,8 +4,17 @@ import Glibc
 import Darwin
 #endif
 
+/// Milliseconds since 1970: the unit of the protocol's deadlines.
+package func epochMilliseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
+}
+
 /// Reads newline-terminated lines from a file descriptor with one buffer and `read(2)`,
 /// so a line is handed over as soon as it is complete (no stdio buffering to wait on).
+/// The function's standard input is read this way, and so is a function's output on the
+/// driver's side, there with a deadline.
 struct LineReader {
     /// What the reader produced.
     enum Line {
@@ -13,6 +22,8 @@ struct LineReader {
         case line([UInt8])
         /// A line longer than the limit; its bytes were skipped up to its newline.
         case tooLong
+        /// The deadline passed before a line was complete.
+        case timedOut
     }
 
     private let descriptor: Int32
@@ -27,8 +38,11 @@ struct LineReader {
         self.maximumLineBytes = maximumLineBytes
     }
 
-    /// The next line, or `nil` at end of input. A last line without a newline counts.
-    mutating func next() -> Line? {
+    /// The next line, or `nil` at end of input (a last line without a newline counts).
+    ///
+    /// - Parameter deadline: when given (milliseconds since 1970), waits no longer than
+    ///   that and answers ``Line/timedOut``; without one, waits as long as it takes.
+    mutating func next(deadline: Int64? = nil) -> Line? {
         var skipping = false
         var searchFrom = start
         while true {
@@ -45,7 +59,9 @@ struct LineReader {
                 start = 0
             }
             searchFrom = buffer.count
-            if exhausted || !fill() {
+            let filled = exhausted ? .end : fill(deadline: deadline)
+            if filled == .timedOut { return .timedOut }
+            if filled == .end {
                 exhausted = true
                 guard start < buffer.count || skipping else { return nil }
                 let tooLong = skipping || buffer.count - start > maximumLineBytes
@@ -61,7 +77,7 @@ struct LineReader {
     mutating func readAll(limit: Int) -> [UInt8]? {
         while !exhausted {
             if buffer.count - start > limit { return nil }
-            if !fill() { exhausted = true }
+            if fill(deadline: nil) != .data { exhausted = true }
         }
         let rest = Array(buffer[start...])
         return rest.count > limit ? nil : rest
@@ -74,16 +90,27 @@ struct LineReader {
         }
     }
 
-    /// Reads what is available (blocking until something is) and appends it.
-    private mutating func fill() -> Bool {
+    private enum Fill { case data, end, timedOut }
+
+    /// Reads what is available (waiting until something is, or the deadline) and appends it.
+    private mutating func fill(deadline: Int64?) -> Fill {
         while true {
+            if let deadline {
+                let remaining = deadline - epochMilliseconds()
+                guard remaining > 0 else { return .timedOut }
+                var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&poller, 1, Int32(min(remaining, Int64(Int32.max))))
+                if ready < 0 && errno == EINTR { continue }
+                if ready == 0 { return .timedOut }
+                if ready < 0 { return .end }
+            }
             let count = scratch.withUnsafeMutableBytes { raw in
                 read(descriptor, raw.baseAddress!, raw.count)
             }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return false }
+            guard count > 0 else { return .end }
             buffer.append(contentsOf: scratch[0..<count])
-            return true
+            return .data
         }
     }
 }

@@ -70,7 +70,7 @@ enum LambdaShim {
                     exit(1)
                 }
             }
-            let deadline = max(invocation.deadlineMilliseconds - deadlineMarginMilliseconds, DeadlineLineReader.now() + 10)
+            let deadline = max(invocation.deadlineMilliseconds - deadlineMarginMilliseconds, epochMilliseconds() + 10)
             switch function.invoke(envelope: invocation.envelope(), deadline: deadline) {
             case .reply(let reply):
                 if let response = reply.response {
@@ -142,7 +142,7 @@ struct LambdaRuntimeAPI {
         guard let id = response.headers["lambda-runtime-aws-request-id"], !id.isEmpty else {
             throw ShimError("next gave no Lambda-Runtime-Aws-Request-Id")
         }
-        let deadline = response.headers["lambda-runtime-deadline-ms"].flatMap { Int64($0) } ?? DeadlineLineReader.now() + 3_000
+        let deadline = response.headers["lambda-runtime-deadline-ms"].flatMap { Int64($0) } ?? epochMilliseconds() + 3_000
         return Invocation(requestID: id, deadlineMilliseconds: deadline, traceID: response.headers["lambda-runtime-trace-id"], event: response.body)
     }
 

@@ -100,10 +100,30 @@ struct RuntimeTests {
             switch line {
             case .line(let bytes): lines.append(String(decoding: bytes, as: UTF8.self))
             case .tooLong: lines.append("<too long>")
+            case .timedOut: lines.append("<timed out>")
             }
         }
         close(fds[0])
         #expect(lines == ["one", "two", "<too long>", "three"])
+    }
+
+    @Test("with a deadline, a reader gives up instead of waiting")
+    func lineReaderDeadline() {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        RawOutput.write(Array("partial".utf8), to: fds[1])
+        var reader = LineReader(descriptor: fds[0], maximumLineBytes: 100)
+        guard case .timedOut? = reader.next(deadline: epochMilliseconds() + 50) else {
+            Issue.record("expected a timeout")
+            return
+        }
+        RawOutput.write(Array(" line\n".utf8), to: fds[1])
+        guard case .line(let bytes)? = reader.next(deadline: epochMilliseconds() + 1_000) else {
+            Issue.record("expected the completed line")
+            return
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "partial line")
     }
 
     @Test("JSON log lines escape what they carry")
