@@ -90,7 +90,8 @@ struct VoiceHandler: FunctionHandler {
         }
         if let refusal = authenticate(webhook, tenant: tenant, logger: logger) { return refusal }
 
-        let answer = planner.answer(tenant: tenant, callSid: webhook.parameters["CallSid"], voiceURL: webhook.endpointURL)
+        let callSid = webhook.parameters["CallSid"]
+        let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL)
         if let reason = answer.fallbackReason {
             logger.warning("voice.routing_fallback", metadata: [
                 "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)", "reason": "\(reason)",
@@ -98,7 +99,7 @@ struct VoiceHandler: FunctionHandler {
         }
         logger.info("voice.answered", metadata: [
             "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)",
-            "call.sid": "\(webhook.parameters["CallSid"]?.prefix(40) ?? "")", "to": "\(number)",
+            "call.sid": "\(callSid?.prefix(40) ?? "")", "to": "\(number)",
         ])
         return .xml(answer.twiml)
     }
