@@ -42,4 +42,29 @@ struct VoiceMongoTests {
         #expect(response.body.contains("cannot take your call right now"))
         #expect(result.stderrText.contains("voice.directory_unavailable"))
     }
+
+    @Test("seeded on MongoDB with a formatted number outside North America, the company answers calls to it")
+    func formattedInternationalNumber() throws {
+        let server = try MongoTestServer()
+        let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_STORE": server.uri + "/switchboard"])
+        let token = "5b2e7c1d9a8f4e3b6c0d1e2f3a4b5c6d"
+        let account = "AC" + String(repeating: "4", count: 32)
+        let file = store.folder.appendingPathComponent("london.json")
+        try Data("""
+            [{"_id": "65a1f0c2e4b0a1a2b3c4d5f4", "companyName": "London Lettings",
+              "twilioConfig": {"accountSid": "\(account)", "authToken": "\(token)",
+                "phoneNumbers": [{"phoneNumber": "+44-20-7946-0958", "status": "active"}], "callRoutingMode": "voicemail"}}]
+            """.utf8).write(to: file)
+        let seeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", file.path], environment: store.environment)
+        #expect(seeded.status == 0, "\(seeded.stderrText)")
+        #expect(try MongoSeed.find(uri: server.uri + "/switchboard").contains("\"+442079460958\""))
+        let call = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try WebhookEvents.call(to: "+442079460958", account: account, token: token),
+            environment: store.environment)
+        let response = try JSONDecoder().decode(HTTPResponse.self, from: call.stdout)
+        #expect(response.statusCode == 200)
+        #expect(response.body.contains("You have reached London Lettings"), "\(response.body)")
+        let doctor = try ProcessRunner.run(ExampleData.executable("switchboard"), ["doctor"], environment: store.environment)
+        #expect(!doctor.stdoutText.contains("unmatched-spelling"), "\(doctor.stdoutText)")
+    }
 }

@@ -68,7 +68,7 @@ struct DirectoryContractTests {
         #expect(try directory.company(id: CompanyID("65a1f0c2e4b0a1a2b3c4d5ff")) == nil)
     }
 
-    @Test("lookup finds a number stored in E.164 or the legacy spelling, however it is asked", arguments: DirectoryBackend.all)
+    @Test("lookup finds a number saved in any spelling, however it is asked", arguments: DirectoryBackend.all)
     func lookupByEveryForm(backend: DirectoryBackend) throws {
         let directory = try backend.make()
         try directory.save(F.company("c1", list: [("+1-555-010-0001", "active"), ("+15550100002", "active")]))
@@ -79,12 +79,70 @@ struct DirectoryContractTests {
         #expect(try directory.company(servingNumber: F.number("+15550100003")) == nil)
     }
 
-    @Test("the legacy single-number field is found, in its old spelling", arguments: DirectoryBackend.all)
+    @Test("a number outside North America saved formatted is stored in E.164 and found", arguments: DirectoryBackend.all)
+    func formattedInternationalNumber(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        var company = F.company("uk", list: [("+44-20-7946-0958", "active")], legacy: "+33 1 42 68 53 00", mode: "forward")
+        company.twilio.forwardNumber = "+49 (30) 901820"
+        try directory.save(company)
+        #expect(try directory.company(servingNumber: F.number("+442079460958"))?.id.rawValue == "uk")
+        #expect(try directory.company(servingNumber: F.number("+33142685300"))?.id.rawValue == "uk")
+        let stored = try #require(try directory.company(id: CompanyID("uk")))
+        #expect(stored.twilio.phoneNumbers.map(\.phoneNumber) == ["+442079460958"])
+        #expect(stored.twilio.phoneNumber == "+33142685300")
+        #expect(stored.twilio.forwardNumber == "+4930901820")
+        // The unique constraint holds for every spelling of it.
+        #expect(throws: DirectoryError.numberTaken(F.number("+442079460958"))) {
+            try directory.save(F.company("other", list: [("+44 20 7946 0958", "inactive")]))
+        }
+    }
+
+    @Test("the legacy single-number field is found, and stored in E.164", arguments: DirectoryBackend.all)
     func legacyField(backend: DirectoryBackend) throws {
         let directory = try backend.make()
         try directory.save(F.company("legacy", legacy: "+1-555-040-0001"))
         #expect(try directory.company(servingNumber: F.number("+15550400001"))?.id.rawValue == "legacy")
-        #expect(try directory.company(id: CompanyID("legacy"))?.twilio.phoneNumber == "+1-555-040-0001")
+        #expect(try directory.company(id: CompanyID("legacy"))?.twilio.phoneNumber == "+15550400001")
+    }
+
+    @Test("who holds a number, in either field, active or not", arguments: DirectoryBackend.all)
+    func holder(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        try directory.save(F.company("c1", list: [("+15550110001", "inactive")], legacy: "+15550110002"))
+        #expect(try directory.companyID(holding: F.number("+15550110001"))?.rawValue == "c1")
+        #expect(try directory.companyID(holding: F.number("+1-555-011-0002"))?.rawValue == "c1")
+        #expect(try directory.companyID(holding: F.number("+15550110003")) == nil)
+    }
+
+    @Test("a conditional save writes only while the company is as it was read", arguments: DirectoryBackend.all)
+    func compareAndSet(backend: DirectoryBackend) throws {
+        let directory = try backend.make()
+        var original = F.company("c1", list: [("+15550120001", "active")])
+        original.twilio.lastUpdated = "2026-11-27T01:00:00.000Z"
+        try directory.save(original)
+        let read = try #require(try directory.company(id: original.id))
+
+        var first = read
+        first.twilio.callRoutingMode = "forward"
+        first.twilio.forwardNumber = "+15550129999"
+        first.twilio.lastUpdated = "2026-11-27T01:00:00.001Z"
+        try directory.save(first, replacing: read)
+        let afterFirst = try #require(try directory.company(id: original.id))
+        #expect(afterFirst.twilio.routingMode == .forward)
+
+        // A second editor who read the same version is refused, and nothing changes.
+        var second = read
+        second.twilio.phoneNumbers = [PhoneNumberEntry(phoneNumber: "+15550120002")]
+        second.twilio.lastUpdated = "2026-11-27T01:00:00.002Z"
+        #expect(throws: DirectoryError.changedMeanwhile(original.id)) { try directory.save(second, replacing: read) }
+        #expect(try directory.company(id: original.id) == afterFirst)
+        #expect(try directory.company(servingNumber: F.number("+15550120002")) == nil)
+        #expect(try directory.company(servingNumber: F.number("+15550120001"))?.id == original.id)
+
+        // A company that does not exist cannot be replaced.
+        let ghost = F.company("ghost")
+        #expect(throws: DirectoryError.changedMeanwhile(ghost.id)) { try directory.save(ghost, replacing: ghost) }
+        #expect(try directory.company(id: ghost.id) == nil)
     }
 
     @Test("inactive numbers are not answered, but still belong to their company", arguments: DirectoryBackend.all)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SwitchboardCore
 
@@ -50,6 +51,30 @@ struct InboundWebhookTests {
         // Signed with A's token, but claiming B's account.
         #expect(throws: WebhookRejection.accountMismatch) {
             try Self.webhook(account: Self.accountB, signedWith: "token-a").authenticate(for: tenantA, vault: AuthTokenVault(sealer: Self.sealer))
+        }
+    }
+
+    @Test("during a rotation: the old token is accepted until it expires, the new one at once, another company's never")
+    func rotationGracePeriod() throws {
+        var tenant = Self.tenant("a", account: Self.accountA, token: "token-new")
+        tenant.authTokenPrevious = .sealed(Self.sealer.seal("token-old", companyID: "a", field: .authTokenPrevious))
+        tenant.authTokenPreviousExpiresAt = "2027-01-15T08:00:00.000Z"
+        let expiry = try #require(Timestamp.parse("2027-01-15T08:00:00.000Z"))
+        let vault = AuthTokenVault(sealer: Self.sealer)
+        let before = expiry.addingTimeInterval(-1), after = expiry.addingTimeInterval(1)
+        try Self.webhook(account: Self.accountA, signedWith: "token-new").authenticate(for: tenant, vault: vault, now: before)
+        try Self.webhook(account: Self.accountA, signedWith: "token-new").authenticate(for: tenant, vault: vault, now: after)
+        try Self.webhook(account: Self.accountA, signedWith: "token-old").authenticate(for: tenant, vault: vault, now: before)
+        #expect(throws: WebhookRejection.signatureMismatch) {
+            try Self.webhook(account: Self.accountA, signedWith: "token-old").authenticate(for: tenant, vault: vault, now: after)
+        }
+        #expect(throws: WebhookRejection.signatureMismatch) {
+            try Self.webhook(account: Self.accountA, signedWith: "token-b").authenticate(for: tenant, vault: vault, now: before)
+        }
+        // A previous token sealed as the current field (copied, not rotated) does not open.
+        tenant.authTokenPrevious = .sealed(Self.sealer.seal("token-old", companyID: "a", field: .authToken))
+        #expect(throws: WebhookRejection.signatureMismatch) {
+            try Self.webhook(account: Self.accountA, signedWith: "token-old").authenticate(for: tenant, vault: vault, now: before)
         }
     }
 

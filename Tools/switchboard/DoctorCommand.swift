@@ -20,7 +20,7 @@ struct DoctorCommand: ParsableCommand {
         let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor")
         let survey = try directory.survey()
         let documents = survey.companies.count + survey.unreadable.count
-        let findings = DirectoryDoctor().examine(survey)
+        let findings = DirectoryDoctor(lookupFinds: directory.lookupFinds).examine(survey)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -8,6 +8,9 @@ public struct DirectoryDoctor {
             case duplicateNumber = "duplicate-number"
             /// A number stored in another spelling than E.164 (migrate rewrites it).
             case notE164 = "not-e164"
+            /// A stored spelling the directory's lookup cannot match: calls to that number
+            /// find no company until migrate rewrites it.
+            case unmatchedSpelling = "unmatched-spelling"
             /// A number that is not a phone number at all.
             case invalidNumber = "invalid-number"
             /// An auth token or API secret stored in clear (migrate seals it).
@@ -25,7 +28,14 @@ public struct DirectoryDoctor {
         public let detail: String
     }
 
-    public init() {}
+    private let lookupFinds: (PhoneNumber, String) -> Bool
+
+    /// A doctor for a directory whose lookup finds a number stored in a spelling when
+    /// `lookupFinds(number, spelling)` says so (the embedded store finds every spelling;
+    /// MongoDB's lookup only E.164 and `+1-555-123-4567`).
+    public init(lookupFinds: @escaping (PhoneNumber, String) -> Bool = { _, _ in true }) {
+        self.lookupFinds = lookupFinds
+    }
 
     /// Every finding for what `survey` found, duplicates first, unreadable documents last.
     public func examine(_ survey: DirectorySurvey) -> [Finding] {
@@ -53,6 +63,11 @@ public struct DirectoryDoctor {
                     let number = try PhoneNumber(parsing: text)
                     if number.e164 != text {
                         findings.append(Finding(kind: .notE164, companyIDs: id, detail: "\"\(text.prefix(40))\" is stored for \(number)"))
+                    }
+                    if !lookupFinds(number, text) {
+                        findings.append(Finding(
+                            kind: .unmatchedSpelling, companyIDs: id,
+                            detail: "\"\(text.prefix(40))\" cannot be matched by the lookup: calls to \(number) find no company until `switchboard migrate --apply` stores it as \(number)"))
                     }
                 } catch {
                     findings.append(Finding(kind: .invalidNumber, companyIDs: id, detail: "\"\(text.prefix(40))\" \(error)"))
@@ -119,6 +134,10 @@ public struct DirectoryMigration {
                     migrated.twilio.phoneNumbers[index].phoneNumber = number.e164
                     actions.append("phoneNumbers[\(index)] \"\(entry.phoneNumber.prefix(40))\" → \(number)")
                 }
+            }
+            if let forward = company.twilio.forwardNumber, let number = try? PhoneNumber(parsing: forward), number.e164 != forward {
+                migrated.twilio.forwardNumber = number.e164
+                actions.append("forwardNumber \"\(forward.prefix(40))\" → \(number)")
             }
             if case .plaintext(let token)? = company.twilio.authToken {
                 migrated.twilio.authToken = .sealed(sealer.seal(token, companyID: company.id.rawValue, field: .authToken))

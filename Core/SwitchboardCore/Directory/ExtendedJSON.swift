@@ -31,10 +31,15 @@ indirect enum MongoValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBoo
             output += "{\"$oid\":"
             Self.writeString(hex, into: &output)
             output += "}"
-        case .date(let iso):
-            output += "{\"$date\":"
-            Self.writeString(iso, into: &output)
-            output += "}"
+        case .date(let text):
+            // ISO 8601, or milliseconds since 1970 (a canonical `$date` read as text).
+            if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                output += "{\"$date\":{\"$numberLong\":\"" + text + "\"}}"
+            } else {
+                output += "{\"$date\":"
+                Self.writeString(text, into: &output)
+                output += "}"
+            }
         case .array(let items):
             output += "["
             for (index, item) in items.enumerated() {

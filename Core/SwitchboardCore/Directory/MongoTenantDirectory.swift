@@ -101,7 +101,33 @@ public final class MongoTenantDirectory: TenantDirectory {
         return DirectorySurvey(companies: companies, unreadable: unreadable.documents)
     }
 
+    public func companyID(holding number: PhoneNumber) throws(DirectoryError) -> CompanyID? {
+        let spellings = Self.spellings(of: number)
+        let filter: MongoDocument = ["$or": .array([
+            .document(["twilioConfig.phoneNumbers.phoneNumber": .document(["$in": .array(spellings)])]),
+            .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
+        ])]
+        return try find(filter, projection: ["_id": 1], limit: 1).first?.id
+    }
+
+    /// The lookup matches the E.164 spelling and, for +1 numbers, `+1-555-123-4567`.
+    public func lookupFinds(_ number: PhoneNumber, storedAs stored: String) -> Bool {
+        stored == number.e164 || stored == number.legacyNorthAmericanSpelling
+    }
+
     public func save(_ company: Company) throws(DirectoryError) {
+        try write(company, replacing: nil)
+    }
+
+    /// The guard is the stored `lastUpdated`, which every save through
+    /// ``CompanySettingsWriter`` moves strictly forward (to the millisecond): the update
+    /// matches only while the document still carries the time `expected` was read with.
+    public func save(_ company: Company, replacing expected: Company) throws(DirectoryError) {
+        try write(company, replacing: expected)
+    }
+
+    private func write(_ company: Company, replacing expected: Company?) throws(DirectoryError) {
+        let company = company.normalizingNumbers()
         try company.validateForStorage()
         ensureIndexesOnce()
         // The write path's check: no *other* company may hold any of these numbers, in
@@ -119,12 +145,16 @@ public final class MongoTenantDirectory: TenantDirectory {
                 throw .numberTaken(claim.number)
             }
         }
+        var query: MongoDocument = ["_id": .id(company.id)]
+        if let expected {
+            query.fields.append(("twilioConfig.lastUpdated", Self.storedForms(ofTime: expected.twilio.lastUpdated)))
+        }
         let update: MongoDocument = [
             "update": .string(Self.collection),
             "updates": .array([.document([
-                "q": .document(["_id": .id(company.id)]),
+                "q": .document(query),
                 "u": .document(Self.changes(for: company)),
-                "upsert": true,
+                "upsert": .bool(expected == nil),
             ])]),
         ]
         let reply = try run(update)
@@ -134,6 +164,18 @@ public final class MongoTenantDirectory: TenantDirectory {
             }
             throw .unavailable("update refused: \(first["errmsg"].map { "\($0)" } ?? "write error")")
         }
+        if expected != nil, case .number(let matched)? = reply["n"], matched == "0" {
+            throw .changedMeanwhile(company.id)
+        }
+    }
+
+    /// A filter matching a stored time that reads as `text`: a BSON date (how Switchboard
+    /// and the earlier system stored it) or a string; `null` when there was none.
+    static func storedForms(ofTime text: String?) -> MongoValue {
+        guard let text else { return .null }
+        var forms: [MongoValue] = [.string(text)]
+        if Timestamp.parse(text) != nil { forms.append(.date(text)) }
+        return .document(["$in": .array(forms)])
     }
 
     // MARK: Indexes
@@ -252,6 +294,8 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
         field("accountSid", config.accountSid.map(MongoValue.string))
         field("authToken", config.authToken.map { .string($0.stored) })
+        field("authTokenPrevious", config.authTokenPrevious.map { .string($0.stored) })
+        field("authTokenPreviousExpiresAt", config.authTokenPreviousExpiresAt.map(MongoValue.date))
         field("apiKey", config.apiKey.map(MongoValue.string))
         field("apiSecret", config.apiSecret.map { .string($0.stored) })
         field("phoneNumber", config.phoneNumber.map(MongoValue.string))

@@ -17,6 +17,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     private let findByNumber: SQLiteStatement
     private let findByID: SQLiteStatement
     private let listAll: SQLiteStatement
+    private let findHolder: SQLiteStatement
     private let upsertCompany: SQLiteStatement
     private let deleteNumbers: SQLiteStatement
     private let insertNumber: SQLiteStatement
@@ -58,6 +59,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
                 """)
             findByID = try database.prepare("SELECT document FROM companies WHERE id = ?1")
             listAll = try database.prepare("SELECT document FROM companies ORDER BY id")
+            findHolder = try database.prepare("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
             upsertCompany = try database.prepare("""
                 INSERT INTO companies (id, document) VALUES (?1, ?2)
                 ON CONFLICT (id) DO UPDATE SET document = excluded.document
@@ -91,7 +93,26 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return companies
     }
 
+    public func companyID(holding number: PhoneNumber) throws(DirectoryError) -> CompanyID? {
+        let rows: [[String?]]
+        do throws(SQLiteError) { rows = try findHolder.rows([.text(number.e164)]) } catch { throw .unavailable(error.description) }
+        guard let text = rows.first?.first ?? nil else { return nil }
+        return try? CompanyID(text)
+    }
+
     public func save(_ company: Company) throws(DirectoryError) {
+        try write(company, replacing: nil)
+    }
+
+    public func save(_ company: Company, replacing expected: Company) throws(DirectoryError) {
+        try write(company, replacing: expected)
+    }
+
+    /// Writes `company` in one transaction; with `expected`, only while the stored
+    /// document still decodes to it (checked inside the transaction, which holds the
+    /// write lock, so no other writer can slip in between).
+    private func write(_ company: Company, replacing expected: Company?) throws(DirectoryError) {
+        let company = company.normalizingNumbers()
         try company.validateForStorage()
         let document: String
         do {
@@ -101,6 +122,11 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         }
         do throws(TransactionError<DirectoryError>) {
             try database.transaction { () throws(DirectoryError) in
+                if let expected {
+                    guard try decodeFirst(findByID, [.text(company.id.rawValue)]) == expected else {
+                        throw .changedMeanwhile(company.id)
+                    }
+                }
                 do throws(SQLiteError) {
                     try upsertCompany.run([.text(company.id.rawValue), .text(document)])
                     try deleteNumbers.run([.text(company.id.rawValue)])

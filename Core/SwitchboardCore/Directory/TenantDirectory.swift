@@ -6,6 +6,8 @@
 /// - a number belongs to at most one company, in either the legacy field or the list,
 ///   active or not, enforced by the store itself (a unique constraint), not by a check
 ///   that a race could slip past;
+/// - numbers are stored in E.164: `save` normalises every spelling it is given, so the
+///   unique constraints hold whatever spelling a caller used;
 /// - secrets are stored sealed: `save` refuses a company holding a plaintext secret.
 ///
 /// A directory is used from one thread at a time (a function process handles one
@@ -17,6 +19,10 @@ public protocol TenantDirectory: AnyObject {
     /// The company with id `id`, or `nil`.
     func company(id: CompanyID) throws(DirectoryError) -> Company?
 
+    /// The id of the company holding `number` in either field, active or not, or `nil`:
+    /// who a save claiming it would collide with.
+    func companyID(holding number: PhoneNumber) throws(DirectoryError) -> CompanyID?
+
     /// Creates or replaces a company.
     ///
     /// - Throws: ``DirectoryError/numberTaken(_:)`` when another company holds one of
@@ -24,12 +30,24 @@ public protocol TenantDirectory: AnyObject {
     ///   or a secret is not sealed. Nothing is written when it throws.
     func save(_ company: Company) throws(DirectoryError)
 
+    /// Replaces a company only while it is still stored as `expected`: a compare-and-set,
+    /// so two people editing one company at once never silently overwrite each other.
+    ///
+    /// - Throws: ``DirectoryError/changedMeanwhile(_:)`` when the stored company is no
+    ///   longer `expected` (or is gone), and whatever ``save(_:)`` throws. Nothing is
+    ///   written when it throws.
+    func save(_ company: Company, replacing expected: Company) throws(DirectoryError)
+
     /// Every company, ordered by id.
     func allCompanies() throws(DirectoryError) -> [Company]
 
     /// Every company that can be read, and what could not be: for `doctor` and `migrate`,
     /// which must not stop at one bad document in a database another system wrote.
     func survey() throws(DirectoryError) -> DirectorySurvey
+
+    /// Whether a call to `number` finds a document storing it spelled `stored`: `doctor`
+    /// names every stored spelling the lookup would miss.
+    func lookupFinds(_ number: PhoneNumber, storedAs stored: String) -> Bool
 }
 
 /// What a directory holds, as far as it can be read.
@@ -50,6 +68,9 @@ extension TenantDirectory {
     public func survey() throws(DirectoryError) -> DirectorySurvey {
         DirectorySurvey(companies: try allCompanies())
     }
+
+    /// A store that indexes numbers in E.164 (the embedded one) finds every spelling.
+    public func lookupFinds(_ number: PhoneNumber, storedAs stored: String) -> Bool { true }
 }
 
 /// Why a directory operation failed. Messages name numbers and ids, never secrets, and
@@ -63,6 +84,8 @@ public enum DirectoryError: Error, Equatable, Sendable, CustomStringConvertible 
     case unreadableDocument(CompanyID?, String)
     /// The store could not be reached or failed; the text says how.
     case unavailable(String)
+    /// A conditional save found the company changed (or gone) since it was read.
+    case changedMeanwhile(CompanyID)
 
     public var description: String {
         switch self {
@@ -70,6 +93,7 @@ public enum DirectoryError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidCompany(let why): "company is invalid: \(why)"
         case .unreadableDocument(let id, let why): "stored company \(id?.rawValue ?? "?") cannot be read: \(why)"
         case .unavailable(let why): "directory unavailable: \(why)"
+        case .changedMeanwhile(let id): "company \(id) was changed by someone else since it was read"
         }
     }
 }
@@ -86,6 +110,9 @@ extension Company {
         }
         if let secret = twilio.apiSecret, !secret.isSealed {
             throw .invalidCompany("apiSecret must be sealed before it is stored")
+        }
+        if let previous = twilio.authTokenPrevious, !previous.isSealed {
+            throw .invalidCompany("authTokenPrevious must be sealed before it is stored")
         }
     }
 }

@@ -20,13 +20,16 @@ public final class AuthTokenVault {
     /// The id of the key new values are sealed with.
     public var currentKeyID: String { sealer.currentKeyID }
 
-    /// `tenant`'s auth token in clear.
+    /// A company's auth token (or, with `field` `.authTokenPrevious`, the one it
+    /// replaced) in clear.
     ///
     /// - Throws: ``SealingError`` when it cannot be opened with the configured keys.
-    public func authToken(of companyID: CompanyID, stored: StoredSecret) throws(SealingError) -> TwilioAuthToken {
-        let key = companyID.rawValue + "\u{0}" + stored.stored
+    public func authToken(
+        of companyID: CompanyID, stored: StoredSecret, field: SecretField = .authToken
+    ) throws(SealingError) -> TwilioAuthToken {
+        let key = companyID.rawValue + "\u{0}" + field.rawValue + "\u{0}" + stored.stored
         if let token = opened[key] { return token }
-        let token = TwilioAuthToken(try sealer.open(stored, companyID: companyID.rawValue, field: .authToken))
+        let token = TwilioAuthToken(try sealer.open(stored, companyID: companyID.rawValue, field: field))
         if opened.count >= capacity { opened.removeAll(keepingCapacity: true) }
         opened[key] = token
         return token

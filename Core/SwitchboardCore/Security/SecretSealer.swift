@@ -119,6 +119,8 @@ public struct SecretSealer: Sendable {
 /// Which secret of a company's Twilio settings a sealed value holds.
 public enum SecretField: String, Sendable {
     case authToken = "twilioConfig.authToken"
+    /// The replaced auth token kept through a rotation's grace period.
+    case authTokenPrevious = "twilioConfig.authTokenPrevious"
     case apiSecret = "twilioConfig.apiSecret"
 }
 

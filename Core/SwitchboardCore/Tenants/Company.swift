@@ -8,8 +8,9 @@
 ///                       callRoutingMode, forwardNumber, recordingEnabled,
 ///                       whisperMessage, lastUpdated } }
 ///
-/// Fields Switchboard adds (`voicemailGreeting`, `agentStreamUrl`, `updatedBy`) are
-/// optional, so older documents still decode.
+/// Fields Switchboard adds (`voicemailGreeting`, `agentStreamUrl`, `updatedBy`,
+/// `authTokenPrevious`, `authTokenPreviousExpiresAt`) are optional, so older documents
+/// still decode.
 public struct Company: Codable, Sendable, Equatable {
     /// The company's id: a MongoDB ObjectId in its 24-hex-digit form.
     public var id: CompanyID
@@ -56,6 +57,20 @@ public struct Company: Codable, Sendable, Equatable {
             claims[number] = (claims[number] ?? false) || entry.isActive
         }
         return claims.map { NumberClaim(number: $0.key, isActive: $0.value) }.sorted { $0.number < $1.number }
+    }
+
+    /// The same company with every number it stores (both number fields and the
+    /// forward number) in E.164, as every backend stores them; a spelling that does not
+    /// parse is left as it is for validation to name.
+    public func normalizingNumbers() -> Company {
+        var copy = self
+        func normalized(_ text: String) -> String { (try? PhoneNumber(parsing: text))?.e164 ?? text }
+        copy.twilio.phoneNumber = twilio.phoneNumber.map(normalized)
+        for index in copy.twilio.phoneNumbers.indices {
+            copy.twilio.phoneNumbers[index].phoneNumber = normalized(twilio.phoneNumbers[index].phoneNumber)
+        }
+        copy.twilio.forwardNumber = twilio.forwardNumber.map(normalized)
+        return copy
     }
 
     /// The stored number spellings that are not valid E.164 numbers, with the reason.
@@ -159,6 +174,12 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     public var accountSid: String?
     /// The account's auth token, sealed at rest; the key for request signatures.
     public var authToken: StoredSecret?
+    /// The auth token this one replaced, sealed, still accepted for request signatures
+    /// until ``authTokenPreviousExpiresAt``: Twilio signs with whichever token is primary
+    /// in the customer's console, and customers promote a new one on their own schedule.
+    public var authTokenPrevious: StoredSecret?
+    /// When ``authTokenPrevious`` stops being accepted (ISO 8601).
+    public var authTokenPreviousExpiresAt: String?
     /// An API key SID (`SK…`) for REST calls.
     public var apiKey: String?
     /// The API key's secret, sealed at rest.
@@ -187,7 +208,8 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
 
     /// Empty settings.
     public init(
-        accountSid: String? = nil, authToken: StoredSecret? = nil, apiKey: String? = nil,
+        accountSid: String? = nil, authToken: StoredSecret? = nil,
+        authTokenPrevious: StoredSecret? = nil, authTokenPreviousExpiresAt: String? = nil, apiKey: String? = nil,
         apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
         callRoutingMode: String? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
         whisperMessage: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
@@ -195,6 +217,8 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     ) {
         self.accountSid = accountSid
         self.authToken = authToken
+        self.authTokenPrevious = authTokenPrevious
+        self.authTokenPreviousExpiresAt = authTokenPreviousExpiresAt
         self.apiKey = apiKey
         self.apiSecret = apiSecret
         self.phoneNumber = phoneNumber
@@ -209,10 +233,18 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         self.updatedBy = updatedBy
     }
 
+    enum CodingKeys: String, CodingKey {
+        case accountSid, authToken, authTokenPrevious, authTokenPreviousExpiresAt, apiKey, apiSecret
+        case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
+        case whisperMessage, voicemailGreeting, agentStreamUrl, lastUpdated, updatedBy
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         accountSid = try c.decodeIfPresent(String.self, forKey: .accountSid)
         authToken = try c.decodeIfPresent(StoredSecret.self, forKey: .authToken)
+        authTokenPrevious = try c.decodeIfPresent(StoredSecret.self, forKey: .authTokenPrevious)
+        authTokenPreviousExpiresAt = Self.decodeDate(c, .authTokenPreviousExpiresAt)
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
         apiSecret = try c.decodeIfPresent(StoredSecret.self, forKey: .apiSecret)
         phoneNumber = try c.decodeIfPresent(String.self, forKey: .phoneNumber)
@@ -223,13 +255,15 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         whisperMessage = try c.decodeIfPresent(String.self, forKey: .whisperMessage)
         voicemailGreeting = try c.decodeIfPresent(String.self, forKey: .voicemailGreeting)
         agentStreamUrl = try c.decodeIfPresent(String.self, forKey: .agentStreamUrl)
-        // The earlier system stored a BSON date, which reads as {"$date": …}.
-        if let text = try? c.decodeIfPresent(String.self, forKey: .lastUpdated) {
-            lastUpdated = text
-        } else {
-            lastUpdated = try? c.decodeIfPresent(ExtendedDate.self, forKey: .lastUpdated)?.text
-        }
+        lastUpdated = Self.decodeDate(c, .lastUpdated)
         updatedBy = try c.decodeIfPresent(String.self, forKey: .updatedBy)
+    }
+
+    /// A date field as text: MongoDB holds BSON dates, which read as `{"$date": …}`; the
+    /// embedded store and older documents hold ISO 8601 strings.
+    private static func decodeDate(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) -> String? {
+        if let text = try? container.decodeIfPresent(String.self, forKey: key) { return text }
+        return try? container.decodeIfPresent(ExtendedDate.self, forKey: key)?.text
     }
 
     /// The routing mode, or `nil` when none or an unknown one is stored.

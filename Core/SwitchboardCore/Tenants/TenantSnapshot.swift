@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The part of a company a webhook needs, and nothing more: who it is, the account that
 /// must have signed the request, the *sealed* auth token, and how to answer.
 ///
@@ -9,6 +15,10 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     public var companyName: String
     public var accountSid: String?
     public var authToken: StoredSecret?
+    /// The replaced token, sealed, accepted until ``authTokenPreviousExpiresAt``.
+    public var authTokenPrevious: StoredSecret?
+    /// When the replaced token stops being accepted (ISO 8601).
+    public var authTokenPreviousExpiresAt: String?
     public var callRoutingMode: String?
     public var forwardNumber: String?
     public var recordingEnabled: Bool
@@ -22,6 +32,10 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         companyName = company.name
         accountSid = company.twilio.accountSid
         authToken = company.twilio.authToken
+        if company.twilio.authTokenPrevious != nil, let expiry = company.twilio.authTokenPreviousExpiresAt {
+            authTokenPrevious = company.twilio.authTokenPrevious
+            authTokenPreviousExpiresAt = expiry
+        }
         callRoutingMode = company.twilio.callRoutingMode
         forwardNumber = company.twilio.forwardNumber
         recordingEnabled = company.twilio.recordingEnabled
@@ -33,6 +47,14 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     /// The routing mode, or `nil` when none or an unknown one is stored.
     public var routingMode: CallRoutingMode? {
         callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
+    }
+
+    /// The replaced auth token when it is still accepted at `now`: within its grace
+    /// period. A previous token without a readable expiry is not accepted.
+    public func previousAuthToken(at now: Date) -> StoredSecret? {
+        guard let previous = authTokenPrevious, let text = authTokenPreviousExpiresAt,
+              let expiry = Timestamp.parse(text), now < expiry else { return nil }
+        return previous
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// A webhook from Twilio as it arrived: decoded, not yet trusted.
 ///
 /// Built from the parts of an HTTP request, it knows the exact URL Twilio signed and
@@ -69,11 +75,15 @@ public struct InboundWebhook: Sendable {
     }
 
     /// Checks that `tenant`'s Twilio account sent this webhook: the signature must be
-    /// valid under the tenant's auth token, and the posted `AccountSid` must be the
-    /// tenant's.
+    /// valid under the tenant's auth token — or, during a rotation's grace period, under
+    /// the token it replaced — and the posted `AccountSid` must be the tenant's.
     ///
+    /// - Parameters:
+    ///   - tenant: the company that owns the number or callback.
+    ///   - vault: opens the company's sealed tokens.
+    ///   - now: the time the grace period of a replaced token is judged against.
     /// - Throws: ``WebhookRejection`` saying which check failed.
-    public func authenticate(for tenant: TenantSnapshot, vault: AuthTokenVault) throws(WebhookRejection) {
+    public func authenticate(for tenant: TenantSnapshot, vault: AuthTokenVault, now: Date = Date()) throws(WebhookRejection) {
         guard let signature, !signature.isEmpty else { throw .missingSignature }
         guard let sealed = tenant.authToken, let accountSid = tenant.accountSid, !accountSid.isEmpty else {
             throw .tenantHasNoCredentials
@@ -84,8 +94,11 @@ public struct InboundWebhook: Sendable {
         } catch {
             throw .tokenUnavailable(error)
         }
-        guard TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: token) else {
-            throw .signatureMismatch
+        if !TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: token) {
+            guard let previous = tenant.previousAuthToken(at: now),
+                  let previousToken = try? vault.authToken(of: tenant.companyID, stored: previous, field: .authTokenPrevious),
+                  TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: previousToken)
+            else { throw .signatureMismatch }
         }
         if case .form = content {
             guard parameters["AccountSid"] == accountSid else { throw .accountMismatch }
