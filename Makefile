@@ -26,8 +26,10 @@ PACKAGE_APT_PACKAGES := patchelf zip unzip binutils
 # The demo's data key: 32 bytes, base64. Demo only — never use it for real data.
 DEMO_DATA_KEY := c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=
 DEMO_STORE := $(STATE)/demo.sqlite
+# The demo's admin token secret (at least 32 bytes). Demo only.
+DEMO_ADMIN_SECRET := switchboard-demo-admin-secret-not-for-production
 DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_DATA_KEY) \
-	SWITCHBOARD_AGENT_STREAM_URL=wss://agent.example.com/stream
+	SWITCHBOARD_ADMIN_SECRET=$(DEMO_ADMIN_SECRET) SWITCHBOARD_AGENT_STREAM_URL=wss://agent.example.com/stream
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -65,10 +67,22 @@ demo: build
 	@rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
 	@echo "== seeding $(DEMO_STORE) from Examples/companies.json (demo data key)"
 	@$(DEMO_ENV) $$($(SWIFT) build --show-bin-path)/switchboard seed Examples/companies.json
-	@bin=$$($(SWIFT) build --show-bin-path); for event in Examples/events/*.json; do \
-		echo; echo "== Voice < $$event"; \
-		$(DEMO_ENV) LOG_LEVEL=error "$$bin/switchboard" invoke Voice --event "$$event"; echo; \
-	done
+	@bin=$$($(SWIFT) build --show-bin-path); export $(DEMO_ENV) LOG_LEVEL=error; \
+	for event in Examples/events/voice-*.json; do \
+		[ "$$event" = Examples/events/voice-moved-number.json ] && continue; \
+		echo; echo "== Voice < $$event"; "$$bin/switchboard" invoke Voice --event "$$event"; \
+	done; \
+	token=$$("$$bin/switchboard" token --role admin --subject demo@switchboard --ttl 10m); \
+	admin() { echo; echo "== $$1 < $$2 (as a platform admin)"; "$$bin/switchboard" invoke "$$1" --event "$$2" --header "authorization: Bearer $$token"; }; \
+	admin ConfigGet Examples/events/config-get-companies.json; \
+	admin ConfigGet Examples/events/config-get-acme.json; \
+	echo; echo "== Voice < Examples/events/voice-moved-number.json (Birch's account calls +15550100002, which Acme holds: refused)"; \
+	"$$bin/switchboard" invoke Voice --event Examples/events/voice-moved-number.json; \
+	admin ConfigPut Examples/events/config-put-birch-claim-number.json; \
+	admin ConfigPut Examples/events/config-put-acme-release-number.json; \
+	admin ConfigPut Examples/events/config-put-birch-claim-number.json; \
+	echo; echo "== Voice < Examples/events/voice-moved-number.json (the number is Birch's now)"; \
+	"$$bin/switchboard" invoke Voice --event Examples/events/voice-moved-number.json
 
 test: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"

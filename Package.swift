@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "bootstrap", targets: ["bootstrap"]),
         .executable(name: "Voice", targets: ["Voice"]),
+        .executable(name: "ConfigGet", targets: ["ConfigGet"]),
+        .executable(name: "ConfigPut", targets: ["ConfigPut"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
     ],
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
     ],
     targets: [
         // C libraries: one module map each, and one Swift wrapper each in Drivers.
@@ -85,6 +88,28 @@ let package = Package(
             path: "Core/SwitchboardCore",
             swiftSettings: strictSettings
         ),
+        // Twilio's REST API over the libcurl driver: in its own target so that Voice,
+        // which never calls Twilio, does not load libcurl.
+        .target(
+            name: "TwilioREST",
+            dependencies: ["HTTPDriver", "SwitchboardCore"],
+            path: "Core/TwilioREST",
+            swiftSettings: strictSettings
+        ),
+        // What the admin-side functions share: admin tokens, problem responses, the
+        // config API's view, validation, credential checks and webhook set-up.
+        .target(
+            name: "SwitchboardAdmin",
+            dependencies: [
+                "SwitchboardCore",
+                "TwilioREST",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Core/SwitchboardAdmin",
+            swiftSettings: strictSettings
+        ),
         // Keeps the executables loadable on Amazon Linux 2023's older glibc.
         .target(
             name: "CGlibcCompat",
@@ -113,9 +138,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "ConfigGet",
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime"],
+            path: "Functions/ConfigGet",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ConfigPut",
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime"],
+            path: "Functions/ConfigPut",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore",
+                "SwitchboardAdmin",
+                "TwilioREST",
                 "SwitchboardRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,6 +188,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SwitchboardAdminTests",
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "TestSupport"],
+            path: "Tests/SwitchboardAdminTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SwitchboardRuntimeTests",
             dependencies: ["SwitchboardRuntime"],
             path: "Tests/SwitchboardRuntimeTests",
@@ -156,7 +201,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
+            dependencies: ["Voice", "ConfigGet", "ConfigPut", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

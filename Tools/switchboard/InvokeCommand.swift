@@ -20,14 +20,18 @@ struct InvokeCommand: ParsableCommand {
     @Option(help: "The event file.")
     var event: String
 
+    @Option(name: .customLong("header"), help: ArgumentHelp("Add or replace a request header, e.g. \"authorization: Bearer $TOKEN\" (repeatable).", valueName: "name: value"))
+    var headers: [String] = []
+
     @Flag(help: "Print the response JSON exactly as the function wrote it.")
     var json = false
 
     func run() throws {
         let executable = try FunctionExecutable(named: function)
-        guard let input = FileManager.default.contents(atPath: event) else {
+        guard var input = FileManager.default.contents(atPath: event) else {
             throw CommandFailure("cannot read event file \(event)")
         }
+        if !headers.isEmpty { input = try Self.adding(headers, to: input, file: event) }
         let (status, output) = try executable.runOneShot(input: input)
         if json || status != 0 {
             FileHandle.standardOutput.write(output)
@@ -37,6 +41,22 @@ struct InvokeCommand: ParsableCommand {
             FileHandle.standardOutput.write(output)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The event with `headers` (`name: value`) set, names lower-cased as AWS sends them.
+    static func adding(_ headers: [String], to event: Data, file: String) throws -> Data {
+        guard var document = (try? JSONSerialization.jsonObject(with: event)) as? [String: Any] else {
+            throw CommandFailure("\(file) is not a JSON object")
+        }
+        var existing = document["headers"] as? [String: Any] ?? [:]
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":") else { throw CommandFailure("--header must be \"name: value\", got \"\(header.prefix(40))\"") }
+            let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            for key in existing.keys where key.lowercased() == name { existing.removeValue(forKey: key) }
+            existing[name] = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        document["headers"] = existing
+        return try JSONSerialization.data(withJSONObject: document)
     }
 
     /// The response as a person reads it: status line, headers, body.

@@ -9,9 +9,12 @@ struct SwitchboardCommand: AsyncParsableCommand {
         discussion: """
             Settings come from the environment: SWITCHBOARD_STORE (default \
             sqlite:.switchboard/switchboard.sqlite), SWITCHBOARD_DATA_KEY (base64 of 32 bytes), \
-            SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_AGENT_STREAM_URL.
+            SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_AGENT_STREAM_URL, SWITCHBOARD_ADMIN_SECRET (admin tokens).
             """,
-        subcommands: [SeedCommand.self, InvokeCommand.self, SignCommand.self, ServeCommand.self, EmulateCommand.self, DoctorCommand.self, MigrateCommand.self]
+        subcommands: [
+            SeedCommand.self, InvokeCommand.self, SignCommand.self, TokenCommand.self, RotateTokenCommand.self, ServeCommand.self,
+            EmulateCommand.self, DoctorCommand.self, MigrateCommand.self,
+        ]
     )
 }
 

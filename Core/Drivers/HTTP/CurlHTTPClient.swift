@@ -17,6 +17,15 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
     public let message: String
 
     public var description: String { "\(operation): \(message) (CURLcode \(code))" }
+
+    /// True when the transfer ran out of its time (connecting or in all).
+    public var isTimeout: Bool { code == Int(CURLE_OPERATION_TIMEDOUT.rawValue) }
+
+    /// True when no connection could be made: the name did not resolve, or the host
+    /// refused or could not be reached.
+    public var isConnectionFailure: Bool {
+        [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].map { Int($0.rawValue) }.contains(code)
+    }
 }
 
 private let curlInitialized: Void = {
@@ -53,9 +62,11 @@ public final class CurlHTTPClient {
     ///   - body: the request body (sent for any method when non-nil).
     ///   - timeoutMilliseconds: the whole transfer's limit; 0 waits forever (as the
     ///     Lambda Runtime API's `next` requires).
+    ///   - connectTimeoutMilliseconds: how long connecting may take.
     /// - Throws: ``HTTPClientError`` when no response arrived.
     public func send(
-        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeoutMilliseconds: Int = 0
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeoutMilliseconds: Int = 0,
+        connectTimeoutMilliseconds: Int = 5_000
     ) throws(HTTPClientError) -> HTTPClientResponse {
         curl_easy_reset(handle)  // keeps the live connection and caches, drops options
         sink.reset()
@@ -70,7 +81,7 @@ public final class CurlHTTPClient {
         try check(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "set method")
         try check(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "set NOSIGNAL")
         try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds), "set timeout")
-        try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, 5_000), "set connect timeout")
+        try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds), "set connect timeout")
         try check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "set headers")
         if let body {
             // COPYPOSTFIELDS copies the bytes; a terminating zero keeps an empty body's

@@ -26,10 +26,10 @@ public struct CacheSettings: Sendable, Equatable {
     public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> CacheSettings? {
         guard let url = environment["REDIS_URL"] else { return nil }
         var settings = CacheSettings(endpoint: try parseURL(url))
-        settings.connectTimeoutMilliseconds = try number(environment, "SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", default: 200, range: 1...60_000)
-        settings.commandTimeoutMilliseconds = try number(environment, "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", default: 100, range: 1...60_000)
-        settings.ttlSeconds = try number(environment, "SWITCHBOARD_CACHE_TTL_SECONDS", default: 300, range: 1...86_400)
-        settings.negativeTTLSeconds = try number(environment, "SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", default: 30, range: 1...3_600)
+        settings.connectTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", default: 200, range: 1...60_000)
+        settings.commandTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", default: 100, range: 1...60_000)
+        settings.ttlSeconds = try environment.integer("SWITCHBOARD_CACHE_TTL_SECONDS", default: 300, range: 1...86_400)
+        settings.negativeTTLSeconds = try environment.integer("SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", default: 30, range: 1...3_600)
         return settings
     }
 
@@ -91,13 +91,6 @@ public struct CacheSettings: Sendable, Equatable {
         return RedisEndpoint(address: .tcp(host: host, port: port), username: username, password: password, database: database)
     }
 
-    private static func number(_ environment: Environment, _ variable: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let text = environment[variable] else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw ConfigurationError(variable: variable, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
-    }
 }
 
 extension String {

@@ -86,6 +86,24 @@ public final class MongoTenantDirectory: TenantDirectory {
         try find([:], sort: ["_id": 1])
     }
 
+    /// Ordered as MongoDB orders `_id`: string ids before ObjectIds, each in their order.
+    public func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
+        guard limit > 0 else { return [] }
+        var filter: MongoDocument = [:]
+        if let after {
+            if after.isObjectID {
+                filter = ["_id": .document(["$gt": .id(after)])]
+            } else {
+                // A string id sorts before every ObjectId, and $gt compares within a type.
+                filter = ["$or": .array([
+                    .document(["_id": .document(["$gt": .string(after.rawValue)])]),
+                    .document(["_id": .document(["$type": "objectId"])]),
+                ])]
+            }
+        }
+        return try find(filter, sort: ["_id": 1], limit: limit, singleBatch: false)
+    }
+
     public func survey() throws(DirectoryError) -> DirectorySurvey {
         final class Collected { var documents: [(id: String?, reason: String)] = [] }
         let unreadable = Collected()
@@ -217,14 +235,14 @@ public final class MongoTenantDirectory: TenantDirectory {
     /// decode throws, unless `unreadable` is given, which then hears of it instead.
     private func find(
         _ filter: MongoDocument, projection: MongoDocument? = nil, sort: MongoDocument? = nil, limit: Int? = nil,
-        unreadable: ((ReplyValue, String) -> Void)? = nil
+        singleBatch: Bool = true, unreadable: ((AnyJSON, String) -> Void)? = nil
     ) throws(DirectoryError) -> [Company] {
         var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
         if let projection { command.fields.append(("projection", .document(projection))) }
         if let sort { command.fields.append(("sort", .document(sort))) }
         if let limit {
             command.fields.append(("limit", .int(limit)))
-            command.fields.append(("singleBatch", true))
+            if singleBatch { command.fields.append(("singleBatch", true)) }
         }
         var reply = try run(command)
         var companies: [Company] = []
@@ -241,13 +259,13 @@ public final class MongoTenantDirectory: TenantDirectory {
                     unreadable(document, error.description)
                 }
             }
-            guard case .number(let id)? = cursor["id"], id != "0", limit == nil else { return companies }
+            guard case .number(let id)? = cursor["id"], id != "0", limit == nil || !singleBatch else { return companies }
             reply = try run(["getMore": .int(Int(id) ?? 0), "collection": .string(Self.collection)])
             batchKey = "nextBatch"
         }
     }
 
-    private func run(_ command: MongoDocument) throws(DirectoryError) -> ReplyValue {
+    private func run(_ command: MongoDocument) throws(DirectoryError) -> AnyJSON {
         let text: String
         do {
             text = try pool.command(command.json)
@@ -255,7 +273,7 @@ public final class MongoTenantDirectory: TenantDirectory {
             throw Self.translate(error)
         }
         do {
-            return try JSONDecoder().decode(ReplyValue.self, from: Data(text.utf8))
+            return try JSONDecoder().decode(AnyJSON.self, from: Data(text.utf8))
         } catch {
             throw .unavailable("reply is not readable JSON")
         }
@@ -270,7 +288,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
     }
 
-    private static func decodeCompany(_ document: ReplyValue) throws(DirectoryError) -> Company {
+    private static func decodeCompany(_ document: AnyJSON) throws(DirectoryError) -> Company {
         do {
             let data = try JSONEncoder().encode(document)
             return try JSONDecoder().decode(Company.self, from: data)
@@ -319,7 +337,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         return MongoDocument(changes)
     }
 
-    private static func conflictingNumber(_ error: ReplyValue, _ company: Company) -> PhoneNumber {
+    private static func conflictingNumber(_ error: AnyJSON, _ company: Company) -> PhoneNumber {
         if case .object(let value)? = error["keyValue"], let text = value.values.compactMap({ value -> String? in
             if case .string(let text) = value { return text }
             return nil
@@ -327,54 +345,5 @@ public final class MongoTenantDirectory: TenantDirectory {
             return number
         }
         return company.numberClaims.first?.number ?? (try! PhoneNumber(parsing: "+10000000"))
-    }
-}
-
-/// A reply document as generic JSON (relaxed Extended JSON from the driver).
-enum ReplyValue: Codable, Equatable, CustomStringConvertible {
-    case null
-    case bool(Bool)
-    case number(String)
-    case string(String)
-    case array([ReplyValue])
-    case object([String: ReplyValue])
-
-    subscript(key: String) -> ReplyValue? {
-        guard case .object(let members) = self else { return nil }
-        return members[key]
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
-        else if let integer = try? container.decode(Int64.self) { self = .number(String(integer)) }
-        else if let number = try? container.decode(Double.self) {
-            self = .number(number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number))
-        }
-        else if let text = try? container.decode(String.self) { self = .string(text) }
-        else if let items = try? container.decode([ReplyValue].self) { self = .array(items) }
-        else { self = .object(try container.decode([String: ReplyValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let flag): try container.encode(flag)
-        case .number(let text):
-            if let integer = Int64(text) { try container.encode(integer) } else { try container.encode(Double(text) ?? 0) }
-        case .string(let text): try container.encode(text)
-        case .array(let items): try container.encode(items)
-        case .object(let members): try container.encode(members)
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .string(let text): text
-        case .number(let text): text
-        default: "\(self)"
-        }
     }
 }

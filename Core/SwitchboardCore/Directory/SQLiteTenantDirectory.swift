@@ -18,6 +18,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     private let findByID: SQLiteStatement
     private let listAll: SQLiteStatement
     private let findHolder: SQLiteStatement
+    private let listPage: SQLiteStatement
     private let upsertCompany: SQLiteStatement
     private let deleteNumbers: SQLiteStatement
     private let insertNumber: SQLiteStatement
@@ -60,6 +61,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             findByID = try database.prepare("SELECT document FROM companies WHERE id = ?1")
             listAll = try database.prepare("SELECT document FROM companies ORDER BY id")
             findHolder = try database.prepare("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
+            listPage = try database.prepare("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
             upsertCompany = try database.prepare("""
                 INSERT INTO companies (id, document) VALUES (?1, ?2)
                 ON CONFLICT (id) DO UPDATE SET document = excluded.document
@@ -84,8 +86,16 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     }
 
     public func allCompanies() throws(DirectoryError) -> [Company] {
+        try decodeAll(listAll, [])
+    }
+
+    public func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
+        try decodeAll(listPage, [.text(after?.rawValue ?? ""), .integer(Int64(max(0, limit)))])
+    }
+
+    private func decodeAll(_ statement: SQLiteStatement, _ values: [SQLiteValue]) throws(DirectoryError) -> [Company] {
         let rows: [[String?]]
-        do throws(SQLiteError) { rows = try listAll.rows() } catch { throw .unavailable(error.description) }
+        do throws(SQLiteError) { rows = try statement.rows(values) } catch { throw .unavailable(error.description) }
         var companies: [Company] = []
         for row in rows {
             companies.append(try decode(row.first ?? nil))

@@ -41,6 +41,10 @@ public protocol TenantDirectory: AnyObject {
     /// Every company, ordered by id.
     func allCompanies() throws(DirectoryError) -> [Company]
 
+    /// At most `limit` companies whose id comes after `after` (from the first when
+    /// `nil`), ordered by id: one page of a listing.
+    func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company]
+
     /// Every company that can be read, and what could not be: for `doctor` and `migrate`,
     /// which must not stop at one bad document in a database another system wrote.
     func survey() throws(DirectoryError) -> DirectorySurvey

@@ -1,6 +1,6 @@
 extension Sequence<UInt8> {
     /// The bytes in lower-case hexadecimal, two digits each.
-    var lowercaseHex: String {
+    public var lowercaseHex: String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in self {

@@ -194,11 +194,13 @@ public struct SealedSecret: Sendable, Equatable, Hashable {
 }
 
 extension Data {
-    func base64URLEncoded() -> String {
+    /// The bytes in base64url (RFC 4648 §5), without padding.
+    public func base64URLEncoded() -> String {
         String(base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" })
     }
 
-    init?(base64URLEncoded text: Substring) {
+    /// Bytes from base64url text, padded or not; `nil` when it is not base64url.
+    public init?(base64URLEncoded text: Substring) {
         var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
         while standard.utf8.count % 4 != 0 { standard += "=" }
         self.init(base64Encoded: standard)

@@ -32,6 +32,20 @@ public struct Environment: Sendable {
     }
 }
 
+extension Environment {
+    /// The whole number the variable holds, or `defaultValue` when it is unset.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the variable when it is not a whole number
+    ///   within `range`.
+    public func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let text = self[name] else { return defaultValue }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}
+
 /// A setting that is missing or wrong, found at start-up. The message names the
 /// variable and never echoes a secret's value.
 public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -11,6 +11,7 @@ import Logging
 /// | `SWITCHBOARD_DATA_KEY_PREVIOUS` | comma-separated older keys, still accepted for opening | none |
 /// | `SWITCHBOARD_PUBLIC_URL` | the base URL Twilio calls, when a proxy or custom domain sits in front | rebuilt from the request |
 /// | `SWITCHBOARD_AGENT_STREAM_URL` | the platform's AI agent media stream (`wss://…`) | none: ai-agent calls go to voicemail |
+/// | `SWITCHBOARD_TOKEN_GRACE_HOURS` | how long a replaced auth token still verifies webhooks | 72 |
 public enum Settings {
     /// `SWITCHBOARD_STORE`: where the directory lives.
     public static func store(_ environment: Environment) throws(ConfigurationError) -> StoreLocation {
@@ -57,6 +58,12 @@ public enum Settings {
         do { return try PublicBaseURL(value) } catch {
             throw ConfigurationError(variable: "SWITCHBOARD_PUBLIC_URL", problem: error.description)
         }
+    }
+
+    /// `SWITCHBOARD_TOKEN_GRACE_HOURS`: how long a replaced auth token is still accepted
+    /// for webhook signatures (default 72 hours; 0 ends it at once).
+    public static func tokenGracePeriod(_ environment: Environment) throws(ConfigurationError) -> Duration {
+        .seconds(try environment.integer("SWITCHBOARD_TOKEN_GRACE_HOURS", default: 72, range: 0...720) * 3_600)
     }
 
     /// `SWITCHBOARD_AGENT_STREAM_URL`: the platform's agent stream, or `nil`.
@@ -131,9 +138,10 @@ public enum DirectoryFactory {
 }
 
 /// Checks the media-stream URLs the agent mode connects calls to.
-enum StreamURL {
-    /// Twilio streams only to `wss://` URLs.
-    static func isValid(_ text: String) -> Bool {
+public enum StreamURL {
+    /// Twilio streams only to `wss://` URLs: `wss://` and a host, at most 2,048
+    /// characters, no spaces or control characters.
+    public static func isValid(_ text: String) -> Bool {
         text.hasPrefix("wss://") && text.utf8.count > "wss://".utf8.count && text.utf8.count <= 2_048
             && !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
     }

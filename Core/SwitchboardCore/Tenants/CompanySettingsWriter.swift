@@ -57,11 +57,14 @@ public struct CompanySettingsWriter {
     ///   - now: the time recorded in `lastUpdated`.
     ///   - expected: the company as the caller read it; the save then happens only if
     ///     it is still stored so (compare-and-set), else ``DirectoryError/changedMeanwhile(_:)``.
+    ///   - endingTokenGracePeriod: drop the replaced token now instead of keeping it.
     /// - Throws: ``DirectoryError/invalidCompany(_:)`` naming the first problem,
     ///   ``DirectoryError/numberTaken(_:)``, ``DirectoryError/changedMeanwhile(_:)``.
     ///   Nothing is written when it throws.
     @discardableResult
-    public func save(_ company: Company, updatedBy: String, now: Date = Date(), replacing expected: Company? = nil) throws(DirectoryError) -> Saved {
+    public func save(
+        _ company: Company, updatedBy: String, now: Date = Date(), replacing expected: Company? = nil, endingTokenGracePeriod: Bool = false
+    ) throws(DirectoryError) -> Saved {
         let normalized = company.normalizingNumbers()
         try Self.check(normalized)
         let stored = try directory.company(id: company.id)
@@ -69,6 +72,10 @@ public struct CompanySettingsWriter {
         let current = stored
         var next = normalized
         let rotated = rotateAuthToken(&next.twilio, current: current, now: now)
+        if endingTokenGracePeriod {
+            next.twilio.authTokenPrevious = nil
+            next.twilio.authTokenPreviousExpiresAt = nil
+        }
         next.twilio.authToken = seal(next.twilio.authToken, company.id, .authToken)
         next.twilio.apiSecret = seal(next.twilio.apiSecret, company.id, .apiSecret)
         next.twilio.lastUpdated = Timestamp.format(Self.stamp(after: current?.twilio.lastUpdated, now: now))

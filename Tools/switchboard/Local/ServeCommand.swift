@@ -14,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the functions' routes over HTTP on this machine.",
         discussion: """
             Routes: POST /api/twilio/voice (Voice), POST /api/twilio/sms (SMS), \
+            GET /api/companies (ConfigGet), \
             GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
             GET /api/admin/notifications/dependency-health (Health). Point a Twilio \
             number's voice webhook at your tunnel's https URL + /api/twilio/voice, and set \
@@ -71,6 +72,7 @@ struct LocalRouter: Sendable {
     static let routes: [Route] = [
         Route(method: .post, segments: ["api", "twilio", "voice"], function: "Voice"),
         Route(method: .post, segments: ["api", "twilio", "sms"], function: "SMS"),
+        Route(method: .get, segments: ["api", "companies"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigGet"),
         Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
         Route(method: .get, segments: ["api", "admin", "notifications", "dependency-health"], function: "Health"),

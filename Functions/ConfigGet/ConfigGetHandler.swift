@@ -1,0 +1,82 @@
+import Logging
+import SwitchboardAdmin
+import SwitchboardCore
+import SwitchboardRuntime
+
+/// Answers the config API's reads.
+///
+/// - `GET /api/companies/{companyId}/twilio/config`: the company's Twilio settings,
+///   every field, numbers in E.164, secrets masked (`••••` + last 4), with an `ETag`
+///   that `PUT` takes back in `If-Match`.
+/// - `GET /api/companies`: the companies the caller may see, a page at a time.
+///
+/// The story of one request:
+/// 1. Only `GET` is answered.
+/// 2. The bearer token says who asks (401 otherwise).
+/// 3. A company token asking for another company gets exactly the 404 a missing company
+///    gets, so ids cannot be probed.
+/// 4. The directory answers; an unreachable one is a 503, never a 500.
+struct ConfigGetHandler: FunctionHandler {
+    let services: AdminServices
+
+    init(context: FunctionInitContext) throws {
+        services = try AdminServices(
+            environment: Environment(context.environment), logger: context.logger, appName: "switchboard-\(context.functionName)")
+        context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
+    }
+
+    func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
+        let answer: APIResponse
+        do {
+            answer = try respond(to: event, logger: context.logger)
+        } catch {
+            context.logger.notice("config.refused", metadata: ["status": "\(error.status)", "problem": "\(error.type)", "detail": "\(error.detail)"])
+            answer = error.response
+        }
+        return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+    }
+
+    private func respond(to event: HTTPEvent, logger: Logger) throws(Problem) -> APIResponse {
+        guard event.method == "GET" else { throw .methodNotAllowed("GET") }
+        let identity = try services.gate.identity(authorization: event.header("authorization"))
+        let query = try queryParameters(event)
+        if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath) {
+            return try readConfig(id, identity: identity, logger: logger)
+        }
+        guard event.rawPath.split(separator: "/") == ["api", "companies"] else {
+            throw Problem(slug: "not-found", title: "No such route", status: 404, detail: "ConfigGet answers /api/companies and /api/companies/{companyId}/twilio/config")
+        }
+        return try listCompanies(query, identity: identity, logger: logger)
+    }
+
+    /// One company's settings.
+    private func readConfig(_ text: String, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+        let id = try services.gate.company(text, for: identity)
+        let found: Company?
+        do { found = try services.directory.company(id: id) } catch {
+            logger.error("config.directory_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+            throw .directoryUnavailable()
+        }
+        guard let company = found else { throw .companyNotFound(id.rawValue) }
+        logger.info("config.read", metadata: ["company.id": "\(id)", "by": "\(identity.subject)"])
+        return .json(200, services.view(company), headers: ["etag": CompanyVersion.etag(of: company)])
+    }
+
+    /// A page of the companies the caller may see.
+    private func listCompanies(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+        let request = try CompanyListing.Request(query: query)
+        let page: CompanyListing.Page
+        do { page = try CompanyListing(directory: services.directory).page(request, for: identity) } catch {
+            logger.error("config.directory_unavailable", metadata: ["error": "\(error)"])
+            throw .directoryUnavailable()
+        }
+        logger.info("config.listed", metadata: ["companies": "\(page.companies.count)", "by": "\(identity.subject)"])
+        return .json(200, page)
+    }
+
+    private func queryParameters(_ event: HTTPEvent) throws(Problem) -> FormParameters {
+        do { return try FormParameters(decoding: Array(event.rawQueryString.utf8)) } catch {
+            throw .badRequest("query string: \(error)")
+        }
+    }
+}

@@ -1,0 +1,4 @@
+// ConfigPut: an admin changes a company's Twilio settings.
+import SwitchboardRuntime
+
+FunctionRuntime.main(ConfigPutHandler.self, functionName: "ConfigPut")

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""A stand-in for the few endpoints of Twilio's REST API (2010-04-01) Switchboard calls,
+for the tests: a real HTTP server on a socket, answering in Twilio's JSON shapes.
+
+usage: twilio_standin.py PORT
+
+Twilio's side (HTTP Basic: an Account SID with its auth token, or an API key of that
+account with its secret; anything else is 401 with error 20003):
+  GET  /2010-04-01/Accounts/{AC}.json                       the account (status active/suspended/closed)
+  GET  /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json  ?PhoneNumber= (partial, as Twilio) &PageSize=
+  POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json   VoiceUrl, VoiceMethod, SmsUrl, SmsMethod, ...
+  POST /2010-04-01/Accounts/{AC}/Messages.json              To, From (one of the account's numbers), Body, MediaUrl
+
+The tests' side, under /__standin/ (no auth):
+  POST /__standin/accounts  {"sid", "token", "status"?, "friendly_name"?, "keys"?: {"SK…": "secret"}}
+  POST /__standin/numbers   {"account", "phone_number", "voice_url"?, "voice_method"?, "sms_url"?, ...} -> {"sid"}
+  POST /__standin/faults    [{"match"?: "path substring", "status"?: 500, "code"?: 20500,
+                              "retry_after"?: "1", "delay_ms"?: 0, "hang"?: false, "times"?: 1}]
+                            each request takes the first fault it matches, until its times run out
+  GET  /__standin/requests  every request so far: method, path, Basic user name (never the password)
+  GET  /__standin/numbers   every number and its current settings
+  GET  /__standin/messages  every message sent
+  POST /__standin/reset     forget everything
+"""
+import base64
+import json
+import re
+import secrets
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"accounts": {}, "numbers": {}, "messages": [], "faults": [], "requests": []}
+
+ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})\.json$")
+NUMBERS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$")
+NUMBER = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers/(PN[0-9a-fA-F]{32})\.json$")
+MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
+
+NUMBER_FIELDS = {
+    "VoiceUrl": "voice_url", "VoiceMethod": "voice_method", "SmsUrl": "sms_url", "SmsMethod": "sms_method",
+    "VoiceFallbackUrl": "voice_fallback_url", "SmsFallbackUrl": "sms_fallback_url",
+    "VoiceApplicationSid": "voice_application_sid", "SmsApplicationSid": "sms_application_sid",
+    "TrunkSid": "trunk_sid", "FriendlyName": "friendly_name",
+}
+
+
+def sid(prefix):
+    return prefix + secrets.token_hex(16)
+
+
+def twilio_error(status, code, message):
+    return status, {"code": code, "message": message,
+                    "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+
+
+def number_resource(number):
+    resource = {"sid": number["sid"], "account_sid": number["account"], "phone_number": number["phone_number"],
+                "friendly_name": number.get("friendly_name") or number["phone_number"],
+                "voice_url": number.get("voice_url"), "voice_method": number.get("voice_method", "POST"),
+                "sms_url": number.get("sms_url"), "sms_method": number.get("sms_method", "POST"),
+                "voice_application_sid": number.get("voice_application_sid"),
+                "sms_application_sid": number.get("sms_application_sid"),
+                "trunk_sid": number.get("trunk_sid"),
+                "uri": f"/2010-04-01/Accounts/{number['account']}/IncomingPhoneNumbers/{number['sid']}.json"}
+    return resource
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def answer(self, status, payload, headers=None):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def basic_user(self):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return None, None
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except Exception:
+            return None, None
+        return user, password
+
+    def authorized(self, account_sid):
+        user, password = self.basic_user()
+        account = STATE["accounts"].get(account_sid)
+        if account is None or user is None:
+            return False
+        if user == account_sid and password == account["token"]:
+            return True
+        return account.get("keys", {}).get(user) == password and user.startswith("SK")
+
+    def take_fault(self, path):
+        with LOCK:
+            for fault in STATE["faults"]:
+                if fault.get("times", 1) > 0 and fault.get("match", "") in path:
+                    fault["times"] = fault.get("times", 1) - 1
+                    return dict(fault)
+        return None
+
+    # -- verbs ------------------------------------------------------------------------
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def route(self, method):
+        parsed = urllib.parse.urlsplit(self.path)
+        path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
+        body = self.body()
+        if path.startswith("/__standin/"):
+            return self.control(method, path, body)
+        user, _ = self.basic_user()
+        with LOCK:
+            STATE["requests"].append({"method": method, "path": path, "query": parsed.query, "user": user})
+        fault = self.take_fault(path)
+        if fault:
+            if fault.get("hang"):
+                time.sleep(fault.get("delay_ms", 30000) / 1000)
+                return self.close_connection_now()
+            if fault.get("delay_ms"):
+                time.sleep(fault["delay_ms"] / 1000)
+            if fault.get("status"):
+                status = fault["status"]
+                code = fault.get("code", {401: 20003, 429: 20429}.get(status, 20500))
+                headers = {"Retry-After": fault["retry_after"]} if "retry_after" in fault else {}
+                status, payload = twilio_error(status, code, fault.get("message", f"Injected HTTP {status}"))
+                return self.answer(status, payload, headers)
+        form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True) if method == "POST" else {}
+        for pattern, handler in ((ACCOUNT, self.account), (NUMBERS, self.numbers), (NUMBER, self.number),
+                                 (MESSAGES, self.messages)):
+            match = pattern.match(path)
+            if match:
+                if not self.authorized(match.group(1)):
+                    return self.answer(*twilio_error(401, 20003, "Authenticate"))
+                return handler(method, match, query, form)
+        return self.answer(*twilio_error(404, 20404, f"The requested resource {path} was not found"))
+
+    def close_connection_now(self):
+        self.close_connection = True
+
+    # -- Twilio's resources -----------------------------------------------------------
+
+    def account(self, method, match, query, form):
+        if method != "GET":
+            return self.answer(*twilio_error(405, 20004, "Method not allowed"))
+        account = STATE["accounts"][match.group(1)]
+        self.answer(200, {"sid": match.group(1), "friendly_name": account.get("friendly_name", "Test account"),
+                          "status": account.get("status", "active"), "type": "Full",
+                          "owner_account_sid": match.group(1), "date_created": "Mon, 01 Jan 2024 00:00:00 +0000",
+                          "uri": f"/2010-04-01/Accounts/{match.group(1)}.json"})
+
+    def numbers(self, method, match, query, form):
+        if method != "GET":
+            return self.answer(*twilio_error(405, 20004, "Method not allowed"))
+        wanted = re.sub(r"[^0-9]", "", (query.get("PhoneNumber") or [""])[0])
+        size = int((query.get("PageSize") or ["50"])[0])
+        with LOCK:
+            found = [number_resource(n) for n in STATE["numbers"].values()
+                     if n["account"] == match.group(1) and wanted in re.sub(r"[^0-9]", "", n["phone_number"])]
+        self.answer(200, {"incoming_phone_numbers": found[:size], "next_page_uri": None, "page": 0,
+                          "page_size": size, "uri": self.path})
+
+    def number(self, method, match, query, form):
+        with LOCK:
+            number = STATE["numbers"].get(match.group(2))
+            if number is None or number["account"] != match.group(1):
+                return self.answer(*twilio_error(404, 20404, "The requested resource was not found"))
+            if method == "POST":
+                for name, values in form.items():
+                    if name in NUMBER_FIELDS:
+                        number[NUMBER_FIELDS[name]] = values[0]
+            resource = number_resource(number)
+        self.answer(200, resource)
+
+    def messages(self, method, match, query, form):
+        if method != "POST":
+            return self.answer(*twilio_error(405, 20004, "Method not allowed"))
+        sender = (form.get("From") or [""])[0]
+        with LOCK:
+            owned = any(n["account"] == match.group(1) and n["phone_number"] == sender for n in STATE["numbers"].values())
+        if not owned:
+            return self.answer(*twilio_error(400, 21606, f"The From phone number {sender} is not a valid, SMS-capable inbound phone number or short code for your account."))
+        if not (form.get("To") or [""])[0].startswith("+"):
+            return self.answer(*twilio_error(400, 21211, "The 'To' number is not a valid phone number."))
+        message = {"sid": sid("SM"), "account_sid": match.group(1), "from": sender, "to": form["To"][0],
+                   "body": (form.get("Body") or [""])[0], "media_urls": form.get("MediaUrl", []),
+                   "status": "queued", "num_segments": "1", "direction": "outbound-api"}
+        with LOCK:
+            STATE["messages"].append(message)
+        self.answer(201, message)
+
+    # -- the tests' side --------------------------------------------------------------
+
+    def control(self, method, path, body):
+        payload = json.loads(body) if body else None
+        with LOCK:
+            if method == "POST" and path == "/__standin/accounts":
+                STATE["accounts"][payload["sid"]] = payload
+                return self.answer(201, {"sid": payload["sid"]})
+            if method == "POST" and path == "/__standin/numbers":
+                number = dict(payload)
+                number["sid"] = number.get("sid") or sid("PN")
+                STATE["numbers"][number["sid"]] = number
+                return self.answer(201, {"sid": number["sid"]})
+            if method == "POST" and path == "/__standin/faults":
+                STATE["faults"].extend(payload)
+                return self.answer(201, {"faults": len(STATE["faults"])})
+            if method == "GET" and path == "/__standin/requests":
+                return self.answer(200, STATE["requests"])
+            if method == "GET" and path == "/__standin/numbers":
+                return self.answer(200, [number_resource(n) for n in STATE["numbers"].values()])
+            if method == "GET" and path == "/__standin/messages":
+                return self.answer(200, STATE["messages"])
+            if method == "POST" and path == "/__standin/reset":
+                for key in ("accounts", "numbers"):
+                    STATE[key] = {}
+                for key in ("messages", "faults", "requests"):
+                    STATE[key] = []
+                return self.answer(200, {})
+        self.answer(404, {"error": f"no control route {method} {path}"})
+
+
+def main():
+    port = int(sys.argv[1])
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    print(f"listening {port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

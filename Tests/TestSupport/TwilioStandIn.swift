@@ -1,0 +1,77 @@
+import Foundation
+import HTTPDriver
+
+/// The Twilio REST stand-in (Tests/Support/twilio_standin.py) on a free port, for one
+/// test: accounts, numbers and faults are set up through its control routes.
+public final class TwilioStandIn: @unchecked Sendable {
+    public let port: Int
+    private let child: SupervisedProcess
+    private let client: CurlHTTPClient
+    private let lock = NSLock()
+
+    /// `http://127.0.0.1:<port>`, what `TWILIO_API_BASE` should hold.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the stand-in and waits until it answers.
+    public init() throws {
+        port = try RedisServer.freePort()
+        child = try SupervisedProcess(
+            try TestPaths.python(), [TestPaths.packageRoot.appendingPathComponent("Tests/Support/twilio_standin.py").path, "\(port)"],
+            environment: ["PATH": "/usr/bin:/bin"])
+        client = try CurlHTTPClient()
+        for _ in 0..<200 {
+            if let response = try? client.send("GET", "http://127.0.0.1:\(port)/__standin/requests", timeoutMilliseconds: 500), response.status == 200 { return }
+            usleep(50_000)
+        }
+        throw TestSetupError("the Twilio stand-in did not start on \(port): \(child.stop())")
+    }
+
+    deinit { child.stop() }
+
+    /// Adds an account with its auth token, status and API keys (`SK…` → secret).
+    public func addAccount(_ sid: String, token: String, status: String = "active", keys: [String: String] = [:]) throws {
+        try control("POST", "accounts", ["sid": sid, "token": token, "status": status, "keys": keys])
+    }
+
+    /// Adds a number to an account; returns its `PN…` sid.
+    @discardableResult
+    public func addNumber(_ phoneNumber: String, account: String, settings: [String: String] = [:]) throws -> String {
+        var body: [String: Any] = ["account": account, "phone_number": phoneNumber]
+        body.merge(settings) { _, new in new }
+        let answer = try control("POST", "numbers", body)
+        return (answer as? [String: Any])?["sid"] as? String ?? ""
+    }
+
+    /// Injects faults: each is a dictionary as the stand-in's documentation describes
+    /// (`match`, `status`, `code`, `retry_after`, `delay_ms`, `hang`, `times`).
+    public func inject(_ faults: [[String: Any]]) throws {
+        try control("POST", "faults", faults)
+    }
+
+    /// Every request the stand-in received: method, path, query, Basic user name.
+    public func requests() throws -> [[String: Any]] {
+        try control("GET", "requests", nil) as? [[String: Any]] ?? []
+    }
+
+    /// Every number and its settings, as Twilio would describe it.
+    public func numbers() throws -> [[String: Any]] {
+        try control("GET", "numbers", nil) as? [[String: Any]] ?? []
+    }
+
+    /// Every message sent.
+    public func messages() throws -> [[String: Any]] {
+        try control("GET", "messages", nil) as? [[String: Any]] ?? []
+    }
+
+    @discardableResult
+    private func control(_ method: String, _ route: String, _ body: Any?) throws -> Any? {
+        lock.lock()
+        defer { lock.unlock() }
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let response = try client.send(
+            method, "\(baseURL)/__standin/\(route)", headers: ["Content-Type": "application/json"],
+            body: data.map { Array($0) }, timeoutMilliseconds: 5_000)
+        guard response.status < 300 else { throw TestSetupError("stand-in \(route): HTTP \(response.status)") }
+        return try JSONSerialization.jsonObject(with: Data(response.body))
+    }
+}
