@@ -180,8 +180,9 @@ public struct ConfigChange: Sendable {
         default:
             reader.fail("apiSecret", "must be the API key's secret, 32 letters and digits (or null to remove it)")
         }
-        if config.apiKey != nil && config.apiSecret == nil { reader.fail("apiSecret", "is required with apiKey") }
-        if config.apiKey == nil && config.apiSecret != nil && body["apiKey"] != nil { reader.fail("apiKey", "is required with apiSecret") }
+        let secretGiven = body["apiSecret"].map { $0 != .null } ?? false
+        if config.apiKey != nil && config.apiSecret == nil && !secretGiven { reader.fail("apiSecret", "is required with apiKey") }
+        if body["apiKey"].map({ $0 == .null }) ?? true, newSecret != nil { reader.fail("apiKey", "is required with apiSecret") }
         if config.apiKey == nil { config.apiSecret = nil }
 
         // Numbers, stored in E.164.
