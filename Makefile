@@ -101,7 +101,9 @@ test: venv
 	SWITCHBOARD_TEST_PYTHON=$(abspath $(VENV))/bin/python \
 	MONGODB_URI="$$uri" \
 		$(SWIFT) test --skip-build 2>&1 | tee $(STATE)/test-output.log
-	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json $(STATE)/test-output.log
+	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json \
+		--secret "the end-to-end tests' admin secret=switchboard-e2e-admin-secret-0123456789abcdef" \
+		--secret "the demo's admin secret=$(DEMO_ADMIN_SECRET)" $(STATE)/test-output.log
 	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \
 		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
 		echo "tests: $$count passed, 0 failed"

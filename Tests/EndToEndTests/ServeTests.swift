@@ -54,12 +54,52 @@ struct ServeTests {
         #expect(wrong.status == 405)
         #expect(wrong.headers["allow"] == "POST")
         #expect(try client.send("POST", base + "/api/twilio/voice", body: Array(repeating: 0x61, count: 5_000)).status == 413)
-        let unbuilt = try client.send("GET", base + "/api/companies/65a1f0c2e4b0a1a2b3c4d5e1/twilio/config")
+        let unbuilt = try client.send("GET", base + "/api/admin/notifications/dependency-health")
         #expect(unbuilt.status == 501)
-        #expect(String(decoding: unbuilt.body, as: UTF8.self).contains("ConfigGet is not built yet"))
+        #expect(String(decoding: unbuilt.body, as: UTF8.self).contains("Health is not built yet"))
         let put = try client.send("DELETE", base + "/api/companies/x/twilio/config")
         #expect(put.status == 405)
         #expect(put.headers["allow"] == "GET, PUT")
+    }
+}
+
+extension ServeTests {
+    @Test("the config API through serve: list, read, save, and a 401, over warm ConfigGet and ConfigPut processes")
+    func configAPIThroughServe() throws {
+        let api = try AdminAPIFixture()
+        let server = try LocalServer(["serve", "--processes", "2"], environment: api.environment)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)"
+        let token = try api.adminToken()
+        let failures = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: 20) { index in
+            do {
+                let client = try CurlHTTPClient()
+                let path = index % 2 == 0 ? "/api/companies" : "/api/companies/\(AdminAPIFixture.cedar)/twilio/config"
+                let response = try client.send("GET", base + path, headers: ["Authorization": "Bearer " + token], timeoutMilliseconds: 20_000)
+                if response.status != 200 || response.headers["content-type"] != "application/json" { failures.add("\(path): \(response.status)") }
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        let client = try CurlHTTPClient()
+        let config = base + "/api/companies/\(AdminAPIFixture.acme)/twilio/config"
+        let read = try client.send("GET", config, headers: ["Authorization": "Bearer " + token])
+        let etag = try #require(read.headers["etag"])
+        let saved = try client.send(
+            "PUT", config + "?verify=false", headers: ["Authorization": "Bearer " + token, "Content-Type": "application/json", "If-Match": etag],
+            body: Array(try ConfigAPITests.acmeBody { $0["recordingEnabled"] = true }.utf8), timeoutMilliseconds: 20_000)
+        #expect(saved.status == 200, "\(String(decoding: saved.body, as: UTF8.self))")
+        #expect(saved.headers["etag"] != etag)
+        let stale = try client.send(
+            "PUT", config + "?verify=false", headers: ["Authorization": "Bearer " + token, "Content-Type": "application/json", "If-Match": etag],
+            body: Array(try ConfigAPITests.acmeBody().utf8), timeoutMilliseconds: 20_000)
+        #expect(stale.status == 412)
+        let anonymous = try client.send("GET", base + "/api/companies")
+        #expect(anonymous.status == 401)
+        #expect(anonymous.headers["www-authenticate"] == "Bearer error=\"invalid_token\"")
+        #expect(ExampleData.leakedSecrets(in: Data(read.body + saved.body)).isEmpty)
     }
 }
 

@@ -14,7 +14,7 @@ struct VoiceStreamTests {
         let store = try SeededStore()
         let names = try ExampleData.eventNames()
         let events = try names.map { try JSONSerialization.jsonObject(with: try ExampleData.event($0)) }
-        let statusByName: [String: Int] = ["voice-forged-signature": 403, "voice-malformed-body": 400]
+        let statusByName: [String: Int] = ["voice-forged-signature": 403, "voice-moved-number": 403, "voice-malformed-body": 400]
 
         var input = Data()
         var expected: [(id: String?, Expected)] = []

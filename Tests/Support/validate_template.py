@@ -60,6 +60,15 @@ def main():
         integration = operation.get("x-amazon-apigateway-integration", {})
         check(integration.get("payloadFormatVersion") == "2.0", f"{method} {path} → {handler} with payload format 2.0")
 
+    routes = [r for r in resources.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
+    paths = routes[0]["Properties"].get("Body", {}).get("paths", {}) if routes else {}
+    listing = paths.get("/api/companies", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
+    check("ConfigGetFunction" in str(listing.get("uri", "")), "GET /api/companies is ConfigGet's second route")
+    put_env = resources.get("ConfigPutFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    check(put_env.get("SWITCHBOARD_VOICE_URL") == {"Fn::GetAtt": ["VoiceFunctionUrl", "FunctionUrl"]}
+          and put_env.get("SWITCHBOARD_SMS_URL") == {"Fn::GetAtt": ["SmsFunctionUrl", "FunctionUrl"]},
+          "ConfigPut knows the Function URLs it points numbers at")
+
     for logical in ("VoiceFunction", "SmsFunction"):
         url = resources.get(logical + "Url", {})
         check(url.get("Type") == "AWS::Lambda::Url" and url["Properties"].get("AuthType") == "NONE",

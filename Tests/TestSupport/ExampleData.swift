@@ -53,10 +53,10 @@ public enum ExampleData {
         return try JSONSerialization.data(withJSONObject: ["id": id, "deadlineMs": 4_102_444_800_000, "event": event])
     }
 
-    /// The names of every example event.
-    public static func eventNames() throws -> [String] {
+    /// The names of the example events whose names start with `prefix` (Voice's by default).
+    public static func eventNames(prefix: String = "voice-") throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: eventsFolder.path)
-            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+            .filter { $0.hasSuffix(".json") && $0.hasPrefix(prefix) }.map { String($0.dropLast(5)) }.sorted()
     }
 
     /// The names of the secrets found in `data`; empty when none leaked.

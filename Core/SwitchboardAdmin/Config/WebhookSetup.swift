@@ -6,8 +6,8 @@ import TwilioREST
 ///
 /// | variable | meaning |
 /// |---|---|
-/// | `SWITCHBOARD_VOICE_URL` | Voice's URL (e.g. its Lambda Function URL) |
-/// | `SWITCHBOARD_SMS_URL` | SMS's URL |
+/// | `SWITCHBOARD_VOICE_URL` | Voice's URL exactly as Twilio should call it (e.g. its Lambda Function URL, trailing `/` included: Twilio signs the URL as configured) |
+/// | `SWITCHBOARD_SMS_URL` | SMS's URL, likewise |
 /// | `SWITCHBOARD_PUBLIC_URL` | otherwise: this base + `/api/twilio/voice` and `/api/twilio/sms` |
 public struct WebhookTargets: Sendable, Equatable {
     public let voiceURL: String
@@ -25,9 +25,10 @@ public struct WebhookTargets: Sendable, Equatable {
     public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> WebhookTargets? {
         func url(_ variable: String) throws(ConfigurationError) -> String? {
             guard let text = environment[variable] else { return nil }
-            do { return try PublicBaseURL(text).base } catch {
+            do { _ = try PublicBaseURL(text) } catch {
                 throw ConfigurationError(variable: variable, problem: error.description)
             }
+            return String(text.trimmingASCIIWhitespace())  // as given: the URL Twilio will sign
         }
         let base = try Settings.publicURL(environment)?.base
         let voice = try url("SWITCHBOARD_VOICE_URL") ?? base.map { $0 + "/api/twilio/voice" }
