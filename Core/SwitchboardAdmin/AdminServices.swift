@@ -36,6 +36,17 @@ public final class AdminServices {
         CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache, tokenGracePeriod: tokenGracePeriod)
     }
 
+    /// Runs one admin request: its answer, or the problem it threw, logged (status,
+    /// problem type and detail; never a token or a secret).
+    public func answer(logger: Logger, _ body: () throws(Problem) -> APIResponse) -> APIResponse {
+        do {
+            return try body()
+        } catch {
+            logger.notice("admin.refused", metadata: ["status": "\(error.status)", "problem": "\(error.type)", "detail": "\(error.detail)"])
+            return error.response
+        }
+    }
+
     /// The view of `company` the config API answers with.
     public func view(_ company: Company) -> CompanyConfigView {
         CompanyConfigView(company, sealer: sealer)

@@ -58,13 +58,7 @@ struct ConfigPutHandler: FunctionHandler {
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
-        let answer: APIResponse
-        do {
-            answer = try change(event, logger: context.logger)
-        } catch {
-            context.logger.notice("config.refused", metadata: ["status": "\(error.status)", "problem": "\(error.type)", "detail": "\(error.detail)"])
-            answer = error.response
-        }
+        let answer = services.answer(logger: context.logger) { () throws(Problem) in try change(event, logger: context.logger) }
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
     }
 

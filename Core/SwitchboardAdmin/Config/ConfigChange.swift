@@ -147,39 +147,23 @@ public struct ConfigChange: Sendable {
         }
 
         // Secrets: left out or sent back masked keeps the stored value; null removes it.
-        var newToken: String?
-        switch body["authToken"] {
-        case nil:
-            config.authToken = stored.authToken
-        case .null?:
-            config.authToken = nil
-        case .string(let text)? where stored.authToken.map({ SecretMask.mask($0, companyID: current.id, field: .authToken, sealer: sealer) }) == text:
-            config.authToken = stored.authToken
-        case .string(let text)? where text.utf8.count == 32 && text.utf8.allSatisfy(\.isHexDigit):
-            newToken = text
-            config.authToken = .plaintext(text)
-        default:
-            reader.fail("authToken", "must be the account's auth token, 32 hexadecimal characters (or null to remove it)")
-        }
+        let token = reader.secret(
+            body, "authToken", stored: stored.authToken, field: .authToken, of: current.id, sealer: sealer,
+            isValid: { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isHexDigit) },
+            rule: "must be the account's auth token, 32 hexadecimal characters (or null to remove it)")
+        config.authToken = token.value
+        let newToken = token.new
 
         config.apiKey = reader.string(body, "apiKey", at: "")
         if let key = config.apiKey, !TwilioSID.isValid(key, prefix: "SK") {
             reader.fail("apiKey", "must be SK followed by 32 hexadecimal digits")
         }
-        var newSecret: String?
-        switch body["apiSecret"] {
-        case nil:
-            config.apiSecret = stored.apiSecret
-        case .null?:
-            config.apiSecret = nil
-        case .string(let text)? where stored.apiSecret.map({ SecretMask.mask($0, companyID: current.id, field: .apiSecret, sealer: sealer) }) == text:
-            config.apiSecret = stored.apiSecret
-        case .string(let text)? where text.utf8.count == 32 && text.utf8.allSatisfy({ $0.isASCIIAlphanumeric }):
-            newSecret = text
-            config.apiSecret = .plaintext(text)
-        default:
-            reader.fail("apiSecret", "must be the API key's secret, 32 letters and digits (or null to remove it)")
-        }
+        let secret = reader.secret(
+            body, "apiSecret", stored: stored.apiSecret, field: .apiSecret, of: current.id, sealer: sealer,
+            isValid: { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isASCIIAlphanumeric) },
+            rule: "must be the API key's secret, 32 letters and digits (or null to remove it)")
+        config.apiSecret = secret.value
+        let newSecret = secret.new
         let secretGiven = body["apiSecret"].map { $0 != .null } ?? false
         if config.apiKey != nil && config.apiSecret == nil && !secretGiven { reader.fail("apiSecret", "is required with apiKey") }
         if body["apiKey"].map({ $0 == .null }) ?? true, newSecret != nil { reader.fail("apiKey", "is required with apiSecret") }
@@ -303,6 +287,27 @@ struct FieldReader {
         case let other?:
             fail(prefix + key, "must be an array, not \(other.kindDescription)")
             return nil
+        }
+    }
+
+    /// A secret field: left out, or sent back exactly as masked, keeps `stored`; `null`
+    /// removes it; a valid new value is taken in clear (`new`).
+    mutating func secret(
+        _ object: [String: AnyJSON], _ key: String, stored: StoredSecret?, field: SecretField, of company: CompanyID,
+        sealer: SecretSealer, isValid: (String) -> Bool, rule: String
+    ) -> (value: StoredSecret?, new: String?) {
+        switch object[key] {
+        case nil:
+            return (stored, nil)
+        case .null?:
+            return (nil, nil)
+        case .string(let text)? where stored.map({ SecretMask.mask($0, companyID: company, field: field, sealer: sealer) }) == text:
+            return (stored, nil)
+        case .string(let text)? where isValid(text):
+            return (.plaintext(text), text)
+        default:
+            fail(key, rule)
+            return (stored, nil)
         }
     }
 
