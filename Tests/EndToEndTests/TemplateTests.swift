@@ -23,4 +23,17 @@ struct TemplateTests {
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
         #expect(result.stdoutText.contains("0 failed"))
     }
+
+    @Test("openapi.yaml is valid OpenAPI 3.1 (openapi-spec-validator) and names every route")
+    func openAPI() throws {
+        let spec = TestPaths.packageRoot.appendingPathComponent("openapi.yaml").path
+        let result = try ProcessRunner.run(
+            try TestPaths.python(), [TestPaths.packageRoot.appendingPathComponent("Tests/Support/check_openapi.py").path, spec],
+            environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+        for route in ["/api/companies:", "/api/companies/{companyId}/twilio/config:", "/api/admin/notifications/dependency-health:", "/api/twilio/voice:", "/api/twilio/sms:"] {
+            #expect(text.contains("\n  " + route), "openapi.yaml does not describe \(route)")
+        }
+    }
 }
