@@ -6,35 +6,32 @@ import SwitchboardRuntime
 ///
 /// The story of one call:
 /// 1. Only `POST` is answered; the form body is decoded (base64 when AWS flags it).
-/// 2. The tenant is found: by the dialled number (`To`, normalised to E.164) for a new
-///    call, or by the `companyId` in the query for Voice's own callbacks (the whisper
-///    played to whoever answers a forwarded call, the end of a voicemail).
+/// 2. The gate finds the company: by the dialled number (`To`) for a new call, or by the
+///    `companyId` in the query for Voice's own callbacks (the whisper played to whoever
+///    answers a forwarded call, the end of a voicemail).
 /// 3. The request must be signed by **that company's** Twilio account: its auth token
 ///    checks `X-Twilio-Signature`, and the posted `AccountSid` must be its own.
 ///    Otherwise: 403 and no TwiML.
 /// 4. The company's routing mode picks the TwiML (see ``VoiceCallPlanner``).
+/// 5. The call is recorded in the company's archive (the voicemail's recording joins
+///    its call's record) before the answer goes back.
 ///
 /// A number no company answers gets a short spoken "not configured" and a warning log
 /// naming the number; a directory that cannot be reached gets "try again later". Twilio
 /// never hears a 500 from an expected failure.
 struct VoiceHandler: FunctionHandler {
-    let resolver: any TenantResolver
-    let vault: AuthTokenVault
-    let publicURL: PublicBaseURL?
+    let services: WebhookServices
     let planner: VoiceCallPlanner
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
-        vault = AuthTokenVault(sealer: try Settings.sealer(environment))
-        publicURL = try Settings.publicURL(environment)
+        services = try WebhookServices(environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
-        resolver = try DirectoryFactory.resolver(environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
-        let store = try Settings.store(environment)
-        context.logger.info("function.ready", metadata: ["store": "\(store)", "data_key.id": "\(vault.currentKeyID)"])
+        context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
     }
 
     func willExit() {
-        resolver.logStatistics()
+        services.logStatistics()
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
@@ -43,14 +40,12 @@ struct VoiceHandler: FunctionHandler {
 
         let webhook: InboundWebhook
         do {
-            webhook = try InboundWebhook(
+            webhook = try services.gate.decode(
                 host: event.host, path: event.rawPath, rawQuery: event.rawQueryString,
-                contentType: event.header("content-type"), body: try event.bodyBytes(),
-                signature: event.header("x-twilio-signature"), publicBase: publicURL)
+                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"))
         } catch let error as WebhookRequestError {
             logger.notice("voice.bad_request", metadata: ["error": "\(error)"])
-            if case .bodyTooLarge = error { return .text(413, "\(error)") }
-            return .text(400, "\(error)")
+            return .text(error == .bodyTooLarge(limit: InboundWebhook.maximumBodyBytes) ? 413 : 400, "\(error)")
         } catch {
             logger.notice("voice.bad_request", metadata: ["error": "\(error)"])
             return .text(400, "\(error)")
@@ -59,37 +54,16 @@ struct VoiceHandler: FunctionHandler {
         if let callback = VoiceCallPlanner.callback(in: webhook.query) {
             return answerCallback(callback.leg, companyID: callback.companyID, webhook: webhook, logger: logger)
         }
-        return answerCall(webhook, logger: logger)
+        switch services.gate.admitByNumber(webhook) {
+        case .admitted(let webhook, let tenant):
+            return answerCall(webhook, tenant: tenant, logger: logger)
+        case let refusal:
+            return refuse(refusal, logger: logger)
+        }
     }
 
-    /// A new incoming call, resolved by the dialled number.
-    private func answerCall(_ webhook: InboundWebhook, logger: Logger) -> HTTPResponse {
-        guard let dialled = webhook.parameters["To"], !dialled.isEmpty else {
-            logger.notice("voice.bad_request", metadata: ["error": "no To parameter"])
-            return .text(400, "missing To parameter")
-        }
-        let number: PhoneNumber
-        do {
-            number = try PhoneNumber(parsing: dialled)
-        } catch {
-            logger.warning("voice.number_not_configured", metadata: [
-                "to": "\(dialled.prefix(40))", "reason": "not an E.164 number: \(error)",
-            ])
-            return .xml(VoiceCallPlanner.notConfigured)
-        }
-        let found: TenantSnapshot?
-        do {
-            found = try resolver.tenant(servingNumber: number)
-        } catch {
-            logger.error("voice.directory_unavailable", metadata: ["to": "\(number)", "error": "\(error)"])
-            return .xml(VoiceCallPlanner.temporarilyUnavailable)
-        }
-        guard let tenant = found else {
-            logger.warning("voice.number_not_configured", metadata: ["to": "\(number)", "reason": "no company answers this number"])
-            return .xml(VoiceCallPlanner.notConfigured)
-        }
-        if let refusal = authenticate(webhook, tenant: tenant, logger: logger) { return refusal }
-
+    /// A new incoming call to one of `tenant`'s numbers.
+    private func answerCall(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
         let callSid = webhook.parameters["CallSid"]
         let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL)
         if let reason = answer.fallbackReason {
@@ -97,9 +71,12 @@ struct VoiceHandler: FunctionHandler {
                 "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)", "reason": "\(reason)",
             ])
         }
+        if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
+            services.recorder.record(record, logger: logger)
+        }
         logger.info("voice.answered", metadata: [
             "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)",
-            "call.sid": "\(callSid?.prefix(40) ?? "")", "to": "\(number)",
+            "call.sid": "\(callSid?.prefix(40) ?? "")", "to": "\(webhook.parameters["To"]?.prefix(40) ?? "")",
         ])
         return .xml(answer.twiml)
     }
@@ -115,45 +92,51 @@ struct VoiceHandler: FunctionHandler {
             logger.notice("voice.bad_request", metadata: ["error": "\(error)", "callback": "\(leg.rawValue)"])
             return .text(400, "companyId \(error)")
         }
-        let found: TenantSnapshot?
-        do {
-            found = try resolver.tenant(id: companyID)
-        } catch {
-            logger.error("voice.directory_unavailable", metadata: ["company.id": "\(companyID)", "error": "\(error)"])
-            return .xml(VoiceCallPlanner.temporarilyUnavailable)
-        }
-        guard let tenant = found else {
-            logger.warning("voice.callback_company_missing", metadata: ["company.id": "\(companyID)", "callback": "\(leg.rawValue)"])
-            return .xml(TwiML.response([]))
-        }
-        if let refusal = authenticate(webhook, tenant: tenant, logger: logger) { return refusal }
+        let outcome = services.gate.admitByCompany(webhook, id: companyID)
+        guard case .admitted(let webhook, let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
         logger.info("voice.callback", metadata: [
             "company.id": "\(tenant.companyID)", "callback": "\(leg.rawValue)",
             "call.sid": "\(webhook.parameters["CallSid"]?.prefix(40) ?? "")",
         ])
         switch leg {
-        case .whisper: return .xml(planner.whisper(tenant: tenant))
-        case .recorded: return .xml(planner.recordingFinished(tenant: tenant))
+        case .whisper:
+            return .xml(planner.whisper(tenant: tenant))
+        case .recorded:
+            if let record = ArchiveRecord(recording: webhook.parameters, tenant: tenant) {
+                services.recorder.record(record, logger: logger)
+            }
+            return .xml(planner.recordingFinished(tenant: tenant))
         }
     }
 
-    /// `nil` when `tenant`'s Twilio account signed the webhook; otherwise the answer.
-    private func authenticate(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse? {
-        do {
-            try webhook.authenticate(for: tenant, vault: vault)
-            return nil
-        } catch {
-            switch error {
-            case .missingSignature, .signatureMismatch, .accountMismatch:
-                logger.warning("voice.rejected", metadata: ["company.id": "\(tenant.companyID)", "reason": "\(error)"])
-                return .text(403, error == .missingSignature ? "missing X-Twilio-Signature header" : "Twilio request validation failed")
-            case .tenantHasNoCredentials:
-                logger.error("voice.tenant_misconfigured", metadata: ["company.id": "\(tenant.companyID)", "reason": "\(error)"])
-                return .xml(VoiceCallPlanner.notConfigured)
-            case .tokenUnavailable:
-                logger.error("voice.tenant_token_unavailable", metadata: ["company.id": "\(tenant.companyID)", "reason": "\(error)"])
+    /// The answer to a call the gate did not let through.
+    private func refuse(_ outcome: WebhookGate.Outcome, callback: VoiceCallPlanner.CallbackLeg? = nil, logger: Logger) -> HTTPResponse {
+        switch outcome {
+        case .admitted:
+            assertionFailure("an admitted call is answered, not refused")
+            return .xml(VoiceCallPlanner.notConfigured)
+        case .missingTo:
+            logger.notice("voice.bad_request", metadata: ["error": "no To parameter"])
+            return .text(400, "missing To parameter")
+        case .notServed(let to, let reason):
+            logger.warning("voice.number_not_configured", metadata: ["to": "\(to)", "reason": "\(reason)"])
+            return .xml(VoiceCallPlanner.notConfigured)
+        case .unknownCompany(let id):
+            logger.warning("voice.callback_company_missing", metadata: ["company.id": "\(id)", "callback": "\(callback?.rawValue ?? "")"])
+            return .xml(TwiML.response([]))
+        case .rejected(let why, let id):
+            logger.warning("voice.rejected", metadata: ["company.id": "\(id)", "reason": "\(why)"])
+            return .text(403, why == .missingSignature ? "missing X-Twilio-Signature header" : "Twilio request validation failed")
+        case .misconfigured(let why, let id):
+            if case .tokenUnavailable = why {
+                logger.error("voice.tenant_token_unavailable", metadata: ["company.id": "\(id)", "reason": "\(why)"])
                 return .xml(VoiceCallPlanner.temporarilyUnavailable)
             }
+            logger.error("voice.tenant_misconfigured", metadata: ["company.id": "\(id)", "reason": "\(why)"])
+            return .xml(VoiceCallPlanner.notConfigured)
+        case .unavailable(let error):
+            logger.error("voice.directory_unavailable", metadata: ["error": "\(error)"])
+            return .xml(VoiceCallPlanner.temporarilyUnavailable)
         }
     }
 }

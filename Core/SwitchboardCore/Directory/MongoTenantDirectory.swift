@@ -41,10 +41,13 @@ public final class MongoTenantDirectory: TenantDirectory {
     static let webhookProjection: MongoDocument = [
         "companyName": 1, "twilioConfig.accountSid": 1, "twilioConfig.authToken": 1, "twilioConfig.callRoutingMode": 1,
         "twilioConfig.forwardNumber": 1, "twilioConfig.recordingEnabled": 1, "twilioConfig.whisperMessage": 1,
-        "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1,
+        "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1, "twilioConfig.authTokenPrevious": 1,
+        "twilioConfig.authTokenPreviousExpiresAt": 1, "twilioConfig.smsMode": 1, "twilioConfig.smsAutoReply": 1,
+        "twilioConfig.smsForwardNumber": 1,
     ]
 
-    private let pool: MongoClientPool
+    /// The process's one pool, shared with the call archive.
+    let pool: MongoClientPool
     private var indexesEnsured = false
     /// Why the indexes could not be created, if they could not (e.g. duplicates exist:
     /// `switchboard doctor` names them).
@@ -330,6 +333,9 @@ public final class MongoTenantDirectory: TenantDirectory {
         field("whisperMessage", config.whisperMessage.map(MongoValue.string))
         field("voicemailGreeting", config.voicemailGreeting.map(MongoValue.string))
         field("agentStreamUrl", config.agentStreamUrl.map(MongoValue.string))
+        field("smsMode", config.smsMode.map(MongoValue.string))
+        field("smsAutoReply", config.smsAutoReply.map(MongoValue.string))
+        field("smsForwardNumber", config.smsForwardNumber.map(MongoValue.string))
         field("lastUpdated", config.lastUpdated.map(MongoValue.date))
         field("updatedBy", config.updatedBy.map(MongoValue.string))
         var changes: [(String, MongoValue)] = [("$set", .document(MongoDocument(set)))]

@@ -108,8 +108,40 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// The directory and the call archive a store holds, opened once per process.
+public struct OpenedStore {
+    public let location: StoreLocation
+    public let directory: any TenantDirectory
+    public let archive: any CallArchive
+}
+
 /// Opens the directory a ``StoreLocation`` names.
 public enum DirectoryFactory {
+    /// The directory and archive `SWITCHBOARD_STORE` names. On MongoDB the archive
+    /// shares the directory's pool; `SWITCHBOARD_ARCHIVE_RETENTION_DAYS` adds a TTL index.
+    ///
+    /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
+    ///   store cannot be opened.
+    public static func openStore(_ environment: Environment, appName: String) throws -> OpenedStore {
+        let location = try Settings.store(environment)
+        let lockTimeout = try ArchiveRecorder.timeout(environment)
+        let retention = try environment["SWITCHBOARD_ARCHIVE_RETENTION_DAYS"].map { _ throws(ConfigurationError) in
+            try environment.integer("SWITCHBOARD_ARCHIVE_RETENTION_DAYS", default: 0, range: 1...3_650)
+        }
+        switch location {
+        case .sqlite(let path):
+            let directory = try SQLiteTenantDirectory(path: path)
+            do {
+                return OpenedStore(location: location, directory: directory, archive: try SQLiteCallArchive(path: path, lockTimeoutMilliseconds: Int32(lockTimeout)))
+            } catch {
+                throw DirectoryError.unavailable(error.description)
+            }
+        case .mongodb(let uri):
+            let directory = try MongoTenantDirectory(uri: uri, appName: appName)
+            return OpenedStore(location: location, directory: directory, archive: MongoCallArchive(sharingPoolOf: directory, retentionDays: retention))
+        }
+    }
+
     /// The tenant resolver a webhook function uses: the directory `SWITCHBOARD_STORE`
     /// names, behind the Redis cache when `REDIS_URL` is set.
     ///
@@ -117,8 +149,12 @@ public enum DirectoryFactory {
     ///   directory cannot be opened. Redis being down is not an error: the cache then
     ///   falls back to the directory.
     public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws -> any TenantResolver {
-        let store = try Settings.store(environment)
-        let directory = DirectoryTenantResolver(directory: try open(store, appName: appName))
+        try resolver(for: try open(try Settings.store(environment), appName: appName), environment: environment, logger: logger)
+    }
+
+    /// The tenant resolver over `directory`: behind the Redis cache when `REDIS_URL` is set.
+    public static func resolver(for directory: any TenantDirectory, environment: Environment, logger: Logger) throws -> any TenantResolver {
+        let directory = DirectoryTenantResolver(directory: directory)
         guard let cacheSettings = try CacheSettings.fromEnvironment(environment) else { return directory }
         logger.info("cache.enabled", metadata: [
             "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",

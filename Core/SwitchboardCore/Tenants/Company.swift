@@ -60,7 +60,7 @@ public struct Company: Codable, Sendable, Equatable {
     }
 
     /// The same company with every number it stores (both number fields and the
-    /// forward number) in E.164, as every backend stores them; a spelling that does not
+    /// forward numbers) in E.164, as every backend stores them; a spelling that does not
     /// parse is left as it is for validation to name.
     public func normalizingNumbers() -> Company {
         var copy = self
@@ -70,6 +70,7 @@ public struct Company: Codable, Sendable, Equatable {
             copy.twilio.phoneNumbers[index].phoneNumber = normalized(twilio.phoneNumbers[index].phoneNumber)
         }
         copy.twilio.forwardNumber = twilio.forwardNumber.map(normalized)
+        copy.twilio.smsForwardNumber = twilio.smsForwardNumber.map(normalized)
         return copy
     }
 
@@ -201,6 +202,12 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     public var voicemailGreeting: String?
     /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
     public var agentStreamUrl: String?
+    /// `auto-reply`, `forward` or `none` (the default): what an incoming message gets.
+    public var smsMode: String?
+    /// The text of the automatic reply in `auto-reply` mode.
+    public var smsAutoReply: String?
+    /// Where `forward` mode sends messages; the company's `forwardNumber` when absent.
+    public var smsForwardNumber: String?
     /// When the settings last changed (ISO 8601).
     public var lastUpdated: String?
     /// Who last changed them.
@@ -213,6 +220,7 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
         callRoutingMode: String? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
         whisperMessage: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
+        smsMode: String? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
         lastUpdated: String? = nil, updatedBy: String? = nil
     ) {
         self.accountSid = accountSid
@@ -229,6 +237,9 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         self.whisperMessage = whisperMessage
         self.voicemailGreeting = voicemailGreeting
         self.agentStreamUrl = agentStreamUrl
+        self.smsMode = smsMode
+        self.smsAutoReply = smsAutoReply
+        self.smsForwardNumber = smsForwardNumber
         self.lastUpdated = lastUpdated
         self.updatedBy = updatedBy
     }
@@ -236,7 +247,7 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case accountSid, authToken, authTokenPrevious, authTokenPreviousExpiresAt, apiKey, apiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
-        case whisperMessage, voicemailGreeting, agentStreamUrl, lastUpdated, updatedBy
+        case whisperMessage, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated, updatedBy
     }
 
     public init(from decoder: any Decoder) throws {
@@ -255,6 +266,9 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         whisperMessage = try c.decodeIfPresent(String.self, forKey: .whisperMessage)
         voicemailGreeting = try c.decodeIfPresent(String.self, forKey: .voicemailGreeting)
         agentStreamUrl = try c.decodeIfPresent(String.self, forKey: .agentStreamUrl)
+        smsMode = try c.decodeIfPresent(String.self, forKey: .smsMode)
+        smsAutoReply = try c.decodeIfPresent(String.self, forKey: .smsAutoReply)
+        smsForwardNumber = try c.decodeIfPresent(String.self, forKey: .smsForwardNumber)
         lastUpdated = Self.decodeDate(c, .lastUpdated)
         updatedBy = try c.decodeIfPresent(String.self, forKey: .updatedBy)
     }
@@ -269,6 +283,26 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     /// The routing mode, or `nil` when none or an unknown one is stored.
     public var routingMode: CallRoutingMode? {
         callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
+    }
+
+    /// The SMS mode, or `nil` when an unknown one is stored (no mode stored is `none`).
+    public var messageMode: SMSMode? { SMSMode(stored: smsMode) }
+}
+
+/// What a company's incoming messages get.
+public enum SMSMode: String, Sendable, Codable, CaseIterable {
+    /// A `<Message>` back to the sender with the company's `smsAutoReply`.
+    case autoReply = "auto-reply"
+    /// A `<Message to=…>` to `smsForwardNumber` (or `forwardNumber`) carrying who wrote and what.
+    case forward
+    /// Nothing (an empty `<Response/>`): the message is only archived.
+    case none
+
+    /// The mode a stored value names: `none` when nothing is stored, `nil` when the
+    /// value is not a mode.
+    public init?(stored: String?) {
+        guard let stored else { self = .none; return }
+        self.init(rawValue: stored)
     }
 }
 

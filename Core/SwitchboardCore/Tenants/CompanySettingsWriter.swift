@@ -165,6 +165,17 @@ public struct CompanySettingsWriter {
         if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
             throw .invalidCompany("callRoutingMode forward needs a forwardNumber")
         }
+        if let mode = config.smsMode, SMSMode(rawValue: mode) == nil {
+            throw .invalidCompany("smsMode must be one of \(SMSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let forward = config.smsForwardNumber {
+            do { _ = try PhoneNumber(parsing: forward) } catch {
+                throw .invalidCompany("smsForwardNumber \(error)")
+            }
+        }
+        if let reply = config.smsAutoReply, reply.count > SMSMessagePlanner.maximumReplyLength {
+            throw .invalidCompany("smsAutoReply must be at most \(SMSMessagePlanner.maximumReplyLength) characters")
+        }
         if let url = config.agentStreamUrl, !StreamURL.isValid(url) {
             throw .invalidCompany("agentStreamUrl must be a wss:// URL")
         }

@@ -25,6 +25,9 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     public var whisperMessage: String?
     public var voicemailGreeting: String?
     public var agentStreamUrl: String?
+    public var smsMode: String?
+    public var smsAutoReply: String?
+    public var smsForwardNumber: String?
 
     /// The snapshot of `company`.
     public init(_ company: Company) {
@@ -42,12 +45,18 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         whisperMessage = company.twilio.whisperMessage
         voicemailGreeting = company.twilio.voicemailGreeting
         agentStreamUrl = company.twilio.agentStreamUrl
+        smsMode = company.twilio.smsMode
+        smsAutoReply = company.twilio.smsAutoReply
+        smsForwardNumber = company.twilio.smsForwardNumber
     }
 
     /// The routing mode, or `nil` when none or an unknown one is stored.
     public var routingMode: CallRoutingMode? {
         callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
     }
+
+    /// The SMS mode, or `nil` when an unknown one is stored (no mode stored is `none`).
+    public var messageMode: SMSMode? { SMSMode(stored: smsMode) }
 
     /// The replaced auth token when it is still accepted at `now`: within its grace
     /// period. A previous token without a readable expiry is not accepted.

@@ -53,30 +53,10 @@ public struct FormParameters: Sendable, Equatable {
         pairs.filter { $0.name == name }.map(\.value)
     }
 
-    /// The pairs as a form body (or query string): every byte but the unreserved
-    /// `A-Z a-z 0-9 - . _ ~` percent-escaped, so decoding gives back exactly these pairs.
+    /// The pairs as a form body (or query string), escaped as ``FormEncoding`` does, so
+    /// decoding gives back exactly these pairs.
     public var encoded: String {
-        var output: [UInt8] = []
-        for (index, pair) in pairs.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: "&")) }
-            Self.escape(pair.name, into: &output)
-            output.append(UInt8(ascii: "="))
-            Self.escape(pair.value, into: &output)
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    private static func escape(_ text: String, into output: inout [UInt8]) {
-        let digits = Array("0123456789ABCDEF".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                output.append(byte)
-            default:
-                output += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
-            }
-        }
+        FormEncoding.encode(pairs.map { ($0.name, $0.value) })
     }
 
     public static func == (lhs: FormParameters, rhs: FormParameters) -> Bool {

@@ -1,0 +1,48 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension ArchiveRecord {
+    /// The record of an incoming call, from Twilio's parameters; `nil` without a valid
+    /// `CallSid` (nothing to key it by).
+    public init?(call parameters: FormParameters, tenant: TenantSnapshot, decision: String, at now: Date = Date()) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
+        self.init(sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = parameters["To"].map(Self.field)
+        self.decision = decision
+    }
+
+    /// What a finished voicemail adds to its call's record: `RecordingSid`,
+    /// `RecordingUrl`, `RecordingDuration`.
+    public init?(recording parameters: FormParameters, tenant: TenantSnapshot, at now: Date = Date()) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
+        self.init(sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = parameters["To"].map(Self.field)
+        decision = "voicemail"
+        recordingSid = parameters["RecordingSid"].map(Self.field)
+        recordingUrl = parameters["RecordingUrl"].map { String($0.prefix(2_048)) }
+        recordingDuration = parameters["RecordingDuration"].map(Self.field)
+    }
+
+    /// The record of an incoming message.
+    public init?(message: InboundMessage, parameters: FormParameters, tenant: TenantSnapshot, decision: String, keyword: SMSKeyword?, at now: Date = Date()) {
+        guard let sid = message.sid, Self.isValidSid(sid) else { return nil }
+        self.init(sid: sid, kind: .message, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = Self.field(message.from)
+        to = Self.field(message.to)
+        self.decision = decision
+        body = String(message.body.prefix(1_600 * 4))
+        mediaUrls = message.mediaURLs.isEmpty ? nil : message.mediaURLs.map { String($0.prefix(2_048)) }
+        self.keyword = keyword?.word
+    }
+
+    /// A short field as it is kept: at most 64 characters.
+    static func field(_ text: String) -> String { String(text.prefix(64)) }
+}

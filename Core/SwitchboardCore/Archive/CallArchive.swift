@@ -1,0 +1,42 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where each company's calls and messages are recorded, beside the companies: an
+/// `archive` table in the embedded store, a `callArchive` collection in MongoDB.
+///
+/// Writes are idempotent by sid: Twilio's retries and its fallback URL never make a
+/// second record, and a record written again only gains the fields it lacked.
+public protocol CallArchive: AnyObject {
+    /// Records `record`, or adds its new fields to the record with its sid.
+    func record(_ record: ArchiveRecord) throws(ArchiveError)
+
+    /// A company's records, newest first.
+    ///
+    /// - Parameters:
+    ///   - since: only records at or after this time.
+    ///   - kind: only calls, or only messages.
+    ///   - limit: at most this many.
+    func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord]
+
+    /// Deletes every record older than `before`; returns how many.
+    func prune(before: Date) throws(ArchiveError) -> Int
+
+    /// True when a write may wait on the network (MongoDB): the recorder then bounds it
+    /// on a thread of its own. The embedded store's writes are bounded by its lock
+    /// timeout and run where they are asked for.
+    var writesOverNetwork: Bool { get }
+}
+
+/// Why the archive could not be written or read.
+public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { "archive: \(message)" }
+}

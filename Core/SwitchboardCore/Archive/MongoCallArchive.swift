@@ -1,0 +1,163 @@
+import MongoDriver
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The archive in MongoDB: the `callArchive` collection beside `v2companies`, through
+/// the directory's own client pool (libmongoc's pool is thread-safe, so the recorder's
+/// thread may use it while the function's thread looks up tenants).
+///
+/// Indexes: `sid` unique (what makes writes idempotent, even when two retries race),
+/// and `companyId` + `at` for a company's newest records. With a retention period, a TTL
+/// index on `at` lets MongoDB delete old records itself.
+public final class MongoCallArchive: CallArchive {
+    /// The collection's name.
+    public static let collection = "callArchive"
+
+    private let pool: MongoClientPool
+    private let retentionSeconds: Int?
+    private let indexesEnsured = Mutex(false)
+
+    public let writesOverNetwork = true
+
+    /// The archive in the database `directory` uses, through its pool.
+    ///
+    /// - Parameter retentionDays: when set, a TTL index deletes records older than this.
+    public init(sharingPoolOf directory: MongoTenantDirectory, retentionDays: Int? = nil) {
+        pool = directory.pool
+        retentionSeconds = retentionDays.map { $0 * 86_400 }
+    }
+
+    /// Creates the indexes (idempotent).
+    public func ensureIndexes() throws(ArchiveError) {
+        var indexes: [MongoValue] = [
+            .document(["key": .document(["sid": 1]), "name": "switchboard_archive_sid_unique", "unique": true]),
+            .document(["key": .document(["companyId": 1, "at": -1]), "name": "switchboard_archive_company_time"]),
+        ]
+        if let retentionSeconds {
+            indexes.append(.document(["key": .document(["at": 1]), "name": "switchboard_archive_ttl", "expireAfterSeconds": .int(retentionSeconds)]))
+        }
+        _ = try run(["createIndexes": .string(Self.collection), "indexes": .array(indexes)])
+        indexesEnsured.withLock { $0 = true }
+    }
+
+    public func record(_ record: ArchiveRecord) throws(ArchiveError) {
+        if !indexesEnsured.withLock({ $0 }) { try? ensureIndexes() }
+        // Insert when absent; a repeat changes nothing.
+        let reply = try run([
+            "update": .string(Self.collection),
+            "updates": .array([.document(["q": .document(["sid": .string(record.sid)]), "u": .document(["$setOnInsert": .document(Self.document(record))]), "upsert": true])]),
+        ])
+        if Self.writeError(reply) == "11000" {
+            // Two writers raced on one sid and the unique index kept one: already recorded.
+        } else if let error = Self.writeError(reply) {
+            throw ArchiveError("callArchive refused the record (code \(error))")
+        }
+        // A later webhook's fields (the recording) go into the record if it lacks them.
+        guard record.addsToExisting else { return }
+        var fields: [(String, MongoValue)] = []
+        if let value = record.recordingSid { fields.append(("recordingSid", .string(value))) }
+        if let value = record.recordingUrl { fields.append(("recordingUrl", .string(value))) }
+        if let value = record.recordingDuration { fields.append(("recordingDuration", .string(value))) }
+        _ = try run([
+            "update": .string(Self.collection),
+            "updates": .array([.document([
+                "q": .document(["sid": .string(record.sid), "recordingSid": .document(["$exists": false])]),
+                "u": .document(["$set": .document(MongoDocument(fields))]),
+            ])]),
+        ])
+    }
+
+    public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord] {
+        var filter: MongoDocument = ["companyId": .string(companyID.rawValue)]
+        if let since { filter.fields.append(("at", .document(["$gte": .date(Timestamp.format(since))]))) }
+        if let kind { filter.fields.append(("kind", .string(kind.rawValue))) }
+        let reply = try run([
+            "find": .string(Self.collection), "filter": .document(filter), "sort": .document(["at": -1, "sid": -1]),
+            "limit": .int(max(1, limit)), "singleBatch": true,
+        ])
+        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+            throw ArchiveError("find answered without a cursor")
+        }
+        return batch.compactMap(Self.record(from:))
+    }
+
+    public func prune(before: Date) throws(ArchiveError) -> Int {
+        let reply = try run([
+            "delete": .string(Self.collection),
+            "deletes": .array([.document(["q": .document(["at": .document(["$lt": .date(Timestamp.format(before))])]), "limit": 0])]),
+        ])
+        guard case .number(let count)? = reply["n"] else { return 0 }
+        return Int(count) ?? 0
+    }
+
+    // MARK: Documents
+
+    static func document(_ record: ArchiveRecord) -> MongoDocument {
+        var fields: [(String, MongoValue)] = [
+            ("sid", .string(record.sid)), ("kind", .string(record.kind.rawValue)), ("companyId", .string(record.companyId)),
+            ("direction", .string(record.direction)), ("at", .date(record.at)),
+        ]
+        func add(_ name: String, _ value: String?) { if let value { fields.append((name, .string(value))) } }
+        add("accountSid", record.accountSid)
+        add("from", record.from)
+        add("to", record.to)
+        add("decision", record.decision)
+        add("body", record.body)
+        if let media = record.mediaUrls { fields.append(("mediaUrls", .array(media.map(MongoValue.string)))) }
+        add("keyword", record.keyword)
+        add("recordingSid", record.recordingSid)
+        add("recordingUrl", record.recordingUrl)
+        add("recordingDuration", record.recordingDuration)
+        return MongoDocument(fields)
+    }
+
+    static func record(from document: AnyJSON) -> ArchiveRecord? {
+        func text(_ key: String) -> String? {
+            if case .string(let value)? = document[key] { return value }
+            return nil
+        }
+        var at: String?
+        switch document["at"] {
+        case .object(let date)?:
+            if case .string(let iso)? = date["$date"] { at = iso }
+            if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] { at = milliseconds }
+        case .string(let iso)?: at = iso
+        default: break
+        }
+        guard let sid = text("sid"), let kind = text("kind").flatMap(ArchiveRecord.Kind.init(rawValue:)), let company = text("companyId"),
+              let when = at.flatMap(Timestamp.parse) else { return nil }
+        var record = ArchiveRecord(sid: sid, kind: kind, companyId: company, direction: text("direction") ?? "inbound", at: Timestamp.format(when))
+        record.accountSid = text("accountSid")
+        record.from = text("from")
+        record.to = text("to")
+        record.decision = text("decision")
+        record.body = text("body")
+        if case .array(let media)? = document["mediaUrls"] {
+            record.mediaUrls = media.compactMap { if case .string(let url) = $0 { return url } else { return nil } }
+        }
+        record.keyword = text("keyword")
+        record.recordingSid = text("recordingSid")
+        record.recordingUrl = text("recordingUrl")
+        record.recordingDuration = text("recordingDuration")
+        return record
+    }
+
+    private func run(_ command: MongoDocument) throws(ArchiveError) -> AnyJSON {
+        let text: String
+        do { text = try pool.command(command.json) } catch { throw ArchiveError(error.description) }
+        do { return try JSONDecoder().decode(AnyJSON.self, from: Data(text.utf8)) } catch {
+            throw ArchiveError("reply is not readable JSON")
+        }
+    }
+
+    private static func writeError(_ reply: AnyJSON) -> String? {
+        guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
+        if case .number(let code)? = first["code"] { return code }
+        return "?"
+    }
+}

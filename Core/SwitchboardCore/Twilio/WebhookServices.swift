@@ -1,0 +1,32 @@
+import Logging
+
+/// What a webhook function (Voice, SMS) builds once per process: the gate that finds
+/// and authenticates the owning company, and the recorder of its archive.
+///
+/// Settings: `SWITCHBOARD_DATA_KEY` (and `_PREVIOUS`), `SWITCHBOARD_PUBLIC_URL`,
+/// `SWITCHBOARD_STORE`, `REDIS_URL` and the cache's, `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`,
+/// `SWITCHBOARD_ARCHIVE_RETENTION_DAYS`.
+public final class WebhookServices {
+    public let gate: WebhookGate
+    public let recorder: ArchiveRecorder
+    public let store: StoreLocation
+
+    /// Builds the services from `environment`.
+    ///
+    /// - Throws: ``ConfigurationError`` naming a wrong setting, ``DirectoryError`` when
+    ///   the store cannot be opened.
+    public init(environment: Environment, logger: Logger, appName: String) throws {
+        let vault = AuthTokenVault(sealer: try Settings.sealer(environment))
+        let publicURL = try Settings.publicURL(environment)
+        let opened = try DirectoryFactory.openStore(environment, appName: appName)
+        let resolver = try DirectoryFactory.resolver(for: opened.directory, environment: environment, logger: logger)
+        gate = WebhookGate(resolver: resolver, vault: vault, publicURL: publicURL)
+        recorder = ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment))
+        store = opened.location
+    }
+
+    /// Logs what the process counted (the cache's hits and misses).
+    public func logStatistics() {
+        gate.resolver.logStatistics()
+    }
+}
