@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "bootstrap", targets: ["bootstrap"]),
         .executable(name: "Voice", targets: ["Voice"]),
+        .executable(name: "SMS", targets: ["SMS"]),
         .executable(name: "ConfigGet", targets: ["ConfigGet"]),
         .executable(name: "ConfigPut", targets: ["ConfigPut"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
@@ -92,7 +93,7 @@ let package = Package(
         // which never calls Twilio, does not load libcurl.
         .target(
             name: "TwilioREST",
-            dependencies: ["HTTPDriver", "SwitchboardCore"],
+            dependencies: ["HTTPDriver", "SwitchboardCore", .product(name: "Logging", package: "swift-log")],
             path: "Core/TwilioREST",
             swiftSettings: strictSettings
         ),
@@ -135,6 +136,12 @@ let package = Package(
             name: "Voice",
             dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
             path: "Functions/Voice",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SMS",
+            dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
+            path: "Functions/SMS",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -201,7 +208,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "ConfigGet", "ConfigPut", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
+            dependencies: ["Voice", "SMS", "ConfigGet", "ConfigPut", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

@@ -11,6 +11,7 @@ import SwitchboardCore
 ///                                             "status": "active", "isPrimary": true } ],
 ///                         "callRoutingMode": "ai-agent", "forwardNumber": null, "recordingEnabled": false,
 ///                         "whisperMessage": null, "voicemailGreeting": null, "agentStreamUrl": "wss://…",
+///                         "smsMode": "auto-reply", "smsAutoReply": "Thanks …", "smsForwardNumber": null,
 ///                         "lastUpdated": "2026-11-27T01:32:10.123Z", "updatedBy": "alice" } }
 ///
 /// The same object, edited, is what `PUT` takes back; the read-only fields (`has…`,
@@ -66,6 +67,10 @@ public struct TwilioConfigView: Encodable, Sendable {
     public let whisperMessage: String?
     public let voicemailGreeting: String?
     public let agentStreamUrl: String?
+    /// `auto-reply`, `forward` or `none` (what nothing stored means).
+    public let smsMode: String
+    public let smsAutoReply: String?
+    public let smsForwardNumber: String?
     public let lastUpdated: String?
     public let updatedBy: String?
 
@@ -89,6 +94,9 @@ public struct TwilioConfigView: Encodable, Sendable {
         whisperMessage = config.whisperMessage
         voicemailGreeting = config.voicemailGreeting
         agentStreamUrl = config.agentStreamUrl
+        smsMode = config.smsMode ?? SMSMode.none.rawValue
+        smsAutoReply = config.smsAutoReply
+        smsForwardNumber = config.smsForwardNumber.map(e164)
         lastUpdated = config.lastUpdated.map(Self.canonicalTime)
         updatedBy = config.updatedBy
     }
@@ -101,7 +109,7 @@ public struct TwilioConfigView: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case accountSid, authToken, hasAuthToken, authTokenPreviousExpiresAt, apiKey, apiSecret, hasApiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
-        case whisperMessage, voicemailGreeting, agentStreamUrl, lastUpdated, updatedBy
+        case whisperMessage, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated, updatedBy
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -121,6 +129,9 @@ public struct TwilioConfigView: Encodable, Sendable {
         try c.encode(whisperMessage, forKey: .whisperMessage)
         try c.encode(voicemailGreeting, forKey: .voicemailGreeting)
         try c.encode(agentStreamUrl, forKey: .agentStreamUrl)
+        try c.encode(smsMode, forKey: .smsMode)
+        try c.encode(smsAutoReply, forKey: .smsAutoReply)
+        try c.encode(smsForwardNumber, forKey: .smsForwardNumber)
         try c.encode(lastUpdated, forKey: .lastUpdated)
         try c.encode(updatedBy, forKey: .updatedBy)
     }

@@ -129,7 +129,7 @@ public struct ConfigChange: Sendable {
     private static let readOnly: Set<String> = ["hasAuthToken", "hasApiSecret", "authTokenPreviousExpiresAt", "lastUpdated", "updatedBy"]
     private static let editable: Set<String> = [
         "accountSid", "authToken", "apiKey", "apiSecret", "phoneNumber", "phoneNumbers", "callRoutingMode", "forwardNumber",
-        "recordingEnabled", "whisperMessage", "voicemailGreeting", "agentStreamUrl",
+        "recordingEnabled", "whisperMessage", "voicemailGreeting", "agentStreamUrl", "smsMode", "smsAutoReply", "smsForwardNumber",
     ]
 
     private static func build(
@@ -214,9 +214,7 @@ public struct ConfigChange: Sendable {
         if let text = reader.string(body, "forwardNumber", at: "") {
             if let number = reader.phoneNumber(text, at: "forwardNumber") {
                 config.forwardNumber = number.e164
-                let own = Set(config.phoneNumbers.compactMap { try? PhoneNumber(parsing: $0.phoneNumber) })
-                    .union(config.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) }.map { [$0] } ?? [])
-                if own.contains(number) { reader.fail("forwardNumber", "\(number) is one of this company's own numbers; calls would loop") }
+                if config.numberClaimsInclude(number) { reader.fail("forwardNumber", "\(number) is one of this company's own numbers; calls would loop") }
             }
         }
         if config.routingMode == .forward && config.forwardNumber == nil && body["forwardNumber"].map({ $0 == .null }) ?? true {
@@ -233,6 +231,29 @@ public struct ConfigChange: Sendable {
         config.agentStreamUrl = reader.string(body, "agentStreamUrl", at: "")
         if let url = config.agentStreamUrl, !StreamURL.isValid(url) {
             reader.fail("agentStreamUrl", "must be a wss:// URL of at most 2048 characters without spaces")
+        }
+
+        // Messages.
+        config.smsMode = reader.string(body, "smsMode", at: "")
+        if let mode = config.smsMode, SMSMode(rawValue: mode) == nil {
+            reader.fail("smsMode", "must be one of \(SMSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if config.smsMode == SMSMode.none.rawValue { config.smsMode = nil }
+        config.smsAutoReply = reader.string(body, "smsAutoReply", at: "")
+        if let reply = config.smsAutoReply,
+           reply.isEmpty || reply.count > SMSMessagePlanner.maximumReplyLength || reply.containsControlCharacters(allowingLineBreaks: true) {
+            reader.fail("smsAutoReply", "must be 1-\(SMSMessagePlanner.maximumReplyLength) characters without control characters")
+        }
+        if config.messageMode == .autoReply && config.smsAutoReply == nil && body["smsAutoReply"].map({ $0 == .null }) ?? true {
+            reader.fail("smsAutoReply", "is required when smsMode is auto-reply")
+        }
+        if let text = reader.string(body, "smsForwardNumber", at: ""), let number = reader.phoneNumber(text, at: "smsForwardNumber") {
+            config.smsForwardNumber = number.e164
+            if config.numberClaimsInclude(number) { reader.fail("smsForwardNumber", "\(number) is one of this company's own numbers; messages would loop") }
+        }
+        if config.messageMode == .forward && config.smsForwardNumber == nil && config.forwardNumber == nil
+            && body["smsForwardNumber"].map({ $0 == .null }) ?? true {
+            reader.fail("smsForwardNumber", "is required when smsMode is forward and there is no forwardNumber")
         }
 
         // Twilio signs every webhook with the auth token: while a number answers, the
@@ -325,6 +346,11 @@ extension TwilioConfig {
     /// True when any number (the legacy field, or a list entry marked active) answers.
     var numberClaimsAreActive: Bool {
         phoneNumber != nil || phoneNumbers.contains(where: \.isActive)
+    }
+
+    /// True when `number` is one of the company's own, in either field, active or not.
+    func numberClaimsInclude(_ number: PhoneNumber) -> Bool {
+        ([phoneNumber].compactMap { $0 } + phoneNumbers.map(\.phoneNumber)).contains { (try? PhoneNumber(parsing: $0)) == number }
     }
 }
 

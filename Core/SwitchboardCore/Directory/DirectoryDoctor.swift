@@ -19,6 +19,9 @@ public struct DirectoryDoctor {
             case missingCredentials = "missing-credentials"
             /// Forward mode with no forward number: its calls go to voicemail.
             case forwardWithoutNumber = "forward-without-number"
+            /// SMS settings that cannot work: an unknown mode, auto-reply without a text,
+            /// forward without a number. Those messages get no answer.
+            case smsUnworkable = "sms-unworkable"
             /// A document that is not a company Switchboard can read.
             case unreadableDocument = "unreadable-document"
         }
@@ -85,6 +88,16 @@ public struct DirectoryDoctor {
             if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
                 findings.append(Finding(kind: .forwardWithoutNumber, companyIDs: id, detail: "forward mode without a forwardNumber"))
             }
+            switch config.messageMode {
+            case nil:
+                findings.append(Finding(kind: .smsUnworkable, companyIDs: id, detail: "unknown smsMode \"\(config.smsMode?.prefix(40) ?? "")\": messages get no answer"))
+            case .autoReply? where (config.smsAutoReply ?? "").isEmpty:
+                findings.append(Finding(kind: .smsUnworkable, companyIDs: id, detail: "auto-reply smsMode without an smsAutoReply: messages get no answer"))
+            case .forward? where (config.smsForwardNumber ?? config.forwardNumber ?? "").isEmpty:
+                findings.append(Finding(kind: .smsUnworkable, companyIDs: id, detail: "forward smsMode without an smsForwardNumber or forwardNumber: messages are not forwarded"))
+            default:
+                break
+            }
         }
         return findings
     }
@@ -138,6 +151,10 @@ public struct DirectoryMigration {
             if let forward = company.twilio.forwardNumber, let number = try? PhoneNumber(parsing: forward), number.e164 != forward {
                 migrated.twilio.forwardNumber = number.e164
                 actions.append("forwardNumber \"\(forward.prefix(40))\" → \(number)")
+            }
+            if let forward = company.twilio.smsForwardNumber, let number = try? PhoneNumber(parsing: forward), number.e164 != forward {
+                migrated.twilio.smsForwardNumber = number.e164
+                actions.append("smsForwardNumber \"\(forward.prefix(40))\" → \(number)")
             }
             if case .plaintext(let token)? = company.twilio.authToken {
                 migrated.twilio.authToken = .sealed(sealer.seal(token, companyID: company.id.rawValue, field: .authToken))

@@ -54,7 +54,7 @@ public struct SMSMessagePlanner: Sendable {
     }
 
     public func answer(tenant: TenantSnapshot, message: InboundMessage) -> Answer {
-        if let keyword = SMSKeyword(body: message.body), message.mediaURLs.isEmpty {
+        if let keyword = SMSKeyword(body: message.body) {
             return Answer(action: "keyword", twiml: TwiML.response([]), keyword: keyword, fallbackReason: nil)
         }
         switch tenant.messageMode {
