@@ -108,11 +108,12 @@ test: venv
 		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
 		echo "tests: $$count passed, 0 failed"
 
-bench:
+bench: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk"
 	$(SWIFT) build -c release --static-swift-stdlib
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events
+		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events \
+			--python $(abspath $(VENV))/bin/python
 
 ## Lambda zips in dist/: bootstrap + function + bundled libraries, glibc-checked.
 package:

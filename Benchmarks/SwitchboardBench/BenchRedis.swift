@@ -36,3 +36,27 @@ final class BenchRedis {
         child.finish()
     }
 }
+
+/// The MongoDB wire-protocol test server (Tests/Support/mongo_wire_server.py) on a free
+/// port, for the archive's figures on MongoDB. It is written in Python and slow: its
+/// figures compare the archive off and on, they are not MongoDB's.
+final class BenchMongoServer {
+    let port: Int
+    private let child: ChildProcess
+
+    var uri: String { "mongodb://127.0.0.1:\(port)" }
+
+    init(python: String, script: String) throws(BenchError) {
+        port = try freePort()
+        child = try ChildProcess(path: python, arguments: [script, "\(port)"], environment: ["PATH": "/usr/bin:/bin"])
+        var reader = ReplyReader(descriptor: child.stdout)
+        guard let line = reader.next(), String(decoding: line, as: UTF8.self).contains("listening") else {
+            throw BenchError("the MongoDB test server did not start")
+        }
+    }
+
+    func stop() {
+        kill(child.pid, SIGKILL)
+        child.finish()
+    }
+}

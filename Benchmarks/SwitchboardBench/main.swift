@@ -2,7 +2,9 @@
 // it on a release build.
 //
 //   W1  signed webhooks through one warm `Voice --stream` process: events/s, p50/p99 µs,
-//       over the embedded store alone and with the Redis cache at a 100 % hit ratio
+//       over the embedded store alone and with the Redis cache at a 100 % hit ratio; then
+//       with a fresh CallSid per call, the archive off and on (embedded store, and the
+//       MongoDB test server when --python names the test venv's), and SMS
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
 //   W2  wrk posting signed webhooks to `switchboard serve` (keep-alive, 2 and 16 connections)
 //   cold path: bootstrap + Voice from process start to the first response at the Runtime API
@@ -24,6 +26,8 @@ struct Options {
     var oneShotRuns = 300
     var lookups = 20_000
     var coldRuns = 60
+    /// The test venv's Python, for the MongoDB wire-protocol test server (optional).
+    var python: String?
 
     init(_ arguments: [String]) throws(BenchError) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -37,6 +41,7 @@ struct Options {
             case "--one-shot-runs": oneShotRuns = Int(value) ?? oneShotRuns
             case "--lookups": lookups = Int(value) ?? lookups
             case "--cold-runs": coldRuns = Int(value) ?? coldRuns
+            case "--python": python = value
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -68,22 +73,24 @@ func milliseconds(_ sorted: [UInt64]) -> String {
 }
 
 /// W1: one warm stream process, one envelope at a time (as the shim sends them).
-func streamBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], label: String) throws(BenchError) {
-    let voice = try ChildProcess(path: options.bin + "/Voice", arguments: ["--stream"], environment: environment)
+func streamBenchmark(
+    _ options: Options, events: [[UInt8]], environment: [String: String], label: String, function: String = "Voice",
+    kinds: Int = signedEventNames.count, warmup: Int = 1_000
+) throws(BenchError) {
+    let voice = try ChildProcess(path: options.bin + "/" + function, arguments: ["--stream"], environment: environment)
     var replies = ReplyReader(descriptor: voice.stdout)
     var latencies: [UInt64] = []
     latencies.reserveCapacity(options.streamEvents)
-    let warmup = 1_000
     var started: UInt64 = 0
     for index in 0..<(warmup + options.streamEvents) {
         if index == warmup { started = monotonicNanoseconds() }
         let line = Array(#"{"id":"bench-\#(index)","event":"#.utf8) + events[index % events.count] + Array("}\n".utf8)
         let sent = monotonicNanoseconds()
         voice.send(line)
-        guard let reply = replies.next() else { throw BenchError("Voice --stream stopped answering at event \(index)") }
+        guard let reply = replies.next() else { throw BenchError("\(function) --stream stopped answering at event \(index)") }
         if index >= warmup { latencies.append(monotonicNanoseconds() - sent) }
         if index == warmup, !String(decoding: reply, as: UTF8.self).contains(#""statusCode":200"#) {
-            throw BenchError("Voice did not answer 200: \(String(decoding: reply, as: UTF8.self).prefix(300))")
+            throw BenchError("\(function) did not answer 200: \(String(decoding: reply, as: UTF8.self).prefix(300))")
         }
     }
     let elapsed = Double(monotonicNanoseconds() - started) / 1e9
@@ -100,7 +107,7 @@ func streamBenchmark(_ options: Options, events: [[UInt8]], environment: [String
     voice.finish()
     latencies.sort()
     floor.sort()
-    print("W1 \(label): \(options.streamEvents) signed webhooks (\(signedEventNames.count) kinds), one at a time:")
+    print("W1 \(label): \(options.streamEvents) signed webhooks (\(kinds) kinds), one at a time:")
     print("   \(Int(Double(options.streamEvents) / elapsed)) events/s, \(microseconds(latencies)) per event")
     print("   round-trip floor (a line answered with no work): \(microseconds(floor))")
 }
@@ -157,6 +164,38 @@ func lookupBenchmark(_ options: Options, environment: [String: String], redisURL
     print("   embedded directory alone (SQLite):            \(microseconds(plain))")
 }
 
+/// W1 with a fresh sid per event: the archive off and on, SMS, and on MongoDB's test server.
+func archiveBenchmarks(_ options: Options, environment: [String: String]) throws {
+    let tenants = try GeneratedEvents.tenants(options.companies)
+    let count = options.streamEvents + 1_000
+    let calls = try GeneratedEvents.events(tenants, path: "/api/twilio/voice", count: count)
+    var off = environment
+    off["SWITCHBOARD_ARCHIVE"] = "off"
+    try streamBenchmark(options, events: calls, environment: off, label: "Voice, a new CallSid each, archive off", kinds: tenants.count)
+    try streamBenchmark(options, events: calls, environment: environment, label: "Voice, a new CallSid each, archive on (embedded store)", kinds: tenants.count)
+    let messages = try GeneratedEvents.events(tenants, path: "/api/twilio/sms", count: count)
+    try streamBenchmark(options, events: messages, environment: environment, label: "SMS, a new MessageSid each, archive on (embedded store)", function: "SMS", kinds: tenants.count)
+    guard let python = options.python else {
+        print("W1 on the MongoDB test server: skipped (pass --python with the test venv's)")
+        return
+    }
+    let mongo = try BenchMongoServer(python: python, script: "Tests/Support/mongo_wire_server.py")
+    defer { mongo.stop() }
+    var onMongo = environment
+    onMongo["SWITCHBOARD_STORE"] = mongo.uri + "/bench"
+    let seed = try ChildProcess(path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: onMongo)
+    guard seed.finish() == 0 else { throw BenchError("switchboard seed failed on the MongoDB test server") }
+    // The test server scans its collections in Python: a few hundred calls tell the
+    // difference without waiting on its slowness for minutes.
+    var mongoOptions = options
+    mongoOptions.streamEvents = min(options.streamEvents, 500)
+    let fewer = Array(calls.prefix(mongoOptions.streamEvents + 100))
+    var mongoOff = onMongo
+    mongoOff["SWITCHBOARD_ARCHIVE"] = "off"
+    try streamBenchmark(mongoOptions, events: fewer, environment: mongoOff, label: "Voice on the MongoDB test server, archive off", kinds: tenants.count, warmup: 100)
+    try streamBenchmark(mongoOptions, events: fewer, environment: onMongo, label: "Voice on the MongoDB test server, archive on", kinds: tenants.count, warmup: 100)
+}
+
 func run() throws {
     let options = try Options(CommandLine.arguments)
     let folder = "/tmp/switchboard-bench-\(getpid())"
@@ -195,6 +234,7 @@ func run() throws {
     var cached = environment
     cached["REDIS_URL"] = redis.url
     try streamBenchmark(options, events: events, environment: cached, label: "warm stream, Redis cache, 100 % hits after warm-up")
+    try archiveBenchmarks(options, environment: environment)
     try lookupBenchmark(options, environment: environment, redisURL: redis.url)
     try oneShotBenchmark(options, event: events[0], environment: environment)
     try coldStartBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json", runs: options.coldRuns)

@@ -75,7 +75,7 @@ struct SMSHandler: FunctionHandler {
             logger.warning("sms.mode_fallback", metadata: ["company.id": "\(tenant.companyID)", "sms.mode": "\(tenant.smsMode ?? "none")", "reason": "\(reason)"])
         }
         if let record = ArchiveRecord(message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action, keyword: answer.keyword) {
-            services.recorder.record(record, logger: logger)
+            services.recorder?.record(record, logger: logger)
         }
         logger.info("sms.handled", metadata: [
             "company.id": "\(tenant.companyID)", "sms.action": "\(answer.action)", "keyword": "\(answer.keyword?.word ?? "")",

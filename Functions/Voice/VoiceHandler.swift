@@ -72,7 +72,7 @@ struct VoiceHandler: FunctionHandler {
             ])
         }
         if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
-            services.recorder.record(record, logger: logger)
+            services.recorder?.record(record, logger: logger)
         }
         logger.info("voice.answered", metadata: [
             "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)",
@@ -103,7 +103,7 @@ struct VoiceHandler: FunctionHandler {
             return .xml(planner.whisper(tenant: tenant))
         case .recorded:
             if let record = ArchiveRecord(recording: webhook.parameters, tenant: tenant) {
-                services.recorder.record(record, logger: logger)
+                services.recorder?.record(record, logger: logger)
             }
             return .xml(planner.recordingFinished(tenant: tenant))
         }

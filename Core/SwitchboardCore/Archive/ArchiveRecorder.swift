@@ -36,6 +36,16 @@ public final class ArchiveRecorder {
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
+    /// `SWITCHBOARD_ARCHIVE`: `on` (the default) records every call and message; `off`
+    /// keeps no archive at all.
+    public static func isEnabled(_ environment: Environment) throws(ConfigurationError) -> Bool {
+        switch environment["SWITCHBOARD_ARCHIVE"]?.lowercased() {
+        case nil, "on": return true
+        case "off": return false
+        default: throw ConfigurationError(variable: "SWITCHBOARD_ARCHIVE", problem: "must be on or off")
+        }
+    }
+
     /// `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`: how long one write may hold up an answer.
     public static func timeout(_ environment: Environment) throws(ConfigurationError) -> Int {
         try environment.integer("SWITCHBOARD_ARCHIVE_TIMEOUT_MS", default: defaultTimeoutMilliseconds, range: 1...10_000)

@@ -4,11 +4,12 @@ import Logging
 /// and authenticates the owning company, and the recorder of its archive.
 ///
 /// Settings: `SWITCHBOARD_DATA_KEY` (and `_PREVIOUS`), `SWITCHBOARD_PUBLIC_URL`,
-/// `SWITCHBOARD_STORE`, `REDIS_URL` and the cache's, `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`,
-/// `SWITCHBOARD_ARCHIVE_RETENTION_DAYS`.
+/// `SWITCHBOARD_STORE`, `REDIS_URL` and the cache's, `SWITCHBOARD_ARCHIVE` (`off` keeps
+/// no archive), `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`, `SWITCHBOARD_ARCHIVE_RETENTION_DAYS`.
 public final class WebhookServices {
     public let gate: WebhookGate
-    public let recorder: ArchiveRecorder
+    /// The archive's recorder; `nil` when `SWITCHBOARD_ARCHIVE=off`.
+    public let recorder: ArchiveRecorder?
     public let store: StoreLocation
 
     /// Builds the services from `environment`.
@@ -21,7 +22,8 @@ public final class WebhookServices {
         let opened = try DirectoryFactory.openStore(environment, appName: appName)
         let resolver = try DirectoryFactory.resolver(for: opened.directory, environment: environment, logger: logger)
         gate = WebhookGate(resolver: resolver, vault: vault, publicURL: publicURL)
-        recorder = ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment))
+        recorder = try ArchiveRecorder.isEnabled(environment)
+            ? ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment)) : nil
         store = opened.location
     }
 

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import TestSupport
+import Testing
+@testable import SwitchboardCore
+
+/// The archive's contract, run unchanged against both backends.
+@Suite("Call archive (every backend)")
+struct CallArchiveTests {
+    static func archive(_ backend: String) throws -> any CallArchive {
+        if backend == "sqlite" {
+            let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
+            _ = try SQLiteTenantDirectory(path: path)
+            return try SQLiteCallArchive(path: path)
+        }
+        guard let uri = MongoTestServer.sharedURI(database: "switchboard_test_" + UUID().uuidString.prefix(12).lowercased()) else {
+            throw TestSetupError("MONGODB_URI is not set: run `make test`")
+        }
+        return MongoCallArchive(sharingPoolOf: try MongoTenantDirectory(uri: uri, appName: "switchboard-tests"))
+    }
+
+    static func call(_ sid: String, company: String = "c1", at: String = "2026-11-27T10:00:00.000Z") -> ArchiveRecord {
+        var record = ArchiveRecord(sid: sid, kind: .call, companyId: company, at: at)
+        record.from = "+15557654321"
+        record.to = "+15550100001"
+        record.decision = "voicemail"
+        return record
+    }
+
+    @Test("a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing", arguments: ["sqlite", "mongodb"])
+    func idempotent(backend: String) throws {
+        let archive = try Self.archive(backend)
+        let first = Self.call("CA" + String(repeating: "1", count: 32))
+        try archive.record(first)
+        var retry = first
+        retry.decision = "forward"  // a retry decided differently is still the same call
+        try archive.record(retry)
+        try archive.record(first)
+        let stored = try archive.records(companyID: try CompanyID("c1"), since: nil, kind: nil, limit: 10)
+        #expect(stored == [first])
+    }
+
+    @Test("the voicemail's recording joins its call's record", arguments: ["sqlite", "mongodb"])
+    func recordingMerged(backend: String) throws {
+        let archive = try Self.archive(backend)
+        let sid = "CA" + String(repeating: "2", count: 32)
+        try archive.record(Self.call(sid))
+        var recording = Self.call(sid, at: "2026-11-27T10:02:00.000Z")
+        recording.recordingSid = "RE" + String(repeating: "3", count: 32)
+        recording.recordingUrl = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE3"
+        recording.recordingDuration = "14"
+        try archive.record(recording)
+        try archive.record(recording)
+        let stored = try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .call, limit: 10)
+        #expect(stored.count == 1)
+        #expect(stored.first?.recordingSid == recording.recordingSid && stored.first?.recordingDuration == "14")
+        #expect(stored.first?.at == "2026-11-27T10:00:00.000Z")  // the call's time, not the callback's
+    }
+
+    @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "mongodb"])
+    func queries(backend: String) throws {
+        let archive = try Self.archive(backend)
+        for minute in 0..<6 {
+            try archive.record(Self.call("CA" + String(repeating: "\(minute)", count: 32), at: "2026-11-27T10:0\(minute):00.000Z"))
+        }
+        var message = ArchiveRecord(sid: "SM" + String(repeating: "9", count: 32), kind: .message, companyId: "c1", at: "2026-11-27T10:03:30.000Z")
+        message.body = "Hi ✓"
+        message.mediaUrls = ["https://x.example/m"]
+        message.keyword = nil
+        try archive.record(message)
+        try archive.record(Self.call("CA" + String(repeating: "a", count: 32), company: "c2", at: "2026-11-27T10:05:30.000Z"))
+        let id = try CompanyID("c1")
+        let all = try archive.records(companyID: id, since: nil, kind: nil, limit: 100)
+        #expect(all.count == 7)
+        #expect(all.map(\.at) == all.map(\.at).sorted(by: >))
+        #expect(try archive.records(companyID: id, since: nil, kind: .message, limit: 100) == [message])
+        #expect(try archive.records(companyID: id, since: Timestamp.parse("2026-11-27T10:04:00Z"), kind: .call, limit: 100).count == 2)
+        #expect(try archive.records(companyID: id, since: nil, kind: nil, limit: 3).count == 3)
+        #expect(try archive.prune(before: try #require(Timestamp.parse("2026-11-27T10:02:00Z"))) == 2)
+        #expect(try archive.records(companyID: id, since: nil, kind: nil, limit: 100).count == 5)
+        #expect(try archive.records(companyID: try CompanyID("c2"), since: nil, kind: nil, limit: 100).count == 1)
+    }
+
+    @Test("archive.write_failed lines read back into records; other lines and damaged ones are not")
+    func importFromLog() throws {
+        let record = Self.call("CA" + String(repeating: "4", count: 32))
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "test") { _ in handler }
+        logger.error("archive.write_failed", metadata: ["record": record.logMetadata])
+        let lines = handler.lines + [
+            #"{"message":"voice.answered"}"#,
+            #"{"message":"archive.write_failed","record":{"sid":"../../x","kind":"call","companyId":"c1","direction":"inbound","at":"2026-11-27T10:00:00.000Z"}}"#,
+            "not json archive.write_failed",
+        ]
+        let (records, unreadable) = ArchiveRecord.fromLog(lines.map { Substring($0) })
+        #expect(records == [record])
+        #expect(unreadable == 2)
+    }
+
+    @Test("MongoDB unreachable: the recorder gives up within its bound and logs the whole record", .timeLimit(.minutes(1)))
+    func boundedWhenDown() throws {
+        let server = try MongoTestServer()
+        let directory = try MongoTenantDirectory(uri: server.uri + "/archive?serverSelectionTimeoutMS=3000", appName: "switchboard-tests")
+        server.stop()
+        let recorder = ArchiveRecorder(archive: MongoCallArchive(sharingPoolOf: directory), timeoutMilliseconds: 200)
+        let handler = CapturingLogHandler()
+        let record = Self.call("CA" + String(repeating: "5", count: 32))
+        let written = recorder.record(record, logger: Logger(label: "test") { _ in handler })
+        #expect(!written)
+        let line = try #require(handler.lines.first { $0.contains("archive.write_failed") })
+        #expect(ArchiveRecord.fromLog([Substring(line)]).records == [record])
+    }
+}
+
+/// Keeps the JSON lines a logger writes, formatted as the functions' log handler does.
+final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var captured: [String] = []
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    var lines: [String] { lock.withLock { captured } }
+
+    func log(event: LogEvent) {
+        var object: [String: Any] = ["level": event.level.rawValue, "message": event.message.description]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) { object[key] = Self.plain(value) }
+        let line = String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
+        lock.withLock { captured.append(line) }
+    }
+
+    static func plain(_ value: Logger.Metadata.Value) -> Any {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let value): value.description
+        case .array(let items): items.map(plain)
+        case .dictionary(let fields): fields.mapValues(plain)
+        }
+    }
+}
