@@ -1,6 +1,6 @@
 # Switchboard — what people and CI type.
 #
-#   make demo    build, seed a fresh embedded store, run Voice on every example event
+#   make demo    build, seed a fresh embedded store, run the functions on the example events
 #   make test    install what the tests need, build, run every test
 #   make bench   release build, then the benchmarks (figures, not pass/fail)
 #
@@ -71,6 +71,9 @@ demo: build
 	for event in Examples/events/voice-*.json; do \
 		[ "$$event" = Examples/events/voice-moved-number.json ] && continue; \
 		echo; echo "== Voice < $$event"; "$$bin/switchboard" invoke Voice --event "$$event"; \
+	done; \
+	for event in Examples/events/sms-*.json; do \
+		echo; echo "== SMS < $$event"; "$$bin/switchboard" invoke SMS --event "$$event"; \
 	done; \
 	token=$$("$$bin/switchboard" token --role admin --subject demo@switchboard --ttl 10m); \
 	admin() { echo; echo "== $$1 < $$2 (as a platform admin)"; "$$bin/switchboard" invoke "$$1" --event "$$2" --header "authorization: Bearer $$token"; }; \

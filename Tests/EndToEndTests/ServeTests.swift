@@ -40,6 +40,9 @@ struct ServeTests {
         #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
         let forged = try Self.post("voice-forged-signature", to: server, client: try CurlHTTPClient())
         #expect(forged.status == 403)
+        let message = try Self.post("sms-auto-reply", to: server, client: try CurlHTTPClient())
+        #expect(message.status == 200)
+        #expect(String(decoding: message.body, as: UTF8.self).contains("<Message>Thanks for texting Acme Dental Group!"))
     }
 
     @Test("unknown route 404, wrong method 405, oversized body 413, unbuilt function 501")
