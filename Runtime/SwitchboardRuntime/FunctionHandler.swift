@@ -21,6 +21,11 @@ public protocol FunctionHandler {
     /// error), so handlers turn every expected failure into an HTTP response instead.
     func handle(_ event: HTTPEvent, context: InvocationContext) throws -> HTTPResponse
 
+    /// Answers an event that is not an HTTP request — a scheduled run from EventBridge,
+    /// say. The default refuses it with a `Runtime.UnsupportedEvent` error: most
+    /// functions answer HTTP only.
+    func handle(other event: JSONValue, context: InvocationContext) throws -> HTTPResponse
+
     /// Called once when the process is about to end (standard input closed, or the
     /// one-shot event answered): the place to log what the process counted.
     func willExit()
@@ -28,7 +33,14 @@ public protocol FunctionHandler {
 
 extension FunctionHandler {
     public func willExit() {}
+
+    public func handle(other event: JSONValue, context: InvocationContext) throws -> HTTPResponse {
+        throw UnsupportedEventError()
+    }
 }
+
+/// What the default ``FunctionHandler/handle(other:context:)`` throws.
+struct UnsupportedEventError: Error {}
 
 /// What a handler gets at construction.
 public struct FunctionInitContext {

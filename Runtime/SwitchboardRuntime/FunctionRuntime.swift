@@ -94,15 +94,16 @@ public enum FunctionRuntime {
             writeReply(InvocationReply(id: nil, error: .tooLarge(maximumInputBytes)))
             return 1
         }
-        let event: HTTPEvent
+        let payload: InvocationRequest.Payload
         do {
-            event = try HTTPEvent(parsing: bytes)
+            payload = try InvocationRequest.Payload(parsing: bytes)
         } catch {
             writeReply(InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(error)")))
             return 1
         }
-        let requestID = event.requestContext.requestId ?? "local"
-        let reply = invoke(handler, event: event, requestID: requestID, deadline: nil, traceID: nil, logger: logger)
+        var requestID = "local"
+        if case .http(let event) = payload { requestID = event.requestContext.requestId ?? requestID }
+        let reply = invoke(handler, payload: payload, requestID: requestID, deadline: nil, traceID: nil, logger: logger)
         guard let response = reply.response else {
             writeReply(reply)
             return 1
@@ -125,7 +126,7 @@ public enum FunctionRuntime {
                 do {
                     let request = try InvocationRequest(parsing: bytes)
                     reply = invoke(
-                        handler, event: request.event, requestID: request.id,
+                        handler, payload: request.payload, requestID: request.id,
                         deadline: request.deadlineMs, traceID: request.traceId, logger: logger)
                 } catch {
                     reply = InvocationReply(
@@ -138,13 +139,22 @@ public enum FunctionRuntime {
     }
 
     static func invoke<Handler: FunctionHandler>(
-        _ handler: Handler, event: HTTPEvent, requestID: String, deadline: Int64?, traceID: String?, logger: Logger
+        _ handler: Handler, payload: InvocationRequest.Payload, requestID: String, deadline: Int64?, traceID: String?, logger: Logger
     ) -> InvocationReply {
         var invocationLogger = logger
         invocationLogger[metadataKey: "request.id"] = "\(requestID)"
         let context = InvocationContext(requestID: requestID, deadlineMilliseconds: deadline, traceID: traceID, logger: invocationLogger)
         do {
-            return InvocationReply(id: requestID, response: try handler.handle(event, context: context))
+            switch payload {
+            case .http(let event):
+                return InvocationReply(id: requestID, response: try handler.handle(event, context: context))
+            case .other(let event):
+                return InvocationReply(id: requestID, response: try handler.handle(other: event, context: context))
+            }
+        } catch is UnsupportedEventError {
+            let name = (logger[metadataKey: "function"]).map { "\($0)" } ?? "this function"
+            invocationLogger.notice("function.unsupported_event", metadata: [:])
+            return InvocationReply(id: requestID, error: .unsupportedEvent(name))
         } catch {
             invocationLogger.error("function.unhandled_error", metadata: ["error": "\(error)"])
             return InvocationReply(id: requestID, error: .unhandled("\(error)"))

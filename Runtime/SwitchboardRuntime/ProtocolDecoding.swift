@@ -49,6 +49,15 @@ extension HTTPEvent {
     }
 }
 
+extension InvocationRequest.Payload {
+    /// Reads a one-shot event: an HTTP request, or any other JSON object.
+    public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
+        self = json.isHTTPEvent ? .http(try HTTPEvent(json: json, path: "")) : .other(json)
+    }
+}
+
 extension InvocationRequest {
     /// Reads a stream-mode envelope from one line of JSON.
     public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
@@ -59,7 +68,7 @@ extension InvocationRequest {
         deadlineMs = try fields.int64("deadlineMs")
         traceId = try fields.string("traceId")
         guard let event = fields.members["event"], event != .null else { throw .missing("event") }
-        self.event = try HTTPEvent(json: event, path: "event")
+        payload = event.isHTTPEvent ? .http(try HTTPEvent(json: event, path: "event")) : .other(event)
     }
 
     /// The envelope's id, if `bytes` is a JSON object with a string `id`, however wrong

@@ -44,6 +44,16 @@ public enum SQLiteValue: Sendable, Equatable {
 /// invocation at a time. Concurrent processes (a `switchboard seed` beside a running
 /// function) are serialised by SQLite's file locks, in WAL mode, with a busy timeout.
 public final class SQLiteDatabase {
+    /// How a file is opened.
+    public enum OpenMode: Sendable {
+        /// Read and write, creating the file when missing.
+        case create
+        /// Read and write an existing file; a missing one is an error.
+        case existing
+        /// Read only; a missing file is an error.
+        case readOnly
+    }
+
     private let handle: OpaquePointer
 
     /// Opens (creating if needed) the database at `path`.
@@ -52,9 +62,14 @@ public final class SQLiteDatabase {
     ///   - path: a file path; its directory must exist.
     ///   - busyTimeoutMilliseconds: how long a statement waits for another process's lock.
     /// - Throws: ``SQLiteError`` when the file cannot be opened.
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 2_000) throws(SQLiteError) {
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 2_000, mode: OpenMode = .create) throws(SQLiteError) {
         var raw: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let access: Int32 = switch mode {
+        case .create: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .existing: SQLITE_OPEN_READWRITE
+        case .readOnly: SQLITE_OPEN_READONLY
+        }
+        let flags = access | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &raw, flags, nil)
         guard status == SQLITE_OK, let opened = raw else {
             let error = SQLiteError(code: status, operation: "open \(path)", handle: raw)
