@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "SMS", targets: ["SMS"]),
         .executable(name: "ConfigGet", targets: ["ConfigGet"]),
         .executable(name: "ConfigPut", targets: ["ConfigPut"]),
+        .executable(name: "Health", targets: ["Health"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
     ],
@@ -157,6 +158,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "Health",
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Functions/Health",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore",
@@ -208,7 +215,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "SMS", "ConfigGet", "ConfigPut", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
+            dependencies: ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

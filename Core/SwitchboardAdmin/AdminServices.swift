@@ -27,7 +27,7 @@ public final class AdminServices {
         sealer = try Settings.sealer(environment)
         store = try Settings.store(environment)
         tokenGracePeriod = try Settings.tokenGracePeriod(environment)
-        directory = try DirectoryFactory.open(store, appName: appName)
+        directory = try DirectoryFactory.open(store, appName: appName, creating: false)
         cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
     }
 

@@ -134,3 +134,12 @@ enum RawOutput {
         }
     }
 }
+
+/// Standard error, for the few lines a function writes itself rather than through its
+/// logger (CloudWatch's embedded metric format, whose numbers must stay numbers).
+public enum StandardError {
+    /// Writes `line` and a newline, whole.
+    public static func writeLine(_ line: String) {
+        RawOutput.write(Array((line + "\n").utf8), to: 2)
+    }
+}

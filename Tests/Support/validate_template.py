@@ -69,6 +69,17 @@ def main():
           and put_env.get("SWITCHBOARD_SMS_URL") == {"Fn::GetAtt": ["SmsFunctionUrl", "FunctionUrl"]},
           "ConfigPut knows the Function URLs it points numbers at")
 
+    schedules = [r for r in resources.values() if r.get("Type") == "AWS::Events::Rule"]
+    check(any(r["Properties"].get("ScheduleExpression") == "rate(5 minutes)"
+              and "HealthFunction" in str(r["Properties"].get("Targets")) for r in schedules),
+          "Health runs every 5 minutes on an EventBridge schedule")
+    alarms = {n: r["Properties"] for n, r in resources.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    for dependency in ("twilio", "directory"):
+        check(any(a.get("Namespace") == "Switchboard" and a.get("MetricName") == "Status"
+                  and a.get("Dimensions") == [{"Name": "Dependency", "Value": dependency}]
+                  and a.get("EvaluationPeriods") == 2 and a.get("Threshold") == 2 for a in alarms.values()),
+              f"an alarm fires when {dependency} is DOWN for two periods in a row")
+
     for logical in ("VoiceFunction", "SmsFunction"):
         url = resources.get(logical + "Url", {})
         check(url.get("Type") == "AWS::Lambda::Url" and url["Properties"].get("AuthType") == "NONE",

@@ -17,7 +17,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let store = try Settings.store(Environment())
-        let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor")
+        let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor", creating: false)
         let survey = try directory.survey()
         let documents = survey.companies.count + survey.unreadable.count
         let findings = DirectoryDoctor(lookupFinds: directory.lookupFinds).examine(survey)

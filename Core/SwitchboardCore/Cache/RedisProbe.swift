@@ -12,14 +12,25 @@ public struct RedisProbe: Sendable {
     /// Where Redis is, without its password.
     public var endpoint: String { "\(settings.endpoint)" }
 
+    /// Why Redis did not answer.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
     /// Connects and sends `PING`.
     ///
-    /// - Throws: ``RedisError`` when Redis does not answer `PONG`.
-    public func run() throws(RedisError) {
-        let connection = try RedisConnection(
-            endpoint: settings.endpoint, connectTimeoutMilliseconds: settings.connectTimeoutMilliseconds,
-            commandTimeoutMilliseconds: max(settings.commandTimeoutMilliseconds, 500))
-        let reply = try connection.command(["PING"])
-        guard reply == .status("PONG") else { throw RedisError(.unexpectedReply, "PING answered \(reply)") }
+    /// - Throws: ``Failure`` when Redis does not answer `PONG`.
+    public func run() throws(Failure) {
+        do {
+            let connection = try RedisConnection(
+                endpoint: settings.endpoint, connectTimeoutMilliseconds: settings.connectTimeoutMilliseconds,
+                commandTimeoutMilliseconds: max(settings.commandTimeoutMilliseconds, 500))
+            let reply = try connection.command(["PING"])
+            guard reply == .status("PONG") else { throw Failure(description: "PING answered \(reply)") }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "\(error)")
+        }
     }
 }

@@ -1,5 +1,9 @@
 import SQLiteDriver
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -48,11 +52,15 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         """
 
     /// Opens the directory in the SQLite file at `path`, creating the file, its folder
-    /// and the tables when missing.
-    public init(path: String) throws(DirectoryError) {
+    /// and the tables when missing — unless `creating` is false (the functions): a missing
+    /// file is then an error naming it, not an empty store answering "not configured".
+    public init(path: String, creating: Bool = true) throws(DirectoryError) {
+        if !creating && access(path, F_OK) != 0 {
+            throw .unavailable("the embedded store \(path) does not exist; create it with `switchboard seed <companies.json>` (or fix SWITCHBOARD_STORE)")
+        }
         do {
-            try FileSystem.createParentDirectory(of: path)
-            database = try SQLiteDatabase(path: path)
+            if creating { try FileSystem.createParentDirectory(of: path) }
+            database = try SQLiteDatabase(path: path, mode: creating ? .create : .existing)
             try database.execute(Self.schema)
             findByNumber = try database.prepare("""
                 SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id

@@ -84,6 +84,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// A MongoDB deployment.
     case mongodb(uri: String)
 
+    /// Where, with a MongoDB URI's user information left out altogether (and its options):
+    /// `mongodb://db.example:27017/switchboard`.
+    public var withoutCredentials: String {
+        description.replacing("***@", with: "")
+    }
+
     /// Says where, without the credentials a MongoDB URI may hold: the user information
     /// is masked (up to the *last* `@` of the authority, since a password may hold one),
     /// and the options are left out (`authMechanismProperties` can carry a session token).
@@ -122,6 +128,9 @@ public enum DirectoryFactory {
     ///
     /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
     ///   store cannot be opened.
+    ///
+    /// The embedded store is never created here (only `switchboard seed` and `migrate`
+    /// create it): a mistyped path stops the caller with a message naming it.
     public static func openStore(_ environment: Environment, appName: String) throws -> OpenedStore {
         let location = try Settings.store(environment)
         let lockTimeout = try ArchiveRecorder.timeout(environment)
@@ -130,7 +139,7 @@ public enum DirectoryFactory {
         }
         switch location {
         case .sqlite(let path):
-            let directory = try SQLiteTenantDirectory(path: path)
+            let directory = try SQLiteTenantDirectory(path: path, creating: false)
             do {
                 return OpenedStore(location: location, directory: directory, archive: try SQLiteCallArchive(path: path, lockTimeoutMilliseconds: Int32(lockTimeout)))
             } catch {
@@ -149,7 +158,7 @@ public enum DirectoryFactory {
     ///   directory cannot be opened. Redis being down is not an error: the cache then
     ///   falls back to the directory.
     public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws -> any TenantResolver {
-        try resolver(for: try open(try Settings.store(environment), appName: appName), environment: environment, logger: logger)
+        try resolver(for: try open(try Settings.store(environment), appName: appName, creating: false), environment: environment, logger: logger)
     }
 
     /// The tenant resolver over `directory`: behind the Redis cache when `REDIS_URL` is set.
@@ -163,10 +172,12 @@ public enum DirectoryFactory {
         return CachingTenantResolver(cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
     }
 
-    public static func open(_ location: StoreLocation, appName: String = "switchboard") throws(DirectoryError) -> any TenantDirectory {
+    /// The directory `location` names; with `creating` false, a missing embedded store is
+    /// an error rather than a new empty one.
+    public static func open(_ location: StoreLocation, appName: String = "switchboard", creating: Bool = true) throws(DirectoryError) -> any TenantDirectory {
         switch location {
         case .sqlite(let path):
-            return try SQLiteTenantDirectory(path: path)
+            return try SQLiteTenantDirectory(path: path, creating: creating)
         case .mongodb(let uri):
             return try MongoTenantDirectory(uri: uri, appName: appName)
         }
