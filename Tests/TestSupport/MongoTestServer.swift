@@ -50,9 +50,20 @@ public final class MongoTestServer: @unchecked Sendable {
         return count
     }
 
+    /// Freezes the server (SIGSTOP): connections hang rather than fail.
+    public func pause() {
+        if let process { kill(process.processIdentifier, SIGSTOP) }
+    }
+
+    /// Thaws a paused server.
+    public func resume() {
+        if let process { kill(process.processIdentifier, SIGCONT) }
+    }
+
     /// Stops the server (its data is gone).
     public func stop() {
         guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGCONT)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil

@@ -22,7 +22,8 @@ final class AdminAPIFixture: @unchecked Sendable {
     private let lock = NSLock()
 
     /// - Parameter backend: `sqlite` or `mongodb`.
-    init(backend: String = "sqlite", extraEnvironment: [String: String] = [:]) throws {
+    /// - Parameter numberSettings: how the stand-in's numbers are set up (`voice_url`, …), by number.
+    init(backend: String = "sqlite", extraEnvironment: [String: String] = [:], numberSettings: [String: [String: String]] = [:]) throws {
         self.backend = backend
         twilio = try TwilioStandIn()
         var extra = ["SWITCHBOARD_ADMIN_SECRET": Self.adminSecret, "TWILIO_API_BASE": twilio.baseURL, "SWITCHBOARD_TWILIO_TIMEOUT_MS": "1500"]
@@ -40,7 +41,7 @@ final class AdminAPIFixture: @unchecked Sendable {
             try twilio.addAccount(sid, token: token)
             let numbers = ((config["phoneNumbers"] as? [[String: Any]]) ?? []).compactMap { $0["phoneNumber"] as? String }
                 + [config["phoneNumber"] as? String].compactMap { $0?.replacingOccurrences(of: "-", with: "") }
-            for number in numbers { try twilio.addNumber(number, account: sid) }
+            for number in numbers { try twilio.addNumber(number, account: sid, settings: numberSettings[number] ?? [:]) }
         }
     }
 
