@@ -220,4 +220,21 @@ struct HealthTests {
         let voice = try ProcessRunner.run(ExampleData.executable("Voice"), input: Data(event.utf8), environment: api.environment)
         #expect(voice.stdoutText.contains("Runtime.UnsupportedEvent"))
     }
+
+    @Test("switchboard health: the same checks as a table (no colour into a pipe), exit 0 or 1; --json the report")
+    func command() throws {
+        let api = try F()
+        let tool = ExampleData.executable("switchboard")
+        let fine = try ProcessRunner.run(tool, ["health"], environment: api.environment)
+        #expect(fine.status == 0, "\(fine.stdoutText)\(fine.stderrText)")
+        #expect(fine.stdoutText.contains("DEPENDENCY") && fine.stdoutText.contains("twilio") && fine.stdoutText.contains("company:Acme Dental Group"))
+        #expect(!fine.stdoutText.contains("\u{1B}["))
+        try api.twilio.addAccount("AC05bdef0d221517e1d93f0d0c6b40255d", token: "00000000000000000000000000000001")
+        let down = try ProcessRunner.run(tool, ["health", "--scope", "all", "--json"], environment: api.environment)
+        #expect(down.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: down.stdout) as? [String: Any])
+        #expect(report["overall"] as? String == "DOWN")
+        #expect((report["companies"] as? [[String: Any]])?.count == 4)
+        #expect(ExampleData.leakedSecrets(in: down.stdout + down.stderr + fine.stdout).isEmpty)
+    }
 }

@@ -57,9 +57,10 @@ struct ServeTests {
         #expect(wrong.status == 405)
         #expect(wrong.headers["allow"] == "POST")
         #expect(try client.send("POST", base + "/api/twilio/voice", body: Array(repeating: 0x61, count: 5_000)).status == 413)
-        let unbuilt = try client.send("GET", base + "/api/admin/notifications/dependency-health")
-        #expect(unbuilt.status == 501)
-        #expect(String(decoding: unbuilt.body, as: UTF8.self).contains("Health is not built yet"))
+        // Health is built, but cannot start without an admin secret: 502, naming it.
+        let unstartable = try client.send("GET", base + "/api/admin/notifications/dependency-health")
+        #expect(unstartable.status == 502)
+        #expect(String(decoding: unstartable.body, as: UTF8.self).contains("SWITCHBOARD_ADMIN_SECRET is not set"))
         let put = try client.send("DELETE", base + "/api/companies/x/twilio/config")
         #expect(put.status == 405)
         #expect(put.headers["allow"] == "GET, PUT")
@@ -67,6 +68,29 @@ struct ServeTests {
 }
 
 extension ServeTests {
+    @Test("a route whose function is not built: 501 naming it")
+    func unbuiltFunction() throws {
+        let store = try SeededStore()
+        // A switchboard beside Voice only: serve finds its functions beside itself.
+        let folder = try TestPaths.temporaryFolder()
+        for name in ["switchboard", "Voice"] {
+            try FileManager.default.linkItem(atPath: ExampleData.executable(name), toPath: folder.appendingPathComponent(name).path)
+        }
+        let port = try RedisServer.freePort()
+        let child = try SupervisedProcess(folder.appendingPathComponent("switchboard").path, ["serve", "--port", "\(port)"], environment: store.environment)
+        defer { child.stop() }
+        let client = try CurlHTTPClient()
+        var answer: HTTPClientResponse?
+        for _ in 0..<200 {
+            answer = try? client.send("POST", "http://127.0.0.1:\(port)/api/twilio/sms", body: Array("To=x".utf8), timeoutMilliseconds: 500)
+            if answer != nil { break }
+            usleep(50_000)
+        }
+        let response = try #require(answer)
+        #expect(response.status == 501)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("SMS is not built yet"))
+    }
+
     @Test("the config API through serve: list, read, save, and a 401, over warm ConfigGet and ConfigPut processes")
     func configAPIThroughServe() throws {
         let api = try AdminAPIFixture()

@@ -101,6 +101,13 @@ struct ConfigChangeTests {
         (#"{"recordingEnabled": "yes"}"#, ["recordingEnabled"]),
         (#"{"callRoutingMode": 3}"#, ["callRoutingMode"]),
         (#"{"favouriteColour": "blue"}"#, ["favouriteColour"]),
+        (#"{"smsMode": "broadcast"}"#, ["smsMode"]),
+        (#"{"smsMode": "auto-reply"}"#, ["smsAutoReply"]),
+        (#"{"smsMode": "auto-reply", "smsAutoReply": ""}"#, ["smsAutoReply"]),
+        (#"{"smsAutoReply": "\#(String(repeating: "x", count: 1_601))"}"#, ["smsAutoReply"]),
+        (#"{"smsMode": "forward"}"#, ["smsForwardNumber"]),
+        (#"{"smsForwardNumber": "12345"}"#, ["smsForwardNumber"]),
+        (#"{"accountSid": "AC\#(String(repeating: "a", count: 32))", "phoneNumbers": [{"phoneNumber": "+15550100001"}], "smsMode": "forward", "smsForwardNumber": "+1-555-010-0001"}"#, ["smsForwardNumber"]),
     ] as [(String, [String])])
     func rules(body: String, fields: [String]) {
         #expect(Self.fields(body) == fields, "\(body.prefix(120))")
@@ -133,6 +140,16 @@ struct ConfigChangeTests {
         #expect(status("APPLICATION/JSON; charset=utf-8", "{}") == 200)
         #expect(status("application/json", #"{"companyId": "65a1f0c2e4b0a1a2b3c4d5e2", "twilioConfig": {}}"#) == 400)
         #expect(status("application/json", #"{"companyId": "65a1f0c2e4b0a1a2b3c4d5e1", "companyName": "", "twilioConfig": {}}"#) == 422)
+    }
+
+    @Test("SMS settings: stored as given, a forward number normalised, none stored as nothing, forward falls back on forwardNumber")
+    func smsSettings() throws {
+        let reply = try Self.change(#"{"smsMode": "auto-reply", "smsAutoReply": "Thanks! We'll reply soon."}"#)
+        #expect(reply.company.twilio.smsMode == "auto-reply" && reply.company.twilio.smsAutoReply == "Thanks! We'll reply soon.")
+        let forward = try Self.change(#"{"smsMode": "forward", "smsForwardNumber": "+44 20 7946 0958"}"#)
+        #expect(forward.company.twilio.smsForwardNumber == "+442079460958")
+        #expect(try Self.change(#"{"smsMode": "none"}"#).company.twilio.smsMode == nil)
+        #expect(try Self.change(#"{"smsMode": "forward", "callRoutingMode": "forward", "forwardNumber": "+15550199999"}"#).company.twilio.messageMode == .forward)
     }
 
     @Test("masking: four characters of a long secret, none of a short one")

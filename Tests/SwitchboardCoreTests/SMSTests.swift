@@ -99,3 +99,23 @@ struct SMSTests {
         #expect(unknown.action == "none" && unknown.fallbackReason?.contains("broadcast") == true)
     }
 }
+
+@Suite("doctor: SMS settings that cannot work")
+struct SMSDoctorTests {
+    @Test("an unknown mode, auto-reply without a text, forward without a number are named")
+    func findings() throws {
+        func company(_ id: String, _ edit: (inout TwilioConfig) -> Void) -> Company {
+            var config = TwilioConfig()
+            edit(&config)
+            return Company(id: try! CompanyID(id), name: id, twilio: config)
+        }
+        let findings = DirectoryDoctor().examine([
+            company("a") { $0.smsMode = "broadcast" },
+            company("b") { $0.smsMode = "auto-reply" },
+            company("c") { $0.smsMode = "forward" },
+            company("d") { $0.smsMode = "forward"; $0.forwardNumber = "+15550199999" },
+            company("e") { $0.smsMode = "auto-reply"; $0.smsAutoReply = "Hi" },
+        ]).filter { $0.kind == .smsUnworkable }
+        #expect(findings.map(\.companyIDs) == [["a"], ["b"], ["c"]])
+    }
+}
