@@ -166,7 +166,7 @@ public final class HealthChecker: @unchecked Sendable {
         return (first.0, first.1)
     }
 
-    static func credentials(of company: Company, sealer: SecretSealer) -> TwilioCredentials? {
+    public static func credentials(of company: Company, sealer: SecretSealer) -> TwilioCredentials? {
         guard let sid = company.twilio.accountSid, !sid.isEmpty, let sealed = company.twilio.authToken,
               let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken) else { return nil }
         return TwilioCredentials(accountSid: sid, authToken: token)
@@ -267,7 +267,7 @@ public final class HealthChecker: @unchecked Sendable {
     }
 
     /// `ok`, `not_set`, `url_mismatch`, `wrong_method` or `overridden`.
-    static func finding(url: String?, method: String?, target: String?, overriddenBy overrides: [String?]) -> String {
+    public static func finding(url: String?, method: String?, target: String?, overriddenBy overrides: [String?]) -> String {
         if overrides.contains(where: { !($0 ?? "").isEmpty }) { return "overridden" }
         guard let url, !url.isEmpty else { return "not_set" }
         if let target, url != target { return "url_mismatch" }
@@ -275,7 +275,7 @@ public final class HealthChecker: @unchecked Sendable {
         return "ok"
     }
 
-    static func advice(_ finding: String, kind: String, target: String?) -> String? {
+    public static func advice(_ finding: String, kind: String, target: String?) -> String? {
         let fix = target.map { "set its \(kind) URL to \($0) (HTTP POST), or PUT the company's config with ?configureWebhooks=true" }
             ?? "point its \(kind) URL at this deployment (HTTP POST)"
         switch finding {

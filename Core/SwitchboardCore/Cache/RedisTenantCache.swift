@@ -112,6 +112,14 @@ public final class RedisTenantCache: TenantCacheInvalidating {
         }
     }
 
+    /// How long `key` has left, in milliseconds: `nil` when it does not exist or never
+    /// expires. `PTTL`.
+    public func remainingMilliseconds(_ key: String) throws(RedisError) -> Int? {
+        let reply = try redis.run { connection throws(RedisError) in try connection.command(["PTTL", key]) }
+        guard case .integer(let milliseconds) = reply else { throw RedisError(.unexpectedReply, "PTTL answered \(reply)") }
+        return milliseconds >= 0 ? Int(milliseconds) : nil
+    }
+
     /// Takes the lease on an absent key, or returns `nil` when someone else got there
     /// first. `SET key L<token> NX PX 5000`.
     public func lease(_ key: String) throws(RedisError) -> Lease? {

@@ -111,6 +111,51 @@ public struct SecretSealer: Sendable {
         }
     }
 
+    /// Which of the configured keys opens a stored secret, without opening it for anyone
+    /// to see: for `explain` and `doctor`.
+    public func keyStatus(of secret: StoredSecret, companyID: String, field: SecretField) -> KeyStatus {
+        guard case .sealed(let sealed) = secret else { return .plaintext }
+        guard let keyID = sealed.keyID else { return .damaged }
+        guard keysByID[keyID] != nil else { return .unknownKey(keyID) }
+        guard (try? open(secret, companyID: companyID, field: field)) != nil else { return .doesNotOpen(keyID) }
+        return keyID == current.id ? .current(keyID) : .previous(keyID)
+    }
+
+    /// Which key a stored secret needs.
+    public enum KeyStatus: Sendable, Equatable, CustomStringConvertible {
+        /// Stored in clear (an older document): opens without a key.
+        case plaintext
+        /// Sealed under the current key.
+        case current(String)
+        /// Sealed under a key in `SWITCHBOARD_DATA_KEY_PREVIOUS` only.
+        case previous(String)
+        /// Sealed under a key this process was not given.
+        case unknownKey(String)
+        /// The key is here, but the value does not open (damaged, or another company's).
+        case doesNotOpen(String)
+        /// Not in the sealed format at all.
+        case damaged
+
+        /// True when the secret can be used.
+        public var opens: Bool {
+            switch self {
+            case .plaintext, .current, .previous: true
+            case .unknownKey, .doesNotOpen, .damaged: false
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .plaintext: "stored in clear (run `switchboard migrate --apply` to seal it)"
+            case .current(let id): "opens under the current data key (key id \(id))"
+            case .previous(let id): "opens only under a previous data key (key id \(id), from SWITCHBOARD_DATA_KEY_PREVIOUS)"
+            case .unknownKey(let id): "sealed under key id \(id), which is not configured: it does not open"
+            case .doesNotOpen(let id): "sealed under key id \(id), but does not open (damaged, or copied from another company)"
+            case .damaged: "not in the sealed format: it does not open"
+            }
+        }
+    }
+
     private static func context(companyID: String, field: SecretField) -> String {
         "switchboard/v1/\(companyID)/\(field.rawValue)"
     }
@@ -191,6 +236,13 @@ public enum StoredSecret: Sendable, Equatable, Codable, CustomStringConvertible,
 public struct SealedSecret: Sendable, Equatable, Hashable {
     /// The text kept in the document and the cache.
     public let stored: String
+
+    /// The id of the key that sealed it.
+    public var keyID: String? {
+        let body = stored.dropFirst(SecretSealer.prefix.count)
+        guard let colon = body.firstIndex(of: ":") else { return nil }
+        return String(body[..<colon])
+    }
 }
 
 extension Data {
