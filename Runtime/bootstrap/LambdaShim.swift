@@ -45,7 +45,23 @@ enum LambdaShim {
         }
         let root = environment["LAMBDA_TASK_ROOT"] ?? ProcessEnvironment.executableFolder()
         logger[metadataKey: "function"] = "\(handler)"
-        let function = FunctionProcess(executable: root + "/" + handler)
+        var functionEnvironment = environment
+        if let secretID = environment["SWITCHBOARD_SECRET_ID"], !secretID.isEmpty {
+            let started = epochMilliseconds()
+            do {
+                let settings = try BootSecrets.fetch(secretID, for: handler, environment: environment)
+                functionEnvironment.merge(settings) { _, fromSecret in fromSecret }
+                logger.info("bootstrap.secrets_fetched", metadata: [
+                    "secret": "\(secretID)", "settings": "\(settings.keys.sorted().joined(separator: ","))",
+                    "duration_ms": "\(epochMilliseconds() - started)",
+                ])
+            } catch {
+                logger.critical("bootstrap.secrets_failed", metadata: ["error": "\(error)"])
+                runtime.reportInitError(type: "Runtime.SecretsUnavailable", message: error.description)
+                exit(1)
+            }
+        }
+        let function = FunctionProcess(executable: root + "/" + handler, environment: functionEnvironment)
         do {
             try function.start()
         } catch {

@@ -7,6 +7,24 @@ public struct HTTPClientResponse: Sendable, Equatable {
     public let body: [UInt8]
 }
 
+/// Credentials for AWS Signature Version 4, which libcurl computes itself
+/// (`CURLOPT_AWS_SIGV4`): the request is signed for `service` in `region`.
+public struct AWSSigningCredentials: Sendable, CustomStringConvertible {
+    public let region: String
+    public let service: String
+    public let accessKeyID: String
+    let secretAccessKey: String
+
+    public init(region: String, service: String, accessKeyID: String, secretAccessKey: String) {
+        self.region = region
+        self.service = service
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+    }
+
+    public var description: String { "AWSSigningCredentials(\(service) in \(region), \(accessKeyID), <redacted>)" }
+}
+
 /// A transfer that failed before any response arrived, translated once from libcurl.
 public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// libcurl's `CURLcode`.
@@ -63,10 +81,11 @@ public final class CurlHTTPClient {
     ///   - timeoutMilliseconds: the whole transfer's limit; 0 waits forever (as the
     ///     Lambda Runtime API's `next` requires).
     ///   - connectTimeoutMilliseconds: how long connecting may take.
+    ///   - signing: AWS credentials to sign the request with (SigV4), if it goes to AWS.
     /// - Throws: ``HTTPClientError`` when no response arrived.
     public func send(
         _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeoutMilliseconds: Int = 0,
-        connectTimeoutMilliseconds: Int = 5_000
+        connectTimeoutMilliseconds: Int = 5_000, signing: AWSSigningCredentials? = nil
     ) throws(HTTPClientError) -> HTTPClientResponse {
         curl_easy_reset(handle)  // keeps the live connection and caches, drops options
         sink.reset()
@@ -83,6 +102,11 @@ public final class CurlHTTPClient {
         try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds), "set timeout")
         try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds), "set connect timeout")
         try check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "set headers")
+        if let signing {
+            try check(ccurl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)"), "set AWS SigV4")
+            try check(ccurl_setopt_string(handle, CURLOPT_USERNAME, signing.accessKeyID), "set AWS access key")
+            try check(ccurl_setopt_string(handle, CURLOPT_PASSWORD, signing.secretAccessKey), "set AWS secret key")
+        }
         if let body {
             // COPYPOSTFIELDS copies the bytes; a terminating zero keeps an empty body's
             // pointer valid.
