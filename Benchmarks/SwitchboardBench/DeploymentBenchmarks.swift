@@ -72,7 +72,7 @@ func serveBenchmark(_ options: Options, environment: [String: String], eventFile
 
 /// The cold path: `bootstrap` + Voice from process start to the first response posted
 /// to the emulated Runtime API.
-func coldStartBenchmark(_ options: Options, environment: [String: String], eventFile: String, runs: Int) throws {
+func coldStartBenchmark(_ options: Options, environment: [String: String], eventFile: String, runs: Int, label: String = "") throws {
     var emulatorEnvironment = environment
     emulatorEnvironment["LOG_LEVEL"] = "warning"
     let port = try freePort()
@@ -112,8 +112,68 @@ func coldStartBenchmark(_ options: Options, environment: [String: String], event
         usleep(20_000)
     }
     samples = Array(samples.dropFirst(5)).sorted()
-    print("Cold path: bootstrap + Voice, process start → first response at the Runtime API, \(runs) runs:")
+    print("Cold path: bootstrap + Voice\(label), process start → first response at the Runtime API, \(runs) runs:")
     print("   \(milliseconds(samples))")
+}
+
+/// The cost of fetching the settings from Secrets Manager at start, against moto's server
+/// on this machine (the work is one signed request; in AWS, one in-region round trip):
+/// the fetch alone, then the cold path with it.
+func secretsBenchmark(_ options: Options, environment: [String: String], eventFile: String) throws {
+    guard let python = options.python else {
+        print("Secrets Manager fetch: skipped (pass --python with the test venv's, which has moto)")
+        return
+    }
+    let port = try freePort()
+    let motoServer = String(python.dropLast("python".count)) + "moto_server"
+    let moto = try ChildProcess(path: motoServer, arguments: ["-H", "127.0.0.1", "-p", "\(port)"], environment: ["PATH": "/usr/bin:/bin", "HOME": "/tmp"])
+    defer {
+        kill(moto.pid, SIGKILL)
+        moto.finish()
+    }
+    let client = try CurlHTTPClient()
+    for _ in 0..<300 {
+        if (try? client.send("GET", "http://127.0.0.1:\(port)/moto-api/", timeoutMilliseconds: 300)) != nil { break }
+        usleep(50_000)
+    }
+    var settings = "{"
+    for (index, name) in ["SWITCHBOARD_DATA_KEY", "SWITCHBOARD_STORE"].enumerated() {
+        if index > 0 { settings += "," }
+        JSONText.appendString(name, to: &settings)
+        settings += ":"
+        JSONText.appendString(environment[name] ?? "", to: &settings)
+    }
+    settings += "}"
+    let create = try ChildProcess(path: python, arguments: [
+        "-c", "import boto3, sys; boto3.client('secretsmanager', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='bench', aws_secret_access_key='bench').create_secret(Name='switchboard/bench', SecretString=sys.argv[2])",
+        "http://127.0.0.1:\(port)", settings,
+    ], environment: ["PATH": "/usr/bin:/bin", "HOME": "/tmp"])
+    guard create.finish() == 0 else { throw BenchError("the bench's secret could not be created in moto") }
+
+    let signing = AWSSigningCredentials(region: "us-east-1", service: "secretsmanager", accessKeyID: "bench", secretAccessKey: "bench")
+    var fetches: [UInt64] = []
+    for _ in 0..<220 {
+        let fetcher = try CurlHTTPClient()  // a new connection each time, as at a cold start
+        let start = monotonicNanoseconds()
+        let response = try fetcher.send(
+            "POST", "http://127.0.0.1:\(port)/", headers: ["X-Amz-Target": "secretsmanager.GetSecretValue", "Content-Type": "application/x-amz-json-1.1"],
+            body: Array(#"{"SecretId":"switchboard/bench"}"#.utf8), timeoutMilliseconds: 5_000, signing: signing)
+        guard response.status == 200 else { throw BenchError("GetSecretValue answered \(response.status)") }
+        fetches.append(monotonicNanoseconds() - start)
+    }
+    fetches = Array(fetches.dropFirst(20)).sorted()
+    print("Secrets Manager GetSecretValue (one signed request to moto on loopback, a new connection each), 200 runs:")
+    print("   \(milliseconds(fetches))")
+
+    var lambda = environment
+    lambda["SWITCHBOARD_DATA_KEY"] = nil
+    lambda["SWITCHBOARD_STORE"] = nil
+    lambda["SWITCHBOARD_SECRET_ID"] = "switchboard/bench"
+    lambda["SWITCHBOARD_SECRETS_ENDPOINT"] = "http://127.0.0.1:\(port)"
+    lambda["AWS_REGION"] = "us-east-1"
+    lambda["AWS_ACCESS_KEY_ID"] = "bench"
+    lambda["AWS_SECRET_ACCESS_KEY"] = "bench"
+    try coldStartBenchmark(options, environment: lambda, eventFile: eventFile, runs: options.coldRuns, label: " with the secret fetched at start")
 }
 
 final class ResultBox: @unchecked Sendable {

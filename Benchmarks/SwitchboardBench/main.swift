@@ -7,7 +7,8 @@
 //       MongoDB test server when --python names the test venv's), and SMS
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
 //   W2  wrk posting signed webhooks to `switchboard serve` (keep-alive, 2 and 16 connections)
-//   cold path: bootstrap + Voice from process start to the first response at the Runtime API
+//   cold path: bootstrap + Voice from process start to the first response at the Runtime API,
+//       then Secrets Manager's GetSecretValue alone (moto on loopback) and the cold path with it
 //   C1  one tenant lookup in process: a Redis hit, a cache miss (GET, lease, directory,
 //       fill), and the directory alone
 #if canImport(Glibc)
@@ -238,6 +239,7 @@ func run() throws {
     try lookupBenchmark(options, environment: environment, redisURL: redis.url)
     try oneShotBenchmark(options, event: events[0], environment: environment)
     try coldStartBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json", runs: options.coldRuns)
+    try secretsBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
     try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
 }
 

@@ -4,7 +4,9 @@
 Prints one line per check and exits non-zero when one fails.
 usage: validate_template.py template.yaml
 """
+import json
 import os
+import re
 import sys
 
 from samtranslator.translator.transform import transform
@@ -52,13 +54,32 @@ def main():
         check(props.get("Handler") == handler, f"{logical} Handler names {handler}")
         check(props.get("Timeout", 0) < 15, f"{logical} times out before Twilio's 15 s")
         env = props.get("Environment", {}).get("Variables", {})
-        check("SWITCHBOARD_DATA_KEY" in env and "resolve:secretsmanager" in str(env["SWITCHBOARD_DATA_KEY"]),
-              f"{logical} reads SWITCHBOARD_DATA_KEY from Secrets Manager")
+        check(env.get("SWITCHBOARD_SECRET_ID") == {"Ref": "SecretName"}, f"{logical} names its secret in SWITCHBOARD_SECRET_ID")
+        check("resolve:secretsmanager" not in json.dumps(env) and "resolve:ssm" not in json.dumps(env),
+              f"{logical} resolves no secret into its environment")
+        secret_names = {"SWITCHBOARD_DATA_KEY", "SWITCHBOARD_DATA_KEY_PREVIOUS", "SWITCHBOARD_ADMIN_SECRET",
+                        "SWITCHBOARD_ADMIN_SECRET_PREVIOUS", "SWITCHBOARD_STORE", "TWILIO_AUTH_TOKEN"}
+        secret_looking = [name for name, value in env.items()
+                          if name in secret_names or (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9+/=_-]{24,}", value))]
+        check(not secret_looking, f"{logical} holds no secret, and nothing secret-looking, in its environment {secret_looking}")
+        role = resources.get(props.get("Role", {}).get("Fn::GetAtt", [""])[0], {})
+        managed = role.get("Properties", {}).get("ManagedPolicyArns", [])
+        check({"Ref": "SecretReadPolicy"} in managed, f"{logical}'s role may read the secret")
         routes = [r for r in resources.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
         body = routes[0]["Properties"].get("Body", {}) if routes else {}
         operation = body.get("paths", {}).get(path, {}).get(method.lower(), {})
         integration = operation.get("x-amazon-apigateway-integration", {})
         check(integration.get("payloadFormatVersion") == "2.0", f"{method} {path} → {handler} with payload format 2.0")
+
+    policy = resources.get("SecretReadPolicy", {}).get("Properties", {}).get("PolicyDocument", {})
+    statements = policy.get("Statement", [])
+    get_secret = [st for st in statements if isinstance(st, dict) and st.get("Action") == "secretsmanager:GetSecretValue"]
+    check(len(get_secret) == 1 and "secret:${SecretName}-??????" in json.dumps(get_secret[0].get("Resource")),
+          "the functions may GetSecretValue on that one secret only")
+    check(all(isinstance(st, dict) and not str(st.get("Action", "")).endswith("*") for st in statements if isinstance(st, dict)),
+          "no wildcard actions in the secret policy")
+    check("kms:Decrypt" in json.dumps(statements) and "HasSecretKmsKey" in json.dumps(statements),
+          "kms:Decrypt on the customer key only when a parameter names one")
 
     routes = [r for r in resources.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
     paths = routes[0]["Properties"].get("Body", {}).get("paths", {}) if routes else {}

@@ -20,7 +20,9 @@ struct DoctorCommand: ParsableCommand {
         let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor", creating: false)
         let survey = try directory.survey()
         let documents = survey.companies.count + survey.unreadable.count
-        let findings = DirectoryDoctor(lookupFinds: directory.lookupFinds).examine(survey)
+        // With the data keys, doctor also says which secrets need a previous or missing key.
+        let sealer = Environment()["SWITCHBOARD_DATA_KEY"] == nil ? nil : try Settings.sealer(Environment())
+        let findings = DirectoryDoctor(lookupFinds: directory.lookupFinds, sealer: sealer).examine(survey)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

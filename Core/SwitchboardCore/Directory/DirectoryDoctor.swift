@@ -22,6 +22,11 @@ public struct DirectoryDoctor {
             /// SMS settings that cannot work: an unknown mode, auto-reply without a text,
             /// forward without a number. Those messages get no answer.
             case smsUnworkable = "sms-unworkable"
+            /// A secret that opens only under a key in SWITCHBOARD_DATA_KEY_PREVIOUS: run
+            /// `switchboard reseal` before retiring that key.
+            case previousKey = "previous-key"
+            /// A secret no configured key opens: its calls cannot be verified.
+            case unknownKey = "unknown-key"
             /// A document that is not a company Switchboard can read.
             case unreadableDocument = "unreadable-document"
         }
@@ -32,12 +37,15 @@ public struct DirectoryDoctor {
     }
 
     private let lookupFinds: (PhoneNumber, String) -> Bool
+    private let sealer: SecretSealer?
 
     /// A doctor for a directory whose lookup finds a number stored in a spelling when
     /// `lookupFinds(number, spelling)` says so (the embedded store finds every spelling;
-    /// MongoDB's lookup only E.164 and `+1-555-123-4567`).
-    public init(lookupFinds: @escaping (PhoneNumber, String) -> Bool = { _, _ in true }) {
+    /// MongoDB's lookup only E.164 and `+1-555-123-4567`). With `sealer`, it also says
+    /// which sealed secrets need a previous key, or a key it does not have.
+    public init(lookupFinds: @escaping (PhoneNumber, String) -> Bool = { _, _ in true }, sealer: SecretSealer? = nil) {
         self.lookupFinds = lookupFinds
+        self.sealer = sealer
     }
 
     /// Every finding for what `survey` found, duplicates first, unreadable documents last.
@@ -81,6 +89,19 @@ public struct DirectoryDoctor {
             }
             if let secret = config.apiSecret, !secret.isSealed {
                 findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "apiSecret is stored in clear"))
+            }
+            if let sealer {
+                for (field, secret) in [(SecretField.authToken, config.authToken), (.authTokenPrevious, config.authTokenPrevious), (.apiSecret, config.apiSecret)] {
+                    guard let secret, secret.isSealed else { continue }
+                    switch sealer.keyStatus(of: secret, companyID: company.id.rawValue, field: field) {
+                    case .previous(let keyID):
+                        findings.append(Finding(kind: .previousKey, companyIDs: id, detail: "\(field.rawValue) opens only under the previous key id \(keyID): run `switchboard reseal` before retiring it"))
+                    case .unknownKey(let keyID), .doesNotOpen(let keyID):
+                        findings.append(Finding(kind: .unknownKey, companyIDs: id, detail: "\(field.rawValue) is sealed under key id \(keyID), which no configured key opens"))
+                    default:
+                        break
+                    }
+                }
             }
             if !stored.isEmpty && ((config.accountSid ?? "").isEmpty || config.authToken == nil) {
                 findings.append(Finding(kind: .missingCredentials, companyIDs: id, detail: "has numbers but no Account SID or auth token"))

@@ -92,7 +92,7 @@ public struct CompanySettingsWriter {
 
     /// `now`, or a millisecond after `previous` when that is not earlier: `lastUpdated`
     /// only moves forward, which is what MongoDB's compare-and-set guards on.
-    static func stamp(after previous: String?, now: Date) -> Date {
+    public static func stamp(after previous: String?, now: Date) -> Date {
         guard let previous, let last = Timestamp.parse(previous) else { return now }
         return now > last ? now : last.addingTimeInterval(0.001)
     }
