@@ -101,6 +101,11 @@ def main():
                   and a.get("EvaluationPeriods") == 2 and a.get("Threshold") == 2 for a in alarms.values()),
               f"an alarm fires when {dependency} is DOWN for two periods in a row")
 
+    api = resources.get("SwitchboardApi", {}).get("Properties", {})
+    cors = json.dumps(api.get("CorsConfiguration", api.get("Body", {}).get("x-amazon-apigateway-cors", {})))
+    check("AdminOrigin" in cors and "HasAdminOrigin" in cors and '"*"' not in cors,
+          "CORS allows the admin page's origin (AdminOrigin) only, and no wildcard")
+
     for logical in ("VoiceFunction", "SmsFunction"):
         url = resources.get(logical + "Url", {})
         check(url.get("Type") == "AWS::Lambda::Url" and url["Properties"].get("AuthType") == "NONE",

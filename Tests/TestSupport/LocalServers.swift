@@ -104,3 +104,14 @@ public final class BootstrapProcess: @unchecked Sendable {
     @discardableResult
     public func stop() -> String { child.stop() }
 }
+
+/// GET requests for tests, over one libcurl handle.
+public final class CurlHTTPClientForTests: @unchecked Sendable {
+    private let client: CurlHTTPClient
+
+    public init() throws { client = try CurlHTTPClient() }
+
+    public func get(_ url: String) throws -> HTTPClientResponse {
+        try client.send("GET", url, timeoutMilliseconds: 10_000)
+    }
+}

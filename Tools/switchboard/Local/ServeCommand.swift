@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
             Routes: POST /api/twilio/voice (Voice), POST /api/twilio/sms (SMS), \
             GET /api/companies (ConfigGet), \
             GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
-            GET /api/admin/notifications/dependency-health (Health). Point a Twilio \
+            GET /api/admin/notifications/dependency-health (Health); the admin page at \
+            /admin/. Point a Twilio \
             number's voice webhook at your tunnel's https URL + /api/twilio/voice, and set \
             SWITCHBOARD_PUBLIC_URL to that https base so signatures check out. The \
             functions get this command's environment.
@@ -38,9 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body accepted, in bytes (Lambda's limit is 6 MB).")
     var maxBody: Int = 6 * 1024 * 1024
 
+    @Option(help: "The admin page's folder, served at /admin/ (default: the package's Admin/).")
+    var admin: String?
+
     func run() async throws {
         let folder = FunctionExecutable.binFolder()
-        let router = LocalRouter(folder: folder, processesPerFunction: processes)
+        let router = LocalRouter(folder: folder, processesPerFunction: processes, admin: AdminPages.locate(explicit: admin, executableFolder: folder))
         let settings = LocalServerSettings(timeoutMilliseconds: Int64(timeout * 1_000), maximumBodyBytes: maxBody)
         let app = Application(
             responder: CallbackResponder<BasicRequestContext> { request, _ in
@@ -80,9 +84,11 @@ struct LocalRouter: Sendable {
 
     let folder: String
     let pools: [String: FunctionPool]
+    let admin: AdminPages
 
-    init(folder: String, processesPerFunction: Int) {
+    init(folder: String, processesPerFunction: Int, admin: AdminPages = AdminPages(folder: nil)) {
         self.folder = folder
+        self.admin = admin
         var pools: [String: FunctionPool] = [:]
         for route in Self.routes where pools[route.function] == nil {
             pools[route.function] = FunctionPool(executable: folder + "/" + route.function, size: processesPerFunction)
@@ -111,6 +117,9 @@ struct LocalRouter: Sendable {
     }
 
     func respond(to request: Request, settings: LocalServerSettings) async -> Response {
+        if request.uri.path == "/admin" || request.uri.path.hasPrefix("/admin/") {
+            return admin.respond(to: request)
+        }
         let (matches, allowed) = Self.match(request.uri.path)
         guard !matches.isEmpty else { return Self.problem(.notFound, "NotFound", "no route for \(request.uri.path)") }
         guard let (route, parameters) = matches.first(where: { $0.0.method == request.method }) else {

@@ -1,0 +1,52 @@
+// The documented API (openapi.yaml), and nothing else.
+import { current } from './session.js';
+
+const base = document.querySelector('meta[name="switchboard-api"]')?.content?.replace(/\/$/, '') ?? '';
+
+/** An answer the API refused: its status and its RFC 9457 problem. */
+export class APIError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? `The API answered HTTP ${status}.`);
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+  get fieldErrors() {
+    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
+  }
+}
+
+async function request(method, path, { body, headers = {} } = {}) {
+  const session = current();
+  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' };
+  if (session) init.headers.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(base + path, init);
+  } catch {
+    throw new APIError(0, { detail: 'The API could not be reached. Check your connection and try again.' });
+  }
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!response.ok && !(path.startsWith('/api/admin/') && response.status === 503 && json?.dependencies)) {
+    throw new APIError(response.status, json);
+  }
+  return { status: response.status, etag: response.headers.get('ETag'), body: json };
+}
+
+export const api = {
+  companies: (after) => request('GET', `/api/companies?limit=50${after ? `&after=${encodeURIComponent(after)}` : ''}`),
+  config: (id) => request('GET', `/api/companies/${encodeURIComponent(id)}/twilio/config`),
+  save: (id, config, { etag, dryRun = false, configureWebhooks = false } = {}) => {
+    const query = new URLSearchParams();
+    if (dryRun) query.set('dryRun', 'true');
+    if (configureWebhooks) query.set('configureWebhooks', 'true');
+    const suffix = query.toString() ? `?${query}` : '';
+    return request('PUT', `/api/companies/${encodeURIComponent(id)}/twilio/config${suffix}`, { body: config, headers: etag ? { 'If-Match': etag } : {} });
+  },
+  health: (everyCompany) => request('GET', `/api/admin/notifications/dependency-health${everyCompany ? '?scope=all' : ''}`),
+};

@@ -1,0 +1,220 @@
+// One company's Twilio settings: Configuration and the Twilio Control Center.
+import { h, field, showFieldError, clearFieldErrors, announce } from '../dom.js';
+import { api, APIError } from '../api.js';
+
+const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward', 'Forward to a number']];
+const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
+
+export async function renderCompany(view, companyId, session) {
+  view.replaceChildren(h('p', {}, 'Loading…'));
+  let loaded;
+  try {
+    loaded = await api.config(companyId);
+  } catch (error) {
+    view.replaceChildren(h('section', { class: 'card' }, h('h2', {}, 'Company'), h('p', { class: 'error' }, error.message)));
+    announce(error.message, 'error');
+    return;
+  }
+  new CompanyForm(view, companyId, loaded.body, loaded.etag, session).render();
+}
+
+class CompanyForm {
+  constructor(view, companyId, document, etag, session) {
+    this.view = view;
+    this.companyId = companyId;
+    this.document = document;
+    this.etag = etag;
+    this.session = session;
+    this.numbers = document.twilioConfig.phoneNumbers.map((n) => ({ ...n }));
+  }
+
+  render() {
+    const config = this.document.twilioConfig;
+    this.inputs = {};
+    const text = (name, value, attributes = {}) => (this.inputs[name] = h('input', { type: 'text', value: value ?? '', autocomplete: 'off', spellcheck: 'false', ...attributes }));
+    const area = (name, value) => {
+      const element = h('textarea', { rows: 3 });
+      element.value = value ?? '';
+      return (this.inputs[name] = element);
+    };
+    const select = (name, options, value) => (this.inputs[name] = h('select', {}, options.map(([option, label]) => h('option', { value: option, selected: option === value }, label))));
+
+    this.form = h('form', { class: 'company', novalidate: true, 'aria-labelledby': 'company-title' },
+      h('h2', { id: 'company-title' }, this.document.companyName, h('span', { class: 'hint mono' }, ` ${this.companyId}`)),
+      h('section', { class: 'card', 'aria-labelledby': 'configuration-title' },
+        h('h3', { id: 'configuration-title' }, 'Configuration'),
+        field('Account SID', 'accountSid', text('accountSid', config.accountSid, { placeholder: 'AC…', inputmode: 'latin' })),
+        this.secretField('Auth token', 'authToken', config.authToken, config.hasAuthToken),
+        config.authTokenPreviousExpiresAt ? h('p', { class: 'hint' }, `The token it replaced is still accepted until ${new Date(config.authTokenPreviousExpiresAt).toLocaleString()}.`) : null,
+        field('API key SID', 'apiKey', text('apiKey', config.apiKey, { placeholder: 'SK… (optional)' })),
+        this.secretField('API key secret', 'apiSecret', config.apiSecret, config.hasApiSecret)),
+      h('section', { class: 'card', 'aria-labelledby': 'control-title' },
+        h('h3', { id: 'control-title' }, 'Twilio Control Center'),
+        h('fieldset', {}, h('legend', {}, 'Numbers'),
+          config.phoneNumber ? field('Legacy single number', 'phoneNumber', text('phoneNumber', config.phoneNumber), 'Older documents keep one number here; it is always active.') : null,
+          this.numbersTable = h('div', { class: 'numbers' }),
+          h('p', { class: 'field-error', id: 'f-phoneNumbers-error', hidden: true }),
+          h('button', { type: 'button', id: 'add-number', onclick: () => this.addNumber() }, 'Add a number')),
+        h('fieldset', {}, h('legend', {}, 'Calls'),
+          field('Calls go to', 'callRoutingMode', select('callRoutingMode', MODES, config.callRoutingMode ?? 'voicemail')),
+          this.agentField = field('Agent stream URL', 'agentStreamUrl', text('agentStreamUrl', config.agentStreamUrl, { placeholder: 'wss://…' }), 'Empty: the platform’s agent.'),
+          this.greetingField = field('Voicemail greeting', 'voicemailGreeting', area('voicemailGreeting', config.voicemailGreeting), 'Empty: “You have reached <company>…”.'),
+          this.forwardField = field('Forward number', 'forwardNumber', text('forwardNumber', config.forwardNumber, { placeholder: '+1 555 123 4567', inputmode: 'tel' })),
+          this.whisperField = field('Whisper to whoever answers', 'whisperMessage', area('whisperMessage', config.whisperMessage)),
+          h('div', { class: 'field inline' },
+            this.inputs.recordingEnabled = h('input', { type: 'checkbox', id: 'f-recordingEnabled', checked: config.recordingEnabled }),
+            h('label', { for: 'f-recordingEnabled' }, 'Record forwarded calls'))),
+        h('fieldset', {}, h('legend', {}, 'Messages'),
+          field('Messages get', 'smsMode', select('smsMode', SMS_MODES, config.smsMode ?? 'none')),
+          this.replyField = field('Automatic reply', 'smsAutoReply', area('smsAutoReply', config.smsAutoReply)),
+          this.smsForwardField = field('Forward messages to', 'smsForwardNumber', text('smsForwardNumber', config.smsForwardNumber, { placeholder: 'Empty: the forward number', inputmode: 'tel' })))),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'test-connection', onclick: () => this.submit({ dryRun: true }) }, 'Test connection'),
+        h('button', { type: 'submit', class: 'primary', id: 'save' }, 'Save'),
+        h('button', { type: 'button', id: 'configure-webhooks', onclick: () => this.submit({ configureWebhooks: true }) }, 'Save and set up webhooks on Twilio')),
+      this.result = h('div', { id: 'result', class: 'result', role: 'status', 'aria-live': 'polite' }));
+    this.form.addEventListener('submit', (event) => { event.preventDefault(); this.submit({}); });
+    this.inputs.callRoutingMode.addEventListener('change', () => this.showModeFields());
+    this.inputs.smsMode.addEventListener('change', () => this.showModeFields());
+    this.drawNumbers();
+    this.showModeFields();
+    this.view.replaceChildren(this.form);
+  }
+
+  /** A secret: shown masked, replaced only when something is typed, with a reveal toggle for what was typed. */
+  secretField(label, name, masked, stored) {
+    const input = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false', placeholder: stored ? `${masked} (stored — type to replace)` : 'not set' });
+    this.inputs[name] = input;
+    const reveal = h('button', { type: 'button', class: 'reveal', 'aria-pressed': 'false', 'aria-controls': `f-${name}` }, 'Show what I typed');
+    reveal.addEventListener('click', () => {
+      const showing = input.type === 'text';
+      input.type = showing ? 'password' : 'text';
+      reveal.setAttribute('aria-pressed', String(!showing));
+      reveal.textContent = showing ? 'Show what I typed' : 'Hide what I typed';
+    });
+    const remove = h('input', { type: 'checkbox', id: `remove-${name}` });
+    this.inputs[`remove-${name}`] = remove;
+    const element = field(label, name, input, stored ? `Stored: ${masked}. Leave empty to keep it.` : 'Nothing stored.');
+    element.append(reveal);
+    if (stored) element.append(h('span', { class: 'inline' }, remove, h('label', { for: `remove-${name}` }, 'Remove the stored value')));
+    return element;
+  }
+
+  showModeFields() {
+    const mode = this.inputs.callRoutingMode.value;
+    this.agentField.hidden = mode !== 'ai-agent';
+    this.greetingField.hidden = mode !== 'voicemail';
+    this.forwardField.hidden = mode !== 'forward' && this.inputs.smsMode.value !== 'forward';
+    this.whisperField.hidden = mode !== 'forward';
+    const sms = this.inputs.smsMode.value;
+    this.replyField.hidden = sms !== 'auto-reply';
+    this.smsForwardField.hidden = sms !== 'forward';
+  }
+
+  addNumber() {
+    this.readNumbers();
+    this.numbers.push({ phoneNumber: '', friendlyName: '', status: 'active', isPrimary: this.numbers.length === 0 });
+    this.drawNumbers();
+    this.numbersTable.querySelector(`#f-phoneNumbers-${this.numbers.length - 1}-phoneNumber`)?.focus();
+  }
+
+  drawNumbers() {
+    const rows = this.numbers.map((number, index) => {
+      const prefix = `phoneNumbers[${index}]`;
+      const remove = h('button', { type: 'button', class: 'remove', 'aria-label': `Remove ${number.phoneNumber || 'this number'}` }, 'Remove');
+      remove.addEventListener('click', () => { this.readNumbers(); this.numbers.splice(index, 1); this.drawNumbers(); });
+      const status = h('select', {}, [['active', 'Active'], ['inactive', 'Inactive']].map(([value, label]) => h('option', { value, selected: number.status === value }, label)));
+      return h('div', { class: 'number-row', 'data-index': index },
+        field('Number', `${prefix}.phoneNumber`, h('input', { type: 'text', value: number.phoneNumber, inputmode: 'tel', placeholder: '+1 555 123 4567' })),
+        field('Name', `${prefix}.friendlyName`, h('input', { type: 'text', value: number.friendlyName ?? '', maxlength: 64 })),
+        field('Status', `${prefix}.status`, status),
+        h('div', { class: 'field inline' },
+          h('input', { type: 'radio', name: 'primary', id: `primary-${index}`, checked: number.isPrimary }),
+          h('label', { for: `primary-${index}` }, 'Primary')),
+        remove);
+    });
+    this.numbersTable.replaceChildren(...(rows.length ? rows : [h('p', { class: 'hint' }, 'No numbers yet.')]));
+  }
+
+  readNumbers() {
+    this.numbers = [...this.numbersTable.querySelectorAll('.number-row')].map((row, index) => ({
+      phoneNumber: row.querySelector(`#f-phoneNumbers-${index}-phoneNumber`).value.trim(),
+      friendlyName: row.querySelector(`#f-phoneNumbers-${index}-friendlyName`).value.trim() || null,
+      status: row.querySelector(`#f-phoneNumbers-${index}-status`).value,
+      isPrimary: row.querySelector(`#primary-${index}`).checked,
+    }));
+  }
+
+  /** The PUT body: the settings as GET showed them, edited. */
+  body() {
+    this.readNumbers();
+    const value = (name) => { const text = this.inputs[name]?.value.trim(); return text ? text : null; };
+    const body = {
+      accountSid: value('accountSid'),
+      apiKey: value('apiKey'),
+      phoneNumbers: this.numbers,
+      callRoutingMode: this.inputs.callRoutingMode.value,
+      forwardNumber: value('forwardNumber'),
+      recordingEnabled: this.inputs.recordingEnabled.checked,
+      whisperMessage: value('whisperMessage'),
+      voicemailGreeting: value('voicemailGreeting'),
+      agentStreamUrl: value('agentStreamUrl'),
+      smsMode: this.inputs.smsMode.value,
+      smsAutoReply: value('smsAutoReply'),
+      smsForwardNumber: value('smsForwardNumber'),
+    };
+    if (this.inputs.phoneNumber) body.phoneNumber = value('phoneNumber');
+    for (const secret of ['authToken', 'apiSecret']) {
+      const typed = this.inputs[secret].value.trim();
+      if (this.inputs[`remove-${secret}`]?.checked) body[secret] = null;
+      else if (typed) body[secret] = typed;  // left out: the stored value is kept
+    }
+    return body;
+  }
+
+  async submit({ dryRun = false, configureWebhooks = false }) {
+    clearFieldErrors(this.form);
+    const buttons = [...this.form.querySelectorAll('.actions button')];
+    buttons.forEach((button) => { button.disabled = true; });
+    this.result.replaceChildren(h('p', {}, dryRun ? 'Asking Twilio…' : 'Saving…'));
+    try {
+      const { body, etag } = await api.save(this.companyId, this.body(), { etag: dryRun ? undefined : this.etag, dryRun, configureWebhooks });
+      if (dryRun) {
+        const verification = body.verification;
+        const confirmed = verification ? `Twilio confirmed the account (${verification.accountStatus ?? 'not asked'}) and ${verification.numbersConfirmed.length} number(s).` : 'Nothing needed confirming.';
+        this.result.replaceChildren(h('p', { class: 'ok' }, `Connection works. ${confirmed} Nothing was saved.`));
+        announce('Connection works. Nothing was saved.');
+        return;
+      }
+      this.document = body;
+      this.etag = etag;
+      this.numbers = body.twilioConfig.phoneNumbers.map((n) => ({ ...n }));
+      this.render();
+      const webhooks = body.webhooks ? h('ul', { id: 'webhook-report' }, body.webhooks.map((w) => h('li', {}, `${w.phoneNumber}: ${w.result}${w.changed.length ? ` (${w.changed.join(', ')})` : ''}${w.note ? ` — ${w.note}` : ''}`))) : null;
+      this.result.replaceChildren(h('p', { class: 'ok' }, 'Saved.'), webhooks);
+      announce(body.webhooks ? 'Saved, and the webhooks were set up.' : 'Saved.');
+      this.form.querySelector('#save')?.focus();
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      buttons.forEach((button) => { button.disabled = false; });
+    }
+  }
+
+  showError(error) {
+    if (!(error instanceof APIError)) throw error;
+    const messages = [];
+    for (const problem of error.fieldErrors) {
+      if (!showFieldError(this.form, problem.field, problem.message)) messages.push(`${problem.field}: ${problem.message}`);
+    }
+    const summary = [h('p', { class: 'error' }, error.message)];
+    if (error.status === 412) {
+      summary.push(h('button', { type: 'button', id: 'reload', onclick: () => renderCompany(this.view, this.companyId, this.session) }, 'Reload the company'));
+    }
+    if (messages.length) summary.push(h('ul', {}, messages.map((message) => h('li', {}, message))));
+    this.result.replaceChildren(...summary);
+    announce(error.message, 'error');
+    const first = this.form.querySelector('[aria-invalid="true"]');
+    if (first) first.focus();
+  }
+}

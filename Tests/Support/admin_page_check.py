@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Drives Switchboard's admin page in Debian's Chromium (headless, through chromium-driver
+and Selenium) against a running `switchboard serve`, as a person would use it, and writes
+a screenshot of each screen.
+
+usage: admin_page_check.py BASE_URL ADMIN_TOKEN COMPANY_TOKEN SCREENSHOT_FOLDER
+
+The store behind the server holds the example companies, and one whose name is
+`<script>alert(1)</script> & Sons`; the Twilio stand-in knows the example accounts.
+Prints one line per step; exits 1 at the first failure.
+"""
+import json
+import os
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE, ADMIN, COMPANY, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+ACME = "65a1f0c2e4b0a1a2b3c4d5e1"
+BIRCH = "65a1f0c2e4b0a1a2b3c4d5e2"
+os.makedirs(SHOTS, exist_ok=True)
+
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+wait = WebDriverWait(driver, 10)
+
+
+def step(name):
+    print(f"step: {name}", flush=True)
+
+
+def find(css):
+    return wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def visible(css):
+    return wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def text_in(css, text):
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def shot(name):
+    driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def api(method, path, body=None, headers=None):
+    request = urllib.request.Request(BASE.replace("/admin/", "") + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def sign_in(token):
+    area = visible("#token")
+    area.clear()
+    area.send_keys(token)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+
+def open_company(company_id):
+    """Opens the company afresh (a reload: the same hash alone would not read it again)."""
+    driver.get(BASE + f"#/companies/{company_id}")
+    driver.refresh()
+    visible("#f-accountSid")
+
+
+def check_labels():
+    unlabelled = driver.execute_script("""
+        return [...document.querySelectorAll('input, select, textarea')].filter(e => e.type !== 'hidden' && !e.getAttribute('aria-label')
+          && !(e.id && document.querySelector(`label[for="${e.id}"]`))).map(e => e.outerHTML.slice(0, 80));""")
+    assert not unlabelled, f"inputs without labels: {unlabelled}"
+
+
+try:
+    step("a bad token is refused at its field")
+    driver.get(BASE)
+    sign_in("not a token")
+    assert "three parts" in text_in("#token-error", "token")
+    shot("sign-in")
+
+    step("an admin signs in and sees who and until when")
+    sign_in(ADMIN)
+    who = text_in("#who-text", "platform admin")
+    assert "ops@example.com" in who and "until" in who, who
+    assert driver.execute_script("return document.cookie") == "", "a cookie was set"
+    assert ADMIN not in driver.current_url, "the token is in the URL"
+    assert driver.execute_script("return sessionStorage.getItem('switchboard.token')") == ADMIN
+
+    step("the companies, filterable by name and by number")
+    find("#companies-table tbody tr")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")
+    assert len(rows) >= 5, len(rows)
+    names = driver.find_element(By.CSS_SELECTOR, "#companies-table").text
+    assert "<script>alert(1)</script> & Sons" in names, "the company name was not shown as text"
+    assert not driver.find_elements(By.CSS_SELECTOR, "#companies-table script"), "a company name became markup"
+    shot("companies")
+    search = driver.find_element(By.ID, "filter")
+    search.send_keys("cedar")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")) == 1)
+    search.clear()
+    search.send_keys("555 030 0002")
+    wait.until(lambda d: "Cedar Plumbing" in d.find_element(By.CSS_SELECTOR, "#companies-table tbody").text
+               and len(d.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")) == 1)
+
+    step("a company's configuration: the token masked, what is typed revealed on demand")
+    open_company(ACME)
+    token = find("#f-authToken")
+    assert token.get_attribute("type") == "password"
+    assert "••••8bc2" in token.get_attribute("placeholder"), token.get_attribute("placeholder")
+    token.send_keys("abc")
+    driver.find_element(By.CSS_SELECTOR, "button.reveal").click()
+    assert token.get_attribute("type") == "text" and token.get_attribute("value") == "abc"
+    driver.find_element(By.CSS_SELECTOR, "button.reveal").click()
+    assert token.get_attribute("type") == "password"
+    token.clear()
+    check_labels()
+    shot("company")
+
+    step("a validation error is shown at its field, and nothing is saved")
+    sid = driver.find_element(By.ID, "f-accountSid")
+    sid.clear()
+    sid.send_keys("AC123")
+    driver.find_element(By.ID, "save").click()
+    assert "32 hexadecimal" in text_in("#f-accountSid-error", "AC")
+    assert sid.get_attribute("aria-invalid") == "true"
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    assert stored["twilioConfig"]["accountSid"] == "AC05bdef0d221517e1d93f0d0c6b40255d"
+
+    step("Test connection with credentials Twilio refuses says so, at the fields")
+    open_company(ACME)
+    find("#f-authToken").send_keys("0000000000000000000000000000000f")
+    driver.find_element(By.ID, "test-connection").click()
+    assert "Twilio rejected" in text_in("#f-authToken-error", "Twilio")
+    shot("test-connection-refused")
+
+    step("edit and save: the change is stored")
+    open_company(ACME)
+    Select(find("#f-callRoutingMode")).select_by_value("forward")
+    visible("#f-forwardNumber").send_keys("+1 (555) 019-9999")
+    visible("#f-whisperMessage").send_keys("Call for Acme <front desk> & co")
+    driver.find_element(By.ID, "f-recordingEnabled").click()
+    driver.find_element(By.ID, "save").click()
+    text_in("#result", "Saved")
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    config = stored["twilioConfig"]
+    assert config["callRoutingMode"] == "forward" and config["forwardNumber"] == "+15550199999", config
+    assert config["whisperMessage"] == "Call for Acme <front desk> & co" and config["recordingEnabled"] is True
+    assert config["authToken"] == "••••8bc2", "the stored token changed"
+
+    step("a number another company holds: 409, shown at that number")
+    driver.find_element(By.ID, "add-number").click()
+    new_row = find("#f-phoneNumbers-2-phoneNumber")
+    new_row.send_keys("+15550200001")
+    driver.find_element(By.ID, "save").click()
+    message = text_in("#f-phoneNumbers-2-phoneNumber-error", "+15550200001")
+    assert "another company" in message or "company" in message, message
+
+    step("a change made meanwhile: 412, not overwritten, with a way to reload")
+    open_company(ACME)
+    status, current = api("GET", f"/api/companies/{ACME}/twilio/config")
+    current["twilioConfig"]["voicemailGreeting"] = "Changed by someone else"
+    status, _ = api("PUT", f"/api/companies/{ACME}/twilio/config?verify=false", current["twilioConfig"])
+    assert status == 200, status
+    driver.find_element(By.ID, "f-recordingEnabled").click()
+    driver.find_element(By.ID, "save").click()
+    assert "changed since you read it" in text_in("#result", "changed")
+    visible("#reload")
+    status, after = api("GET", f"/api/companies/{ACME}/twilio/config")
+    assert after["twilioConfig"]["voicemailGreeting"] == "Changed by someone else"
+
+    step("set up webhooks on Twilio, reported per number")
+    driver.find_element(By.ID, "reload").click()
+    visible("#configure-webhooks").click()
+    report = text_in("#webhook-report", "+15550100001")
+    assert "updated" in report or "unchanged" in report, report
+
+    step("the health dashboard, with every company")
+    driver.get(BASE + "#/health")
+    visible("#every-company").click()
+    driver.find_element(By.ID, "run-health").click()
+    text_in("#health-results", "Overall")
+    badges = [b.text for b in driver.find_elements(By.CSS_SELECTOR, ".dependency .badge")]
+    assert len(badges) == 3 and all(b in ("HEALTHY", "DEGRADED", "DOWN", "NOT_CONFIGURED") for b in badges), badges
+    assert "company:" in driver.find_element(By.CSS_SELECTOR, "[data-dependency=twilio]").text
+    find("#health-companies tbody tr")
+    shot("health")
+
+    step("on a phone-width screen, nothing overflows")
+    driver.set_window_size(390, 844)
+    open_company(ACME)
+    overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+    shot("company-phone")
+    driver.set_window_size(1280, 1000)
+
+    step("a company token sees its own company only")
+    driver.find_element(By.ID, "sign-out").click()
+    sign_in(COMPANY)
+    visible("#f-accountSid")
+    assert "Birch & Partners Law" in find("#company-title").text
+    assert not driver.find_element(By.ID, "tab-companies").is_displayed()
+    driver.get(BASE + f"#/companies/{ACME}")
+    assert "no company has id" in text_in("#view .error", "company")
+    driver.get(BASE + "#/health")
+    assert "platform admins" in text_in("#view", "platform admins")
+
+    step("no browser errors, no alert")
+    errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
+              and "status of 4" not in entry["message"] and "status of 5" not in entry["message"]]
+    assert not errors, errors
+    print("admin page: all steps passed")
+except Exception as error:  # every way a step can fail: say which, with a screenshot
+    shot("failure")
+    print(f"FAILED: {type(error).__name__}: {error}", flush=True)
+    print(driver.execute_script("return document.body.innerText")[:2000])
+    sys.exit(1)
+finally:
+    driver.quit()
