@@ -60,6 +60,6 @@ public struct InvocationContext {
     public let deadlineMilliseconds: Int64?
     /// The X-Ray trace header, if any.
     public let traceID: String?
-    /// A logger whose lines carry `request.id`.
+    /// A logger whose lines carry `requestId`.
     public let logger: Logger
 }

@@ -42,8 +42,8 @@ public enum FunctionRuntime {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> Never {
         signal(SIGPIPE, SIG_IGN)
-        let level = JSONLogHandler.level(from: environment)
-        var logger = Logger(label: "switchboard.\(functionName)") { label in JSONLogHandler(label: label, level: level) }
+        let logSettings = LogSettings(environment: environment)
+        var logger = Logger(label: "switchboard.\(functionName)") { label in LogLineHandler(label: label, settings: logSettings) }
         logger[metadataKey: "function"] = "\(functionName)"
 
         let options = arguments.dropFirst()
@@ -142,7 +142,7 @@ public enum FunctionRuntime {
         _ handler: Handler, payload: InvocationRequest.Payload, requestID: String, deadline: Int64?, traceID: String?, logger: Logger
     ) -> InvocationReply {
         var invocationLogger = logger
-        invocationLogger[metadataKey: "request.id"] = "\(requestID)"
+        invocationLogger[metadataKey: "requestId"] = "\(requestID)"
         let context = InvocationContext(requestID: requestID, deadlineMilliseconds: deadline, traceID: traceID, logger: invocationLogger)
         do {
             switch payload {

@@ -25,8 +25,8 @@ enum LambdaShim {
     /// Runs the shim and exits.
     static func main(environment: [String: String] = ProcessEnvironment.current()) -> Never {
         signal(SIGPIPE, SIG_IGN)
-        let level = JSONLogHandler.level(from: environment)
-        var logger = Logger(label: "switchboard.bootstrap") { JSONLogHandler(label: $0, level: level) }
+        let logSettings = LogSettings(environment: environment)
+        var logger = Logger(label: "switchboard.bootstrap") { LogLineHandler(label: $0, settings: logSettings) }
         logger[metadataKey: "component"] = "bootstrap"
 
         guard let api = environment["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty else {
@@ -78,7 +78,7 @@ enum LambdaShim {
                 exit(1)
             }
             var invocationLogger = logger
-            invocationLogger[metadataKey: "request.id"] = "\(invocation.requestID)"
+            invocationLogger[metadataKey: "requestId"] = "\(invocation.requestID)"
             if !function.isRunning {
                 do { try function.start() } catch {
                     invocationLogger.critical("bootstrap.restart_failed", metadata: ["error": "\(error)"])

@@ -175,4 +175,53 @@ struct VoiceEndToEndTests {
         #expect(ExampleData.leakedSecrets(in: bytes).isEmpty)
         #expect(String(decoding: bytes, as: UTF8.self).contains("sealed:v1:"))
     }
+
+    @Test("log lines follow Lambda's logging configuration: timestamp, level and requestId keys; AWS_LAMBDA_LOG_LEVEL over LOG_LEVEL; Text format")
+    func lambdaLogging() throws {
+        let store = try SeededStore()
+        let event = try ExampleData.event("voice-forward")
+        let (json, _) = try Self.voice(event, store, environment: ["LOG_LEVEL": "warning", "AWS_LAMBDA_LOG_LEVEL": "INFO", "AWS_LAMBDA_LOG_FORMAT": "JSON"])
+        let answered = try #require(json.stderrText.split(separator: "\n").first { $0.contains("voice.answered") }, "\(json.stderrText)")
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(answered.utf8)) as? [String: Any])
+        #expect(line["level"] as? String == "INFO")
+        #expect(line["requestId"] as? String == "demo-voice-forward")
+        #expect(line["function"] as? String == "Voice")
+        #expect(line["time"] == nil && line["request.id"] == nil)
+        let stamp = try #require(line["timestamp"] as? String)
+        let parsed = try #require(ISO8601DateFormatter.withMilliseconds.date(from: stamp), "not RFC 3339: \(stamp)")
+        #expect(abs(parsed.timeIntervalSinceNow) < 600)
+
+        // The console's WARN silences the per-call INFO line, whatever LOG_LEVEL says.
+        let (quiet, quietResponse) = try Self.voice(event, store, environment: ["LOG_LEVEL": "debug", "AWS_LAMBDA_LOG_LEVEL": "WARN"])
+        #expect(quietResponse?.statusCode == 200)
+        #expect(!quiet.stderrText.contains("voice.answered"))
+        // A warning is written with Lambda's name for it, so WARN filtering keeps it.
+        var unknown = try JSONSerialization.jsonObject(with: event) as! [String: Any]
+        unknown["body"] = Data("To=%2B15559990000&From=%2B15557654321".utf8).base64EncodedString()
+        let (refused, _) = try Self.voice(try JSONSerialization.data(withJSONObject: unknown), store, environment: ["AWS_LAMBDA_LOG_LEVEL": "WARN"])
+        let levels = refused.stderrText.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["level"] as? String
+        }
+        #expect(!levels.isEmpty && levels.allSatisfy { ["WARN", "ERROR", "FATAL"].contains($0) }, "\(refused.stderrText)")
+
+        // Text: one tab-separated line per event.
+        let text = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: event,
+            environment: store.environment.merging(["AWS_LAMBDA_LOG_FORMAT": "Text"]) { _, new in new })
+        let fields = try #require(text.stderrText.split(separator: "\n").first { $0.contains("voice.answered") }).split(separator: "\t").map(String.init)
+        #expect(fields.count > 4)
+        #expect(ISO8601DateFormatter.withMilliseconds.date(from: fields[0]) != nil)
+        #expect(fields[1] == "INFO" && fields[2] == "voice.answered")
+        #expect(fields[3] == "requestId=demo-voice-forward")
+        #expect(fields.contains("function=Voice"))
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// RFC 3339 with fractional seconds, as the log lines' `timestamp`.
+    static var withMilliseconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
 }

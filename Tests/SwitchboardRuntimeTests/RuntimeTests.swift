@@ -131,6 +131,21 @@ struct RuntimeTests {
         var line = ""
         JSONText.appendString("a\"b\\c\nd\u{1}e\u{2028}✓", to: &line)
         #expect(line == #""a\"b\\c\nd\u0001e\#u{2028}✓""#)
-        #expect(JSONLogHandler.timestamp().count == "2026-11-25T22:07:01.123Z".count)
+        #expect(LogLineHandler.timestamp().count == "2026-11-25T22:07:01.123Z".count)
+    }
+
+    @Test("log settings: Lambda's level and format win over LOG_LEVEL; both vocabularies; unknown values fall back")
+    func logSettings() {
+        #expect(LogSettings(environment: [:]) == LogSettings(level: .info, format: .json))
+        #expect(LogSettings(environment: ["LOG_LEVEL": "debug"]).level == .debug)
+        #expect(LogSettings(environment: ["LOG_LEVEL": "debug", "AWS_LAMBDA_LOG_LEVEL": "WARN"]).level == .warning)
+        #expect(LogSettings(environment: ["AWS_LAMBDA_LOG_LEVEL": "FATAL"]).level == .critical)
+        #expect(LogSettings(environment: ["AWS_LAMBDA_LOG_LEVEL": "loud", "LOG_LEVEL": "error"]).level == .error)
+        #expect(LogSettings(environment: ["AWS_LAMBDA_LOG_FORMAT": "Text"]).format == .text)
+        #expect(LogSettings(environment: ["AWS_LAMBDA_LOG_FORMAT": "JSON"]).format == .json)
+        #expect(LogSettings(environment: ["AWS_LAMBDA_LOG_FORMAT": "yaml"]).format == .json)
+        #expect(LogSettings.lambdaName(of: .warning) == "WARN")
+        #expect(LogSettings.lambdaName(of: .notice) == "INFO")
+        #expect(LogSettings.lambdaName(of: .critical) == "FATAL")
     }
 }

@@ -72,7 +72,7 @@ struct MigrateCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let cache = try CacheSettings.fromEnvironment(environment).map { settings in
-            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.migrate") { JSONLogHandler(label: $0, level: .warning) })
+            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.migrate") { LogLineHandler(label: $0, level: .warning) })
         }
         for (change, migrated) in plan {
             print("\(apply ? "migrated" : "would migrate") \(change.companyID): \(change.actions.joined(separator: "; "))")

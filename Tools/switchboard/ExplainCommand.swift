@@ -42,7 +42,7 @@ struct ExplainCommand: ParsableCommand {
         let environment = Environment()
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store, appName: "switchboard-explain", creating: false)
-        let logger = Logger(label: "switchboard.explain") { JSONLogHandler(label: $0, level: .critical) }
+        let logger = Logger(label: "switchboard.explain") { LogLineHandler(label: $0, level: .critical) }
         let cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
         let sealer = try Settings.sealer(environment)
         let planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))

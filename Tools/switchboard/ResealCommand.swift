@@ -29,7 +29,7 @@ struct ResealCommand: ParsableCommand {
         let sealer = try Settings.sealer(environment)
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store, appName: "switchboard-reseal", creating: false)
-        let logger = Logger(label: "switchboard.reseal") { JSONLogHandler(label: $0, level: .warning) }
+        let logger = Logger(label: "switchboard.reseal") { LogLineHandler(label: $0, level: .warning) }
         let cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
         let resealing = SecretResealing(sealer: sealer)
         var report = SecretResealing.Report()

@@ -42,7 +42,7 @@ struct SMSCommand: ParsableCommand {
             }
             guard !body.isEmpty, body.count <= 1_600 else { throw CommandFailure("--body must be 1-1600 characters") }
             let store = try DirectoryFactory.openStore(environment, appName: "switchboard-sms")
-            let logger = Logger(label: "switchboard.sms") { JSONLogHandler(label: $0, level: .warning) }
+            let logger = Logger(label: "switchboard.sms") { LogLineHandler(label: $0, level: .warning) }
             let messenger = CompanyMessenger(
                 directory: store.directory, sealer: try Settings.sealer(environment),
                 client: try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment)),

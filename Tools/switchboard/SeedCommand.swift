@@ -28,7 +28,7 @@ struct SeedCommand: ParsableCommand {
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store)
         let cache = try CacheSettings.fromEnvironment(environment).map { settings in
-            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.seed") { JSONLogHandler(label: $0, level: .warning) })
+            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.seed") { LogLineHandler(label: $0, level: .warning) })
         }
         let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache)
 

@@ -143,7 +143,7 @@ private struct Mongoc {
 /// the chatter (its monitor's DEBUG lines during an outage, for instance).
 private let logToStandardError: Mongoc.LogFunction = { level, domain, message, _ in
     guard level <= Int32(CMONGOC_LOG_LEVEL_WARNING) else { return }
-    let name = level <= Int32(CMONGOC_LOG_LEVEL_CRITICAL) ? "error" : "warning"
+    let name = level <= Int32(CMONGOC_LOG_LEVEL_CRITICAL) ? "ERROR" : "WARN"
     func quoted(_ pointer: UnsafePointer<CChar>?) -> String {
         let text = pointer.map { String(cString: $0) } ?? ""
         var output = "\""
@@ -156,7 +156,15 @@ private let logToStandardError: Mongoc.LogFunction = { level, domain, message, _
         }
         return output + "\""
     }
-    let line = "{\"level\":\"\(name)\",\"message\":\"mongodb.driver\",\"domain\":\(quoted(domain)),\"detail\":\(quoted(message))}\n"
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    var parts = tm()
+    var seconds = now.tv_sec
+    gmtime_r(&seconds, &parts)
+    var stamp = [CChar](repeating: 0, count: 32)
+    strftime(&stamp, stamp.count, "%Y-%m-%dT%H:%M:%S", &parts)
+    let timestamp = String(cString: stamp) + "." + String(1000 + now.tv_nsec / 1_000_000).dropFirst() + "Z"
+    let line = "{\"timestamp\":\"\(timestamp)\",\"level\":\"\(name)\",\"message\":\"mongodb.driver\",\"domain\":\(quoted(domain)),\"detail\":\(quoted(message))}\n"
     _ = Array(line.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 

@@ -51,7 +51,7 @@ struct EmulateCommand: AsyncParsableCommand {
             onServerRunning: { _ in
                 FileHandle.standardError.write(Data("switchboard emulate: Runtime API for \(function) on 127.0.0.1:\(port)\n".utf8))
             },
-            logger: .init(label: "switchboard.emulate") { JSONLogHandler(label: $0, level: .warning) })
+            logger: .init(label: "switchboard.emulate") { LogLineHandler(label: $0, level: .warning) })
         try await app.runService()
     }
 

@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let built = LocalRouter.routes.map(\.function).filter { FileManager.default.isExecutableFile(atPath: folder + "/" + $0) }
                 FileHandle.standardError.write(Data("switchboard serve: http://\(host):\(port) (functions built: \(Set(built).sorted().joined(separator: ", ")))\n".utf8))
             },
-            logger: .init(label: "switchboard.serve") { JSONLogHandler(label: $0, level: .warning) })
+            logger: .init(label: "switchboard.serve") { LogLineHandler(label: $0, level: .warning) })
         try await app.runService()
     }
 }

@@ -1,0 +1,209 @@
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A swift-log handler writing one line per event to standard error, in the format
+/// Lambda's logging configuration asks for (see ``LogSettings``). In JSON:
+///
+///     {"timestamp":"2026-11-25T22:07:01.123Z","level":"INFO","message":"call.answered","requestId":"…","company.id":"…","function":"Voice"}
+///
+/// `timestamp` (RFC 3339, UTC, milliseconds), `level` (Lambda's names) and `requestId`
+/// are the keys Lambda's own JSON logs use, so Lambda can filter on them; the rest of
+/// the metadata follows. In text, the same facts are tab-separated:
+///
+///     2026-11-25T22:07:01.123Z	INFO	call.answered	requestId=…	company.id=…	function=Voice
+///
+/// Standard output belongs to the event protocol, so nothing is ever logged there.
+/// Each line is written with a single `write(2)`, so lines from one process never
+/// interleave. The handler's own metadata (the function, the request id) is encoded
+/// once when it is set, not for every line.
+public struct LogLineHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:] {
+        didSet { encodedMetadata = Self.encode(metadata, format: format) }
+    }
+    private let format: LogSettings.Format
+    private let descriptor: Int32
+    /// `metadata`, already written as this format's fields (each with its leading separator).
+    private var encodedMetadata: [UInt8] = []
+
+    /// A handler writing lines at `settings.level` and above, in `settings.format`, to
+    /// `descriptor`.
+    public init(label: String, settings: LogSettings, descriptor: Int32 = 2) {
+        self.logLevel = settings.level
+        self.format = settings.format
+        self.descriptor = descriptor
+    }
+
+    /// A JSON handler writing lines at `level` and above to `descriptor`.
+    public init(label: String, level: Logger.Level = .info, descriptor: Int32 = 2) {
+        self.init(label: label, settings: LogSettings(level: level), descriptor: descriptor)
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line: [UInt8] = []
+        line.reserveCapacity(256 + encodedMetadata.count)
+        let levelName = LogSettings.lambdaName(of: event.level)
+        switch format {
+        case .json:
+            line += Array(#"{"timestamp":""#.utf8)
+            Self.appendTimestamp(to: &line)
+            line += Array(#"","level":""#.utf8)
+            line += Array(levelName.utf8)
+            line += Array(#"","message":"#.utf8)
+            JSONText.appendString(event.message.description, to: &line)
+        case .text:
+            Self.appendTimestamp(to: &line)
+            line.append(0x09)
+            line += Array(levelName.utf8)
+            line.append(0x09)
+            Self.appendText(event.message.description, to: &line)
+        }
+        if let extra = event.metadata, !extra.isEmpty {
+            if extra.keys.contains(where: { metadata[$0] != nil }) {
+                // An event's value for a key the logger already carries replaces it.
+                line += Self.encode(metadata.merging(extra) { _, new in new }, format: format)
+            } else {
+                line += encodedMetadata
+                line += Self.encode(extra, format: format)
+            }
+        } else {
+            line += encodedMetadata
+        }
+        if format == .json { line.append(UInt8(ascii: "}")) }
+        line.append(0x0A)
+        RawOutput.write(line, to: descriptor)
+    }
+
+    /// `metadata` as fields of `format`, `requestId` first and the rest by key.
+    private static func encode(_ metadata: Logger.Metadata, format: LogSettings.Format) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let keys = metadata.keys.sorted { left, right in
+            left == "requestId" || (right != "requestId" && left < right)
+        }
+        for key in keys {
+            switch format {
+            case .json:
+                bytes.append(UInt8(ascii: ","))
+                JSONText.appendString(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                appendJSON(metadata[key]!, to: &bytes)
+            case .text:
+                bytes.append(0x09)
+                appendText(key, to: &bytes)
+                bytes.append(UInt8(ascii: "="))
+                switch metadata[key]! {
+                case .string(let text): appendText(text, to: &bytes)
+                case .stringConvertible(let value): appendText(value.description, to: &bytes)
+                case let other: appendJSON(other, to: &bytes)
+                }
+            }
+        }
+        return bytes
+    }
+
+    private static func appendJSON(_ value: Logger.Metadata.Value, to bytes: inout [UInt8]) {
+        switch value {
+        case .string(let text):
+            JSONText.appendString(text, to: &bytes)
+        case .stringConvertible(let convertible):
+            JSONText.appendString(convertible.description, to: &bytes)
+        case .array(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendJSON(item, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .dictionary(let dictionary):
+            bytes.append(UInt8(ascii: "{"))
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONText.appendString(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                appendJSON(dictionary[key]!, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `text` for a text-format line: control characters (tabs and newlines
+    /// among them) become spaces, so one event stays one line with its fields apart.
+    private static func appendText(_ text: String, to bytes: inout [UInt8]) {
+        for byte in text.utf8 { bytes.append(byte < 0x20 || byte == 0x7F ? 0x20 : byte) }
+    }
+
+    /// Now, in UTC, as RFC 3339 with milliseconds: `2026-11-25T22:07:01.123Z`.
+    static func timestamp() -> String {
+        var bytes: [UInt8] = []
+        appendTimestamp(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func appendTimestamp(to bytes: inout [UInt8]) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var value = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2); bytes.append(UInt8(ascii: "."))
+        digits(Int(now.tv_nsec / 1_000_000), 3); bytes.append(UInt8(ascii: "Z"))
+    }
+}
+
+/// JSON text helpers for the few places that write JSON by hand.
+package enum JSONText {
+    /// Appends `text` as a quoted JSON string: `"` and `\` escaped, control characters
+    /// as `\n`, `\r`, `\t` or `\u00XX`; everything else copied as UTF-8.
+    package static func appendString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output += [0x5C, 0x22]
+            case UInt8(ascii: "\\"): output += [0x5C, 0x5C]
+            case 0x0A: output += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: output += [0x5C, UInt8(ascii: "r")]
+            case 0x09: output += [0x5C, UInt8(ascii: "t")]
+            case ..<0x20:
+                output += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                           hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `text` as a quoted JSON string (see the byte form).
+    package static func appendString(_ text: String, to output: inout String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        appendString(text, to: &bytes)
+        output += String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
