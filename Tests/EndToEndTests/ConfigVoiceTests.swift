@@ -54,6 +54,10 @@ struct ConfigVoiceTests {
         #expect(try warmCall(signedBy: F.acme, id: "5") == "HTTP 403")
         let (_, log) = session.finish()
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
+        // Call 3 found Acme in the process's memory; the PUTs' deletions were announced to it.
+        let counters = try VoiceCacheTests.stats(log)
+        #expect(counters["local_hits"] ?? 0 >= 1)
+        #expect(counters["local_invalidations"] ?? 0 >= 1)
     }
 
     @Test("rotation: the old token is accepted until its grace period ends, the new one at once, one-shot and warm")

@@ -22,32 +22,66 @@ struct VoiceCacheTests {
         return object.compactMapValues { ($0 as? String).flatMap(Int.init) }
     }
 
-    @Test("a warm invocation makes exactly one Redis command: GET")
-    func oneCommandWhenWarm() throws {
+    @Test("a warm invocation makes no Redis command at all: the tenant is in the process's memory, kept honest by client tracking")
+    func noCommandWhenWarm() throws {
         let redis = try RedisServer()
         let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
-        var commands: [String] = []
         let warm = 50
-        commands = try redis.monitor {
-            for index in 0...warm {
+        let first = try redis.monitor {
+            let names = try Self.answer(session, "voice-ai-agent", id: "first").1
+                #expect(names.contains("Stream"))
+        }
+        // The first call sets tracking up and misses: GET, SET NX (the lease), EVAL (the fill).
+        #expect(first.contains { $0.contains(#""CLIENT" "TRACKING" "on" "REDIRECT""#) && $0.contains(#""BCAST" "PREFIX" "switchboard:v1:" "NOLOOP""#) })
+        #expect(first.contains { $0.contains(#""SUBSCRIBE" "__redis__:invalidate""#) })
+        #expect(first.filter { $0.contains("switchboard:v1:number:+15550100001") }.count == 3, "\(first)")
+        // Redis announces the fill (a script) back, so the second call asks Redis once more…
+        let second = try redis.monitor {
+            let names = try Self.answer(session, "voice-ai-agent", id: "second").1
+            #expect(names.contains("Stream"))
+        }
+        #expect(second.count == 1 && second[0].contains(#""GET" "switchboard:v1:number:+15550100001""#), "\(second)")
+        // …and every later one asks nobody.
+        let commands = try redis.monitor {
+            for index in 1...warm {
                 let (response, names) = try Self.answer(session, "voice-ai-agent", id: "warm-\(index)")
                 #expect(response.statusCode == 200)
                 #expect(names.contains("Stream"))
             }
         }
+        #expect(commands.isEmpty, "\(commands.prefix(6))")
         let (_, log) = session.finish()
-        // The first call misses: GET, SET NX (the lease), EVAL (the fill). Every warm one: a GET.
-        #expect(commands.count == 3 + warm, "\(commands.prefix(6))")
-        #expect(commands.dropFirst(3).allSatisfy { $0.contains("\"GET\" \"switchboard:v1:number:+15550100001\"") })
         let counters = try Self.stats(log)
-        #expect(counters["hits"] == warm)
+        #expect(counters["local_hits"] == warm)
+        #expect(counters["hits"] == 1)
         #expect(counters["misses"] == 1)
+        #expect(log.contains("cache.local_tracking"))
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
         // What Redis holds for the number: the snapshot, token sealed.
         let raw = try redis.cli(["GET", "switchboard:v1:number:+15550100001"])
         #expect(raw.contains("sealed:v1:"))
         #expect(ExampleData.leakedSecrets(in: Data(raw.utf8)).isEmpty)
+    }
+
+    @Test("without a local cache (SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS=0) a warm invocation makes exactly one Redis command: GET")
+    func oneCommandWithoutLocalCache() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url, "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0"])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        let warm = 20
+        let commands = try redis.monitor {
+            for index in 0...warm {
+                let names = try Self.answer(session, "voice-ai-agent", id: "warm-\(index)").1
+                #expect(names.contains("Stream"))
+            }
+        }
+        #expect(commands.count == 3 + warm, "\(commands.prefix(6))")
+        #expect(commands.dropFirst(3).allSatisfy { $0.contains(#""GET" "switchboard:v1:number:+15550100001""#) })
+        #expect(!commands.contains { $0.contains("TRACKING") || $0.contains("SUBSCRIBE") })
+        let counters = try Self.stats(session.finish().log)
+        #expect(counters["hits"] == warm)
+        #expect(counters["local_hits"] == 0)
     }
 
     @Test("Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume")
@@ -66,7 +100,8 @@ struct VoiceCacheTests {
             }
         }
         try round()
-        try round()            // all hits
+        try round()            // Redis hits
+        try round()            // answered from memory
         redis.stop()
         for _ in 0..<5 { try round() }   // Redis gone: all from the directory
         let (forged, _) = try Self.answer(session, "voice-forged-signature", id: "forged")
@@ -74,11 +109,15 @@ struct VoiceCacheTests {
         try redis.start()
         usleep(1_100_000)      // the first back-off is 1 s
         try round()            // reconnects; Redis is empty again: misses that refill
-        try round()            // hits again
+        try round()            // Redis hits again
+        try round()            // and from memory
         let (_, log) = session.finish()
         let counters = try Self.stats(log)
         #expect(counters["fallbacks"] == 21)
         #expect(counters["hits"] == 8)
+        // The third round before the kill and after the restart answered from memory.
+        #expect(counters["local_hits"] == 8)
+        #expect(log.contains("cache.local_tracking_lost"))
         #expect(log.contains("cache.redis_unavailable"))
         #expect(log.contains("cache.redis_reconnected"))
         // The failure was logged once, not once per call.
@@ -88,7 +127,10 @@ struct VoiceCacheTests {
     @Test("Redis frozen (answers nothing): calls still answer, from the directory, without hanging")
     func redisFrozen() throws {
         let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url, "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100"])
+        // Without the local cache, so every call goes to the frozen Redis.
+        let store = try SeededStore(extraEnvironment: [
+            "REDIS_URL": redis.url, "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100", "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0",
+        ])
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         _ = try Self.answer(session, "voice-voicemail", id: "warm")
         redis.pause()
@@ -118,7 +160,8 @@ struct VoiceCacheTests {
         let (_, log) = session.finish()
         let counters = try Self.stats(log)
         #expect(counters["misses"] == 1)
-        #expect(counters["negative_hits"] == 19)
+        #expect(counters["negative_hits"] == 1)
+        #expect(counters["local_hits"] == 18)  // "no such number", remembered locally too
         #expect(try redis.cli(["GET", "switchboard:v1:number:+15559990000"]) == "N")
     }
 

@@ -26,6 +26,9 @@ public final class StreamSession: @unchecked Sendable {
         DispatchQueue.global().async(group: errorReader) { box.data = errorHandle.readDataToEndOfFile() }
     }
 
+    /// The function process's id (to stop and continue it).
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// Sends one envelope and waits for its reply line.
     public func send(_ envelope: Data) throws -> Data {
         try input.fileHandleForWriting.write(contentsOf: envelope + Data("\n".utf8))

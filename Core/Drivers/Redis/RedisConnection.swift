@@ -147,6 +147,56 @@ public final class RedisConnection {
         return Self.convert(reply)
     }
 
+    /// Replies that have arrived without being asked for (Pub/Sub messages on a
+    /// subscribed connection), read without waiting: whatever the socket holds now is
+    /// read and parsed, and a message still arriving stays for the next call.
+    ///
+    /// - Throws: ``RedisError`` when the server closed the connection or it failed; the
+    ///   connection is then broken.
+    public func pendingReplies() throws(RedisError) -> [RedisReply] {
+        guard !isBroken else { throw RedisError(.connection, "connection is broken") }
+        var replies: [RedisReply] = []
+        while true {
+            try takeParsedReplies(into: &replies)
+            guard hasInput() else { return replies }
+            guard redisBufferRead(context) == REDIS_OK else {
+                isBroken = true
+                throw RedisError(.connection, Self.errorText(context))
+            }
+        }
+    }
+
+    /// True when the server has sent something this side has not read, or closed the
+    /// connection. On a connection that only answers commands, either means it is no
+    /// longer usable as it was (Redis sends nothing unasked under RESP2).
+    public func hasUnreadInput() -> Bool {
+        !isBroken && hasInput()
+    }
+
+    /// Whether reading the socket now would not wait: data, end of file or an error.
+    private func hasInput() -> Bool {
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&descriptor, 1, 0)
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0
+        }
+    }
+
+    /// Moves every complete reply in hiredis's read buffer into `replies`.
+    private func takeParsedReplies(into replies: inout [RedisReply]) throws(RedisError) {
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReplyFromReader(context, &raw) == REDIS_OK else {
+                isBroken = true
+                throw RedisError(.protocolError, Self.errorText(context))
+            }
+            guard let raw else { return }
+            replies.append(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+    }
+
     private func withArgumentPointers<T>(_ arguments: [[UInt8]], _ body: (inout [UnsafePointer<CChar>?]) -> T) -> T {
         var pointers: [UnsafePointer<CChar>?] = []
         pointers.reserveCapacity(arguments.count)

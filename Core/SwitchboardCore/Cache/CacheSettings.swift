@@ -9,12 +9,15 @@ import RedisDriver
 /// | `SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS` | one command may take this long | 100 |
 /// | `SWITCHBOARD_CACHE_TTL_SECONDS` | how long a found tenant is kept | 300 |
 /// | `SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS` | how long "no such number" is kept | 30 |
+/// | `SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS` | how long a warm process keeps a tenant in its own memory (0: no local cache) | 60 |
 public struct CacheSettings: Sendable, Equatable {
     public var endpoint: RedisEndpoint
     public var connectTimeoutMilliseconds = 200
     public var commandTimeoutMilliseconds = 100
     public var ttlSeconds = 300
     public var negativeTTLSeconds = 30
+    /// The local cache's backstop expiry; 0 turns the local cache off.
+    public var localTTLSeconds = 60
 
     public init(endpoint: RedisEndpoint) {
         self.endpoint = endpoint
@@ -30,6 +33,7 @@ public struct CacheSettings: Sendable, Equatable {
         settings.commandTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", default: 100, range: 1...60_000)
         settings.ttlSeconds = try environment.integer("SWITCHBOARD_CACHE_TTL_SECONDS", default: 300, range: 1...86_400)
         settings.negativeTTLSeconds = try environment.integer("SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", default: 30, range: 1...3_600)
+        settings.localTTLSeconds = try environment.integer("SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS", default: 60, range: 0...3_600)
         return settings
     }
 

@@ -78,10 +78,50 @@ public final class RedisTenantCache: TenantCacheInvalidating {
         self.redis = ResilientRedis(settings: settings, logger: logger)
     }
 
+    /// What every key of the cache starts with: the prefix client tracking watches.
+    public static let keyPrefix = "switchboard:v1:"
+
+    /// A process-local copy to keep in step with this process's own deletions, which
+    /// Redis does not announce back to it (tracking is set up with `NOLOOP`).
+    weak var localCopy: LocalTenantCache?
+
+    /// Counts the connections this cache has opened to Redis; it changes when the
+    /// connection is replaced, and tracking set up on the old one is gone with it.
+    var connectionGeneration: Int { redis.generation }
+
+    /// False when there is no connection now, or the server has closed it (checked
+    /// without sending anything).
+    func connectionLooksOpen() -> Bool { redis.dropIfClosedByServer() }
+
+    /// Asks Redis to announce every change to a key of the cache to the client
+    /// `listenerID` (the invalidation connection): `CLIENT TRACKING on REDIRECT <id>
+    /// BCAST PREFIX switchboard:v1: NOLOOP`, on the connection lookups use.
+    ///
+    /// Tracking already on (for a listener that was lost) is turned off first: Redis
+    /// refuses a second `PREFIX` that overlaps the first.
+    ///
+    /// - Returns: the ``connectionGeneration`` tracking now holds for.
+    /// - Throws: ``RedisError``; kind `.server` when Redis refuses tracking.
+    func enableTracking(redirectTo listenerID: Int64) throws(RedisError) -> Int {
+        try redis.run { connection throws(RedisError) in
+            if case .error(let message) = try connection.command(["CLIENT", "TRACKING", "off"]) {
+                throw RedisError(.server, message)
+            }
+            let reply = try connection.command([
+                "CLIENT", "TRACKING", "on", "REDIRECT", String(listenerID), "BCAST", "PREFIX", Self.keyPrefix, "NOLOOP",
+            ])
+            switch reply {
+            case .status("OK"): return redis.generation
+            case .error(let message): throw RedisError(.server, message)
+            default: throw RedisError(.unexpectedReply, "CLIENT TRACKING answered \(reply)")
+            }
+        }
+    }
+
     /// The key for a number.
-    public static func key(for number: PhoneNumber) -> String { "switchboard:v1:number:" + number.e164 }
+    public static func key(for number: PhoneNumber) -> String { keyPrefix + "number:" + number.e164 }
     /// The key for a company id.
-    public static func key(for id: CompanyID) -> String { "switchboard:v1:company:" + id.rawValue }
+    public static func key(for id: CompanyID) -> String { keyPrefix + "company:" + id.rawValue }
 
     /// What `key` holds: one `GET`.
     public func entry(_ key: String) throws(RedisError) -> Entry {
@@ -164,6 +204,7 @@ public final class RedisTenantCache: TenantCacheInvalidating {
     /// Deletes `keys` (values and leases alike): one `DEL`.
     public func delete(_ keys: [String]) throws(RedisError) {
         guard !keys.isEmpty else { return }
+        localCopy?.forget(keys)
         let reply = try redis.run { connection throws(RedisError) in try connection.command(["DEL"] + keys) }
         if case .error(let message) = reply { throw RedisError(.server, message) }
     }

@@ -17,6 +17,11 @@ final class ResilientRedis {
     private var backoff: Duration = .seconds(1)
     private var lastFailureLog: ContinuousClock.Instant?
     private var unloggedFailures = 0
+    /// Counts the connections opened: a new number means a new connection, on which
+    /// nothing set on the old one (client tracking) holds.
+    private(set) var generation = 0
+    /// Whether a connection is open now (it may still turn out broken on its next use).
+    var isConnected: Bool { connection != nil }
 
     static let firstBackoff: Duration = .seconds(1)
     static let longestBackoff: Duration = .seconds(30)
@@ -59,12 +64,26 @@ final class ResilientRedis {
                 logger.notice("cache.redis_reconnected", metadata: ["redis": "\(settings.endpoint)"])
             }
             connection = opened
+            generation += 1
             retryAt = nil
             return opened
         } catch {
             drop(after: error)
             throw error
         }
+    }
+
+    /// Drops the connection if the server has closed it (an idle timeout, `CLIENT
+    /// KILL`, a restart) or sent something unasked, without waiting and without sending
+    /// anything; the next call reconnects at once. True while the connection looks usable.
+    func dropIfClosedByServer() -> Bool {
+        guard let connection else { return false }
+        guard connection.hasUnreadInput() else { return true }
+        self.connection = nil
+        logger.notice("cache.redis_connection_closed", metadata: [
+            "redis": "\(settings.endpoint)", "effect": "reconnecting on the next lookup",
+        ])
+        return false
     }
 
     private func drop(after error: RedisError) {

@@ -167,7 +167,7 @@ public enum DirectoryFactory {
         guard let cacheSettings = try CacheSettings.fromEnvironment(environment) else { return directory }
         logger.info("cache.enabled", metadata: [
             "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",
-            "negative_ttl_s": "\(cacheSettings.negativeTTLSeconds)",
+            "negative_ttl_s": "\(cacheSettings.negativeTTLSeconds)", "local_ttl_s": "\(cacheSettings.localTTLSeconds)",
         ])
         return CachingTenantResolver(cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
     }
