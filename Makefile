@@ -112,7 +112,7 @@ test: venv
 		echo "tests: $$count passed, 0 failed"
 
 bench: venv
-	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk"
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk valgrind"
 	$(SWIFT) build -c release --static-swift-stdlib
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events \

@@ -5,6 +5,8 @@
 //       over the embedded store alone and with the Redis cache at a 100 % hit ratio; then
 //       with a fresh CallSid per call, the archive off and on (embedded store, and the
 //       MongoDB test server when --python names the test venv's), and SMS
+//   batch  Voice's own work per event (30,000 envelopes piped in at once), allocations per
+//       warm event (valgrind DHAT), peak RSS after 100,000 events
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
 //   W2  wrk posting signed webhooks to `switchboard serve` (keep-alive, 2 and 16 connections)
 //   cold path: bootstrap + Voice from process start to the first response at the Runtime API,
@@ -29,6 +31,11 @@ struct Options {
     var coldRuns = 60
     /// The test venv's Python, for the MongoDB wire-protocol test server (optional).
     var python: String?
+    /// The groups to run (`w1`, `batch`, `archive`, `c1`, `w3`, `cold`, `w2`); all when empty.
+    var only: Set<String> = []
+
+    /// Whether `group` is to run.
+    func runs(_ group: String) -> Bool { only.isEmpty || only.contains(group) }
 
     init(_ arguments: [String]) throws(BenchError) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -43,6 +50,7 @@ struct Options {
             case "--lookups": lookups = Int(value) ?? lookups
             case "--cold-runs": coldRuns = Int(value) ?? coldRuns
             case "--python": python = value
+            case "--only": only = Set(value.split(separator: ",").map(String.init))
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -227,20 +235,37 @@ func run() throws {
         .split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
         cpu = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ").description } ?? cpu
     }
-    print("Switchboard benchmarks, release build: \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)")
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    var date = [CChar](repeating: 0, count: 32)
+    strftime(&date, date.count, "%Y-%m-%d %H:%M UTC", &parts)
+    print("Switchboard benchmarks, release build, \(String(cString: date)): \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)")
 
-    try streamBenchmark(options, events: events, environment: environment, label: "warm stream, embedded store")
     let redis = try BenchRedis()
     defer { redis.stop() }
     var cached = environment
     cached["REDIS_URL"] = redis.url
-    try streamBenchmark(options, events: events, environment: cached, label: "warm stream, Redis cache, 100 % hits after warm-up")
-    try archiveBenchmarks(options, environment: environment)
-    try lookupBenchmark(options, environment: environment, redisURL: redis.url)
-    try oneShotBenchmark(options, event: events[0], environment: environment)
-    try coldStartBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json", runs: options.coldRuns)
-    try secretsBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
-    try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
+    if options.runs("w1") {
+        try streamBenchmark(options, events: events, environment: environment, label: "warm stream, embedded store")
+        try streamBenchmark(options, events: events, environment: cached, label: "warm stream, Redis cache with the local cache (tracking), all hits after warm-up")
+        var redisOnly = cached
+        redisOnly["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS"] = "0"
+        try streamBenchmark(options, events: events, environment: redisOnly, label: "warm stream, Redis cache without the local cache, 100 % Redis hits")
+    }
+    if options.runs("batch") {
+        try batchBenchmark(options, events: events, environment: environment)
+        try allocationBenchmark(options, events: events, environment: environment)
+        try memoryBenchmark(options, events: events, environment: environment)
+    }
+    if options.runs("archive") { try archiveBenchmarks(options, environment: environment) }
+    if options.runs("c1") { try lookupBenchmark(options, environment: environment, redisURL: redis.url) }
+    if options.runs("w3") { try oneShotBenchmark(options, event: events[0], environment: environment) }
+    if options.runs("cold") {
+        try coldStartBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json", runs: options.coldRuns)
+        try secretsBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
+    }
+    if options.runs("w2") { try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json") }
 }
 
 do {

@@ -228,18 +228,7 @@ public struct FunctionProcessError: Error, Sendable, Equatable, CustomStringConv
 extension InvocationReply {
     /// Reads a reply line (the driver's side of the protocol).
     static func decode(_ bytes: [UInt8]) throws(ProtocolDecodingError) -> InvocationReply {
-        let json: JSONValue
-        do { json = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
-        let fields = try FieldReader(json, path: "")
-        let id = try fields.string("id")
-        if let response = fields.members["response"], response != .null {
-            let object = try FieldReader(response, path: "response")
-            let status = try object.int64("statusCode") ?? 200
-            return InvocationReply(id: id, response: HTTPResponse(
-                statusCode: Int(status), headers: try object.stringMap("headers") ?? [:],
-                body: try object.string("body") ?? "", isBase64Encoded: try object.bool("isBase64Encoded") ?? false))
-        }
-        let error = try fields.requiredObject("error")
-        return InvocationReply(id: id, error: InvocationError(type: try error.requiredString("type"), message: try error.string("message") ?? ""))
+        var reader = ProtocolReader(bytes: bytes)
+        return try reader.document { reader throws(JSONParseError) in try reader.reply() }.get()
     }
 }

@@ -1,74 +1,46 @@
-/// Reads the protocol's messages from parsed JSON (the hot path; `Codable` conformances
-/// remain for tools and tests, and a test checks that both readings agree).
+/// Reads the protocol's messages straight from their JSON text — the hot path of every
+/// invocation. Each member is taken as the strict reader (``JSONParser``) meets it, so no
+/// tree of the document and no dictionary per object is built. `Codable` conformances
+/// remain for tools and tests, and a test checks that both readings agree.
+///
+/// A text that is not JSON is refused as such, wherever the fault is; otherwise the
+/// first member of the wrong type (in the order the text gives them), or else the first
+/// missing one, is named.
 extension HTTPEvent {
     /// Reads a payload 2.0 event from its JSON text.
     ///
     /// - Throws: ``ProtocolDecodingError`` naming the field at fault, or saying the text
     ///   is not JSON.
     public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
-        let json: JSONValue
-        do { json = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
-        try self.init(json: json, path: "")
-    }
-
-    init(json: JSONValue, path: String) throws(ProtocolDecodingError) {
-        let fields = try FieldReader(json, path: path)
-        version = try fields.string("version")
-        routeKey = try fields.string("routeKey")
-        rawPath = try fields.string("rawPath") ?? "/"
-        rawQueryString = try fields.string("rawQueryString") ?? ""
-        cookies = try fields.stringArray("cookies")
-        let rawHeaders = try fields.stringMap("headers") ?? [:]
-        var headers: [String: String] = [:]
-        headers.reserveCapacity(rawHeaders.count)
-        for (name, value) in rawHeaders where headers[name.lowercased()] == nil {
-            headers[name.lowercased()] = value
+        var reader = ProtocolReader(bytes: Array(bytes))
+        let reading = try reader.document { reader throws(JSONParseError) in try reader.event(path: "", depth: 0) }
+        switch reading {
+        case .http(let event): self = event
+        case .invalid(let error): throw error
+        case .other: throw .missing("requestContext")
         }
-        self.headers = headers
-        queryStringParameters = try fields.stringMap("queryStringParameters")
-        pathParameters = try fields.stringMap("pathParameters")
-        let context = try fields.requiredObject("requestContext")
-        let http = try context.requiredObject("http")
-        var requestContext = RequestContext(
-            domainName: try context.string("domainName"),
-            http: .init(
-                method: try http.requiredString("method"), path: try http.string("path"),
-                protocol: try http.string("protocol"), sourceIp: try http.string("sourceIp"),
-                userAgent: try http.string("userAgent")),
-            requestId: try context.string("requestId"),
-            timeEpoch: try context.int64("timeEpoch"))
-        requestContext.accountId = try context.string("accountId")
-        requestContext.apiId = try context.string("apiId")
-        requestContext.domainPrefix = try context.string("domainPrefix")
-        requestContext.routeKey = try context.string("routeKey")
-        requestContext.stage = try context.string("stage")
-        requestContext.time = try context.string("time")
-        self.requestContext = requestContext
-        body = try fields.string("body")
-        isBase64Encoded = try fields.bool("isBase64Encoded") ?? false
     }
 }
 
 extension InvocationRequest.Payload {
     /// Reads a one-shot event: an HTTP request, or any other JSON object.
     public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
-        let json: JSONValue
-        do { json = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
-        self = json.isHTTPEvent ? .http(try HTTPEvent(json: json, path: "")) : .other(json)
+        let text = Array(bytes)
+        var reader = ProtocolReader(bytes: text)
+        switch try reader.document({ reader throws(JSONParseError) in try reader.event(path: "", depth: 0) }) {
+        case .http(let event): self = .http(event)
+        case .invalid(let error): throw error
+        case .other:
+            do { self = .other(try JSONValue(parsing: text)) } catch { throw .notJSON(error) }
+        }
     }
 }
 
 extension InvocationRequest {
     /// Reads a stream-mode envelope from one line of JSON.
     public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
-        let json: JSONValue
-        do { json = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
-        let fields = try FieldReader(json, path: "")
-        id = try fields.requiredString("id")
-        deadlineMs = try fields.int64("deadlineMs")
-        traceId = try fields.string("traceId")
-        guard let event = fields.members["event"], event != .null else { throw .missing("event") }
-        payload = event.isHTTPEvent ? .http(try HTTPEvent(json: event, path: "event")) : .other(event)
+        var reader = ProtocolReader(bytes: Array(bytes))
+        self = try reader.document { reader throws(JSONParseError) in try reader.envelope() }.get()
     }
 
     /// The envelope's id, if `bytes` is a JSON object with a string `id`, however wrong
@@ -94,82 +66,392 @@ public enum ProtocolDecodingError: Error, Equatable, Sendable, CustomStringConve
     }
 }
 
-/// Typed access to one JSON object's members, with errors naming the member's path.
-struct FieldReader {
-    let members: [String: JSONValue]
-    let path: String
-
-    init(_ json: JSONValue, path: String) throws(ProtocolDecodingError) {
-        guard case .object(let members) = json else { throw .wrongType(path, expected: "an object") }
-        self.members = members
-        self.path = path
+/// Takes the protocol's fields from a ``JSONParser`` as it meets them.
+///
+/// Syntax errors are thrown (``JSONParseError``) and end the reading. A member of the
+/// wrong type is noted in ``fault`` — the first one only — and its value skipped (still
+/// checked to be JSON), so that a text that is not JSON further on is refused as such.
+struct ProtocolReader {
+    /// What reading an event found.
+    enum EventReading {
+        case http(HTTPEvent)
+        /// A non-empty object with none of payload 2.0's fields: another kind of event.
+        case other
+        case invalid(ProtocolDecodingError)
     }
 
-    private func field(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+    var parser: JSONParser
+    /// The first member found with the wrong type.
+    var fault: ProtocolDecodingError?
 
-    func string(_ key: String) throws(ProtocolDecodingError) -> String? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .string(let text)?: return text
-        default: throw .wrongType(field(key), expected: "a string")
+    init(bytes: [UInt8]) {
+        parser = JSONParser(bytes: bytes)
+    }
+
+    /// Reads the whole text as one value with `read`, and checks that nothing follows.
+    mutating func document<T>(_ read: (inout ProtocolReader) throws(JSONParseError) -> T) throws(ProtocolDecodingError) -> T {
+        do throws(JSONParseError) {
+            parser.skipWhitespace()
+            let value = try read(&self)
+            parser.skipWhitespace()
+            guard parser.index == parser.bytes.count else { throw parser.fail("unexpected text after the value") }
+            return value
+        } catch {
+            throw .notJSON(error)
         }
     }
 
-    func requiredString(_ key: String) throws(ProtocolDecodingError) -> String {
-        guard let text = try string(key) else { throw .missing(field(key)) }
-        return text
-    }
-
-    func bool(_ key: String) throws(ProtocolDecodingError) -> Bool? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .bool(let flag)?: return flag
-        default: throw .wrongType(field(key), expected: "true or false")
+    /// The envelope `{"id","deadlineMs","traceId","event"}`. Faults are named in that
+    /// order of importance: the id first, so an error reply can carry it.
+    mutating func envelope() throws(JSONParseError) -> Result<InvocationRequest, ProtocolDecodingError> {
+        guard next == UInt8(ascii: "{") else {
+            _ = try parser.value(depth: 0)
+            return .failure(.wrongType("", expected: "an object"))
+        }
+        var id: String?, deadline: Int64?, trace: String?
+        var idFault, deadlineFault, traceFault: ProtocolDecodingError?
+        var event: EventReading?
+        var eventRange = 0..<0
+        try members(depth: 0) { reader, key throws(JSONParseError) in
+            switch key {
+            case "id": id = try reader.string("id", depth: 1, fault: &idFault)
+            case "deadlineMs": deadline = try reader.int64("deadlineMs", depth: 1, fault: &deadlineFault)
+            case "traceId": trace = try reader.string("traceId", depth: 1, fault: &traceFault)
+            case "event":
+                let start = reader.parser.index
+                event = reader.next == UInt8(ascii: "n") ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
+                eventRange = start..<reader.parser.index
+            default: _ = try reader.parser.value(depth: 1)
+            }
+        }
+        if let fault = idFault ?? deadlineFault ?? traceFault { return .failure(fault) }
+        guard let id else { return .failure(.missing("id")) }
+        switch event {
+        case nil: return .failure(.missing("event"))
+        case .invalid(let fault): return .failure(fault)
+        case .http(let event): return .success(InvocationRequest(id: id, deadlineMs: deadline, traceId: trace, payload: .http(event)))
+        case .other:
+            let other = try JSONValue(parsing: parser.bytes[eventRange])
+            return .success(InvocationRequest(id: id, deadlineMs: deadline, traceId: trace, payload: .other(other)))
         }
     }
 
-    func int64(_ key: String) throws(ProtocolDecodingError) -> Int64? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .number(let text)?:
+    /// A reply line `{"id","response":{…}}` or `{"id","error":{"type","message"}}`.
+    mutating func reply() throws(JSONParseError) -> Result<InvocationReply, ProtocolDecodingError> {
+        guard next == UInt8(ascii: "{") else {
+            _ = try parser.value(depth: 0)
+            return .failure(.wrongType("", expected: "an object"))
+        }
+        var id: String?
+        var response: HTTPResponse?
+        var error: InvocationError?
+        var errorSeen = false
+        try members(depth: 0) { reader, key throws(JSONParseError) in
+            switch key {
+            case "id": id = try reader.string("id", depth: 1)
+            case "response":
+                guard reader.next != UInt8(ascii: "n") else { _ = try reader.parser.value(depth: 1); return }
+                guard try reader.object("response", depth: 1) else { return }
+                var fields = HTTPResponse(statusCode: 200, body: "")
+                try reader.members(depth: 1) { reader, key throws(JSONParseError) in
+                    switch key {
+                    case "statusCode": fields.statusCode = Int(try reader.int64("response.statusCode", depth: 2) ?? 200)
+                    case "headers": fields.headers = try reader.stringMap("response.headers", depth: 2) ?? [:]
+                    case "body": fields.body = try reader.string("response.body", depth: 2) ?? ""
+                    case "isBase64Encoded": fields.isBase64Encoded = try reader.bool("response.isBase64Encoded", depth: 2) ?? false
+                    default: _ = try reader.parser.value(depth: 2)
+                    }
+                }
+                response = fields
+            case "error":
+                errorSeen = true
+                guard try reader.object("error", depth: 1) else { return }
+                var type: String?, message: String?
+                try reader.members(depth: 1) { reader, key throws(JSONParseError) in
+                    switch key {
+                    case "type": type = try reader.string("error.type", depth: 2)
+                    case "message": message = try reader.string("error.message", depth: 2)
+                    default: _ = try reader.parser.value(depth: 2)
+                    }
+                }
+                if let type { error = InvocationError(type: type, message: message ?? "") } else { reader.note(.missing("error.type")) }
+            default: _ = try reader.parser.value(depth: 1)
+            }
+        }
+        if let fault { return .failure(fault) }
+        if let response { return .success(InvocationReply(id: id, response: response)) }
+        guard let error else { return .failure(.missing(errorSeen ? "error.type" : "error")) }
+        return .success(InvocationReply(id: id, error: error))
+    }
+
+    /// A payload 2.0 event at `path`, or `.other` for an object with none of its fields.
+    mutating func event(path: String, depth: Int) throws(JSONParseError) -> EventReading {
+        guard next == UInt8(ascii: "{") else {
+            _ = try parser.value(depth: depth)
+            return .invalid(.wrongType(path, expected: "an object"))
+        }
+        let outerFault = fault
+        fault = nil
+        defer { fault = outerFault }
+        func field(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+        var version, routeKey, rawPath, rawQueryString, body: String?
+        var cookies: [String]?
+        var headers: [String: String]?
+        var queryStringParameters, pathParameters: [String: String]?
+        var requestContext: HTTPEvent.RequestContext?
+        var isBase64Encoded: Bool?
+        var isHTTP = false
+        var memberCount = 0
+        try members(depth: depth) { reader, key throws(JSONParseError) in
+            memberCount += 1
+            switch key {
+            case "version": version = try reader.string(field(key), depth: depth + 1)
+            case "routeKey": isHTTP = true; routeKey = try reader.string(field(key), depth: depth + 1)
+            case "rawPath": isHTTP = true; rawPath = try reader.string(field(key), depth: depth + 1)
+            case "rawQueryString": rawQueryString = try reader.string(field(key), depth: depth + 1)
+            case "cookies": cookies = try reader.stringArray(field(key), depth: depth + 1)
+            case "headers": isHTTP = true; headers = try reader.stringMap(field(key), depth: depth + 1, lowercasingNames: true)
+            case "queryStringParameters": queryStringParameters = try reader.stringMap(field(key), depth: depth + 1)
+            case "pathParameters": pathParameters = try reader.stringMap(field(key), depth: depth + 1)
+            case "requestContext": isHTTP = true; requestContext = try reader.requestContext(field(key), depth: depth + 1)
+            case "body": isHTTP = true; body = try reader.string(field(key), depth: depth + 1)
+            case "isBase64Encoded": isHTTP = true; isBase64Encoded = try reader.bool(field(key), depth: depth + 1)
+            default: _ = try reader.parser.value(depth: depth + 1)
+            }
+        }
+        if !isHTTP && memberCount > 0 { return .other }
+        if let fault { return .invalid(fault) }
+        guard let requestContext else { return .invalid(.missing(field("requestContext"))) }
+        var event = HTTPEvent(
+            method: requestContext.http.method, rawPath: rawPath ?? "/", rawQueryString: rawQueryString ?? "",
+            body: body, isBase64Encoded: isBase64Encoded ?? false)
+        event.version = version
+        event.routeKey = routeKey
+        event.cookies = cookies
+        event.headers = headers ?? [:]
+        event.queryStringParameters = queryStringParameters
+        event.pathParameters = pathParameters
+        event.requestContext = requestContext
+        return .http(event)
+    }
+
+    /// `requestContext` and its `http`; `nil` (with the fault noted) when either is
+    /// missing or not an object, or `http.method` is missing.
+    private mutating func requestContext(_ path: String, depth: Int) throws(JSONParseError) -> HTTPEvent.RequestContext? {
+        guard try object(path, depth: depth) else { return nil }
+        var context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))
+        var http: HTTPEvent.RequestContext.HTTP?
+        var httpSeen = false
+        try members(depth: depth) { reader, key throws(JSONParseError) in
+            let field = path + "." + key
+            switch key {
+            case "domainName": context.domainName = try reader.string(field, depth: depth + 1)
+            case "requestId": context.requestId = try reader.string(field, depth: depth + 1)
+            case "timeEpoch": context.timeEpoch = try reader.int64(field, depth: depth + 1)
+            case "accountId": context.accountId = try reader.string(field, depth: depth + 1)
+            case "apiId": context.apiId = try reader.string(field, depth: depth + 1)
+            case "domainPrefix": context.domainPrefix = try reader.string(field, depth: depth + 1)
+            case "routeKey": context.routeKey = try reader.string(field, depth: depth + 1)
+            case "stage": context.stage = try reader.string(field, depth: depth + 1)
+            case "time": context.time = try reader.string(field, depth: depth + 1)
+            case "http":
+                httpSeen = true
+                http = try reader.http(field, depth: depth + 1)
+            default: _ = try reader.parser.value(depth: depth + 1)
+            }
+        }
+        guard let http else {
+            if !httpSeen { note(.missing(path + ".http")) }
+            return nil
+        }
+        context.http = http
+        return context
+    }
+
+    private mutating func http(_ path: String, depth: Int) throws(JSONParseError) -> HTTPEvent.RequestContext.HTTP? {
+        guard try object(path, depth: depth) else { return nil }
+        var method: String?
+        var http = HTTPEvent.RequestContext.HTTP(method: "")
+        try members(depth: depth) { reader, key throws(JSONParseError) in
+            let field = path + "." + key
+            switch key {
+            case "method": method = try reader.string(field, depth: depth + 1)
+            case "path": http.path = try reader.string(field, depth: depth + 1)
+            case "protocol": http.protocol = try reader.string(field, depth: depth + 1)
+            case "sourceIp": http.sourceIp = try reader.string(field, depth: depth + 1)
+            case "userAgent": http.userAgent = try reader.string(field, depth: depth + 1)
+            default: _ = try reader.parser.value(depth: depth + 1)
+            }
+        }
+        guard let method else {
+            note(.missing(path + ".method"))
+            return nil
+        }
+        http.method = method
+        return http
+    }
+
+    // MARK: Values
+
+    /// The next byte to read, white space skipped.
+    private var next: UInt8? {
+        mutating get {
+            parser.skipWhitespace()
+            return parser.index < parser.bytes.count ? parser.bytes[parser.index] : nil
+        }
+    }
+
+    private mutating func note(_ problem: ProtocolDecodingError) {
+        if fault == nil { fault = problem }
+    }
+
+    /// Reads a `null`: an event that is not there.
+    private mutating func null(depth: Int) throws(JSONParseError) -> EventReading? {
+        _ = try parser.value(depth: depth)
+        return nil
+    }
+
+    /// Whether the value ahead is an object; `null` means missing; anything else is
+    /// skipped and noted as the wrong type. Either way the fault is noted.
+    private mutating func object(_ field: String, depth: Int) throws(JSONParseError) -> Bool {
+        switch next {
+        case UInt8(ascii: "{"): return true
+        case UInt8(ascii: "n"): note(.missing(field))
+        default: note(.wrongType(field, expected: "an object"))
+        }
+        _ = try parser.value(depth: depth)
+        return false
+    }
+
+    /// A string, or `nil` for `null`; anything else is noted as the wrong type.
+    mutating func string(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> String? {
+        var fault = self.fault
+        defer { self.fault = fault }
+        return try string(field(), depth: depth, fault: &fault)
+    }
+
+    private mutating func string(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?) throws(JSONParseError) -> String? {
+        switch next {
+        case UInt8(ascii: "\""): return try parser.string()
+        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        default:
+            _ = try parser.value(depth: depth)
+            if fault == nil { fault = .wrongType(field(), expected: "a string") }
+            return nil
+        }
+    }
+
+    private mutating func int64(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> Int64? {
+        var fault = self.fault
+        defer { self.fault = fault }
+        return try int64(field(), depth: depth, fault: &fault)
+    }
+
+    private mutating func int64(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?) throws(JSONParseError) -> Int64? {
+        switch next {
+        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case let byte? where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
+            let text = try parser.number()
             if let exact = Int64(text) { return exact }
             if let double = Double(text), let exact = Int64(exactly: double) { return exact }
-            throw .wrongType(field(key), expected: "a whole number")
-        default: throw .wrongType(field(key), expected: "a number")
+            if fault == nil { fault = .wrongType(field(), expected: "a whole number") }
+            return nil
+        default:
+            _ = try parser.value(depth: depth)
+            if fault == nil { fault = .wrongType(field(), expected: "a number") }
+            return nil
         }
     }
 
-    func stringMap(_ key: String) throws(ProtocolDecodingError) -> [String: String]? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .object(let object)?:
-            var map: [String: String] = [:]
-            map.reserveCapacity(object.count)
-            for (name, value) in object {
-                guard case .string(let text) = value else { throw .wrongType(field(key) + "." + name, expected: "a string") }
-                map[name] = text
+    private mutating func bool(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> Bool? {
+        switch next {
+        case UInt8(ascii: "t"): try parser.literal("true"); return true
+        case UInt8(ascii: "f"): try parser.literal("false"); return false
+        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        default:
+            _ = try parser.value(depth: depth)
+            note(.wrongType(field(), expected: "true or false"))
+            return nil
+        }
+    }
+
+    /// An object of strings, or `nil` for `null`. With `lowercasingNames`, names are
+    /// lower-cased (HTTP header names): a name already lower-case keeps the last of its
+    /// repeats, as JSON readers do; one lower-cased does not replace a name given so.
+    private mutating func stringMap(_ field: String, depth: Int, lowercasingNames: Bool = false) throws(JSONParseError) -> [String: String]? {
+        switch next {
+        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii: "{"): break
+        default:
+            _ = try parser.value(depth: depth)
+            note(.wrongType(field, expected: "an object of strings"))
+            return nil
+        }
+        var map: [String: String] = [:]
+        map.reserveCapacity(16)
+        var lowered: [(String, String)] = []
+        try members(depth: depth) { reader, name throws(JSONParseError) in
+            guard let value = try reader.string(field + "." + name, depth: depth + 1) else {
+                if reader.fault == nil { reader.note(.wrongType(field + "." + name, expected: "a string")) }
+                return
             }
-            return map
-        default: throw .wrongType(field(key), expected: "an object of strings")
-        }
-    }
-
-    func stringArray(_ key: String) throws(ProtocolDecodingError) -> [String]? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .array(let items)?:
-            var strings: [String] = []
-            for (index, item) in items.enumerated() {
-                guard case .string(let text) = item else { throw .wrongType("\(field(key)).\(index)", expected: "a string") }
-                strings.append(text)
+            if lowercasingNames, name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+                lowered.append((name.lowercased(), value))
+            } else {
+                map[name] = value
             }
-            return strings
-        default: throw .wrongType(field(key), expected: "an array of strings")
         }
+        for (name, value) in lowered where map[name] == nil { map[name] = value }
+        return map
     }
 
-    func requiredObject(_ key: String) throws(ProtocolDecodingError) -> FieldReader {
-        guard let value = members[key], value != .null else { throw .missing(field(key)) }
-        return try FieldReader(value, path: field(key))
+    private mutating func stringArray(_ field: String, depth: Int) throws(JSONParseError) -> [String]? {
+        switch next {
+        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii: "["): break
+        default:
+            _ = try parser.value(depth: depth)
+            note(.wrongType(field, expected: "an array of strings"))
+            return nil
+        }
+        guard case .array(let items) = try parser.value(depth: depth) else { return nil }
+        var strings: [String] = []
+        for (index, item) in items.enumerated() {
+            guard case .string(let text) = item else {
+                note(.wrongType("\(field).\(index)", expected: "a string"))
+                return nil
+            }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    /// Reads the object ahead member by member: `member` gets each name with the parser
+    /// at its value, and must read that value.
+    private mutating func members(depth: Int, _ member: (inout ProtocolReader, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        guard depth < JSONValue.maximumDepth else { throw parser.fail("nested deeper than \(JSONValue.maximumDepth) levels") }
+        parser.index += 1  // "{"
+        parser.skipWhitespace()
+        if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "}") {
+            parser.index += 1
+            return
+        }
+        while true {
+            parser.skipWhitespace()
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.fail("expected a member name") }
+            let name = try parser.string()
+            parser.skipWhitespace()
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else { throw parser.fail("expected ':'") }
+            parser.index += 1
+            parser.skipWhitespace()
+            guard parser.index < parser.bytes.count else { throw parser.fail("unexpected end of input") }
+            try member(&self, name)
+            parser.skipWhitespace()
+            guard parser.index < parser.bytes.count else { throw parser.fail("unexpected end of input") }
+            if parser.bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
+            if parser.bytes[parser.index] == UInt8(ascii: "}") { parser.index += 1; return }
+            throw parser.fail("expected ',' or '}'")
+        }
     }
 }

@@ -148,4 +148,80 @@ struct RuntimeTests {
         #expect(LogSettings.lambdaName(of: .notice) == "INFO")
         #expect(LogSettings.lambdaName(of: .critical) == "FATAL")
     }
+
+    @Test("the protocol reader and Codable agree on 3,000 mutated events: which are refused, and what the others hold")
+    func readersAgreeOnMutations() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples/events")
+        let bases = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+            .map { try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent($0))) as! [String: Any] }
+        let replacements: [Any] = [1, true, [Any](), [String: Any](), NSNull(), "x", ["a": 1], ["x"], [1]]
+        let paths: [[String]] = [
+            ["version"], ["routeKey"], ["rawPath"], ["rawQueryString"], ["cookies"], ["headers"], ["headers", "host"],
+            ["headers", "X-Upper"], ["queryStringParameters"], ["pathParameters"], ["requestContext"], ["requestContext", "http"],
+            ["requestContext", "http", "method"], ["requestContext", "http", "path"], ["requestContext", "domainName"],
+            ["requestContext", "timeEpoch"], ["requestContext", "requestId"], ["body"], ["isBase64Encoded"], ["stageVariables"],
+        ]
+        func setting(_ object: [String: Any], _ path: ArraySlice<String>, _ value: Any?) -> [String: Any] {
+            var object = object
+            guard let key = path.first else { return object }
+            if path.count == 1 {
+                object[key] = value
+            } else {
+                object[key] = setting(object[key] as? [String: Any] ?? [:], path.dropFirst(), value)
+            }
+            return object
+        }
+        var generator = SystemRandomNumberGenerator()
+        var refused = 0
+        for round in 0..<3_000 {
+            var event = bases[round % bases.count]
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let path = paths.randomElement(using: &generator)!
+                let value: Any? = Bool.random(using: &generator) ? replacements.randomElement(using: &generator)! : nil
+                event = setting(event, path[...], value)
+            }
+            let data = try JSONSerialization.data(withJSONObject: event)
+            let ours = try? HTTPEvent(parsing: Array(data))
+            let theirs = try? JSONDecoder().decode(HTTPEvent.self, from: data)
+            #expect(ours == theirs, "\(String(decoding: data, as: UTF8.self))")
+            if ours == nil { refused += 1 }
+        }
+        #expect(refused > 300 && refused < 2_700)  // both outcomes are exercised
+    }
+
+    @Test("an envelope that is not JSON anywhere is refused as such, however right its start")
+    func envelopeSyntaxAnywhere() {
+        let good = #"{"id":"1","event":{"rawPath":"/","requestContext":{"http":{"method":"POST"}},"headers":{"a":"b"}}}"#
+        #expect((try? InvocationRequest(parsing: Array(good.utf8))) != nil)
+        let broken = [
+            #"{"id":"1","event":{"rawPath":1,"headers":{"a":"b",}}}"#,     // a type fault first, then a trailing comma
+            #"{"id":2,"event":{"body":"\x"}}"#,                             // a bad escape after a type fault
+            #"{"id":"1","event":{"headers":{"a":"\ud800"}}}"#,             // a lone surrogate in a header
+            #"{"id":"1","event":{"requestContext":{"http":{"method":"POST"},"x":[1,]}}}"#,
+            #"{"id":"1","event":{"rawPath":"/"}} trailing"#,
+            #"{"id":"1","event":"# + String(repeating: "[", count: 80) + String(repeating: "]", count: 80) + "}",
+            #"{"id":"1","event":{"headers":{"a":"b"}}"#,                     // truncated
+        ]
+        for text in broken {
+            do {
+                _ = try InvocationRequest(parsing: Array(text.utf8))
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.description.hasPrefix("not valid JSON"), "\(text): \(error)")
+            }
+        }
+        #expect(throws: ProtocolDecodingError.self) { try InvocationRequest(parsing: [0x7B, 0x22, 0x69, 0x64, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D]) }
+    }
+
+    @Test("a non-HTTP event in an envelope is read whole, as JSON")
+    func otherEvents() throws {
+        let line = #"{"id":"s1","event":{"source":"aws.events","detail":{"n":[1,2]},"time":"2026-11-27T10:00:00Z"}}"#
+        let request = try InvocationRequest(parsing: Array(line.utf8))
+        #expect(request.payload == .other(.object(["source": .string("aws.events"), "detail": .object(["n": .array([.number("1"), .number("2")])]), "time": .string("2026-11-27T10:00:00Z")])))
+        let reply = try InvocationReply.decode(Array(#"{"id":"1","response":{"statusCode":201,"headers":{"a":"b"},"body":"x"}}"#.utf8))
+        #expect(reply.response == HTTPResponse(statusCode: 201, headers: ["a": "b"], body: "x"))
+        #expect(try InvocationReply.decode(Array(#"{"id":null,"error":{"type":"T","message":"m"}}"#.utf8)).error == InvocationError(type: "T", message: "m"))
+        #expect(throws: ProtocolDecodingError.missing("error")) { try InvocationReply.decode(Array(#"{"id":"1"}"#.utf8)) }
+    }
 }
