@@ -244,20 +244,19 @@ struct ProtocolReader {
         var http: HTTPEvent.RequestContext.HTTP?
         var httpSeen = false
         try members(depth: depth) { reader, key throws(JSONParseError) in
-            let field = path + "." + key
             switch key {
-            case "domainName": context.domainName = try reader.string(field, depth: depth + 1)
-            case "requestId": context.requestId = try reader.string(field, depth: depth + 1)
-            case "timeEpoch": context.timeEpoch = try reader.int64(field, depth: depth + 1)
-            case "accountId": context.accountId = try reader.string(field, depth: depth + 1)
-            case "apiId": context.apiId = try reader.string(field, depth: depth + 1)
-            case "domainPrefix": context.domainPrefix = try reader.string(field, depth: depth + 1)
-            case "routeKey": context.routeKey = try reader.string(field, depth: depth + 1)
-            case "stage": context.stage = try reader.string(field, depth: depth + 1)
-            case "time": context.time = try reader.string(field, depth: depth + 1)
+            case "domainName": context.domainName = try reader.string(path + "." + key, depth: depth + 1)
+            case "requestId": context.requestId = try reader.string(path + "." + key, depth: depth + 1)
+            case "timeEpoch": context.timeEpoch = try reader.int64(path + "." + key, depth: depth + 1)
+            case "accountId": context.accountId = try reader.string(path + "." + key, depth: depth + 1)
+            case "apiId": context.apiId = try reader.string(path + "." + key, depth: depth + 1)
+            case "domainPrefix": context.domainPrefix = try reader.string(path + "." + key, depth: depth + 1)
+            case "routeKey": context.routeKey = try reader.string(path + "." + key, depth: depth + 1)
+            case "stage": context.stage = try reader.string(path + "." + key, depth: depth + 1)
+            case "time": context.time = try reader.string(path + "." + key, depth: depth + 1)
             case "http":
                 httpSeen = true
-                http = try reader.http(field, depth: depth + 1)
+                http = try reader.http(path + "." + key, depth: depth + 1)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -274,13 +273,12 @@ struct ProtocolReader {
         var method: String?
         var http = HTTPEvent.RequestContext.HTTP(method: "")
         try members(depth: depth) { reader, key throws(JSONParseError) in
-            let field = path + "." + key
             switch key {
-            case "method": method = try reader.string(field, depth: depth + 1)
-            case "path": http.path = try reader.string(field, depth: depth + 1)
-            case "protocol": http.protocol = try reader.string(field, depth: depth + 1)
-            case "sourceIp": http.sourceIp = try reader.string(field, depth: depth + 1)
-            case "userAgent": http.userAgent = try reader.string(field, depth: depth + 1)
+            case "method": method = try reader.string(path + "." + key, depth: depth + 1)
+            case "path": http.path = try reader.string(path + "." + key, depth: depth + 1)
+            case "protocol": http.protocol = try reader.string(path + "." + key, depth: depth + 1)
+            case "sourceIp": http.sourceIp = try reader.string(path + "." + key, depth: depth + 1)
+            case "userAgent": http.userAgent = try reader.string(path + "." + key, depth: depth + 1)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }

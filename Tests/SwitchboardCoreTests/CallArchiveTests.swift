@@ -141,4 +141,20 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         case .dictionary(let fields): fields.mapValues(plain)
         }
     }
+
+    @Test("a record's hand-written JSON reads back through JSONDecoder, whatever its text holds")
+    func jsonTextRoundTrip() throws {
+        let awkward = ["", "plain", "quote \" and \\ backslash", "line\nbreak\ttab\u{1}\u{1F}", "é 😀 \u{2028}", "</script>", "{\"a\":1}"]
+        for round in 0..<300 {
+            var record = ArchiveRecord(sid: "CA\(round)", kind: round % 2 == 0 ? .call : .message, companyId: "c\(round)", at: "2026-11-27T10:00:00.000Z")
+            func maybe() -> String? { Bool.random() ? awkward.randomElement()! : nil }
+            record.accountSid = maybe(); record.from = maybe(); record.to = maybe(); record.decision = maybe()
+            record.body = maybe(); record.keyword = maybe(); record.recordingSid = maybe(); record.recordingUrl = maybe()
+            record.recordingDuration = maybe()
+            record.mediaUrls = Bool.random() ? (0..<Int.random(in: 0...3)).map { _ in awkward.randomElement()! } : nil
+            let text = record.jsonText
+            #expect(try JSONDecoder().decode(ArchiveRecord.self, from: Data(text.utf8)) == record, "\(text)")
+            #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+        }
+    }
 }

@@ -16,12 +16,6 @@ public final class SQLiteCallArchive: CallArchive {
     private let listRecent: SQLiteStatement
     private let deleteOlder: SQLiteStatement
     private let countOlder: SQLiteStatement
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     static let schema = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
@@ -59,7 +53,7 @@ public final class SQLiteCallArchive: CallArchive {
     }
 
     public func record(_ record: ArchiveRecord) throws(ArchiveError) {
-        let text = try encode(record)
+        let text = record.jsonText
         do {
             guard record.addsToExisting else {
                 try insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
@@ -79,7 +73,7 @@ public final class SQLiteCallArchive: CallArchive {
                 }
                 let merged = existing.merging(record)
                 guard merged != existing else { return }
-                do { try updateRecord.run([.text(record.sid), .text(try encode(merged))]) } catch { throw ArchiveError("\(error)") }
+                do { try updateRecord.run([.text(record.sid), .text(merged.jsonText)]) } catch { throw ArchiveError("\(error)") }
             }
         } catch let error as ArchiveError {
             throw error
@@ -113,12 +107,6 @@ public final class SQLiteCallArchive: CallArchive {
             return count
         } catch {
             throw ArchiveError("\(error)")
-        }
-    }
-
-    private func encode(_ record: ArchiveRecord) throws(ArchiveError) -> String {
-        do { return String(decoding: try encoder.encode(record), as: UTF8.self) } catch {
-            throw ArchiveError("record \(record.sid) cannot be encoded")
         }
     }
 }

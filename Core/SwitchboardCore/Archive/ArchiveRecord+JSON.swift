@@ -1,0 +1,41 @@
+extension ArchiveRecord {
+    /// The record as one JSON object, keys sorted and absent fields left out — the form
+    /// the embedded archive stores. Written by hand: it is written on every call, where
+    /// `JSONEncoder`'s general machinery cost more than the rest of the archive write.
+    /// `JSONDecoder` reads it back (a test checks both ways agree).
+    public var jsonText: String {
+        var output = "{"
+        var first = true
+        func member(_ key: String, _ value: String?) {
+            guard let value else { return }
+            if !first { output += "," }
+            first = false
+            output += "\"" + key + "\":"
+            JSONString.append(value, to: &output)
+        }
+        member("accountSid", accountSid)
+        member("at", at)
+        member("body", body)
+        member("companyId", companyId)
+        member("decision", decision)
+        member("direction", direction)
+        member("from", from)
+        member("keyword", keyword)
+        member("kind", kind.rawValue)
+        if let mediaUrls {
+            output += first ? "\"mediaUrls\":[" : ",\"mediaUrls\":["
+            first = false
+            for (index, url) in mediaUrls.enumerated() {
+                if index > 0 { output += "," }
+                JSONString.append(url, to: &output)
+            }
+            output += "]"
+        }
+        member("recordingDuration", recordingDuration)
+        member("recordingSid", recordingSid)
+        member("recordingUrl", recordingUrl)
+        member("sid", sid)
+        member("to", to)
+        return output + "}"
+    }
+}
