@@ -67,6 +67,7 @@ public struct FormParameters: Sendable, Equatable {
     static func unescape(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(FormDecodingError) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
+        var ascii = true
         var index = bytes.startIndex
         while index != bytes.endIndex {
             let byte = bytes[index]
@@ -80,13 +81,19 @@ public struct FormParameters: Sendable, Equatable {
                 guard low != bytes.endIndex else { throw .truncatedEscape }
                 guard let h = hexValue(bytes[high]), let l = hexValue(bytes[low]) else { throw .invalidEscape }
                 output.append(h << 4 | l)
+                if h >= 8 { ascii = false }
                 index = low
             default:
                 output.append(byte)
+                if byte >= 0x80 { ascii = false }
             }
             index = bytes.index(after: index)
         }
-        guard let text = String(validating: output, as: UTF8.self) else { throw .invalidUTF8 }
+        // ASCII is UTF-8 as it is; anything else is validated.
+        let text = output.withUnsafeBufferPointer { buffer in
+            ascii ? String(decoding: buffer, as: UTF8.self) : String(validating: buffer, as: UTF8.self)
+        }
+        guard let text else { throw .invalidUTF8 }
         return text
     }
 

@@ -62,7 +62,7 @@ public enum TwilioSignature {
         }
 
         func matches(_ candidate: String) -> Bool {
-            constantTimeEqual(Array(sign(urlBytes: Array(candidate.utf8), payload: payload, key: key).utf8), expected)
+            constantTimeEqual(signatureBytes(url: candidate, payload: payload, key: key), expected)
         }
         // The URL as received almost always matches; its other spellings are worked out
         // only when it does not.
@@ -78,16 +78,19 @@ public enum TwilioSignature {
         guard case .form(let parameters) = content else { return [] }
         // Sorting the (name, value) pairs by name, then value, and dropping repeats gives
         // exactly "each sorted name, then its sorted distinct values".
-        let pairs = parameters.pairs.map { (name: Array($0.name.utf8), value: Array($0.value.utf8)) }.sorted { lhs, rhs in
-            lhs.name == rhs.name ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
+        // Compared as UTF-8 bytes, which is the order Twilio sorts in.
+        let pairs = parameters.pairs.sorted { lhs, rhs in
+            lhs.name.utf8.elementsEqual(rhs.name.utf8)
+                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
         }
         var payload: [UInt8] = []
-        payload.reserveCapacity(pairs.reduce(0) { $0 + $1.name.count + $1.value.count })
-        var previous: (name: [UInt8], value: [UInt8])?
+        payload.reserveCapacity(pairs.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
+        var previous: (name: String, value: String)?
         for pair in pairs {
-            if let previous, previous.name == pair.name, previous.value == pair.value { continue }
-            payload += pair.name
-            payload += pair.value
+            if let previous, previous.name.utf8.elementsEqual(pair.name.utf8), previous.value.utf8.elementsEqual(pair.value.utf8) { continue }
+            payload += pair.name.utf8
+            payload += pair.value.utf8
             previous = pair
         }
         return payload
@@ -98,6 +101,16 @@ public enum TwilioSignature {
         mac.update(data: urlBytes)
         mac.update(data: payload)
         return Data(mac.finalize()).base64EncodedString()
+    }
+
+    /// The signature of `url` and `payload`, as the ASCII bytes of its base64 text (what
+    /// the header carries), without building strings on the way.
+    private static func signatureBytes(url: String, payload: [UInt8], key: SymmetricKey) -> [UInt8] {
+        var mac = HMAC<Insecure.SHA1>(key: key)
+        var url = url
+        url.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        mac.update(data: payload)
+        return mac.finalize().withUnsafeBytes { Base64.encode($0) }
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
@@ -196,5 +209,31 @@ struct URLParts {
     var withDefaultPort: String {
         if let port { return assemble(port: port) }
         return assemble(port: scheme.lowercased() == "https" ? "443" : "80")
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for the few bytes of a signature.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// `bytes` as base64 text's ASCII bytes.
+    static func encode(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            for shift in [18, 12, 6, 0] { output.append(alphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
+            index += 3
+        }
+        let left = bytes.count - index
+        if left > 0 {
+            let chunk = UInt32(bytes[index]) << 16 | (left == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
+            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
+            output.append(left == 2 ? alphabet[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "="))
+            output.append(UInt8(ascii: "="))
+        }
+        return output
     }
 }
