@@ -10,6 +10,8 @@ import Glibc
 struct BatchRun {
     let status: Int32
     let nanoseconds: UInt64
+    /// User and system CPU time the process used.
+    let cpuNanoseconds: UInt64
     let peakRSSKilobytes: Int
     let replies: [UInt8]
     let errors: [UInt8]
@@ -41,7 +43,10 @@ func runBatch(_ path: String, _ arguments: [String], environment: [String: Strin
     wait4(child, &status, 0, &usage)
     let elapsed = monotonicNanoseconds() - started
     return BatchRun(
-        status: (status >> 8) & 0xFF, nanoseconds: elapsed, peakRSSKilobytes: usage.ru_maxrss,
+        status: (status >> 8) & 0xFF, nanoseconds: elapsed,
+        cpuNanoseconds: UInt64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000
+            + UInt64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000,
+        peakRSSKilobytes: usage.ru_maxrss,
         replies: try readFile(output), errors: try readFile(errors))
 }
 
@@ -71,25 +76,34 @@ func okReplies(_ bytes: [UInt8]) -> Int {
 }
 
 /// The function's own work per event: `count` envelopes piped in at once, so nothing
-/// waits on a round trip; the time of an empty run (start and exit) is subtracted.
+/// waits on a round trip. Measured as the CPU time the process used (steadier than wall
+/// time on a busy machine) and as wall time; an empty run's (start and exit) is
+/// subtracted from both.
 func batchBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 30_000) throws(BenchError) {
     let full = try envelopeFile(events, count: count, name: "batch")
     let empty = try envelopeFile(events, count: 0, name: "empty")
     defer { unlink(full); unlink(empty) }
-    var perEvent: [UInt64] = []
-    var baseline: [UInt64] = []
+    var cpu: [UInt64] = [], wall: [UInt64] = []
+    var emptyCPU: [UInt64] = [], emptyWall: [UInt64] = []
     for _ in 0..<5 {
-        baseline.append(try runBatch(options.bin + "/Voice", ["--stream"], environment: environment, input: empty).nanoseconds)
+        let idle = try runBatch(options.bin + "/Voice", ["--stream"], environment: environment, input: empty)
+        emptyCPU.append(idle.cpuNanoseconds)
+        emptyWall.append(idle.nanoseconds)
         let run = try runBatch(options.bin + "/Voice", ["--stream"], environment: environment, input: full)
         guard run.status == 0, okReplies(run.replies) == count else {
             throw BenchError("Voice --stream answered \(okReplies(run.replies)) of \(count) batch envelopes with 200")
         }
-        perEvent.append(run.nanoseconds)
+        cpu.append(run.cpuNanoseconds)
+        wall.append(run.nanoseconds)
     }
-    baseline.sort()
-    perEvent = perEvent.map { ($0 - min($0, baseline[2])) / UInt64(count) }.sorted()
+    func perEvent(_ runs: [UInt64], minus baseline: [UInt64]) -> String {
+        let base = baseline.sorted()[2]
+        let values = runs.map { Double($0 - min($0, base)) / Double(count) / 1_000 }.sorted()
+        func format(_ value: Double) -> String { "\(Double(Int((value * 10).rounded())) / 10)" }
+        return "median \(format(values[2])) µs (best \(format(values[0])), worst \(format(values[4])))"
+    }
     print("Voice's own work per event: \(count) envelopes piped in at once, 5 runs, start-up subtracted:")
-    print("   median \(Double(perEvent[2] / 100) / 10) µs per event (runs: \(perEvent.map { "\(Double($0 / 100) / 10)" }.joined(separator: ", ")))")
+    print("   CPU time \(perEvent(cpu, minus: emptyCPU)); wall time \(perEvent(wall, minus: emptyWall))")
 }
 
 /// Allocations per warm event, counted by valgrind's DHAT: the difference between runs

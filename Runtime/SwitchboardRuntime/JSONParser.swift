@@ -117,18 +117,26 @@ struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes; validate the run as UTF-8 in one go (ASCII needs none).
-        var ascii = true
-        while index < bytes.count {
+        let (end, ascii) = bytes.withUnsafeBufferPointer { buffer in
+            var end = start
+            var ascii = true
+            while end < buffer.count {
+                let byte = buffer[end]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                if byte >= 0x80 { ascii = false }
+                end += 1
+            }
+            return (end, ascii)
+        }
+        index = end
+        if index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 guard let text = text(start..<index, ascii: ascii) else { throw fail("string is not valid UTF-8") }
                 index += 1
                 return text
             }
-            if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw fail("unescaped control character in string") }
-            if byte >= 0x80 { ascii = false }
-            index += 1
         }
         var decoded = Array(bytes[start..<index])
         while index < bytes.count {

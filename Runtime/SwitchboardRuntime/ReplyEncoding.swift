@@ -3,49 +3,50 @@
 /// more than the rest of the protocol together. The output is what `JSONEncoder` would
 /// write, keys in a fixed order; the tests decode it with `JSONDecoder`.
 extension HTTPResponse {
-    func appendJSON(to output: inout String) {
-        output += "{\"statusCode\":"
-        output += String(statusCode)
-        output += ",\"headers\":{"
+    func appendJSON(to output: inout [UInt8]) {
+        output += #"{"statusCode":"#.utf8
+        output += String(statusCode).utf8
+        output += #","headers":{"#.utf8
         for (index, name) in headers.keys.sorted().enumerated() {
-            if index > 0 { output += "," }
+            if index > 0 { output.append(UInt8(ascii: ",")) }
             JSONText.appendString(name, to: &output)
-            output += ":"
+            output.append(UInt8(ascii: ":"))
             JSONText.appendString(headers[name]!, to: &output)
         }
-        output += "},\"body\":"
+        output += #"},"body":"#.utf8
         JSONText.appendString(body, to: &output)
-        output += isBase64Encoded ? ",\"isBase64Encoded\":true}" : ",\"isBase64Encoded\":false}"
+        output += (isBase64Encoded ? #","isBase64Encoded":true}"# : #","isBase64Encoded":false}"#).utf8
     }
 
     /// The response as one line of JSON, newline included.
     package func jsonLine() -> [UInt8] {
-        var output = ""
+        var output: [UInt8] = []
         output.reserveCapacity(body.utf8.count + 128)
         appendJSON(to: &output)
-        output += "\n"
-        return Array(output.utf8)
+        output.append(0x0A)
+        return output
     }
 }
 
 extension InvocationReply {
     /// The reply as one line of JSON, newline included.
     package func jsonLine() -> [UInt8] {
-        var output = "{\"id\":"
-        output.reserveCapacity((response?.body.utf8.count ?? 0) + 160)
-        if let id { JSONText.appendString(id, to: &output) } else { output += "null" }
+        var output: [UInt8] = []
+        output.reserveCapacity((response?.body.utf8.count ?? 0) + 192)
+        output += #"{"id":"#.utf8
+        if let id { JSONText.appendString(id, to: &output) } else { output += "null".utf8 }
         if let response {
-            output += ",\"response\":"
+            output += #","response":"#.utf8
             response.appendJSON(to: &output)
         }
         if let error {
-            output += ",\"error\":{\"type\":"
+            output += #","error":{"type":"#.utf8
             JSONText.appendString(error.type, to: &output)
-            output += ",\"message\":"
+            output += #","message":"#.utf8
             JSONText.appendString(error.message, to: &output)
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
-        output += "}\n"
-        return Array(output.utf8)
+        output += "}\n".utf8
+        return output
     }
 }

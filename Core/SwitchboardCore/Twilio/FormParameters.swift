@@ -19,28 +19,30 @@ public struct FormParameters: Sendable, Equatable {
     /// - Throws: ``FormDecodingError`` when an escape is not two hex digits or the
     ///   decoded bytes are not UTF-8.
     public init(decoding body: some Collection<UInt8>) throws(FormDecodingError) {
-        var pairs: [(name: String, value: String)] = []
-        var segmentStart = body.startIndex
-        var index = body.startIndex
-        while true {
-            let atEnd = index == body.endIndex
-            if atEnd || body[index] == UInt8(ascii: "&") {
-                let segment = body[segmentStart..<index]
-                if !segment.isEmpty {
+        let bytes = Array(body)
+        let decoded: Result<[(name: String, value: String)], FormDecodingError> = bytes.withUnsafeBufferPointer { body in
+            var pairs: [(name: String, value: String)] = []
+            pairs.reserveCapacity(24)
+            var segmentStart = 0
+            do throws(FormDecodingError) {
+                for index in 0...body.count where index == body.count || body[index] == UInt8(ascii: "&") {
+                    let segment = body[segmentStart..<index]
+                    segmentStart = index + 1
+                    guard !segment.isEmpty else { continue }
                     if let equals = segment.firstIndex(of: UInt8(ascii: "=")) {
-                        let name = try Self.unescape(segment[segment.startIndex..<equals])
-                        let value = try Self.unescape(segment[segment.index(after: equals)...])
+                        let name = try Self.unescape(UnsafeBufferPointer(rebasing: segment[..<equals]))
+                        let value = try Self.unescape(UnsafeBufferPointer(rebasing: segment[(equals + 1)...]))
                         pairs.append((name, value))
                     } else {
-                        pairs.append((try Self.unescape(segment), ""))
+                        pairs.append((try Self.unescape(UnsafeBufferPointer(rebasing: segment)), ""))
                     }
                 }
-                if atEnd { break }
-                segmentStart = body.index(after: index)
+            } catch {
+                return .failure(error)
             }
-            index = body.index(after: index)
+            return .success(pairs)
         }
-        self.pairs = pairs
+        self.pairs = try decoded.get()
     }
 
     /// The first value sent for `name`, or `nil` when it was not sent.
@@ -65,6 +67,9 @@ public struct FormParameters: Sendable, Equatable {
 
     /// Decodes `%XX` escapes (and `+` as a space, unless `plusIsSpace` is false).
     static func unescape(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(FormDecodingError) -> String {
+        if let text = bytes.withContiguousStorageIfAvailable({ plainText($0, plusIsSpace: plusIsSpace) }) ?? nil {
+            return text
+        }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var ascii = true
@@ -95,6 +100,15 @@ public struct FormParameters: Sendable, Equatable {
         }
         guard let text else { throw .invalidUTF8 }
         return text
+    }
+
+    /// `bytes` as text when they need no decoding at all (ASCII, no `%`, no `+` that
+    /// means a space): the common case, copied without a pass byte by byte.
+    private static func plainText(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool) -> String? {
+        for byte in bytes where byte >= 0x80 || byte == UInt8(ascii: "%") || (plusIsSpace && byte == UInt8(ascii: "+")) {
+            return nil
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

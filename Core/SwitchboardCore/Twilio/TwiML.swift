@@ -23,21 +23,26 @@ public struct TwiMLElement: Sendable, Equatable {
         self.children = children
     }
 
-    func write(into output: inout String) {
-        output += "<" + name
+    func write(into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "<"))
+        output += name.utf8
         for attribute in attributes {
-            output += " " + attribute.name + "=\""
+            output.append(UInt8(ascii: " "))
+            output += attribute.name.utf8
+            output += #"=""#.utf8
             TwiML.escape(attribute.value, into: &output)
-            output += "\""
+            output.append(UInt8(ascii: "\""))
         }
         if text == nil && children.isEmpty {
-            output += "/>"
+            output += "/>".utf8
             return
         }
-        output += ">"
+        output.append(UInt8(ascii: ">"))
         if let text { TwiML.escape(text, into: &output) }
         for child in children { child.write(into: &output) }
-        output += "</" + name + ">"
+        output += "</".utf8
+        output += name.utf8
+        output.append(UInt8(ascii: ">"))
     }
 }
 
@@ -48,40 +53,52 @@ public enum TwiML {
 
     /// A complete document, `<?xml …?><Response>…</Response>`.
     public static func response(_ verbs: [TwiMLElement]) -> String {
-        var output = #"<?xml version="1.0" encoding="UTF-8"?>"#
+        var output: [UInt8] = []
+        output.reserveCapacity(512)
+        output += #"<?xml version="1.0" encoding="UTF-8"?>"#.utf8
         TwiMLElement("Response", children: verbs).write(into: &output)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Appends `text` escaped for XML character data or a quoted attribute. Works on
     /// UTF-8 bytes: every byte that needs escaping or dropping is ASCII, except U+FFFE and
-    /// U+FFFF (EF BF BE, EF BF BF), which XML 1.0 forbids too.
-    static func escape(_ text: String, into output: inout String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 16)
-        var utf8 = text.utf8.makeIterator()
-        var pending: [UInt8] = []
-        while let byte = utf8.next() {
-            switch byte {
-            case UInt8(ascii: "&"): bytes += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): bytes += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): bytes += Array("&gt;".utf8)
-            case UInt8(ascii: "\""): bytes += Array("&quot;".utf8)
-            case UInt8(ascii: "'"): bytes += Array("&apos;".utf8)
-            case 0x09, 0x0A, 0x0D: bytes.append(byte)
-            case 0x00..<0x20: continue  // no other control characters are allowed
-            case 0xEF:
-                // Look ahead for U+FFFE / U+FFFF.
-                pending = [byte]
-                if let second = utf8.next() {
-                    pending.append(second)
-                    if let third = utf8.next() { pending.append(third) }
+    /// U+FFFF (EF BF BE, EF BF BF), which XML 1.0 forbids too. Runs that need nothing
+    /// are copied whole.
+    static func escape(_ text: String, into output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                let replacement: StaticString?
+                var skip = 1
+                switch byte {
+                case UInt8(ascii: "&"): replacement = "&amp;"
+                case UInt8(ascii: "<"): replacement = "&lt;"
+                case UInt8(ascii: ">"): replacement = "&gt;"
+                case UInt8(ascii: "\""): replacement = "&quot;"
+                case UInt8(ascii: "'"): replacement = "&apos;"
+                case 0x09, 0x0A, 0x0D:
+                    index += 1
+                    continue
+                case 0x00..<0x20:
+                    replacement = ""  // no other control characters are allowed
+                case 0xEF where index + 2 < bytes.count && bytes[index + 1] == 0xBF && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF):
+                    replacement = ""  // U+FFFE, U+FFFF
+                    skip = 3
+                default:
+                    index += 1
+                    continue
                 }
-                if pending.count == 3 && pending[1] == 0xBF && (pending[2] == 0xBE || pending[2] == 0xBF) { continue }
-                bytes += pending
-            default: bytes.append(byte)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                if let replacement {
+                    output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                }
+                index += skip
+                runStart = index
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
-        output += String(decoding: bytes, as: UTF8.self)
     }
 }
