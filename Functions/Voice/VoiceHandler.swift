@@ -74,9 +74,10 @@ struct VoiceHandler: FunctionHandler {
         if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
             services.recorder?.record(record, logger: logger)
         }
+        // Values given as they are (no interpolation): this line is written for every call.
         logger.info("voice.answered", metadata: [
-            "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)",
-            "call.sid": "\(callSid?.prefix(40) ?? "")", "to": "\(webhook.parameters["To"]?.prefix(40) ?? "")",
+            "company.id": .string(tenant.companyID.rawValue), "routing.mode": .string(answer.mode.rawValue),
+            "call.sid": .string(String(callSid?.prefix(40) ?? "")), "to": .string(String(webhook.parameters["To"]?.prefix(40) ?? "")),
         ])
         return .xml(answer.twiml)
     }
@@ -95,8 +96,8 @@ struct VoiceHandler: FunctionHandler {
         let outcome = services.gate.admitByCompany(webhook, id: companyID)
         guard case .admitted(let webhook, let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
         logger.info("voice.callback", metadata: [
-            "company.id": "\(tenant.companyID)", "callback": "\(leg.rawValue)",
-            "call.sid": "\(webhook.parameters["CallSid"]?.prefix(40) ?? "")",
+            "company.id": .string(tenant.companyID.rawValue), "callback": .string(leg.rawValue),
+            "call.sid": .string(String(webhook.parameters["CallSid"]?.prefix(40) ?? "")),
         ])
         switch leg {
         case .whisper:

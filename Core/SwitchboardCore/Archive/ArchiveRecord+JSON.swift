@@ -4,13 +4,16 @@ extension ArchiveRecord {
     /// `JSONEncoder`'s general machinery cost more than the rest of the archive write.
     /// `JSONDecoder` reads it back (a test checks both ways agree).
     public var jsonText: String {
-        var output = "{"
+        var output: [UInt8] = [UInt8(ascii: "{")]
+        output.reserveCapacity(512)
         var first = true
-        func member(_ key: String, _ value: String?) {
+        func member(_ key: StaticString, _ value: String?) {
             guard let value else { return }
-            if !first { output += "," }
+            if !first { output.append(UInt8(ascii: ",")) }
             first = false
-            output += "\"" + key + "\":"
+            output.append(UInt8(ascii: "\""))
+            output.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            output += "\":".utf8
             JSONString.append(value, to: &output)
         }
         member("accountSid", accountSid)
@@ -23,19 +26,20 @@ extension ArchiveRecord {
         member("keyword", keyword)
         member("kind", kind.rawValue)
         if let mediaUrls {
-            output += first ? "\"mediaUrls\":[" : ",\"mediaUrls\":["
+            output += (first ? "\"mediaUrls\":[" : ",\"mediaUrls\":[").utf8
             first = false
             for (index, url) in mediaUrls.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONString.append(url, to: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         }
         member("recordingDuration", recordingDuration)
         member("recordingSid", recordingSid)
         member("recordingUrl", recordingUrl)
         member("sid", sid)
         member("to", to)
-        return output + "}"
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
     }
 }

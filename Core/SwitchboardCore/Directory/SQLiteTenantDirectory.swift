@@ -32,9 +32,11 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return encoder
     }()
     private let decoder = JSONDecoder()
-    /// Documents already decoded, by their exact text: a warm process answering the same
-    /// companies again skips decoding, and any change to a document is a new text.
-    private var decoded: [String: Company] = [:]
+    /// Documents already decoded, by the lookup that found them (`n+1555…` or `i<id>`),
+    /// with their exact text: a warm process answering the same number again compares
+    /// the text it read with the one it decoded (no hashing of the whole document) and
+    /// skips decoding; any change to a document is a new text.
+    private var decoded: [String: (document: String, company: Company)] = [:]
 
     static let schema = """
         PRAGMA journal_mode = WAL;
@@ -86,11 +88,11 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     }
 
     public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
-        try decodeFirst(findByNumber, [.text(number.e164)])
+        try decodeFirst(findByNumber, [.text(number.e164)], lookup: "n" + number.e164)
     }
 
     public func company(id: CompanyID) throws(DirectoryError) -> Company? {
-        try decodeFirst(findByID, [.text(id.rawValue)])
+        try decodeFirst(findByID, [.text(id.rawValue)], lookup: "i" + id.rawValue)
     }
 
     public func allCompanies() throws(DirectoryError) -> [Company] {
@@ -106,7 +108,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         do throws(SQLiteError) { rows = try statement.rows(values) } catch { throw .unavailable(error.description) }
         var companies: [Company] = []
         for row in rows {
-            companies.append(try decode(row.first ?? nil))
+            companies.append(try decode(row.first ?? nil, lookup: nil))
         }
         return companies
     }
@@ -141,7 +143,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         do throws(TransactionError<DirectoryError>) {
             try database.transaction { () throws(DirectoryError) in
                 if let expected {
-                    guard try decodeFirst(findByID, [.text(company.id.rawValue)]) == expected else {
+                    guard try decodeFirst(findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue) == expected else {
                         throw .changedMeanwhile(company.id)
                     }
                 }
@@ -169,24 +171,26 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         }
     }
 
-    private func decodeFirst(_ statement: SQLiteStatement, _ values: [SQLiteValue]) throws(DirectoryError) -> Company? {
+    private func decodeFirst(_ statement: SQLiteStatement, _ values: [SQLiteValue], lookup: String) throws(DirectoryError) -> Company? {
         let rows: [[String?]]
         do throws(SQLiteError) { rows = try statement.rows(values) } catch { throw .unavailable(error.description) }
         guard let row = rows.first else { return nil }
-        return try decode(row.first ?? nil)
+        return try decode(row.first ?? nil, lookup: lookup)
     }
 
-    private func decode(_ document: String?) throws(DirectoryError) -> Company {
+    private func decode(_ document: String?, lookup: String?) throws(DirectoryError) -> Company {
         guard let document else { throw .unreadableDocument(nil, "document is NULL") }
-        if let company = decoded[document] { return company }
+        if let lookup, let known = decoded[lookup], known.document == document { return known.company }
         let company: Company
         do {
             company = try decoder.decode(Company.self, from: Data(document.utf8))
         } catch {
             throw .unreadableDocument(nil, "\(error)")
         }
-        if decoded.count >= 512 { decoded.removeAll(keepingCapacity: true) }
-        decoded[document] = company
+        if let lookup {
+            if decoded.count >= 1_024 { decoded.removeAll(keepingCapacity: true) }
+            decoded[lookup] = (document, company)
+        }
         return company
     }
 }

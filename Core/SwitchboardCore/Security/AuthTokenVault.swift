@@ -2,13 +2,19 @@
 /// this process's memory so a warm process decrypts a tenant's token once, not on every
 /// call.
 ///
-/// Entries are keyed by the company id *and* the sealed value, so a token that changes
-/// (a new sealed value) is opened afresh and the old entry simply goes unused. Opened
+/// Entries are kept by company and field with the sealed value they came from, so a
+/// token that changes (a new sealed value) is opened afresh and replaces its entry. Opened
 /// tokens never leave memory: the vault is not persisted, printed or cached elsewhere.
 /// Used from one thread, like the rest of a function process.
 public final class AuthTokenVault {
     private let sealer: SecretSealer
-    private var opened: [String: TwilioAuthToken] = [:]
+    /// Opened tokens by company and field, with the sealed value they were opened from.
+    private var opened: [Key: (stored: String, token: TwilioAuthToken)] = [:]
+
+    private struct Key: Hashable {
+        let companyID: String
+        let field: SecretField
+    }
     private let capacity: Int
 
     /// A vault opening tokens with `sealer`, holding at most `capacity` tokens.
@@ -27,11 +33,11 @@ public final class AuthTokenVault {
     public func authToken(
         of companyID: CompanyID, stored: StoredSecret, field: SecretField = .authToken
     ) throws(SealingError) -> TwilioAuthToken {
-        let key = companyID.rawValue + "\u{0}" + field.rawValue + "\u{0}" + stored.stored
-        if let token = opened[key] { return token }
+        let key = Key(companyID: companyID.rawValue, field: field)
+        if let known = opened[key], known.stored == stored.stored { return known.token }
         let token = TwilioAuthToken(try sealer.open(stored, companyID: companyID.rawValue, field: field))
         if opened.count >= capacity { opened.removeAll(keepingCapacity: true) }
-        opened[key] = token
+        opened[key] = (stored.stored, token)
         return token
     }
 }

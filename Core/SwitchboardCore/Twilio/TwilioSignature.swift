@@ -1,5 +1,11 @@
 import Crypto
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -29,8 +35,7 @@ public enum SignedContent: Sendable {
 public enum TwilioSignature {
     /// Computes the signature Twilio would send for `url` and `content`.
     public static func compute(url: String, content: SignedContent, authToken: TwilioAuthToken) -> String {
-        let key = SymmetricKey(data: authToken.bytes)
-        return sign(urlBytes: Array(url.utf8), payload: payload(for: content), key: key)
+        String(decoding: signatureBytes(url: url, payload: payload(for: content), keyedMAC: authToken.keyedMAC), as: UTF8.self)
     }
 
     /// Whether `signature` is a valid Twilio signature for a request to `url` carrying
@@ -49,7 +54,6 @@ public enum TwilioSignature {
     ) -> Bool {
         guard let signature, !signature.isEmpty, signature.utf8.count <= 64 else { return false }
         let expected = Array(signature.utf8)
-        let key = SymmetricKey(data: authToken.bytes)
 
         var payload = payload(for: content)
         var bodyHashMatches = true
@@ -62,7 +66,7 @@ public enum TwilioSignature {
         }
 
         func matches(_ candidate: String) -> Bool {
-            constantTimeEqual(signatureBytes(url: candidate, payload: payload, key: key), expected)
+            constantTimeEqual(signatureBytes(url: candidate, payload: payload, keyedMAC: authToken.keyedMAC), expected)
         }
         // The URL as received almost always matches; its other spellings are worked out
         // only when it does not.
@@ -80,9 +84,8 @@ public enum TwilioSignature {
         // exactly "each sorted name, then its sorted distinct values".
         // Compared as UTF-8 bytes, which is the order Twilio sorts in.
         let pairs = parameters.pairs.sorted { lhs, rhs in
-            lhs.name.utf8.elementsEqual(rhs.name.utf8)
-                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
-                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+            let names = byteOrder(lhs.name, rhs.name)
+            return names == 0 ? byteOrder(lhs.value, rhs.value) < 0 : names < 0
         }
         var payload: [UInt8] = []
         payload.reserveCapacity(pairs.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
@@ -96,17 +99,10 @@ public enum TwilioSignature {
         return payload
     }
 
-    private static func sign(urlBytes: [UInt8], payload: [UInt8], key: SymmetricKey) -> String {
-        var mac = HMAC<Insecure.SHA1>(key: key)
-        mac.update(data: urlBytes)
-        mac.update(data: payload)
-        return Data(mac.finalize()).base64EncodedString()
-    }
-
     /// The signature of `url` and `payload`, as the ASCII bytes of its base64 text (what
     /// the header carries), without building strings on the way.
-    private static func signatureBytes(url: String, payload: [UInt8], key: SymmetricKey) -> [UInt8] {
-        var mac = HMAC<Insecure.SHA1>(key: key)
+    private static func signatureBytes(url: String, payload: [UInt8], keyedMAC: HMAC<Insecure.SHA1>) -> [UInt8] {
+        var mac = keyedMAC
         var url = url
         url.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         mac.update(data: payload)
@@ -114,6 +110,21 @@ public enum TwilioSignature {
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
+    /// How `lhs` compares with `rhs` as UTF-8 bytes: negative, zero or positive.
+    static func byteOrder(_ lhs: String, _ rhs: String) -> Int {
+        var lhs = lhs, rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                let common = min(left.count, right.count)
+                if common > 0, let a = left.baseAddress, let b = right.baseAddress {
+                    let order = memcmp(a, b, common)
+                    if order != 0 { return Int(order) }
+                }
+                return left.count - right.count
+            }
+        }
+    }
+
     static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
