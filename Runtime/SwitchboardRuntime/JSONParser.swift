@@ -120,6 +120,19 @@ struct JSONParser {
         let (end, ascii) = bytes.withUnsafeBufferPointer { buffer in
             var end = start
             var ascii = true
+            // Eight bytes at a time while none of them ends the run (a quote, a backslash
+            // or a control character); then byte by byte.
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            guard let base = buffer.baseAddress else { return (end, ascii) }
+            let raw = UnsafeRawPointer(base)
+            while end + 8 <= buffer.count {
+                let word = raw.loadUnaligned(fromByteOffset: end, as: UInt64.self)
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let stops = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                guard stops & highs == 0 else { break }
+                if word & highs != 0 { ascii = false }
+                end += 8
+            }
             while end < buffer.count {
                 let byte = buffer[end]
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }

@@ -46,7 +46,7 @@ struct LineReader {
         var skipping = false
         var searchFrom = start
         while true {
-            if let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = Self.newline(in: buffer, from: searchFrom) {
                 let tooLong = skipping || newline - start > maximumLineBytes
                 let line = tooLong ? [] : Array(buffer[start..<newline])
                 start = newline + 1
@@ -69,6 +69,16 @@ struct LineReader {
                 buffer.removeAll()
                 start = 0
                 return tooLong ? .tooLong : .line(line)
+            }
+        }
+    }
+
+    /// The index of the first newline in `bytes` at or after `start` (`memchr`).
+    private static func newline(in bytes: [UInt8], from start: Int) -> Int? {
+        guard start < bytes.count else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer in
+            memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start).map {
+                buffer.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
             }
         }
     }

@@ -224,4 +224,22 @@ struct RuntimeTests {
         #expect(try InvocationReply.decode(Array(#"{"id":null,"error":{"type":"T","message":"m"}}"#.utf8)).error == InvocationError(type: "T", message: "m"))
         #expect(throws: ProtocolDecodingError.missing("error")) { try InvocationReply.decode(Array(#"{"id":"1"}"#.utf8)) }
     }
+
+    @Test("JSON strings of every length and mix read back exactly, and a control byte anywhere is refused")
+    func jsonStringsEveryway() throws {
+        let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "😀", "\u{2028}", "\u{7F}", "~"]
+        for round in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...40)).map { _ in pieces.randomElement()! }.joined()
+            let encoded = try JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])
+            let padded = Array(String(repeating: " ", count: round % 9).utf8) + Array(encoded)
+            #expect(try JSONValue(parsing: padded) == .array([.string(text)]), "\(text.debugDescription)")
+        }
+        for length in 1...24 {
+            for position in 0..<length {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                bytes[position] = 0x01
+                #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22] + bytes + [0x22]) }
+            }
+        }
+    }
 }
