@@ -137,6 +137,24 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
     let blocks = Double(large.blocks - small.blocks) / 2_000, bytes = Double(large.bytes - small.bytes) / 2_000
     print("Allocations per warm event (valgrind DHAT, 3,000 minus 1,000 envelopes):")
     print("   \(Int(blocks.rounded())) allocations, \(Int(bytes.rounded())) bytes per event")
+
+    // Instructions per warm event, counted by Callgrind: the same on a busy machine as
+    // on an idle one, so it shows what a change to the hot path bought.
+    func instructions(_ count: Int) throws(BenchError) -> Int {
+        let file = try envelopeFile(events, count: count, name: "callgrind-\(count)")
+        defer { unlink(file) }
+        let run = try runBatch(
+            "/usr/bin/valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", stripped, "--stream"],
+            environment: environment, input: file)
+        guard okReplies(run.replies) == count else { throw BenchError("Voice under callgrind answered \(okReplies(run.replies)) of \(count)") }
+        // "==123== Collected : 1234567"
+        for line in String(decoding: run.errors, as: UTF8.self).split(separator: "\n") where line.contains("Collected :") {
+            if let number = line.split(separator: " ").last.flatMap({ Int($0) }) { return number }
+        }
+        throw BenchError("no Callgrind total in valgrind's output")
+    }
+    let fewer = try instructions(500), more = try instructions(1_500)
+    print("Instructions per warm event (valgrind Callgrind, 1,500 minus 500 envelopes): \((more - fewer) / 1_000)")
 }
 
 /// Peak resident memory of one warm Voice process after `count` events.

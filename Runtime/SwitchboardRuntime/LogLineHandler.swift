@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -55,16 +56,16 @@ public struct LogLineHandler: LogHandler {
         let levelName = LogSettings.lambdaName(of: event.level)
         switch format {
         case .json:
-            line += Array(#"{"timestamp":""#.utf8)
+            line += #"{"timestamp":""#.utf8
             Self.appendTimestamp(to: &line)
-            line += Array(#"","level":""#.utf8)
-            line += Array(levelName.utf8)
-            line += Array(#"","message":"#.utf8)
+            line += #"","level":""#.utf8
+            line += levelName.utf8
+            line += #"","message":"#.utf8
             JSONText.appendString(event.message.description, to: &line)
         case .text:
             Self.appendTimestamp(to: &line)
             line.append(0x09)
-            line += Array(levelName.utf8)
+            line += levelName.utf8
             line.append(0x09)
             Self.appendText(event.message.description, to: &line)
         }
@@ -88,7 +89,7 @@ public struct LogLineHandler: LogHandler {
     private static func encode(_ metadata: Logger.Metadata, format: LogSettings.Format) -> [UInt8] {
         var bytes: [UInt8] = []
         let keys = metadata.keys.sorted { left, right in
-            left == "requestId" || (right != "requestId" && left < right)
+            left == "requestId" || (right != "requestId" && bytesPrecede(left, right))
         }
         for key in keys {
             switch format {
@@ -142,6 +143,22 @@ public struct LogLineHandler: LogHandler {
         for byte in text.utf8 { bytes.append(byte < 0x20 || byte == 0x7F ? 0x20 : byte) }
     }
 
+    /// Whether `left` sorts before `right` by their UTF-8 bytes (cheaper than `<`, which
+    /// compares Unicode text; metadata keys are ASCII, where the two agree).
+    private static func bytesPrecede(_ left: String, _ right: String) -> Bool {
+        var left = left, right = right
+        return left.withUTF8 { a in
+            right.withUTF8 { b in
+                let common = min(a.count, b.count)
+                if common > 0, let x = a.baseAddress, let y = b.baseAddress {
+                    let order = memcmp(x, y, common)
+                    if order != 0 { return order < 0 }
+                }
+                return a.count < b.count
+            }
+        }
+    }
+
     /// Now, in UTC, as RFC 3339 with milliseconds: `2026-11-25T22:07:01.123Z`.
     static func timestamp() -> String {
         var bytes: [UInt8] = []
@@ -149,9 +166,21 @@ public struct LogLineHandler: LogHandler {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The date and time to the second of the last line written (`2026-11-25T22:07:01.`):
+    /// lines within one second reuse it instead of converting the time again.
+    private static let lastSecond = Mutex<(seconds: Int, text: [UInt8])>((-1, []))
+
     private static func appendTimestamp(to bytes: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
+        let cached: [UInt8]? = lastSecond.withLock { $0.seconds == now.tv_sec ? $0.text : nil }
+        if let cached {
+            bytes += cached
+            appendDigits(Int(now.tv_nsec / 1_000_000), width: 3, to: &bytes)
+            bytes.append(UInt8(ascii: "Z"))
+            return
+        }
+        let start = bytes.count
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
@@ -171,7 +200,20 @@ public struct LogLineHandler: LogHandler {
         digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
         digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
         digits(Int(parts.tm_sec), 2); bytes.append(UInt8(ascii: "."))
+        let prefix = Array(bytes[start...])
+        lastSecond.withLock { $0 = (now.tv_sec, prefix) }
         digits(Int(now.tv_nsec / 1_000_000), 3); bytes.append(UInt8(ascii: "Z"))
+    }
+
+    private static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var value = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            value %= divisor
+            divisor /= 10
+        }
     }
 }
 
