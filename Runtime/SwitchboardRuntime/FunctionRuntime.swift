@@ -39,7 +39,7 @@ public enum FunctionRuntime {
         _ handlerType: Handler.Type,
         functionName: String,
         arguments: [String] = CommandLine.arguments,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessEnvironment.current()
     ) -> Never {
         signal(SIGPIPE, SIG_IGN)
         let logSettings = LogSettings(environment: environment)

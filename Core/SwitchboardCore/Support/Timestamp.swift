@@ -4,6 +4,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The one way Switchboard writes and reads the times it stores (`lastUpdated`,
 /// `authTokenPreviousExpiresAt`): ISO 8601 in UTC with milliseconds,
 /// `2026-11-27T01:32:10.123Z`.
@@ -14,9 +20,35 @@ public enum Timestamp {
     private static let withFractions = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let withoutFractions = Date.ISO8601FormatStyle()
 
-    /// `date` as stored: ISO 8601, UTC, milliseconds.
+    /// `date` as stored: ISO 8601, UTC, milliseconds (truncated, as Foundation's
+    /// ISO 8601 style writes them). Written from `gmtime_r` rather than through a
+    /// calendar: a call's archive record is stamped on the hot path, and a cold process
+    /// would otherwise build a Gregorian calendar for it.
     public static func format(_ date: Date) -> String {
-        date.formatted(withFractions)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1_000).rounded(.down))
+        var seconds = time_t(milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000)
+        let fraction = Int(milliseconds - Int64(seconds) * 1_000)
+        var parts = tm()
+        guard gmtime_r(&seconds, &parts) != nil, (0...9_999).contains(parts.tm_year + 1_900) else { return date.formatted(withFractions) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int, then separator: UInt8) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+            bytes.append(separator)
+        }
+        digits(Int(parts.tm_year) + 1_900, 4, then: UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2, then: UInt8(ascii: "."))
+        digits(fraction, 3, then: UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The time `text` names, or `nil` when it is not one of the accepted forms.
