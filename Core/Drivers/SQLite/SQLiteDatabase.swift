@@ -95,12 +95,25 @@ public final class SQLiteDatabase {
 
     /// Compiles one statement for repeated use.
     public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        let statement = SQLiteStatement(sql: sql, database: self)
+        _ = try statement.compiled()
+        return statement
+    }
+
+    /// One statement for repeated use, compiled the first time it runs: a process that
+    /// never runs it (a function answering one call) never pays for compiling it. A
+    /// statement that does not compile fails when it runs, with the same error.
+    public func statement(_ sql: String) -> SQLiteStatement {
+        SQLiteStatement(sql: sql, database: self)
+    }
+
+    fileprivate func compile(_ sql: String) throws(SQLiteError) -> OpaquePointer {
         var raw: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
         guard status == SQLITE_OK, let statement = raw else {
             throw SQLiteError(code: status, operation: "prepare", handle: handle)
         }
-        return SQLiteStatement(statement: statement, database: self)
+        return statement
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
@@ -143,16 +156,25 @@ public enum TransactionError<Body: Error>: Error {
 
 /// A compiled statement. The only owner of its `sqlite3_stmt*`.
 public final class SQLiteStatement {
-    private let statement: OpaquePointer
+    private let sql: String
+    private var statement: OpaquePointer?
     private let database: SQLiteDatabase
 
-    fileprivate init(statement: OpaquePointer, database: SQLiteDatabase) {
-        self.statement = statement
+    fileprivate init(sql: String, database: SQLiteDatabase) {
+        self.sql = sql
         self.database = database
     }
 
     deinit {
-        sqlite3_finalize(statement)
+        if let statement { sqlite3_finalize(statement) }
+    }
+
+    /// The compiled statement, compiling it the first time.
+    fileprivate func compiled() throws(SQLiteError) -> OpaquePointer {
+        if let statement { return statement }
+        let compiled = try database.compile(sql)
+        statement = compiled
+        return compiled
     }
 
     /// Runs the statement with `values` bound to `?1…?n` and returns every row, each row
@@ -160,11 +182,12 @@ public final class SQLiteStatement {
     /// can run again.
     @discardableResult
     public func rows(_ values: [SQLiteValue] = []) throws(SQLiteError) -> [[String?]] {
+        let statement = try compiled()
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        try bind(values)
+        try bind(values, to: statement)
         var rows: [[String?]] = []
         let columns = sqlite3_column_count(statement)
         while true {
@@ -192,7 +215,7 @@ public final class SQLiteStatement {
         try rows(values)
     }
 
-    private func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
+    private func bind(_ values: [SQLiteValue], to statement: OpaquePointer) throws(SQLiteError) {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let status: Int32

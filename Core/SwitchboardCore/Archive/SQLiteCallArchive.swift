@@ -37,16 +37,16 @@ public final class SQLiteCallArchive: CallArchive {
         do {
             database = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: lockTimeoutMilliseconds)
             try database.execute(Self.schema)
-            insertIfAbsent = try database.prepare(
+            insertIfAbsent = database.statement(
                 "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING")
-            findBySid = try database.prepare("SELECT record FROM archive WHERE sid = ?1")
-            updateRecord = try database.prepare("UPDATE archive SET record = ?2 WHERE sid = ?1")
-            listRecent = try database.prepare("""
+            findBySid = database.statement("SELECT record FROM archive WHERE sid = ?1")
+            updateRecord = database.statement("UPDATE archive SET record = ?2 WHERE sid = ?1")
+            listRecent = database.statement("""
                 SELECT record FROM archive WHERE company_id = ?1 AND at >= ?2 AND (?3 = '' OR kind = ?3)
                 ORDER BY at DESC, sid DESC LIMIT ?4
                 """)
-            deleteOlder = try database.prepare("DELETE FROM archive WHERE at < ?1")
-            countOlder = try database.prepare("SELECT count(*) FROM archive WHERE at < ?1")
+            deleteOlder = database.statement("DELETE FROM archive WHERE at < ?1")
+            countOlder = database.statement("SELECT count(*) FROM archive WHERE at < ?1")
         } catch {
             throw ArchiveError("sqlite \(path): \(error)")
         }

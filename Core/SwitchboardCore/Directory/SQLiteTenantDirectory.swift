@@ -64,20 +64,20 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             if creating { try FileSystem.createParentDirectory(of: path) }
             database = try SQLiteDatabase(path: path, mode: creating ? .create : .existing)
             try database.execute(Self.schema)
-            findByNumber = try database.prepare("""
+            findByNumber = database.statement("""
                 SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
                 WHERE p.e164 = ?1 AND p.active = 1
                 """)
-            findByID = try database.prepare("SELECT document FROM companies WHERE id = ?1")
-            listAll = try database.prepare("SELECT document FROM companies ORDER BY id")
-            findHolder = try database.prepare("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
-            listPage = try database.prepare("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
-            upsertCompany = try database.prepare("""
+            findByID = database.statement("SELECT document FROM companies WHERE id = ?1")
+            listAll = database.statement("SELECT document FROM companies ORDER BY id")
+            findHolder = database.statement("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
+            listPage = database.statement("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
+            upsertCompany = database.statement("""
                 INSERT INTO companies (id, document) VALUES (?1, ?2)
                 ON CONFLICT (id) DO UPDATE SET document = excluded.document
                 """)
-            deleteNumbers = try database.prepare("DELETE FROM phone_numbers WHERE company_id = ?1")
-            insertNumber = try database.prepare("INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
+            deleteNumbers = database.statement("DELETE FROM phone_numbers WHERE company_id = ?1")
+            insertNumber = database.statement("INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
         } catch let error as SQLiteError {
             throw .unavailable("sqlite \(path): \(error)")
         } catch let error as FileSystemError {
