@@ -1,5 +1,9 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A few warm processes of one function, for a server that takes requests
 /// concurrently (`switchboard serve`). Each invocation borrows an idle process (starting
 /// one when fewer than `size` exist), runs on a thread of its own so the blocking pipe
@@ -22,6 +26,15 @@ public actor FunctionPool {
         self.executable = executable
         self.size = max(1, size)
         self.environment = environment
+    }
+
+    private var built = false
+
+    /// Whether the executable exists and may be run; once it has, that is taken as
+    /// settled (no check per request), while a missing one is looked for again each time.
+    public var isBuilt: Bool {
+        if !built { built = access(executable, X_OK) == 0 }
+        return built
     }
 
     /// Runs one invocation on a warm process.

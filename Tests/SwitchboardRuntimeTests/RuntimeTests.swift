@@ -186,6 +186,13 @@ struct RuntimeTests {
             let theirs = try? JSONDecoder().decode(HTTPEvent.self, from: data)
             #expect(ours == theirs, "\(String(decoding: data, as: UTF8.self))")
             if ours == nil { refused += 1 }
+            // What serve writes for an event reads back as the same event, both ways.
+            if let ours {
+                let line = InvocationRequest(id: "r\(round)", deadlineMs: 1_795_752_000_000, traceId: "Root=1", event: ours).jsonLine()
+                let back = try InvocationRequest(parsing: line.dropLast())
+                #expect(back.event == ours && back.id == "r\(round)" && back.deadlineMs == 1_795_752_000_000 && back.traceId == "Root=1")
+                #expect(try JSONDecoder().decode(InvocationRequest.self, from: Data(line)).event == ours)
+            }
         }
         #expect(refused > 300 && refused < 2_700)  // both outcomes are exercised
     }

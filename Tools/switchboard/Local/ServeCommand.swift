@@ -127,7 +127,7 @@ struct LocalRouter: Sendable {
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
         }
-        guard FileManager.default.isExecutableFile(atPath: folder + "/" + route.function), let pool = pools[route.function] else {
+        guard let pool = pools[route.function], await pool.isBuilt else {
             return Self.problem(.notImplemented, "NotBuilt", "\(route.function) is not built yet (its issue has not landed); nothing serves \(route.method.rawValue) \(request.uri.path)")
         }
         var request = request
@@ -141,10 +141,7 @@ struct LocalRouter: Sendable {
         let event = Self.event(for: request, body: Array(buffer: body), parameters: parameters, requestID: requestID)
         let deadline = Int64(Date().timeIntervalSince1970 * 1_000) + settings.timeoutMilliseconds
         let envelope = InvocationRequest(id: requestID, deadlineMs: deadline, event: event)
-        guard let line = try? JSONEncoder().encode(envelope) else {
-            return Self.problem(.internalServerError, "EncodingFailed", "the request could not be encoded as an event")
-        }
-        switch await pool.invoke(envelope: Array(line), deadline: deadline) {
+        switch await pool.invoke(envelope: Array(envelope.jsonLine().dropLast()), deadline: deadline) {
         case .reply(let reply):
             if let response = reply.response { return Self.response(from: response) }
             let error = reply.error ?? InvocationError(type: "Function.Unhandled", message: "no response")

@@ -1,0 +1,145 @@
+/// Writes stream envelopes as JSON by hand, for drivers that build events themselves
+/// (`switchboard serve`): once per request, where `JSONEncoder` cost more than the rest
+/// of the hand-off. Fields absent from the event are left out, as `JSONEncoder` leaves
+/// them; the tests read the output back with the protocol reader and with `JSONDecoder`.
+extension InvocationRequest {
+    /// The envelope as one line of JSON, newline included.
+    public func jsonLine() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(2_048)
+        output += #"{"id":"#.utf8
+        JSONText.appendString(id, to: &output)
+        if let deadlineMs {
+            output += #","deadlineMs":"#.utf8
+            output += String(deadlineMs).utf8
+        }
+        if let traceId {
+            output += #","traceId":"#.utf8
+            JSONText.appendString(traceId, to: &output)
+        }
+        output += #","event":"#.utf8
+        switch payload {
+        case .http(let event): event.appendJSON(to: &output)
+        case .other(let value): value.appendJSON(to: &output)
+        }
+        output += "}\n".utf8
+        return output
+    }
+}
+
+extension HTTPEvent {
+    /// Appends the event as a JSON object.
+    func appendJSON(to output: inout [UInt8]) {
+        var object = JSONMembers(opening: &output)
+        object.string("version", version, to: &output)
+        object.string("routeKey", routeKey, to: &output)
+        object.string("rawPath", rawPath, to: &output)
+        object.string("rawQueryString", rawQueryString, to: &output)
+        if let cookies {
+            object.key("cookies", to: &output)
+            output.append(UInt8(ascii: "["))
+            for (index, cookie) in cookies.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendString(cookie, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        }
+        object.stringMap("headers", headers, to: &output)
+        object.stringMap("queryStringParameters", queryStringParameters, to: &output)
+        object.stringMap("pathParameters", pathParameters, to: &output)
+        object.key("requestContext", to: &output)
+        var context = JSONMembers(opening: &output)
+        context.string("accountId", requestContext.accountId, to: &output)
+        context.string("apiId", requestContext.apiId, to: &output)
+        context.string("domainName", requestContext.domainName, to: &output)
+        context.string("domainPrefix", requestContext.domainPrefix, to: &output)
+        context.key("http", to: &output)
+        var http = JSONMembers(opening: &output)
+        http.string("method", requestContext.http.method, to: &output)
+        http.string("path", requestContext.http.path, to: &output)
+        http.string("protocol", requestContext.http.protocol, to: &output)
+        http.string("sourceIp", requestContext.http.sourceIp, to: &output)
+        http.string("userAgent", requestContext.http.userAgent, to: &output)
+        output.append(UInt8(ascii: "}"))
+        context.string("requestId", requestContext.requestId, to: &output)
+        context.string("routeKey", requestContext.routeKey, to: &output)
+        context.string("stage", requestContext.stage, to: &output)
+        context.string("time", requestContext.time, to: &output)
+        if let timeEpoch = requestContext.timeEpoch {
+            context.key("timeEpoch", to: &output)
+            output += String(timeEpoch).utf8
+        }
+        output.append(UInt8(ascii: "}"))
+        object.string("body", body, to: &output)
+        object.key("isBase64Encoded", to: &output)
+        output += (isBase64Encoded ? "true" : "false").utf8
+        output.append(UInt8(ascii: "}"))
+    }
+}
+
+extension JSONValue {
+    /// Appends the value as JSON (numbers as they were written).
+    func appendJSON(to output: inout [UInt8]) {
+        switch self {
+        case .null: output += "null".utf8
+        case .bool(let flag): output += (flag ? "true" : "false").utf8
+        case .number(let text): output += text.utf8
+        case .string(let text): JSONText.appendString(text, to: &output)
+        case .array(let items):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                item.appendJSON(to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendString(key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                members[key]!.appendJSON(to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+/// Writes one JSON object's members into a buffer: commas between them, absent values
+/// left out. Opening writes `{`; the caller writes the closing `}`.
+private struct JSONMembers {
+    private var first = true
+
+    init(opening output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
+    }
+
+    mutating func key(_ name: StaticString, to output: inout [UInt8]) {
+        if !first { output.append(UInt8(ascii: ",")) }
+        first = false
+        output.append(UInt8(ascii: "\""))
+        output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        output += "\":".utf8
+    }
+
+    mutating func string(_ name: StaticString, _ value: String?, to output: inout [UInt8]) {
+        guard let value else { return }
+        key(name, to: &output)
+        JSONText.appendString(value, to: &output)
+    }
+
+    mutating func stringMap(_ name: StaticString, _ map: [String: String]?, to output: inout [UInt8]) {
+        guard let map else { return }
+        key(name, to: &output)
+        output.append(UInt8(ascii: "{"))
+        var separator = false
+        for (name, value) in map {
+            if separator { output.append(UInt8(ascii: ",")) }
+            separator = true
+            JSONText.appendString(name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            JSONText.appendString(value, to: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+}
