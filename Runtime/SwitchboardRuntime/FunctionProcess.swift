@@ -200,7 +200,23 @@ public final class FunctionProcess {
         reader = nil
     }
 
-    private var name: String { String(executable.split(separator: "/").last ?? Substring(executable)) }
+    /// The write end of the child's standard input, while it runs.
+    var inputDescriptor: Int32 { input }
+    /// The read end of the child's standard output, while it runs.
+    var outputDescriptor: Int32 { output }
+
+    /// Kills the child at once and waits for it; says how it ended.
+    @discardableResult
+    func terminate() -> String {
+        guard child > 0 else { return "" }
+        kill(child, SIGKILL)
+        return reap()
+    }
+
+    /// Waits for a child that closed its output and says how it ended.
+    func reapExited() -> String { reap() }
+
+    var name: String { String(executable.split(separator: "/").last ?? Substring(executable)) }
 
     /// Waits for the dead (or killed) child and describes how it ended.
     private func reap() -> String {

@@ -127,7 +127,7 @@ struct LocalRouter: Sendable {
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
         }
-        guard let pool = pools[route.function], await pool.isBuilt else {
+        guard let pool = pools[route.function], pool.isBuilt else {
             return Self.problem(.notImplemented, "NotBuilt", "\(route.function) is not built yet (its issue has not landed); nothing serves \(route.method.rawValue) \(request.uri.path)")
         }
         var request = request
