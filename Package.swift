@@ -42,10 +42,11 @@ let package = Package(
             path: "Core/CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
-        .systemLibrary(
+        // libcurl is loaded at run time (dlopen); its headers come from libcurl4-openssl-dev.
+        .target(
             name: "CCurl",
             path: "Core/CCurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // One driver target per C library, so an executable links only the libraries it
         // uses: a function never loads libcurl's thirty-odd libraries at start-up.

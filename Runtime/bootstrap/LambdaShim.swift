@@ -1,4 +1,3 @@
-import HTTPDriver
 import Logging
 import SwitchboardRuntime
 
@@ -35,7 +34,7 @@ enum LambdaShim {
         }
         let runtime: LambdaRuntimeAPI
         do { runtime = try LambdaRuntimeAPI(address: api) } catch {
-            logger.critical("bootstrap.http_client_failed", metadata: ["error": "\(error)"])
+            logger.critical("bootstrap.bad_runtime_api", metadata: ["error": "\(error)"])
             exit(1)
         }
         let handler = environment["_HANDLER"] ?? ""
@@ -118,7 +117,7 @@ enum LambdaShim {
     }
 }
 
-/// The Lambda Runtime API (2018-06-01), over libcurl.
+/// The Lambda Runtime API (2018-06-01), over a plain keep-alive connection.
 struct LambdaRuntimeAPI {
     /// One invocation handed out by `next`.
     struct Invocation {
@@ -142,18 +141,17 @@ struct LambdaRuntimeAPI {
         }
     }
 
-    private let base: String
-    private let client: CurlHTTPClient
+    private let base = "/2018-06-01/runtime"
+    private let connection: RuntimeAPIConnection
 
-    init(address: String) throws(HTTPClientError) {
-        base = "http://\(address)/2018-06-01/runtime"
-        client = try CurlHTTPClient()
+    init(address: String) throws(ShimError) {
+        connection = try RuntimeAPIConnection(address: address)
     }
 
     /// Waits (without a timeout, as the API asks) for the next invocation.
     func next() throws(ShimError) -> Invocation {
-        let response: HTTPClientResponse
-        do { response = try client.send("GET", base + "/invocation/next") } catch { throw ShimError("next: \(error)") }
+        let response: RuntimeAPIConnection.Response
+        do { response = try connection.send("GET", base + "/invocation/next") } catch { throw ShimError("next: \(error)") }
         guard response.status == 200 else { throw ShimError("next answered HTTP \(response.status)") }
         guard let id = response.headers["lambda-runtime-aws-request-id"], !id.isEmpty else {
             throw ShimError("next gave no Lambda-Runtime-Aws-Request-Id")
@@ -163,21 +161,21 @@ struct LambdaRuntimeAPI {
     }
 
     func reportResponse(_ requestID: String, body: [UInt8]) {
-        post("/invocation/\(requestID)/response", body: body, headers: ["Content-Type": "application/json"])
+        post("/invocation/\(requestID)/response", body: body, headers: [("Content-Type", "application/json")])
     }
 
     func reportError(_ requestID: String, type: String, message: String) {
         post("/invocation/\(requestID)/error", body: Self.errorBody(type, message),
-             headers: ["Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": type])
+             headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", type)])
     }
 
     func reportInitError(type: String, message: String) {
         post("/init/error", body: Self.errorBody(type, message),
-             headers: ["Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": type])
+             headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", type)])
     }
 
-    private func post(_ path: String, body: [UInt8], headers: [String: String]) {
-        guard let response = try? client.send("POST", base + path, headers: headers, body: body, timeoutMilliseconds: 10_000) else { return }
+    private func post(_ path: String, body: [UInt8], headers: [(String, String)]) {
+        guard let response = try? connection.send("POST", base + path, headers: headers, body: body, timeoutMilliseconds: 10_000) else { return }
         // 500 means "non-recoverable: the runtime should exit promptly".
         if response.status >= 500 { exit(1) }
     }

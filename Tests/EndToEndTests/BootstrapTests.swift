@@ -142,4 +142,48 @@ struct BootstrapTests {
         #expect(bootstrap.waitForExit(seconds: 10) == 1)
         #expect(bootstrap.stop().contains("AWS_LAMBDA_RUNTIME_API is not set"))
     }
+
+    @Test("bootstrap's own HTTP client reads chunked bodies, bodies in pieces, and reconnects after the API closes")
+    func runtimeAPIVariants() throws {
+        let api = Process()
+        api.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        api.arguments = [TestPaths.packageRoot.appendingPathComponent("Tests/Support/runtime_api_variants.py").path]
+        let output = Pipe()
+        api.standardOutput = output
+        api.standardError = FileHandle.nullDevice
+        try api.run()
+        defer {
+            // SIGKILL: a child of the test process inherits its blocked SIGTERM.
+            kill(api.processIdentifier, SIGKILL)
+            api.waitUntilExit()
+        }
+        var lines: [String] = []
+        var pending = Data()
+        func nextLine() -> String? {
+            while true {
+                if let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending = Data(pending[pending.index(after: newline)...])
+                    return line
+                }
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                pending += chunk
+            }
+        }
+        let port = try #require(nextLine())
+        let bootstrap = try BootstrapProcess(environment: [
+            "PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:\(port)", "_HANDLER": "TestFunction",
+            "LAMBDA_TASK_ROOT": ExampleData.binDirectory.path,
+        ])
+        for _ in 0..<3 { if let line = nextLine() { lines.append(line) } }
+        _ = bootstrap.stop()
+        #expect(lines.count == 3)
+        for (index, path) in ["/chunked", "/closing", "/pieces"].enumerated() where index < lines.count {
+            let posted = try #require(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: String])
+            #expect(posted["path"] == "/2018-06-01/runtime/invocation/req-\(index)/response")
+            let response = try JSONDecoder().decode(HTTPResponse.self, from: Data((posted["body"] ?? "").utf8))
+            #expect(response.body == "ok \(path)\n")
+        }
+    }
 }

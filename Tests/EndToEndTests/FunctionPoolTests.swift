@@ -17,15 +17,21 @@ struct FunctionPoolTests {
         return reply.response?.body
     }
 
+    /// Ten seconds from now. Taken when an invocation is made, not when the test starts:
+    /// on a loaded two-core machine, tasks of a test may wait their turn for seconds.
     static var soon: Int64 { Int64(Date().timeIntervalSince1970 * 1_000) + 10_000 }
+
+    static func invoke(_ pool: FunctionPool, _ path: String, id: String) async -> FunctionProcess.Outcome {
+        let deadline = soon
+        return await pool.invoke(envelope: envelope(path, id: id, deadline: deadline), deadline: deadline)
+    }
 
     @Test("400 concurrent invocations over 2 processes: each gets its own answer")
     func concurrentAnswers() async throws {
         let pool = FunctionPool(executable: ExampleData.executable("TestFunction"), size: 2)
-        let deadline = Self.soon
         let answers = await withTaskGroup(of: (Int, String?).self) { group in
             for index in 0..<400 {
-                group.addTask { (index, Self.body(await pool.invoke(envelope: Self.envelope("/n\(index)", id: "r\(index)", deadline: deadline), deadline: deadline))) }
+                group.addTask { (index, Self.body(await Self.invoke(pool, "/n\(index)", id: "r\(index)"))) }
             }
             var answers: [Int: String?] = [:]
             for await (index, body) in group { answers[index] = body }
@@ -35,7 +41,7 @@ struct FunctionPoolTests {
         for index in 0..<400 { #expect(answers[index] == "ok /n\(index)\n", "invocation \(index)") }
         // Both processes served.
         let pids = await withTaskGroup(of: String?.self) { group in
-            for index in 0..<40 { group.addTask { Self.body(await pool.invoke(envelope: Self.envelope("/pid", id: "p\(index)", deadline: deadline), deadline: deadline)) } }
+            for index in 0..<40 { group.addTask { Self.body(await Self.invoke(pool, "/pid", id: "p\(index)")) } }
             var pids = Set<String>()
             for await pid in group { if let pid { pids.insert(pid) } }
             return pids
@@ -47,11 +53,10 @@ struct FunctionPoolTests {
     func hangWithQueue() async throws {
         let pool = FunctionPool(executable: ExampleData.executable("TestFunction"), size: 1)
         let hangDeadline = Int64(Date().timeIntervalSince1970 * 1_000) + 500
-        let deadline = Self.soon
         async let hung = pool.invoke(envelope: Self.envelope("/hang", id: "h", deadline: hangDeadline), deadline: hangDeadline)
         try await Task.sleep(for: .milliseconds(50))
         let behind = await withTaskGroup(of: String?.self) { group in
-            for index in 0..<5 { group.addTask { Self.body(await pool.invoke(envelope: Self.envelope("/b\(index)", id: "b\(index)", deadline: deadline), deadline: deadline)) } }
+            for index in 0..<5 { group.addTask { Self.body(await Self.invoke(pool, "/b\(index)", id: "b\(index)")) } }
             var bodies: [String] = []
             for await body in group { if let body { bodies.append(body) } }
             return bodies.sorted()
@@ -63,11 +68,10 @@ struct FunctionPoolTests {
     @Test("one process dies with envelopes queued behind it: that one fails naming the exit, the others are answered")
     func crashWithQueue() async throws {
         let pool = FunctionPool(executable: ExampleData.executable("TestFunction"), size: 1)
-        let deadline = Self.soon
-        async let crashed = pool.invoke(envelope: Self.envelope("/exit", id: "x", deadline: deadline), deadline: deadline)
+        async let crashed = Self.invoke(pool, "/exit", id: "x")
         try await Task.sleep(for: .milliseconds(20))
         let behind = await withTaskGroup(of: String?.self) { group in
-            for index in 0..<5 { group.addTask { Self.body(await pool.invoke(envelope: Self.envelope("/c\(index)", id: "c\(index)", deadline: deadline), deadline: deadline)) } }
+            for index in 0..<5 { group.addTask { Self.body(await Self.invoke(pool, "/c\(index)", id: "c\(index)")) } }
             var bodies: [String] = []
             for await body in group { if let body { bodies.append(body) } }
             return bodies.sorted()
@@ -86,7 +90,7 @@ struct FunctionPoolTests {
             executable: ExampleData.executable("TestFunction"), size: 2,
             environment: ["TEST_FUNCTION_FAIL_INIT": "1", "PATH": "/usr/bin:/bin"])
         for index in 0..<3 {
-            let outcome = await pool.invoke(envelope: Self.envelope("/x", id: "u\(index)", deadline: Self.soon), deadline: Self.soon)
+            let outcome = await Self.invoke(pool, "/x", id: "u\(index)")
             guard case .crashed(let why) = outcome else {
                 Issue.record("expected a start-up failure, got \(outcome)")
                 continue

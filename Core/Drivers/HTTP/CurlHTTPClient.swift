@@ -46,8 +46,22 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-private let curlInitialized: Void = {
-    precondition(ccurl_global_init() == CURLE_OK, "curl_global_init failed")
+/// libcurl loaded and initialised once per process, or why it could not be.
+private let curlLoaded: Result<Void, HTTPClientError> = {
+    // The marker names the library for `make package`, which bundles it; reading it here
+    // keeps it in every binary that can load libcurl.
+    let library = String(cString: ccurl_library_marker()).split(separator: "=").last.map(String.init) ?? "libcurl"
+    var reason = [CChar](repeating: 0, count: 512)
+    guard ccurl_load(&reason, reason.count) == 0 else {
+        return .failure(HTTPClientError(
+            code: Int(CURLE_FAILED_INIT.rawValue), operation: "load \(library)",
+            message: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+    }
+    let status = ccurl_global_init()
+    guard status == CURLE_OK else {
+        return .failure(HTTPClientError(code: Int(status.rawValue), operation: "curl_global_init", message: String(cString: ccurl_easy_strerror(status))))
+    }
+    return .success(())
 }()
 
 /// HTTP/1.1 over one libcurl easy handle, which keeps its connection alive between
@@ -58,17 +72,20 @@ public final class CurlHTTPClient {
     private let handle: UnsafeMutableRawPointer
     private let sink = ResponseSink()
 
-    /// A client; no connection is made until the first request.
+    /// A client; no connection is made until the first request. The first client of a
+    /// process loads libcurl.
+    ///
+    /// - Throws: ``HTTPClientError`` when libcurl cannot be loaded or a handle made.
     public init() throws(HTTPClientError) {
-        _ = curlInitialized
-        guard let handle = curl_easy_init() else {
+        try curlLoaded.get()
+        guard let handle = ccurl_easy_init() else {
             throw HTTPClientError(code: Int(CURLE_FAILED_INIT.rawValue), operation: "curl_easy_init", message: "cannot create a handle")
         }
         self.handle = handle
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        ccurl_easy_cleanup(handle)
     }
 
     /// Sends a request and waits for the whole response.
@@ -87,14 +104,14 @@ public final class CurlHTTPClient {
         _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeoutMilliseconds: Int = 0,
         connectTimeoutMilliseconds: Int = 5_000, signing: AWSSigningCredentials? = nil
     ) throws(HTTPClientError) -> HTTPClientResponse {
-        curl_easy_reset(handle)  // keeps the live connection and caches, drops options
+        ccurl_easy_reset(handle)  // keeps the live connection and caches, drops options
         sink.reset()
         var list: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(list) }
+        defer { ccurl_slist_free_all(list) }
         for (name, value) in headers {
-            list = curl_slist_append(list, "\(name): \(value)")
+            list = ccurl_slist_append(list, "\(name): \(value)")
         }
-        if body != nil { list = curl_slist_append(list, "Expect:") }  // no 100-continue round trip
+        if body != nil { list = ccurl_slist_append(list, "Expect:") }  // no 100-continue round trip
 
         try check(ccurl_setopt_string(handle, CURLOPT_URL, url), "set URL")
         try check(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "set method")
@@ -135,7 +152,7 @@ public final class CurlHTTPClient {
         }), "set header callback")
         try check(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "set header context")
 
-        try check(curl_easy_perform(handle), "\(method) \(url)")
+        try check(ccurl_easy_perform(handle), "\(method) \(url)")
         var status = 0
         try check(ccurl_response_code(handle, &status), "read status")
         return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
@@ -143,7 +160,7 @@ public final class CurlHTTPClient {
 
     private func check(_ code: CURLcode, _ operation: String) throws(HTTPClientError) {
         guard code == CURLE_OK else {
-            throw HTTPClientError(code: Int(code.rawValue), operation: operation, message: String(cString: curl_easy_strerror(code)))
+            throw HTTPClientError(code: Int(code.rawValue), operation: operation, message: String(cString: ccurl_easy_strerror(code)))
         }
     }
 }
