@@ -45,6 +45,16 @@ public final class FunctionPool: Sendable {
         }
     }
 
+    /// Stops every process of the pool and waits (up to about two seconds) until they are
+    /// gone; invocations still waiting fail. For a server that is shutting down.
+    public func stop() {
+        let stopping = workers.withLock { workers in
+            defer { workers.removeAll() }
+            return workers
+        }
+        for worker in stopping { worker.stop() }
+    }
+
     private func choose() -> PipelinedWorker {
         workers.withLock { workers in
             if let idle = workers.first(where: { $0.load == 0 }) { return idle }

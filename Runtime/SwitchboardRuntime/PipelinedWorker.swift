@@ -25,7 +25,8 @@ final class PipelinedWorker: @unchecked Sendable {
     }
 
     private let process: FunctionProcess
-    private let submitted = Mutex<(jobs: [Job], load: Int)>(([], 0))
+    private let submitted = Mutex<(jobs: [Job], load: Int, stopping: Bool)>(([], 0, false))
+    private let finished = Mutex(false)
     private let wakeRead: Int32
     private let wakeWrite: Int32
 
@@ -55,10 +56,30 @@ final class PipelinedWorker: @unchecked Sendable {
     /// Queues one envelope (without its newline); `complete` is called once, from the
     /// worker's thread, with what became of it.
     func submit(envelope: [UInt8], deadline: Int64, complete: @escaping Completion) {
-        submitted.withLock {
-            $0.jobs.append(Job(envelope: envelope + [0x0A], deadline: deadline, complete: complete))
-            $0.load += 1
+        let accepted = submitted.withLock { state in
+            guard !state.stopping else { return false }
+            state.jobs.append(Job(envelope: envelope + [0x0A], deadline: deadline, complete: complete))
+            state.load += 1
+            return true
         }
+        guard accepted else { return complete(.crashed("switchboard is stopping")) }
+        wake()
+    }
+
+    /// Stops the child (its input closed, then killed if it has not exited within half a
+    /// second) and the thread; what was waiting fails. Returns once both are gone, or
+    /// after `timeoutMilliseconds`.
+    func stop(timeoutMilliseconds: Int64 = 2_000) {
+        let first = submitted.withLock { state in
+            defer { state.stopping = true }
+            return !state.stopping
+        }
+        if first { wake() }
+        let deadline = epochMilliseconds() + timeoutMilliseconds
+        while !finished.withLock({ $0 }) && epochMilliseconds() < deadline { usleep(5_000) }
+    }
+
+    private func wake() {
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)  // a full pipe already holds a wake-up
     }
@@ -103,9 +124,17 @@ final class PipelinedWorker: @unchecked Sendable {
 
         while true {
             // New envelopes.
-            let fresh = submitted.withLock { state -> [Job] in
+            let (fresh, stopping) = submitted.withLock { state -> ([Job], Bool) in
                 defer { state.jobs.removeAll(keepingCapacity: true) }
-                return state.jobs
+                return (state.jobs, state.stopping)
+            }
+            if stopping {
+                for job in inFlight + fresh { finish(job, .crashed("switchboard is stopping")) }
+                process.stop()
+                close(wakeRead)
+                close(wakeWrite)
+                finished.withLock { $0 = true }
+                return
             }
             if !fresh.isEmpty {
                 if !process.isRunning {

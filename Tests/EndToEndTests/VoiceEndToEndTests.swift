@@ -153,6 +153,19 @@ struct VoiceEndToEndTests {
         #expect(result.stdoutText.contains(message), "\(result.stdoutText)")
     }
 
+    @Test("a mistyped embedded store path stops every function at start, naming the path and `switchboard seed`, and creates nothing",
+          arguments: ["Voice", "SMS", "ConfigGet", "ConfigPut"])
+    func missingStore(function: String) throws {
+        let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_ADMIN_SECRET": "switchboard-e2e-admin-secret-0123456789abcdef"])
+        let mistyped = store.folder.appendingPathComponent("switchbaord.sqlite").path
+        var environment = store.environment
+        environment["SWITCHBOARD_STORE"] = "sqlite:" + mistyped
+        let result = try ProcessRunner.run(ExampleData.executable(function), input: try ExampleData.event("voice-ai-agent"), environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains(mistyped) && result.stdoutText.contains("switchboard seed"), "\(result.stdoutText)")
+        #expect(!FileManager.default.fileExists(atPath: mistyped))
+    }
+
     @Test("a data key other than the one that sealed the tokens: no call is trusted, and the log says why")
     func wrongKey() throws {
         let store = try SeededStore()

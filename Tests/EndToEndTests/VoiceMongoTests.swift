@@ -43,6 +43,48 @@ struct VoiceMongoTests {
         #expect(result.stderrText.contains("voice.directory_unavailable"))
     }
 
+    @Test("MongoDB stopped under a warm process: cached numbers route, the others hear \"try again later\" without each waiting out server selection, and it recovers without a restart")
+    func mongoStoppedWarm() throws {
+        let server = try MongoTestServer()
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: [
+            "SWITCHBOARD_STORE": server.uri + "/switchboard?serverSelectionTimeoutMS=1500", "REDIS_URL": redis.url,
+        ])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        func call(_ name: String, _ id: String) throws -> String {
+            let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
+            #expect(reply.response?.statusCode == 200, "\(name): \(String(describing: reply.error))")
+            return reply.response?.body ?? ""
+        }
+        #expect(try call("voice-ai-agent", "warm").contains("<Stream"))
+        server.stop()
+        // Cached: still routed.
+        #expect(try call("voice-ai-agent", "cached").contains("<Stream"))
+        // Not cached: the first waits out server selection; the next ones, inside the
+        // back-off, are answered at once without trying.
+        for index in 0..<4 {
+            #expect(try call("voice-forward", "down\(index)").contains("cannot take your call right now"))
+        }
+        // Back: the same process answers again once the back-off has passed.
+        try server.start()
+        let reseeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path], environment: store.environment)
+        #expect(reseeded.status == 0, "\(reseeded.stderrText)")
+        var recovered = false
+        for attempt in 0..<60 where !recovered {
+            recovered = try call("voice-forward", "up\(attempt)").contains("<Dial")
+            if !recovered { usleep(250_000) }
+        }
+        #expect(recovered, "Voice did not route again after MongoDB came back")
+        let (status, log) = session.finish()
+        #expect(status == 0)
+        let unavailable = log.split(separator: "\n").filter { $0.contains("voice.directory_unavailable") }
+        #expect(unavailable.count >= 4)
+        // At most the first of the four back-to-back calls went to the network.
+        let notTried = unavailable.prefix(4).filter { $0.contains("not tried: MongoDB failed recently") }
+        #expect(notTried.count >= 3, "\(unavailable.prefix(4))")
+        #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
+    }
+
     @Test("seeded on MongoDB with a formatted number outside North America, the company answers calls to it")
     func formattedInternationalNumber() throws {
         let server = try MongoTestServer()

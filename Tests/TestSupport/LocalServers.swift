@@ -74,6 +74,52 @@ public final class LocalServer: @unchecked Sendable {
     /// Stops the server and returns what it wrote to standard error.
     @discardableResult
     public func stop() -> String { child.stop() }
+
+    /// The server's process id.
+    public var processIdentifier: Int32 { child.process.processIdentifier }
+
+    /// Waits up to `seconds` for the server to exit by itself; its exit status, or nil.
+    public func waitForExit(seconds: Double) -> Int32? { child.waitForExit(seconds: seconds) }
+}
+
+/// The processes on this machine, read from /proc.
+public enum ProcessTable {
+    /// The live (not zombie) descendants of `pid`: its children, theirs, and so on.
+    public static func descendants(of pid: Int32) -> Set<Int32> {
+        var children: [Int32: [Int32]] = [:]
+        for (child, parent) in parents() { children[parent, default: []].append(child) }
+        var found = Set<Int32>()
+        var queue = [pid]
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] where found.insert(child).inserted { queue.append(child) }
+        }
+        return found
+    }
+
+    /// Whether `pid` is a live process (a zombie, dead but not yet reaped, is not).
+    public static func isLive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.first.map { $0 != "Z" && $0 != "X" } ?? false
+    }
+
+    /// The command name of `pid` (as `ps -o comm` shows it).
+    public static func name(_ pid: Int32) -> String {
+        ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func parents() -> [(Int32, Int32)] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry), isLive(pid),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, let parent = Int32(fields[1]) else { return nil }
+            return (pid, parent)
+        }
+    }
 }
 
 /// `bootstrap` running for one test, against a Runtime API.

@@ -17,6 +17,11 @@ struct SwitchboardCommand: AsyncParsableCommand {
             HealthCommand.self, ExplainCommand.self, ResealCommand.self,
         ]
     )
+
+    static func main() async {
+        StopSignals.unblock()
+        await main(nil)
+    }
 }
 
 /// A failure a command reports in one line, without a stack trace.

@@ -130,25 +130,39 @@ public final class RedisTenantCache: TenantCacheInvalidating {
         case .null:
             return .absent
         case .string(let bytes):
-            guard let marker = bytes.first else { throw RedisError(.unexpectedReply, "empty value at \(key)") }
-            switch marker {
-            case UInt8(ascii: "T"):
+            if bytes.first == UInt8(ascii: "T") {
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let snapshot = decoded[text] { return .tenant(snapshot) }
-                guard let snapshot = try? decoder.decode(TenantSnapshot.self, from: Data(bytes.dropFirst())) else {
-                    throw RedisError(.unexpectedReply, "unreadable tenant value at \(key)")
+                let entry = try Self.read(bytes, at: key, decoder: decoder)
+                if case .tenant(let snapshot) = entry {
+                    if decoded.count >= 512 { decoded.removeAll(keepingCapacity: true) }
+                    decoded[text] = snapshot
                 }
-                if decoded.count >= 512 { decoded.removeAll(keepingCapacity: true) }
-                decoded[text] = snapshot
-                return .tenant(snapshot)
-            case UInt8(ascii: "N"): return .noTenant
-            case UInt8(ascii: "L"): return .leased
-            default: throw RedisError(.unexpectedReply, "unknown value at \(key)")
+                return entry
             }
+            return try Self.read(bytes, at: key, decoder: decoder)
         case .error(let message):
             throw RedisError(.server, message)
         default:
             throw RedisError(.unexpectedReply, "GET answered neither a value nor nothing")
+        }
+    }
+
+    /// What a stored value says: `T` and a tenant's JSON, `N` (no company has the number)
+    /// or `L` (someone is filling it).
+    ///
+    /// - Throws: ``RedisError`` (`unexpectedReply`) for anything else, naming `key`.
+    static func read(_ bytes: [UInt8], at key: String, decoder: JSONDecoder) throws(RedisError) -> Entry {
+        guard let marker = bytes.first else { throw RedisError(.unexpectedReply, "empty value at \(key)") }
+        switch marker {
+        case UInt8(ascii: "T"):
+            guard let snapshot = try? decoder.decode(TenantSnapshot.self, from: Data(bytes.dropFirst())) else {
+                throw RedisError(.unexpectedReply, "unreadable tenant value at \(key)")
+            }
+            return .tenant(snapshot)
+        case UInt8(ascii: "N"): return .noTenant
+        case UInt8(ascii: "L"): return .leased
+        default: throw RedisError(.unexpectedReply, "unknown value at \(key)")
         }
     }
 

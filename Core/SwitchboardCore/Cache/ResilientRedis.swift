@@ -13,8 +13,7 @@ final class ResilientRedis {
     private let logger: Logger
     private let clock = ContinuousClock()
     private var connection: RedisConnection?
-    private var retryAt: ContinuousClock.Instant?
-    private var backoff: Duration = .seconds(1)
+    private var backOff = BackOff(first: ResilientRedis.firstBackoff, longest: ResilientRedis.longestBackoff)
     private var lastFailureLog: ContinuousClock.Instant?
     private var unloggedFailures = 0
     /// Counts the connections opened: a new number means a new connection, on which
@@ -40,7 +39,7 @@ final class ResilientRedis {
         let connection = try connectIfNeeded()
         do {
             let result = try body(connection)
-            backoff = Self.firstBackoff
+            backOff.succeeded()
             return result
         } catch {
             if connection.isBroken || error.kind == .connection || error.kind == .protocolError {
@@ -52,7 +51,7 @@ final class ResilientRedis {
 
     private func connectIfNeeded() throws(RedisError) -> RedisConnection {
         if let connection { return connection }
-        if let retryAt, clock.now < retryAt {
+        guard backOff.allowsTry else {
             throw RedisError(.connection, "not tried: Redis failed recently; retrying after the back-off")
         }
         do {
@@ -60,12 +59,11 @@ final class ResilientRedis {
                 endpoint: settings.endpoint,
                 connectTimeoutMilliseconds: settings.connectTimeoutMilliseconds,
                 commandTimeoutMilliseconds: settings.commandTimeoutMilliseconds)
-            if retryAt != nil {
+            if backOff.isFailing {
                 logger.notice("cache.redis_reconnected", metadata: ["redis": "\(settings.endpoint)"])
             }
             connection = opened
             generation += 1
-            retryAt = nil
             return opened
         } catch {
             drop(after: error)
@@ -88,8 +86,7 @@ final class ResilientRedis {
 
     private func drop(after error: RedisError) {
         connection = nil
-        retryAt = clock.now + backoff
-        backoff = min(backoff * 2, Self.longestBackoff)
+        backOff.failed()
         unloggedFailures += 1
         if let last = lastFailureLog, clock.now - last < Self.failureLogInterval { return }
         logger.warning("cache.redis_unavailable", metadata: [

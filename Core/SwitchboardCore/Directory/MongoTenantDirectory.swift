@@ -18,6 +18,9 @@ import Foundation
 ///   any of the numbers in either field or spelling. Unique indexes on both fields catch
 ///   the race two concurrent saves could still run.
 /// - The indexes are ensured once per process, at first use (idempotent on the server).
+/// - When MongoDB cannot be reached, commands fail at once for a back-off (1 s, doubling
+///   to 5 s) instead of each waiting out server selection; the first command after it is
+///   the probe. A warm process so waits at most once per back-off, and recovers by itself.
 public final class MongoTenantDirectory: TenantDirectory {
     /// The collection, as the earlier system named it.
     public static let collection = "v2companies"
@@ -49,6 +52,8 @@ public final class MongoTenantDirectory: TenantDirectory {
     /// The process's one pool, shared with the call archive.
     let pool: MongoClientPool
     private var indexesEnsured = false
+    private var unreachable = BackOff(first: .seconds(1), longest: .seconds(5))
+    private var lastUnreachable = ""
     /// Why the indexes could not be created, if they could not (e.g. duplicates exist:
     /// `switchboard doctor` names them).
     public private(set) var indexProblem: String?
@@ -269,10 +274,19 @@ public final class MongoTenantDirectory: TenantDirectory {
     }
 
     private func run(_ command: MongoDocument) throws(DirectoryError) -> AnyJSON {
+        guard unreachable.allowsTry else {
+            let milliseconds = unreachable.remaining.components.seconds * 1_000 + unreachable.remaining.components.attoseconds / 1_000_000_000_000_000
+            throw .unavailable("not tried: MongoDB failed recently (\(lastUnreachable)); trying again in \(milliseconds) ms")
+        }
         let text: String
         do {
             text = try pool.command(command.json)
+            unreachable.succeeded()
         } catch {
+            if error.kind == .unreachable || error.kind == .network {
+                unreachable.failed()
+                lastUnreachable = error.message
+            }
             throw Self.translate(error)
         }
         do {
@@ -291,7 +305,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
     }
 
-    private static func decodeCompany(_ document: AnyJSON) throws(DirectoryError) -> Company {
+    static func decodeCompany(_ document: AnyJSON) throws(DirectoryError) -> Company {
         do {
             let data = try JSONEncoder().encode(document)
             return try JSONDecoder().decode(Company.self, from: data)

@@ -41,8 +41,10 @@ struct EmulateCommand: AsyncParsableCommand {
     func run() async throws {
         let emulator = RuntimeAPIEmulator(functionName: function, timeoutMilliseconds: Int64(timeout * 1_000))
         let folder = taskRoot ?? FunctionExecutable.binFolder()
-        let bootstrapProcess: Process? = noBootstrap ? nil : try startBootstrap(folder: folder)
-        defer { bootstrapProcess?.terminate() }
+        let bootstrap: ChildProcessGroup? = noBootstrap ? nil : try startBootstrap(folder: folder)
+        defer { bootstrap?.stop() }
+        // Graceful shutdown would wait for bootstrap's long-polling `next` forever.
+        StopSignals.onStop(command: "emulate") { bootstrap?.stop() }
         let app = Application(
             responder: CallbackResponder<BasicRequestContext> { request, _ in
                 try await Self.respond(to: request, emulator: emulator)
@@ -52,23 +54,19 @@ struct EmulateCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("switchboard emulate: Runtime API for \(function) on 127.0.0.1:\(port)\n".utf8))
             },
             logger: .init(label: "switchboard.emulate") { LogLineHandler(label: $0, level: .warning) })
-        try await app.runService()
+        try await app.runService(gracefulShutdownSignals: [])  // StopSignals handles them
     }
 
-    private func startBootstrap(folder: String) throws -> Process {
+    private func startBootstrap(folder: String) throws -> ChildProcessGroup {
         let path = folder + "/bootstrap"
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw CommandFailure("bootstrap is not built in \(folder); run `swift build`")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
         environment["_HANDLER"] = function
         environment["LAMBDA_TASK_ROOT"] = folder
-        process.environment = environment
-        try process.run()
-        return process
+        return try ChildProcessGroup(executable: path, environment: environment)
     }
 
     static let prefix = "/2018-06-01/runtime"

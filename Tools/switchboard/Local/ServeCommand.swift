@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let folder = FunctionExecutable.binFolder()
         let router = LocalRouter(folder: folder, processesPerFunction: processes, admin: AdminPages.locate(explicit: admin, executableFolder: folder))
+        StopSignals.onStop(command: "serve") { router.stop() }
         let settings = LocalServerSettings(timeoutMilliseconds: Int64(timeout * 1_000), maximumBodyBytes: maxBody)
         let app = Application(
             responder: CallbackResponder<BasicRequestContext> { request, _ in
@@ -56,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("switchboard serve: http://\(host):\(port) (functions built: \(Set(built).sorted().joined(separator: ", ")))\n".utf8))
             },
             logger: .init(label: "switchboard.serve") { LogLineHandler(label: $0, level: .warning) })
-        try await app.runService()
+        try await app.runService(gracefulShutdownSignals: [])  // StopSignals handles them
     }
 }
 
@@ -94,6 +95,11 @@ struct LocalRouter: Sendable {
             pools[route.function] = FunctionPool(executable: folder + "/" + route.function, size: processesPerFunction)
         }
         self.pools = pools
+    }
+
+    /// Stops every warm function process.
+    func stop() {
+        for pool in pools.values { pool.stop() }
     }
 
     /// The route for `path`, its path parameters, and the methods the path allows.
