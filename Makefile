@@ -33,7 +33,7 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build demo test bench package clean
+.PHONY: help deps venv build check-mongoc demo test bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
@@ -60,8 +60,13 @@ $(VENV)/.installed: Tests/requirements.txt
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r Tests/requirements.txt
 	@touch $@
 
-build: deps
+build: deps check-mongoc
 	$(SWIFT) build
+
+## CMongoC's hand-written libmongoc types, constants and signatures against the installed
+## headers (libmongoc is loaded with dlopen, so nothing else compares them).
+check-mongoc: deps
+	@cc -fsyntax-only -Wall -Werror $$(pkg-config --cflags libmongoc-1.0) -ICore/CMongoC/include Core/CMongoC/check/layout_check.c
 
 demo: build
 	@rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
@@ -89,6 +94,7 @@ demo: build
 
 test: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"
+	@$(MAKE) --no-print-directory check-mongoc
 	scripts/package.sh
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)
@@ -121,6 +127,7 @@ bench: venv
 ## Lambda zips in dist/: bootstrap + function + bundled libraries, glibc-checked.
 package:
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(PACKAGE_APT_PACKAGES)"
+	@$(MAKE) --no-print-directory check-mongoc
 	scripts/package.sh
 
 clean:

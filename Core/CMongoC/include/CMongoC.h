@@ -5,8 +5,9 @@
 // The few libmongoc/libbson 1.23 types and constants the MongoDB driver needs, declared
 // here because libmongoc is loaded at run time (dlopen) instead of linked: a process that
 // never talks to MongoDB never pays for libmongoc's start-up. Values and layouts are
-// those of mongoc-error.h, mongoc-log.h and bson-types.h (checked against the installed
-// headers when they were written; stable across libmongoc 1.x).
+// those of mongoc-error.h, mongoc-log.h and bson-types.h; check/layout_check.c asserts
+// each against the installed headers (`make check-mongoc`, run by `make test` and
+// `make package`).
 
 /// bson_error_t: 8-byte aligned, 512 bytes.
 typedef struct {
