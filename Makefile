@@ -33,12 +33,13 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build check-mongoc demo test bench package clean
+.PHONY: help deps venv build check-mongoc demo test fuzz fuzz-build fuzz-replay bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
 	@echo "make test   - run every test (installs what is missing first)"
 	@echo "make bench  - release build and benchmarks"
+	@echo "make fuzz   - libFuzzer on every parser, FUZZ_SECONDS each (default 300); FUZZ_TARGETS=\"form jwt\" for some"
 	@echo "make package - dist/<Function>.zip for AWS Lambda"
 
 ## Debian packages: install only what is missing.
@@ -116,6 +117,22 @@ test: venv
 	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \
 		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
 		echo "tests: $$count passed, 0 failed"
+
+## Fuzzing (libFuzzer with the address sanitizer) in its own build folder.
+FUZZ_BUILD := .build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= all
+
+fuzz-build: deps
+	$(SWIFT) build --product SwitchboardFuzz --build-path $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address -Xswiftc -DSWITCHBOARD_FUZZING
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD)/debug/SwitchboardFuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+## The kept corpora through a plain build of every target: each past finding stays fixed.
+fuzz-replay:
+	@bin=$$($(SWIFT) build --show-bin-path); for target in $$("$$bin/SwitchboardFuzz" --list); do \
+		"$$bin/SwitchboardFuzz" $$target Tests/Fuzz/corpus/$$target; done
 
 bench: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk valgrind"

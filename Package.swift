@@ -65,7 +65,8 @@ let package = Package(
         // libmongoc is loaded at run time; this target only declares its few types.
         .target(
             name: "CMongoC",
-            path: "Core/CMongoC"
+            path: "Core/CMongoC",
+            exclude: ["check"]  // compiled against the real headers by `make check-mongoc`
         ),
         .target(
             name: "MongoDriver",
@@ -182,6 +183,14 @@ let package = Package(
             name: "SwitchboardBench",
             dependencies: ["SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SwitchboardBench",
+            swiftSettings: strictSettings
+        ),
+        // Fuzzing: `make fuzz` builds SwitchboardFuzz with libFuzzer; a plain build replays
+        // the kept corpora (Tests/Fuzz/corpus) in `make test`.
+        .executableTarget(
+            name: "SwitchboardFuzz",
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime"],
+            path: "Tests/Fuzz/SwitchboardFuzz",
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -1,0 +1,49 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SwitchboardAdmin
+import SwitchboardCore
+
+/// The admin API's front door and its body validator.
+enum AdminTargets {
+    static let secret = "switchboard-fuzz-admin-secret-0123456789abcdef"
+    static let verifier = AdminTokenVerifier(secrets: try! AdminSecrets(current: secret))
+    /// The moment the seed tokens are valid at.
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// The `Authorization` header: only a token signed with the secret gets in, and it
+    /// gets in as what it was issued for.
+    static let jwt = FuzzTarget(name: "jwt", summary: "JWT front door") { bytes in
+        let header = String(decoding: bytes, as: UTF8.self)
+        guard let identity = try? verifier.identity(fromAuthorization: header, now: now) else { return }
+        require(!identity.subject.isEmpty, "an identity without a subject")
+        // Whatever got in must verify again the same way (no state, no partial reads).
+        require((try? verifier.identity(fromAuthorization: header, now: now)) == identity, "a second verification differs")
+    }
+
+    static let current: Company = {
+        var twilio = TwilioConfig(
+            accountSid: "AC" + String(repeating: "1", count: 32),
+            authToken: .sealed(StoreTargets.sealer.seal(StoreTargets.token, companyID: StoreTargets.company, field: .authToken)),
+            phoneNumbers: [PhoneNumberEntry(phoneNumber: "+15550100001", isPrimary: true)], callRoutingMode: "voicemail")
+        twilio.lastUpdated = "2026-01-01T00:00:00.000Z"
+        return Company(id: try! CompanyID(StoreTargets.company), name: "Fuzz Dental", twilio: twilio)
+    }()
+
+    /// A ConfigPut body: refused with a problem naming fields, or a company whose every
+    /// number is E.164 and whose secrets are sealed.
+    static let configPut = FuzzTarget(name: "config-put", summary: "ConfigPut body validator") { bytes in
+        guard let object = try? ConfigChange.jsonObject(contentType: "application/json", body: bytes),
+              let change = try? ConfigChange(body: object, applyingTo: current, sealer: StoreTargets.sealer) else { return }
+        let twilio = change.company.twilio
+        require(change.company.id == current.id, "the change moved the company to another id")
+        for entry in twilio.phoneNumbers {
+            require((try? PhoneNumber(parsing: entry.phoneNumber))?.e164 == entry.phoneNumber, "a number was saved not in E.164: \(entry.phoneNumber)")
+        }
+        for secret in [twilio.authToken, twilio.apiSecret] {
+            if case .plaintext? = secret { require(false, "a secret was saved in clear") }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Fuzzes Switchboard's parsers with libFuzzer (address sanitizer on), one target after
+# another, each for SECONDS; new inputs that reach new code join the kept corpus
+# (Tests/Fuzz/corpus/<target>, minimised afterwards), and a crash is kept under
+# Tests/Fuzz/crashes/ and stops the run with libFuzzer's report.
+#
+# usage: scripts/fuzz.sh <SwitchboardFuzz built with libFuzzer> <seconds> [target…]
+set -euo pipefail
+fuzzer=$1
+seconds=$2
+shift 2
+targets=("$@")
+# Every target has a kept corpus folder.
+[ ${#targets[@]} -gt 0 ] && [ "${targets[0]}" != all ] || mapfile -t targets < <(ls Tests/Fuzz/corpus)
+mkdir -p Tests/Fuzz/crashes
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+total_runs=0
+for target in "${targets[@]}"; do
+  corpus=Tests/Fuzz/corpus/$target
+  mkdir -p "$corpus"
+  log=$(mktemp)
+  export SWITCHBOARD_FUZZ_TARGET=$target
+  if ! "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 -artifact_prefix="Tests/Fuzz/crashes/$target-" "$corpus" >"$log" 2>&1; then
+    tail -60 "$log"
+    echo "fuzz: $target FAILED; the input is under Tests/Fuzz/crashes/ (replay: SWITCHBOARD_FUZZ_TARGET=$target $fuzzer <file>)"
+    exit 1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  total_runs=$((total_runs + ${runs:-0}))
+  # Keep the corpus small: only the inputs that each add coverage.
+  minimised=$(mktemp -d)
+  "$fuzzer" -merge=1 "$minimised" "$corpus" >/dev/null 2>&1 && \
+    { rm -f "$corpus"/*; cp "$minimised"/* "$corpus"/ 2>/dev/null || true; }
+  rm -rf "$minimised" "$log"
+  printf 'fuzz: %-14s %9s executions in %ss, coverage %s, corpus %s inputs, no crash\n' \
+    "$target" "${runs:-0}" "$seconds" "${coverage:-?}" "$(ls "$corpus" | wc -l)"
+done
+echo "fuzz: ${#targets[@]} targets, $total_runs executions, no crash"
