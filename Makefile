@@ -117,10 +117,15 @@ test: venv
 	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \
 		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
 		echo "tests: $$count passed, 0 failed"
+	@echo "== fuzzing: the kept corpora replayed, then a few seconds of libFuzzer per parser"
+	@$(MAKE) --no-print-directory fuzz-replay
+	@FUZZ_KEEP=0 $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 ## Fuzzing (libFuzzer with the address sanitizer) in its own build folder.
 FUZZ_BUILD := .build-fuzz
 FUZZ_SECONDS ?= 300
+# What `make test` gives each parser.
+TEST_FUZZ_SECONDS ?= 3
 FUZZ_TARGETS ?= all
 
 fuzz-build: deps

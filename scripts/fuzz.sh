@@ -5,7 +5,10 @@
 # Tests/Fuzz/crashes/ and stops the run with libFuzzer's report.
 #
 # usage: scripts/fuzz.sh <SwitchboardFuzz built with libFuzzer> <seconds> [target…]
+# With FUZZ_KEEP=0 (as `make test` runs it) the kept corpus is only read: the run works
+# on a copy.
 set -euo pipefail
+keep=${FUZZ_KEEP:-1}
 fuzzer=$1
 seconds=$2
 shift 2
@@ -18,6 +21,11 @@ total_runs=0
 for target in "${targets[@]}"; do
   corpus=Tests/Fuzz/corpus/$target
   mkdir -p "$corpus"
+  if [ "$keep" = 0 ]; then
+    scratch=$(mktemp -d)
+    cp "$corpus"/* "$scratch"/ 2>/dev/null || true
+    corpus=$scratch
+  fi
   log=$(mktemp)
   export SWITCHBOARD_FUZZ_TARGET=$target
   if ! "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
@@ -36,5 +44,6 @@ for target in "${targets[@]}"; do
   rm -rf "$minimised" "$log"
   printf 'fuzz: %-14s %9s executions in %ss, coverage %s, corpus %s inputs, no crash\n' \
     "$target" "${runs:-0}" "$seconds" "${coverage:-?}" "$(ls "$corpus" | wc -l)"
+  if [ "$keep" = 0 ]; then rm -rf "$corpus"; fi
 done
 echo "fuzz: ${#targets[@]} targets, $total_runs executions, no crash"
