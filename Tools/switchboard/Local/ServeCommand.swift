@@ -83,6 +83,9 @@ struct LocalRouter: Sendable {
         Route(method: .get, segments: ["api", "admin", "notifications", "dependency-health"], function: "Health"),
     ]
 
+    /// Lambda's largest synchronous invocation payload, 6 MB.
+    static let lambdaPayloadLimit = 6 * 1024 * 1024
+
     let folder: String
     let pools: [String: FunctionPool]
     let admin: AdminPages
@@ -146,8 +149,14 @@ struct LocalRouter: Sendable {
         let requestID = UUID().uuidString.lowercased()
         let event = Self.event(for: request, body: Array(buffer: body), parameters: parameters, requestID: requestID)
         let deadline = Int64(Date().timeIntervalSince1970 * 1_000) + settings.timeoutMilliseconds
-        let envelope = InvocationRequest(id: requestID, deadlineMs: deadline, event: event)
-        switch await pool.invoke(envelope: Array(envelope.jsonLine().dropLast()), deadline: deadline) {
+        let line = InvocationRequest(id: requestID, deadlineMs: deadline, event: event).jsonLine().dropLast()
+        // Lambda refuses an invocation whose event is over 6 MB before any function runs
+        // (a body near 6 MB is over it once base64-encoded); so does serve.
+        guard line.count <= Self.lambdaPayloadLimit else {
+            return Self.problem(.contentTooLarge, "PayloadTooLarge",
+                               "the event for this request is \(line.count) bytes; Lambda's invocation payload limit is \(Self.lambdaPayloadLimit)")
+        }
+        switch await pool.invoke(envelope: Array(line), deadline: deadline) {
         case .reply(let reply):
             if let response = reply.response { return Self.response(from: response) }
             let error = reply.error ?? InvocationError(type: "Function.Unhandled", message: "no response")
