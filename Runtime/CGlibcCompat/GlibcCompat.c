@@ -3,7 +3,9 @@
 // libraries call hypotf, so the executables would ask for hypotf@GLIBC_2.35 and fail to
 // load on Lambda. Defining hypotf here binds that call inside the executable, to the
 // older implementation every glibc since 2.2.5 (2.17 on arm64) exports.
+#define _GNU_SOURCE
 #include "GlibcCompat.h"
+#include <spawn.h>
 
 #if defined(__x86_64__)
 __asm__(".symver switchboard_hypotf_baseline, hypotf@GLIBC_2.2.5");
@@ -18,3 +20,7 @@ float hypotf(float x, float y) {
 }
 
 void switchboard_glibc_compat_anchor(void) {}
+
+int switchboard_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}

@@ -87,6 +87,8 @@ public final class FunctionProcess {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         for descriptor in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        // Nothing else of this process's: not a server's listening socket, not its connections.
+        closeInheritedDescriptors(&actions)
         // The child starts with no signals blocked and default handlers, whatever this
         // thread had (a dispatch thread blocks most signals).
         var attributes = posix_spawnattr_t()

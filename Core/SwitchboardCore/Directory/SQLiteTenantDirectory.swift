@@ -16,16 +16,46 @@ import Foundation
 /// `phone_numbers`, keyed by E.164, whose primary key is what makes a number belong to
 /// one company only: a second company claiming it fails inside the same transaction that
 /// writes its document, so nothing is half-saved.
+/// A file that cannot be opened or written (the disk full, the file system read-only,
+/// another writer holding the lock) does not stop a function: its operations fail with
+/// the cause named, and the next operation opens the file again, so a warm process
+/// recovers by itself. Only a missing file stops a function at start.
 public final class SQLiteTenantDirectory: TenantDirectory {
-    private let database: SQLiteDatabase
-    private let findByNumber: SQLiteStatement
-    private let findByID: SQLiteStatement
-    private let listAll: SQLiteStatement
-    private let findHolder: SQLiteStatement
-    private let listPage: SQLiteStatement
-    private let upsertCompany: SQLiteStatement
-    private let deleteNumbers: SQLiteStatement
-    private let insertNumber: SQLiteStatement
+    /// The open file and its statements.
+    private final class Connection {
+        let database: SQLiteDatabase
+        let findByNumber: SQLiteStatement
+        let findByID: SQLiteStatement
+        let listAll: SQLiteStatement
+        let findHolder: SQLiteStatement
+        let listPage: SQLiteStatement
+        let upsertCompany: SQLiteStatement
+        let deleteNumbers: SQLiteStatement
+        let insertNumber: SQLiteStatement
+
+        init(path: String, creating: Bool) throws(SQLiteError) {
+            database = try SQLiteDatabase(path: path, mode: creating ? .create : .existing)
+            try database.execute(SQLiteTenantDirectory.schema)
+            findByNumber = database.statement("""
+                SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
+                WHERE p.e164 = ?1 AND p.active = 1
+                """)
+            findByID = database.statement("SELECT document FROM companies WHERE id = ?1")
+            listAll = database.statement("SELECT document FROM companies ORDER BY id")
+            findHolder = database.statement("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
+            listPage = database.statement("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
+            upsertCompany = database.statement("""
+                INSERT INTO companies (id, document) VALUES (?1, ?2)
+                ON CONFLICT (id) DO UPDATE SET document = excluded.document
+                """)
+            deleteNumbers = database.statement("DELETE FROM phone_numbers WHERE company_id = ?1")
+            insertNumber = database.statement("INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
+        }
+    }
+
+    private let path: String
+    private let creating: Bool
+    private var connection: Connection?
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -55,57 +85,72 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     /// Opens the directory in the SQLite file at `path`, creating the file, its folder
     /// and the tables when missing — unless `creating` is false (the functions): a missing
-    /// file is then an error naming it, not an empty store answering "not configured".
+    /// file is then an error naming it, not an empty store answering "not configured",
+    /// and a file that exists but cannot be opened now is tried again by each operation.
     public init(path: String, creating: Bool = true) throws(DirectoryError) {
+        self.path = path
+        self.creating = creating
         if !creating && access(path, F_OK) != 0 {
             throw .unavailable("the embedded store \(path) does not exist; create it with `switchboard seed <companies.json>` (or fix SWITCHBOARD_STORE)")
         }
-        do {
-            if creating { try FileSystem.createParentDirectory(of: path) }
-            database = try SQLiteDatabase(path: path, mode: creating ? .create : .existing)
-            try database.execute(Self.schema)
-            findByNumber = database.statement("""
-                SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
-                WHERE p.e164 = ?1 AND p.active = 1
-                """)
-            findByID = database.statement("SELECT document FROM companies WHERE id = ?1")
-            listAll = database.statement("SELECT document FROM companies ORDER BY id")
-            findHolder = database.statement("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
-            listPage = database.statement("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
-            upsertCompany = database.statement("""
-                INSERT INTO companies (id, document) VALUES (?1, ?2)
-                ON CONFLICT (id) DO UPDATE SET document = excluded.document
-                """)
-            deleteNumbers = database.statement("DELETE FROM phone_numbers WHERE company_id = ?1")
-            insertNumber = database.statement("INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
-        } catch let error as SQLiteError {
-            throw .unavailable("sqlite \(path): \(error)")
-        } catch let error as FileSystemError {
-            throw .unavailable(error.description)
-        } catch {
-            throw .unavailable("sqlite \(path): \(error)")
+        if creating {
+            do throws(FileSystemError) { try FileSystem.createParentDirectory(of: path) } catch { throw .unavailable(error.description) }
+            _ = try open()
+        } else {
+            _ = try? open()
         }
     }
 
+    /// The open file, opening it first if needed.
+    private func open() throws(DirectoryError) -> Connection {
+        if let connection { return connection }
+        do throws(SQLiteError) {
+            let opened = try Connection(path: path, creating: creating)
+            connection = opened
+            return opened
+        } catch {
+            throw unavailable(error)
+        }
+    }
+
+    /// `error` as a directory failure naming the file and, when the file system says
+    /// so, the cause; the file is opened afresh by the next operation.
+    private func unavailable(_ error: SQLiteError) -> DirectoryError {
+        connection = nil
+        return .unavailable("sqlite \(path): \(error)" + Self.fileSystemCause(of: path))
+    }
+
+    /// What the file system holding `path` says, when it explains a failure: read-only,
+    /// or full.
+    static func fileSystemCause(of path: String) -> String {
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var info = statvfs()
+        guard statvfs(folder.isEmpty ? "/" : folder, &info) == 0 else { return "" }
+        if info.f_flag & UInt(ST_RDONLY) != 0 { return " — the file system holding it is read-only" }
+        if info.f_bavail == 0 { return " — the disk holding it is full" }
+        return ""
+    }
+
     public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
-        try decodeFirst(findByNumber, [.text(number.e164)], lookup: "n" + number.e164)
+        try decodeFirst(\.findByNumber, [.text(number.e164)], lookup: "n" + number.e164)
     }
 
     public func company(id: CompanyID) throws(DirectoryError) -> Company? {
-        try decodeFirst(findByID, [.text(id.rawValue)], lookup: "i" + id.rawValue)
+        try decodeFirst(\.findByID, [.text(id.rawValue)], lookup: "i" + id.rawValue)
     }
 
     public func allCompanies() throws(DirectoryError) -> [Company] {
-        try decodeAll(listAll, [])
+        try decodeAll(\.listAll, [])
     }
 
     public func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
-        try decodeAll(listPage, [.text(after?.rawValue ?? ""), .integer(Int64(max(0, limit)))])
+        try decodeAll(\.listPage, [.text(after?.rawValue ?? ""), .integer(Int64(max(0, limit)))])
     }
 
-    private func decodeAll(_ statement: SQLiteStatement, _ values: [SQLiteValue]) throws(DirectoryError) -> [Company] {
+    private func decodeAll(_ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue]) throws(DirectoryError) -> [Company] {
         let rows: [[String?]]
-        do throws(SQLiteError) { rows = try statement.rows(values) } catch { throw .unavailable(error.description) }
+        let prepared = try open()[keyPath: statement]
+        do throws(SQLiteError) { rows = try prepared.rows(values) } catch { throw unavailable(error) }
         var companies: [Company] = []
         for row in rows {
             companies.append(try decode(row.first ?? nil, lookup: nil))
@@ -115,7 +160,8 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     public func companyID(holding number: PhoneNumber) throws(DirectoryError) -> CompanyID? {
         let rows: [[String?]]
-        do throws(SQLiteError) { rows = try findHolder.rows([.text(number.e164)]) } catch { throw .unavailable(error.description) }
+        let findHolder = try open().findHolder
+        do throws(SQLiteError) { rows = try findHolder.rows([.text(number.e164)]) } catch { throw unavailable(error) }
         guard let text = rows.first?.first ?? nil else { return nil }
         return try? CompanyID(text)
     }
@@ -140,40 +186,44 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         } catch {
             throw .invalidCompany("cannot be encoded: \(error)")
         }
+        let connection = try open()
         do throws(TransactionError<DirectoryError>) {
-            try database.transaction { () throws(DirectoryError) in
+            try connection.database.transaction { () throws(DirectoryError) in
                 if let expected {
-                    guard try decodeFirst(findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue) == expected else {
+                    guard try decodeFirst(\.findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue) == expected else {
                         throw .changedMeanwhile(company.id)
                     }
                 }
                 do throws(SQLiteError) {
-                    try upsertCompany.run([.text(company.id.rawValue), .text(document)])
-                    try deleteNumbers.run([.text(company.id.rawValue)])
+                    try connection.upsertCompany.run([.text(company.id.rawValue), .text(document)])
+                    try connection.deleteNumbers.run([.text(company.id.rawValue)])
                 } catch {
-                    throw .unavailable(error.description)
+                    throw unavailable(error)
                 }
                 for claim in company.numberClaims {
                     do throws(SQLiteError) {
-                        try insertNumber.run([.text(claim.number.e164), .text(company.id.rawValue), .integer(claim.isActive ? 1 : 0)])
+                        try connection.insertNumber.run([.text(claim.number.e164), .text(company.id.rawValue), .integer(claim.isActive ? 1 : 0)])
                     } catch where error.isConstraintViolation {
                         throw .numberTaken(claim.number)
                     } catch {
-                        throw .unavailable(error.description)
+                        throw unavailable(error)
                     }
                 }
             }
         } catch {
             switch error {
             case .body(let failure): throw failure
-            case .database(let failure): throw .unavailable(failure.description)
+            case .database(let failure): throw unavailable(failure)
             }
         }
     }
 
-    private func decodeFirst(_ statement: SQLiteStatement, _ values: [SQLiteValue], lookup: String) throws(DirectoryError) -> Company? {
+    private func decodeFirst(
+        _ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue], lookup: String
+    ) throws(DirectoryError) -> Company? {
         let rows: [[String?]]
-        do throws(SQLiteError) { rows = try statement.rows(values) } catch { throw .unavailable(error.description) }
+        let prepared = try open()[keyPath: statement]
+        do throws(SQLiteError) { rows = try prepared.rows(values) } catch { throw unavailable(error) }
         guard let row = rows.first else { return nil }
         return try decode(row.first ?? nil, lookup: lookup)
     }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SwitchboardRuntime
+import Synchronization
 
 /// `switchboard emulate`: the Lambda Runtime API on this machine, so the real
 /// `bootstrap` and the real function run end to end here.
@@ -41,32 +42,42 @@ struct EmulateCommand: AsyncParsableCommand {
     func run() async throws {
         let emulator = RuntimeAPIEmulator(functionName: function, timeoutMilliseconds: Int64(timeout * 1_000))
         let folder = taskRoot ?? FunctionExecutable.binFolder()
-        let bootstrap: ChildProcessGroup? = noBootstrap ? nil : try startBootstrap(folder: folder)
-        defer { bootstrap?.stop() }
-        // Graceful shutdown would wait for bootstrap's long-polling `next` forever.
-        StopSignals.onStop(command: "emulate") { bootstrap?.stop() }
+        if !noBootstrap, !FileManager.default.isExecutableFile(atPath: folder + "/bootstrap") {
+            throw CommandFailure("bootstrap is not built in \(folder); run `swift build`")
+        }
+        // bootstrap starts once the API listens (its first `next` must find it), and
+        // stops with this command: graceful shutdown would wait for its long-polling
+        // `next` forever.
+        let bootstrap = Mutex<ChildProcessGroup?>(nil)
+        defer { bootstrap.withLock { $0?.stop() } }
+        StopSignals.onStop(command: "emulate") { bootstrap.withLock { $0?.stop() } }
+        let environment = bootstrapEnvironment(folder: folder)
         let app = Application(
             responder: CallbackResponder<BasicRequestContext> { request, _ in
                 try await Self.respond(to: request, emulator: emulator)
             },
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "switchboard-emulate"),
-            onServerRunning: { _ in
+            onServerRunning: { [noBootstrap, function, port] _ in
                 FileHandle.standardError.write(Data("switchboard emulate: Runtime API for \(function) on 127.0.0.1:\(port)\n".utf8))
+                guard !noBootstrap else { return }
+                do {
+                    let started = try ChildProcessGroup(executable: folder + "/bootstrap", environment: environment)
+                    bootstrap.withLock { $0 = started }
+                } catch {
+                    FileHandle.standardError.write(Data("switchboard emulate: \(error)\n".utf8))
+                }
             },
             logger: .init(label: "switchboard.emulate") { LogLineHandler(label: $0, level: .warning) })
         try await app.runService(gracefulShutdownSignals: [])  // StopSignals handles them
     }
 
-    private func startBootstrap(folder: String) throws -> ChildProcessGroup {
-        let path = folder + "/bootstrap"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw CommandFailure("bootstrap is not built in \(folder); run `swift build`")
-        }
+    /// bootstrap's environment: this command's, pointed at the emulated API.
+    private func bootstrapEnvironment(folder: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
         environment["_HANDLER"] = function
         environment["LAMBDA_TASK_ROOT"] = folder
-        return try ChildProcessGroup(executable: path, environment: environment)
+        return environment
     }
 
     static let prefix = "/2018-06-01/runtime"
