@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardRuntime
 import TestSupport
+import Synchronization
 import Testing
 
 /// `Voice --stream` with the Redis cache in front of the embedded store, against a
@@ -82,6 +83,47 @@ struct VoiceCacheTests {
         let counters = try Self.stats(session.finish().log)
         #expect(counters["hits"] == warm)
         #expect(counters["local_hits"] == 0)
+    }
+
+    @Test("10,000 warm calls for four companies while Redis is killed and restarted over and over: every one answered, each by its own company")
+    func redisChaos() throws {
+        let redis = try RedisServer()
+        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        let names = ["voice-ai-agent", "voice-voicemail", "voice-forward", "voice-legacy-number"]
+        // What each company answers with Redis up: the reference.
+        var reference: [String: String] = [:]
+        for name in names {
+            let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: "ref-" + name)))
+            reference[name] = try #require(reply.response?.body)
+        }
+        #expect(Set(reference.values).count == names.count)
+        let done = Mutex(false)
+        let restarts = Mutex(0)
+        let chaos = Thread {
+            while !done.withLock({ $0 }) {
+                usleep(150_000)
+                redis.stop()
+                usleep(50_000)
+                if (try? redis.start()) != nil { restarts.withLock { $0 += 1 } }
+            }
+        }
+        chaos.start()
+        var wrong: [String] = []
+        for index in 0..<10_000 {
+            let name = names[index % names.count]
+            let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: "c\(index)")))
+            if reply.response?.statusCode != 200 || reply.response?.body != reference[name] {
+                wrong.append("\(index) \(name): \(reply.response?.statusCode ?? 0) \(String(describing: reply.error))")
+            }
+        }
+        done.withLock { $0 = true }
+        while !chaos.isFinished { usleep(10_000) }
+        #expect(wrong.isEmpty, "\(wrong.count) wrong answers, e.g. \(wrong.prefix(3))")
+        #expect(restarts.withLock { $0 } >= 3, "Redis was restarted only \(restarts.withLock { $0 }) times during the run")
+        let (status, log) = session.finish()
+        #expect(status == 0)
+        #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
     }
 
     @Test("Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume")
