@@ -33,12 +33,13 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build check-mongoc demo test fuzz fuzz-build fuzz-replay bench package clean
+.PHONY: help deps venv build check-mongoc demo test fuzz fuzz-build fuzz-replay soak bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
 	@echo "make test   - run every test (installs what is missing first)"
 	@echo "make bench  - release build and benchmarks"
+	@echo "make soak   - SOAK_SECONDS (default 600) of mixed traffic through serve with Redis and MongoDB faults"
 	@echo "make fuzz   - libFuzzer on every parser, FUZZ_SECONDS each (default 300); FUZZ_TARGETS=\"form jwt\" for some"
 	@echo "make package - dist/<Function>.zip for AWS Lambda"
 
@@ -138,6 +139,14 @@ fuzz: fuzz-build
 fuzz-replay:
 	@bin=$$($(SWIFT) build --show-bin-path); for target in $$("$$bin/SwitchboardFuzz" --list); do \
 		"$$bin/SwitchboardFuzz" $$target Tests/Fuzz/corpus/$$target; done
+
+## Mixed traffic through serve while Redis is restarted and MongoDB frozen (not in CI).
+SOAK_SECONDS ?= 600
+
+soak: venv
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES)"
+	$(SWIFT) build
+	$(VENV)/bin/python scripts/soak.py $$($(SWIFT) build --show-bin-path) $(SOAK_SECONDS)
 
 bench: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk valgrind"

@@ -89,17 +89,10 @@ public final class FunctionProcess {
         for descriptor in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, descriptor) }
         // Nothing else of this process's: not a server's listening socket, not its connections.
         closeInheritedDescriptors(&actions)
-        // The child starts with no signals blocked and default handlers, whatever this
-        // thread had (a dispatch thread blocks most signals).
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        resetSignals(&attributes)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let environmentList = environment.map { $0.map { "\($0.key)=\($0.value)" } }

@@ -23,6 +23,18 @@ struct LocalStopTests {
         #expect(log.contains("stopped"), "\(log.suffix(500))")
     }
 
+    /// The processes `server` has started, once `names` are among them (up to 5 s).
+    static func startedProcesses(of server: LocalServer, including names: Set<String>) -> Set<Int32> {
+        var started = Set<Int32>()
+        for _ in 0..<250 {
+            started = ProcessTable.descendants(of: server.processIdentifier)
+            if Set(started.map(ProcessTable.name)).isSuperset(of: names) { break }
+            usleep(20_000)
+        }
+        #expect(Set(started.map(ProcessTable.name)).isSuperset(of: names), "\(started.map(ProcessTable.name))")
+        return started
+    }
+
     @Test("serve, on SIGTERM and on SIGINT, stops its warm function processes and itself",
           arguments: [SIGTERM, SIGINT])
     func serveStops(signal: Int32) throws {
@@ -48,13 +60,7 @@ struct LocalStopTests {
             body: Array(try ExampleData.event("voice-ai-agent")), timeoutMilliseconds: 20_000)
         #expect(invoked.status == 200)
         // bootstrap is back in `next`, waiting for the following invocation.
-        var started = Set<Int32>()
-        for _ in 0..<100 {
-            started = ProcessTable.descendants(of: server.processIdentifier)
-            if Set(started.map(ProcessTable.name)).isSuperset(of: ["bootstrap", "Voice"]) { break }
-            usleep(20_000)
-        }
-        #expect(Set(started.map(ProcessTable.name)).isSuperset(of: ["bootstrap", "Voice"]), "\(started.map(ProcessTable.name))")
+        let started = Self.startedProcesses(of: server, including: ["bootstrap", "Voice"])
         Self.expectStops(server, on: signal, started: started, "emulate")
     }
 
@@ -63,13 +69,7 @@ struct LocalStopTests {
         let store = try SeededStore()
         let server = try LocalServer(["emulate", "--function", "Voice"], environment: store.environment)
         defer { server.stop() }
-        var started = Set<Int32>()
-        for _ in 0..<250 {
-            started = ProcessTable.descendants(of: server.processIdentifier)
-            if Set(started.map(ProcessTable.name)).isSuperset(of: ["bootstrap", "Voice"]) { break }
-            usleep(20_000)
-        }
-        #expect(Set(started.map(ProcessTable.name)).isSuperset(of: ["bootstrap", "Voice"]), "\(started.map(ProcessTable.name))")
+        let started = Self.startedProcesses(of: server, including: ["bootstrap", "Voice"])
         kill(server.processIdentifier, SIGKILL)
         var left = started
         for _ in 0..<250 where !left.isEmpty {

@@ -33,7 +33,9 @@ enum AdminTargets {
     }()
 
     /// A ConfigPut body: refused with a problem naming fields, or a company whose every
-    /// number is E.164 and whose secrets are sealed.
+    /// number is E.164, and whose secrets are either kept as stored (sealed) or exactly
+    /// what the body typed, in clear only until the writer seals them — never a masked
+    /// value sent back, never something the body did not say.
     static let configPut = FuzzTarget(name: "config-put", summary: "ConfigPut body validator") { bytes in
         guard let object = try? ConfigChange.jsonObject(contentType: "application/json", body: bytes),
               let change = try? ConfigChange(body: object, applyingTo: current, sealer: StoreTargets.sealer) else { return }
@@ -42,8 +44,13 @@ enum AdminTargets {
         for entry in twilio.phoneNumbers {
             require((try? PhoneNumber(parsing: entry.phoneNumber))?.e164 == entry.phoneNumber, "a number was saved not in E.164: \(entry.phoneNumber)")
         }
-        for secret in [twilio.authToken, twilio.apiSecret] {
-            if case .plaintext? = secret { require(false, "a secret was saved in clear") }
+        for (field, secret, stored) in [("authToken", twilio.authToken, current.twilio.authToken), ("apiSecret", twilio.apiSecret, current.twilio.apiSecret)] {
+            guard case .plaintext(let value)? = secret else {
+                if case .sealed? = secret { require(secret == stored, "\(field) is sealed but is not the stored value") }
+                continue
+            }
+            guard case .string(let typed)? = object[field] else { return require(false, "\(field) in clear that the body did not type") }
+            require(value == typed && !value.contains("•"), "\(field) in clear is not what the body typed")
         }
     }
 }

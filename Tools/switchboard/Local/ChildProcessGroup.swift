@@ -15,13 +15,8 @@ final class ChildProcessGroup: @unchecked Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        resetSignals(&attributes, flags: POSIX_SPAWN_SETPGROUP)
         // Standard streams only: bootstrap must not hold this server's listening socket
         // (it would then never see the API go away).
         var actions = posix_spawn_file_actions_t()
