@@ -266,7 +266,7 @@ def main():
     # Messages answered by their company: archived, or logged whole for `archive import`.
     import pymongo
     client = pymongo.MongoClient(f"mongodb://127.0.0.1:{mongo_port}", directConnection=True)
-    archived = set(client["switchboard"]["callArchive"].distinct("sid", {"kind": "message"}))
+    archived = {document.get("sid") for document in client["switchboard"]["callArchive"].find({"kind": "message"}, {"sid": 1})}
     log = (work / "serve.log").read_text(errors="replace")
     logged = set()
     for line in log.splitlines():

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardRuntime
 import TestSupport
+import Synchronization
 import Testing
 
 /// ConfigGet and ConfigPut as Lambda runs them (one-shot executables), over both
@@ -198,6 +199,48 @@ struct ConfigAPITests {
         #expect(users == [acmeSid])
         #expect(!(try api.storedDocument(F.acme)).contains(newToken))
         try api.checkAgainstOpenAPI()
+    }
+
+    @Test("two companies claiming one number at the same moment, 100 rounds: exactly one wins each, and the directory never holds it twice",
+          arguments: backends)
+    func concurrentClaims(backend: String) throws {
+        let api = try F(backend: backend)
+        let admin = try api.adminToken()
+        func body(_ company: String, claiming number: String) throws -> String {
+            let config: [String: Any]
+            if company == F.acme {
+                return try Self.acmeBody { $0["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active", "isPrimary": true],
+                                                                  ["phoneNumber": number, "status": "active"]] }
+            }
+            config = ["accountSid": "ACaa1b3387c16459de40bf8ab0f9015440", "callRoutingMode": "voicemail",
+                      "phoneNumbers": [["phoneNumber": "+15550200001", "status": "active", "isPrimary": true], ["phoneNumber": number, "status": "active"]]]
+            return String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        }
+        var outcomes: [String] = []
+        for round in 0..<100 {
+            let number = "+1555077" + String(format: "%04d", round)
+            let statuses = Mutex<[String: Int]>([:])
+            let failures = FailureBox()
+            let claims = [(F.acme, try body(F.acme, claiming: number)), (F.birch, try body(F.birch, claiming: number))]
+            DispatchQueue.concurrentPerform(iterations: 2) { side in
+                let (company, claim) = claims[side]
+                do {
+                    let response = try api.put(company, claim, query: "verify=false", token: admin)
+                    statuses.withLock { $0[company] = response.statusCode }
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+            #expect(failures.all.isEmpty, "\(failures.all)")
+            let seen = statuses.withLock { $0 }
+            let codes = [seen[F.acme] ?? 0, seen[F.birch] ?? 0].sorted()
+            #expect(codes == [200, 409], "round \(round): \(seen)")
+            let holders = try [F.acme, F.birch].filter { try api.storedDocument($0).contains(String(number.dropFirst())) }
+            #expect(holders.count == 1, "round \(round): \(number) held by \(holders)")
+            if let winner = seen.first(where: { $0.value == 200 })?.key { outcomes.append(winner) }
+            if codes != [200, 409] || holders.count != 1 { break }
+        }
+        #expect(outcomes.count == 100)
     }
 
     @Test("409: a number another company holds, named; the holder only for a platform admin", arguments: backends)
