@@ -182,7 +182,7 @@ def main():
                 elif status == 200 and unavailable.search(body):
                     counts[f"{item[1]}: try again later"] += 1
                 elif status == 200 and item[1] == "sms" and body in ("", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"):
-                    counts[f"{item[1]}: empty answer"] += 1
+                    counts[f"{item[1]}: empty <Response/> instead of its company's answer"] += 1
                 elif status == 200:
                     wrong.append((item[0], item[1], item[2], body[:160]))
                 else:
@@ -198,6 +198,14 @@ def main():
         acme_claim["phoneNumbers"].append({"phoneNumber": MOVING, "friendlyName": "After hours", "status": "active", "isPrimary": False})
         birch_release = json.loads(json.dumps(birch_claim))
         birch_release["phoneNumbers"] = [n for n in birch_release["phoneNumbers"] if "010-0002" not in n["phoneNumber"]]
+        # PUT replaces the settings: carry each company's other settings, so its calls and
+        # messages are answered as before while its numbers move.
+        for company_id, bodies in ((acme, (acme_release, acme_claim)), (birch, (birch_claim, birch_release))):
+            stored = next(c["twilioConfig"] for c in COMPANIES if c["_id"] == company_id)
+            for body in bodies:
+                for field in ("smsMode", "smsAutoReply", "smsForwardNumber", "forwardNumber", "whisperMessage", "voicemailGreeting"):
+                    if field in stored:
+                        body[field] = stored[field]
         steps = [(acme, acme_release), (birch, birch_claim), (birch, birch_release), (acme, acme_claim)]
         step = 0
         while not stop.is_set():
