@@ -131,8 +131,7 @@ final class PipelinedWorker: @unchecked Sendable {
             if stopping {
                 for job in inFlight + fresh { finish(job, .crashed("switchboard is stopping")) }
                 process.stop()
-                close(wakeRead)
-                close(wakeWrite)
+                // The wake-up pipe stays open: a late `submit` may still write to it.
                 finished.withLock { $0 = true }
                 return
             }
