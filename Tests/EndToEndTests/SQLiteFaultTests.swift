@@ -51,8 +51,10 @@ struct SQLiteFaultTests {
         try ConfigAPITests.acmeBody { $0["whisperMessage"] = whisper; $0["callRoutingMode"] = "forward"; $0["forwardNumber"] = "+15550109999" }
     }
 
+    /// SQLite's own check of the file, through Python's sqlite3 module.
     static func integrity(_ path: String) throws -> String {
-        try ProcessRunner.run("/usr/bin/sqlite3", [path, "PRAGMA integrity_check;"], environment: ["PATH": "/usr/bin:/bin"]).stdoutText
+        let code = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"
+        return try ProcessRunner.run(try TestPaths.python(), ["-c", code, path], environment: ["PATH": "/usr/bin:/bin"]).stdoutText
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
