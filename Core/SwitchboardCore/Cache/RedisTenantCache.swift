@@ -152,7 +152,7 @@ public final class RedisTenantCache: TenantCacheInvalidating {
     /// or `L` (someone is filling it).
     ///
     /// - Throws: ``RedisError`` (`unexpectedReply`) for anything else, naming `key`.
-    static func read(_ bytes: [UInt8], at key: String, decoder: JSONDecoder) throws(RedisError) -> Entry {
+    @_spi(Fuzzing) public static func read(_ bytes: [UInt8], at key: String, decoder: JSONDecoder) throws(RedisError) -> Entry {
         guard let marker = bytes.first else { throw RedisError(.unexpectedReply, "empty value at \(key)") }
         switch marker {
         case UInt8(ascii: "T"):

@@ -305,7 +305,8 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
     }
 
-    static func decodeCompany(_ document: AnyJSON) throws(DirectoryError) -> Company {
+    /// A company from a document as libmongoc's relaxed Extended JSON gives it.
+    @_spi(Fuzzing) public static func decodeCompany(_ document: AnyJSON) throws(DirectoryError) -> Company {
         do {
             let data = try JSONEncoder().encode(document)
             return try JSONDecoder().decode(Company.self, from: data)

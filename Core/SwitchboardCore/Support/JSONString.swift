@@ -1,7 +1,7 @@
 /// JSON string literals for the JSON Core writes by hand (MongoDB's Extended JSON
 /// commands, archive records): quoted, with `"`, `\` and control characters escaped,
 /// everything else copied as UTF-8.
-enum JSONString {
+@_spi(Fuzzing) public enum JSONString {
     /// Appends `text` to `output` as a quoted JSON string.
     static func append(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
@@ -32,7 +32,7 @@ enum JSONString {
     }
 
     /// Appends `text` to `output` as a quoted JSON string.
-    static func append(_ text: String, to output: inout String) {
+    public static func append(_ text: String, to output: inout String) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 8)
         append(text, to: &bytes)

@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-@testable import SwitchboardCore
+@_spi(Fuzzing) import SwitchboardCore
 
 /// What the stores hand back: the cache's values, MongoDB's Extended JSON, sealed secrets.
 enum StoreTargets {
@@ -28,7 +28,7 @@ enum StoreTargets {
         }
         let text = String(decoding: bytes, as: UTF8.self)
         var command = "{\"filter\":"
-        MongoValue.writeString(text, into: &command)
+        JSONString.append(text, to: &command)  // how MongoDB commands are written
         command += "}"
         let read = try? JSONDecoder().decode([String: String].self, from: Data(command.utf8))
         require(read == ["filter": text], "a string written into a command does not read back as itself")

@@ -1,4 +1,4 @@
-@testable import SwitchboardCore
+import SwitchboardCore
 
 /// The webhook front half: what Twilio (or anyone) posts to Voice and SMS.
 enum WebhookTargets {
