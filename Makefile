@@ -108,13 +108,16 @@ test: venv
 		for i in $$(seq 1 100); do grep -q listening $(STATE)/mongo-test-server.log && break; sleep 0.1; done; \
 		grep -q listening $(STATE)/mongo-test-server.log || { echo "the MongoDB test server did not start"; exit 1; }; \
 		uri="mongodb://127.0.0.1:$$port"; echo "MongoDB tests use the wire-protocol test server on $$uri"; fi; \
+	touch $(STATE)/test-started; \
 	SWITCHBOARD_BIN_DIR=$$($(SWIFT) build --show-bin-path) \
 	SWITCHBOARD_TEST_PYTHON=$(abspath $(VENV))/bin/python \
 	MONGODB_URI="$$uri" \
-		$(SWIFT) test --skip-build 2>&1 | tee $(STATE)/test-output.log
+		$(SWIFT) test --skip-build 2>&1 | tee $(STATE)/test-output.log; \
+	$(VENV)/bin/python Tests/Support/dump_test_stores.py "$$uri" $(STATE)/test-stores.dump $(STATE)/test-started
+	@# No secret in clear in anything the run printed, nor in what it left in the stores.
 	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json \
 		--secret "the end-to-end tests' admin secret=switchboard-e2e-admin-secret-0123456789abcdef" \
-		--secret "the demo's admin secret=$(DEMO_ADMIN_SECRET)" $(STATE)/test-output.log
+		--secret "the demo's admin secret=$(DEMO_ADMIN_SECRET)" $(STATE)/test-output.log $(STATE)/test-stores.dump
 	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \
 		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
 		echo "tests: $$count passed, 0 failed"
