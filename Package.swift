@@ -86,6 +86,7 @@ let package = Package(
                 "SQLiteDriver",
                 "RedisDriver",
                 "MongoDriver",
+                "SwitchboardRuntime",  // JSONText: one JSON string writer for logs, replies, commands and records
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -184,16 +184,7 @@ public struct LogLineHandler: LogHandler {
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var value = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                value %= divisor
-                divisor /= 10
-            }
-        }
+        func digits(_ value: Int, _ width: Int) { appendDigits(value, width: width, to: &bytes) }
         digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
         digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
         digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))

@@ -1,3 +1,5 @@
+import SwitchboardRuntime
+
 extension ArchiveRecord {
     /// The record as one JSON object, keys sorted and absent fields left out — the form
     /// the embedded archive stores. Written by hand: it is written on every call, where
@@ -14,7 +16,7 @@ extension ArchiveRecord {
             output.append(UInt8(ascii: "\""))
             output.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
             output += "\":".utf8
-            JSONString.append(value, to: &output)
+            JSONText.appendString(value, to: &output)
         }
         member("accountSid", accountSid)
         member("at", at)
@@ -30,7 +32,7 @@ extension ArchiveRecord {
             first = false
             for (index, url) in mediaUrls.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSONString.append(url, to: &output)
+                JSONText.appendString(url, to: &output)
             }
             output.append(UInt8(ascii: "]"))
         }

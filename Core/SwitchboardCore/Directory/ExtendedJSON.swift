@@ -1,3 +1,5 @@
+import SwitchboardRuntime
+
 /// A MongoDB value, written as Extended JSON for the MongoDB driver's commands.
 ///
 /// Only what the directory's commands need; every string is escaped, so a company's
@@ -53,7 +55,7 @@ indirect enum MongoValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBoo
     }
 
     static func writeString(_ text: String, into output: inout String) {
-        JSONString.append(text, to: &output)
+        JSONText.appendString(text, to: &output)
     }
 }
 

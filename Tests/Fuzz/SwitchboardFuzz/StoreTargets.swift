@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 @_spi(Fuzzing) import SwitchboardCore
+import SwitchboardRuntime
 
 /// What the stores hand back: the cache's values, MongoDB's Extended JSON, sealed secrets.
 enum StoreTargets {
@@ -28,7 +29,7 @@ enum StoreTargets {
         }
         let text = String(decoding: bytes, as: UTF8.self)
         var command = "{\"filter\":"
-        JSONString.append(text, to: &command)  // how MongoDB commands are written
+        JSONText.appendString(text, to: &command)  // how MongoDB commands are written
         command += "}"
         let read = try? JSONDecoder().decode([String: String].self, from: Data(command.utf8))
         require(read == ["filter": text], "a string written into a command does not read back as itself")
