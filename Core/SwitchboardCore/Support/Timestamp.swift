@@ -25,13 +25,9 @@ public enum Timestamp {
     /// calendar: a call's archive record is stamped on the hot path, and a cold process
     /// would otherwise build a Gregorian calendar for it.
     public static func format(_ date: Date) -> String {
-        // Whole seconds, then the milliseconds of what is left, as Foundation's ISO 8601
-        // style takes them (multiplying the whole interval by 1,000 first can round a
-        // .xyz999… up to the next millisecond, and the two would disagree).
-        let interval = date.timeIntervalSince1970
-        let whole = interval.rounded(.down)
-        var seconds = time_t(whole)
-        let fraction = min(999, Int(((interval - whole) * 1_000).rounded(.down)))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1_000).rounded(.down))
+        var seconds = time_t(milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000)
+        let fraction = Int(milliseconds - Int64(seconds) * 1_000)
         var parts = tm()
         guard gmtime_r(&seconds, &parts) != nil, (0...9_999).contains(parts.tm_year + 1_900) else { return date.formatted(withFractions) }
         var bytes: [UInt8] = []
