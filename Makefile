@@ -100,11 +100,14 @@ test: venv
 	scripts/package.sh
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)
+	@# Everything the tests write to a temporary folder goes into one folder for this run,
+	@# read by the store scan and removed at the end: runs do not pile up on the disk.
 	@# The MongoDB wire-protocol test server, unless MONGODB_URI names a real MongoDB.
-	@if [ -n "$${MONGODB_URI:-}" ]; then uri="$$MONGODB_URI"; echo "MongoDB tests use MONGODB_URI"; else \
+	@export TMPDIR=$$(mktemp -d "$${TMPDIR:-/tmp}/switchboard-make-test.XXXXXX"); server=; \
+	trap '[ -z "$$server" ] || kill $$server 2>/dev/null; rm -rf "$$TMPDIR"' EXIT; \
+	if [ -n "$${MONGODB_URI:-}" ]; then uri="$$MONGODB_URI"; echo "MongoDB tests use MONGODB_URI"; else \
 		port=$$($(VENV)/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 		$(VENV)/bin/python Tests/Support/mongo_wire_server.py $$port > $(STATE)/mongo-test-server.log 2>&1 & server=$$!; \
-		trap 'kill $$server 2>/dev/null' EXIT; \
 		for i in $$(seq 1 100); do grep -q listening $(STATE)/mongo-test-server.log && break; sleep 0.1; done; \
 		grep -q listening $(STATE)/mongo-test-server.log || { echo "the MongoDB test server did not start"; exit 1; }; \
 		uri="mongodb://127.0.0.1:$$port"; echo "MongoDB tests use the wire-protocol test server on $$uri"; fi; \

@@ -21,12 +21,15 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 # error of its own; libFuzzer's report says what failed.
 export SWIFT_BACKTRACE=enable=no
 total_runs=0
+target=
+# A step that fails outside libFuzzer (a full disk, a missing folder) says which.
+trap 'status=$?; echo "fuzz: ${target:-setup}: \"$BASH_COMMAND\" failed (exit $status) on line $LINENO of $0"; df -h . "${TMPDIR:-/tmp}" 2>/dev/null; exit $status' ERR
 for target in "${targets[@]}"; do
   corpus=Tests/Fuzz/corpus/$target
   mkdir -p "$corpus"
   if [ "$keep" = 0 ]; then
     scratch=$(mktemp -d)
-    cp "$corpus"/* "$scratch"/ 2>/dev/null || true
+    cp -R "$corpus"/. "$scratch"/
     corpus=$scratch
   fi
   log=$(mktemp)
@@ -38,7 +41,7 @@ for target in "${targets[@]}"; do
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
   total_runs=$((total_runs + ${runs:-0}))
   # Keep the corpus small: only the inputs that each add coverage.
   minimised=$(mktemp -d)
