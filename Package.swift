@@ -9,6 +9,15 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// How the functions and bootstrap are linked for a fast process start (a one-shot
+/// function pays it on every event): the C++ runtime statically, from the linker script
+/// in Runtime/link, and no dynamic symbol table of the executable's own symbols (Swift's
+/// static-stdlib link exports them all; nothing looks them up, but the dynamic loader
+/// searches them for every symbol of every library it loads).
+let leanStart: [LinkerSetting] = [
+    .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link", "-Xlinker", "--no-export-dynamic"]),
+]
+
 let package = Package(
     name: "Switchboard",
     platforms: [.macOS(.v15)],
@@ -134,37 +143,43 @@ let package = Package(
             name: "bootstrap",
             dependencies: ["SwitchboardRuntime", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
             path: "Runtime/bootstrap",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
         ),
         .executableTarget(
             name: "Voice",
             dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
             path: "Functions/Voice",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
         ),
         .executableTarget(
             name: "SMS",
             dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
             path: "Functions/SMS",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
         ),
         .executableTarget(
             name: "ConfigGet",
             dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime"],
             path: "Functions/ConfigGet",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
         ),
         .executableTarget(
             name: "ConfigPut",
             dependencies: ["SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime"],
             path: "Functions/ConfigPut",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
         ),
         .executableTarget(
             name: "Health",
             dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Functions/Health",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
         ),
         .executableTarget(
             name: "switchboard",

@@ -35,7 +35,11 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
         init(path: String, creating: Bool) throws(SQLiteError) {
             database = try SQLiteDatabase(path: path, mode: creating ? .create : .existing)
-            try database.execute(SQLiteTenantDirectory.schema)
+            // Whoever creates the store (`switchboard seed`, the admin tools) writes the
+            // tables and puts the file in WAL mode, which the file keeps; a function only
+            // sets what is per connection, and does not parse the schema's DDL at each
+            // process start.
+            try database.execute(creating ? SQLiteTenantDirectory.schema : SQLiteTenantDirectory.connectionSettings)
             findByNumber = database.statement("""
                 SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
                 WHERE p.e164 = ?1 AND p.active = 1
@@ -67,6 +71,9 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     /// the text it read with the one it decoded (no hashing of the whole document) and
     /// skips decoding; any change to a document is a new text.
     private var decoded: [String: (document: String, company: Company)] = [:]
+
+    /// What each connection sets for itself.
+    static let connectionSettings = "PRAGMA foreign_keys = ON;"
 
     static let schema = """
         PRAGMA journal_mode = WAL;
@@ -218,6 +225,15 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         }
     }
 
+    /// `text`'s UTF-8 bytes as `Data`, copied from the string's storage: `Data(text.utf8)`
+    /// would ask the Swift runtime whether the view is contiguous bytes, a search of every
+    /// conformance in the executable the first time, which a one-shot function pays on
+    /// each event.
+    static func data(_ text: String) -> Data {
+        var text = text
+        return text.withUTF8 { Data(buffer: $0) }
+    }
+
     private func decodeFirst(
         _ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue], lookup: String
     ) throws(DirectoryError) -> Company? {
@@ -233,7 +249,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         if let lookup, let known = decoded[lookup], known.document == document { return known.company }
         let company: Company
         do {
-            company = try decoder.decode(Company.self, from: Data(document.utf8))
+            company = try decoder.decode(Company.self, from: Self.data(document))
         } catch {
             throw .unreadableDocument(nil, "\(error)")
         }

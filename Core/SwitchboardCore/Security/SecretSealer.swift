@@ -93,11 +93,8 @@ public struct SecretSealer: Sendable {
             guard let payload = Data(base64URLEncoded: body[body.index(after: colon)...]),
                   payload.count >= 12 + 16 else { throw .damaged }
             do {
-                let box = try AES.GCM.SealedBox(
-                    nonce: AES.GCM.Nonce(data: payload.prefix(12)),
-                    ciphertext: payload.dropFirst(12).dropLast(16),
-                    tag: payload.suffix(16)
-                )
+                // The payload is AES-GCM's combined form: nonce (12 bytes), ciphertext, tag.
+                let box = try AES.GCM.SealedBox(combined: payload)
                 let plain = try AES.GCM.open(
                     box,
                     using: key.key,
