@@ -5,8 +5,7 @@
 # Tests/Fuzz/crashes/ and stops the run with libFuzzer's report.
 #
 # usage: scripts/fuzz.sh <SwitchboardFuzz built with libFuzzer> <seconds> [target…]
-# With FUZZ_KEEP=0 (as `make test` runs it) the kept corpus is only read: the run works
-# on a copy.
+# With FUZZ_KEEP=0 (as `make test` runs it) the kept corpus is only read.
 set -euo pipefail
 keep=${FUZZ_KEEP:-1}
 fuzzer=$1
@@ -25,17 +24,22 @@ target=
 # A step that fails outside libFuzzer (a full disk, a missing folder) says which.
 trap 'status=$?; echo "fuzz: ${target:-setup}: \"$BASH_COMMAND\" failed (exit $status) on line $LINENO of $0"; df -h . "${TMPDIR:-/tmp}" 2>/dev/null; exit $status' ERR
 for target in "${targets[@]}"; do
-  corpus=Tests/Fuzz/corpus/$target
-  mkdir -p "$corpus"
+  kept=Tests/Fuzz/corpus/$target
+  mkdir -p "$kept"
+  # libFuzzer writes what it finds to the first folder and only reads the others: with
+  # FUZZ_KEEP=0 the kept corpus is a read-only seed and the new inputs go to a scratch
+  # folder that is thrown away.
   if [ "$keep" = 0 ]; then
-    scratch=$(mktemp -d)
-    cp -R "$corpus"/. "$scratch"/
-    corpus=$scratch
+    found=$(mktemp -d)
+    folders=("$found" "$kept")
+  else
+    found=$kept
+    folders=("$kept")
   fi
   log=$(mktemp)
   export SWITCHBOARD_FUZZ_TARGET=$target
   if ! "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-      -print_final_stats=1 -artifact_prefix="Tests/Fuzz/crashes/$target-" "$corpus" >"$log" 2>&1; then
+      -print_final_stats=1 -artifact_prefix="Tests/Fuzz/crashes/$target-" "${folders[@]}" >"$log" 2>&1; then
     tail -60 "$log"
     echo "fuzz: $target FAILED; the input is under Tests/Fuzz/crashes/ (replay: SWITCHBOARD_FUZZ_TARGET=$target $fuzzer <file>)"
     exit 1
@@ -43,13 +47,21 @@ for target in "${targets[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
   total_runs=$((total_runs + ${runs:-0}))
-  # Keep the corpus small: only the inputs that each add coverage.
-  minimised=$(mktemp -d)
-  "$fuzzer" -merge=1 "$minimised" "$corpus" >/dev/null 2>&1 && \
-    { rm -f "$corpus"/*; cp "$minimised"/* "$corpus"/ 2>/dev/null || true; }
-  rm -rf "$minimised" "$log"
-  printf 'fuzz: %-14s %9s executions in %ss, coverage %s, corpus %s inputs, no crash\n' \
-    "$target" "${runs:-0}" "$seconds" "${coverage:-?}" "$(ls "$corpus" | wc -l)"
-  if [ "$keep" = 0 ]; then rm -rf "$corpus"; fi
+  rm -f "$log"
+  if [ "$keep" = 0 ]; then
+    summary="$(ls "$kept" | wc -l) kept inputs, $(ls "$found" | wc -l) new"
+    rm -rf "$found"
+  else
+    # Keep the corpus small: only the inputs that each add coverage.
+    minimised=$(mktemp -d)
+    if "$fuzzer" -merge=1 "$minimised" "$kept" >/dev/null 2>&1; then
+      rm -f "$kept"/*
+      cp "$minimised"/. "$kept"/ -R
+    fi
+    rm -rf "$minimised"
+    summary="corpus $(ls "$kept" | wc -l) inputs"
+  fi
+  printf 'fuzz: %-14s %9s executions in %ss, coverage %s, %s, no crash\n' \
+    "$target" "${runs:-0}" "$seconds" "${coverage:-?}" "$summary"
 done
 echo "fuzz: ${#targets[@]} targets, $total_runs executions, no crash"
