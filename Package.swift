@@ -11,11 +11,11 @@ let strictSettings: [SwiftSetting] = [
 
 /// How the functions and bootstrap are linked for a fast process start (a one-shot
 /// function pays it on every event): the C++ runtime statically, from the linker script
-/// in Runtime/link, and no dynamic symbol table of the executable's own symbols (Swift's
+/// in Runtime/link/cxx, and no dynamic symbol table of the executable's own symbols (Swift's
 /// static-stdlib link exports them all; nothing looks them up, but the dynamic loader
 /// searches them for every symbol of every library it loads).
 let leanStart: [LinkerSetting] = [
-    .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link", "-Xlinker", "--no-export-dynamic"]),
+    .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/cxx", "-Xlinker", "--no-export-dynamic"]),
 ]
 
 let package = Package(
@@ -40,10 +40,10 @@ let package = Package(
     ],
     targets: [
         // C libraries: one module map each, and one Swift wrapper each in Drivers.
+        // Linked statically (libsqlite3.a, through the linker script in Runtime/link/sqlite).
         .systemLibrary(
             name: "CSQLite",
             path: "Core/CSQLite",
-            pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
@@ -63,7 +63,8 @@ let package = Package(
             name: "SQLiteDriver",
             dependencies: ["CSQLite"],
             path: "Core/Drivers/SQLite",
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/sqlite"])]
         ),
         .target(
             name: "RedisDriver",
