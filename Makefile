@@ -157,7 +157,7 @@ soak: venv
 
 bench: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk valgrind"
-	$(SWIFT) build -c release --static-swift-stdlib
+	scripts/package.sh --build
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events \
 			--python $(abspath $(VENV))/bin/python
