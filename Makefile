@@ -137,7 +137,11 @@ TEST_FUZZ_SECONDS ?= 3
 FUZZ_TARGETS ?= all
 
 fuzz-build: deps
-	$(SWIFT) build --product SwitchboardFuzz --build-path $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address -Xswiftc -DSWITCHBOARD_FUZZING
+	@# swiftc keeps only the last -sanitize= it is given, and SwiftPM gives one per sanitizer:
+	@# the combined flag after them instruments the Swift code for both (libFuzzer's
+	@# coverage and the address sanitizer), not for the address sanitizer alone.
+	$(SWIFT) build --product SwitchboardFuzz --build-path $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address \
+		-Xswiftc -sanitize=address,fuzzer -Xswiftc -DSWITCHBOARD_FUZZING
 
 fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_BUILD)/debug/SwitchboardFuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)

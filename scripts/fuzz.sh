@@ -46,6 +46,11 @@ for target in "${targets[@]}"; do
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
+  if [ -z "$coverage" ]; then
+    tail -20 "$log"
+    echo "fuzz: $target: libFuzzer saw no coverage: $fuzzer is not instrumented (build it with make fuzz-build)"
+    exit 1
+  fi
   total_runs=$((total_runs + ${runs:-0}))
   rm -f "$log"
   if [ "$keep" = 0 ]; then
@@ -62,6 +67,6 @@ for target in "${targets[@]}"; do
     summary="corpus $(ls "$kept" | wc -l) inputs"
   fi
   printf 'fuzz: %-14s %9s executions in %ss, coverage %s, %s, no crash\n' \
-    "$target" "${runs:-0}" "$seconds" "${coverage:-?}" "$summary"
+    "$target" "${runs:-0}" "$seconds" "$coverage" "$summary"
 done
 echo "fuzz: ${#targets[@]} targets, $total_runs executions, no crash"
