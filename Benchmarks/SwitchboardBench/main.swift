@@ -121,24 +121,54 @@ func streamBenchmark(
     print("   round-trip floor (a line answered with no work): \(microseconds(floor))")
 }
 
-/// W3: one process per event, exec to exit.
+/// W3: one process per event, exec to exit. Each run of Voice is followed by one of
+/// `/bin/true` the same way (the floor: what starting and reaping any process costs on
+/// this machine at that moment, which moves with the machine's load); then the
+/// instructions of one one-shot, counted by Callgrind, which do not move.
 func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: String]) throws(BenchError) {
-    var durations: [UInt64] = []
-    for _ in 0..<(options.oneShotRuns + 20) {
+    func run(_ path: String, input: [UInt8]) throws(BenchError) -> UInt64 {
         let start = monotonicNanoseconds()
-        let child = try ChildProcess(path: options.bin + "/Voice", arguments: [], environment: environment)
-        child.send(event + Array("\n".utf8))
+        let child = try ChildProcess(path: path, arguments: [], environment: environment)
+        child.send(input)
         close(child.stdin)
         var reader = ReplyReader(descriptor: child.stdout)
         _ = reader.next()
         var status: Int32 = 0
         waitpid(child.pid, &status, 0)
         close(child.stdout)
-        durations.append(monotonicNanoseconds() - start)
+        return monotonicNanoseconds() - start
     }
-    durations = Array(durations.dropFirst(20)).sorted()
+    var durations: [UInt64] = [], floor: [UInt64] = []
+    for index in 0..<(options.oneShotRuns + 20) {
+        let voice = try run(options.bin + "/Voice", input: event + Array("\n".utf8))
+        let nothing = try run("/bin/true", input: [])
+        if index >= 20 {
+            durations.append(voice)
+            floor.append(nothing)
+        }
+    }
     print("W3 one-shot `Voice < event.json`, \(options.oneShotRuns) runs, exec to exit:")
-    print("   \(milliseconds(durations))")
+    print("   \(milliseconds(durations.sorted()))")
+    print("   floor (/bin/true started and reaped the same way, between the runs): \(milliseconds(floor.sorted()))")
+
+    guard access("/usr/bin/valgrind", X_OK) == 0 else { return }
+    // Valgrind 3.19 cannot read the DWARF 5 the toolchain writes; a copy without it is counted.
+    let stripped = "/tmp/switchboard-bench-\(getpid())-Voice-one-shot", input = "/tmp/switchboard-bench-\(getpid())-event.json"
+    defer { unlink(stripped); unlink(input) }
+    let copy = try runBatch("/usr/bin/objcopy", ["--strip-debug", options.bin + "/Voice", stripped], environment: [:], input: "/dev/null")
+    guard copy.status == 0 else { throw BenchError("objcopy failed: \(String(decoding: copy.errors, as: UTF8.self))") }
+    let descriptor = open(input, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard descriptor >= 0 else { throw BenchError("cannot write \(input)") }
+    _ = event.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
+    let counted = try runBatch(
+        "/usr/bin/valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", stripped], environment: environment, input: input)
+    guard okReplies(counted.replies) == 1 else { throw BenchError("Voice under callgrind did not answer 200: \(String(decoding: counted.replies, as: UTF8.self))") }
+    for line in String(decoding: counted.errors, as: UTF8.self).split(separator: "\n") where line.contains("Collected :") {
+        if let number = line.split(separator: " ").last.flatMap({ Int($0) }) {
+            print("   instructions of one one-shot, exec to exit (valgrind Callgrind): \(number)")
+        }
+    }
 }
 
 /// C1: tenant lookups in this process, against the seeded store and the bench's Redis.
