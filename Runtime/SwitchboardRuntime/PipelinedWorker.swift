@@ -53,6 +53,13 @@ final class PipelinedWorker: @unchecked Sendable {
         pthread_detach(thread)
     }
 
+    /// The wake-up pipe is closed only once nothing can write to it any more: the worker
+    /// thread has returned and no caller holds the worker.
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
     /// Queues one envelope (without its newline); `complete` is called once, from the
     /// worker's thread, with what became of it.
     func submit(envelope: [UInt8], deadline: Int64, complete: @escaping Completion) {
@@ -131,7 +138,7 @@ final class PipelinedWorker: @unchecked Sendable {
             if stopping {
                 for job in inFlight + fresh { finish(job, .crashed("switchboard is stopping")) }
                 process.stop()
-                // The wake-up pipe stays open: a late `submit` may still write to it.
+                // The wake-up pipe stays open (`deinit` closes it): a late `submit` may still write to it.
                 finished.withLock { $0 = true }
                 return
             }
