@@ -150,7 +150,7 @@ public final class MongoCallArchive: CallArchive {
     private func run(_ command: MongoDocument) throws(ArchiveError) -> AnyJSON {
         let text: String
         do { text = try pool.command(command.json) } catch { throw ArchiveError(error.description) }
-        do { return try JSONDecoder().decode(AnyJSON.self, from: Data(text.utf8)) } catch {
+        do { return try JSONDecoder().decode(AnyJSON.self, from: Data(utf8Of: text)) } catch {
             throw ArchiveError("reply is not readable JSON")
         }
     }

@@ -290,7 +290,7 @@ public final class MongoTenantDirectory: TenantDirectory {
             throw Self.translate(error)
         }
         do {
-            return try JSONDecoder().decode(AnyJSON.self, from: Data(text.utf8))
+            return try JSONDecoder().decode(AnyJSON.self, from: Data(utf8Of: text))
         } catch {
             throw .unavailable("reply is not readable JSON")
         }

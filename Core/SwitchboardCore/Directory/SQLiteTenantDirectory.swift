@@ -225,15 +225,6 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         }
     }
 
-    /// `text`'s UTF-8 bytes as `Data`, copied from the string's storage: `Data(text.utf8)`
-    /// would ask the Swift runtime whether the view is contiguous bytes, a search of every
-    /// conformance in the executable the first time, which a one-shot function pays on
-    /// each event.
-    static func data(_ text: String) -> Data {
-        var text = text
-        return text.withUTF8 { Data(buffer: $0) }
-    }
-
     private func decodeFirst(
         _ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue], lookup: String
     ) throws(DirectoryError) -> Company? {
@@ -249,7 +240,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         if let lookup, let known = decoded[lookup], known.document == document { return known.company }
         let company: Company
         do {
-            company = try decoder.decode(Company.self, from: Self.data(document))
+            company = try decoder.decode(Company.self, from: Data(utf8Of: document))
         } catch {
             throw .unreadableDocument(nil, "\(error)")
         }

@@ -8,12 +8,13 @@
 /// Used from one thread, like the rest of a function process.
 public final class AuthTokenVault {
     private let sealer: SecretSealer
-    /// Opened tokens by field and company (`"<field> <company id>"`: a field's name has
-    /// no space), with the sealed value they were opened from. A string key, not a struct
-    /// of the two: a dictionary keyed by a type of our own makes the Swift runtime search
-    /// every conformance in the executable once per process, a cost a one-shot function
-    /// pays on each event.
-    private var opened: [String: (stored: String, token: TwilioAuthToken)] = [:]
+    /// Opened tokens by company and field, with the sealed value they were opened from.
+    private var opened: [Key: (stored: String, token: TwilioAuthToken)] = [:]
+
+    private struct Key: Hashable {
+        let companyID: String
+        let field: SecretField
+    }
     private let capacity: Int
 
     /// A vault opening tokens with `sealer`, holding at most `capacity` tokens.
@@ -32,7 +33,7 @@ public final class AuthTokenVault {
     public func authToken(
         of companyID: CompanyID, stored: StoredSecret, field: SecretField = .authToken
     ) throws(SealingError) -> TwilioAuthToken {
-        let key = field.rawValue + " " + companyID.rawValue
+        let key = Key(companyID: companyID.rawValue, field: field)
         if let known = opened[key], known.stored == stored.stored { return known.token }
         let token = TwilioAuthToken(try sealer.open(stored, companyID: companyID.rawValue, field: field))
         if opened.count >= capacity { opened.removeAll(keepingCapacity: true) }
