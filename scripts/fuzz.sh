@@ -25,16 +25,14 @@ target=
 trap 'status=$?; echo "fuzz: ${target:-setup}: \"$BASH_COMMAND\" failed (exit $status) on line $LINENO of $0"; df -h . "${TMPDIR:-/tmp}" 2>/dev/null; exit $status' ERR
 for target in "${targets[@]}"; do
   kept=Tests/Fuzz/corpus/$target
-  mkdir -p "$kept"
+  [ -d "$kept" ] || { echo "fuzz: no target $target: $kept is missing (SwitchboardFuzz --list names the targets)"; exit 1; }
   # libFuzzer writes what it finds to the first folder and only reads the others: with
   # FUZZ_KEEP=0 the kept corpus is a read-only seed and the new inputs go to a scratch
   # folder that is thrown away.
+  folders=("$kept")
   if [ "$keep" = 0 ]; then
     found=$(mktemp -d)
     folders=("$found" "$kept")
-  else
-    found=$kept
-    folders=("$kept")
   fi
   log=$(mktemp)
   export SWITCHBOARD_FUZZ_TARGET=$target

@@ -207,12 +207,11 @@ struct ConfigAPITests {
         let api = try F(backend: backend)
         let admin = try api.adminToken()
         func body(_ company: String, claiming number: String) throws -> String {
-            let config: [String: Any]
             if company == F.acme {
                 return try Self.acmeBody { $0["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active", "isPrimary": true],
                                                                   ["phoneNumber": number, "status": "active"]] }
             }
-            config = ["accountSid": "ACaa1b3387c16459de40bf8ab0f9015440", "callRoutingMode": "voicemail",
+            let config: [String: Any] = ["accountSid": "ACaa1b3387c16459de40bf8ab0f9015440", "callRoutingMode": "voicemail",
                       "phoneNumbers": [["phoneNumber": "+15550200001", "status": "active", "isPrimary": true], ["phoneNumber": number, "status": "active"]]]
             return String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
         }

@@ -58,13 +58,28 @@ struct SQLiteFaultTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// ConfigPut of ``change()`` as the platform admin: its answer and its log.
+    static func putChange(_ api: AdminAPIFixture) throws -> (HTTPResponse, String) {
+        let result = try api.call(
+            "ConfigPut", "PUT", "/api/companies/\(AdminAPIFixture.acme)/twilio/config", query: "verify=false",
+            token: try api.adminToken(), body: try change())
+        return (result.response, result.log)
+    }
+
+    /// The config API over a store in the file `switchboard.sqlite` on `disk`.
+    static func api(on disk: ScratchFileSystem) throws -> (api: AdminAPIFixture, store: String) {
+        let store = disk.folder.appendingPathComponent("switchboard.sqlite").path
+        return (try AdminAPIFixture(extraEnvironment: ["SWITCHBOARD_STORE": "sqlite:" + store, "SWITCHBOARD_ARCHIVE": "off"]), store)
+    }
+
     /// Checks the fault's answer and log, then that nothing was saved, the file is
     /// intact, and the change goes through once the fault is gone.
     static func expectRefusedThenRecovered(
-        _ api: AdminAPIFixture, store: String, cause: String, during fault: () throws -> (HTTPResponse, String), clear: () throws -> Void
+        _ api: AdminAPIFixture, store: String, cause: String, during fault: () throws -> Void, clear: () throws -> Void
     ) throws {
         let admin = try api.adminToken()
-        let (refused, log) = try fault()
+        try fault()
+        let (refused, log) = try putChange(api)
         #expect(refused.statusCode == 503, "\(refused.body)")
         #expect(refused.headers["retry-after"] != nil)
         #expect(refused.body.contains("directory"), "\(refused.body)")
@@ -72,7 +87,7 @@ struct SQLiteFaultTests {
         try clear()
         #expect(try Self.integrity(store) == "ok")
         #expect(!(try api.get(AdminAPIFixture.acme, token: admin).body.contains(whisper)), "a change was saved under the fault")
-        let retried = try api.put(AdminAPIFixture.acme, try change(), query: "verify=false", token: admin)
+        let (retried, _) = try putChange(api)
         #expect(retried.statusCode == 200, "\(retried.body)")
         #expect(try api.get(AdminAPIFixture.acme, token: admin).body.contains(whisper))
         #expect(try Self.integrity(store) == "ok")
@@ -81,35 +96,26 @@ struct SQLiteFaultTests {
     @Test("the disk full")
     func diskFull() throws {
         let disk = try ScratchFileSystem(megabytes: 2)
-        let store = disk.folder.appendingPathComponent("switchboard.sqlite").path
-        let api = try AdminAPIFixture(extraEnvironment: ["SWITCHBOARD_STORE": "sqlite:" + store, "SWITCHBOARD_ARCHIVE": "off"])
-        let admin = try api.adminToken()
+        let (api, store) = try Self.api(on: disk)
         var filler: URL?
-        try Self.expectRefusedThenRecovered(api, store: store, cause: "full", during: {
-            filler = try disk.fill()
-            let result = try api.call("ConfigPut", "PUT", "/api/companies/\(AdminAPIFixture.acme)/twilio/config", query: "verify=false", token: admin, body: try Self.change())
-            return (result.response, result.log)
-        }, clear: { if let filler { try FileManager.default.removeItem(at: filler) } })
+        try Self.expectRefusedThenRecovered(api, store: store, cause: "full", during: { filler = try disk.fill() }, clear: {
+            if let filler { try FileManager.default.removeItem(at: filler) }
+        })
     }
 
     @Test("the file system read-only")
     func readOnly() throws {
         let disk = try ScratchFileSystem(megabytes: 8)
-        let store = disk.folder.appendingPathComponent("switchboard.sqlite").path
-        let api = try AdminAPIFixture(extraEnvironment: ["SWITCHBOARD_STORE": "sqlite:" + store, "SWITCHBOARD_ARCHIVE": "off"])
-        let admin = try api.adminToken()
-        try Self.expectRefusedThenRecovered(api, store: store, cause: "read", during: {
-            try disk.remount(readOnly: true)
-            let result = try api.call("ConfigPut", "PUT", "/api/companies/\(AdminAPIFixture.acme)/twilio/config", query: "verify=false", token: admin, body: try Self.change())
-            return (result.response, result.log)
-        }, clear: { try disk.remount(readOnly: false) })
+        let (api, store) = try Self.api(on: disk)
+        try Self.expectRefusedThenRecovered(api, store: store, cause: "read", during: { try disk.remount(readOnly: true) }, clear: {
+            try disk.remount(readOnly: false)
+        })
     }
 
     @Test("another writer holding the lock")
     func locked() throws {
         let api = try AdminAPIFixture(extraEnvironment: ["SWITCHBOARD_ARCHIVE": "off"])
         let store = api.store.storePath
-        let admin = try api.adminToken()
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: try TestPaths.python())
         holder.arguments = ["-c", """
@@ -126,10 +132,7 @@ struct SQLiteFaultTests {
         try holder.run()
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).contains("locked"))
-        try Self.expectRefusedThenRecovered(api, store: store, cause: "locked", during: {
-            let result = try api.call("ConfigPut", "PUT", "/api/companies/\(AdminAPIFixture.acme)/twilio/config", query: "verify=false", token: admin, body: try Self.change())
-            return (result.response, result.log)
-        }, clear: {
+        try Self.expectRefusedThenRecovered(api, store: store, cause: "locked", during: {}, clear: {
             try input.fileHandleForWriting.close()
             holder.waitUntilExit()
         })

@@ -20,21 +20,13 @@ def main():
     uri, output, marker = sys.argv[1:4]
     since = os.path.getmtime(marker)
     client = pymongo.MongoClient(uri, directConnection=True, serverSelectionTimeoutMS=5000)
-    mongo_dump = output + ".mongodb"
-    try:
-        documents = client.admin.command("switchboardTestDump", os.path.abspath(mongo_dump))["documents"]
-    except pymongo.errors.OperationFailure:  # a real MongoDB
-        documents = 0
-        with open(mongo_dump, "w") as dump:
-            for database in client.list_database_names():
-                for collection in client[database].list_collection_names():
-                    for document in client[database][collection].find({}):
-                        dump.write(f"{database}.{collection} {json_util.dumps(document)}\n")
-                        documents += 1
-    files = 0
+    documents = files = 0
     with open(output, "wb") as dump:
-        dump.write(open(mongo_dump, "rb").read())
-        os.remove(mongo_dump)
+        for database in client.list_database_names():
+            for collection in client[database].list_collection_names():
+                for document in client[database][collection].find({}):
+                    dump.write(f"{database}.{collection} {json_util.dumps(document)}\n".encode())
+                    documents += 1
         for path in glob.glob(os.path.join(tempfile.gettempdir(), "switchboard-test-*", "**", "*.sqlite*"), recursive=True):
             try:
                 if os.path.getmtime(path) >= since:

@@ -29,7 +29,7 @@ import struct
 import sys
 
 import bson
-from bson import SON, json_util
+from bson import SON
 from bson.codec_options import CodecOptions
 import mongomock_ng as mongomock
 
@@ -149,17 +149,14 @@ def run_command(store, body, connection_id):
         return SON([("ok", 1.0)])
     if lowered == "switchboardteststats":
         return SON([("connections", store.connections_total), ("open", store.connections_open), ("ok", 1.0)])
-    if lowered == "switchboardtestdump":
-        # Every document of every database, one Extended JSON line each, into the file
-        # named: for the scan `make test` runs over what the tests left behind.
-        count = 0
-        with open(body[name], "w") as output:
-            for database in store.client.list_database_names():
-                for collection in store.client[database].list_collection_names():
-                    for document in store.client[database][collection].find({}):
-                        output.write(f"{database}.{collection} {json_util.dumps(document)}\n")
-                        count += 1
-        return SON([("documents", count), ("ok", 1.0)])
+    if lowered == "listdatabases":
+        names = store.client.list_database_names()
+        return SON([("databases", [SON([("name", n), ("sizeOnDisk", 0), ("empty", False)]) for n in names]),
+                    ("totalSize", 0), ("ok", 1.0)])
+    if lowered == "listcollections":
+        names = store.client[db].list_collection_names()
+        return cursor_reply(f"{db}.$cmd.listCollections",
+                            [SON([("name", n), ("type", "collection"), ("options", SON()), ("info", SON([("readOnly", False)]))]) for n in names])
     collection_name = body[name]
     collection = store.collection(db, collection_name) if isinstance(collection_name, str) else None
     namespace = f"{db}.{collection_name}"
