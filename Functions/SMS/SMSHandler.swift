@@ -77,9 +77,10 @@ struct SMSHandler: FunctionHandler {
         if let record = ArchiveRecord(message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action, keyword: answer.keyword) {
             services.recorder?.record(record, logger: logger)
         }
+        // Values given as they are (no interpolation): this line is written for every message.
         logger.info("sms.handled", metadata: [
-            "company.id": "\(tenant.companyID)", "sms.action": "\(answer.action)", "keyword": "\(answer.keyword?.word ?? "")",
-            "message.sid": "\(message.sid?.prefix(40) ?? "")", "to": "\(message.to.prefix(40))", "media": "\(message.mediaURLs.count)",
+            "company.id": .string(tenant.companyID.rawValue), "sms.action": .string(answer.action), "keyword": .string(answer.keyword?.word ?? ""),
+            "message.sid": .string(message.sid?.clipped(to: 40) ?? ""), "to": .string(message.to.clipped(to: 40)), "media": "\(message.mediaURLs.count)",
         ])
         return .xml(answer.twiml)
     }

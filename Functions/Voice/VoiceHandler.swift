@@ -77,7 +77,7 @@ struct VoiceHandler: FunctionHandler {
         // Values given as they are (no interpolation): this line is written for every call.
         logger.info("voice.answered", metadata: [
             "company.id": .string(tenant.companyID.rawValue), "routing.mode": .string(answer.mode.rawValue),
-            "call.sid": .string(String(callSid?.prefix(40) ?? "")), "to": .string(String(webhook.parameters["To"]?.prefix(40) ?? "")),
+            "call.sid": .string(callSid?.clipped(to: 40) ?? ""), "to": .string(webhook.parameters["To"]?.clipped(to: 40) ?? ""),
         ])
         return .xml(answer.twiml)
     }
@@ -97,7 +97,7 @@ struct VoiceHandler: FunctionHandler {
         guard case .admitted(let webhook, let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
         logger.info("voice.callback", metadata: [
             "company.id": .string(tenant.companyID.rawValue), "callback": .string(leg.rawValue),
-            "call.sid": .string(String(webhook.parameters["CallSid"]?.prefix(40) ?? "")),
+            "call.sid": .string(webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""),
         ])
         switch leg {
         case .whisper:

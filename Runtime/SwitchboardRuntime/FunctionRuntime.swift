@@ -142,7 +142,7 @@ public enum FunctionRuntime {
         _ handler: Handler, payload: InvocationRequest.Payload, requestID: String, deadline: Int64?, traceID: String?, logger: Logger
     ) -> InvocationReply {
         var invocationLogger = logger
-        invocationLogger[metadataKey: "requestId"] = "\(requestID)"
+        invocationLogger[metadataKey: "requestId"] = .string(requestID)
         let context = InvocationContext(requestID: requestID, deadlineMilliseconds: deadline, traceID: traceID, logger: invocationLogger)
         do {
             switch payload {

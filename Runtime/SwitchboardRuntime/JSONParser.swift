@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The strict RFC 8259 reader behind ``JSONValue`` and the protocol's readers: UTF-8
 /// only, no trailing commas or comments, control characters escaped, surrogate pairs
 /// joined and lone ones refused, nesting limited to ``JSONValue/maximumDepth``.
@@ -117,30 +123,7 @@ struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes; validate the run as UTF-8 in one go (ASCII needs none).
-        let (end, ascii) = bytes.withUnsafeBufferPointer { buffer in
-            var end = start
-            var ascii = true
-            // Eight bytes at a time while none of them ends the run (a quote, a backslash
-            // or a control character); then byte by byte.
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            guard let base = buffer.baseAddress else { return (end, ascii) }
-            let raw = UnsafeRawPointer(base)
-            while end + 8 <= buffer.count {
-                let word = raw.loadUnaligned(fromByteOffset: end, as: UInt64.self)
-                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-                let stops = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-                guard stops & highs == 0 else { break }
-                if word & highs != 0 { ascii = false }
-                end += 8
-            }
-            while end < buffer.count {
-                let byte = buffer[end]
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-                if byte >= 0x80 { ascii = false }
-                end += 1
-            }
-            return (end, ascii)
-        }
+        let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
         index = end
         if index < bytes.count {
             let byte = bytes[index]
@@ -197,6 +180,18 @@ struct JSONParser {
         throw fail("unterminated string")
     }
 
+    /// An object member's name: its bytes straight from the text when it has no escapes
+    /// (the case of every name a reader looks for), decoded otherwise.
+    mutating func memberName() throws(JSONParseError) -> MemberName {
+        let start = index + 1
+        let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\""), ascii || text(start..<end, ascii: false) != nil {
+            index = end + 1
+            return MemberName(bytes: bytes[start..<end])
+        }
+        return MemberName(bytes: ArraySlice(try string().utf8))
+    }
+
     /// The bytes in `range` as a string; `nil` when they are not UTF-8.
     private func text(_ range: Range<Int>, ascii: Bool) -> String? {
         bytes.withUnsafeBufferPointer { buffer in
@@ -221,5 +216,21 @@ struct JSONParser {
             index += 1
         }
         return value
+    }
+}
+
+/// An object member's name as the text spells it, escapes decoded: compared with the
+/// names a reader expects byte for byte (`case "id":`), and made a `String` only when
+/// one is needed.
+struct MemberName {
+    let bytes: ArraySlice<UInt8>
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    static func ~= (expected: StaticString, name: MemberName) -> Bool {
+        guard name.bytes.count == expected.utf8CodeUnitCount else { return false }
+        return name.bytes.withUnsafeBufferPointer { name in
+            name.isEmpty || memcmp(name.baseAddress!, expected.utf8Start, name.count) == 0
+        }
     }
 }

@@ -21,16 +21,38 @@ import Darwin
 /// Standard output belongs to the event protocol, so nothing is ever logged there.
 /// Each line is written with a single `write(2)`, so lines from one process never
 /// interleave. The handler's own metadata (the function, the request id) is encoded
-/// once when it is set, not for every line.
+/// once when it is set, not for every line; the request id, which changes with every
+/// invocation, is kept and encoded apart from the rest, so setting it encodes only it.
 public struct LogLineHandler: LogHandler {
     public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:] {
-        didSet { encodedMetadata = Self.encode(metadata, format: format) }
+    /// The metadata every line carries, `requestId` among it.
+    public var metadata: Logger.Metadata {
+        get {
+            var all = otherMetadata
+            if let requestID { all[Self.requestIDKey] = requestID }
+            return all
+        }
+        set {
+            var others = newValue
+            requestID = others.removeValue(forKey: Self.requestIDKey)
+            otherMetadata = others
+        }
     }
     private let format: LogSettings.Format
     private let descriptor: Int32
-    /// `metadata`, already written as this format's fields (each with its leading separator).
-    private var encodedMetadata: [UInt8] = []
+    /// The metadata's `requestId`, and its field as this format writes it.
+    private var requestID: Logger.Metadata.Value? {
+        didSet { encodedRequestID = requestID.map { Self.encode([(Self.requestIDKey, $0)], format: format) } ?? [] }
+    }
+    private var encodedRequestID: [UInt8] = []
+    /// The rest of the metadata, and its fields as this format writes them (each with
+    /// its leading separator, sorted by key).
+    private var otherMetadata: Logger.Metadata = [:] {
+        didSet { encodedOtherMetadata = Self.encode(otherMetadata, format: format) }
+    }
+    private var encodedOtherMetadata: [UInt8] = []
+
+    private static let requestIDKey = "requestId"
 
     /// A handler writing lines at `settings.level` and above, in `settings.format`, to
     /// `descriptor`.
@@ -46,13 +68,15 @@ public struct LogLineHandler: LogHandler {
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { key == Self.requestIDKey ? requestID : otherMetadata[key] }
+        set {
+            if key == Self.requestIDKey { requestID = newValue } else { otherMetadata[key] = newValue }
+        }
     }
 
     public func log(event: LogEvent) {
         var line: [UInt8] = []
-        line.reserveCapacity(256 + encodedMetadata.count)
+        line.reserveCapacity(256 + encodedRequestID.count + encodedOtherMetadata.count)
         let levelName = LogSettings.lambdaName(of: event.level)
         switch format {
         case .json:
@@ -70,15 +94,17 @@ public struct LogLineHandler: LogHandler {
             Self.appendText(event.message.description, to: &line)
         }
         if let extra = event.metadata, !extra.isEmpty {
-            if extra.keys.contains(where: { metadata[$0] != nil }) {
+            if extra.keys.contains(where: { self[metadataKey: $0] != nil }) {
                 // An event's value for a key the logger already carries replaces it.
                 line += Self.encode(metadata.merging(extra) { _, new in new }, format: format)
             } else {
-                line += encodedMetadata
+                line += encodedRequestID
+                line += encodedOtherMetadata
                 line += Self.encode(extra, format: format)
             }
         } else {
-            line += encodedMetadata
+            line += encodedRequestID
+            line += encodedOtherMetadata
         }
         if format == .json { line.append(UInt8(ascii: "}")) }
         line.append(0x0A)
@@ -87,22 +113,26 @@ public struct LogLineHandler: LogHandler {
 
     /// `metadata` as fields of `format`, `requestId` first and the rest by key.
     private static func encode(_ metadata: Logger.Metadata, format: LogSettings.Format) -> [UInt8] {
+        encode(metadata.sorted { left, right in
+            left.key == requestIDKey || (right.key != requestIDKey && bytesPrecede(left.key, right.key))
+        }, format: format)
+    }
+
+    /// Fields of `format`, in the order given.
+    private static func encode(_ fields: [(key: String, value: Logger.Metadata.Value)], format: LogSettings.Format) -> [UInt8] {
         var bytes: [UInt8] = []
-        let keys = metadata.keys.sorted { left, right in
-            left == "requestId" || (right != "requestId" && bytesPrecede(left, right))
-        }
-        for key in keys {
+        for (key, value) in fields {
             switch format {
             case .json:
                 bytes.append(UInt8(ascii: ","))
                 JSONText.appendString(key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
-                appendJSON(metadata[key]!, to: &bytes)
+                appendJSON(value, to: &bytes)
             case .text:
                 bytes.append(0x09)
                 appendText(key, to: &bytes)
                 bytes.append(UInt8(ascii: "="))
-                switch metadata[key]! {
+                switch value {
                 case .string(let text): appendText(text, to: &bytes)
                 case .stringConvertible(let value): appendText(value.description, to: &bytes)
                 case let other: appendJSON(other, to: &bytes)
@@ -206,49 +236,4 @@ public struct LogLineHandler: LogHandler {
             divisor /= 10
         }
     }
-}
-
-/// JSON text helpers for the few places that write JSON by hand.
-package enum JSONText {
-    /// Appends `text` as a quoted JSON string: `"` and `\` escaped, control characters
-    /// as `\n`, `\r`, `\t` or `\u00XX`; everything else copied as UTF-8.
-    package static func appendString(_ text: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            // Runs that need no escaping are copied whole.
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
-                output.append(0x5C)
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                default:
-                    output.append(UInt8(ascii: "u"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(hexDigits[Int(byte >> 4)])
-                    output.append(hexDigits[Int(byte & 0x0F)])
-                }
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-        }
-        output.append(UInt8(ascii: "\""))
-    }
-
-    /// Appends `text` as a quoted JSON string (see the byte form).
-    package static func appendString(_ text: String, to output: inout String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 8)
-        appendString(text, to: &bytes)
-        output += String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -206,17 +206,17 @@ struct ProtocolReader {
         try members(depth: depth) { reader, key throws(JSONParseError) in
             memberCount += 1
             switch key {
-            case "version": version = try reader.string(field(key), depth: depth + 1)
-            case "routeKey": isHTTP = true; routeKey = try reader.string(field(key), depth: depth + 1)
-            case "rawPath": isHTTP = true; rawPath = try reader.string(field(key), depth: depth + 1)
-            case "rawQueryString": rawQueryString = try reader.string(field(key), depth: depth + 1)
-            case "cookies": cookies = try reader.stringArray(field(key), depth: depth + 1)
-            case "headers": isHTTP = true; headers = try reader.stringMap(field(key), depth: depth + 1, lowercasingNames: true)
-            case "queryStringParameters": queryStringParameters = try reader.stringMap(field(key), depth: depth + 1)
-            case "pathParameters": pathParameters = try reader.stringMap(field(key), depth: depth + 1)
-            case "requestContext": isHTTP = true; requestContext = try reader.requestContext(field(key), depth: depth + 1)
-            case "body": isHTTP = true; body = try reader.string(field(key), depth: depth + 1)
-            case "isBase64Encoded": isHTTP = true; isBase64Encoded = try reader.bool(field(key), depth: depth + 1)
+            case "version": version = try reader.string(field(key.text), depth: depth + 1)
+            case "routeKey": isHTTP = true; routeKey = try reader.string(field(key.text), depth: depth + 1)
+            case "rawPath": isHTTP = true; rawPath = try reader.string(field(key.text), depth: depth + 1)
+            case "rawQueryString": rawQueryString = try reader.string(field(key.text), depth: depth + 1)
+            case "cookies": cookies = try reader.stringArray(field(key.text), depth: depth + 1)
+            case "headers": isHTTP = true; headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true)
+            case "queryStringParameters": queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1)
+            case "pathParameters": pathParameters = try reader.stringMap(field(key.text), depth: depth + 1)
+            case "requestContext": isHTTP = true; requestContext = try reader.requestContext(field(key.text), depth: depth + 1)
+            case "body": isHTTP = true; body = try reader.string(field(key.text), depth: depth + 1)
+            case "isBase64Encoded": isHTTP = true; isBase64Encoded = try reader.bool(field(key.text), depth: depth + 1)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -245,18 +245,18 @@ struct ProtocolReader {
         var httpSeen = false
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
-            case "domainName": context.domainName = try reader.string(path + "." + key, depth: depth + 1)
-            case "requestId": context.requestId = try reader.string(path + "." + key, depth: depth + 1)
-            case "timeEpoch": context.timeEpoch = try reader.int64(path + "." + key, depth: depth + 1)
-            case "accountId": context.accountId = try reader.string(path + "." + key, depth: depth + 1)
-            case "apiId": context.apiId = try reader.string(path + "." + key, depth: depth + 1)
-            case "domainPrefix": context.domainPrefix = try reader.string(path + "." + key, depth: depth + 1)
-            case "routeKey": context.routeKey = try reader.string(path + "." + key, depth: depth + 1)
-            case "stage": context.stage = try reader.string(path + "." + key, depth: depth + 1)
-            case "time": context.time = try reader.string(path + "." + key, depth: depth + 1)
+            case "domainName": context.domainName = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "requestId": context.requestId = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "timeEpoch": context.timeEpoch = try reader.int64(path + "." + key.text, depth: depth + 1)
+            case "accountId": context.accountId = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "apiId": context.apiId = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "domainPrefix": context.domainPrefix = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "routeKey": context.routeKey = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "stage": context.stage = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "time": context.time = try reader.string(path + "." + key.text, depth: depth + 1)
             case "http":
                 httpSeen = true
-                http = try reader.http(path + "." + key, depth: depth + 1)
+                http = try reader.http(path + "." + key.text, depth: depth + 1)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -274,11 +274,11 @@ struct ProtocolReader {
         var http = HTTPEvent.RequestContext.HTTP(method: "")
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
-            case "method": method = try reader.string(path + "." + key, depth: depth + 1)
-            case "path": http.path = try reader.string(path + "." + key, depth: depth + 1)
-            case "protocol": http.protocol = try reader.string(path + "." + key, depth: depth + 1)
-            case "sourceIp": http.sourceIp = try reader.string(path + "." + key, depth: depth + 1)
-            case "userAgent": http.userAgent = try reader.string(path + "." + key, depth: depth + 1)
+            case "method": method = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "path": http.path = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "protocol": http.protocol = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "sourceIp": http.sourceIp = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "userAgent": http.userAgent = try reader.string(path + "." + key.text, depth: depth + 1)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -390,14 +390,14 @@ struct ProtocolReader {
         map.reserveCapacity(16)
         var lowered: [(String, String)] = []
         try members(depth: depth) { reader, name throws(JSONParseError) in
-            guard let value = try reader.string(field + "." + name, depth: depth + 1) else {
-                if reader.fault == nil { reader.note(.wrongType(field + "." + name, expected: "a string")) }
+            guard let value = try reader.string(field + "." + name.text, depth: depth + 1) else {
+                if reader.fault == nil { reader.note(.wrongType(field + "." + name.text, expected: "a string")) }
                 return
             }
-            if lowercasingNames, name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
-                lowered.append((name.lowercased(), value))
+            if lowercasingNames, name.bytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+                lowered.append((name.text.lowercased(), value))
             } else {
-                map[name] = value
+                map[name.text] = value
             }
         }
         for (name, value) in lowered where map[name] == nil { map[name] = value }
@@ -427,7 +427,7 @@ struct ProtocolReader {
 
     /// Reads the object ahead member by member: `member` gets each name with the parser
     /// at its value, and must read that value.
-    private mutating func members(depth: Int, _ member: (inout ProtocolReader, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    private mutating func members(depth: Int, _ member: (inout ProtocolReader, MemberName) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard depth < JSONValue.maximumDepth else { throw parser.fail("nested deeper than \(JSONValue.maximumDepth) levels") }
         parser.index += 1  // "{"
         parser.skipWhitespace()
@@ -438,7 +438,7 @@ struct ProtocolReader {
         while true {
             parser.skipWhitespace()
             guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.fail("expected a member name") }
-            let name = try parser.string()
+            let name = try parser.memberName()
             parser.skipWhitespace()
             guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else { throw parser.fail("expected ':'") }
             parser.index += 1

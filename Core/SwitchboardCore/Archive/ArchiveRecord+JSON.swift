@@ -15,7 +15,8 @@ extension ArchiveRecord {
             first = false
             output.append(UInt8(ascii: "\""))
             output.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            output += "\":".utf8
+            output.append(UInt8(ascii: "\""))
+            output.append(UInt8(ascii: ":"))
             JSONText.appendString(value, to: &output)
         }
         member("accountSid", accountSid)

@@ -26,7 +26,7 @@ extension ArchiveRecord {
         to = parameters["To"].map(Self.field)
         decision = "voicemail"
         recordingSid = parameters["RecordingSid"].map(Self.field)
-        recordingUrl = parameters["RecordingUrl"].map { String($0.prefix(2_048)) }
+        recordingUrl = parameters["RecordingUrl"].map { $0.clipped(to: 2_048) }
         recordingDuration = parameters["RecordingDuration"].map(Self.field)
     }
 
@@ -38,11 +38,11 @@ extension ArchiveRecord {
         from = Self.field(message.from)
         to = Self.field(message.to)
         self.decision = decision
-        body = String(message.body.prefix(1_600 * 4))
-        mediaUrls = message.mediaURLs.isEmpty ? nil : message.mediaURLs.map { String($0.prefix(2_048)) }
+        body = message.body.clipped(to: 1_600 * 4)
+        mediaUrls = message.mediaURLs.isEmpty ? nil : message.mediaURLs.map { $0.clipped(to: 2_048) }
         self.keyword = keyword?.word
     }
 
     /// A short field as it is kept: at most 64 characters.
-    static func field(_ text: String) -> String { String(text.prefix(64)) }
+    static func field(_ text: String) -> String { text.clipped(to: 64) }
 }

@@ -25,10 +25,10 @@ public struct TwiMLElement: Sendable, Equatable {
 
     func write(into output: inout [UInt8]) {
         output.append(UInt8(ascii: "<"))
-        output += name.utf8
+        output.append(utf8Of: name)
         for attribute in attributes {
             output.append(UInt8(ascii: " "))
-            output += attribute.name.utf8
+            output.append(utf8Of: attribute.name)
             output += #"=""#.utf8
             TwiML.escape(attribute.value, into: &output)
             output.append(UInt8(ascii: "\""))
@@ -41,7 +41,7 @@ public struct TwiMLElement: Sendable, Equatable {
         if let text { TwiML.escape(text, into: &output) }
         for child in children { child.write(into: &output) }
         output += "</".utf8
-        output += name.utf8
+        output.append(utf8Of: name)
         output.append(UInt8(ascii: ">"))
     }
 }
@@ -71,6 +71,10 @@ public enum TwiML {
             var index = 0
             while index < bytes.count {
                 let byte = bytes[index]
+                guard needsAttention(byte) else {
+                    index += 1
+                    continue
+                }
                 let replacement: StaticString?
                 var skip = 1
                 switch byte {
@@ -100,5 +104,16 @@ public enum TwiML {
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
+    }
+
+    /// Bytes below `@` that XML escapes or drops, one bit each: the control characters
+    /// but tab, line feed and carriage return (bits 0–31), `"` (34), `&` (38), `'` (39),
+    /// `<` (60) and `>` (62).
+    private static let specialBelow64: UInt64 = 0x500000C4FFFFD9FF
+
+    /// Whether `byte` may need escaping or dropping (0xEF may start U+FFFE or U+FFFF):
+    /// one test for the plain bytes that make up nearly all of a document.
+    private static func needsAttention(_ byte: UInt8) -> Bool {
+        byte < 64 ? specialBelow64 & (1 << UInt64(byte)) != 0 : byte == 0xEF
     }
 }

@@ -83,17 +83,20 @@ public enum TwilioSignature {
         // Sorting the (name, value) pairs by name, then value, and dropping repeats gives
         // exactly "each sorted name, then its sorted distinct values".
         // Compared as UTF-8 bytes, which is the order Twilio sorts in.
-        let pairs = parameters.pairs.sorted { lhs, rhs in
+        func precedes(_ lhs: (name: String, value: String), _ rhs: (name: String, value: String)) -> Bool {
             let names = byteOrder(lhs.name, rhs.name)
             return names == 0 ? byteOrder(lhs.value, rhs.value) < 0 : names < 0
         }
+        // Twilio posts its parameters already in this order, so a check comes first.
+        var pairs = parameters.pairs
+        if !zip(pairs, pairs.dropFirst()).allSatisfy({ precedes($0, $1) }) { pairs.sort(by: precedes) }
         var payload: [UInt8] = []
         payload.reserveCapacity(pairs.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
         var previous: (name: String, value: String)?
         for pair in pairs {
-            if let previous, previous.name.utf8.elementsEqual(pair.name.utf8), previous.value.utf8.elementsEqual(pair.value.utf8) { continue }
-            payload += pair.name.utf8
-            payload += pair.value.utf8
+            if let previous, byteOrder(previous.name, pair.name) == 0, byteOrder(previous.value, pair.value) == 0 { continue }
+            payload.append(utf8Of: pair.name)
+            payload.append(utf8Of: pair.value)
             previous = pair
         }
         return payload
