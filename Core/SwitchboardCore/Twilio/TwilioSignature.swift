@@ -35,7 +35,10 @@ public enum SignedContent: Sendable {
 public enum TwilioSignature {
     /// Computes the signature Twilio would send for `url` and `content`.
     public static func compute(url: String, content: SignedContent, authToken: TwilioAuthToken) -> String {
-        String(decoding: signatureBytes(url: url, payload: payload(for: content), keyedMAC: authToken.keyedMAC), as: UTF8.self)
+        var message: [UInt8] = []
+        message.append(utf8Of: url)
+        appendPayload(for: content, to: &message)
+        return String(decoding: signatureBytes(of: message, keyedMAC: authToken.keyedMAC), as: UTF8.self)
     }
 
     /// Whether `signature` is a valid Twilio signature for a request to `url` carrying
@@ -55,22 +58,31 @@ public enum TwilioSignature {
         guard let signature, !signature.isEmpty, signature.utf8.count <= 64 else { return false }
         let expected = Array(signature.utf8)
 
-        var payload = payload(for: content)
+        // What is signed: the URL, then the payload (nothing for a raw body).
+        var message: [UInt8] = []
+        message.reserveCapacity(url.utf8.count + 1_024)
+        message.append(utf8Of: url)
+        let urlLength = message.count
+        appendPayload(for: content, to: &message)
         var bodyHashMatches = true
         if case .raw(let body) = content {
             // JSON webhooks sign the URL alone and vouch for the body through bodySHA256.
-            payload = []
             let claimed = queryValue(named: "bodySHA256", in: url) ?? ""
             let actual = SHA256.hash(data: body).lowercaseHex
             bodyHashMatches = constantTimeEqual(Array(claimed.utf8), Array(actual.utf8))
         }
 
-        func matches(_ candidate: String) -> Bool {
-            constantTimeEqual(signatureBytes(url: candidate, payload: payload, keyedMAC: authToken.keyedMAC), expected)
+        func matches(_ message: [UInt8]) -> Bool {
+            constantTimeEqual(signatureBytes(of: message, keyedMAC: authToken.keyedMAC), expected)
         }
         // The URL as received almost always matches; its other spellings are worked out
         // only when it does not.
-        let matched = matches(url) || URLSpellings.candidates(for: url).dropFirst().contains(where: matches)
+        let matched = matches(message) || URLSpellings.candidates(for: url).dropFirst().contains { candidate in
+            var spelled: [UInt8] = []
+            spelled.append(utf8Of: candidate)
+            spelled += message[urlLength...]
+            return matches(spelled)
+        }
         return matched && bodyHashMatches
     }
 
@@ -79,53 +91,62 @@ public enum TwilioSignature {
     /// Python library does on code points; Swift's `String` ordering and equality follow
     /// Unicode canonical equivalence instead and would disagree on some inputs.
     static func payload(for content: SignedContent) -> [UInt8] {
-        guard case .form(let parameters) = content else { return [] }
-        // Sorting the (name, value) pairs by name, then value, and dropping repeats gives
-        // exactly "each sorted name, then its sorted distinct values".
-        // Compared as UTF-8 bytes, which is the order Twilio sorts in.
-        func precedes(_ lhs: (name: String, value: String), _ rhs: (name: String, value: String)) -> Bool {
-            let names = byteOrder(lhs.name, rhs.name)
-            return names == 0 ? byteOrder(lhs.value, rhs.value) < 0 : names < 0
-        }
-        // Twilio posts its parameters already in this order, so a check comes first.
-        var pairs = parameters.pairs
-        if !zip(pairs, pairs.dropFirst()).allSatisfy({ precedes($0, $1) }) { pairs.sort(by: precedes) }
         var payload: [UInt8] = []
-        payload.reserveCapacity(pairs.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
-        var previous: (name: String, value: String)?
-        for pair in pairs {
-            if let previous, byteOrder(previous.name, pair.name) == 0, byteOrder(previous.value, pair.value) == 0 { continue }
-            payload.append(utf8Of: pair.name)
-            payload.append(utf8Of: pair.value)
-            previous = pair
-        }
+        appendPayload(for: content, to: &payload)
         return payload
     }
 
-    /// The signature of `url` and `payload`, as the ASCII bytes of its base64 text (what
-    /// the header carries), without building strings on the way.
-    private static func signatureBytes(url: String, payload: [UInt8], keyedMAC: HMAC<Insecure.SHA1>) -> [UInt8] {
+    /// Appends ``payload(for:)`` to `output`.
+    static func appendPayload(for content: SignedContent, to output: inout [UInt8]) {
+        guard case .form(let parameters) = content else { return }
+        let pairs = parameters.pairs
+        // Sorting the (name, value) pairs by name, then value, and dropping repeats gives
+        // exactly "each sorted name, then its sorted distinct values". The pairs are
+        // ordered by their positions, so no string is copied on the way.
+        func order(_ lhs: Int, _ rhs: Int) -> Int {
+            let names = byteOrder(pairs[lhs].name, pairs[rhs].name)
+            return names == 0 ? byteOrder(pairs[lhs].value, pairs[rhs].value) : names
+        }
+        var positions = Array(pairs.indices)
+        // Twilio posts its parameters already in this order, so a check comes first.
+        if !positions.dropFirst().allSatisfy({ order($0 - 1, $0) < 0 }) {
+            positions.sort { order($0, $1) < 0 }
+        }
+        var previous: Int?
+        for position in positions {
+            if let previous, order(previous, position) == 0 { continue }
+            output.append(utf8Of: pairs[position].name)
+            output.append(utf8Of: pairs[position].value)
+            previous = position
+        }
+    }
+
+    /// The signature of `message` (the URL and payload), as the ASCII bytes of its base64
+    /// text (what the header carries), without building strings on the way.
+    private static func signatureBytes(of message: [UInt8], keyedMAC: HMAC<Insecure.SHA1>) -> [UInt8] {
         var mac = keyedMAC
-        var url = url
-        url.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
-        mac.update(data: payload)
+        message.withUnsafeBytes { mac.update(data: $0) }
         return mac.finalize().withUnsafeBytes { Base64.encode($0) }
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
     /// How `lhs` compares with `rhs` as UTF-8 bytes: negative, zero or positive.
     static func byteOrder(_ lhs: String, _ rhs: String) -> Int {
-        var lhs = lhs, rhs = rhs
-        return lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
-                let common = min(left.count, right.count)
-                if common > 0, let a = left.baseAddress, let b = right.baseAddress {
-                    let order = memcmp(a, b, common)
-                    if order != 0 { return Int(order) }
-                }
-                return left.count - right.count
+        func order(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+            let common = min(left.count, right.count)
+            if common > 0, let a = left.baseAddress, let b = right.baseAddress {
+                let order = memcmp(a, b, common)
+                if order != 0 { return Int(order) }
             }
+            return left.count - right.count
         }
+        // Native and small strings are contiguous UTF-8, read in place; others are copied.
+        if let contiguous = lhs.utf8.withContiguousStorageIfAvailable({ left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in order(left, right) }
+        }), let result = contiguous {
+            return result
+        }
+        return Array(lhs.utf8).withUnsafeBufferPointer { left in Array(rhs.utf8).withUnsafeBufferPointer { order(left, $0) } }
     }
 
     static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
