@@ -83,6 +83,16 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
         self.isBase64Encoded = isBase64Encoded
     }
 
+    /// An event with nothing read yet, for the protocol's reader to fill in: the
+    /// defaults of missing members (`/`, no query, no headers, not base64).
+    init(unread: Void) {
+        rawPath = "/"
+        rawQueryString = ""
+        headers = [:]
+        requestContext = RequestContext(domainName: nil, http: .init(method: ""))
+        isBase64Encoded = false
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decodeIfPresent(String.self, forKey: .version)

@@ -195,53 +195,43 @@ struct ProtocolReader {
         defer { fault = outerFault }
         func field(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
-        var version, routeKey, rawPath, rawQueryString, body: String?
-        var cookies: [String]?
-        var headers: [String: String]?
-        var queryStringParameters, pathParameters: [String: String]?
-        var requestContext: HTTPEvent.RequestContext?
-        var isBase64Encoded: Bool?
+        // The event is filled in place as its members are met, so no part of it is
+        // copied on the way (each copy retains and releases every string in it).
+        var event = HTTPEvent(unread: ())
+        var requestContextRead = false
         var isHTTP = false
         var memberCount = 0
         try members(depth: depth) { reader, key throws(JSONParseError) in
             memberCount += 1
             switch key {
-            case "version": version = try reader.string(field(key.text), depth: depth + 1)
-            case "routeKey": isHTTP = true; routeKey = try reader.string(field(key.text), depth: depth + 1)
-            case "rawPath": isHTTP = true; rawPath = try reader.string(field(key.text), depth: depth + 1)
-            case "rawQueryString": rawQueryString = try reader.string(field(key.text), depth: depth + 1)
-            case "cookies": cookies = try reader.stringArray(field(key.text), depth: depth + 1)
-            case "headers": isHTTP = true; headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true)
-            case "queryStringParameters": queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1)
-            case "pathParameters": pathParameters = try reader.stringMap(field(key.text), depth: depth + 1)
-            case "requestContext": isHTTP = true; requestContext = try reader.requestContext(field(key.text), depth: depth + 1)
-            case "body": isHTTP = true; body = try reader.string(field(key.text), depth: depth + 1)
-            case "isBase64Encoded": isHTTP = true; isBase64Encoded = try reader.bool(field(key.text), depth: depth + 1)
+            case "version": event.version = try reader.string(field(key.text), depth: depth + 1)
+            case "routeKey": isHTTP = true; event.routeKey = try reader.string(field(key.text), depth: depth + 1)
+            case "rawPath": isHTTP = true; event.rawPath = try reader.string(field(key.text), depth: depth + 1) ?? "/"
+            case "rawQueryString": event.rawQueryString = try reader.string(field(key.text), depth: depth + 1) ?? ""
+            case "cookies": event.cookies = try reader.stringArray(field(key.text), depth: depth + 1)
+            case "headers": isHTTP = true; event.headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true) ?? [:]
+            case "queryStringParameters": event.queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1)
+            case "pathParameters": event.pathParameters = try reader.stringMap(field(key.text), depth: depth + 1)
+            case "requestContext":
+                isHTTP = true
+                requestContextRead = try reader.requestContext(field(key.text), depth: depth + 1, into: &event.requestContext)
+            case "body": isHTTP = true; event.body = try reader.string(field(key.text), depth: depth + 1)
+            case "isBase64Encoded": isHTTP = true; event.isBase64Encoded = try reader.bool(field(key.text), depth: depth + 1) ?? false
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
         if !isHTTP && memberCount > 0 { return .other }
         if let fault { return .invalid(fault) }
-        guard let requestContext else { return .invalid(.missing(field("requestContext"))) }
-        var event = HTTPEvent(
-            method: requestContext.http.method, rawPath: rawPath ?? "/", rawQueryString: rawQueryString ?? "",
-            body: body, isBase64Encoded: isBase64Encoded ?? false)
-        event.version = version
-        event.routeKey = routeKey
-        event.cookies = cookies
-        event.headers = headers ?? [:]
-        event.queryStringParameters = queryStringParameters
-        event.pathParameters = pathParameters
-        event.requestContext = requestContext
+        guard requestContextRead else { return .invalid(.missing(field("requestContext"))) }
         return .http(event)
     }
 
-    /// `requestContext` and its `http`; `nil` (with the fault noted) when either is
-    /// missing or not an object, or `http.method` is missing.
-    private mutating func requestContext(_ path: String, depth: Int) throws(JSONParseError) -> HTTPEvent.RequestContext? {
-        guard try object(path, depth: depth) else { return nil }
-        var context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))
-        var http: HTTPEvent.RequestContext.HTTP?
+    /// Reads `requestContext` and its `http` into `context`; false (with the fault
+    /// noted) when either is missing or not an object, or `http.method` is missing.
+    private mutating func requestContext(_ path: String, depth: Int, into context: inout HTTPEvent.RequestContext) throws(JSONParseError) -> Bool {
+        guard try object(path, depth: depth) else { return false }
+        context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))  // a repeated member replaces the first
+        var httpRead = false
         var httpSeen = false
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
@@ -256,22 +246,20 @@ struct ProtocolReader {
             case "time": context.time = try reader.string(path + "." + key.text, depth: depth + 1)
             case "http":
                 httpSeen = true
-                http = try reader.http(path + "." + key.text, depth: depth + 1)
+                httpRead = try reader.http(path + "." + key.text, depth: depth + 1, into: &context.http)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
-        guard let http else {
-            if !httpSeen { note(.missing(path + ".http")) }
-            return nil
-        }
-        context.http = http
-        return context
+        if !httpRead, !httpSeen { note(.missing(path + ".http")) }
+        return httpRead
     }
 
-    private mutating func http(_ path: String, depth: Int) throws(JSONParseError) -> HTTPEvent.RequestContext.HTTP? {
-        guard try object(path, depth: depth) else { return nil }
+    /// Reads `requestContext.http` into `http`; false (with the fault noted) when it is
+    /// not an object or has no `method`.
+    private mutating func http(_ path: String, depth: Int, into http: inout HTTPEvent.RequestContext.HTTP) throws(JSONParseError) -> Bool {
+        guard try object(path, depth: depth) else { return false }
+        http = HTTPEvent.RequestContext.HTTP(method: "")  // a repeated member replaces the first
         var method: String?
-        var http = HTTPEvent.RequestContext.HTTP(method: "")
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
             case "method": method = try reader.string(path + "." + key.text, depth: depth + 1)
@@ -284,10 +272,10 @@ struct ProtocolReader {
         }
         guard let method else {
             note(.missing(path + ".method"))
-            return nil
+            return false
         }
         http.method = method
-        return http
+        return true
     }
 
     // MARK: Values

@@ -70,6 +70,7 @@ public final class SQLiteDatabase {
         case .readOnly: SQLITE_OPEN_READONLY
         }
         let flags = access | SQLITE_OPEN_NOMUTEX
+        _ = Self.configured
         let status = sqlite3_open_v2(path, &raw, flags, nil)
         guard status == SQLITE_OK, let opened = raw else {
             let error = SQLiteError(code: status, operation: "open \(path)", handle: raw)
@@ -84,6 +85,12 @@ public final class SQLiteDatabase {
     deinit {
         sqlite3_close_v2(handle)
     }
+
+    /// SQLite's process-wide settings, made once before the first connection: memory
+    /// statistics off (nothing reads them, and they lock a mutex per allocation).
+    private static let configured: Void = {
+        _ = csqlite_disable_memory_statistics()
+    }()
 
     /// Runs one or more statements that take no parameters and return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {
