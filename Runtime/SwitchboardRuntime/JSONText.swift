@@ -4,35 +4,40 @@ package enum JSONText {
     /// as `\n`, `\r`, `\t` or `\u00XX`; everything else copied as UTF-8.
     package static func appendString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            // Runs that need no escaping are copied whole.
-            var runStart = 0
-            var index = 0
-            while index < bytes.count {
-                index = plainRun(in: bytes, from: index).end
-                guard index < bytes.count else { break }
-                let byte = bytes[index]
-                index += 1
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index - 1]))
-                runStart = index
-                output.append(0x5C)
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                default:
-                    output.append(UInt8(ascii: "u"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(hexDigits[Int(byte >> 4)])
-                    output.append(hexDigits[Int(byte & 0x0F)])
-                }
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        // Native and small strings are contiguous UTF-8, read in place; others are copied.
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &output) }) == nil {
+            Array(text.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &output) }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `bytes` escaped for the inside of a JSON string: runs that need no
+    /// escaping are copied whole.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        var runStart = 0
+        var index = 0
+        while index < bytes.count {
+            index = plainRun(in: bytes, from: index).end
+            guard index < bytes.count else { break }
+            let byte = bytes[index]
+            index += 1
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index - 1]))
+            runStart = index
+            output.append(0x5C)
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+            case 0x0A: output.append(UInt8(ascii: "n"))
+            case 0x0D: output.append(UInt8(ascii: "r"))
+            case 0x09: output.append(UInt8(ascii: "t"))
+            default:
+                output.append(UInt8(ascii: "u"))
+                output.append(UInt8(ascii: "0"))
+                output.append(UInt8(ascii: "0"))
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
     }
 
     /// Appends `text` as a quoted JSON string (see the byte form).
@@ -56,13 +61,17 @@ package enum JSONText {
             let raw = UnsafeRawPointer(base)
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             while end + 8 <= bytes.count {
-                let word = raw.loadUnaligned(fromByteOffset: end, as: UInt64.self)
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: end, as: UInt64.self))
                 let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
                 // A high bit set where a byte is zero (a quote or backslash, after the
-                // xor) or below 0x20 (false alarms only above a true one, which the
-                // byte-by-byte loop then settles).
-                let stops = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-                guard stops & highs == 0 else { break }
+                // xor) or below 0x20. Borrows only carry upwards, so the lowest one
+                // marks the first such byte exactly (little-endian: the first in memory).
+                let stops = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs
+                guard stops == 0 else {
+                    let before = stops.trailingZeroBitCount & ~7  // bits of the bytes before it
+                    if word & highs & ((1 << UInt64(before)) &- 1) != 0 { ascii = false }
+                    return (end + before / 8, ascii)
+                }
                 if word & highs != 0 { ascii = false }
                 end += 8
             }

@@ -94,7 +94,8 @@ public struct LogLineHandler: LogHandler {
             Self.appendText(event.message.description, to: &line)
         }
         if let extra = event.metadata, !extra.isEmpty {
-            if extra.keys.contains(where: { self[metadataKey: $0] != nil }) {
+            // The logger's own keys are fewer than an event's: look those up.
+            if (requestID != nil && extra[Self.requestIDKey] != nil) || otherMetadata.keys.contains(where: { extra[$0] != nil }) {
                 // An event's value for a key the logger already carries replaces it.
                 line += Self.encode(metadata.merging(extra) { _, new in new }, format: format)
             } else {
@@ -121,6 +122,7 @@ public struct LogLineHandler: LogHandler {
     /// Fields of `format`, in the order given.
     private static func encode(_ fields: [(key: String, value: Logger.Metadata.Value)], format: LogSettings.Format) -> [UInt8] {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(fields.count * 64)
         for (key, value) in fields {
             switch format {
             case .json:
@@ -176,9 +178,8 @@ public struct LogLineHandler: LogHandler {
     /// Whether `left` sorts before `right` by their UTF-8 bytes (cheaper than `<`, which
     /// compares Unicode text; metadata keys are ASCII, where the two agree).
     private static func bytesPrecede(_ left: String, _ right: String) -> Bool {
-        var left = left, right = right
-        return left.withUTF8 { a in
-            right.withUTF8 { b in
+        let order = left.utf8.withContiguousStorageIfAvailable { a in
+            right.utf8.withContiguousStorageIfAvailable { b in
                 let common = min(a.count, b.count)
                 if common > 0, let x = a.baseAddress, let y = b.baseAddress {
                     let order = memcmp(x, y, common)
@@ -187,6 +188,8 @@ public struct LogLineHandler: LogHandler {
                 return a.count < b.count
             }
         }
+        // Native and small strings are contiguous; anything else is compared as a sequence.
+        return (order ?? nil) ?? left.utf8.lexicographicallyPrecedes(right.utf8)
     }
 
     /// Now, in UTC, as RFC 3339 with milliseconds: `2026-11-25T22:07:01.123Z`.

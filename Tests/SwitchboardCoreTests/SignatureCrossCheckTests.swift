@@ -51,10 +51,18 @@ struct SignatureCrossCheckTests {
             #expect(!TwilioSignature.isValid(
                 signature: String(decoding: signature, as: UTF8.self), url: item.url, content: .form(params), authToken: token))
 
-            // One byte of the request changed: a parameter value, or the URL.
+            // One parameter value changed (so that the distinct pairs, which are what is
+            // signed, differ: a value made equal to another of its name's would not), or
+            // the URL.
             if let first = item.params.first {
-                var tampered = item.params.map { ($0[0], $0[1]) }
-                tampered[0] = (first[0], first[1] + "x")
+                func signed(_ pairs: [(String, String)]) -> Set<[[UInt8]]> { Set(pairs.map { [Array($0.0.utf8), Array($0.1.utf8)] }) }
+                let original = item.params.map { ($0[0], $0[1]) }
+                var tampered = original
+                var suffix = "x"
+                repeat {
+                    tampered[0] = (first[0], first[1] + suffix)
+                    suffix += "x"
+                } while signed(tampered) == signed(original)
                 #expect(!TwilioSignature.isValid(signature: item.signature, url: item.url, content: .form(FormParameters(tampered)), authToken: token))
             } else {
                 #expect(!TwilioSignature.isValid(signature: item.signature, url: item.url + "x", content: .form(params), authToken: token))
