@@ -7,11 +7,13 @@ extension HTTPResponse {
         output += #"{"statusCode":"#.utf8
         output += String(statusCode).utf8
         output += #","headers":{"#.utf8
-        for (index, name) in headers.keys.sorted().enumerated() {
+        // Sorted by name (most responses carry one header, which needs no sorting).
+        let sortedHeaders = headers.count < 2 ? Array(headers) : headers.sorted { $0.key < $1.key }
+        for (index, header) in sortedHeaders.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONText.appendString(name, to: &output)
+            JSONText.appendString(header.key, to: &output)
             output.append(UInt8(ascii: ":"))
-            JSONText.appendString(headers[name]!, to: &output)
+            JSONText.appendString(header.value, to: &output)
         }
         output += #"},"body":"#.utf8
         JSONText.appendString(body, to: &output)

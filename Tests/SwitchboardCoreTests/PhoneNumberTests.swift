@@ -5,7 +5,7 @@ import Testing
 struct PhoneNumberTests {
     @Test("every common spelling means the same number", arguments: [
         "+15551234567", "+1-555-123-4567", "+1 (555) 123-4567", "+1.555.123.4567", "001 555 123 4567",
-        "  +1 555 123 4567\n", "0015551234567", "+1(555)1234567",
+        "  +1 555 123 4567\n", "0015551234567", "+1(555)1234567", "\t+1 555 123 4567\r\n",
     ])
     func spellings(text: String) throws {
         #expect(try PhoneNumber(parsing: text).e164 == "+15551234567")
@@ -32,6 +32,7 @@ struct PhoneNumberTests {
         ("client:alice", .invalidCharacter),
         ("sip:+15551234567@example.com", .invalidCharacter),
         ("+1 555 123 4567 ext 2", .invalidCharacter),
+        ("\u{00A0}+1 555 123 4567", .invalidCharacter),  // a no-break space is not trimmed
         ("", .empty),
         ("   ", .empty),
         ("+", .empty),

@@ -24,10 +24,10 @@ public struct PhoneNumber: Hashable, Sendable, Comparable, CustomStringConvertib
         let trimmed = text.trimmingASCIIWhitespace()
         guard !trimmed.isEmpty else { throw .empty }
 
-        var digits: [UInt8] = []
-        digits.reserveCapacity(16)
+        var e164: [UInt8] = [UInt8(ascii: "+")]
+        e164.reserveCapacity(16)
         var sawPrefix = false
-        var utf8 = Array(trimmed.utf8)[...]
+        var utf8 = trimmed.utf8[...]
         if utf8.first == UInt8(ascii: "+") {
             sawPrefix = true
             utf8 = utf8.dropFirst()
@@ -38,19 +38,20 @@ public struct PhoneNumber: Hashable, Sendable, Comparable, CustomStringConvertib
         for byte in utf8 {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                digits.append(byte)
+                e164.append(byte)
             case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"):
                 continue
             default:
                 throw .invalidCharacter
             }
         }
+        let digits = e164.count - 1
         guard sawPrefix else { throw .missingCountryPrefix }
-        guard let first = digits.first else { throw .empty }
-        guard first != UInt8(ascii: "0") else { throw .countryCodeStartsWithZero }
-        guard digits.count >= 7 else { throw .tooFewDigits(digits.count) }
-        guard digits.count <= 15 else { throw .tooManyDigits(digits.count) }
-        self.e164 = "+" + String(decoding: digits, as: UTF8.self)
+        guard digits > 0 else { throw .empty }
+        guard e164[1] != UInt8(ascii: "0") else { throw .countryCodeStartsWithZero }
+        guard digits >= 7 else { throw .tooFewDigits(digits) }
+        guard digits <= 15 else { throw .tooManyDigits(digits) }
+        self.e164 = String(decoding: e164, as: UTF8.self)
     }
 
     /// The North American spelling `+1-555-123-4567` that documents written by the
@@ -104,9 +105,11 @@ public enum PhoneNumberError: Error, Equatable, Sendable, CustomStringConvertibl
 extension String {
     /// The string without leading and trailing ASCII spaces, tabs and line breaks.
     public func trimmingASCIIWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }),
-              let end = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return self[start...end]
+        // Byte by byte: the first and last bytes kept are never inside a character's
+        // encoding (what precedes or follows them is white space or the string's end).
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }),
+              let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return self[start..<utf8.index(after: last)]
     }
 }
