@@ -241,7 +241,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardRuntimeTests",
-            dependencies: ["SwitchboardRuntime"],
+            dependencies: ["SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SwitchboardRuntimeTests",
             swiftSettings: strictSettings
         ),

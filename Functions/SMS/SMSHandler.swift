@@ -77,10 +77,10 @@ struct SMSHandler: FunctionHandler {
         if let record = ArchiveRecord(message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action, keyword: answer.keyword) {
             services.recorder?.record(record, logger: logger)
         }
-        // Values given as they are (no interpolation): this line is written for every message.
-        logger.info("sms.handled", metadata: [
-            "company.id": .string(tenant.companyID.rawValue), "sms.action": .string(answer.action), "keyword": .string(answer.keyword?.word ?? ""),
-            "message.sid": .string(message.sid?.clipped(to: 40) ?? ""), "to": .string(message.to.clipped(to: 40)), "media": "\(message.mediaURLs.count)",
+        // Written straight from its fields: this line is written for every message.
+        logger.log(.info, "sms.handled", fields: [
+            ("company.id", tenant.companyID.rawValue), ("keyword", answer.keyword?.word ?? ""), ("media", String(message.mediaURLs.count)),
+            ("message.sid", message.sid?.clipped(to: 40) ?? ""), ("sms.action", answer.action), ("to", message.to.clipped(to: 40)),
         ])
         return .xml(answer.twiml)
     }

@@ -74,10 +74,10 @@ struct VoiceHandler: FunctionHandler {
         if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
             services.recorder?.record(record, logger: logger)
         }
-        // Values given as they are (no interpolation): this line is written for every call.
-        logger.info("voice.answered", metadata: [
-            "company.id": .string(tenant.companyID.rawValue), "routing.mode": .string(answer.mode.rawValue),
-            "call.sid": .string(callSid?.clipped(to: 40) ?? ""), "to": .string(webhook.parameters["To"]?.clipped(to: 40) ?? ""),
+        // Written straight from its fields: this line is written for every call.
+        logger.log(.info, "voice.answered", fields: [
+            ("call.sid", callSid?.clipped(to: 40) ?? ""), ("company.id", tenant.companyID.rawValue),
+            ("routing.mode", answer.mode.rawValue), ("to", webhook.parameters["To"]?.clipped(to: 40) ?? ""),
         ])
         return .xml(answer.twiml)
     }
@@ -95,9 +95,9 @@ struct VoiceHandler: FunctionHandler {
         }
         let outcome = services.gate.admitByCompany(webhook, id: companyID)
         guard case .admitted(let webhook, let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
-        logger.info("voice.callback", metadata: [
-            "company.id": .string(tenant.companyID.rawValue), "callback": .string(leg.rawValue),
-            "call.sid": .string(webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""),
+        logger.log(.info, "voice.callback", fields: [
+            ("call.sid", webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""), ("callback", leg.rawValue),
+            ("company.id", tenant.companyID.rawValue),
         ])
         switch leg {
         case .whisper:

@@ -75,24 +75,7 @@ public struct LogLineHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line: [UInt8] = []
-        line.reserveCapacity(256 + encodedRequestID.count + encodedOtherMetadata.count)
-        let levelName = LogSettings.lambdaName(of: event.level)
-        switch format {
-        case .json:
-            line += #"{"timestamp":""#.utf8
-            Self.appendTimestamp(to: &line)
-            line += #"","level":""#.utf8
-            line += levelName.utf8
-            line += #"","message":"#.utf8
-            JSONText.appendString(event.message.description, to: &line)
-        case .text:
-            Self.appendTimestamp(to: &line)
-            line.append(0x09)
-            line += levelName.utf8
-            line.append(0x09)
-            Self.appendText(event.message.description, to: &line)
-        }
+        var line = lineStart(event.level, event.message.description)
         if let extra = event.metadata, !extra.isEmpty {
             // The logger's own keys are fewer than an event's: look those up.
             if (requestID != nil && extra[Self.requestIDKey] != nil) || otherMetadata.keys.contains(where: { extra[$0] != nil }) {
@@ -107,6 +90,50 @@ public struct LogLineHandler: LogHandler {
             line += encodedRequestID
             line += encodedOtherMetadata
         }
+        finish(&line)
+    }
+
+    /// Writes a line with `fields` after the handler's own metadata, in the order given,
+    /// straight into the line's bytes: with the fields in key order, the line
+    /// ``log(event:)`` writes for the same metadata. False, and nothing written, when a
+    /// field's key is one of the handler's own (whose value the field would replace).
+    func write(_ level: Logger.Level, _ message: String, fields: [(key: String, value: String)]) -> Bool {
+        for field in fields where field.key == Self.requestIDKey || otherMetadata[field.key] != nil {
+            return false
+        }
+        var line = lineStart(level, message)
+        line += encodedRequestID
+        line += encodedOtherMetadata
+        for field in fields { Self.appendField(field.key, .string(field.value), format: format, to: &line) }
+        finish(&line)
+        return true
+    }
+
+    /// A line's timestamp, level and message.
+    private func lineStart(_ level: Logger.Level, _ message: String) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(256 + encodedRequestID.count + encodedOtherMetadata.count)
+        let levelName = LogSettings.lambdaName(of: level)
+        switch format {
+        case .json:
+            line += #"{"timestamp":""#.utf8
+            Self.appendTimestamp(to: &line)
+            line += #"","level":""#.utf8
+            line += levelName.utf8
+            line += #"","message":"#.utf8
+            JSONText.appendString(message, to: &line)
+        case .text:
+            Self.appendTimestamp(to: &line)
+            line.append(0x09)
+            line += levelName.utf8
+            line.append(0x09)
+            Self.appendText(message, to: &line)
+        }
+        return line
+    }
+
+    /// Ends `line` and writes it with one `write(2)`.
+    private func finish(_ line: inout [UInt8]) {
         if format == .json { line.append(UInt8(ascii: "}")) }
         line.append(0x0A)
         RawOutput.write(line, to: descriptor)
@@ -123,25 +150,28 @@ public struct LogLineHandler: LogHandler {
     private static func encode(_ fields: [(key: String, value: Logger.Metadata.Value)], format: LogSettings.Format) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(fields.count * 64)
-        for (key, value) in fields {
-            switch format {
-            case .json:
-                bytes.append(UInt8(ascii: ","))
-                JSONText.appendString(key, to: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                appendJSON(value, to: &bytes)
-            case .text:
-                bytes.append(0x09)
-                appendText(key, to: &bytes)
-                bytes.append(UInt8(ascii: "="))
-                switch value {
-                case .string(let text): appendText(text, to: &bytes)
-                case .stringConvertible(let value): appendText(value.description, to: &bytes)
-                case let other: appendJSON(other, to: &bytes)
-                }
+        for (key, value) in fields { appendField(key, value, format: format, to: &bytes) }
+        return bytes
+    }
+
+    /// One field of `format`, with its leading separator.
+    private static func appendField(_ key: String, _ value: Logger.Metadata.Value, format: LogSettings.Format, to bytes: inout [UInt8]) {
+        switch format {
+        case .json:
+            bytes.append(UInt8(ascii: ","))
+            JSONText.appendString(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            appendJSON(value, to: &bytes)
+        case .text:
+            bytes.append(0x09)
+            appendText(key, to: &bytes)
+            bytes.append(UInt8(ascii: "="))
+            switch value {
+            case .string(let text): appendText(text, to: &bytes)
+            case .stringConvertible(let value): appendText(value.description, to: &bytes)
+            case let other: appendJSON(other, to: &bytes)
             }
         }
-        return bytes
     }
 
     private static func appendJSON(_ value: Logger.Metadata.Value, to bytes: inout [UInt8]) {
@@ -238,5 +268,20 @@ public struct LogLineHandler: LogHandler {
             value %= divisor
             divisor /= 10
         }
+    }
+}
+
+extension Logger {
+    /// Logs `message` at `level` with `fields` as string values: for the line every
+    /// invocation writes (a call answered, a message handled). Give the fields in key
+    /// order, as every other line has them. With Switchboard's ``LogLineHandler`` the
+    /// line is written straight from the fields, with no metadata dictionary built on
+    /// the way; with any other handler it goes through swift-log as usual.
+    public func log(_ level: Logger.Level, _ message: String, fields: [(key: String, value: String)]) {
+        guard level >= logLevel else { return }
+        if let lines = handler as? LogLineHandler, lines.write(level, message, fields: fields) { return }
+        var metadata: Metadata = [:]
+        for field in fields { metadata[field.key] = .string(field.value) }
+        log(level: level, "\(message)", metadata: metadata)
     }
 }
