@@ -48,8 +48,13 @@ public struct LogLineHandler: LogHandler {
     /// The rest of the metadata, and its fields as this format writes them (each with
     /// its leading separator, sorted by key).
     private var otherMetadata: Logger.Metadata = [:] {
-        didSet { encodedOtherMetadata = Self.encode(otherMetadata, format: format) }
+        didSet {
+            encodedOtherMetadata = Self.encode(otherMetadata, format: format)
+            otherKeys = Array(otherMetadata.keys)
+        }
     }
+    /// The keys of `otherMetadata`: a few, compared with a line's fields one by one.
+    private var otherKeys: [String] = []
     private var encodedOtherMetadata: [UInt8] = []
 
     private static let requestIDKey = "requestId"
@@ -98,13 +103,26 @@ public struct LogLineHandler: LogHandler {
     /// ``log(event:)`` writes for the same metadata. False, and nothing written, when a
     /// field's key is one of the handler's own (whose value the field would replace).
     func write(_ level: Logger.Level, _ message: String, fields: [(key: String, value: String)]) -> Bool {
-        for field in fields where field.key == Self.requestIDKey || otherMetadata[field.key] != nil {
+        for field in fields where field.key == Self.requestIDKey || otherKeys.contains(field.key) {
             return false
         }
         var line = lineStart(level, message)
         line += encodedRequestID
         line += encodedOtherMetadata
-        for field in fields { Self.appendField(field.key, .string(field.value), format: format, to: &line) }
+        for field in fields {
+            switch format {
+            case .json:
+                line.append(UInt8(ascii: ","))
+                JSONText.appendString(field.key, to: &line)
+                line.append(UInt8(ascii: ":"))
+                JSONText.appendString(field.value, to: &line)
+            case .text:
+                line.append(0x09)
+                Self.appendText(field.key, to: &line)
+                line.append(UInt8(ascii: "="))
+                Self.appendText(field.value, to: &line)
+            }
+        }
         finish(&line)
         return true
     }
@@ -150,28 +168,25 @@ public struct LogLineHandler: LogHandler {
     private static func encode(_ fields: [(key: String, value: Logger.Metadata.Value)], format: LogSettings.Format) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(fields.count * 64)
-        for (key, value) in fields { appendField(key, value, format: format, to: &bytes) }
-        return bytes
-    }
-
-    /// One field of `format`, with its leading separator.
-    private static func appendField(_ key: String, _ value: Logger.Metadata.Value, format: LogSettings.Format, to bytes: inout [UInt8]) {
-        switch format {
-        case .json:
-            bytes.append(UInt8(ascii: ","))
-            JSONText.appendString(key, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            appendJSON(value, to: &bytes)
-        case .text:
-            bytes.append(0x09)
-            appendText(key, to: &bytes)
-            bytes.append(UInt8(ascii: "="))
-            switch value {
-            case .string(let text): appendText(text, to: &bytes)
-            case .stringConvertible(let value): appendText(value.description, to: &bytes)
-            case let other: appendJSON(other, to: &bytes)
+        for (key, value) in fields {
+            switch format {
+            case .json:
+                bytes.append(UInt8(ascii: ","))
+                JSONText.appendString(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                appendJSON(value, to: &bytes)
+            case .text:
+                bytes.append(0x09)
+                appendText(key, to: &bytes)
+                bytes.append(UInt8(ascii: "="))
+                switch value {
+                case .string(let text): appendText(text, to: &bytes)
+                case .stringConvertible(let value): appendText(value.description, to: &bytes)
+                case let other: appendJSON(other, to: &bytes)
+                }
             }
         }
+        return bytes
     }
 
     private static func appendJSON(_ value: Logger.Metadata.Value, to bytes: inout [UInt8]) {
