@@ -228,50 +228,50 @@ struct ProtocolReader {
 
     /// Reads `requestContext` and its `http` into `context`; false (with the fault
     /// noted) when either is missing or not an object, or `http.method` is missing.
-    private mutating func requestContext(_ path: String, depth: Int, into context: inout HTTPEvent.RequestContext) throws(JSONParseError) -> Bool {
-        guard try object(path, depth: depth) else { return false }
+    private mutating func requestContext(_ path: @autoclosure () -> String, depth: Int, into context: inout HTTPEvent.RequestContext) throws(JSONParseError) -> Bool {
+        guard try object(path(), depth: depth) else { return false }
         context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))  // a repeated member replaces the first
         var httpRead = false
         var httpSeen = false
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
-            case "domainName": context.domainName = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "requestId": context.requestId = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "timeEpoch": context.timeEpoch = try reader.int64(path + "." + key.text, depth: depth + 1)
-            case "accountId": context.accountId = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "apiId": context.apiId = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "domainPrefix": context.domainPrefix = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "routeKey": context.routeKey = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "stage": context.stage = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "time": context.time = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "domainName": context.domainName = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "requestId": context.requestId = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "timeEpoch": context.timeEpoch = try reader.int64(path() + "." + key.text, depth: depth + 1)
+            case "accountId": context.accountId = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "apiId": context.apiId = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "domainPrefix": context.domainPrefix = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "routeKey": context.routeKey = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "stage": context.stage = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "time": context.time = try reader.string(path() + "." + key.text, depth: depth + 1)
             case "http":
                 httpSeen = true
-                httpRead = try reader.http(path + "." + key.text, depth: depth + 1, into: &context.http)
+                httpRead = try reader.http(path() + "." + key.text, depth: depth + 1, into: &context.http)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
-        if !httpRead, !httpSeen { note(.missing(path + ".http")) }
+        if !httpRead, !httpSeen { note(.missing(path() + ".http")) }
         return httpRead
     }
 
     /// Reads `requestContext.http` into `http`; false (with the fault noted) when it is
     /// not an object or has no `method`.
-    private mutating func http(_ path: String, depth: Int, into http: inout HTTPEvent.RequestContext.HTTP) throws(JSONParseError) -> Bool {
-        guard try object(path, depth: depth) else { return false }
+    private mutating func http(_ path: @autoclosure () -> String, depth: Int, into http: inout HTTPEvent.RequestContext.HTTP) throws(JSONParseError) -> Bool {
+        guard try object(path(), depth: depth) else { return false }
         http = HTTPEvent.RequestContext.HTTP(method: "")  // a repeated member replaces the first
         var method: String?
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
-            case "method": method = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "path": http.path = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "protocol": http.protocol = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "sourceIp": http.sourceIp = try reader.string(path + "." + key.text, depth: depth + 1)
-            case "userAgent": http.userAgent = try reader.string(path + "." + key.text, depth: depth + 1)
+            case "method": method = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "path": http.path = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "protocol": http.protocol = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "sourceIp": http.sourceIp = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "userAgent": http.userAgent = try reader.string(path() + "." + key.text, depth: depth + 1)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
         guard let method else {
-            note(.missing(path + ".method"))
+            note(.missing(path() + ".method"))
             return false
         }
         http.method = method
@@ -300,11 +300,11 @@ struct ProtocolReader {
 
     /// Whether the value ahead is an object; `null` means missing; anything else is
     /// skipped and noted as the wrong type. Either way the fault is noted.
-    private mutating func object(_ field: String, depth: Int) throws(JSONParseError) -> Bool {
+    private mutating func object(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> Bool {
         switch next {
         case UInt8(ascii: "{"): return true
-        case UInt8(ascii: "n"): note(.missing(field))
-        default: note(.wrongType(field, expected: "an object"))
+        case UInt8(ascii: "n"): note(.missing(field()))
+        default: note(.wrongType(field(), expected: "an object"))
         }
         _ = try parser.value(depth: depth)
         return false
@@ -365,24 +365,24 @@ struct ProtocolReader {
     /// An object of strings, or `nil` for `null`. With `lowercasingNames`, names are
     /// lower-cased (HTTP header names): a name already lower-case keeps the last of its
     /// repeats, as JSON readers do; one lower-cased does not replace a name given so.
-    private mutating func stringMap(_ field: String, depth: Int, lowercasingNames: Bool = false) throws(JSONParseError) -> [String: String]? {
+    private mutating func stringMap(_ field: @autoclosure () -> String, depth: Int, lowercasingNames: Bool = false) throws(JSONParseError) -> [String: String]? {
         switch next {
         case UInt8(ascii: "n"): try parser.literal("null"); return nil
         case UInt8(ascii: "{"): break
         default:
             _ = try parser.value(depth: depth)
-            note(.wrongType(field, expected: "an object of strings"))
+            note(.wrongType(field(), expected: "an object of strings"))
             return nil
         }
         var map: [String: String] = [:]
         map.reserveCapacity(16)
         var lowered: [(String, String)] = []
         try members(depth: depth) { reader, name throws(JSONParseError) in
-            guard let value = try reader.string(field + "." + name.text, depth: depth + 1) else {
-                if reader.fault == nil { reader.note(.wrongType(field + "." + name.text, expected: "a string")) }
+            guard let value = try reader.string(field() + "." + name.text, depth: depth + 1) else {
+                if reader.fault == nil { reader.note(.wrongType(field() + "." + name.text, expected: "a string")) }
                 return
             }
-            if lowercasingNames, name.bytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+            if lowercasingNames, name.bytes.withUnsafeBufferPointer({ $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }) {
                 lowered.append((name.text.lowercased(), value))
             } else {
                 map[name.text] = value
@@ -392,20 +392,20 @@ struct ProtocolReader {
         return map
     }
 
-    private mutating func stringArray(_ field: String, depth: Int) throws(JSONParseError) -> [String]? {
+    private mutating func stringArray(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> [String]? {
         switch next {
         case UInt8(ascii: "n"): try parser.literal("null"); return nil
         case UInt8(ascii: "["): break
         default:
             _ = try parser.value(depth: depth)
-            note(.wrongType(field, expected: "an array of strings"))
+            note(.wrongType(field(), expected: "an array of strings"))
             return nil
         }
         guard case .array(let items) = try parser.value(depth: depth) else { return nil }
         var strings: [String] = []
         for (index, item) in items.enumerated() {
             guard case .string(let text) = item else {
-                note(.wrongType("\(field).\(index)", expected: "a string"))
+                note(.wrongType("\(field()).\(index)", expected: "a string"))
                 return nil
             }
             strings.append(text)
