@@ -114,7 +114,9 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
 
     /// The value of header `name` (case-insensitive), or `nil`.
     public func header(_ name: String) -> String? {
-        headers[name.lowercased()]
+        // Callers mostly ask in lower case already, which needs no new string.
+        let hasCapitals = name.utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } } ?? true
+        return headers[hasCapitals ? name.lowercased() : name]
     }
 
     /// The host the request was addressed to: `requestContext.domainName` (set by AWS),
