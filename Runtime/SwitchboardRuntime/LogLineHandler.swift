@@ -83,7 +83,7 @@ public struct LogLineHandler: LogHandler {
         var line = lineStart(event.level, event.message.description)
         if let extra = event.metadata, !extra.isEmpty {
             // The logger's own keys are fewer than an event's: look those up.
-            if (requestID != nil && extra[Self.requestIDKey] != nil) || otherMetadata.keys.contains(where: { extra[$0] != nil }) {
+            if (requestID != nil && extra[Self.requestIDKey] != nil) || otherKeys.contains(where: { extra[$0] != nil }) {
                 // An event's value for a key the logger already carries replaces it.
                 line += Self.encode(metadata.merging(extra) { _, new in new }, format: format)
             } else {
@@ -160,7 +160,7 @@ public struct LogLineHandler: LogHandler {
     /// `metadata` as fields of `format`, `requestId` first and the rest by key.
     private static func encode(_ metadata: Logger.Metadata, format: LogSettings.Format) -> [UInt8] {
         encode(metadata.sorted { left, right in
-            left.key == requestIDKey || (right.key != requestIDKey && bytesPrecede(left.key, right.key))
+            left.key == requestIDKey || (right.key != requestIDKey && utf8Order(left.key, right.key) < 0)
         }, format: format)
     }
 
@@ -218,23 +218,6 @@ public struct LogLineHandler: LogHandler {
     /// among them) become spaces, so one event stays one line with its fields apart.
     private static func appendText(_ text: String, to bytes: inout [UInt8]) {
         for byte in text.utf8 { bytes.append(byte < 0x20 || byte == 0x7F ? 0x20 : byte) }
-    }
-
-    /// Whether `left` sorts before `right` by their UTF-8 bytes (cheaper than `<`, which
-    /// compares Unicode text; metadata keys are ASCII, where the two agree).
-    private static func bytesPrecede(_ left: String, _ right: String) -> Bool {
-        let order = left.utf8.withContiguousStorageIfAvailable { a in
-            right.utf8.withContiguousStorageIfAvailable { b in
-                let common = min(a.count, b.count)
-                if common > 0, let x = a.baseAddress, let y = b.baseAddress {
-                    let order = memcmp(x, y, common)
-                    if order != 0 { return order < 0 }
-                }
-                return a.count < b.count
-            }
-        }
-        // Native and small strings are contiguous; anything else is compared as a sequence.
-        return (order ?? nil) ?? left.utf8.lexicographicallyPrecedes(right.utf8)
     }
 
     /// Now, in UTC, as RFC 3339 with milliseconds: `2026-11-25T22:07:01.123Z`.

@@ -1,4 +1,5 @@
 import Crypto
+import SwitchboardRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -104,8 +105,8 @@ public enum TwilioSignature {
         // exactly "each sorted name, then its sorted distinct values". The pairs are
         // ordered by their positions, so no string is copied on the way.
         func order(_ lhs: Int, _ rhs: Int) -> Int {
-            let names = byteOrder(pairs[lhs].name, pairs[rhs].name)
-            return names == 0 ? byteOrder(pairs[lhs].value, pairs[rhs].value) : names
+            let names = utf8Order(pairs[lhs].name, pairs[rhs].name)
+            return names == 0 ? utf8Order(pairs[lhs].value, pairs[rhs].value) : names
         }
         var positions = Array(pairs.indices)
         // Twilio posts its parameters already in this order, so a check comes first.
@@ -130,25 +131,6 @@ public enum TwilioSignature {
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
-    /// How `lhs` compares with `rhs` as UTF-8 bytes: negative, zero or positive.
-    static func byteOrder(_ lhs: String, _ rhs: String) -> Int {
-        func order(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
-            let common = min(left.count, right.count)
-            if common > 0, let a = left.baseAddress, let b = right.baseAddress {
-                let order = memcmp(a, b, common)
-                if order != 0 { return Int(order) }
-            }
-            return left.count - right.count
-        }
-        // Native and small strings are contiguous UTF-8, read in place; others are copied.
-        if let contiguous = lhs.utf8.withContiguousStorageIfAvailable({ left in
-            rhs.utf8.withContiguousStorageIfAvailable { right in order(left, right) }
-        }), let result = contiguous {
-            return result
-        }
-        return Array(lhs.utf8).withUnsafeBufferPointer { left in Array(rhs.utf8).withUnsafeBufferPointer { order(left, $0) } }
-    }
-
     static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
