@@ -29,10 +29,16 @@ public protocol FunctionHandler {
     /// Called once when the process is about to end (standard input closed, or the
     /// one-shot event answered): the place to log what the process counted.
     func willExit()
+
+    /// The members of each event the handler reads; the others are checked but left
+    /// out of the ``HTTPEvent`` it is given. The default keeps every member.
+    static var eventFields: EventFields { get }
 }
 
 extension FunctionHandler {
     public func willExit() {}
+
+    public static var eventFields: EventFields { .all }
 
     public func handle(other event: JSONValue, context: InvocationContext) throws -> HTTPResponse {
         throw UnsupportedEventError()

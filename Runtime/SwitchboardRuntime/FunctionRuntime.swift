@@ -96,7 +96,7 @@ public enum FunctionRuntime {
         }
         let payload: InvocationRequest.Payload
         do {
-            payload = try InvocationRequest.Payload(parsing: bytes)
+            payload = try InvocationRequest.Payload(parsing: bytes, fields: Handler.eventFields)
         } catch {
             writeReply(InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(error)")))
             return 1
@@ -124,7 +124,7 @@ public enum FunctionRuntime {
             case .line(let bytes):
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 do {
-                    let request = try InvocationRequest(parsing: bytes)
+                    let request = try InvocationRequest(parsing: bytes, fields: Handler.eventFields)
                     reply = invoke(
                         handler, payload: request.payload, requestID: request.id,
                         deadline: request.deadlineMs, traceID: request.traceId, logger: logger)

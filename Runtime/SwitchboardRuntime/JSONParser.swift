@@ -180,6 +180,17 @@ struct JSONParser {
         throw fail("unterminated string")
     }
 
+    /// Checks the string ahead as ``string()`` does, without making it.
+    mutating func skipString() throws(JSONParseError) {
+        let start = index + 1
+        let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
+        if ascii, end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            index = end + 1
+            return
+        }
+        _ = try string()  // escapes, other UTF-8, or a fault: the full reading says which
+    }
+
     /// An object member's name: its bytes straight from the text when it has no escapes
     /// (the case of every name a reader looks for), decoded otherwise.
     mutating func memberName() throws(JSONParseError) -> MemberName {

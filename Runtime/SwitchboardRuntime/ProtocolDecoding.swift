@@ -23,10 +23,11 @@ extension HTTPEvent {
 }
 
 extension InvocationRequest.Payload {
-    /// Reads a one-shot event: an HTTP request, or any other JSON object.
-    public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
+    /// Reads a one-shot event: an HTTP request (with the members `fields` keeps), or any
+    /// other JSON object.
+    public init(parsing bytes: some Collection<UInt8>, fields: EventFields = .all) throws(ProtocolDecodingError) {
         let text = Array(bytes)
-        var reader = ProtocolReader(bytes: text)
+        var reader = ProtocolReader(bytes: text, fields: fields)
         switch try reader.document({ reader throws(JSONParseError) in try reader.event(path: "", depth: 0) }) {
         case .http(let event): self = .http(event)
         case .invalid(let error): throw error
@@ -37,9 +38,10 @@ extension InvocationRequest.Payload {
 }
 
 extension InvocationRequest {
-    /// Reads a stream-mode envelope from one line of JSON.
-    public init(parsing bytes: some Collection<UInt8>) throws(ProtocolDecodingError) {
-        var reader = ProtocolReader(bytes: Array(bytes))
+    /// Reads a stream-mode envelope from one line of JSON, its event with the members
+    /// `fields` keeps.
+    public init(parsing bytes: some Collection<UInt8>, fields: EventFields = .all) throws(ProtocolDecodingError) {
+        var reader = ProtocolReader(bytes: Array(bytes), fields: fields)
         self = try reader.document { reader throws(JSONParseError) in try reader.envelope() }.get()
     }
 
@@ -83,9 +85,12 @@ struct ProtocolReader {
     var parser: JSONParser
     /// The first member found with the wrong type.
     var fault: ProtocolDecodingError?
+    /// The members of an event made into values; the others are only checked.
+    let fields: EventFields
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], fields: EventFields = .all) {
         parser = JSONParser(bytes: bytes)
+        self.fields = fields
     }
 
     /// Reads the whole text as one value with `read`, and checks that nothing follows.
@@ -199,19 +204,22 @@ struct ProtocolReader {
         // copied on the way (each copy retains and releases every string in it).
         var event = HTTPEvent(unread: ())
         var requestContextRead = false
+        let everything = fields.keepsEverything
         var isHTTP = false
         var memberCount = 0
         try members(depth: depth) { reader, key throws(JSONParseError) in
             memberCount += 1
             switch key {
-            case "version": event.version = try reader.string(field(key.text), depth: depth + 1)
-            case "routeKey": isHTTP = true; event.routeKey = try reader.string(field(key.text), depth: depth + 1)
+            case "version": event.version = try reader.string(field(key.text), depth: depth + 1, keeping: everything)
+            case "routeKey": isHTTP = true; event.routeKey = try reader.string(field(key.text), depth: depth + 1, keeping: everything)
             case "rawPath": isHTTP = true; event.rawPath = try reader.string(field(key.text), depth: depth + 1) ?? "/"
             case "rawQueryString": event.rawQueryString = try reader.string(field(key.text), depth: depth + 1) ?? ""
-            case "cookies": event.cookies = try reader.stringArray(field(key.text), depth: depth + 1)
+            case "cookies":
+                let cookies = try reader.stringArray(field(key.text), depth: depth + 1)
+                if everything { event.cookies = cookies }
             case "headers": isHTTP = true; event.headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true) ?? [:]
-            case "queryStringParameters": event.queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1)
-            case "pathParameters": event.pathParameters = try reader.stringMap(field(key.text), depth: depth + 1)
+            case "queryStringParameters": event.queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
+            case "pathParameters": event.pathParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
             case "requestContext":
                 isHTTP = true
                 requestContextRead = try reader.requestContext(field(key.text), depth: depth + 1, into: &event.requestContext)
@@ -231,6 +239,7 @@ struct ProtocolReader {
     private mutating func requestContext(_ path: @autoclosure () -> String, depth: Int, into context: inout HTTPEvent.RequestContext) throws(JSONParseError) -> Bool {
         guard try object(path(), depth: depth) else { return false }
         context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))  // a repeated member replaces the first
+        let everything = fields.keepsEverything
         var httpRead = false
         var httpSeen = false
         try members(depth: depth) { reader, key throws(JSONParseError) in
@@ -238,12 +247,12 @@ struct ProtocolReader {
             case "domainName": context.domainName = try reader.string(path() + "." + key.text, depth: depth + 1)
             case "requestId": context.requestId = try reader.string(path() + "." + key.text, depth: depth + 1)
             case "timeEpoch": context.timeEpoch = try reader.int64(path() + "." + key.text, depth: depth + 1)
-            case "accountId": context.accountId = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "apiId": context.apiId = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "domainPrefix": context.domainPrefix = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "routeKey": context.routeKey = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "stage": context.stage = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "time": context.time = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "accountId": context.accountId = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "apiId": context.apiId = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "domainPrefix": context.domainPrefix = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "routeKey": context.routeKey = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "stage": context.stage = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "time": context.time = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
             case "http":
                 httpSeen = true
                 httpRead = try reader.http(path() + "." + key.text, depth: depth + 1, into: &context.http)
@@ -259,14 +268,15 @@ struct ProtocolReader {
     private mutating func http(_ path: @autoclosure () -> String, depth: Int, into http: inout HTTPEvent.RequestContext.HTTP) throws(JSONParseError) -> Bool {
         guard try object(path(), depth: depth) else { return false }
         http = HTTPEvent.RequestContext.HTTP(method: "")  // a repeated member replaces the first
+        let everything = fields.keepsEverything
         var method: String?
         try members(depth: depth) { reader, key throws(JSONParseError) in
             switch key {
             case "method": method = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "path": http.path = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "protocol": http.protocol = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "sourceIp": http.sourceIp = try reader.string(path() + "." + key.text, depth: depth + 1)
-            case "userAgent": http.userAgent = try reader.string(path() + "." + key.text, depth: depth + 1)
+            case "path": http.path = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "protocol": http.protocol = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "sourceIp": http.sourceIp = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "userAgent": http.userAgent = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -310,8 +320,13 @@ struct ProtocolReader {
         return false
     }
 
-    /// A string, or `nil` for `null`; anything else is noted as the wrong type.
-    mutating func string(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> String? {
+    /// A string, or `nil` for `null`; anything else is noted as the wrong type. Not
+    /// `keeping` it, the string is checked and `nil` returned.
+    mutating func string(_ field: @autoclosure () -> String, depth: Int, keeping: Bool = true) throws(JSONParseError) -> String? {
+        if !keeping, next == UInt8(ascii: "\"") {
+            try parser.skipString()
+            return nil
+        }
         var fault = self.fault
         defer { self.fault = fault }
         return try string(field(), depth: depth, fault: &fault)
@@ -365,7 +380,10 @@ struct ProtocolReader {
     /// An object of strings, or `nil` for `null`. With `lowercasingNames`, names are
     /// lower-cased (HTTP header names): a name already lower-case keeps the last of its
     /// repeats, as JSON readers do; one lower-cased does not replace a name given so.
-    private mutating func stringMap(_ field: @autoclosure () -> String, depth: Int, lowercasingNames: Bool = false) throws(JSONParseError) -> [String: String]? {
+    ///
+    /// Not `keeping` it, the object is checked and `nil` returned. Headers
+    /// (`lowercasingNames`) are kept as ``fields`` says.
+    private mutating func stringMap(_ field: @autoclosure () -> String, depth: Int, lowercasingNames: Bool = false, keeping: Bool = true) throws(JSONParseError) -> [String: String]? {
         switch next {
         case UInt8(ascii: "n"): try parser.literal("null"); return nil
         case UInt8(ascii: "{"): break
@@ -377,7 +395,12 @@ struct ProtocolReader {
         var map: [String: String] = [:]
         map.reserveCapacity(16)
         var lowered: [(String, String)] = []
+        let fields = fields
         try members(depth: depth) { reader, name throws(JSONParseError) in
+            if !(keeping && (!lowercasingNames || fields.keepsHeader(name))), reader.next == UInt8(ascii: "\"") {
+                try reader.parser.skipString()  // checked, not kept
+                return
+            }
             guard let value = try reader.string(field() + "." + name.text, depth: depth + 1) else {
                 if reader.fault == nil { reader.note(.wrongType(field() + "." + name.text, expected: "a string")) }
                 return
@@ -389,7 +412,7 @@ struct ProtocolReader {
             }
         }
         for (name, value) in lowered where map[name] == nil { map[name] = value }
-        return map
+        return keeping ? map : nil
     }
 
     private mutating func stringArray(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> [String]? {

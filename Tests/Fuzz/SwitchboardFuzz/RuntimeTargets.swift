@@ -6,6 +6,24 @@ enum RuntimeTargets {
     /// The payload 2.0 event, as a one-shot function reads it from standard input. An
     /// event that reads must survive a trip through the stream envelope unchanged.
     static let event = FuzzTarget(name: "event", summary: "payload 2.0 event decoder") { bytes in
+        // Read for a webhook handler's few fields, an event is refused or read exactly
+        // as when every member is read.
+        let full = Result { () throws(ProtocolDecodingError) in try InvocationRequest.Payload(parsing: bytes) }
+        let webhook = Result { () throws(ProtocolDecodingError) in
+            try InvocationRequest.Payload(parsing: bytes, fields: .only(headers: ["content-type", "host", "x-twilio-signature"]))
+        }
+        switch (full, webhook) {
+        case (.failure(let expected), .failure(let got)): require(got == expected, "a left-out member changed which fault is named")
+        case (.success(.http(let all)), .success(.http(let kept))):
+            require(kept.rawPath == all.rawPath && kept.rawQueryString == all.rawQueryString && kept.body == all.body
+                && kept.isBase64Encoded == all.isBase64Encoded && kept.requestContext.domainName == all.requestContext.domainName
+                && kept.requestContext.http.method == all.requestContext.http.method
+                && kept.header("host") == all.header("host") && kept.header("x-twilio-signature") == all.header("x-twilio-signature")
+                && kept.header("content-type") == all.header("content-type"),
+                "a kept member reads differently when others are left out")
+        case (.success(.other), .success(.other)): break
+        default: require(false, "an event read in full and for a webhook's fields: one refused, one read")
+        }
         guard case .http(let event)? = try? InvocationRequest.Payload(parsing: bytes) else { return }
         let line = InvocationRequest(id: "fuzz", deadlineMs: 1, event: event).jsonLine()
         require(line.last == 0x0A && !line.dropLast().contains(0x0A), "an envelope is one line")
