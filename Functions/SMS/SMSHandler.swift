@@ -26,9 +26,8 @@ struct SMSHandler: FunctionHandler {
         context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
     }
 
-    /// What a Twilio webhook is read for: method, path, query, body, host, and the two
-    /// headers below. The rest of each event is checked, not built.
-    static let eventFields = EventFields.only(headers: ["content-type", "host", "x-twilio-signature"])
+    /// Each event is read for what a Twilio webhook needs; the rest is checked, not built.
+    static let eventFields = EventFields.twilioWebhook
 
     func willExit() {
         services.logStatistics()
