@@ -48,13 +48,8 @@ public struct LogLineHandler: LogHandler {
     /// The rest of the metadata, and its fields as this format writes them (each with
     /// its leading separator, sorted by key).
     private var otherMetadata: Logger.Metadata = [:] {
-        didSet {
-            encodedOtherMetadata = Self.encode(otherMetadata, format: format)
-            otherKeys = Array(otherMetadata.keys)
-        }
+        didSet { encodedOtherMetadata = Self.encode(otherMetadata, format: format) }
     }
-    /// The keys of `otherMetadata`: a few, compared with a line's fields one by one.
-    private var otherKeys: [String] = []
     private var encodedOtherMetadata: [UInt8] = []
 
     private static let requestIDKey = "requestId"
@@ -83,7 +78,7 @@ public struct LogLineHandler: LogHandler {
         var line = lineStart(event.level, event.message.description)
         if let extra = event.metadata, !extra.isEmpty {
             // The logger's own keys are fewer than an event's: look those up.
-            if (requestID != nil && extra[Self.requestIDKey] != nil) || otherKeys.contains(where: { extra[$0] != nil }) {
+            if (requestID != nil && extra[Self.requestIDKey] != nil) || otherMetadata.keys.contains(where: { extra[$0] != nil }) {
                 // An event's value for a key the logger already carries replaces it.
                 line += Self.encode(metadata.merging(extra) { _, new in new }, format: format)
             } else {
@@ -103,7 +98,8 @@ public struct LogLineHandler: LogHandler {
     /// ``log(event:)`` writes for the same metadata. False, and nothing written, when a
     /// field's key is one of the handler's own (whose value the field would replace).
     func write(_ level: Logger.Level, _ message: String, fields: [(key: String, value: String)]) -> Bool {
-        for field in fields where field.key == Self.requestIDKey || otherKeys.contains(field.key) {
+        // The handler's own keys are a few: compared one by one, not hashed.
+        for field in fields where field.key == Self.requestIDKey || otherMetadata.keys.contains(where: { $0 == field.key }) {
             return false
         }
         var line = lineStart(level, message)

@@ -42,8 +42,7 @@ public struct ConfigChange: Sendable {
     /// - Throws: 415 for a content type other than JSON, 413 for a body over 64 KiB,
     ///   400 for invalid JSON or a value that is not an object.
     public static func jsonObject(contentType: String?, body: [UInt8]) throws(Problem) -> [String: AnyJSON] {
-        let mediaType = contentType.map { String($0.prefix { $0 != ";" }).trimmingASCIIWhitespace().lowercased() }
-        guard mediaType == "application/json" else { throw .unsupportedMediaType(contentType) }
+        guard contentType.map(MediaType.of) == "application/json" else { throw .unsupportedMediaType(contentType) }
         guard body.count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
         let value: AnyJSON
         do {

@@ -101,15 +101,3 @@ public enum PhoneNumberError: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 }
-
-extension String {
-    /// The string without leading and trailing ASCII spaces, tabs and line breaks.
-    public func trimmingASCIIWhitespace() -> Substring {
-        // Byte by byte: the first and last bytes kept are never inside a character's
-        // encoding (what precedes or follows them is white space or the string's end).
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard let start = utf8.firstIndex(where: { !isSpace($0) }),
-              let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return self[start..<utf8.index(after: last)]
-    }
-}

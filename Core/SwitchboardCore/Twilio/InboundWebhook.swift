@@ -59,7 +59,8 @@ public struct InboundWebhook: Sendable {
         } catch {
             throw .malformedQuery(error)
         }
-        if Self.isFormOrAbsent(contentType) {
+        let mediaType = contentType.map(MediaType.of) ?? ""
+        if mediaType.isEmpty || mediaType == "application/x-www-form-urlencoded" {
             do {
                 parameters = try FormParameters(decoding: body)
             } catch {
@@ -71,29 +72,6 @@ public struct InboundWebhook: Sendable {
             content = .raw(body)
         }
         self.signature = signature
-    }
-
-    /// Whether `contentType` is missing, empty, or `application/x-www-form-urlencoded`
-    /// (any case, parameters and surrounding white space ignored): a body to decode as a
-    /// form. Compared byte by byte, as it is read for every webhook.
-    static func isFormOrAbsent(_ contentType: String?) -> Bool {
-        guard var contentType else { return true }
-        return contentType.withUTF8 { bytes in
-            let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
-            var start = 0
-            while start < end, isSpace(bytes[start]) { start += 1 }
-            while end > start, isSpace(bytes[end - 1]) { end -= 1 }
-            let form: StaticString = "application/x-www-form-urlencoded"
-            guard end > start else { return true }
-            guard end - start == form.utf8CodeUnitCount else { return false }
-            for offset in 0..<form.utf8CodeUnitCount {
-                let byte = bytes[start + offset]
-                let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                if lowered != form.utf8Start[offset] { return false }
-            }
-            return true
-        }
     }
 
     /// Checks that `tenant`'s Twilio account sent this webhook: the signature must be

@@ -1,12 +1,6 @@
 import Crypto
 import SwitchboardRuntime
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
