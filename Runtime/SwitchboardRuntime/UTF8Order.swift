@@ -10,18 +10,20 @@ import Darwin
 /// on strings compares Unicode text (canonical equivalence), which disagrees on some
 /// inputs and costs more. Native and small strings are read in place; others are copied.
 package func utf8Order(_ lhs: String, _ rhs: String) -> Int {
-    func order(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
-        let common = min(left.count, right.count)
-        if common > 0, let a = left.baseAddress, let b = right.baseAddress {
-            let order = memcmp(a, b, common)
-            if order != 0 { return Int(order) }
-        }
-        return left.count - right.count
-    }
     if let contiguous = lhs.utf8.withContiguousStorageIfAvailable({ left in
-        rhs.utf8.withContiguousStorageIfAvailable { right in order(left, right) }
+        rhs.utf8.withContiguousStorageIfAvailable { right in utf8Order(left, right) }
     }), let result = contiguous {
         return result
     }
-    return Array(lhs.utf8).withUnsafeBufferPointer { left in Array(rhs.utf8).withUnsafeBufferPointer { order(left, $0) } }
+    return Array(lhs.utf8).withUnsafeBufferPointer { left in Array(rhs.utf8).withUnsafeBufferPointer { utf8Order(left, $0) } }
+}
+
+/// How the bytes `lhs` compare with `rhs`: negative, zero or positive.
+package func utf8Order(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Int {
+    let common = min(lhs.count, rhs.count)
+    if common > 0, let left = lhs.baseAddress, let right = rhs.baseAddress {
+        let order = memcmp(left, right, common)
+        if order != 0 { return Int(order) }
+    }
+    return lhs.count - rhs.count
 }

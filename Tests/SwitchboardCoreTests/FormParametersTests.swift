@@ -35,6 +35,9 @@ struct FormParametersTests {
         ("To=%2", .truncatedEscape),
         ("To=%", .truncatedEscape),
         ("To=%G1", .invalidEscape),
+        ("To=%2&From=1", .truncatedEscape),  // an escape cut short by the next pair
+        ("To%=1", .truncatedEscape),  // or by the value
+        ("A=1&Body=%E2%9C", .invalidUTF8),  // a later pair's fault is found too
         ("Body=%E2%28%A1", .invalidUTF8),
         ("Body=%C3", .invalidUTF8),
         ("Body=%ED%A0%80", .invalidUTF8),  // an encoded surrogate
@@ -46,6 +49,12 @@ struct FormParametersTests {
     @Test("raw bytes that are not UTF-8")
     func rawInvalidUTF8() {
         #expect(throws: FormDecodingError.invalidUTF8) { try FormParameters(decoding: [0x61, 0x3D, 0xFF, 0xFE]) }
+    }
+
+    @Test("each name and value is UTF-8 on its own, not only the text they share")
+    func splitCharacter() {
+        // %E2%9C%93 is one character; split between name and value, neither half is text.
+        #expect(throws: FormDecodingError.invalidUTF8) { try decode("%E2%9C=%93") }
     }
 
     @Test("lookups: first value, every value")

@@ -94,25 +94,30 @@ public enum TwilioSignature {
     /// Appends ``payload(for:)`` to `output`.
     static func appendPayload(for content: SignedContent, to output: inout [UInt8]) {
         guard case .form(let parameters) = content else { return }
-        let pairs = parameters.pairs
-        // Sorting the (name, value) pairs by name, then value, and dropping repeats gives
-        // exactly "each sorted name, then its sorted distinct values". The pairs are
-        // ordered by their positions, so no string is copied on the way.
-        func order(_ lhs: Int, _ rhs: Int) -> Int {
-            let names = utf8Order(pairs[lhs].name, pairs[rhs].name)
-            return names == 0 ? utf8Order(pairs[lhs].value, pairs[rhs].value) : names
-        }
-        var positions = Array(pairs.indices)
-        // Twilio posts its parameters already in this order, so a check comes first.
-        if !positions.dropFirst().allSatisfy({ order($0 - 1, $0) < 0 }) {
-            positions.sort { order($0, $1) < 0 }
-        }
-        var previous: Int?
-        for position in positions {
-            if let previous, order(previous, position) == 0 { continue }
-            output.append(utf8Of: pairs[position].name)
-            output.append(utf8Of: pairs[position].value)
-            previous = position
+        let spans = parameters.spans
+        parameters.withText { text in
+            // Sorting the (name, value) pairs by name, then value, and dropping repeats
+            // gives exactly "each sorted name, then its sorted distinct values".
+            func order(_ lhs: FormParameters.Span, _ rhs: FormParameters.Span) -> Int {
+                let names = utf8Order(UnsafeBufferPointer(rebasing: text[lhs.name]), UnsafeBufferPointer(rebasing: text[rhs.name]))
+                return names == 0 ? utf8Order(UnsafeBufferPointer(rebasing: text[lhs.value]), UnsafeBufferPointer(rebasing: text[rhs.value])) : names
+            }
+            func append(_ span: FormParameters.Span) {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.name]))
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.value]))
+            }
+            // Twilio posts its parameters already in this order, with no repeats: then
+            // the payload is the decoded text as it is.
+            if zip(spans, spans.dropFirst()).allSatisfy({ order($0, $1) < 0 }) {
+                output.append(contentsOf: text)
+                return
+            }
+            var previous: FormParameters.Span?
+            for span in spans.sorted(by: { order($0, $1) < 0 }) {
+                if let previous, order(previous, span) == 0 { continue }
+                append(span)
+                previous = span
+            }
         }
     }
 
