@@ -20,14 +20,16 @@ let strictSettings: [SwiftSetting] = [
 /// static-stdlib link exports them all; nothing looks them up, but the dynamic loader
 /// searches them for every symbol of every library it loads).
 ///
-/// On Linux the executables are also position-dependent (`-no-pie`), as Go builds its
+/// Release builds on Linux are also position-dependent (`-no-pie`), as Go builds its
 /// executables by default: a position-independent one has some 46,000 pointers (mostly
 /// Swift metadata) that the dynamic loader rewrites, page by page, at every start — a
 /// fifth of a one-shot Voice's instructions. The stack, the heap and the shared
-/// libraries are still placed at random; the executable's own code is not.
+/// libraries are still placed at random; the executable's own code is not. This needs
+/// the Swift runtime linked in, as scripts/package.sh links it (`--static-swift-stdlib`):
+/// against the shared runtime of debug builds the loader would warn at every start.
 let leanStart: [LinkerSetting] = [
     .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/cxx", "-Xlinker", "--no-export-dynamic"]),
-    .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux])),
+    .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release)),
 ]
 
 let package = Package(

@@ -65,7 +65,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
-    private let decoder = JSONDecoder()
+    private let decoder = JSONValueDecoder()
     /// Documents already decoded, by the lookup that found them (`n+1555…` or `i<id>`),
     /// with their exact text: a warm process answering the same number again compares
     /// the text it read with the one it decoded (no hashing of the whole document) and
@@ -240,7 +240,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         if let lookup, let known = decoded[lookup], known.document == document { return known.company }
         let company: Company
         do {
-            company = try decoder.decode(Company.self, from: Data(utf8Of: document))
+            company = try decoder.decode(Company.self, from: document.utf8)
         } catch {
             throw .unreadableDocument(nil, "\(error)")
         }
