@@ -7,22 +7,22 @@ extension InvocationRequest {
     public func jsonLine() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(2_048)
-        output += #"{"id":"#.utf8
+        output.append(literal: #"{"id":"#)
         JSONText.appendString(id, to: &output)
         if let deadlineMs {
-            output += #","deadlineMs":"#.utf8
+            output.append(literal: #","deadlineMs":"#)
             output += String(deadlineMs).utf8
         }
         if let traceId {
-            output += #","traceId":"#.utf8
+            output.append(literal: #","traceId":"#)
             JSONText.appendString(traceId, to: &output)
         }
-        output += #","event":"#.utf8
+        output.append(literal: #","event":"#)
         switch payload {
         case .http(let event): event.appendJSON(to: &output)
         case .other(let value): value.appendJSON(to: &output)
         }
-        output += "}\n".utf8
+        output.append(literal: "}\n")
         return output
     }
 }
@@ -81,7 +81,7 @@ extension JSONValue {
     /// Appends the value as JSON (numbers as they were written).
     func appendJSON(to output: inout [UInt8]) {
         switch self {
-        case .null: output += "null".utf8
+        case .null: output.append(literal: "null")
         case .bool(let flag): output += (flag ? "true" : "false").utf8
         case .number(let text): output += text.utf8
         case .string(let text): JSONText.appendString(text, to: &output)
@@ -119,7 +119,7 @@ private struct JSONMembers {
         first = false
         output.append(UInt8(ascii: "\""))
         output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        output += "\":".utf8
+        output.append(literal: "\":")
     }
 
     mutating func string(_ name: StaticString, _ value: String?, to output: inout [UInt8]) {

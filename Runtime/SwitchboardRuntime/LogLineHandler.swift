@@ -130,11 +130,11 @@ public struct LogLineHandler: LogHandler {
         let levelName = LogSettings.lambdaName(of: level)
         switch format {
         case .json:
-            line += #"{"timestamp":""#.utf8
+            line.append(literal: #"{"timestamp":""#)
             Self.appendTimestamp(to: &line)
-            line += #"","level":""#.utf8
+            line.append(literal: #"","level":""#)
             line += levelName.utf8
-            line += #"","message":"#.utf8
+            line.append(literal: #"","message":"#)
             JSONText.appendString(message, to: &line)
         case .text:
             Self.appendTimestamp(to: &line)

@@ -4,9 +4,9 @@
 /// write, keys in a fixed order; the tests decode it with `JSONDecoder`.
 extension HTTPResponse {
     func appendJSON(to output: inout [UInt8]) {
-        output += #"{"statusCode":"#.utf8
+        output.append(literal: #"{"statusCode":"#)
         output += String(statusCode).utf8
-        output += #","headers":{"#.utf8
+        output.append(literal: #","headers":{"#)
         // Sorted by name (most responses carry one header, which needs no sorting).
         let sortedHeaders = headers.count < 2 ? Array(headers) : headers.sorted { $0.key < $1.key }
         for (index, header) in sortedHeaders.enumerated() {
@@ -15,9 +15,9 @@ extension HTTPResponse {
             output.append(UInt8(ascii: ":"))
             JSONText.appendString(header.value, to: &output)
         }
-        output += #"},"body":"#.utf8
+        output.append(literal: #"},"body":"#)
         JSONText.appendString(body, to: &output)
-        output += (isBase64Encoded ? #","isBase64Encoded":true}"# : #","isBase64Encoded":false}"#).utf8
+        output.append(literal: isBase64Encoded ? #","isBase64Encoded":true}"# : #","isBase64Encoded":false}"#)
     }
 
     /// The response as one line of JSON, newline included.
@@ -35,20 +35,20 @@ extension InvocationReply {
     package func jsonLine() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity((response?.body.utf8.count ?? 0) + 192)
-        output += #"{"id":"#.utf8
-        if let id { JSONText.appendString(id, to: &output) } else { output += "null".utf8 }
+        output.append(literal: #"{"id":"#)
+        if let id { JSONText.appendString(id, to: &output) } else { output.append(literal: "null") }
         if let response {
-            output += #","response":"#.utf8
+            output.append(literal: #","response":"#)
             response.appendJSON(to: &output)
         }
         if let error {
-            output += #","error":{"type":"#.utf8
+            output.append(literal: #","error":{"type":"#)
             JSONText.appendString(error.type, to: &output)
-            output += #","message":"#.utf8
+            output.append(literal: #","message":"#)
             JSONText.appendString(error.message, to: &output)
             output.append(UInt8(ascii: "}"))
         }
-        output += "}\n".utf8
+        output.append(literal: "}\n")
         return output
     }
 }

@@ -30,25 +30,27 @@ public enum Timestamp {
         let fraction = Int(milliseconds - Int64(seconds) * 1_000)
         var parts = tm()
         guard gmtime_r(&seconds, &parts) != nil, (0...9_999).contains(parts.tm_year + 1_900) else { return date.formatted(withFractions) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        func digits(_ value: Int, _ width: Int, then separator: UInt8) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ`, written straight into the string's storage.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var end = 0
+            func digits(_ value: Int, _ width: Int, then separator: UInt8) {
+                var value = value
+                for position in (end..<end + width).reversed() {
+                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                text[end + width] = separator
+                end += width + 1
             }
-            bytes.append(separator)
+            digits(Int(parts.tm_year) + 1_900, 4, then: UInt8(ascii: "-"))
+            digits(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+            digits(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
+            digits(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
+            digits(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
+            digits(Int(parts.tm_sec), 2, then: UInt8(ascii: "."))
+            digits(fraction, 3, then: UInt8(ascii: "Z"))
+            return end
         }
-        digits(Int(parts.tm_year) + 1_900, 4, then: UInt8(ascii: "-"))
-        digits(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
-        digits(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
-        digits(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
-        digits(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
-        digits(Int(parts.tm_sec), 2, then: UInt8(ascii: "."))
-        digits(fraction, 3, then: UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The time `text` names, or `nil` when it is not one of the accepted forms.

@@ -29,18 +29,18 @@ public struct TwiMLElement: Sendable, Equatable {
         for attribute in attributes {
             output.append(UInt8(ascii: " "))
             output.append(utf8Of: attribute.name)
-            output += #"=""#.utf8
+            output.append(literal: #"=""#)
             TwiML.escape(attribute.value, into: &output)
             output.append(UInt8(ascii: "\""))
         }
         if text == nil && children.isEmpty {
-            output += "/>".utf8
+            output.append(literal: "/>")
             return
         }
         output.append(UInt8(ascii: ">"))
         if let text { TwiML.escape(text, into: &output) }
         for child in children { child.write(into: &output) }
-        output += "</".utf8
+        output.append(literal: "</")
         output.append(utf8Of: name)
         output.append(UInt8(ascii: ">"))
     }
@@ -55,7 +55,7 @@ public enum TwiML {
     public static func response(_ verbs: [TwiMLElement]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(512)
-        output += #"<?xml version="1.0" encoding="UTF-8"?>"#.utf8
+        output.append(literal: #"<?xml version="1.0" encoding="UTF-8"?>"#)
         TwiMLElement("Response", children: verbs).write(into: &output)
         return String(decoding: output, as: UTF8.self)
     }
