@@ -131,7 +131,7 @@ struct ProtocolReader {
         }
         if let fault = idFault ?? deadlineFault ?? traceFault { return .failure(fault) }
         guard let id else { return .failure(.missing("id")) }
-        switch event {
+        switch event.take() {  // moved out, not copied (see `event(path:depth:)`)
         case nil: return .failure(.missing("event"))
         case .invalid(let fault): return .failure(fault)
         case .http(let event): return .success(InvocationRequest(id: id, deadlineMs: deadline, traceId: trace, payload: .http(event)))
@@ -231,7 +231,11 @@ struct ProtocolReader {
         if !isHTTP && memberCount > 0 { return .other }
         if let fault { return .invalid(fault) }
         guard requestContextRead else { return .invalid(.missing(field("requestContext"))) }
-        return .http(event)
+        // Moved out rather than copied: the closure above holds `event`, so a plain
+        // return would retain every string in it, and release them all again.
+        var read = HTTPEvent(unread: ())
+        swap(&read, &event)
+        return .http(read)
     }
 
     /// Reads `requestContext` and its `http` into `context`; false (with the fault
