@@ -68,7 +68,19 @@ private func decodeValue<T: Decodable>(_ type: T.Type, from value: JSONValue, at
         return flag as! T
     case is Double.Type: return try number(Double.self, value, codingPath) as! T
     case is Float.Type: return try number(Float.self, value, codingPath) as! T
-    case let integerType as any FixedWidthInteger.Type: return try integer(integerType, value, codingPath) as! T
+    // One case per integer type, not `as any FixedWidthInteger.Type`: a cast to a
+    // protocol makes the runtime search every conformance in the executable on first
+    // use, some 780,000 instructions of a one-shot function's start.
+    case is Int.Type: return try integer(Int.self, value, codingPath) as! T
+    case is Int8.Type: return try integer(Int8.self, value, codingPath) as! T
+    case is Int16.Type: return try integer(Int16.self, value, codingPath) as! T
+    case is Int32.Type: return try integer(Int32.self, value, codingPath) as! T
+    case is Int64.Type: return try integer(Int64.self, value, codingPath) as! T
+    case is UInt.Type: return try integer(UInt.self, value, codingPath) as! T
+    case is UInt8.Type: return try integer(UInt8.self, value, codingPath) as! T
+    case is UInt16.Type: return try integer(UInt16.self, value, codingPath) as! T
+    case is UInt32.Type: return try integer(UInt32.self, value, codingPath) as! T
+    case is UInt64.Type: return try integer(UInt64.self, value, codingPath) as! T
     default: return try T(from: ValueDecoder(value: value, codingPath: codingPath))
     }
 }
