@@ -30,7 +30,7 @@ struct SMSHandler: FunctionHandler {
     static let eventFields = EventFields.twilioWebhook
 
     func willExit() {
-        services.logStatistics()
+        services.willExit()
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {

@@ -34,7 +34,7 @@ struct VoiceHandler: FunctionHandler {
     static let eventFields = EventFields.twilioWebhook
 
     func willExit() {
-        services.logStatistics()
+        services.willExit()
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {

@@ -177,6 +177,24 @@ struct VoiceEndToEndTests {
         #expect(result.stderrText.contains("not configured"))  // "…sealed with key id …, which is not configured"
     }
 
+    @Test("a one-shot call leaves the embedded store without a write-ahead log, its record in the file itself")
+    func noLogLeftBehind() throws {
+        let store = try SeededStore()
+        let event = try ExampleData.event("voice-voicemail")
+        let (result, response) = try Self.voice(event, store)
+        #expect(result.status == 0 && response?.statusCode == 200, "\(result.stderrText)")
+        // The next process would otherwise read and checksum the whole log to rebuild its index.
+        let log = (try? FileManager.default.attributesOfItem(atPath: store.storePath + "-wal")[.size] as? Int) ?? 0
+        #expect(log == 0, "the write-ahead log holds \(log) bytes after the process exited")
+        // Nothing is lost on the way: the call's record is in the database file.
+        let fields = try #require(try JSONSerialization.jsonObject(with: event) as? [String: Any])
+        var body = fields["body"] as? String ?? ""
+        if fields["isBase64Encoded"] as? Bool == true { body = String(decoding: Data(base64Encoded: body) ?? Data(), as: UTF8.self) }
+        let callSid = try #require(body.split(separator: "&").first { $0.hasPrefix("CallSid=") }?.dropFirst("CallSid=".count))
+        let file = try #require(FileManager.default.contents(atPath: store.storePath))
+        #expect(String(decoding: file, as: UTF8.self).contains(String(callSid)), "the call's record is not in the database file")
+    }
+
     @Test("tokens are sealed at rest: the store file never holds them in clear")
     func sealedAtRest() throws {
         let store = try SeededStore()

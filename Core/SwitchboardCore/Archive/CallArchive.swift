@@ -28,6 +28,13 @@ public protocol CallArchive: AnyObject {
     /// on a thread of its own. The embedded store's writes are bounded by its lock
     /// timeout and run where they are asked for.
     var writesOverNetwork: Bool { get }
+
+    /// Called once when the process is about to exit, after its last write.
+    func willExit()
+}
+
+extension CallArchive {
+    public func willExit() {}
 }
 
 /// Why the archive could not be written or read.

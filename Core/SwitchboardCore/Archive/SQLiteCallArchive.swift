@@ -52,6 +52,12 @@ public final class SQLiteCallArchive: CallArchive {
         }
     }
 
+    /// Leaves the file without a write-ahead log for the next process to recover, when
+    /// no other process is using it.
+    public func willExit() {
+        database.checkpointAndEmptyLog()
+    }
+
     public func record(_ record: ArchiveRecord) throws(ArchiveError) {
         let text = record.jsonText
         do {

@@ -27,8 +27,10 @@ public final class WebhookServices {
         store = opened.location
     }
 
-    /// Logs what the process counted (the cache's hits and misses).
-    public func logStatistics() {
+    /// What the process does last: logs what it counted (the cache's hits and misses),
+    /// and lets the archive leave its store tidy for the next process.
+    public func willExit() {
         gate.resolver.logStatistics()
+        recorder?.archive.willExit()
     }
 }
