@@ -72,7 +72,7 @@ extension HTTPEvent {
         output.append(UInt8(ascii: "}"))
         object.string("body", body, to: &output)
         object.key("isBase64Encoded", to: &output)
-        output += (isBase64Encoded ? "true" : "false").utf8
+        output.append(literal: isBase64Encoded ? "true" : "false")
         output.append(UInt8(ascii: "}"))
     }
 }
@@ -82,8 +82,8 @@ extension JSONValue {
     func appendJSON(to output: inout [UInt8]) {
         switch self {
         case .null: output.append(literal: "null")
-        case .bool(let flag): output += (flag ? "true" : "false").utf8
-        case .number(let text): output += text.utf8
+        case .bool(let flag): output.append(literal: flag ? "true" : "false")
+        case .number(let text): output.append(utf8Of: text)
         case .string(let text): JSONText.appendString(text, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))

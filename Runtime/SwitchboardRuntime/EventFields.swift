@@ -30,7 +30,7 @@ public struct EventFields: Sendable {
         return name.bytes.withUnsafeBufferPointer { name in
             headerNames.contains { kept in
                 kept.count == name.count && zip(kept, name).allSatisfy { pair in
-                    pair.0 == (pair.1 >= UInt8(ascii: "A") && pair.1 <= UInt8(ascii: "Z") ? pair.1 | 0x20 : pair.1)
+                    pair.0 == pair.1.asciiLowercased
                 }
             }
         }

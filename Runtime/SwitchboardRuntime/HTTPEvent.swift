@@ -115,7 +115,7 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
     /// The value of header `name` (case-insensitive), or `nil`.
     public func header(_ name: String) -> String? {
         // Callers mostly ask in lower case already, which needs no new string.
-        let hasCapitals = name.utf8.withContiguousStorageIfAvailable { $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } } ?? true
+        let hasCapitals = name.utf8.withContiguousStorageIfAvailable { $0.contains(where: \.isASCIIUppercase) } ?? true
         return headers[hasCapitals ? name.lowercased() : name]
     }
 

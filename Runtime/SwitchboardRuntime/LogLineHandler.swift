@@ -133,13 +133,13 @@ public struct LogLineHandler: LogHandler {
             line.append(literal: #"{"timestamp":""#)
             Self.appendTimestamp(to: &line)
             line.append(literal: #"","level":""#)
-            line += levelName.utf8
+            line.append(utf8Of: levelName)
             line.append(literal: #"","message":"#)
             JSONText.appendString(message, to: &line)
         case .text:
             Self.appendTimestamp(to: &line)
             line.append(0x09)
-            line += levelName.utf8
+            line.append(utf8Of: levelName)
             line.append(0x09)
             Self.appendText(message, to: &line)
         }

@@ -409,7 +409,7 @@ struct ProtocolReader {
                 if reader.fault == nil { reader.note(.wrongType(field() + "." + name.text, expected: "a string")) }
                 return
             }
-            if lowercasingNames, name.bytes.withUnsafeBufferPointer({ $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }) {
+            if lowercasingNames, name.bytes.withUnsafeBufferPointer({ $0.contains(where: \.isASCIIUppercase) }) {
                 lowered.append((name.text.lowercased(), value))
             } else {
                 map[name.text] = value

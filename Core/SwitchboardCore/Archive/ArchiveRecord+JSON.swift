@@ -29,7 +29,7 @@ extension ArchiveRecord {
         member("keyword", keyword)
         member("kind", kind.rawValue)
         if let mediaUrls {
-            output += (first ? "\"mediaUrls\":[" : ",\"mediaUrls\":[").utf8
+            output.append(literal: first ? #""mediaUrls":["# : #","mediaUrls":["#)
             first = false
             for (index, url) in mediaUrls.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }

@@ -112,7 +112,7 @@ private func mismatch(_ type: Any.Type, _ value: JSONValue, _ codingPath: [any C
     return DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "Expected to decode \(type) but found \(found) instead."))
 }
 
-/// A member's key, for coding paths.
+/// An array element's position, for coding paths.
 private struct IndexKey: CodingKey {
     let intValue: Int?
     var stringValue: String { "Index \(intValue ?? 0)" }

@@ -1,3 +1,5 @@
+import SwitchboardRuntime
+
 /// The media type a `Content-Type` header names.
 public enum MediaType {
     /// What comes before the header's parameters (`;`), without the white space around
@@ -7,7 +9,7 @@ public enum MediaType {
         var header = contentType
         return header.withUTF8 { bytes in
             let type = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count)])
-            let lowered = type[type.asciiTrimmedRange()].map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
+            let lowered = type[type.asciiTrimmedRange()].map(\.asciiLowercased)
             return String(decoding: lowered, as: UTF8.self)
         }
     }

@@ -11,12 +11,13 @@ import SwitchboardRuntime
 /// a string is made only for a value asked for by name.
 public struct FormParameters: Sendable, Equatable {
     /// Where one pair's name and value lie in the decoded text.
-    package struct Span: Sendable {
+    package struct Span: Sendable, Equatable {
         package var name: Range<Int>
         package var value: Range<Int>
     }
 
-    /// The decoded names and values, one after the other.
+    /// The decoded names and values, one after the other. Two forms are equal when their
+    /// pairs are the same bytes in the same order, as Twilio compares what it signs.
     private let text: [UInt8]
     /// Each pair, in the order it appeared.
     package let spans: [Span]
@@ -88,10 +89,6 @@ public struct FormParameters: Sendable, Equatable {
     /// decoding gives back exactly these pairs.
     public var encoded: String {
         FormEncoding.encode(pairs.map { ($0.name, $0.value) })
-    }
-
-    public static func == (lhs: FormParameters, rhs: FormParameters) -> Bool {
-        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
     }
 
     private static func equal(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

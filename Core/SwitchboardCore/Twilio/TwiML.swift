@@ -1,3 +1,5 @@
+import SwitchboardRuntime
+
 /// One TwiML element: a verb or noun, its attributes, and its text or children.
 ///
 /// Everything written, names aside, is escaped, and characters XML 1.0 forbids are

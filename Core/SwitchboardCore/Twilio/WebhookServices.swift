@@ -11,6 +11,8 @@ public final class WebhookServices {
     /// The archive's recorder; `nil` when `SWITCHBOARD_ARCHIVE=off`.
     public let recorder: ArchiveRecorder?
     public let store: StoreLocation
+    /// The store's archive, opened whether or not calls are recorded.
+    private let archive: any CallArchive
 
     /// Builds the services from `environment`.
     ///
@@ -25,12 +27,14 @@ public final class WebhookServices {
         recorder = try ArchiveRecorder.isEnabled(environment)
             ? ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment)) : nil
         store = opened.location
+        archive = opened.archive
     }
 
     /// What the process does last: logs what it counted (the cache's hits and misses),
-    /// and lets the archive leave its store tidy for the next process.
+    /// and lets the archive leave its store tidy for the next process (also with
+    /// `SWITCHBOARD_ARCHIVE=off`: other processes still write the store).
     public func willExit() {
         gate.resolver.logStatistics()
-        recorder?.archive.willExit()
+        archive.willExit()
     }
 }
