@@ -132,7 +132,12 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
     public func bodyBytes() throws(EventError) -> [UInt8] {
         guard let body else { return [] }
         guard isBase64Encoded else { return Array(body.utf8) }
-        guard let data = Data(base64Encoded: body, options: .ignoreUnknownCharacters) else { throw .bodyNotBase64 }
+        // Strict decoding is the fast path (AWS writes plain base64); the lenient one,
+        // which skips line breaks and other characters outside the alphabet, is tried
+        // only when it fails.
+        guard let data = Data(base64Encoded: body) ?? Data(base64Encoded: body, options: .ignoreUnknownCharacters) else {
+            throw .bodyNotBase64
+        }
         return Array(data)
     }
 }

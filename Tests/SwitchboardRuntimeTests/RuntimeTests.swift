@@ -16,6 +16,9 @@ struct RuntimeTests {
         #expect(event.header("CONTENT-TYPE") == "application/x-www-form-urlencoded")
         #expect(event.host == "abc.lambda-url.us-east-1.on.aws")
         #expect(try event.bodyBytes() == Array("To=%2B1".utf8))
+        var wrapped = event  // line breaks, as some encoders write base64, are skipped
+        wrapped.body = "VG89\r\nJTJC\nMQ=="
+        #expect(try wrapped.bodyBytes() == Array("To=%2B1".utf8))
         var broken = event
         broken.body = "***"
         #expect(throws: EventError.bodyNotBase64) { try broken.bodyBytes() }
