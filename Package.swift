@@ -238,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "RedisDriver", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardCore", "RedisDriver", "SQLiteDriver", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SQLiteDriver
 import TestSupport
 import Testing
 @testable import SwitchboardCore
@@ -8,10 +9,14 @@ import Testing
 @Suite("Call archive (every backend)")
 struct CallArchiveTests {
     static func archive(_ backend: String) throws -> any CallArchive {
-        if backend == "sqlite" {
+        if backend == "sqlite" {  // a connection of its own, as the tools open it
             let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
             _ = try SQLiteTenantDirectory(path: path)
             return try SQLiteCallArchive(path: path)
+        }
+        if backend == "sqlite-shared" {  // on the directory's connection, as the functions open it
+            let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
+            return SQLiteCallArchive(sharingConnectionOf: try SQLiteTenantDirectory(path: path))
         }
         guard let uri = MongoTestServer.sharedURI(database: "switchboard_test_" + UUID().uuidString.prefix(12).lowercased()) else {
             throw TestSetupError("MONGODB_URI is not set: run `make test`")
@@ -27,7 +32,7 @@ struct CallArchiveTests {
         return record
     }
 
-    @Test("a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing", arguments: ["sqlite", "mongodb"])
+    @Test("a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing", arguments: ["sqlite", "sqlite-shared", "mongodb"])
     func idempotent(backend: String) throws {
         let archive = try Self.archive(backend)
         let first = Self.call("CA" + String(repeating: "1", count: 32))
@@ -40,7 +45,7 @@ struct CallArchiveTests {
         #expect(stored == [first])
     }
 
-    @Test("the voicemail's recording joins its call's record", arguments: ["sqlite", "mongodb"])
+    @Test("the voicemail's recording joins its call's record", arguments: ["sqlite", "sqlite-shared", "mongodb"])
     func recordingMerged(backend: String) throws {
         let archive = try Self.archive(backend)
         let sid = "CA" + String(repeating: "2", count: 32)
@@ -57,7 +62,7 @@ struct CallArchiveTests {
         #expect(stored.first?.at == "2026-11-27T10:00:00.000Z")  // the call's time, not the callback's
     }
 
-    @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "mongodb"])
+    @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "sqlite-shared", "mongodb"])
     func queries(backend: String) throws {
         let archive = try Self.archive(backend)
         for minute in 0..<6 {
@@ -79,6 +84,35 @@ struct CallArchiveTests {
         #expect(try archive.prune(before: try #require(Timestamp.parse("2026-11-27T10:02:00Z"))) == 2)
         #expect(try archive.records(companyID: id, since: nil, kind: nil, limit: 100).count == 5)
         #expect(try archive.records(companyID: try CompanyID("c2"), since: nil, kind: nil, limit: 100).count == 1)
+    }
+
+    @Test("on the directory's connection: another process's write lock fails a write with the cause named, after the archive's own wait; lookups go on; the next write lands")
+    func sharedConnectionUnderLock() throws {
+        let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
+        let directory = try SQLiteTenantDirectory(path: path)
+        try directory.save(DirectoryFixtures.company("65a1f0c2e4b0a1a2b3c4d5e1", list: [("+15550100001", "active")]))
+        let archive = SQLiteCallArchive(sharingConnectionOf: directory, lockTimeoutMilliseconds: 20)
+        let company = try CompanyID("65a1f0c2e4b0a1a2b3c4d5e1")
+        try archive.record(Self.call("CA" + String(repeating: "1", count: 32), company: company.rawValue))
+
+        let shared = try directory.sharedDatabase()
+        func wait(_ database: SQLiteDatabase) throws -> String? { try database.prepare("PRAGMA busy_timeout").rows([]).first?.first ?? nil }
+        #expect(try shared.withBusyTimeout(20) { try wait(shared) } == "20")
+        #expect(try wait(shared) == "2000")  // the directory's own wait, back after the archive's
+
+        let other = try SQLiteDatabase(path: path)  // another process, mid-write
+        try other.execute("BEGIN IMMEDIATE")
+        let held = Self.call("CA" + String(repeating: "2", count: 32), company: company.rawValue)
+        let error = #expect(throws: ArchiveError.self) { try archive.record(held) }
+        #expect(error?.description.contains("locked") == true)
+        #expect(try directory.company(servingNumber: DirectoryFixtures.number("+15550100001"))?.id == company)
+        #expect(try wait(shared) == "2000")
+        try other.execute("COMMIT")
+
+        try archive.record(held)
+        #expect(try archive.records(companyID: company, since: nil, kind: nil, limit: 10).map(\.sid).sorted() == [
+            "CA" + String(repeating: "1", count: 32), "CA" + String(repeating: "2", count: 32),
+        ])
     }
 
     @Test("archive.write_failed lines read back into records; other lines and damaged ones are not")

@@ -108,6 +108,16 @@ public final class SQLiteDatabase {
         return sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK
     }
 
+    /// Runs `body` waiting at most `milliseconds` for another process's lock, then goes
+    /// back to the connection's own timeout: for a user of a shared connection whose
+    /// operations have a tighter bound (the archive, within a call's answer).
+    public func withBusyTimeout<T, E: Error>(_ milliseconds: Int32, _ body: () throws(E) -> T) throws(E) -> T {
+        guard milliseconds != busyTimeoutMilliseconds else { return try body() }
+        sqlite3_busy_timeout(handle, milliseconds)
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        return try body()
+    }
+
     /// Runs one or more statements that take no parameters and return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {
         let status = sqlite3_exec(handle, sql, nil, nil, nil)

@@ -7,15 +7,43 @@ import Foundation
 #endif
 
 /// The archive in the embedded store's SQLite file: one `archive` table, keyed by sid,
-/// indexed by company and time. Its own connection, so a busy directory never holds it up.
+/// indexed by company and time.
+///
+/// In a function it shares the directory's connection
+/// (``init(sharingConnectionOf:lockTimeoutMilliseconds:)``): the process opens the file
+/// and reads its schema once, and its own archive writes leave the pages the directory
+/// reads in SQLite's cache (a write by another connection empties that cache). The tools
+/// open a connection of its own (``init(path:lockTimeoutMilliseconds:)``).
+///
+/// Every operation waits at most the lock timeout for another process's write lock, also
+/// on a shared connection, whose other users wait longer.
 public final class SQLiteCallArchive: CallArchive {
-    private let database: SQLiteDatabase
-    private let insertIfAbsent: SQLiteStatement
-    private let findBySid: SQLiteStatement
-    private let updateRecord: SQLiteStatement
-    private let listRecent: SQLiteStatement
-    private let deleteOlder: SQLiteStatement
-    private let countOlder: SQLiteStatement
+    /// A connection with the archive's table made and its statements.
+    private final class Prepared {
+        let database: SQLiteDatabase
+        let insertIfAbsent: SQLiteStatement
+        let findBySid: SQLiteStatement
+        let updateRecord: SQLiteStatement
+        let listRecent: SQLiteStatement
+        let deleteOlder: SQLiteStatement
+        let countOlder: SQLiteStatement
+
+        init(_ database: SQLiteDatabase) throws(SQLiteError) {
+            self.database = database
+            try database.execute(SQLiteCallArchive.schema)
+            insertIfAbsent = database.statement(
+                "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING")
+            findBySid = database.statement("SELECT record FROM archive WHERE sid = ?1")
+            updateRecord = database.statement("UPDATE archive SET record = ?2 WHERE sid = ?1")
+            listRecent = database.statement("""
+                SELECT record FROM archive WHERE company_id = ?1 AND at >= ?2 AND (?3 = '' OR kind = ?3)
+                ORDER BY at DESC, sid DESC LIMIT ?4
+                """)
+            deleteOlder = database.statement("DELETE FROM archive WHERE at < ?1")
+            countOlder = database.statement("SELECT count(*) FROM archive WHERE at < ?1")
+        }
+    }
+
     static let schema = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
@@ -31,22 +59,48 @@ public final class SQLiteCallArchive: CallArchive {
 
     public let writesOverNetwork = false
 
-    /// The archive in the SQLite file at `path`, waiting at most `lockTimeoutMilliseconds`
-    /// for another writer.
+    private let path: String
+    private let lockTimeoutMilliseconds: Int32
+    /// The connection to use now: the archive's own, or the directory's current one.
+    private let connection: () throws(DirectoryError) -> SQLiteDatabase
+    private var prepared: Prepared?
+
+    /// The archive in the SQLite file at `path`, on a connection of its own, waiting at
+    /// most `lockTimeoutMilliseconds` for another writer.
+    ///
+    /// - Throws: ``ArchiveError`` when the file cannot be opened or the table made.
     public init(path: String, lockTimeoutMilliseconds: Int32 = 300) throws(ArchiveError) {
+        self.path = path
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        let database: SQLiteDatabase
         do {
             database = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: lockTimeoutMilliseconds)
-            try database.execute(Self.schema)
-            insertIfAbsent = database.statement(
-                "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING")
-            findBySid = database.statement("SELECT record FROM archive WHERE sid = ?1")
-            updateRecord = database.statement("UPDATE archive SET record = ?2 WHERE sid = ?1")
-            listRecent = database.statement("""
-                SELECT record FROM archive WHERE company_id = ?1 AND at >= ?2 AND (?3 = '' OR kind = ?3)
-                ORDER BY at DESC, sid DESC LIMIT ?4
-                """)
-            deleteOlder = database.statement("DELETE FROM archive WHERE at < ?1")
-            countOlder = database.statement("SELECT count(*) FROM archive WHERE at < ?1")
+            prepared = try Prepared(database)
+        } catch {
+            throw ArchiveError("sqlite \(path): \(error)")
+        }
+        connection = { database }
+    }
+
+    /// The archive in `directory`'s file, on its connection (opened again by the
+    /// directory after a failure), waiting at most `lockTimeoutMilliseconds` for another
+    /// writer. Nothing is opened or made until the first operation, whose error then
+    /// names what failed.
+    public init(sharingConnectionOf directory: SQLiteTenantDirectory, lockTimeoutMilliseconds: Int32 = 300) {
+        path = directory.path
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        connection = { () throws(DirectoryError) in try directory.sharedDatabase() }
+    }
+
+    /// The connection and statements to use, made ready on first use of a connection.
+    private func ready() throws(ArchiveError) -> Prepared {
+        let database: SQLiteDatabase
+        do { database = try connection() } catch { throw ArchiveError(error.description) }
+        if let prepared, prepared.database === database { return prepared }
+        do {
+            let made = try database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in try Prepared(database) }
+            prepared = made
+            return made
         } catch {
             throw ArchiveError("sqlite \(path): \(error)")
         }
@@ -55,22 +109,30 @@ public final class SQLiteCallArchive: CallArchive {
     /// Leaves the file without a write-ahead log for the next process to recover, when
     /// no other process is using it.
     public func willExit() {
-        database.checkpointAndEmptyLog()
+        (try? connection())?.checkpointAndEmptyLog()
     }
 
     public func record(_ record: ArchiveRecord) throws(ArchiveError) {
         let text = record.jsonText
+        let prepared = try ready()
+        try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(ArchiveError) in
+            try write(record, text: text, with: prepared)
+        }
+    }
+
+    /// Inserts `record`, or merges it into the stored record with its sid.
+    private func write(_ record: ArchiveRecord, text: String, with prepared: Prepared) throws(ArchiveError) {
         do {
             guard record.addsToExisting else {
-                try insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
+                try prepared.insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
                 return
             }
-            try database.transaction { () throws(ArchiveError) in
+            try prepared.database.transaction { () throws(ArchiveError) in
                 let rows: [[String?]]
-                do { rows = try findBySid.rows([.text(record.sid)]) } catch { throw ArchiveError("\(error)") }
+                do { rows = try prepared.findBySid.rows([.text(record.sid)]) } catch { throw ArchiveError("\(error)") }
                 guard let stored = rows.first?.first ?? nil else {
                     do {
-                        try insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
+                        try prepared.insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
                     } catch { throw ArchiveError("\(error)") }
                     return
                 }
@@ -79,7 +141,7 @@ public final class SQLiteCallArchive: CallArchive {
                 }
                 let merged = existing.merging(record)
                 guard merged != existing else { return }
-                do { try updateRecord.run([.text(record.sid), .text(merged.jsonText)]) } catch { throw ArchiveError("\(error)") }
+                do { try prepared.updateRecord.run([.text(record.sid), .text(merged.jsonText)]) } catch { throw ArchiveError("\(error)") }
             }
         } catch let error as ArchiveError {
             throw error
@@ -94,11 +156,14 @@ public final class SQLiteCallArchive: CallArchive {
     }
 
     public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord] {
+        let prepared = try ready()
         let rows: [[String?]]
         do {
-            rows = try listRecent.rows([
-                .text(companyID.rawValue), .text(since.map(Timestamp.format) ?? ""), .text(kind?.rawValue ?? ""), .integer(Int64(max(0, limit))),
-            ])
+            rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
+                try prepared.listRecent.rows([
+                    .text(companyID.rawValue), .text(since.map(Timestamp.format) ?? ""), .text(kind?.rawValue ?? ""), .integer(Int64(max(0, limit))),
+                ])
+            }
         } catch {
             throw ArchiveError("\(error)")
         }
@@ -107,10 +172,13 @@ public final class SQLiteCallArchive: CallArchive {
 
     public func prune(before: Date) throws(ArchiveError) -> Int {
         let cutoff = Timestamp.format(before)
+        let prepared = try ready()
         do {
-            let count = Int(try countOlder.rows([.text(cutoff)]).first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0)
-            try deleteOlder.run([.text(cutoff)])
-            return count
+            return try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
+                let count = Int(try prepared.countOlder.rows([.text(cutoff)]).first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0)
+                try prepared.deleteOlder.run([.text(cutoff)])
+                return count
+            }
         } catch {
             throw ArchiveError("\(error)")
         }

@@ -57,7 +57,8 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         }
     }
 
-    private let path: String
+    /// The file's path.
+    public let path: String
     private let creating: Bool
     private var connection: Connection?
     private let encoder: JSONEncoder = {
@@ -118,6 +119,12 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         } catch {
             throw unavailable(error)
         }
+    }
+
+    /// The directory's connection, opened if needed, for the archive in the same file to
+    /// share (``SQLiteCallArchive/init(sharingConnectionOf:lockTimeoutMilliseconds:)``).
+    func sharedDatabase() throws(DirectoryError) -> SQLiteDatabase {
+        try open().database
     }
 
     /// `error` as a directory failure naming the file and, when the file system says

@@ -123,8 +123,9 @@ public struct OpenedStore {
 
 /// Opens the directory a ``StoreLocation`` names.
 public enum DirectoryFactory {
-    /// The directory and archive `SWITCHBOARD_STORE` names. On MongoDB the archive
-    /// shares the directory's pool; `SWITCHBOARD_ARCHIVE_RETENTION_DAYS` adds a TTL index.
+    /// The directory and archive `SWITCHBOARD_STORE` names. The archive shares the
+    /// directory's connection (embedded store) or pool (MongoDB);
+    /// `SWITCHBOARD_ARCHIVE_RETENTION_DAYS` adds a TTL index on MongoDB.
     ///
     /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
     ///   store cannot be opened.
@@ -140,11 +141,8 @@ public enum DirectoryFactory {
         switch location {
         case .sqlite(let path):
             let directory = try SQLiteTenantDirectory(path: path, creating: false)
-            do {
-                return OpenedStore(location: location, directory: directory, archive: try SQLiteCallArchive(path: path, lockTimeoutMilliseconds: Int32(lockTimeout)))
-            } catch {
-                throw DirectoryError.unavailable(error.description)
-            }
+            let archive = SQLiteCallArchive(sharingConnectionOf: directory, lockTimeoutMilliseconds: Int32(lockTimeout))
+            return OpenedStore(location: location, directory: directory, archive: archive)
         case .mongodb(let uri):
             let directory = try MongoTenantDirectory(uri: uri, appName: appName)
             return OpenedStore(location: location, directory: directory, archive: MongoCallArchive(sharingPoolOf: directory, retentionDays: retention))
