@@ -9,12 +9,7 @@ import Testing
 @Suite("Call archive (every backend)")
 struct CallArchiveTests {
     static func archive(_ backend: String) throws -> any CallArchive {
-        if backend == "sqlite" {  // a connection of its own, as the tools open it
-            let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
-            _ = try SQLiteTenantDirectory(path: path)
-            return try SQLiteCallArchive(path: path)
-        }
-        if backend == "sqlite-shared" {  // on the directory's connection, as the functions open it
+        if backend == "sqlite" {
             let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
             return SQLiteCallArchive(sharingConnectionOf: try SQLiteTenantDirectory(path: path))
         }
@@ -32,7 +27,7 @@ struct CallArchiveTests {
         return record
     }
 
-    @Test("a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing", arguments: ["sqlite", "sqlite-shared", "mongodb"])
+    @Test("a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing", arguments: ["sqlite", "mongodb"])
     func idempotent(backend: String) throws {
         let archive = try Self.archive(backend)
         let first = Self.call("CA" + String(repeating: "1", count: 32))
@@ -45,7 +40,7 @@ struct CallArchiveTests {
         #expect(stored == [first])
     }
 
-    @Test("the voicemail's recording joins its call's record", arguments: ["sqlite", "sqlite-shared", "mongodb"])
+    @Test("the voicemail's recording joins its call's record", arguments: ["sqlite", "mongodb"])
     func recordingMerged(backend: String) throws {
         let archive = try Self.archive(backend)
         let sid = "CA" + String(repeating: "2", count: 32)
@@ -62,7 +57,7 @@ struct CallArchiveTests {
         #expect(stored.first?.at == "2026-11-27T10:00:00.000Z")  // the call's time, not the callback's
     }
 
-    @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "sqlite-shared", "mongodb"])
+    @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "mongodb"])
     func queries(backend: String) throws {
         let archive = try Self.archive(backend)
         for minute in 0..<6 {

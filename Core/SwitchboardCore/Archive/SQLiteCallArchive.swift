@@ -9,14 +9,11 @@ import Foundation
 /// The archive in the embedded store's SQLite file: one `archive` table, keyed by sid,
 /// indexed by company and time.
 ///
-/// In a function it shares the directory's connection
-/// (``init(sharingConnectionOf:lockTimeoutMilliseconds:)``): the process opens the file
-/// and reads its schema once, and its own archive writes leave the pages the directory
-/// reads in SQLite's cache (a write by another connection empties that cache). The tools
-/// open a connection of its own (``init(path:lockTimeoutMilliseconds:)``).
-///
-/// Every operation waits at most the lock timeout for another process's write lock, also
-/// on a shared connection, whose other users wait longer.
+/// It shares the directory's connection, as the MongoDB archive shares the directory's
+/// pool: a process opens the file and reads its schema once, and its own archive writes
+/// leave the pages the directory reads in SQLite's cache (a write by another connection
+/// empties that cache). Every operation waits at most the archive's lock timeout for
+/// another process's write lock, though the directory's own operations wait longer.
 public final class SQLiteCallArchive: CallArchive {
     /// A connection with the archive's table made and its statements.
     private final class Prepared {
@@ -59,57 +56,37 @@ public final class SQLiteCallArchive: CallArchive {
 
     public let writesOverNetwork = false
 
-    private let path: String
+    private let directory: SQLiteTenantDirectory
     private let lockTimeoutMilliseconds: Int32
-    /// The connection to use now: the archive's own, or the directory's current one.
-    private let connection: () throws(DirectoryError) -> SQLiteDatabase
     private var prepared: Prepared?
-
-    /// The archive in the SQLite file at `path`, on a connection of its own, waiting at
-    /// most `lockTimeoutMilliseconds` for another writer.
-    ///
-    /// - Throws: ``ArchiveError`` when the file cannot be opened or the table made.
-    public init(path: String, lockTimeoutMilliseconds: Int32 = 300) throws(ArchiveError) {
-        self.path = path
-        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
-        let database: SQLiteDatabase
-        do {
-            database = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: lockTimeoutMilliseconds)
-            prepared = try Prepared(database)
-        } catch {
-            throw ArchiveError("sqlite \(path): \(error)")
-        }
-        connection = { database }
-    }
 
     /// The archive in `directory`'s file, on its connection (opened again by the
     /// directory after a failure), waiting at most `lockTimeoutMilliseconds` for another
     /// writer. Nothing is opened or made until the first operation, whose error then
     /// names what failed.
     public init(sharingConnectionOf directory: SQLiteTenantDirectory, lockTimeoutMilliseconds: Int32 = 300) {
-        path = directory.path
+        self.directory = directory
         self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
-        connection = { () throws(DirectoryError) in try directory.sharedDatabase() }
     }
 
     /// The connection and statements to use, made ready on first use of a connection.
     private func ready() throws(ArchiveError) -> Prepared {
         let database: SQLiteDatabase
-        do { database = try connection() } catch { throw ArchiveError(error.description) }
+        do { database = try directory.sharedDatabase() } catch { throw ArchiveError(error.description) }
         if let prepared, prepared.database === database { return prepared }
         do {
             let made = try database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in try Prepared(database) }
             prepared = made
             return made
         } catch {
-            throw ArchiveError("sqlite \(path): \(error)")
+            throw ArchiveError("sqlite \(directory.path): \(error)")
         }
     }
 
     /// Leaves the file without a write-ahead log for the next process to recover, when
     /// no other process is using it.
     public func willExit() {
-        (try? connection())?.checkpointAndEmptyLog()
+        (try? directory.sharedDatabase())?.checkpointAndEmptyLog()
     }
 
     public func record(_ record: ArchiveRecord) throws(ArchiveError) {

@@ -58,7 +58,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     }
 
     /// The file's path.
-    public let path: String
+    let path: String
     private let creating: Bool
     private var connection: Connection?
     private let encoder: JSONEncoder = {
