@@ -113,11 +113,7 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         print("Allocations per warm event: skipped (valgrind is not installed; make bench installs it)")
         return
     }
-    // Valgrind 3.19 cannot read the DWARF 5 the toolchain writes; the totals need no
-    // debug information, so a copy without it is measured.
-    let stripped = "/tmp/switchboard-bench-\(getpid())-Voice"
-    let copy = try runBatch("/usr/bin/objcopy", ["--strip-debug", options.bin + "/Voice", stripped], environment: [:], input: "/dev/null")
-    guard copy.status == 0 else { throw BenchError("objcopy failed: \(String(decoding: copy.errors, as: UTF8.self))") }
+    let stripped = try strippedVoice(options, name: "Voice")
     defer { unlink(stripped) }
     func totals(_ count: Int) throws(BenchError) -> (bytes: Int, blocks: Int) {
         let file = try envelopeFile(events, count: count, name: "dhat-\(count)")
@@ -138,9 +134,16 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
     print("Allocations per warm event (valgrind DHAT, 3,000 minus 1,000 envelopes):")
     print("   \(Int(blocks.rounded())) allocations, \(Int(bytes.rounded())) bytes per event")
 
-    // Instructions per warm event, counted by Callgrind: the same on a busy machine as
-    // on an idle one, so it shows what a change to the hot path bought.
-    func instructions(_ count: Int) throws(BenchError) -> Int {
+    let counted = try instructionsPerEvent(stripped, fewer: events, more: events, environment: environment)
+    print("Instructions per warm event (valgrind Callgrind, 1,500 minus 500 envelopes): \(counted)")
+}
+
+/// Instructions per warm event, counted by Callgrind: the same on a busy machine as on
+/// an idle one, so it shows what a change to the hot path bought. The difference between
+/// a run of 500 envelopes cycling through `fewer` and one of 1,500 cycling through
+/// `more`, so start-up cancels out; `stripped` is Voice without its debug information.
+func instructionsPerEvent(_ stripped: String, fewer: [[UInt8]], more: [[UInt8]], environment: [String: String]) throws(BenchError) -> Int {
+    func instructions(_ events: [[UInt8]], _ count: Int) throws(BenchError) -> Int {
         let file = try envelopeFile(events, count: count, name: "callgrind-\(count)")
         defer { unlink(file) }
         let run = try runBatch(
@@ -153,8 +156,16 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         }
         throw BenchError("no Callgrind total in valgrind's output")
     }
-    let fewer = try instructions(500), more = try instructions(1_500)
-    print("Instructions per warm event (valgrind Callgrind, 1,500 minus 500 envelopes): \((more - fewer) / 1_000)")
+    return (try instructions(more, 1_500) - instructions(fewer, 500)) / 1_000
+}
+
+/// A copy of Voice without its debug information, for valgrind: Valgrind 3.19 cannot read
+/// the DWARF 5 the toolchain writes, and its totals need none. The caller deletes it.
+func strippedVoice(_ options: Options, name: String) throws(BenchError) -> String {
+    let stripped = "/tmp/switchboard-bench-\(getpid())-\(name)"
+    let copy = try runBatch("/usr/bin/objcopy", ["--strip-debug", options.bin + "/Voice", stripped], environment: [:], input: "/dev/null")
+    guard copy.status == 0 else { throw BenchError("objcopy failed: \(String(decoding: copy.errors, as: UTF8.self))") }
+    return stripped
 }
 
 /// Peak resident memory of one warm Voice process after `count` events.

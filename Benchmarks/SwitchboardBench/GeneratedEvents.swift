@@ -22,11 +22,12 @@ enum GeneratedEvents {
         }
     }
 
-    /// `count` one-line payload 2.0 events for `path` (`/api/twilio/voice` or `/api/twilio/sms`).
-    static func events(_ tenants: [Tenant], path: String, count: Int) throws -> [[UInt8]] {
+    /// `count` one-line payload 2.0 events for `path` (`/api/twilio/voice` or `/api/twilio/sms`),
+    /// their sids numbered from `firstSid`.
+    static func events(_ tenants: [Tenant], path: String, count: Int, firstSid: Int = 0) throws -> [[UInt8]] {
         let host = "bench.execute-api.us-east-1.amazonaws.com"
         let encoder = JSONEncoder()
-        return try (0..<count).map { index in
+        return try (firstSid..<firstSid + count).map { index in
             let tenant = tenants[index % tenants.count]
             let hex = String(index, radix: 16)
             let sid = String(repeating: "0", count: 32 - hex.count) + hex

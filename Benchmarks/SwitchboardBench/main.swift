@@ -4,9 +4,10 @@
 //   W1  signed webhooks through one warm `Voice --stream` process: events/s, p50/p99 µs,
 //       over the embedded store alone and with the Redis cache at a 100 % hit ratio; then
 //       with a fresh CallSid per call, the archive off and on (embedded store, and the
-//       MongoDB test server when --python names the test venv's), and SMS
-//   batch  Voice's own work per event (30,000 envelopes piped in at once), allocations per
-//       warm event (valgrind DHAT), peak RSS after 100,000 events
+//       MongoDB test server when --python names the test venv's), and SMS; instructions
+//       per warm event with a fresh CallSid each (Callgrind)
+//   batch  Voice's own work per event (30,000 envelopes piped in at once), allocations and
+//       instructions per warm event (valgrind DHAT and Callgrind), peak RSS after 100,000 events
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
 //   W2  wrk posting signed webhooks to `switchboard serve` (keep-alive, 2 and 16 connections)
 //   cold path: bootstrap + Voice from process start to the first response at the Runtime API,
@@ -152,11 +153,8 @@ func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: 
     print("   floor (/bin/true started and reaped the same way, between the runs): \(milliseconds(floor.sorted()))")
 
     guard access("/usr/bin/valgrind", X_OK) == 0 else { return }
-    // Valgrind 3.19 cannot read the DWARF 5 the toolchain writes; a copy without it is counted.
-    let stripped = "/tmp/switchboard-bench-\(getpid())-Voice-one-shot", input = "/tmp/switchboard-bench-\(getpid())-event.json"
+    let stripped = try strippedVoice(options, name: "Voice-one-shot"), input = "/tmp/switchboard-bench-\(getpid())-event.json"
     defer { unlink(stripped); unlink(input) }
-    let copy = try runBatch("/usr/bin/objcopy", ["--strip-debug", options.bin + "/Voice", stripped], environment: [:], input: "/dev/null")
-    guard copy.status == 0 else { throw BenchError("objcopy failed: \(String(decoding: copy.errors, as: UTF8.self))") }
     let descriptor = open(input, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard descriptor >= 0 else { throw BenchError("cannot write \(input)") }
     _ = event.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -212,6 +210,15 @@ func archiveBenchmarks(_ options: Options, environment: [String: String]) throws
     off["SWITCHBOARD_ARCHIVE"] = "off"
     try streamBenchmark(options, events: calls, environment: off, label: "Voice, a new CallSid each, archive off", kinds: tenants.count)
     try streamBenchmark(options, events: calls, environment: environment, label: "Voice, a new CallSid each, archive on (embedded store)", kinds: tenants.count)
+    if access("/usr/bin/valgrind", X_OK) == 0 {
+        // The batch figures repeat five example calls, whose archive inserts are no-ops
+        // after the first five; real calls each write a record. Sids not used above.
+        let stripped = try strippedVoice(options, name: "Voice-new-sids")
+        defer { unlink(stripped) }
+        let fresh = try GeneratedEvents.events(tenants, path: "/api/twilio/voice", count: 2_000, firstSid: count)
+        let counted = try instructionsPerEvent(stripped, fewer: Array(fresh.prefix(500)), more: Array(fresh.suffix(1_500)), environment: environment)
+        print("Instructions per warm event, a new CallSid each, archive on (valgrind Callgrind, 1,500 minus 500 envelopes): \(counted)")
+    }
     let messages = try GeneratedEvents.events(tenants, path: "/api/twilio/sms", count: count)
     try streamBenchmark(options, events: messages, environment: environment, label: "SMS, a new MessageSid each, archive on (embedded store)", function: "SMS", kinds: tenants.count)
     guard let python = options.python else {
