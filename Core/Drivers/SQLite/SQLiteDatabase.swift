@@ -103,9 +103,7 @@ public final class SQLiteDatabase {
     /// - Returns: whether the log was emptied.
     @discardableResult
     public func checkpointAndEmptyLog() -> Bool {
-        sqlite3_busy_timeout(handle, 0)
-        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
-        return sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK
+        withBusyTimeout(0) { sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK }
     }
 
     /// Runs `body` waiting at most `milliseconds` for another process's lock, then goes

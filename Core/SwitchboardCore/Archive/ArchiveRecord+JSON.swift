@@ -6,42 +6,32 @@ extension ArchiveRecord {
     /// `JSONEncoder`'s general machinery cost more than the rest of the archive write.
     /// `JSONDecoder` reads it back (a test checks both ways agree).
     public var jsonText: String {
-        var output: [UInt8] = [UInt8(ascii: "{")]
+        var output: [UInt8] = []
         output.reserveCapacity(512)
-        var first = true
-        func member(_ key: StaticString, _ value: String?) {
-            guard let value else { return }
-            if !first { output.append(UInt8(ascii: ",")) }
-            first = false
-            output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            output.append(UInt8(ascii: "\""))
-            output.append(UInt8(ascii: ":"))
-            JSONText.appendString(value, to: &output)
-        }
-        member("accountSid", accountSid)
-        member("at", at)
-        member("body", body)
-        member("companyId", companyId)
-        member("decision", decision)
-        member("direction", direction)
-        member("from", from)
-        member("keyword", keyword)
-        member("kind", kind.rawValue)
+        var object = JSONMembers(opening: &output)
+        object.string("accountSid", accountSid, to: &output)
+        object.string("at", at, to: &output)
+        object.string("body", body, to: &output)
+        object.string("companyId", companyId, to: &output)
+        object.string("decision", decision, to: &output)
+        object.string("direction", direction, to: &output)
+        object.string("from", from, to: &output)
+        object.string("keyword", keyword, to: &output)
+        object.string("kind", kind.rawValue, to: &output)
         if let mediaUrls {
-            output.append(literal: first ? #""mediaUrls":["# : #","mediaUrls":["#)
-            first = false
+            object.key("mediaUrls", to: &output)
+            output.append(UInt8(ascii: "["))
             for (index, url) in mediaUrls.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONText.appendString(url, to: &output)
             }
             output.append(UInt8(ascii: "]"))
         }
-        member("recordingDuration", recordingDuration)
-        member("recordingSid", recordingSid)
-        member("recordingUrl", recordingUrl)
-        member("sid", sid)
-        member("to", to)
+        object.string("recordingDuration", recordingDuration, to: &output)
+        object.string("recordingSid", recordingSid, to: &output)
+        object.string("recordingUrl", recordingUrl, to: &output)
+        object.string("sid", sid, to: &output)
+        object.string("to", to, to: &output)
         output.append(UInt8(ascii: "}"))
         return String(decoding: output, as: UTF8.self)
     }

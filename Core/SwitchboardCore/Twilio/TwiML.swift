@@ -77,7 +77,7 @@ public enum TwiML {
                     index += 1
                     continue
                 }
-                let replacement: StaticString?
+                let replacement: StaticString
                 var skip = 1
                 switch byte {
                 case UInt8(ascii: "&"): replacement = "&amp;"
@@ -98,9 +98,7 @@ public enum TwiML {
                     continue
                 }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                if let replacement {
-                    output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
-                }
+                output.append(literal: replacement)
                 index += skip
                 runStart = index
             }
