@@ -212,7 +212,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "HTTPDriver", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/SwitchboardBench",
             swiftSettings: strictSettings
         ),

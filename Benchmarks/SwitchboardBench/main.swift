@@ -7,7 +7,9 @@
 //       MongoDB test server when --python names the test venv's), and SMS; instructions
 //       per warm event with a fresh CallSid each (Callgrind)
 //   batch  Voice's own work per event (30,000 envelopes piped in at once), allocations and
-//       instructions per warm event (valgrind DHAT and Callgrind), peak RSS after 100,000 events
+//       instructions per warm event (valgrind DHAT and Callgrind), peak RSS after 100,000 events;
+//       and the store's floor: Voice's two SQLite statements and two output writes per
+//       event through SQLite's C API alone, the CallSid repeated and new each time
 //   W3  `Voice < event.json` one-shot, exec to exit: p50/p99 ms
 //   W2  wrk posting signed webhooks to `switchboard serve` (keep-alive, 2 and 16 connections)
 //   cold path: bootstrap + Voice from process start to the first response at the Runtime API,
@@ -292,6 +294,7 @@ func run() throws {
     }
     if options.runs("batch") {
         try batchBenchmark(options, events: events, environment: environment)
+        try storeFloorBenchmark(options, events: events, environment: environment)
         try allocationBenchmark(options, events: events, environment: environment)
         try memoryBenchmark(options, events: events, environment: environment)
     }
