@@ -218,7 +218,44 @@ public final class SQLiteStatement {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        try bind(values, to: statement)
+        var unbound = values[...]
+        return try bindInPlace(&unbound, to: statement, from: 1).get()
+    }
+
+    /// Runs a statement that returns no rows.
+    public func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
+        try rows(values)
+    }
+
+    /// Binds `values` to `?index…`, then steps the statement to its end. Texts are not
+    /// copied: SQLite reads each where it is, which stays valid while the closures
+    /// nested here run, and the steps run innermost.
+    private func bindInPlace(_ values: inout ArraySlice<SQLiteValue>, to statement: OpaquePointer, from index: Int32) -> Result<[[String?]], SQLiteError> {
+        guard let value = values.popFirst() else { return Result { () throws(SQLiteError) in try allRows(of: statement) } }
+        let status: Int32
+        switch value {
+        case .text(var text) where !text.isEmpty:
+            return text.withUTF8 { bytes in
+                let status = bytes.withMemoryRebound(to: CChar.self) { chars in
+                    sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), nil)  // nil: SQLITE_STATIC
+                }
+                guard status == SQLITE_OK else { return .failure(SQLiteError(code: status, operation: "bind", handle: database.rawHandle)) }
+                return bindInPlace(&values, to: statement, from: index + 1)
+            }
+        case .text:
+            // An empty buffer may have no base address, which SQLite would bind as NULL.
+            status = sqlite3_bind_text(statement, index, "", 0, nil)
+        case .integer(let number):
+            status = sqlite3_bind_int64(statement, index, number)
+        case .null:
+            status = sqlite3_bind_null(statement, index)
+        }
+        guard status == SQLITE_OK else { return .failure(SQLiteError(code: status, operation: "bind", handle: database.rawHandle)) }
+        return bindInPlace(&values, to: statement, from: index + 1)
+    }
+
+    /// Steps `statement` to its end, collecting each row's columns as text.
+    private func allRows(of statement: OpaquePointer) throws(SQLiteError) -> [[String?]] {
         var rows: [[String?]] = []
         let columns = sqlite3_column_count(statement)
         while true {
@@ -238,37 +275,6 @@ public final class SQLiteStatement {
                 }
             }
             rows.append(row)
-        }
-    }
-
-    /// Runs a statement that returns no rows.
-    public func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
-        try rows(values)
-    }
-
-    private func bind(_ values: [SQLiteValue], to statement: OpaquePointer) throws(SQLiteError) {
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let status: Int32
-            switch value {
-            case .text(let text) where text.isEmpty:
-                // An empty buffer may have no base address, which SQLite would bind as NULL.
-                status = csqlite_bind_text_transient(statement, index, "", 0)
-            case .text(let text):
-                var copy = text
-                status = copy.withUTF8 { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) { chars in
-                        csqlite_bind_text_transient(statement, index, chars.baseAddress, Int32(chars.count))
-                    }
-                }
-            case .integer(let number):
-                status = sqlite3_bind_int64(statement, index, number)
-            case .null:
-                status = sqlite3_bind_null(statement, index)
-            }
-            guard status == SQLITE_OK else {
-                throw SQLiteError(code: status, operation: "bind", handle: database.rawHandle)
-            }
         }
     }
 }
