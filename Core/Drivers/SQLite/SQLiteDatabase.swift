@@ -243,8 +243,9 @@ public final class SQLiteStatement {
                 return bindInPlace(&values, to: statement, from: index + 1)
             }
         case .text:
-            // An empty buffer may have no base address, which SQLite would bind as NULL.
-            status = sqlite3_bind_text(statement, index, "", 0, nil)
+            // An empty buffer may have no base address, which SQLite would bind as NULL;
+            // a literal's bytes live as long as the process, as SQLITE_STATIC needs.
+            status = sqlite3_bind_text(statement, index, UnsafeRawPointer(Self.emptyText.utf8Start).assumingMemoryBound(to: CChar.self), 0, nil)
         case .integer(let number):
             status = sqlite3_bind_int64(statement, index, number)
         case .null:
@@ -253,6 +254,8 @@ public final class SQLiteStatement {
         guard status == SQLITE_OK else { return .failure(SQLiteError(code: status, operation: "bind", handle: database.rawHandle)) }
         return bindInPlace(&values, to: statement, from: index + 1)
     }
+
+    private static let emptyText: StaticString = ""
 
     /// Steps `statement` to its end, collecting each row's columns as text.
     private func allRows(of statement: OpaquePointer) throws(SQLiteError) -> [[String?]] {
