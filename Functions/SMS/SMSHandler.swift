@@ -50,7 +50,7 @@ struct SMSHandler: FunctionHandler {
         }
 
         switch services.gate.admitByNumber(webhook) {
-        case .admitted(let webhook, let tenant):
+        case .admitted(let tenant):
             return answer(webhook, tenant: tenant, logger: logger)
         case .missingTo:
             logger.notice("sms.bad_request", metadata: ["error": "no To parameter"])

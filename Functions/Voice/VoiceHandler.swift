@@ -58,7 +58,7 @@ struct VoiceHandler: FunctionHandler {
             return answerCallback(callback.leg, companyID: callback.companyID, webhook: webhook, logger: logger)
         }
         switch services.gate.admitByNumber(webhook) {
-        case .admitted(let webhook, let tenant):
+        case .admitted(let tenant):
             return answerCall(webhook, tenant: tenant, logger: logger)
         case let refusal:
             return refuse(refusal, logger: logger)
@@ -97,7 +97,7 @@ struct VoiceHandler: FunctionHandler {
             return .text(400, "companyId \(error)")
         }
         let outcome = services.gate.admitByCompany(webhook, id: companyID)
-        guard case .admitted(let webhook, let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
+        guard case .admitted(let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
         logger.log(.info, "voice.callback", fields: [
             ("call.sid", webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""), ("callback", leg.rawValue),
             ("company.id", tenant.companyID.rawValue),

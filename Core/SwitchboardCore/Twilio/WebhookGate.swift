@@ -30,8 +30,9 @@ public struct WebhookGate {
 
     /// What became of a webhook at the gate.
     public enum Outcome {
-        /// The owning company's Twilio account sent it.
-        case admitted(InboundWebhook, TenantSnapshot)
+        /// The owning company's Twilio account sent it: the webhook handed to the gate,
+        /// from the company given here.
+        case admitted(TenantSnapshot)
         /// It has no `To` at all (400).
         case missingTo
         /// No company answers `To`: unknown, inactive, or not a phone number.
@@ -91,7 +92,7 @@ public struct WebhookGate {
     private func authenticate(_ webhook: InboundWebhook, _ tenant: TenantSnapshot, now: Date) -> Outcome {
         do {
             try webhook.authenticate(for: tenant, vault: vault, now: now)
-            return .admitted(webhook, tenant)
+            return .admitted(tenant)
         } catch {
             switch error {
             case .missingSignature, .signatureMismatch, .accountMismatch: return .rejected(error, tenant.companyID)
