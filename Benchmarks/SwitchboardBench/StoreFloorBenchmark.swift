@@ -53,19 +53,17 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
     let at = "2026-11-27T12:00:00.000Z"
     // Every value bound is made before the clock starts: the loop is SQLite and the kernel.
     let lookups = (0..<count).map { [numbers[$0 % numbers.count]] }
-    let repeatedInserts = (0..<count).map { index in
-        ["CAe" + String(repeating: "0", count: 30) + "\(index % numbers.count % 10)", companies[index % numbers.count], "call", at, record]
-    }
-    var nextSid = 0
-    func freshInserts() -> [[String]] {
+    /// The archive rows of `count` events, the CallSid of each numbered by `sid`.
+    func inserts(_ sid: (Int) -> Int) -> [[String]] {
         (0..<count).map { index in
-            let hex = String(nextSid + index, radix: 16)
-            return ["CAf" + String(repeating: "0", count: 31 - hex.count) + hex, companies[index % numbers.count], "call", at, record]
+            let hex = String(sid(index), radix: 16)
+            return ["CA" + String(repeating: "0", count: 32 - hex.count) + hex, companies[index % numbers.count], "call", at, record]
         }
     }
+    let repeatedInserts = inserts { $0 % 10 }  // ten CallSids: inserted once, then each insert a no-op
 
     /// CPU time (user, system) per event, in nanoseconds.
-    func round(_ inserts: [[String]]) throws(BenchError) -> (user: Double, system: Double) {
+    func measure(_ inserts: [[String]]) throws(BenchError) -> (user: Double, system: Double) {
         let replyFile = open(replies, O_WRONLY | O_CREAT | O_TRUNC, 0o600), logFile = open(logs, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         defer { close(replyFile); close(logFile) }
         let before = processCPU()
@@ -79,11 +77,9 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         return (Double(after.user - before.user) / Double(count), Double(after.system - before.system) / Double(count))
     }
     var repeated: [(user: Double, system: Double)] = [], fresh: [(user: Double, system: Double)] = []
-    for _ in 0..<5 {
-        repeated.append(try round(repeatedInserts))
-        let inserts = freshInserts()
-        nextSid += count
-        fresh.append(try round(inserts))
+    for round in 1...5 {
+        repeated.append(try measure(repeatedInserts))
+        fresh.append(try measure(inserts { round * count + $0 }))  // CallSids no round has used
     }
     func summary(_ runs: [(user: Double, system: Double)]) -> String {
         let sorted = runs.sorted { $0.user + $0.system < $1.user + $1.system }
