@@ -9,27 +9,37 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Answers `GET /api/admin/notifications/dependency-health`, and the schedule that runs
-/// it every five minutes.
+/// Answers the health API, and the schedule that sweeps every company's account.
 ///
-/// The story of one check:
-/// 1. Over HTTP, only `GET`, only a platform admin's token (401 without one, 403 for a
-///    company token); `?scope=all` adds every company's account and webhook set-up.
-/// 2. The directory, Redis and Twilio are checked at once, each bounded, the whole within
-///    `SWITCHBOARD_HEALTH_DEADLINE_MS` (see ``HealthChecker``).
-/// 3. The answer is 200 when nothing critical is down, 503 otherwise, so a load balancer
-///    or an uptime checker can use it as it is.
-/// 4. A scheduled run (an EventBridge event, no token) answers only in the log: one
-///    `health.checked` line and one CloudWatch embedded-metric line per dependency, which
-///    the template's alarm watches.
+/// - `GET /api/admin/notifications/dependency-health` (platform admins): the directory,
+///   Redis and Twilio, checked at once within `SWITCHBOARD_HEALTH_DEADLINE_MS`; 200 when
+///   nothing critical is down, 503 otherwise, so an uptime checker can use it as it is.
+///   With `?scope=all`, also every company's *stored* health: a summary and a page of the
+///   results (`limit`, `after`, `status=DOWN|DEGRADED`; problems first), read from
+///   indexes, so it answers as fast for 20,000 companies as for 20.
+/// - `GET /api/companies/{companyId}/health` (an admin, or the company's own token;
+///   another company's id is a 404): checks that company's account and numbers now,
+///   stores the result and answers it — the admin page's "Check now".
+/// - A scheduled run (an EventBridge event, no token): the platform check, then one pass
+///   of the rolling sweep (``HealthSweep``) within `SWITCHBOARD_SWEEP_BUDGET_MS`, answered
+///   in the log: `health.checked`, `health.swept`, one `health.company_changed` line per
+///   company whose status changed, and embedded-metric lines for the dependencies and
+///   for the tenants (`CompaniesDown`, `OldestCheckAgeSeconds`, …), which the
+///   template's alarms watch.
 struct HealthHandler: FunctionHandler {
     let services: AdminServices
+    let settings: HealthSettings
     let checker: HealthChecker
+    let tenantCheck: TenantHealthCheck
+    let healthStore: any CompanyHealthStore
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
         services = try AdminServices(environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
-        checker = HealthChecker(services: services, settings: try HealthSettings.fromEnvironment(environment))
+        settings = try HealthSettings.fromEnvironment(environment)
+        checker = HealthChecker(services: services, settings: settings)
+        tenantCheck = TenantHealthCheck(settings: settings, sealer: services.sealer)
+        healthStore = CompanyHealthStores.beside(services.directory)
         context.logger.info("function.ready", metadata: ["store": "\(services.store)"])
     }
 
@@ -37,20 +47,79 @@ struct HealthHandler: FunctionHandler {
         let answer = services.answer(logger: context.logger) { () throws(Problem) in
             guard event.method == "GET" else { throw .methodNotAllowed("GET") }
             let identity = try services.gate.identity(authorization: event.header("authorization"))
-            try services.gate.requireAdmin(identity, for: "the dependency health check")
             let query: FormParameters
             do { query = try FormParameters(decoding: Array(event.rawQueryString.utf8)) } catch { throw .badRequest("query string: \(error)") }
-            let everyCompany: Bool
-            switch query["scope"] {
-            case nil, "platform": everyCompany = false
-            case "all": everyCompany = true
-            default: throw .badRequest("scope must be platform or all")
+            if let company = Self.companyInPath(event) {
+                return try checkNow(company, identity: identity, logger: context.logger)
             }
-            let report = checker.check(everyCompany: everyCompany)
-            log(report, by: identity.subject, logger: context.logger)
-            return .json(report.httpStatus, report)
+            guard event.rawPath.split(separator: "/") == ["api", "admin", "notifications", "dependency-health"] else {
+                throw Problem(slug: "not-found", title: "No such route", status: 404,
+                              detail: "Health answers /api/admin/notifications/dependency-health and /api/companies/{companyId}/health")
+            }
+            try services.gate.requireAdmin(identity, for: "the dependency health check")
+            return try dependencyHealth(query, identity: identity, logger: context.logger)
         }
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+    }
+
+    /// The company of `/api/companies/{companyId}/health`, or `nil` for another path.
+    static func companyInPath(_ event: HTTPEvent) -> String? {
+        let segments = event.rawPath.split(separator: "/", omittingEmptySubsequences: true)
+        guard segments.count == 4, segments[0] == "api", segments[1] == "companies", segments[3] == "health" else { return nil }
+        return event.pathParameters?["companyId"] ?? String(segments[2])
+    }
+
+    private func dependencyHealth(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+        let everyCompany: Bool
+        switch query["scope"] {
+        case nil, "platform": everyCompany = false
+        case "all": everyCompany = true
+        default: throw .badRequest("scope must be platform or all")
+        }
+        let request = everyCompany ? try TenantHealthPage.Request(query: query) : nil
+        if !everyCompany, let stray = ["limit", "after", "status"].first(where: { query[$0] != nil }) {
+            throw .badRequest("\(stray) goes with scope=all")
+        }
+        var report = checker.check()
+        if let request {
+            do { report.tenants = try TenantHealthPage.read(request, from: healthStore) } catch {
+                logger.error("health.store_unavailable", metadata: ["error": "\(error)"])
+                throw .directoryUnavailable()
+            }
+        }
+        log(report, by: identity.subject, logger: logger)
+        return .json(report.httpStatus, report)
+    }
+
+    /// Checks one company now, stores the result, answers it.
+    private func checkNow(_ text: String, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+        let id = try services.gate.company(text, for: identity)
+        let found: Company?
+        do { found = try services.directory.company(id: id) } catch {
+            logger.error("health.directory_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+            throw .directoryUnavailable()
+        }
+        guard let company = found else { throw .companyNotFound(id.rawValue) }
+        // Bounded as the dependency check is: within the health deadline.
+        var rest = settings.twilio
+        rest.timeoutMilliseconds = max(100, min(rest.timeoutMilliseconds, settings.deadlineMilliseconds - 250))
+        let clients: TenantHealthCheck.Clients
+        do { clients = try TenantHealthCheck.Clients(settings: rest) } catch {
+            throw Problem(slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503, detail: "\(error)")
+        }
+        let previous = try? healthStore.record(of: id)
+        let started = Date()
+        var record = tenantCheck.check(company, clients: clients).following(previous)
+        do { try healthStore.store(record, checkStartedAt: started) } catch {
+            logger.error("health.store_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+        }
+        record.due = false
+        HealthSweep.logChange(from: previous, to: record, logger: logger)
+        logger.info("health.company_checked", metadata: [
+            "company.id": "\(id)", "status": "\(record.status?.rawValue ?? "")", "by": "\(identity.subject)",
+            "duration_ms": "\(record.durationMs ?? 0)",
+        ])
+        return .json(200, record)
     }
 
     /// A scheduled run: EventBridge's `Scheduled Event`, answered in the log.
@@ -59,10 +128,21 @@ struct HealthHandler: FunctionHandler {
             context.logger.notice("health.unknown_event", metadata: [:])
             return .text(400, "Health answers HTTP requests and EventBridge schedules only")
         }
-        let report = checker.check(everyCompany: false)
+        let report = checker.check()
         log(report, by: "schedule", logger: context.logger)
-        let now = Int64(Date().timeIntervalSince1970 * 1_000)
-        for line in report.metricLines(timestamp: now) { StandardError.writeLine(line) }
+        for line in report.metricLines(timestamp: Int64(Date().timeIntervalSince1970 * 1_000)) { StandardError.writeLine(line) }
+
+        let sweep = HealthSweep(store: healthStore, directory: services.directory, check: tenantCheck, settings: settings, logger: context.logger)
+        let pass = sweep.run(round: Date(), budget: .milliseconds(settings.sweepBudgetMilliseconds))
+        var metadata: Logger.Metadata = [
+            "checked": "\(pass.checked)", "down": "\(pass.downCount)", "enrolled": "\(pass.enrolled)", "removed": "\(pass.removed)",
+            "waiting": "\(pass.remaining)", "elapsed_ms": "\(pass.elapsed.components.seconds * 1_000 + pass.elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ]
+        if let failure = pass.storeFailure { metadata["error"] = "\(failure)" }
+        if pass.storeFailure == nil { context.logger.info("health.swept", metadata: metadata) } else { context.logger.error("health.swept", metadata: metadata) }
+        if let summary = try? healthStore.summary() {
+            StandardError.writeLine(TenantHealthMetrics.line(summary: summary, checkedThisRun: pass.checked, now: Date()))
+        }
         let answer = APIResponse.json(report.httpStatus, report)
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
     }
@@ -72,8 +152,8 @@ struct HealthHandler: FunctionHandler {
         for (name, dependency) in report.dependencies {
             metadata[name] = "\(dependency.status.rawValue)"
         }
-        if let companies = report.companies {
-            metadata["companies.with_problems"] = "\(companies.filter { !$0.problems.isEmpty }.count) of \(companies.count)"
+        if let summary = report.tenants?.summary {
+            metadata["companies.down"] = "\(summary.down) of \(summary.companies)"
         }
         if report.httpStatus == 200 { logger.info("health.checked", metadata: metadata) } else { logger.error("health.checked", metadata: metadata) }
     }

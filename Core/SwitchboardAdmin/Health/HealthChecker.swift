@@ -9,8 +9,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Checks Switchboard's dependencies — the directory, the cache, Twilio — and, with
-/// `?scope=all`, every configured company's account and webhook set-up.
+/// Checks Switchboard's dependencies — the directory, the cache, Twilio. Each company's
+/// own account is checked by ``TenantHealthCheck``, a company at a time or by the
+/// rolling ``HealthSweep``; their results are stored, not recomputed here.
 ///
 /// Every check runs on a thread of its own, at the same time as the others, with its own
 /// bound; the whole run answers within ``HealthSettings/deadlineMilliseconds`` even when
@@ -20,7 +21,8 @@ import Foundation
 /// Twilio is checked as the earlier system checked it, then better: with the global
 /// credentials when both are set; otherwise with a company's (the one with both an
 /// Account SID and an auth token that was configured first: earliest `lastUpdated`, then
-/// id); otherwise `NOT_CONFIGURED`, not critical.
+/// id, found by an indexed query that reads one document); otherwise `NOT_CONFIGURED`,
+/// not critical.
 public final class HealthChecker: @unchecked Sendable {
     private let settings: HealthSettings
     private let probe: DirectoryProbe
@@ -66,8 +68,8 @@ public final class HealthChecker: @unchecked Sendable {
             storeDescription: store.withoutCredentials, sealer: sealer, directory: opener)
     }
 
-    /// Runs every check; with `everyCompany`, the per-company sweep too.
-    public func check(everyCompany: Bool, now: Date = Date()) -> HealthReport {
+    /// Runs every check of the platform's dependencies.
+    public func check(now: Date = Date()) -> HealthReport {
         let deadline = DispatchTime.now() + .milliseconds(settings.deadlineMilliseconds)
         let results = Results()
         let group = DispatchGroup()
@@ -80,10 +82,6 @@ public final class HealthChecker: @unchecked Sendable {
         run("directory") { self.checkDirectory() }
         run("cache") { self.checkCache() }
         run("twilio") { self.checkTwilio(deadline: deadline) }
-        let sweep = CompanySweep()
-        if everyCompany {
-            DispatchQueue.global().async(group: group) { self.sweepCompanies(into: sweep, deadline: deadline) }
-        }
         _ = group.wait(timeout: deadline)
 
         var dependencies = results.all
@@ -97,7 +95,7 @@ public final class HealthChecker: @unchecked Sendable {
         if dependencies["twilio"] == nil {
             dependencies["twilio"] = DependencyHealth(status: .down, critical: true, message: "Twilio \(outOfTime)")
         }
-        return HealthReport(dependencies: dependencies, companies: everyCompany ? sweep.finished(outOfTime: outOfTime) : nil, checkedAt: Timestamp.format(now))
+        return HealthReport(dependencies: dependencies, checkedAt: Timestamp.format(now))
     }
 
     // MARK: The checks
@@ -138,11 +136,11 @@ public final class HealthChecker: @unchecked Sendable {
             credentials = global
             source = "global"
         } else {
-            let companies: [Company]
-            do { companies = try directory().allCompanies() } catch {
+            let chosen: (company: Company, credentials: TwilioCredentials)?
+            do { chosen = try credentialCompany() } catch {
                 return DependencyHealth(status: .down, critical: true, message: "no company could be read to check Twilio with: \(error)", details: ["credentialSource": .null])
             }
-            guard let chosen = Self.credentialCompany(companies, sealer: sealer) else {
+            guard let chosen else {
                 return DependencyHealth(status: .notConfigured, critical: false, message: "Twilio not configured (per-company system)", details: ["credentialSource": .null])
             }
             credentials = chosen.credentials
@@ -156,14 +154,13 @@ public final class HealthChecker: @unchecked Sendable {
 
     /// The company whose credentials the Twilio check uses: both an Account SID and an
     /// auth token this process can open, earliest `lastUpdated` (none counts as
-    /// earliest), then id.
-    static func credentialCompany(_ companies: [Company], sealer: SecretSealer) -> (company: Company, credentials: TwilioCredentials)? {
-        let candidates = companies.compactMap { company -> (Company, TwilioCredentials, Date)? in
-            guard let credentials = credentials(of: company, sealer: sealer) else { return nil }
-            return (company, credentials, company.twilio.lastUpdated.flatMap(Timestamp.parse) ?? .distantPast)
+    /// earliest), then id. The directory's index gives the candidates in that order; the
+    /// first few are read in case a token cannot be opened with this deployment's key.
+    func credentialCompany() throws -> (company: Company, credentials: TwilioCredentials)? {
+        for company in try directory().companiesWithTwilioCredentials(limit: 8) {
+            if let credentials = Self.credentials(of: company, sealer: sealer) { return (company, credentials) }
         }
-        guard let first = candidates.min(by: { $0.2 != $1.2 ? $0.2 < $1.2 : $0.0.id < $1.0.id }) else { return nil }
-        return (first.0, first.1)
+        return nil
     }
 
     public static func credentials(of company: Company, sealer: SecretSealer) -> TwilioCredentials? {
@@ -199,71 +196,6 @@ public final class HealthChecker: @unchecked Sendable {
             status: slow ? .degraded : .healthy, critical: true,
             message: slow ? "Twilio answers, slowly (over \(settings.slowMilliseconds) ms)" : "Twilio answers; the account is active",
             latencyMs: latency, details: ["accountStatus": .string(status)])
-    }
-
-    // MARK: Every company
-
-    private func sweepCompanies(into sweep: CompanySweep, deadline: DispatchTime) {
-        let companies: [Company]
-        do { companies = try directory().allCompanies() } catch { return }
-        let configured = companies.compactMap { company in Self.credentials(of: company, sealer: sealer).map { (company, $0) } }
-        sweep.expect(configured.map(\.0))
-        let slots = DispatchSemaphore(value: settings.concurrency)
-        let group = DispatchGroup()
-        for (company, credentials) in configured {
-            guard slots.wait(timeout: deadline) == .success else { break }
-            DispatchQueue.global().async(group: group) {
-                defer { slots.signal() }
-                sweep.finish(self.checkCompany(company, credentials, deadline: deadline))
-            }
-        }
-        _ = group.wait(timeout: deadline)
-    }
-
-    private func checkCompany(_ company: Company, _ credentials: TwilioCredentials, deadline: DispatchTime) -> CompanyHealth {
-        var account = checkAccount(credentials, deadline: deadline)
-        account.critical = false
-        var numbers: [NumberRouting] = []
-        var problems: [String] = []
-        if account.status == .down {
-            problems.append("its Twilio account: \(account.message)")
-        } else {
-            var rest = settings.twilio
-            rest.timeoutMilliseconds = max(1, min(rest.timeoutMilliseconds, Self.millisecondsLeft(until: deadline) - 50))
-            if let client = try? TwilioRESTClient(settings: rest) {
-                for claim in company.numberClaims where claim.isActive {
-                    let routing = routingOf(claim.number, credentials, client: client)
-                    numbers.append(routing)
-                    if let action = routing.action { problems.append("\(claim.number): \(action)") }
-                }
-            }
-        }
-        if settings.targets == nil && !numbers.isEmpty {
-            problems.append("this deployment's webhook URLs are not set (SWITCHBOARD_PUBLIC_URL), so the numbers' URLs could not be compared with them")
-        }
-        if account.status != .down && !problems.isEmpty { account.status = .degraded }
-        return CompanyHealth(companyId: company.id.rawValue, companyName: company.name, account: account, numbers: numbers, problems: problems)
-    }
-
-    /// How Twilio routes `number`, against this deployment's URLs.
-    private func routingOf(_ number: PhoneNumber, _ credentials: TwilioCredentials, client: TwilioRESTClient) -> NumberRouting {
-        let found: TwilioIncomingNumber
-        do {
-            guard let first = try client.incomingPhoneNumbers(credentials, number: number).first else {
-                return NumberRouting(phoneNumber: number.e164, voice: "not_found", sms: "not_found",
-                                     action: "the Twilio account does not own this number: release it here, or add it to the account")
-            }
-            found = first
-        } catch {
-            return NumberRouting(phoneNumber: number.e164, voice: "unknown", sms: "unknown", action: "Twilio could not be asked: \(error)")
-        }
-        let voice = Self.finding(url: found.voiceUrl, method: found.voiceMethod, target: settings.targets?.voiceURL,
-                                 overriddenBy: [found.voiceApplicationSid, found.trunkSid])
-        let sms = Self.finding(url: found.smsUrl, method: found.smsMethod, target: settings.targets?.smsURL, overriddenBy: [found.smsApplicationSid])
-        var actions: [String] = []
-        if let action = Self.advice(voice, kind: "Voice", target: settings.targets?.voiceURL) { actions.append(action) }
-        if let action = Self.advice(sms, kind: "SMS", target: settings.targets?.smsURL) { actions.append(action) }
-        return NumberRouting(phoneNumber: number.e164, voice: voice, sms: sms, action: actions.isEmpty ? nil : actions.joined(separator: "; "))
     }
 
     /// `ok`, `not_set`, `url_mismatch`, `wrong_method` or `overridden`.
@@ -321,24 +253,4 @@ private final class Results: Sendable {
     private let values = Mutex<[String: DependencyHealth]>([:])
     func store(_ name: String, _ value: DependencyHealth) { values.withLock { $0[name] = value } }
     var all: [String: DependencyHealth] { values.withLock { $0 } }
-}
-
-/// The per-company results as their threads finish, and who was still being checked.
-private final class CompanySweep: Sendable {
-    private let state = Mutex<(expected: [Company], done: [String: CompanyHealth])>(([], [:]))
-
-    func expect(_ companies: [Company]) { state.withLock { $0.expected = companies } }
-    func finish(_ health: CompanyHealth) { state.withLock { $0.done[health.companyId] = health } }
-
-    /// Every expected company, in id order; those not finished say they ran out of time.
-    func finished(outOfTime: String) -> [CompanyHealth] {
-        state.withLock { state in
-            state.expected.sorted { $0.id < $1.id }.map { company in
-                state.done[company.id.rawValue] ?? CompanyHealth(
-                    companyId: company.id.rawValue, companyName: company.name,
-                    account: DependencyHealth(status: .down, critical: false, message: "the check \(outOfTime)"),
-                    numbers: [], problems: ["not checked: the check \(outOfTime)"])
-            }
-        }
-    }
 }

@@ -1,24 +1,5 @@
 import SwitchboardCore
 
-/// A dependency's state, as the earlier system reported it.
-public enum HealthStatus: String, Sendable, Codable, Comparable {
-    case healthy = "HEALTHY"
-    case degraded = "DEGRADED"
-    case down = "DOWN"
-    case notConfigured = "NOT_CONFIGURED"
-
-    /// How bad it is: `NOT_CONFIGURED` and `HEALTHY` are fine, `DOWN` the worst.
-    var severity: Int {
-        switch self {
-        case .healthy, .notConfigured: 0
-        case .degraded: 1
-        case .down: 2
-        }
-    }
-
-    public static func < (lhs: HealthStatus, rhs: HealthStatus) -> Bool { lhs.severity < rhs.severity }
-}
-
 /// One dependency's answer: `{ "status", "critical", "message", "latencyMs", "details" }`.
 public struct DependencyHealth: Sendable, Encodable, Equatable {
     public var status: HealthStatus
@@ -47,46 +28,18 @@ public struct DependencyHealth: Sendable, Encodable, Equatable {
     enum CodingKeys: String, CodingKey { case status, critical, message, latencyMs, details }
 }
 
-/// How Twilio routes one of a company's numbers, against this deployment's URLs.
-public struct NumberRouting: Sendable, Encodable, Equatable {
-    /// `ok`, `not_set`, `url_mismatch`, `wrong_method`, `overridden`, or `not_found` (the
-    /// account does not own the number), for calls and for messages.
-    public let phoneNumber: String
-    public let voice: String
-    public let sms: String
-    /// What to do about it, for a person; `null` when all is well.
-    public let action: String?
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(phoneNumber, forKey: .phoneNumber)
-        try c.encode(voice, forKey: .voice)
-        try c.encode(sms, forKey: .sms)
-        try c.encode(action, forKey: .action)
-    }
-    enum CodingKeys: String, CodingKey { case phoneNumber, voice, sms, action }
-}
-
-/// One company's account and webhook set-up (`?scope=all`, admins only).
-public struct CompanyHealth: Sendable, Encodable, Equatable {
-    public let companyId: String
-    public let companyName: String
-    public var account: DependencyHealth
-    public var numbers: [NumberRouting]
-    /// What is wrong, in words; empty when nothing is.
-    public var problems: [String]
-}
-
-/// The answer: every dependency, the worst critical status, when it was checked.
+/// The answer: every dependency, the worst critical status, when it was checked, and
+/// with `?scope=all` the companies' stored health.
 public struct HealthReport: Sendable, Encodable, Equatable {
     public let overall: HealthStatus
     public let checkedAt: String
     public let dependencies: [String: DependencyHealth]
-    public let companies: [CompanyHealth]?
+    /// With `?scope=all`: every company's stored health, summed up, and a page of it.
+    public var tenants: TenantHealthPage?
 
-    public init(dependencies: [String: DependencyHealth], companies: [CompanyHealth]?, checkedAt: String) {
+    public init(dependencies: [String: DependencyHealth], checkedAt: String, tenants: TenantHealthPage? = nil) {
         self.dependencies = dependencies
-        self.companies = companies
+        self.tenants = tenants
         self.checkedAt = checkedAt
         let worst = dependencies.values.filter(\.critical).map(\.status).max() ?? .healthy
         overall = worst == .notConfigured ? .healthy : worst
@@ -103,9 +56,13 @@ public struct HealthReport: Sendable, Encodable, Equatable {
         try c.encode(overall, forKey: .overall)
         try c.encode(checkedAt, forKey: .checkedAt)
         try c.encode(dependencies, forKey: .dependencies)
-        try c.encodeIfPresent(companies, forKey: .companies)
+        if let tenants {
+            try c.encode(tenants.summary, forKey: .summary)
+            try c.encode(tenants.companies, forKey: .companies)
+            try c.encode(tenants.next, forKey: .next)
+        }
     }
-    enum CodingKeys: String, CodingKey { case overall, checkedAt, dependencies, companies }
+    enum CodingKeys: String, CodingKey { case overall, checkedAt, dependencies, summary, companies, next }
 }
 
 extension HealthReport {

@@ -8,11 +8,15 @@ import TwilioREST
 /// | `SWITCHBOARD_HEALTH_DEADLINE_MS` | the whole run answers within this, even when every dependency hangs | 5000 |
 /// | `SWITCHBOARD_HEALTH_SLOW_MS` | a dependency slower than this is `DEGRADED` | 2000 |
 /// | `TWILIO_ACCOUNT_SID` / `TWILIO_AUTH_TOKEN` | global credentials to check Twilio with (both, or neither) | none: a company's |
+/// | `SWITCHBOARD_SWEEP_CONCURRENCY` | how many companies the sweep checks at once | 16 |
+/// | `SWITCHBOARD_SWEEP_BUDGET_MS` | how long one scheduled sweep pass may take | 60000 |
 public struct HealthSettings: Sendable {
     public var deadlineMilliseconds: Int
     public var slowMilliseconds: Int
-    /// The most companies checked at once with `?scope=all`.
-    public var concurrency = 8
+    /// How many companies the sweep checks at once.
+    public var sweepConcurrency = 16
+    /// How long one sweep pass may take, its last checks included.
+    public var sweepBudgetMilliseconds = 60_000
     public var twilio: TwilioRESTSettings
     /// Global Twilio credentials, when both variables are set.
     public var globalCredentials: TwilioCredentials?
@@ -42,6 +46,8 @@ public struct HealthSettings: Sendable {
             twilio: try TwilioRESTSettings.fromEnvironment(environment),
             cache: try CacheSettings.fromEnvironment(environment),
             targets: try WebhookTargets.fromEnvironment(environment))
+        settings.sweepConcurrency = try environment.integer("SWITCHBOARD_SWEEP_CONCURRENCY", default: 16, range: 1...256)
+        settings.sweepBudgetMilliseconds = try environment.integer("SWITCHBOARD_SWEEP_BUDGET_MS", default: 60_000, range: 1_000...900_000)
         switch (environment["TWILIO_ACCOUNT_SID"], environment["TWILIO_AUTH_TOKEN"]) {
         case (let sid?, let token?):
             guard TwilioSID.isValid(sid, prefix: "AC") else {

@@ -13,6 +13,9 @@ indirect enum MongoValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBoo
     case date(String)
     case array([MongoValue])
     case document(MongoDocument)
+    /// A JSON object or array Switchboard encoded itself (a stored health record),
+    /// written as it is.
+    case json(String)
 
     init(stringLiteral value: String) { self = .string(value) }
     init(booleanLiteral value: Bool) { self = .bool(value) }
@@ -51,6 +54,8 @@ indirect enum MongoValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBoo
             output += "]"
         case .document(let document):
             document.write(into: &output)
+        case .json(let text):
+            output += text
         }
     }
 

@@ -38,6 +38,17 @@ public final class MongoTenantDirectory: TenantDirectory {
             "name": "switchboard_phoneNumber_unique", "unique": true,
             "partialFilterExpression": .document(["twilioConfig.phoneNumber": .document(["$type": "string"])]),
         ],
+        // The companies with credentials by `lastUpdated`: the platform check's one-document read.
+        [
+            "key": .document(["twilioConfig.lastUpdated": 1, "_id": 1]),
+            "name": "switchboard_credentials_by_update",
+            "partialFilterExpression": .document(MongoTenantDirectory.credentialsFilter),
+        ],
+    ]
+
+    /// The companies holding an Account SID and an auth token.
+    static let credentialsFilter: MongoDocument = [
+        "twilioConfig.accountSid": .document(["$type": "string"]), "twilioConfig.authToken": .document(["$type": "string"]),
     ]
 
     /// The fields a webhook needs (``TenantSnapshot``'s).
@@ -110,6 +121,13 @@ public final class MongoTenantDirectory: TenantDirectory {
             }
         }
         return try find(filter, sort: ["_id": 1], limit: limit, singleBatch: false)
+    }
+
+    public func companiesWithTwilioCredentials(limit: Int) throws(DirectoryError) -> [Company] {
+        guard limit > 0 else { return [] }
+        ensureIndexesOnce()
+        return try find(Self.credentialsFilter, sort: ["twilioConfig.lastUpdated": 1, "_id": 1], limit: limit)
+            .filter { !($0.twilio.accountSid ?? "").isEmpty }
     }
 
     public func survey() throws(DirectoryError) -> DirectorySurvey {

@@ -29,6 +29,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         let listAll: SQLiteStatement
         let findHolder: SQLiteStatement
         let listPage: SQLiteStatement
+        let listWithCredentials: SQLiteStatement
         let upsertCompany: SQLiteStatement
         let deleteNumbers: SQLiteStatement
         let insertNumber: SQLiteStatement
@@ -48,6 +49,10 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             listAll = database.statement("SELECT document FROM companies ORDER BY id")
             findHolder = database.statement("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
             listPage = database.statement("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
+            listWithCredentials = database.statement("""
+                SELECT document FROM companies WHERE \(SQLiteTenantDirectory.hasCredentials)
+                ORDER BY json_extract(document, '$.twilioConfig.lastUpdated'), id LIMIT ?1
+                """)
             upsertCompany = database.statement("""
                 INSERT INTO companies (id, document) VALUES (?1, ?2)
                 ON CONFLICT (id) DO UPDATE SET document = excluded.document
@@ -61,6 +66,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     let path: String
     private let creating: Bool
     private var connection: Connection?
+    private var credentialsIndexEnsured = false
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -89,6 +95,19 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             active INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS phone_numbers_by_company ON phone_numbers(company_id);
+        \(credentialsIndex)
+        """
+
+    /// What makes a company's credentials usable to check Twilio with, as SQL over its
+    /// document; the same text in the index and the query, so SQLite uses the index.
+    static let hasCredentials = """
+        json_extract(document, '$.twilioConfig.accountSid') <> '' AND json_extract(document, '$.twilioConfig.authToken') IS NOT NULL
+        """
+
+    /// The companies with credentials by `lastUpdated`: the platform check's one-row read.
+    static let credentialsIndex = """
+        CREATE INDEX IF NOT EXISTS companies_with_credentials
+        ON companies(json_extract(document, '$.twilioConfig.lastUpdated'), id) WHERE \(hasCredentials);
         """
 
     /// Opens the directory in the SQLite file at `path`, creating the file, its folder
@@ -159,6 +178,15 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     public func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
         try decodeAll(\.listPage, [.text(after?.rawValue ?? ""), .integer(Int64(max(0, limit)))])
+    }
+
+    public func companiesWithTwilioCredentials(limit: Int) throws(DirectoryError) -> [Company] {
+        if !credentialsIndexEnsured {
+            // A store seeded before the index existed gains it here; a store that cannot be
+            // written now is still read, only without the index.
+            credentialsIndexEnsured = (try? open().database.execute(Self.credentialsIndex)) != nil
+        }
+        return try decodeAll(\.listWithCredentials, [.integer(Int64(max(0, limit)))])
     }
 
     private func decodeAll(_ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue]) throws(DirectoryError) -> [Company] {

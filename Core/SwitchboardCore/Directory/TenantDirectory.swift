@@ -45,6 +45,12 @@ public protocol TenantDirectory: AnyObject {
     /// `nil`), ordered by id: one page of a listing.
     func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company]
 
+    /// At most `limit` companies holding both an Account SID and an auth token, the
+    /// earliest `lastUpdated` first (none counts as earliest), then by id: the ones whose
+    /// credentials the platform check asks Twilio with. Answered from an index, so it
+    /// costs the same for twenty companies or twenty thousand.
+    func companiesWithTwilioCredentials(limit: Int) throws(DirectoryError) -> [Company]
+
     /// Every company that can be read, and what could not be: for `doctor` and `migrate`,
     /// which must not stop at one bad document in a database another system wrote.
     func survey() throws(DirectoryError) -> DirectorySurvey

@@ -15,6 +15,8 @@ public struct CompanySettingsWriter {
     private let sealer: SecretSealer
     private let cache: (any TenantCacheInvalidating)?
     private let tokenGracePeriod: Duration
+    /// Where a saved company is made due for a health check.
+    private let health: any CompanyHealthStore
 
     /// The default time a replaced auth token is still accepted: 72 hours.
     public static let defaultTokenGracePeriod: Duration = .seconds(72 * 3_600)
@@ -29,6 +31,7 @@ public struct CompanySettingsWriter {
         self.sealer = sealer
         self.cache = cache
         self.tokenGracePeriod = tokenGracePeriod
+        health = CompanyHealthStores.beside(directory)
     }
 
     /// What a save did.
@@ -42,6 +45,9 @@ public struct CompanySettingsWriter {
         /// False when the cache could not be told (it then serves the old settings for
         /// at most its TTL); true when it was, or when there is no cache.
         public let cacheInvalidated: Bool
+        /// False when the company could not be made due for a health check (the sweep
+        /// then reaches it in its turn); true when it was.
+        public let healthCheckDue: Bool
     }
 
     /// Checks, seals and saves `company`, returning what was stored.
@@ -87,7 +93,9 @@ public struct CompanySettingsWriter {
         }
         let numbers = (current?.allNumbers ?? []).union(next.allNumbers)
         let invalidated = cache?.invalidate(companyID: next.id, numbers: numbers) ?? true
-        return Saved(company: next, previous: current, tokenRotated: rotated, cacheInvalidated: invalidated)
+        // A changed company is checked first by the next sweep pass.
+        let due = (try? health.markDue(next, at: now)) != nil
+        return Saved(company: next, previous: current, tokenRotated: rotated, cacheInvalidated: invalidated, healthCheckDue: due)
     }
 
     /// `now`, or a millisecond after `previous` when that is not earlier: `lastUpdated`

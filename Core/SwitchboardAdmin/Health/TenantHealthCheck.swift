@@ -1,0 +1,170 @@
+import Dispatch
+import Synchronization
+import SwitchboardCore
+import TwilioREST
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Checks one company against its own Twilio account: the account is active and takes
+/// its credentials, and each active number is in the account with its webhooks pointing
+/// at this deployment. The sweep and `GET /api/companies/{companyId}/health` share it.
+///
+/// Two requests per company, at once: the account, and one listing of the account's
+/// numbers (a page of 1,000; a number not on a full page is asked for by itself). Each is
+/// bounded by `SWITCHBOARD_TWILIO_TIMEOUT_MS`, so a check never takes much longer.
+///
+/// What it finds, as statuses:
+/// - `NOT_CONFIGURED`: no Account SID or no auth token; Twilio is not asked.
+/// - `DOWN`: the token cannot be opened, Twilio refuses the credentials, the account is
+///   not active, Twilio does not answer, or a number is missing from the account or its
+///   webhooks do not reach this deployment (calls or messages to it are lost).
+/// - `DEGRADED`: the account answers slowly, the numbers could not be listed, or this
+///   deployment's URLs are not set, so the numbers' URLs could not be compared.
+/// - `HEALTHY` otherwise.
+public struct TenantHealthCheck: Sendable {
+    /// The two clients one check uses at once; a sweep's worker keeps its own pair, so
+    /// their connections stay open from one company to the next. Each client is used by
+    /// one thread at a time: the account's by the check's, the numbers' by its helper.
+    public final class Clients: @unchecked Sendable {
+        let account: TwilioRESTClient
+        let numbers: TwilioRESTClient
+
+        public init(settings: TwilioRESTSettings) throws(TwilioRESTError) {
+            account = try TwilioRESTClient(settings: settings)
+            numbers = try TwilioRESTClient(settings: settings)
+        }
+    }
+
+    let settings: HealthSettings
+    let sealer: SecretSealer
+
+    public init(settings: HealthSettings, sealer: SecretSealer) {
+        self.settings = settings
+        self.sealer = sealer
+    }
+
+    /// Checks `company` with `clients`; the record is stamped with the time it finished.
+    public func check(_ company: Company, clients: Clients, now: () -> Date = Date.init) -> CompanyHealthRecord {
+        let start = ContinuousClock.now
+        var record = CompanyHealthRecord.unchecked(company)
+        record.due = false
+        guard company.hasTwilioCredentials else {
+            record.status = .notConfigured
+            record.problems = []
+            record.account = CompanyHealthRecord.Account(status: nil, message: "no Account SID or auth token: Twilio is not asked")
+            return finished(record, start: start, now: now())
+        }
+        guard let credentials = HealthChecker.credentials(of: company, sealer: sealer) else {
+            record.status = .down
+            record.problems = ["its auth token cannot be opened with this deployment's data key (SWITCHBOARD_DATA_KEY): save the token again, or reseal the store with the key that sealed it"]
+            record.account = CompanyHealthRecord.Account(status: nil, message: "not asked: the auth token cannot be opened")
+            return finished(record, start: start, now: now())
+        }
+
+        // The account and the numbers at once.
+        let listing = NumberListing()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let result = Result { () throws(TwilioRESTError) in try clients.numbers.incomingPhoneNumbers(credentials) }
+            listing.result.withLock { $0 = result }
+        }
+        let accountStart = ContinuousClock.now
+        let account = Result { () throws(TwilioRESTError) in try clients.account.fetchAccount(credentials) }
+        let accountLatency = HealthChecker.milliseconds(ContinuousClock.now - accountStart)
+        _ = group.wait(timeout: .now() + .milliseconds(clients.numbers.settings.timeoutMilliseconds + 1_000))
+
+        var problems: [String] = []
+        var status = HealthStatus.healthy
+        switch account {
+        case .failure(let failure):
+            status = .down
+            let why = failure.isAuthenticationFailure
+                ? "Twilio refused its credentials (HTTP 401): the auth token was regenerated or is wrong; save the new one"
+                : "its Twilio account could not be checked: \(failure)"
+            record.account = CompanyHealthRecord.Account(status: nil, message: why, latencyMs: accountLatency)
+            problems.append(why)
+        case .success(let found) where !found.isActive:
+            status = .down
+            let why = "its Twilio account is \(found.status): calls and messages to its numbers are refused by Twilio"
+            record.account = CompanyHealthRecord.Account(status: found.status, message: why, latencyMs: accountLatency)
+            problems.append(why)
+        case .success(let found):
+            let slow = accountLatency > Double(settings.slowMilliseconds)
+            record.account = CompanyHealthRecord.Account(
+                status: found.status, message: slow ? "the account is active; Twilio answered slowly (over \(settings.slowMilliseconds) ms)" : "the account is active",
+                latencyMs: accountLatency)
+            if slow {
+                status = .degraded
+                problems.append("Twilio answered slowly (over \(settings.slowMilliseconds) ms)")
+            }
+        }
+
+        if status != .down {
+            let claims = company.numberClaims.filter(\.isActive)
+            switch listing.result.withLock({ $0 }) {
+            case .success(let numbers)?:
+                for claim in claims {
+                    let routing = routing(of: claim.number, listed: numbers, credentials: credentials, client: clients.numbers)
+                    record.numbers.append(routing)
+                    guard let action = routing.action else { continue }
+                    problems.append("\(claim.number): \(action)")
+                    status = routing.voice == "unknown" ? max(status, .degraded) : .down
+                }
+            case .failure(let failure)?:
+                status = max(status, .degraded)
+                problems.append("its numbers could not be listed: \(failure)")
+            case nil:
+                status = max(status, .degraded)
+                problems.append("its numbers could not be listed: Twilio did not answer in time")
+            }
+            if settings.targets == nil && !record.numbers.isEmpty {
+                status = max(status, .degraded)
+                problems.append("this deployment's webhook URLs are not set (SWITCHBOARD_PUBLIC_URL), so the numbers' URLs could not be compared with them")
+            }
+        }
+        record.status = status
+        record.problems = problems
+        return finished(record, start: start, now: now())
+    }
+
+    private func finished(_ record: CompanyHealthRecord, start: ContinuousClock.Instant, now: Date) -> CompanyHealthRecord {
+        var record = record
+        record.checkedAt = Timestamp.format(now)
+        record.durationMs = (HealthChecker.milliseconds(ContinuousClock.now - start) * 10).rounded() / 10
+        return record
+    }
+
+    /// How Twilio routes `number`, from the listing or, when the listing was a full page
+    /// without it, from a lookup of its own.
+    private func routing(
+        of number: PhoneNumber, listed: [TwilioIncomingNumber], credentials: TwilioCredentials, client: TwilioRESTClient
+    ) -> NumberRouting {
+        var found = listed.first { (try? PhoneNumber(parsing: $0.phoneNumber)) == number }
+        if found == nil && listed.count >= 1_000 {
+            do { found = try client.incomingPhoneNumbers(credentials, number: number).first } catch {
+                return NumberRouting(phoneNumber: number.e164, voice: "unknown", sms: "unknown", action: "Twilio could not be asked: \(error)")
+            }
+        }
+        guard let found else {
+            return NumberRouting(phoneNumber: number.e164, voice: "not_found", sms: "not_found",
+                                 action: "the Twilio account does not own this number: release it here, or add it to the account")
+        }
+        let targets = settings.targets
+        let voice = HealthChecker.finding(url: found.voiceUrl, method: found.voiceMethod, target: targets?.voiceURL,
+                                          overriddenBy: [found.voiceApplicationSid, found.trunkSid])
+        let sms = HealthChecker.finding(url: found.smsUrl, method: found.smsMethod, target: targets?.smsURL, overriddenBy: [found.smsApplicationSid])
+        var actions: [String] = []
+        if let action = HealthChecker.advice(voice, kind: "Voice", target: targets?.voiceURL) { actions.append(action) }
+        if let action = HealthChecker.advice(sms, kind: "SMS", target: targets?.smsURL) { actions.append(action) }
+        return NumberRouting(phoneNumber: number.e164, voice: voice, sms: sms, action: actions.isEmpty ? nil : actions.joined(separator: "; "))
+    }
+}
+
+/// The numbers listing, written by its own thread and read once that thread is done.
+private final class NumberListing: Sendable {
+    let result = Mutex<Result<[TwilioIncomingNumber], TwilioRESTError>?>(nil)
+}
