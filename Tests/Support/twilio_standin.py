@@ -12,8 +12,10 @@ account with its secret; anything else is 401 with error 20003):
   POST /2010-04-01/Accounts/{AC}/Messages.json              To, From (one of the account's numbers), Body, MediaUrl
 
 The tests' side, under /__standin/ (no auth):
-  POST /__standin/accounts  {"sid", "token", "status"?, "friendly_name"?, "keys"?: {"SK…": "secret"}}
-  POST /__standin/numbers   {"account", "phone_number", "voice_url"?, "voice_method"?, "sms_url"?, ...} -> {"sid"}
+  POST /__standin/accounts  {"sid", "token", "status"?, "friendly_name"?, "keys"?: {"SK…": "secret"}}, or a list of them
+  POST /__standin/numbers   {"account", "phone_number", "voice_url"?, "voice_method"?, "sms_url"?, ...} -> {"sid"},
+                            or a list of them -> {"sids": [...]}
+  POST /__standin/latency   {"ms": 120}: every request to Twilio's side waits this long first (a region's round trip)
   POST /__standin/faults    [{"match"?: "path substring", "status"?: 500, "code"?: 20500,
                               "retry_after"?: "1", "delay_ms"?: 0, "hang"?: false, "times"?: 1}]
                             each request takes the first fault it matches, until its times run out
@@ -33,7 +35,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"accounts": {}, "numbers": {}, "messages": [], "faults": [], "requests": []}
+STATE = {"accounts": {}, "numbers": {}, "by_account": {}, "messages": [], "faults": [], "requests": [], "latency_ms": 0}
 
 ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})\.json$")
 NUMBERS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$")
@@ -135,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
         user, _ = self.basic_user()
         with LOCK:
             STATE["requests"].append({"method": method, "path": path, "query": parsed.query, "user": user})
+        if STATE["latency_ms"]:
+            time.sleep(STATE["latency_ms"] / 1000)
         fault = self.take_fault(path)
         if fault:
             if fault.get("hang"):
@@ -178,8 +182,8 @@ class Handler(BaseHTTPRequestHandler):
         wanted = re.sub(r"[^0-9]", "", (query.get("PhoneNumber") or [""])[0])
         size = int((query.get("PageSize") or ["50"])[0])
         with LOCK:
-            found = [number_resource(n) for n in STATE["numbers"].values()
-                     if n["account"] == match.group(1) and wanted in re.sub(r"[^0-9]", "", n["phone_number"])]
+            owned = (STATE["numbers"][sid] for sid in STATE["by_account"].get(match.group(1), []))
+            found = [number_resource(n) for n in owned if wanted in re.sub(r"[^0-9]", "", n["phone_number"])]
         self.answer(200, {"incoming_phone_numbers": found[:size], "next_page_uri": None, "page": 0,
                           "page_size": size, "uri": self.path})
 
@@ -200,7 +204,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(*twilio_error(405, 20004, "Method not allowed"))
         sender = (form.get("From") or [""])[0]
         with LOCK:
-            owned = any(n["account"] == match.group(1) and n["phone_number"] == sender for n in STATE["numbers"].values())
+            owned = any(STATE["numbers"][sid]["phone_number"] == sender for sid in STATE["by_account"].get(match.group(1), []))
         if not owned:
             return self.answer(*twilio_error(400, 21606, f"The From phone number {sender} is not a valid, SMS-capable inbound phone number or short code for your account."))
         if not (form.get("To") or [""])[0].startswith("+"):
@@ -218,13 +222,24 @@ class Handler(BaseHTTPRequestHandler):
         payload = json.loads(body) if body else None
         with LOCK:
             if method == "POST" and path == "/__standin/accounts":
-                STATE["accounts"][payload["sid"]] = payload
-                return self.answer(201, {"sid": payload["sid"]})
+                for account in payload if isinstance(payload, list) else [payload]:
+                    STATE["accounts"][account["sid"]] = account
+                return self.answer(201, {"accounts": len(STATE["accounts"])})
             if method == "POST" and path == "/__standin/numbers":
-                number = dict(payload)
-                number["sid"] = number.get("sid") or sid("PN")
-                STATE["numbers"][number["sid"]] = number
-                return self.answer(201, {"sid": number["sid"]})
+                sids = []
+                for entry in payload if isinstance(payload, list) else [payload]:
+                    number = dict(entry)
+                    number["sid"] = number.get("sid") or sid("PN")
+                    previous = STATE["numbers"].get(number["sid"])
+                    if previous is not None:
+                        STATE["by_account"][previous["account"]].remove(number["sid"])
+                    STATE["numbers"][number["sid"]] = number
+                    STATE["by_account"].setdefault(number["account"], []).append(number["sid"])
+                    sids.append(number["sid"])
+                return self.answer(201, {"sids": sids} if isinstance(payload, list) else {"sid": sids[0]})
+            if method == "POST" and path == "/__standin/latency":
+                STATE["latency_ms"] = int(payload.get("ms", 0))
+                return self.answer(200, {"latency_ms": STATE["latency_ms"]})
             if method == "POST" and path == "/__standin/faults":
                 STATE["faults"].extend(payload)
                 return self.answer(201, {"faults": len(STATE["faults"])})
@@ -235,8 +250,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__standin/messages":
                 return self.answer(200, STATE["messages"])
             if method == "POST" and path == "/__standin/reset":
-                for key in ("accounts", "numbers"):
+                for key in ("accounts", "numbers", "by_account"):
                     STATE[key] = {}
+                STATE["latency_ms"] = 0
                 for key in ("messages", "faults", "requests"):
                     STATE[key] = []
                 return self.answer(200, {})
@@ -245,6 +261,9 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     port = int(sys.argv[1])
+    # A sweep opens dozens of connections at once: a deeper listen queue than the
+    # default five, so none waits out a dropped SYN.
+    ThreadingHTTPServer.request_queue_size = 256
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     print(f"listening {port}", flush=True)

@@ -74,7 +74,7 @@ struct HealthCommand: ParsableCommand {
     static func sweep(directory: any TenantDirectory, healthStore: any CompanyHealthStore, sealer: SecretSealer, settings: HealthSettings) throws {
         let round = Date()
         var logger = Logger(label: "switchboard.health")
-        logger.logLevel = .error
+        logger.logLevel = .critical  // the summary names every DOWN company
         var enrolled = 0
         while true {
             let added = try healthStore.enrolMissing(limit: 5_000, at: round)

@@ -92,7 +92,7 @@ public final class HealthSweep: Sendable {
         let checkBound = Duration.milliseconds(twilio.timeoutMilliseconds + 500)
         let group = DispatchGroup()
         for _ in 0..<concurrency {
-            DispatchQueue.global().async(group: group) {
+            BlockingThread.start(in: group) {
                 var clients: TenantHealthCheck.Clients?
                 while clock.now + checkBound <= deadline, let job = self.next(state) {
                     if clients == nil { clients = try? TenantHealthCheck.Clients(settings: self.twilio) }

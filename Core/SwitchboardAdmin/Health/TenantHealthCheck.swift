@@ -68,7 +68,7 @@ public struct TenantHealthCheck: Sendable {
         // The account and the numbers at once.
         let listing = NumberListing()
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
+        BlockingThread.start(in: group) {
             let result = Result { () throws(TwilioRESTError) in try clients.numbers.incomingPhoneNumbers(credentials) }
             listing.result.withLock { $0 = result }
         }
