@@ -176,7 +176,7 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         ensureIndexesOnce()
         let companies = try count([:])
         let unchecked = try count(["checkedAt": .null])
-        let oldest = try find(["checkedAt": .document(["$type": "date"])], sort: ["checkedAt": 1], limit: 1, projection: ["result.checkedAt": 1]).first
+        let oldest = try find(["checkedAt": .document(["$ne": .null])], sort: ["checkedAt": 1], limit: 1, projection: ["result.checkedAt": 1]).first
         var oldestText: String?
         if case .object(let result)? = oldest?["result"], case .string(let text)? = result["checkedAt"] { oldestText = text }
         return CompanyHealthSummary(
