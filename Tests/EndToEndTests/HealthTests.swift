@@ -17,6 +17,25 @@ struct HealthTests {
         return (response, (try? F.json(response)) ?? [:], log)
     }
 
+    /// One scheduled run (the platform check and a sweep pass), as EventBridge starts it:
+    /// what it printed and logged.
+    @discardableResult
+    static func scheduledRun(_ api: F, environment: [String: String] = [:]) throws -> ProcessResult {
+        let event = #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-27T10:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#
+        let result = try ProcessRunner.run(ExampleData.executable("Health"), input: Data(event.utf8), environment: api.environment.merging(environment) { _, new in new })
+        #expect(result.status == 0, "\(result.stdoutText) \(result.stderrText)")
+        #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty)
+        return result
+    }
+
+    /// The embedded-metric lines a run wrote.
+    static func metrics(_ log: String) -> [[String: Any]] {
+        log.split(separator: "\n").compactMap { line -> [String: Any]? in
+            guard line.contains("\"_aws\"") else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        }
+    }
+
     static func dependency(_ report: [String: Any], _ name: String) -> [String: Any] {
         (report["dependencies"] as? [String: Any])?[name] as? [String: Any] ?? [:]
     }
@@ -167,7 +186,7 @@ struct HealthTests {
         #expect(Self.dependency(report, "cache")["status"] as? String == "DEGRADED")
     }
 
-    @Test("scope=all: each company's account and each number's routing — ok, not_set, url_mismatch, wrong_method, overridden, not_found — with what to do")
+    @Test("scope=all after a sweep: each company's account and each number's routing — ok, not_set, url_mismatch, wrong_method, overridden, not_found — with what to do")
     func webhookFindings() throws {
         let voice = "https://calls.example.com/api/twilio/voice", sms = "https://calls.example.com/api/twilio/sms"
         let api = try F(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"], numberSettings: [
@@ -179,8 +198,12 @@ struct HealthTests {
             // Dune's number sits in another Twilio account than Dune's.
             "+15550400001": ["account": "AC" + String(repeating: "0", count: 32)],
         ])
+        let (_, before, _) = try Self.check(api, query: "scope=all")
+        #expect((before["summary"] as? [String: Any])?["neverChecked"] as? Int == 4, "\(before)")
+        try Self.scheduledRun(api)
         let (_, report, _) = try Self.check(api, query: "scope=all")
         let companies = try #require(report["companies"] as? [[String: Any]])
+        // Every company has a problem, so all are DOWN and listed by id.
         #expect(companies.map { $0["companyId"] as? String } == [F.acme, F.birch, F.cedar, F.dune])
         func routing(_ number: String) -> [String: Any] {
             companies.lazy.compactMap { ($0["numbers"] as? [[String: Any]])?.first { $0["phoneNumber"] as? String == number } }.first ?? [:]
@@ -199,23 +222,25 @@ struct HealthTests {
         #expect((dune["numbers"] as? [[String: Any]])?.first?["voice"] as? String == "not_found")
         let acme = try #require(companies.first { $0["companyId"] as? String == F.acme })
         #expect((acme["problems"] as? [String])?.count == 1)
-        #expect((acme["account"] as? [String: Any])?["status"] as? String == "DEGRADED")
+        #expect(acme["status"] as? String == "DOWN")
+        #expect((acme["account"] as? [String: Any])?["status"] as? String == "active")
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("a scheduled run: no token, the answer in the log, one embedded-metric line per dependency")
+    @Test("a scheduled run: no token, the answer in the log, one embedded-metric line per dependency and one for the tenants")
     func scheduled() throws {
         let api = try F()
         let event = #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-27T10:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#
-        let result = try ProcessRunner.run(ExampleData.executable("Health"), input: Data(event.utf8), environment: api.environment)
-        #expect(result.status == 0, "\(result.stdoutText) \(result.stderrText)")
-        let metrics = result.stderrText.split(separator: "\n").compactMap { line -> [String: Any]? in
-            guard line.contains("\"_aws\"") else { return nil }
-            return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        }
-        #expect(Set(metrics.compactMap { $0["Dependency"] as? String }) == ["directory", "cache", "twilio"])
-        #expect(metrics.allSatisfy { $0["Status"] is NSNumber })
-        #expect(result.stderrText.contains("health.checked"))
+        let result = try Self.scheduledRun(api)
+        let metrics = Self.metrics(result.stderrText)
+        let dependencies = metrics.filter { $0["Dependency"] != nil }
+        #expect(Set(dependencies.compactMap { $0["Dependency"] as? String }) == ["directory", "cache", "twilio"])
+        #expect(dependencies.allSatisfy { $0["Status"] is NSNumber })
+        let tenants = try #require(metrics.first { $0["CompaniesChecked"] != nil })
+        // The stand-in's numbers have no webhook URLs, so no call would reach Switchboard.
+        #expect(tenants["CompaniesChecked"] as? Int == 4 && tenants["CompaniesDown"] as? Int == 4, "\(tenants) \(result.stderrText)")
+        #expect(tenants["OldestCheckAgeSeconds"] is NSNumber && tenants["CompaniesNeverChecked"] as? Int == 0)
+        #expect(result.stderrText.contains("health.checked") && result.stderrText.contains("health.swept"))
         // Voice refuses such an event: it answers HTTP only.
         let voice = try ProcessRunner.run(ExampleData.executable("Voice"), input: Data(event.utf8), environment: api.environment)
         #expect(voice.stdoutText.contains("Runtime.UnsupportedEvent"))
@@ -230,11 +255,19 @@ struct HealthTests {
         #expect(fine.stdoutText.contains("DEPENDENCY") && fine.stdoutText.contains("twilio") && fine.stdoutText.contains("company:Acme Dental Group"))
         #expect(!fine.stdoutText.contains("\u{1B}["))
         try api.twilio.addAccount("AC05bdef0d221517e1d93f0d0c6b40255d", token: "00000000000000000000000000000001")
+        let sweep = try ProcessRunner.run(tool, ["health", "--sweep"], environment: api.environment)
+        #expect(sweep.status == 0, "\(sweep.stdoutText)\(sweep.stderrText)")
+        #expect(sweep.stdoutText.contains("checked 4 companies") && sweep.stdoutText.contains("DOWN: 4"), "\(sweep.stdoutText)")
+        #expect(sweep.stdoutText.contains("Acme Dental Group [\(F.acme)]: Twilio refused its credentials (HTTP 401)"), "\(sweep.stdoutText)")
         let down = try ProcessRunner.run(tool, ["health", "--scope", "all", "--json"], environment: api.environment)
         #expect(down.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: down.stdout) as? [String: Any])
         #expect(report["overall"] as? String == "DOWN")
-        #expect((report["companies"] as? [[String: Any]])?.count == 4)
-        #expect(ExampleData.leakedSecrets(in: down.stdout + down.stderr + fine.stdout).isEmpty)
+        let companies = try #require(report["companies"] as? [[String: Any]])
+        #expect(companies.count == 4 && companies.first?["companyId"] as? String == F.acme && companies.first?["status"] as? String == "DOWN")
+        let table = try ProcessRunner.run(tool, ["health", "--scope", "all", "--status", "DOWN"], environment: api.environment)
+        #expect(table.stdoutText.contains("companies: 4 (4 configured), checked 4, never checked 0, DOWN 4"), "\(table.stdoutText)")
+        #expect(table.stdoutText.contains("Acme Dental Group [\(F.acme)]: DOWN") && table.stdoutText.contains("no Voice URL is set"))
+        #expect(ExampleData.leakedSecrets(in: down.stdout + down.stderr + fine.stdout + sweep.stdout + sweep.stderr + table.stdout).isEmpty)
     }
 }

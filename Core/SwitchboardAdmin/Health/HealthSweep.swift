@@ -157,7 +157,9 @@ public final class HealthSweep: Sendable {
             logger.error("health.sweep_store_failed", metadata: ["company.id": "\(record.companyId)", "error": "\(error)"])
             return
         }
-        if let id { progress?(state.done(id, record)) }
+        guard let id else { return }
+        let checked = state.done(id, record)
+        progress?(checked)
         Self.logChange(from: previous, to: record, logger: logger)
     }
 
