@@ -20,9 +20,9 @@ struct HealthTests {
     /// One scheduled run (the platform check and a sweep pass), as EventBridge starts it:
     /// what it printed and logged.
     @discardableResult
-    static func scheduledRun(_ api: F, environment: [String: String] = [:]) throws -> ProcessResult {
+    static func scheduledRun(_ environment: [String: String], adding extra: [String: String] = [:]) throws -> ProcessResult {
         let event = #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-27T10:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#
-        let result = try ProcessRunner.run(ExampleData.executable("Health"), input: Data(event.utf8), environment: api.environment.merging(environment) { _, new in new })
+        let result = try ProcessRunner.run(ExampleData.executable("Health"), input: Data(event.utf8), environment: environment.merging(extra) { _, new in new })
         #expect(result.status == 0, "\(result.stdoutText) \(result.stderrText)")
         #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty)
         return result
@@ -200,7 +200,7 @@ struct HealthTests {
         ])
         let (_, before, _) = try Self.check(api, query: "scope=all")
         #expect((before["summary"] as? [String: Any])?["neverChecked"] as? Int == 4, "\(before)")
-        try Self.scheduledRun(api)
+        try Self.scheduledRun(api.environment)
         let (_, report, _) = try Self.check(api, query: "scope=all")
         let companies = try #require(report["companies"] as? [[String: Any]])
         // Every company has a problem, so all are DOWN and listed by id.
@@ -231,7 +231,7 @@ struct HealthTests {
     func scheduled() throws {
         let api = try F()
         let event = #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-27T10:00:00Z","region":"us-east-1","resources":[],"detail":{}}"#
-        let result = try Self.scheduledRun(api)
+        let result = try Self.scheduledRun(api.environment)
         let metrics = Self.metrics(result.stderrText)
         let dependencies = metrics.filter { $0["Dependency"] != nil }
         #expect(Set(dependencies.compactMap { $0["Dependency"] as? String }) == ["directory", "cache", "twilio"])

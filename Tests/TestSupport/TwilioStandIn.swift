@@ -48,6 +48,12 @@ public final class TwilioStandIn: @unchecked Sendable {
         try control("POST", "faults", faults)
     }
 
+    /// Makes every request to Twilio's side wait `milliseconds` first (a region's round
+    /// trip); 0 for none.
+    public func setLatency(milliseconds: Int) throws {
+        try control("POST", "latency", ["ms": milliseconds])
+    }
+
     /// Every request the stand-in received: method, path, query, Basic user name.
     public func requests() throws -> [[String: Any]] {
         try control("GET", "requests", nil) as? [[String: Any]] ?? []

@@ -152,7 +152,7 @@ public final class HealthSweep: Sendable {
             if let id { state.removed(id) }
             return
         } catch {
-            if let id { state.done(id, record) }
+            if let id { state.release(id) }
             state.fail(error.description)
             logger.error("health.sweep_store_failed", metadata: ["company.id": "\(record.companyId)", "error": "\(error)"])
             return
@@ -253,6 +253,11 @@ private final class SweepState: Sendable {
             if state.buffered.isEmpty { state.exhausted = false }
             return state.checked
         }
+    }
+
+    /// Gives up an id whose result could not be stored.
+    func release(_ id: CompanyID) {
+        state.withLock { _ = $0.inFlight.remove(id) }
     }
 
     func removed(_ id: CompanyID) {
