@@ -52,7 +52,12 @@ def main():
         check(function.get("Type") == "AWS::Lambda::Function", f"{logical} is a Lambda function")
         check(props.get("Runtime") == "provided.al2023", f"{logical} runs on provided.al2023")
         check(props.get("Handler") == handler, f"{logical} Handler names {handler}")
-        check(props.get("Timeout", 0) < 15, f"{logical} times out before Twilio's 15 s")
+        env = props.get("Environment", {}).get("Variables", {})
+        if logical == "HealthFunction":
+            budget = int(env.get("SWITCHBOARD_SWEEP_BUDGET_MS", "60000")) / 1000
+            check(props.get("Timeout", 0) >= budget + 10, f"{logical} has time for a sweep pass ({budget:.0f} s) and the platform check")
+        else:
+            check(props.get("Timeout", 0) < 15, f"{logical} times out before Twilio's 15 s")
         env = props.get("Environment", {}).get("Variables", {})
         check(env.get("SWITCHBOARD_SECRET_ID") == {"Ref": "SecretName"}, f"{logical} names its secret in SWITCHBOARD_SECRET_ID")
         check("resolve:secretsmanager" not in json.dumps(env) and "resolve:ssm" not in json.dumps(env),
@@ -83,6 +88,8 @@ def main():
 
     routes = [r for r in resources.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
     paths = routes[0]["Properties"].get("Body", {}).get("paths", {}) if routes else {}
+    company_health = paths.get("/api/companies/{companyId}/health", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
+    check("HealthFunction" in str(company_health.get("uri", "")), "GET /api/companies/{companyId}/health is Health's second route")
     listing = paths.get("/api/companies", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
     check("ConfigGetFunction" in str(listing.get("uri", "")), "GET /api/companies is ConfigGet's second route")
     put_env = resources.get("ConfigPutFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
@@ -95,6 +102,11 @@ def main():
               and "HealthFunction" in str(r["Properties"].get("Targets")) for r in schedules),
           "Health runs every 5 minutes on an EventBridge schedule")
     alarms = {n: r["Properties"] for n, r in resources.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    rise = [a for a in alarms.values() if "DIFF(down)" in json.dumps(a.get("Metrics", []))]
+    check(len(rise) == 1 and "CompaniesDown" in json.dumps(rise[0]["Metrics"]) and rise[0].get("ComparisonOperator") == "GreaterThanThreshold",
+          "an alarm fires when more companies are DOWN than at the last sweep")
+    check(any(a.get("MetricName") == "OldestCheckAgeSeconds" and a.get("Threshold") == {"Ref": "SweepStaleAfterSeconds"} for a in alarms.values()),
+          "an alarm fires when the oldest company check is older than twice a round")
     for dependency in ("twilio", "directory"):
         check(any(a.get("Namespace") == "Switchboard" and a.get("MetricName") == "Status"
                   and a.get("Dimensions") == [{"Name": "Dependency", "Value": dependency}]

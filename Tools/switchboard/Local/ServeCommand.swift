@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
             Routes: POST /api/twilio/voice (Voice), POST /api/twilio/sms (SMS), \
             GET /api/companies (ConfigGet), \
             GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
-            GET /api/admin/notifications/dependency-health (Health); the admin page at \
+            GET /api/admin/notifications/dependency-health and GET /api/companies/{companyId}/health (Health); the admin page at \
             /admin/. Point a Twilio \
             number's voice webhook at your tunnel's https URL + /api/twilio/voice, and set \
             SWITCHBOARD_PUBLIC_URL to that https base so signatures check out. The \
@@ -81,6 +81,7 @@ struct LocalRouter: Sendable {
         Route(method: .get, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigGet"),
         Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
         Route(method: .get, segments: ["api", "admin", "notifications", "dependency-health"], function: "Health"),
+        Route(method: .get, segments: ["api", "companies", "{companyId}", "health"], function: "Health"),
     ]
 
     /// Lambda's largest synchronous invocation payload, 6 MB.
