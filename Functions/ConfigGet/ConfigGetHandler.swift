@@ -8,7 +8,8 @@ import SwitchboardRuntime
 /// - `GET /api/companies/{companyId}/twilio/config`: the company's Twilio settings,
 ///   every field, numbers in E.164, secrets masked (`••••` + last 4), with an `ETag`
 ///   that `PUT` takes back in `If-Match`.
-/// - `GET /api/companies`: the companies the caller may see, a page at a time.
+/// - `GET /api/companies`: the companies the caller may see, a page at a time, each
+///   with its last health check in brief.
 ///
 /// The story of one request:
 /// 1. Only `GET` is answered.
@@ -18,10 +19,13 @@ import SwitchboardRuntime
 /// 4. The directory answers; an unreachable one is a 503, never a 500.
 struct ConfigGetHandler: FunctionHandler {
     let services: AdminServices
+    /// Each listed company's last health check comes from here.
+    let health: any CompanyHealthStore
 
     init(context: FunctionInitContext) throws {
         services = try AdminServices(
             environment: Environment(context.environment), logger: context.logger, appName: "switchboard-\(context.functionName)")
+        health = CompanyHealthStores.beside(services.directory)
         context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
     }
 
@@ -60,7 +64,7 @@ struct ConfigGetHandler: FunctionHandler {
     private func listCompanies(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
         let request = try CompanyListing.Request(query: query)
         let page: CompanyListing.Page
-        do { page = try CompanyListing(directory: services.directory).page(request, for: identity) } catch {
+        do { page = try CompanyListing(directory: services.directory, health: health).page(request, for: identity) } catch {
             logger.error("config.directory_unavailable", metadata: ["error": "\(error)"])
             throw .directoryUnavailable()
         }

@@ -57,6 +57,27 @@ struct CompanyListingTests {
         #expect(first.companies[1].phoneNumbers.first?.status == "inactive")
     }
 
+    @Test("each listed company carries its last health check in brief (status, when, first problem); one the sweep has not seen carries none", arguments: ["sqlite", "mongodb"])
+    func health(backend: String) throws {
+        let directory = try Self.directory(backend)
+        let ids = try Self.seed(directory, count: 3)
+        let store = CompanyHealthStores.beside(directory)
+        let first = try #require(try directory.company(id: try CompanyID(ids[0])))
+        try store.markDue(first, at: Date())
+        var record = CompanyHealthRecord.unchecked(first)
+        record.status = .down
+        record.checkedAt = "2026-12-04T10:00:00.000Z"
+        record.problems = ["its Twilio account is suspended", "and more"]
+        try store.store(record, checkStartedAt: Date())
+        try store.markDue(try #require(try directory.company(id: try CompanyID(ids[1]))), at: Date())
+        let admin = AdminIdentity(subject: "a", role: .admin, expiresAt: .distantFuture)
+        let page = try CompanyListing(directory: directory, health: store).page(try CompanyListing.Request(query: FormParameters([])), for: admin)
+        #expect(page.companies.map(\.health) == [
+            .init(status: .down, checkedAt: "2026-12-04T10:00:00.000Z", problem: "its Twilio account is suspended"),
+            .init(status: nil, checkedAt: nil, problem: nil), nil,
+        ])
+    }
+
     @Test("a company token lists its own company only", arguments: ["sqlite", "mongodb"])
     func companyToken(backend: String) throws {
         let directory = try Self.directory(backend)

@@ -8,7 +8,8 @@ import Foundation
 
 /// `GET /api/companies`: the companies a caller may see, ordered by id, a page at a time
 /// (`?limit=`, default 50, at most 200; `?after=` the opaque cursor the last page gave).
-/// A platform admin sees every company; a company token its own only.
+/// A platform admin sees every company; a company token its own only. Each company comes
+/// with its last stored health check, read for the page's companies only.
 public struct CompanyListing {
     /// The default page size.
     public static let defaultLimit = 50
@@ -33,14 +34,44 @@ public struct CompanyListing {
             enum CodingKeys: String, CodingKey { case phoneNumber, friendlyName, status, isPrimary }
         }
 
+        /// A company's last health check, in brief.
+        public struct Health: Encodable, Sendable, Equatable {
+            /// `nil` until its first check.
+            public let status: HealthStatus?
+            public let checkedAt: String?
+            /// The first problem, `nil` when there is none.
+            public let problem: String?
+
+            init(_ record: CompanyHealthRecord) {
+                self.init(status: record.status, checkedAt: record.checkedAt, problem: record.problems.first)
+            }
+
+            public init(status: HealthStatus?, checkedAt: String?, problem: String?) {
+                self.status = status
+                self.checkedAt = checkedAt
+                self.problem = problem
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(status, forKey: .status)
+                try c.encode(checkedAt, forKey: .checkedAt)
+                try c.encode(problem, forKey: .problem)
+            }
+            enum CodingKeys: String, CodingKey { case status, checkedAt, problem }
+        }
+
         public let companyId: String
         public let companyName: String
         public let phoneNumbers: [Number]
         public let callRoutingMode: String?
         /// True when the company has both an Account SID and an auth token.
         public let twilioConfigured: Bool
+        /// Its last health check; `nil` when the sweep has not seen it yet.
+        public let health: Health?
 
-        init(_ company: Company) {
+        init(_ company: Company, health: CompanyHealthRecord?) {
+            self.health = health.map(Health.init)
             companyId = company.id.rawValue
             companyName = company.name
             let config = company.twilio
@@ -63,8 +94,9 @@ public struct CompanyListing {
             try c.encode(phoneNumbers, forKey: .phoneNumbers)
             try c.encode(callRoutingMode, forKey: .callRoutingMode)
             try c.encode(twilioConfigured, forKey: .twilioConfigured)
+            try c.encode(health, forKey: .health)
         }
-        enum CodingKeys: String, CodingKey { case companyId, companyName, phoneNumbers, callRoutingMode, twilioConfigured }
+        enum CodingKeys: String, CodingKey { case companyId, companyName, phoneNumbers, callRoutingMode, twilioConfigured, health }
     }
 
     /// One page: the companies, and the cursor for the next page (`null` on the last).
@@ -102,9 +134,19 @@ public struct CompanyListing {
     }
 
     private let directory: any TenantDirectory
+    private let health: (any CompanyHealthStore)?
 
-    public init(directory: any TenantDirectory) {
+    /// The listing of `directory`'s companies, each with its health from `health`.
+    public init(directory: any TenantDirectory, health: (any CompanyHealthStore)? = nil) {
         self.directory = directory
+        self.health = health
+    }
+
+    /// The page's companies with their health; without it when it cannot be read (the
+    /// listing still answers).
+    private func summaries(_ companies: [Company]) -> [Summary] {
+        let records = (try? health?.records(of: companies.map(\.id))) ?? [:]
+        return companies.map { Summary($0, health: records[$0.id]) }
     }
 
     /// The page `request` asks for, of what `identity` may see.
@@ -114,13 +156,13 @@ public struct CompanyListing {
             guard request.after.map({ $0 < id }) ?? true, let own = try directory.company(id: id) else {
                 return Page(companies: [], next: nil)
             }
-            return Page(companies: [Summary(own)], next: nil)
+            return Page(companies: summaries([own]), next: nil)
         case .admin:
             // One more than asked tells whether there is a next page.
             let companies = try directory.companies(after: request.after, limit: request.limit + 1)
             let shown = companies.prefix(request.limit)
             let next = companies.count > request.limit ? shown.last.map { Cursor.encode($0.id) } : nil
-            return Page(companies: shown.map(Summary.init), next: next)
+            return Page(companies: summaries(Array(shown)), next: next)
         }
     }
 

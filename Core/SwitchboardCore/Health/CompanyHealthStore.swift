@@ -38,6 +38,9 @@ public protocol CompanyHealthStore: AnyObject {
     /// The company's record, or `nil` when it has none.
     func record(of id: CompanyID) throws(HealthStoreError) -> CompanyHealthRecord?
 
+    /// The records of the companies `ids` names that have one (a page of a listing).
+    func records(of ids: [CompanyID]) throws(HealthStoreError) -> [CompanyID: CompanyHealthRecord]
+
     /// Forgets the company's health (it was deleted).
     func remove(_ id: CompanyID) throws(HealthStoreError)
 

@@ -148,6 +148,16 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         try find(["_id": .id(id)], sort: nil, limit: 1, projection: nil).first.flatMap(Self.decode)
     }
 
+    public func records(of ids: [CompanyID]) throws(HealthStoreError) -> [CompanyID: CompanyHealthRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let batch = try find(["_id": .document(["$in": .array(ids.map(MongoValue.id))])], sort: nil, limit: ids.count, projection: nil)
+        var found: [CompanyID: CompanyHealthRecord] = [:]
+        for record in batch.compactMap(Self.decode) {
+            if let id = try? CompanyID(record.companyId) { found[id] = record }
+        }
+        return found
+    }
+
     public func remove(_ id: CompanyID) throws(HealthStoreError) {
         _ = try run(["delete": .string(Self.collection), "deletes": .array([.document(["q": .document(["_id": .id(id)]), "limit": 1])])])
     }

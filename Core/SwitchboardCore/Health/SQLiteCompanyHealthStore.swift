@@ -1,4 +1,5 @@
 import SQLiteDriver
+import SwitchboardRuntime
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -21,6 +22,7 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         let countQueue: SQLiteStatement
         let store: SQLiteStatement
         let find: SQLiteStatement
+        let findMany: SQLiteStatement
         let remove: SQLiteStatement
         let pageAll: SQLiteStatement
         let pageByStatus: SQLiteStatement
@@ -66,6 +68,7 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
                     due_at = CASE WHEN company_health.due_at > ?7 THEN company_health.due_at END
                 """)
             find = database.statement("SELECT record, due FROM company_health WHERE company_id = ?1")
+            findMany = database.statement("SELECT record, due FROM company_health WHERE company_id IN (SELECT value FROM json_each(?1))")
             remove = database.statement("DELETE FROM company_health WHERE company_id = ?1")
             pageAll = database.statement("""
                 SELECT record, due FROM company_health
@@ -194,6 +197,24 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         let rows: [[String?]]
         do { rows = try prepared.find.rows([.text(id.rawValue)]) } catch { throw failure(error) }
         return rows.first.flatMap(decode)
+    }
+
+    public func records(of ids: [CompanyID]) throws(HealthStoreError) -> [CompanyID: CompanyHealthRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let prepared = try ready()
+        var list = "["
+        for (index, id) in ids.enumerated() {
+            if index > 0 { list += "," }
+            JSONText.appendString(id.rawValue, to: &list)
+        }
+        list += "]"
+        let rows: [[String?]]
+        do { rows = try prepared.findMany.rows([.text(list)]) } catch { throw failure(error) }
+        var found: [CompanyID: CompanyHealthRecord] = [:]
+        for record in rows.compactMap(decode) {
+            if let id = try? CompanyID(record.companyId) { found[id] = record }
+        }
+        return found
     }
 
     public func remove(_ id: CompanyID) throws(HealthStoreError) {
