@@ -48,5 +48,15 @@ export const api = {
     const suffix = query.toString() ? `?${query}` : '';
     return request('PUT', `/api/companies/${encodeURIComponent(id)}/twilio/config${suffix}`, { body: config, headers: etag ? { 'If-Match': etag } : {} });
   },
-  health: (everyCompany) => request('GET', `/api/admin/notifications/dependency-health${everyCompany ? '?scope=all' : ''}`),
+  /** The dependency check; with `everyCompany`, a page of the companies' stored health (`status`, `after`). */
+  health: (everyCompany, { status, after } = {}) => {
+    const query = new URLSearchParams();
+    if (everyCompany) query.set('scope', 'all');
+    if (everyCompany && status) query.set('status', status);
+    if (everyCompany && after) query.set('after', after);
+    const suffix = query.toString() ? `?${query}` : '';
+    return request('GET', `/api/admin/notifications/dependency-health${suffix}`);
+  },
+  /** Checks one company's account and numbers now; the result is stored and answered. */
+  checkCompany: (id) => request('GET', `/api/companies/${encodeURIComponent(id)}/health`),
 };

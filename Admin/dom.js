@@ -65,7 +65,23 @@ export function announce(message, kind = 'info') {
   announcer.dataset.kind = kind;
 }
 
-/** A status badge: HEALTHY green, DEGRADED amber, DOWN red, NOT_CONFIGURED grey. */
+/** A status badge: HEALTHY green, DEGRADED amber, DOWN red, NOT_CONFIGURED grey; none yet: UNCHECKED. */
 export function badge(status) {
-  return h('span', { class: `badge badge-${String(status).toLowerCase().replace(/_/g, '-')}` }, status);
+  const text = status ?? 'UNCHECKED';
+  return h('span', { class: `badge badge-${String(text).toLowerCase().replace(/_/g, '-')}` }, text);
+}
+
+/** When something happened, in the reader's time, or a dash. */
+export function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+/** A company's last health check as table cells: status, when, the first problem. */
+export function healthCells(health) {
+  return [
+    h('td', { class: 'health-status' }, badge(health?.status ?? null)),
+    h('td', {}, when(health?.checkedAt)),
+    h('td', { class: 'health-problem' }, h('span', { class: 'clamp', title: health?.problem ?? undefined },
+      health?.problem ?? (health?.status ? 'nothing' : 'not checked yet'))),
+  ];
 }

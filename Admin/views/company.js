@@ -1,5 +1,5 @@
 // One company's Twilio settings: Configuration and the Twilio Control Center.
-import { h, field, showFieldError, clearFieldErrors, announce } from '../dom.js';
+import { h, field, showFieldError, clearFieldErrors, announce, badge, when } from '../dom.js';
 import { api, APIError } from '../api.js';
 
 const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward', 'Forward to a number']];
@@ -72,13 +72,41 @@ class CompanyForm {
         h('button', { type: 'button', id: 'test-connection', onclick: () => this.submit({ dryRun: true }) }, 'Test connection'),
         h('button', { type: 'submit', class: 'primary', id: 'save' }, 'Save'),
         h('button', { type: 'button', id: 'configure-webhooks', onclick: () => this.submit({ configureWebhooks: true }) }, 'Save and set up webhooks on Twilio')),
-      this.result = h('div', { id: 'result', class: 'result', role: 'status', 'aria-live': 'polite' }));
+      this.result = h('div', { id: 'result', class: 'result', role: 'status', 'aria-live': 'polite' }),
+      this.healthCard());
     this.form.addEventListener('submit', (event) => { event.preventDefault(); this.submit({}); });
     this.inputs.callRoutingMode.addEventListener('change', () => this.showModeFields());
     this.inputs.smsMode.addEventListener('change', () => this.showModeFields());
     this.drawNumbers();
     this.showModeFields();
     this.view.replaceChildren(this.form);
+  }
+
+  /** Health: "Check now" asks Twilio about this company's account and numbers, and shows what it found. */
+  healthCard() {
+    const found = h('div', { id: 'company-health', 'aria-live': 'polite' }, h('p', { class: 'hint' },
+      'The sweep checks every company in turn; check this one now to see its account and each number’s webhooks.'));
+    const button = h('button', { type: 'button', id: 'check-now' }, 'Check now');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      found.replaceChildren(h('p', {}, 'Checking…'));
+      try {
+        const { body: record } = await api.checkCompany(this.companyId);
+        found.replaceChildren(
+          h('p', {}, badge(record.status), ` checked ${when(record.checkedAt)}`, record.durationMs === null ? '' : ` in ${record.durationMs} ms`,
+            record.consecutiveFailures > 1 ? `; DOWN ${record.consecutiveFailures} checks in a row, since ${when(record.failingSince)}` : ''),
+          record.account ? h('p', {}, 'Account: ', record.account.message) : null,
+          record.problems.length ? h('ul', { class: 'problems' }, record.problems.map((problem) => h('li', {}, problem))) : h('p', {}, 'Nothing is wrong.'),
+          record.numbers.length ? h('ul', {}, record.numbers.map((n) => h('li', { class: 'mono' }, `${n.phoneNumber}: calls ${n.voice}, messages ${n.sms}`))) : null);
+        announce(`Health: ${record.status}.`);
+      } catch (error) {
+        found.replaceChildren(h('p', { class: 'error' }, error.message));
+        announce(error.message, 'error');
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return h('section', { class: 'card', 'aria-labelledby': 'company-health-title' }, h('h3', { id: 'company-health-title' }, 'Health'), button, found);
   }
 
   /** A secret: shown masked, replaced only when something is typed, with a reveal toggle for what was typed. */

@@ -1,5 +1,6 @@
-// The dependency-health answer as a dashboard.
-import { h, badge, announce } from '../dom.js';
+// The dependency-health answer as a dashboard; with every company, the sweep's stored
+// results: a summary, and the companies problems first, a page at a time.
+import { h, badge, announce, when } from '../dom.js';
 import { api } from '../api.js';
 
 const names = { directory: 'Directory', cache: 'Cache (Redis)', twilio: 'Twilio' };
@@ -28,7 +29,7 @@ export function renderHealth(view, session) {
   view.replaceChildren(h('section', { class: 'card', 'aria-labelledby': 'health-title' },
     h('h2', { id: 'health-title' }, 'Dependency health'),
     admin ? null : h('p', { class: 'error' }, 'The health check is for platform admins; a company token is refused.'),
-    admin ? h('div', { class: 'field inline' }, everyCompany, h('label', { for: 'every-company' }, 'Check every company’s account and webhooks too')) : null,
+    admin ? h('div', { class: 'field inline' }, everyCompany, h('label', { for: 'every-company' }, 'Show every company’s last check too')) : null,
     run,
     results));
 }
@@ -44,16 +45,47 @@ function drawReport(report, status) {
       dependency.details?.accountStatus ? [h('dt', {}, 'Account'), h('dd', {}, dependency.details.accountStatus)] : null,
       dependency.details?.store ? [h('dt', {}, 'Store'), h('dd', { class: 'mono' }, dependency.details.store)] : null)));
   const parts = [
-    h('p', { class: 'overall' }, 'Overall ', badge(report.overall), ` (HTTP ${status}, checked ${new Date(report.checkedAt).toLocaleString()})`),
+    h('p', { class: 'overall' }, 'Overall ', badge(report.overall), ` (HTTP ${status}, checked ${when(report.checkedAt)})`),
     h('div', { class: 'dependencies' }, cards),
   ];
-  if (report.companies) {
-    parts.push(h('h3', {}, 'Every company'), h('div', { class: 'table-wrap' }, h('table', { id: 'health-companies' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Company'), h('th', { scope: 'col' }, 'Account'), h('th', { scope: 'col' }, 'What is wrong'))),
-      h('tbody', {}, report.companies.map((company) => h('tr', {},
-        h('td', {}, company.companyName),
-        h('td', {}, badge(company.account.status)),
-        h('td', {}, company.problems.length ? h('ul', {}, company.problems.map((problem) => h('li', {}, problem))) : 'nothing')))))));
-  }
+  if (report.summary) parts.push(...drawCompanies(report));
   return parts;
+}
+
+/** The sweep's summary, and its results with a way to read further pages. */
+function drawCompanies(report) {
+  const s = report.summary;
+  const figures = [['Companies', s.companies], ['Configured', s.configured], ['Checked', s.checked], ['Never checked', s.neverChecked],
+    ['DOWN', s.down], ['DEGRADED', s.degraded], ['Oldest check', when(s.oldestCheckAt)]];
+  const body = h('tbody');
+  const more = h('button', { type: 'button', id: 'more-health', hidden: !report.next }, 'Load more');
+  let next = report.next;
+  const add = (companies) => body.append(...companies.map((company) => h('tr', { 'data-company': company.companyId },
+    h('td', {}, h('a', { href: `#/companies/${encodeURIComponent(company.companyId)}` }, company.companyName || company.companyId)),
+    h('td', {}, badge(company.status)),
+    h('td', {}, when(company.checkedAt)),
+    h('td', {}, company.problems.length ? h('ul', {}, company.problems.map((problem) => h('li', {}, problem))) : (company.status ? 'nothing' : 'not checked yet')))));
+  add(report.companies);
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const { body: page } = await api.health(true, { after: next });
+      add(page.companies);
+      next = page.next;
+      more.hidden = !next;
+    } catch (error) {
+      announce(error.message, 'error');
+    } finally {
+      more.disabled = false;
+    }
+  });
+  return [
+    h('h3', {}, 'Every company'),
+    h('dl', { class: 'summary', id: 'health-summary' }, figures.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, String(value))))),
+    h('p', { class: 'hint' }, 'The sweep checks every company in turn, every five minutes; a company’s page has “Check now”.'),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'health-companies' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Company'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Checked'), h('th', { scope: 'col' }, 'What is wrong'))),
+      body)),
+    more,
+  ];
 }

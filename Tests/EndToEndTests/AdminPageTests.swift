@@ -9,12 +9,14 @@ import Testing
 struct AdminPageTests {
     typealias F = AdminAPIFixture
 
-    @Test("sign in, companies, edit and save, 409, 412, a field's error, Test connection refused, health, a company token, markup as text, phone width")
+    @Test("sign in, companies with their health and problems only, edit and save, 409, 412, a field's error, Test connection refused, Check now, health with the sweep's summary, a company token, markup as text, phone width")
     func adminPage() throws {
         let api = try F(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"])
         let file = api.store.folder.appendingPathComponent("odd.json")
         try Data(#"[{"_id": "65a1f0c2e4b0a1a2b3c4d5f8", "companyName": "<script>alert(1)</script> & Sons", "twilioConfig": {"callRoutingMode": "voicemail"}}]"#.utf8).write(to: file)
         #expect(try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", file.path], environment: api.environment).status == 0)
+        // Every company's health is stored, as the scheduled sweep would have done.
+        #expect(try ProcessRunner.run(ExampleData.executable("switchboard"), ["health", "--sweep"], environment: api.environment).status == 0)
         let server = try LocalServer(["serve"], environment: api.environment)
         defer { server.stop() }
         let screenshots = TestPaths.packageRoot.appendingPathComponent(".switchboard/screenshots").path

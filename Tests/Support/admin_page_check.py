@@ -112,6 +112,19 @@ try:
     assert "<script>alert(1)</script> & Sons" in names, "the company name was not shown as text"
     assert not driver.find_elements(By.CSS_SELECTOR, "#companies-table script"), "a company name became markup"
     shot("companies")
+    step("each company's last health check in the list, and problems only")
+    acme_row = find(f"#companies-table tr[data-company='{ACME}']")
+    assert "DOWN" in acme_row.find_element(By.CSS_SELECTOR, ".health-status").text, acme_row.text
+    assert "no Voice URL is set" in acme_row.find_element(By.CSS_SELECTOR, ".health-problem").text, acme_row.text
+    odd = [r for r in driver.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr") if "alert(1)" in r.text]
+    assert odd and "NOT_CONFIGURED" in odd[0].text, [r.text for r in odd]
+    driver.find_element(By.ID, "problems-only").click()
+    wait.until(lambda d: "companies with problems" in d.find_element(By.ID, "companies-count").text)
+    problem_rows = driver.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")
+    assert len(problem_rows) == 4 and all("DOWN" in r.text for r in problem_rows), [r.text for r in problem_rows]
+    assert "alert(1)" not in driver.find_element(By.CSS_SELECTOR, "#companies-table").text
+    driver.find_element(By.ID, "problems-only").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")) >= 5)
     search = driver.find_element(By.ID, "filter")
     search.send_keys("cedar")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")) == 1)
@@ -133,6 +146,12 @@ try:
     token.clear()
     check_labels()
     shot("company")
+
+    step("Check now: the company's account and numbers, checked and shown")
+    driver.find_element(By.ID, "check-now").click()
+    found = text_in("#company-health", "checked")
+    assert "DOWN" in found and "+15550100001: calls not_set" in found and "Account: the account is active" in found, found
+    shot("company-health")
 
     step("a validation error is shown at its field, and nothing is saved")
     sid = driver.find_element(By.ID, "f-accountSid")
@@ -201,6 +220,8 @@ try:
     assert len(badges) == 3 and all(b in ("HEALTHY", "DEGRADED", "DOWN", "NOT_CONFIGURED") for b in badges), badges
     assert "company:" in driver.find_element(By.CSS_SELECTOR, "[data-dependency=twilio]").text
     find("#health-companies tbody tr")
+    summary = text_in("#health-summary", "Companies")
+    assert "Never checked" in summary and "DOWN" in summary, summary
     shot("health")
 
     step("on a phone-width screen, nothing overflows")
