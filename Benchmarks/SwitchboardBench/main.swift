@@ -16,6 +16,10 @@
 //       then Secrets Manager's GetSecretValue alone (moto on loopback) and the cold path with it
 //   C1  one tenant lookup in process: a Redis hit, a cache miss (GET, lease, directory,
 //       fill), and the directory alone
+//   scale  company health at 300 and 20,000 companies (the Twilio stand-in at 120 ms):
+//       seeding, Health without scope and ?scope=all one-shot, one full sweep (wall time,
+//       companies/s, peak RSS); the sweep over 2,000 on the MongoDB test server, for
+//       correctness
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +38,7 @@ struct Options {
     var coldRuns = 60
     /// The test venv's Python, for the MongoDB wire-protocol test server (optional).
     var python: String?
-    /// The groups to run (`w1`, `batch`, `archive`, `c1`, `w3`, `cold`, `w2`); all when empty.
+    /// The groups to run (`w1`, `batch`, `archive`, `c1`, `w3`, `cold`, `w2`, `scale`); all when empty.
     var only: Set<String> = []
 
     /// Whether `group` is to run.
@@ -306,6 +310,7 @@ func run() throws {
         try secretsBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
     }
     if options.runs("w2") { try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json") }
+    if options.runs("scale") { try scaleBenchmark(options, environment: environment) }
 }
 
 do {
