@@ -64,13 +64,14 @@ private func scaleRound(
         print("   Health without scope, one-shot: \(try oneShots(options, event: event, environment: settings))")
     }
 
+    let before = try standIn.requestCount()
     let sweep = try runBatch(options.bin + "/switchboard", ["health", "--sweep"], environment: settings, input: "/dev/null")
     let summary = String(decoding: sweep.replies, as: UTF8.self)
     guard sweep.status == 0, summary.contains("checked \(count) companies") else {
         throw BenchError("the sweep of \(count) companies did not check them all: \(summary.prefix(400)) \(String(decoding: sweep.errors, as: UTF8.self).suffix(400))")
     }
     let elapsed = Double(sweep.nanoseconds) / 1e9
-    let fetches = try standIn.accountFetches()
+    let fetches = try standIn.accountFetches(from: before)
     let once = fetches.count == count && fetches.values.allSatisfy { $0 == 1 }
     if store == nil {
         print("   one full sweep: \(seconds(sweep.nanoseconds)) s, \(Int(Double(count) / elapsed)) companies/s, peak RSS \(sweep.peakRSSKilobytes / 1_024) MB"
@@ -134,14 +135,22 @@ final class BenchStandIn {
 
     func setLatency(milliseconds: Int) throws(BenchError) { _ = try control("POST", "latency", #"{"ms":\#(milliseconds)}"#) }
 
-    /// How often each account was fetched.
-    func accountFetches() throws(BenchError) -> [String: Int] {
+    /// Every request the stand-in has answered so far.
+    private func requests() throws(BenchError) -> [[String: String?]] {
         let body = try control("GET", "requests", nil)
         guard let requests = try? JSONDecoder().decode([[String: String?]].self, from: Data(body)) else {
             throw BenchError("the stand-in's request log is not readable")
         }
+        return requests
+    }
+
+    /// How many requests the stand-in has answered so far.
+    func requestCount() throws(BenchError) -> Int { try requests().count }
+
+    /// How often each account was fetched, from the request numbered `start` on.
+    func accountFetches(from start: Int) throws(BenchError) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for request in requests {
+        for request in try requests().dropFirst(start) {
             guard let path = request["path"] ?? nil, path.hasSuffix(".json"), !path.contains("/IncomingPhoneNumbers") else { continue }
             counts[String(path.dropFirst("/2010-04-01/Accounts/".count).dropLast(".json".count)), default: 0] += 1
         }

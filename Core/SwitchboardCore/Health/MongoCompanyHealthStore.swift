@@ -71,6 +71,11 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
     public func enrolMissing(limit: Int, at time: Date) throws(HealthStoreError) -> Int {
         ensureIndexesOnce()
         guard limit > 0 else { return 0 }
+        // Two counts from the collections' metadata tell when every company has a record
+        // (the usual case: every save makes one), so the anti-join below runs only while
+        // some are missing.
+        let companies = try count([:], in: MongoTenantDirectory.collection)
+        guard try count([:]) < companies else { return 0 }
         // The anti-join runs in the server: only the missing companies' ids, names and
         // whether they hold credentials come back.
         let reply = try run([
@@ -238,8 +243,10 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         return limit > 0 ? batch : []
     }
 
-    private func count(_ filter: MongoDocument) throws(HealthStoreError) -> Int {
-        let reply = try run(["count": .string(Self.collection), "query": .document(filter)])
+    private func count(_ filter: MongoDocument, in collection: String = MongoCompanyHealthStore.collection) throws(HealthStoreError) -> Int {
+        var command: MongoDocument = ["count": .string(collection)]
+        if !filter.fields.isEmpty { command.fields.append(("query", .document(filter))) }
+        let reply = try run(command)
         guard case .number(let n)? = reply["n"] else { return 0 }
         return Int(Double(n) ?? 0)
     }
