@@ -13,6 +13,8 @@ final class ManyCompanies: @unchecked Sendable {
     let environment: [String: String]
     /// The companies as seeded: id, name, Account SID.
     let companies: [(id: String, name: String, sid: String)]
+    /// Their auth tokens, in clear: none may be printed, logged or stored unsealed.
+    let tokens: [String]
 
     init(_ count: Int, backend: String = "sqlite", extraEnvironment: [String: String] = [:]) throws {
         twilio = try TwilioStandIn()
@@ -46,6 +48,7 @@ final class ManyCompanies: @unchecked Sendable {
             let config = company["twilioConfig"] as? [String: Any] ?? [:]
             return (company["_id"] as? String ?? "", company["companyName"] as? String ?? "", config["accountSid"] as? String ?? "")
         }
+        tokens = decoded.compactMap { ($0["twilioConfig"] as? [String: Any])?["authToken"] as? String }
     }
 
     /// `switchboard <arguments>` with this store's settings.
@@ -53,6 +56,19 @@ final class ManyCompanies: @unchecked Sendable {
         let result = try ProcessRunner.run(ExampleData.executable("switchboard"), arguments, environment: environment.merging(extra) { _, new in new })
         #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty)
         return result
+    }
+
+    /// The auth tokens among the first `sample` that appear in `data` in clear.
+    func leakedTokens(in data: Data, sample: Int = 200) -> [String] {
+        tokens.prefix(sample).filter { data.range(of: Data($0.utf8)) != nil }
+    }
+
+    /// The embedded store's file and its write-ahead log, as bytes.
+    func storeBytes() throws -> Data {
+        let path = String(environment["SWITCHBOARD_STORE"]!.dropFirst("sqlite:".count))
+        return try [path, path + "-wal"].reduce(into: Data()) { bytes, file in
+            if let contents = FileManager.default.contents(atPath: file) { bytes += contents }
+        }
     }
 
     /// How often each account was fetched (`GET /Accounts/{sid}.json`) in the requests
@@ -130,6 +146,9 @@ struct HealthSweepTests {
         #expect(seen.count == 2_000 && Set(seen).count == 2_000, "\(seen.count) read, \(Set(seen).count) distinct")
         #expect(Set(seen) == Set(many.companies.map(\.id)))
         #expect(writer.waitForExit(seconds: 120) == 0)
+        // No company's token in clear in what the sweep printed, the pages, or the store.
+        let pagesText = Data(try JSONSerialization.data(withJSONObject: first))
+        #expect(many.leakedTokens(in: sweep.stdout + sweep.stderr + pagesText + (try many.storeBytes())).isEmpty)
     }
 
     @Test("a sweep killed with SIGKILL half-way loses no stored result, and the next pass goes on with the companies it had not reached")
