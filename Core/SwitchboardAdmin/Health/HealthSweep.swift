@@ -95,7 +95,7 @@ public final class HealthSweep: Sendable {
             BlockingThread.start(in: group) {
                 var clients: TenantHealthCheck.Clients?
                 while clock.now + checkBound <= deadline, let job = self.next(state) {
-                    if clients == nil { clients = try? TenantHealthCheck.Clients(settings: self.twilio) }
+                    if clients == nil || clients?.isAbandoned == true { clients = try? TenantHealthCheck.Clients(settings: self.twilio) }
                     guard let clients else { state.fail("cannot create an HTTP client for Twilio"); return }
                     let checkStarted = Date()
                     let record = self.check.check(job.company, clients: clients).following(job.previous)

@@ -32,11 +32,18 @@ public struct TenantHealthCheck: Sendable {
     public final class Clients: @unchecked Sendable {
         let account: TwilioRESTClient
         let numbers: TwilioRESTClient
+        private let abandoned = Atomic(false)
 
         public init(settings: TwilioRESTSettings) throws(TwilioRESTError) {
             account = try TwilioRESTClient(settings: settings)
             numbers = try TwilioRESTClient(settings: settings)
         }
+
+        /// True when a check stopped waiting for the numbers' client, which may still be
+        /// in use by its thread: these clients must not be used again.
+        public var isAbandoned: Bool { abandoned.load(ordering: .acquiring) }
+
+        func abandon() { abandoned.store(true, ordering: .releasing) }
     }
 
     let settings: HealthSettings
@@ -75,7 +82,10 @@ public struct TenantHealthCheck: Sendable {
         let accountStart = ContinuousClock.now
         let account = Result { () throws(TwilioRESTError) in try clients.account.fetchAccount(credentials) }
         let accountLatency = HealthChecker.milliseconds(ContinuousClock.now - accountStart)
-        _ = group.wait(timeout: .now() + .milliseconds(clients.numbers.settings.timeoutMilliseconds + 1_000))
+        // The listing is bounded by its own timeout; this wait only guards a stuck one.
+        if group.wait(timeout: .now() + .milliseconds(clients.numbers.settings.timeoutMilliseconds + 1_000)) == .timedOut {
+            clients.abandon()
+        }
 
         var problems: [String] = []
         var status = HealthStatus.healthy
