@@ -61,6 +61,14 @@ for body in [{"callRoutingMode": "forward", "forwardNumber": "+1 (555) 010-0009"
              {"companyId": "65a1f0c2e4b0a1a2b3c4d5e2"}, [], "x", {"recordingEnabled": "yes"}]:
     put("config-put", json.dumps(body))
 
+# ?scope=all query strings, with cursors the API gives out and ones it does not.
+for status, severity, company in [("*", 2, "65a1f0c2e4b0a1a2b3c4d5e1"), ("DOWN", 2, "65a1f0c2e4b0a1a2b3c4d5e2"), ("DEGRADED", 1, "acme-dental")]:
+    cursor = base64.urlsafe_b64encode(f"h1:{status}:{severity}:{company}".encode()).decode().rstrip("=")
+    filter_ = "" if status == "*" else f"&status={status}"
+    put("health-query", f"scope=all&limit=50{filter_}&after={cursor}")
+for query in ["scope=all", "scope=all&limit=200&status=down", "scope=all&limit=0", "scope=all&after=aDE6KjozOng", "status=DEGRADED&limit=1"]:
+    put("health-query", query)
+
 for claims in [{"sub": "ops@platform", "role": "admin"},
                {"sub": "owner@acme", "role": "company", "companyId": "65a1f0c2e4b0a1a2b3c4d5e1"},
                {"sub": "x", "role": "admin", "nbf": FUZZ_NOW + 30}]:

@@ -53,4 +53,17 @@ enum AdminTargets {
             require(value == typed && !value.contains("•"), "\(field) in clear is not what the body typed")
         }
     }
+
+    /// `?scope=all`'s query string: refused with a reason, or a page size from 1 to 200,
+    /// a status filter of DOWN or DEGRADED only, and a cursor whose position is a known
+    /// severity and a company id — whatever the bytes.
+    static let healthQuery = FuzzTarget(name: "health-query", summary: "?scope=all query and cursor") { bytes in
+        guard let query = try? FormParameters(decoding: bytes), let request = try? TenantHealthPage.Request(query: query) else { return }
+        require((1...TenantHealthPage.maximumLimit).contains(request.limit), "a page of \(request.limit)")
+        require(request.status == nil || request.status == .down || request.status == .degraded, "a status filter of \(String(describing: request.status))")
+        if let after = request.after {
+            require((0...2).contains(after.severity), "a cursor at severity \(after.severity)")
+            require((try? CompanyID(after.companyId)) != nil, "a cursor at a company id that is not one")
+        }
+    }
 }

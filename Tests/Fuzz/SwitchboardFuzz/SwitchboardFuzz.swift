@@ -13,7 +13,7 @@ import Glibc
 /// The fuzzer's targets, by name.
 let targets: [FuzzTarget] = [
     RuntimeTargets.event, RuntimeTargets.envelope, WebhookTargets.form, WebhookTargets.phone,
-    WebhookTargets.signedURL, AdminTargets.configPut, AdminTargets.jwt, StoreTargets.redisValue,
+    WebhookTargets.signedURL, AdminTargets.configPut, AdminTargets.jwt, AdminTargets.healthQuery, StoreTargets.redisValue,
     StoreTargets.extendedJSON, StoreTargets.sealed,
 ]
 
