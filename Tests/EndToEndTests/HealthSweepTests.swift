@@ -283,6 +283,9 @@ struct HealthSweepTests {
         #expect(missing.statusCode == 404 && missing.body == other.body.replacingOccurrences(of: F.birch, with: "65a1f0c2e4b0a1a2b3c4d5ff"))
         #expect(try api.call("Health", "GET", path, token: nil).response.statusCode == 401)
         #expect(try api.call("Health", "GET", "/api/companies/not%20an%20id/health", token: try api.adminToken()).response.statusCode == 400)
+        #expect(try api.call("Health", "GET", "/api/companies/../health", token: try api.adminToken(), documented: false).response.statusCode == 400)
+        let posted = try api.call("Health", "POST", path, token: try api.adminToken(), documented: false).response
+        #expect(posted.statusCode == 405 && posted.headers["allow"] == "GET")
         #expect(try api.call("Health", "GET", HealthTests.path, query: "scope=all", token: try api.companyToken(F.acme)).response.statusCode == 403)
         let admin = try api.adminToken()
         let stored = try F.json(try api.call("Health", "GET", HealthTests.path, query: "scope=all", token: admin).response)
@@ -291,6 +294,8 @@ struct HealthSweepTests {
         for (query, words) in [
             ("scope=all&limit=0", "limit must be"), ("scope=all&limit=201", "limit must be"), ("scope=all&status=HEALTHY", "status must be DOWN or DEGRADED"),
             ("scope=all&after=bm90LWEtY3Vyc29y", "not a cursor"), ("limit=5", "limit goes with scope=all"),
+            ("scope=all&limit=abc", "limit must be"), ("scope=all&status=", "status must be DOWN or DEGRADED"),
+            ("scope=all&after=" + String(repeating: "A", count: 10_000), "not a cursor"), ("scope=all&after=%FF%FE", "not valid UTF-8"),
         ] {
             let refused = try api.call("Health", "GET", HealthTests.path, query: query, token: admin).response
             #expect(refused.statusCode == 400 && refused.body.contains(words), "\(query): \(refused.body)")
