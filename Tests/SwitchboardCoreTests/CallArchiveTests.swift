@@ -57,6 +57,46 @@ struct CallArchiveTests {
         #expect(stored.first?.at == "2026-11-27T10:00:00.000Z")  // the call's time, not the callback's
     }
 
+    /// A status callback's record for `sid`, as ``ArchiveRecord/init(statusCallback:kind:tenant:at:)`` makes it.
+    static func outcome(_ sid: String, kind: ArchiveRecord.Kind = .call, _ status: String, sequence: Int? = nil, extra: [(String, String)] = []) throws -> ArchiveRecord {
+        var parameters: [(String, String)] = [(kind == .call ? "CallSid" : "MessageSid", sid), (kind == .call ? "CallStatus" : "MessageStatus", status),
+                                               ("AccountSid", "AC" + String(repeating: "a", count: 32)), ("From", "+15557654321"), ("To", "+15550100001")]
+        if let sequence { parameters.append(("SequenceNumber", String(sequence))) }
+        let tenant = TenantSnapshot(Company(id: try CompanyID("c1"), name: "C1", twilio: TwilioConfig()))
+        return try #require(ArchiveRecord(statusCallback: FormParameters(parameters + extra), kind: kind, tenant: tenant, at: Date(timeIntervalSince1970: 1_800_000_000)))
+    }
+
+    @Test("status callbacks: a call's outcome joins its record, never moves backwards (late, repeated, out of order), and makes the record of a sid it has not seen", arguments: ["sqlite", "mongodb"])
+    func outcomes(backend: String) throws {
+        let archive = try Self.archive(backend)
+        let sid = "CA" + String(repeating: "4", count: 32)
+        try archive.record(Self.call(sid))
+        try archive.record(try Self.outcome(sid, "ringing", sequence: 0))
+        try archive.record(try Self.outcome(sid, "completed", sequence: 2, extra: [("CallDuration", "37")]))
+        try archive.record(try Self.outcome(sid, "in-progress", sequence: 1))  // late
+        try archive.record(try Self.outcome(sid, "ringing", sequence: 0))  // repeated and late
+        var stored = try #require(try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .call, limit: 10).first)
+        #expect(stored.status == "completed" && stored.answered == true && stored.durationSeconds == 37 && stored.endedAt == "2027-01-15T08:00:00.000Z")
+        #expect(stored.decision == "voicemail" && stored.at == "2026-11-27T10:00:00.000Z")
+
+        // A message: delivered is final; a late sent changes nothing, read still follows.
+        let message = "SM" + String(repeating: "5", count: 32)
+        try archive.record(try Self.outcome(message, kind: .message, "delivered"))
+        try archive.record(try Self.outcome(message, kind: .message, "sent"))
+        stored = try #require(try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first)
+        #expect(stored.status == "delivered" && stored.direction == "inbound" && stored.from == "+15557654321")
+        try archive.record(try Self.outcome(message, kind: .message, "read"))
+        #expect(try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first?.status == "read")
+
+        // A failed message keeps Twilio's error; an unknown status never replaces a known one.
+        let failed = "SM" + String(repeating: "6", count: 32)
+        try archive.record(try Self.outcome(failed, kind: .message, "undelivered", extra: [("ErrorCode", "30003"), ("ErrorMessage", "Unreachable destination handset")]))
+        try archive.record(try Self.outcome(failed, kind: .message, "exploded"))
+        let undelivered = try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first { $0.sid == failed }
+        #expect(undelivered?.status == "undelivered" && undelivered?.errorCode == "30003" && undelivered?.errorMessage == "Unreachable destination handset")
+        #expect(undelivered?.endedAt != nil)
+    }
+
     @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "mongodb"])
     func queries(backend: String) throws {
         let archive = try Self.archive(backend)

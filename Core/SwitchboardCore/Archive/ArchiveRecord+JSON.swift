@@ -10,11 +10,22 @@ extension ArchiveRecord {
         output.reserveCapacity(512)
         var object = JSONMembers(opening: &output)
         object.string("accountSid", accountSid, to: &output)
+        if let answered {
+            object.key("answered", to: &output)
+            output.append(contentsOf: answered ? Array("true".utf8) : Array("false".utf8))
+        }
         object.string("at", at, to: &output)
         object.string("body", body, to: &output)
         object.string("companyId", companyId, to: &output)
         object.string("decision", decision, to: &output)
         object.string("direction", direction, to: &output)
+        if let durationSeconds {
+            object.key("durationSeconds", to: &output)
+            output.append(contentsOf: Array(String(durationSeconds).utf8))
+        }
+        object.string("endedAt", endedAt, to: &output)
+        object.string("errorCode", errorCode, to: &output)
+        object.string("errorMessage", errorMessage, to: &output)
         object.string("from", from, to: &output)
         object.string("keyword", keyword, to: &output)
         object.string("kind", kind.rawValue, to: &output)
@@ -31,6 +42,11 @@ extension ArchiveRecord {
         object.string("recordingSid", recordingSid, to: &output)
         object.string("recordingUrl", recordingUrl, to: &output)
         object.string("sid", sid, to: &output)
+        object.string("status", status, to: &output)
+        if let statusOrder {
+            object.key("statusOrder", to: &output)
+            output.append(contentsOf: Array(String(statusOrder).utf8))
+        }
         object.string("to", to, to: &output)
         output.append(UInt8(ascii: "}"))
         return String(decoding: output, as: UTF8.self)

@@ -38,6 +38,22 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var recordingUrl: String?
     /// Seconds, as Twilio sends it.
     public var recordingDuration: String?
+    /// How it ended, from Twilio's status callbacks: `CallStatus` (`completed`, `busy`,
+    /// `no-answer`, `failed`, `canceled`, …) or `MessageStatus` (`sent`, `delivered`,
+    /// `undelivered`, `failed`, `read`, …), the latest that arrived in Twilio's order.
+    public var status: String?
+    /// Where `status` stands in Twilio's order (see ``ArchiveRecord/statusOrder(kind:status:sequence:)``):
+    /// a callback moves the record only forwards.
+    public var statusOrder: Int?
+    /// For a call: whether it was answered.
+    public var answered: Bool?
+    /// For a call: how long it lasted.
+    public var durationSeconds: Int?
+    /// When it reached a final status (ISO 8601, UTC, milliseconds).
+    public var endedAt: String?
+    /// Twilio's error, when it failed (a message's `ErrorCode` and `ErrorMessage`).
+    public var errorCode: String?
+    public var errorMessage: String?
 
     public init(sid: String, kind: Kind, companyId: String, direction: String = "inbound", at: String) {
         self.sid = sid
@@ -71,9 +87,20 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
         merged.recordingSid = recordingSid ?? later.recordingSid
         merged.recordingUrl = recordingUrl ?? later.recordingUrl
         merged.recordingDuration = recordingDuration ?? later.recordingDuration
+        // How it ended moves only forwards in Twilio's order: a late or repeated callback
+        // changes nothing.
+        if let order = later.statusOrder, order > statusOrder ?? Int.min {
+            merged.status = later.status
+            merged.statusOrder = later.statusOrder
+            merged.answered = later.answered ?? answered
+            merged.durationSeconds = later.durationSeconds ?? durationSeconds
+            merged.endedAt = later.endedAt ?? endedAt
+            merged.errorCode = later.errorCode ?? errorCode
+            merged.errorMessage = later.errorMessage ?? errorMessage
+        }
         return merged
     }
 
     /// True when the record carries fields a later webhook adds to an existing record.
-    var addsToExisting: Bool { recordingSid != nil || recordingUrl != nil || recordingDuration != nil }
+    var addsToExisting: Bool { recordingSid != nil || recordingUrl != nil || recordingDuration != nil || statusOrder != nil }
 }

@@ -57,8 +57,22 @@ public final class MongoCallArchive: CallArchive {
         } else if let error = Self.writeError(reply) {
             throw ArchiveError("callArchive refused the record (code \(error))")
         }
+        // How it ended moves forwards only: the update matches while the stored order is
+        // lower (or there is none), so a late or repeated callback changes nothing, even
+        // when two race.
+        if let order = record.statusOrder {
+            _ = try run([
+                "update": .string(Self.collection),
+                "updates": .array([.document([
+                    "q": .document(["sid": .string(record.sid), "$or": .array([
+                        .document(["statusOrder": .document(["$lt": .int(order)])]), .document(["statusOrder": .document(["$exists": false])]),
+                    ])]),
+                    "u": .document(["$set": .document(MongoDocument(Self.outcomeFields(record)))]),
+                ])]),
+            ])
+        }
         // A later webhook's fields (the recording) go into the record if it lacks them.
-        guard record.addsToExisting else { return }
+        guard record.recordingSid != nil || record.recordingUrl != nil || record.recordingDuration != nil else { return }
         var fields: [(String, MongoValue)] = []
         if let value = record.recordingSid { fields.append(("recordingSid", .string(value))) }
         if let value = record.recordingUrl { fields.append(("recordingUrl", .string(value))) }
@@ -113,7 +127,21 @@ public final class MongoCallArchive: CallArchive {
         add("recordingSid", record.recordingSid)
         add("recordingUrl", record.recordingUrl)
         add("recordingDuration", record.recordingDuration)
+        fields += outcomeFields(record)
         return MongoDocument(fields)
+    }
+
+    /// How the call or message ended, as far as the record knows.
+    static func outcomeFields(_ record: ArchiveRecord) -> [(String, MongoValue)] {
+        var fields: [(String, MongoValue)] = []
+        if let value = record.status { fields.append(("status", .string(value))) }
+        if let value = record.statusOrder { fields.append(("statusOrder", .int(value))) }
+        if let value = record.answered { fields.append(("answered", .bool(value))) }
+        if let value = record.durationSeconds { fields.append(("durationSeconds", .int(value))) }
+        if let value = record.endedAt { fields.append(("endedAt", .date(value))) }
+        if let value = record.errorCode { fields.append(("errorCode", .string(value))) }
+        if let value = record.errorMessage { fields.append(("errorMessage", .string(value))) }
+        return fields
     }
 
     static func record(from document: AnyJSON) -> ArchiveRecord? {
@@ -121,16 +149,22 @@ public final class MongoCallArchive: CallArchive {
             if case .string(let value)? = document[key] { return value }
             return nil
         }
-        var at: String?
-        switch document["at"] {
-        case .object(let date)?:
-            if case .string(let iso)? = date["$date"] { at = iso }
-            if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] { at = milliseconds }
-        case .string(let iso)?: at = iso
-        default: break
+        func date(_ key: String) -> String? {
+            switch document[key] {
+            case .object(let date)?:
+                if case .string(let iso)? = date["$date"] { return iso }
+                if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] { return milliseconds }
+                return nil
+            case .string(let iso)?: return iso
+            default: return nil
+            }
+        }
+        func integer(_ key: String) -> Int? {
+            if case .number(let text)? = document[key] { return Int(text) ?? Double(text).map { Int($0) } }
+            return nil
         }
         guard let sid = text("sid"), let kind = text("kind").flatMap(ArchiveRecord.Kind.init(rawValue:)), let company = text("companyId"),
-              let when = at.flatMap(Timestamp.parse) else { return nil }
+              let when = date("at").flatMap(Timestamp.parse) else { return nil }
         var record = ArchiveRecord(sid: sid, kind: kind, companyId: company, direction: text("direction") ?? "inbound", at: Timestamp.format(when))
         record.accountSid = text("accountSid")
         record.from = text("from")
@@ -144,6 +178,13 @@ public final class MongoCallArchive: CallArchive {
         record.recordingSid = text("recordingSid")
         record.recordingUrl = text("recordingUrl")
         record.recordingDuration = text("recordingDuration")
+        record.status = text("status")
+        record.statusOrder = integer("statusOrder")
+        if case .bool(let answered)? = document["answered"] { record.answered = answered }
+        record.durationSeconds = integer("durationSeconds")
+        record.endedAt = date("endedAt").flatMap(Timestamp.parse).map(Timestamp.format)
+        record.errorCode = text("errorCode")
+        record.errorMessage = text("errorMessage")
         return record
     }
 
