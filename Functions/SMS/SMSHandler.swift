@@ -14,6 +14,10 @@ import SwitchboardRuntime
 ///    other keywords Twilio handles itself get nothing, whatever the mode.
 /// 4. The message is recorded in the company's archive before the answer goes back.
 ///
+/// Twilio's status callbacks (`POST /api/twilio/sms/status?companyId=…`) say how a
+/// message ended (sent, delivered, undelivered, failed, read); they go through the same
+/// gate and join the message's record (see ``StatusCallback``).
+///
 /// A number no company answers, or one that is inactive, gets an empty `<Response/>` and
 /// a warning log: Twilio must not report an application error or retry.
 struct SMSHandler: FunctionHandler {
@@ -49,6 +53,10 @@ struct SMSHandler: FunctionHandler {
             return .text(400, "\(error)")
         }
 
+        if StatusCallback.isStatusCallback(path: event.rawPath) {
+            let answer = StatusCallback.answer(webhook, kind: .message, services: services, logger: logger)
+            return answer.status == 204 ? HTTPResponse(statusCode: 204) : .text(answer.status, answer.text)
+        }
         switch services.gate.admitByNumber(webhook) {
         case .admitted(let tenant):
             return answer(webhook, tenant: tenant, logger: logger)

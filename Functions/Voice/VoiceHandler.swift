@@ -16,6 +16,9 @@ import SwitchboardRuntime
 /// 5. The call is recorded in the company's archive (the voicemail's recording joins
 ///    its call's record) before the answer goes back.
 ///
+/// Twilio's status callbacks (`POST /api/twilio/voice/status?companyId=…`) say how a call
+/// ended; they go through the same gate and join the call's record (see ``StatusCallback``).
+///
 /// A number no company answers gets a short spoken "not configured" and a warning log
 /// naming the number; a directory that cannot be reached gets "try again later". Twilio
 /// never hears a 500 from an expected failure.
@@ -54,6 +57,10 @@ struct VoiceHandler: FunctionHandler {
             return .text(400, "\(error)")
         }
 
+        if StatusCallback.isStatusCallback(path: event.rawPath) {
+            let answer = StatusCallback.answer(webhook, kind: .call, services: services, logger: logger)
+            return answer.status == 204 ? HTTPResponse(statusCode: 204) : .text(answer.status, answer.text)
+        }
         if let callback = VoiceCallPlanner.callback(in: webhook.query) {
             return answerCallback(callback.leg, companyID: callback.companyID, webhook: webhook, logger: logger)
         }

@@ -88,6 +88,9 @@ def main():
 
     routes = [r for r in resources.values() if r.get("Type") == "AWS::ApiGatewayV2::Api"]
     paths = routes[0]["Properties"].get("Body", {}).get("paths", {}) if routes else {}
+    for route, function in (("/api/twilio/voice/status", "VoiceFunction"), ("/api/twilio/sms/status", "SmsFunction")):
+        status = paths.get(route, {}).get("post", {}).get("x-amazon-apigateway-integration", {})
+        check(function in str(status.get("uri", "")), f"POST {route} is {function}'s status callback route")
     company_health = paths.get("/api/companies/{companyId}/health", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
     check("HealthFunction" in str(company_health.get("uri", "")), "GET /api/companies/{companyId}/health is Health's second route")
     listing = paths.get("/api/companies", {}).get("get", {}).get("x-amazon-apigateway-integration", {})

@@ -220,6 +220,10 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
             record.accountSid = maybe(); record.from = maybe(); record.to = maybe(); record.decision = maybe()
             record.body = maybe(); record.keyword = maybe(); record.recordingSid = maybe(); record.recordingUrl = maybe()
             record.recordingDuration = maybe()
+            record.status = maybe(); record.endedAt = maybe(); record.errorCode = maybe(); record.errorMessage = maybe()
+            record.statusOrder = Bool.random() ? Int.random(in: -5...7_999) : nil
+            record.answered = Bool.random() ? Bool.random() : nil
+            record.durationSeconds = Bool.random() ? Int.random(in: 0...86_400) : nil
             record.mediaUrls = Bool.random() ? (0..<Int.random(in: 0...3)).map { _ in awkward.randomElement()! } : nil
             let text = record.jsonText
             #expect(try JSONDecoder().decode(ArchiveRecord.self, from: Data(text.utf8)) == record, "\(text)")

@@ -13,7 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the functions' routes over HTTP on this machine.",
         discussion: """
-            Routes: POST /api/twilio/voice (Voice), POST /api/twilio/sms (SMS), \
+            Routes: POST /api/twilio/voice and /api/twilio/voice/status (Voice), POST /api/twilio/sms and \
+            /api/twilio/sms/status (SMS), \
             GET /api/companies (ConfigGet), \
             GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
             GET /api/admin/notifications/dependency-health and GET /api/companies/{companyId}/health (Health); the admin page at \
@@ -77,6 +78,8 @@ struct LocalRouter: Sendable {
     static let routes: [Route] = [
         Route(method: .post, segments: ["api", "twilio", "voice"], function: "Voice"),
         Route(method: .post, segments: ["api", "twilio", "sms"], function: "SMS"),
+        Route(method: .post, segments: ["api", "twilio", "voice", "status"], function: "Voice"),
+        Route(method: .post, segments: ["api", "twilio", "sms", "status"], function: "SMS"),
         Route(method: .get, segments: ["api", "companies"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigGet"),
         Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
