@@ -69,6 +69,8 @@ public final class TwilioRESTClient {
         if let method = routing.voiceMethod { form.append(("VoiceMethod", method)) }
         if let url = routing.smsURL { form.append(("SmsUrl", url)) }
         if let method = routing.smsMethod { form.append(("SmsMethod", method)) }
+        if let url = routing.statusCallback { form.append(("StatusCallback", url)) }
+        if let method = routing.statusCallbackMethod { form.append(("StatusCallbackMethod", method)) }
         let path = "/2010-04-01/Accounts/\(credentials.accountSid)/IncomingPhoneNumbers/\(Self.pathSegment(sid)).json"
         return try decode(TwilioIncomingNumber.self, from: call("POST", path, credentials, form: form))
     }

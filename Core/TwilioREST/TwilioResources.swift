@@ -34,10 +34,15 @@ public struct TwilioIncomingNumber: Sendable, Equatable, Decodable {
     public let smsApplicationSid: String?
     /// A SIP trunk that takes the number's calls.
     public let trunkSid: String?
+    /// Where Twilio posts how each of the number's calls ended.
+    public let statusCallback: String?
+    public let statusCallbackMethod: String?
 
     enum CodingKeys: String, CodingKey {
         case sid
         case accountSid = "account_sid"
+        case statusCallback = "status_callback"
+        case statusCallbackMethod = "status_callback_method"
         case phoneNumber = "phone_number"
         case friendlyName = "friendly_name"
         case voiceUrl = "voice_url"
@@ -83,11 +88,19 @@ public struct IncomingNumberRouting: Sendable, Equatable {
     public var voiceMethod: String?
     public var smsURL: String?
     public var smsMethod: String?
+    /// Where Twilio posts how each call ended (`StatusCallback`), and how.
+    public var statusCallback: String?
+    public var statusCallbackMethod: String?
 
-    public init(voiceURL: String? = nil, voiceMethod: String? = nil, smsURL: String? = nil, smsMethod: String? = nil) {
+    public init(
+        voiceURL: String? = nil, voiceMethod: String? = nil, smsURL: String? = nil, smsMethod: String? = nil,
+        statusCallback: String? = nil, statusCallbackMethod: String? = nil
+    ) {
         self.voiceURL = voiceURL
         self.voiceMethod = voiceMethod
         self.smsURL = smsURL
         self.smsMethod = smsMethod
+        self.statusCallback = statusCallback
+        self.statusCallbackMethod = statusCallbackMethod
     }
 }

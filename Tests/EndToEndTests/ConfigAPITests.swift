@@ -331,6 +331,10 @@ struct ConfigAPITests {
         let front = try #require(numbers.first { $0["phone_number"] as? String == "+15550100001" })
         #expect(front["voice_url"] as? String == "https://calls.example.com/api/twilio/voice")
         #expect(front["sms_url"] as? String == "https://calls.example.com/api/twilio/sms")
+        // How each call ends comes back to Voice, naming the company.
+        #expect(front["status_callback"] as? String == "https://calls.example.com/api/twilio/voice/status?companyId=\(F.acme)")
+        #expect(front["status_callback_method"] as? String == "POST")
+        #expect((reports[0]["changed"] as? [String])?.contains("StatusCallback") == true)
         let inactive = try #require(numbers.first { $0["phone_number"] as? String == "+15550100002" })
         #expect(inactive["voice_url"] is NSNull, "an inactive number was pointed at Switchboard")
         let again = try F.json(try api.put(F.acme, body, query: "configureWebhooks=true", token: admin))

@@ -47,6 +47,7 @@ NUMBER_FIELDS = {
     "VoiceFallbackUrl": "voice_fallback_url", "SmsFallbackUrl": "sms_fallback_url",
     "VoiceApplicationSid": "voice_application_sid", "SmsApplicationSid": "sms_application_sid",
     "TrunkSid": "trunk_sid", "FriendlyName": "friendly_name",
+    "StatusCallback": "status_callback", "StatusCallbackMethod": "status_callback_method",
 }
 
 
@@ -67,6 +68,8 @@ def number_resource(number):
                 "voice_application_sid": number.get("voice_application_sid"),
                 "sms_application_sid": number.get("sms_application_sid"),
                 "trunk_sid": number.get("trunk_sid"),
+                "status_callback": number.get("status_callback"),
+                "status_callback_method": number.get("status_callback_method", "POST"),
                 "uri": f"/2010-04-01/Accounts/{number['account']}/IncomingPhoneNumbers/{number['sid']}.json"}
     return resource
 

@@ -18,6 +18,18 @@ public struct WebhookTargets: Sendable, Equatable {
         self.smsURL = smsURL
     }
 
+    /// Where Twilio posts how a call of the company `id` ended: Voice's status route
+    /// (`…/api/twilio/voice/status`, beside the Voice URL, or under a Function URL that
+    /// takes every path) with the company named, as status callbacks must be.
+    public func voiceStatusURL(companyID id: CompanyID) -> String {
+        let route = "/api/twilio/voice"
+        var base = voiceURL
+        if let query = base.firstIndex(of: "?") { base = String(base[..<query]) }
+        if base.hasSuffix(route) { base.removeLast(route.count) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + route + "/status?companyId=" + id.rawValue
+    }
+
     /// The targets the environment names, or `nil` when it names none.
     ///
     /// - Throws: ``ConfigurationError`` for a URL that is not `http(s)://`, or only one
@@ -43,15 +55,17 @@ public struct WebhookTargets: Sendable, Equatable {
 }
 
 /// Points each of a company's active numbers at this deployment's Voice and SMS URLs
-/// (method POST) on Twilio, and says per number what it changed — the step of the
-/// original set-up checklist people got wrong most.
+/// (method POST) on Twilio, and its calls' status callback at Voice's status route with
+/// the company's id (so how each call ended joins its record), and says per number what
+/// it changed — the step of the original set-up checklist people got wrong most.
 public struct WebhookSetup {
     /// What happened to one number.
     public struct NumberReport: Encodable, Sendable, Equatable {
         public let phoneNumber: String
         /// `updated`, `unchanged`, `not-found` (the account does not own it) or `failed`.
         public let result: String
-        /// The settings that were changed (`VoiceUrl`, `VoiceMethod`, `SmsUrl`, `SmsMethod`).
+        /// The settings that were changed (`VoiceUrl`, `VoiceMethod`, `SmsUrl`, `SmsMethod`,
+        /// `StatusCallback`, `StatusCallbackMethod`).
         public let changed: [String]
         /// A note for a person: why it failed, or what else takes the number's traffic.
         public let note: String?
@@ -76,10 +90,11 @@ public struct WebhookSetup {
 
     /// Configures every active number of `company` with `credentials`.
     public func configure(_ company: Company, credentials: TwilioCredentials) -> [NumberReport] {
-        company.numberClaims.filter(\.isActive).map { claim in configure(claim.number, credentials: credentials) }
+        let statusCallback = targets.voiceStatusURL(companyID: company.id)
+        return company.numberClaims.filter(\.isActive).map { claim in configure(claim.number, statusCallback: statusCallback, credentials: credentials) }
     }
 
-    private func configure(_ number: PhoneNumber, credentials: TwilioCredentials) -> NumberReport {
+    private func configure(_ number: PhoneNumber, statusCallback: String, credentials: TwilioCredentials) -> NumberReport {
         let found: TwilioIncomingNumber
         do {
             guard let first = try client.incomingPhoneNumbers(credentials, number: number).first else {
@@ -95,6 +110,8 @@ public struct WebhookSetup {
         if found.voiceMethod?.uppercased() != "POST" { routing.voiceMethod = "POST"; changed.append("VoiceMethod") }
         if found.smsUrl != targets.smsURL { routing.smsURL = targets.smsURL; changed.append("SmsUrl") }
         if found.smsMethod?.uppercased() != "POST" { routing.smsMethod = "POST"; changed.append("SmsMethod") }
+        if found.statusCallback != statusCallback { routing.statusCallback = statusCallback; changed.append("StatusCallback") }
+        if found.statusCallbackMethod?.uppercased() != "POST" { routing.statusCallbackMethod = "POST"; changed.append("StatusCallbackMethod") }
         let note = Self.override(found)
         guard !changed.isEmpty else { return NumberReport(phoneNumber: number.e164, result: "unchanged", changed: [], note: note) }
         do {
