@@ -71,6 +71,10 @@ public final class TwilioRESTClient {
         if let method = routing.smsMethod { form.append(("SmsMethod", method)) }
         if let url = routing.statusCallback { form.append(("StatusCallback", url)) }
         if let method = routing.statusCallbackMethod { form.append(("StatusCallbackMethod", method)) }
+        if let url = routing.voiceFallbackURL { form.append(("VoiceFallbackUrl", url)) }
+        if let method = routing.voiceFallbackMethod { form.append(("VoiceFallbackMethod", method)) }
+        if let url = routing.smsFallbackURL { form.append(("SmsFallbackUrl", url)) }
+        if let method = routing.smsFallbackMethod { form.append(("SmsFallbackMethod", method)) }
         let path = "/2010-04-01/Accounts/\(credentials.accountSid)/IncomingPhoneNumbers/\(Self.pathSegment(sid)).json"
         return try decode(TwilioIncomingNumber.self, from: call("POST", path, credentials, form: form))
     }

@@ -37,12 +37,17 @@ public struct TwilioIncomingNumber: Sendable, Equatable, Decodable {
     /// Where Twilio posts how each of the number's calls ended.
     public let statusCallback: String?
     public let statusCallbackMethod: String?
+    /// Where Twilio turns when the Voice or SMS URL fails.
+    public let voiceFallbackUrl: String?
+    public let smsFallbackUrl: String?
 
     enum CodingKeys: String, CodingKey {
         case sid
         case accountSid = "account_sid"
         case statusCallback = "status_callback"
         case statusCallbackMethod = "status_callback_method"
+        case voiceFallbackUrl = "voice_fallback_url"
+        case smsFallbackUrl = "sms_fallback_url"
         case phoneNumber = "phone_number"
         case friendlyName = "friendly_name"
         case voiceUrl = "voice_url"
@@ -91,6 +96,11 @@ public struct IncomingNumberRouting: Sendable, Equatable {
     /// Where Twilio posts how each call ended (`StatusCallback`), and how.
     public var statusCallback: String?
     public var statusCallbackMethod: String?
+    /// Where Twilio turns when the Voice or SMS URL fails, and how.
+    public var voiceFallbackURL: String?
+    public var voiceFallbackMethod: String?
+    public var smsFallbackURL: String?
+    public var smsFallbackMethod: String?
 
     public init(
         voiceURL: String? = nil, voiceMethod: String? = nil, smsURL: String? = nil, smsMethod: String? = nil,

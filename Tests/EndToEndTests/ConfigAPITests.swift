@@ -335,10 +335,22 @@ struct ConfigAPITests {
         #expect(front["status_callback"] as? String == "https://calls.example.com/api/twilio/voice/status?companyId=\(F.acme)")
         #expect(front["status_callback_method"] as? String == "POST")
         #expect((reports[0]["changed"] as? [String])?.contains("StatusCallback") == true)
+        #expect(front["voice_fallback_url"] is NSNull, "a fallback URL was set that this deployment does not have")
         let inactive = try #require(numbers.first { $0["phone_number"] as? String == "+15550100002" })
         #expect(inactive["voice_url"] is NSNull, "an inactive number was pointed at Switchboard")
         let again = try F.json(try api.put(F.acme, body, query: "configureWebhooks=true", token: admin))
         #expect((again["webhooks"] as? [[String: Any]])?.allSatisfy { $0["result"] as? String == "unchanged" } == true)
+        // With fallback URLs (the HTTP API's routes while the primary is a Function URL),
+        // each number gets them too.
+        api.setEnvironment("SWITCHBOARD_VOICE_FALLBACK_URL", "https://api.example.com/api/twilio/voice")
+        api.setEnvironment("SWITCHBOARD_SMS_FALLBACK_URL", "https://api.example.com/api/twilio/sms")
+        let fallback = try F.json(try api.put(F.acme, body, query: "configureWebhooks=true", token: admin))
+        #expect((fallback["webhooks"] as? [[String: Any]])?.first?["changed"] as? [String] == ["VoiceFallbackUrl", "SmsFallbackUrl"], "\(fallback)")
+        let withFallback = try #require(try api.twilio.numbers().first { $0["phone_number"] as? String == "+15550100001" })
+        #expect(withFallback["voice_fallback_url"] as? String == "https://api.example.com/api/twilio/voice")
+        #expect(withFallback["sms_fallback_url"] as? String == "https://api.example.com/api/twilio/sms")
+        api.setEnvironment("SWITCHBOARD_VOICE_FALLBACK_URL", nil)
+        api.setEnvironment("SWITCHBOARD_SMS_FALLBACK_URL", nil)
         // A deployment that does not know its URLs says so before writing anything.
         api.setEnvironment("SWITCHBOARD_PUBLIC_URL", nil)
         #expect(try api.put(F.acme, body, query: "configureWebhooks=true", token: admin).statusCode == 422)

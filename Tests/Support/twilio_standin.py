@@ -48,6 +48,7 @@ NUMBER_FIELDS = {
     "VoiceApplicationSid": "voice_application_sid", "SmsApplicationSid": "sms_application_sid",
     "TrunkSid": "trunk_sid", "FriendlyName": "friendly_name",
     "StatusCallback": "status_callback", "StatusCallbackMethod": "status_callback_method",
+    "VoiceFallbackMethod": "voice_fallback_method", "SmsFallbackMethod": "sms_fallback_method",
 }
 
 
@@ -69,6 +70,7 @@ def number_resource(number):
                 "sms_application_sid": number.get("sms_application_sid"),
                 "trunk_sid": number.get("trunk_sid"),
                 "status_callback": number.get("status_callback"),
+                "voice_fallback_url": number.get("voice_fallback_url"), "sms_fallback_url": number.get("sms_fallback_url"),
                 "status_callback_method": number.get("status_callback_method", "POST"),
                 "uri": f"/2010-04-01/Accounts/{number['account']}/IncomingPhoneNumbers/{number['sid']}.json"}
     return resource

@@ -9,13 +9,19 @@ import TwilioREST
 /// | `SWITCHBOARD_VOICE_URL` | Voice's URL exactly as Twilio should call it (e.g. its Lambda Function URL, trailing `/` included: Twilio signs the URL as configured) |
 /// | `SWITCHBOARD_SMS_URL` | SMS's URL, likewise |
 /// | `SWITCHBOARD_PUBLIC_URL` | otherwise: this base + `/api/twilio/voice` and `/api/twilio/sms` |
+/// | `SWITCHBOARD_VOICE_FALLBACK_URL` / `SWITCHBOARD_SMS_FALLBACK_URL` | optional: where Twilio turns when the primary URL fails (the template sets the HTTP API's routes while the primary is the Function URL, so one front door failing is not an outage) |
 public struct WebhookTargets: Sendable, Equatable {
     public let voiceURL: String
     public let smsURL: String
+    /// Twilio's `VoiceFallbackUrl` and `SmsFallbackUrl`, when set.
+    public var voiceFallbackURL: String?
+    public var smsFallbackURL: String?
 
-    public init(voiceURL: String, smsURL: String) {
+    public init(voiceURL: String, smsURL: String, voiceFallbackURL: String? = nil, smsFallbackURL: String? = nil) {
         self.voiceURL = voiceURL
         self.smsURL = smsURL
+        self.voiceFallbackURL = voiceFallbackURL
+        self.smsFallbackURL = smsFallbackURL
     }
 
     /// Where Twilio posts how a call of the company `id` ended: Voice's status route
@@ -46,7 +52,9 @@ public struct WebhookTargets: Sendable, Equatable {
         let voice = try url("SWITCHBOARD_VOICE_URL") ?? base.map { $0 + "/api/twilio/voice" }
         let sms = try url("SWITCHBOARD_SMS_URL") ?? base.map { $0 + "/api/twilio/sms" }
         switch (voice, sms) {
-        case (let voice?, let sms?): return WebhookTargets(voiceURL: voice, smsURL: sms)
+        case (let voice?, let sms?):
+            return WebhookTargets(
+                voiceURL: voice, smsURL: sms, voiceFallbackURL: try url("SWITCHBOARD_VOICE_FALLBACK_URL"), smsFallbackURL: try url("SWITCHBOARD_SMS_FALLBACK_URL"))
         case (nil, nil): return nil
         case (nil, _): throw ConfigurationError(variable: "SWITCHBOARD_VOICE_URL", problem: "is not set, but SWITCHBOARD_SMS_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
         case (_, nil): throw ConfigurationError(variable: "SWITCHBOARD_SMS_URL", problem: "is not set, but SWITCHBOARD_VOICE_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
@@ -55,9 +63,9 @@ public struct WebhookTargets: Sendable, Equatable {
 }
 
 /// Points each of a company's active numbers at this deployment's Voice and SMS URLs
-/// (method POST) on Twilio, and its calls' status callback at Voice's status route with
-/// the company's id (so how each call ended joins its record), and says per number what
-/// it changed — the step of the original set-up checklist people got wrong most.
+/// (method POST) on Twilio, its calls' status callback at Voice's status route with the
+/// company's id (so how each call ended joins its record), and its fallback URLs when
+/// this deployment has them, and says per number what it changed — the step of the original set-up checklist people got wrong most.
 public struct WebhookSetup {
     /// What happened to one number.
     public struct NumberReport: Encodable, Sendable, Equatable {
@@ -65,7 +73,7 @@ public struct WebhookSetup {
         /// `updated`, `unchanged`, `not-found` (the account does not own it) or `failed`.
         public let result: String
         /// The settings that were changed (`VoiceUrl`, `VoiceMethod`, `SmsUrl`, `SmsMethod`,
-        /// `StatusCallback`, `StatusCallbackMethod`).
+        /// `StatusCallback`, `StatusCallbackMethod`, `VoiceFallbackUrl`, `SmsFallbackUrl`).
         public let changed: [String]
         /// A note for a person: why it failed, or what else takes the number's traffic.
         public let note: String?
@@ -111,6 +119,16 @@ public struct WebhookSetup {
         if found.smsUrl != targets.smsURL { routing.smsURL = targets.smsURL; changed.append("SmsUrl") }
         if found.smsMethod?.uppercased() != "POST" { routing.smsMethod = "POST"; changed.append("SmsMethod") }
         if found.statusCallback != statusCallback { routing.statusCallback = statusCallback; changed.append("StatusCallback") }
+        if let fallback = targets.voiceFallbackURL, found.voiceFallbackUrl != fallback {
+            routing.voiceFallbackURL = fallback
+            routing.voiceFallbackMethod = "POST"
+            changed.append("VoiceFallbackUrl")
+        }
+        if let fallback = targets.smsFallbackURL, found.smsFallbackUrl != fallback {
+            routing.smsFallbackURL = fallback
+            routing.smsFallbackMethod = "POST"
+            changed.append("SmsFallbackUrl")
+        }
         if found.statusCallbackMethod?.uppercased() != "POST" { routing.statusCallbackMethod = "POST"; changed.append("StatusCallbackMethod") }
         let note = Self.override(found)
         guard !changed.isEmpty else { return NumberReport(phoneNumber: number.e164, result: "unchanged", changed: [], note: note) }
