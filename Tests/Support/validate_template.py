@@ -99,9 +99,9 @@ def main():
     check(put_env.get("SWITCHBOARD_VOICE_URL") == {"Fn::GetAtt": ["VoiceFunctionUrl", "FunctionUrl"]}
           and put_env.get("SWITCHBOARD_SMS_URL") == {"Fn::GetAtt": ["SmsFunctionUrl", "FunctionUrl"]},
           "ConfigPut knows the Function URLs it points numbers at")
-    check("/api/twilio/voice" in json.dumps(put_env.get("SWITCHBOARD_VOICE_FALLBACK_URL")) and "SwitchboardApi" in json.dumps(put_env.get("SWITCHBOARD_VOICE_FALLBACK_URL"))
-          and "/api/twilio/sms" in json.dumps(put_env.get("SWITCHBOARD_SMS_FALLBACK_URL")),
-          "ConfigPut points numbers' fallback URLs at the HTTP API's routes")
+    check("${PublicUrl}/api/twilio/voice" in json.dumps(put_env.get("SWITCHBOARD_VOICE_FALLBACK_URL"))
+          and "${PublicUrl}/api/twilio/sms" in json.dumps(put_env.get("SWITCHBOARD_SMS_FALLBACK_URL")),
+          "ConfigPut points numbers' fallback URLs at the public URL's routes when there is one")
 
     schedules = [r for r in resources.values() if r.get("Type") == "AWS::Events::Rule"]
     check(any(r["Properties"].get("ScheduleExpression") == "rate(5 minutes)"

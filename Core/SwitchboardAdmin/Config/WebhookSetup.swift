@@ -9,7 +9,7 @@ import TwilioREST
 /// | `SWITCHBOARD_VOICE_URL` | Voice's URL exactly as Twilio should call it (e.g. its Lambda Function URL, trailing `/` included: Twilio signs the URL as configured) |
 /// | `SWITCHBOARD_SMS_URL` | SMS's URL, likewise |
 /// | `SWITCHBOARD_PUBLIC_URL` | otherwise: this base + `/api/twilio/voice` and `/api/twilio/sms` |
-/// | `SWITCHBOARD_VOICE_FALLBACK_URL` / `SWITCHBOARD_SMS_FALLBACK_URL` | optional: where Twilio turns when the primary URL fails (the template sets the HTTP API's routes while the primary is the Function URL, so one front door failing is not an outage) |
+/// | `SWITCHBOARD_VOICE_FALLBACK_URL` / `SWITCHBOARD_SMS_FALLBACK_URL` | optional: where Twilio turns when the primary URL fails (the template sets the public URL's routes, when it has one, while the primary is the Function URL, so one front door failing is not an outage) |
 public struct WebhookTargets: Sendable, Equatable {
     public let voiceURL: String
     public let smsURL: String
