@@ -190,7 +190,7 @@ struct HealthTests {
     func webhookFindings() throws {
         let voice = "https://calls.example.com/api/twilio/voice", sms = "https://calls.example.com/api/twilio/sms"
         let api = try F(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"], numberSettings: [
-            "+15550100001": ["voice_url": voice, "sms_url": sms],
+            "+15550100001": ["voice_url": voice, "sms_url": sms, "status_callback": voice + "/status?companyId=" + F.acme],
             "+15550100002": ["voice_url": "https://old.example.com/voice", "sms_url": sms],
             "+15550200001": ["voice_url": voice, "voice_method": "GET", "sms_url": sms],
             "+15550300001": [:],
@@ -218,6 +218,10 @@ struct HealthTests {
             #expect((routing(number)["action"] is NSNull) == (voiceFinding == "ok" && smsFinding == "ok"))
         }
         #expect((routing("+15550100002")["action"] as? String)?.contains(voice) == true)
+        // How calls end is reported where it should be for one number, and nowhere for another.
+        #expect(routing("+15550100001")["statusCallback"] as? String == "ok")
+        #expect(routing("+15550100002")["statusCallback"] as? String == "not_set")
+        #expect((routing("+15550100002")["action"] as? String)?.contains("status callback to \(voice)/status?companyId=\(F.acme)") == true)
         let dune = try #require(companies.first { $0["companyId"] as? String == F.dune })
         #expect((dune["numbers"] as? [[String: Any]])?.first?["voice"] as? String == "not_found")
         let acme = try #require(companies.first { $0["companyId"] as? String == F.acme })

@@ -6,7 +6,8 @@ usage: many_companies.py N OUT.json [--standin URL] [--public-url URL] [--seed S
 
 Each company has its own Twilio account (a random Account SID and auth token) and one to
 three active numbers (+1 555 3xx xxxx, unique), every number's webhooks pointing at
-PUBLIC_URL's /api/twilio/voice and /api/twilio/sms (at the stand-in too), so a sweep
+PUBLIC_URL's /api/twilio/voice and /api/twilio/sms and its calls' status callback at
+/api/twilio/voice/status with the company's id (at the stand-in too), so a sweep
 finds every company HEALTHY unless a test breaks one. Ids are ObjectId-shaped and sort in
 the order the companies are made.
 """
@@ -41,8 +42,9 @@ def main():
         for _ in range(rng.randint(1, 3)):
             owned.append("+1555%07d" % (3000000 + serial))
             serial += 1
+        company_id = "6%07x" % index + "0" * 16
         companies.append({
-            "_id": "6%07x" % index + "0" * 16,
+            "_id": company_id,
             "companyName": f"Company {index:05d}",
             "twilioConfig": {
                 "accountSid": sid, "authToken": token,
@@ -51,7 +53,8 @@ def main():
             },
         })
         accounts.append({"sid": sid, "token": token})
-        numbers += [{"account": sid, "phone_number": n, "voice_url": voice, "sms_url": sms} for n in owned]
+        numbers += [{"account": sid, "phone_number": n, "voice_url": voice, "sms_url": sms,
+                     "status_callback": f"{voice}/status?companyId={company_id}"} for n in owned]
     with open(args.out, "w") as out:
         json.dump(companies, out)
     if args.standin:

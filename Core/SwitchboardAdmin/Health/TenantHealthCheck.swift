@@ -118,11 +118,14 @@ public struct TenantHealthCheck: Sendable {
             switch listing.result.withLock({ $0 }) {
             case .success(let numbers)?:
                 for claim in claims {
-                    let routing = routing(of: claim.number, listed: numbers, credentials: credentials, client: clients.numbers)
+                    let routing = routing(of: claim.number, company: company.id, listed: numbers, credentials: credentials, client: clients.numbers)
                     record.numbers.append(routing)
                     guard let action = routing.action else { continue }
                     problems.append("\(claim.number): \(action)")
-                    status = routing.voice == "unknown" ? max(status, .degraded) : .down
+                    // Calls and messages lost: DOWN. Only the outcomes or the fallback missing,
+                    // or the number unreadable: DEGRADED.
+                    let lost = [routing.voice, routing.sms].contains { $0 != "ok" && $0 != "unknown" }
+                    status = lost ? .down : max(status, .degraded)
                 }
             case .failure(let failure)?:
                 status = max(status, .degraded)
@@ -151,7 +154,7 @@ public struct TenantHealthCheck: Sendable {
     /// How Twilio routes `number`, from the listing or, when the listing was a full page
     /// without it, from a lookup of its own.
     private func routing(
-        of number: PhoneNumber, listed: [TwilioIncomingNumber], credentials: TwilioCredentials, client: TwilioRESTClient
+        of number: PhoneNumber, company: CompanyID, listed: [TwilioIncomingNumber], credentials: TwilioCredentials, client: TwilioRESTClient
     ) -> NumberRouting {
         var found = listed.first { (try? PhoneNumber(parsing: $0.phoneNumber)) == number }
         if found == nil && listed.count >= 1_000 {
@@ -170,7 +173,30 @@ public struct TenantHealthCheck: Sendable {
         var actions: [String] = []
         if let action = HealthChecker.advice(voice, kind: "Voice", target: targets?.voiceURL) { actions.append(action) }
         if let action = HealthChecker.advice(sms, kind: "SMS", target: targets?.smsURL) { actions.append(action) }
-        return NumberRouting(phoneNumber: number.e164, voice: voice, sms: sms, action: actions.isEmpty ? nil : actions.joined(separator: "; "))
+        var outcomes = "unknown"
+        if let targets {
+            let wanted = targets.voiceStatusURL(companyID: company)
+            outcomes = Self.statusCallbackFinding(found, wanted: wanted)
+            if outcomes != "ok" {
+                actions.append("how its calls end is not reported to this deployment: set its call status callback to \(wanted) (HTTP POST), or PUT the company's config with ?configureWebhooks=true")
+            }
+            if let fallback = targets.voiceFallbackURL, found.voiceFallbackUrl != fallback {
+                actions.append("its Voice fallback URL is not \(fallback): PUT the company's config with ?configureWebhooks=true")
+            }
+            if let fallback = targets.smsFallbackURL, found.smsFallbackUrl != fallback {
+                actions.append("its SMS fallback URL is not \(fallback): PUT the company's config with ?configureWebhooks=true")
+            }
+        }
+        return NumberRouting(phoneNumber: number.e164, voice: voice, sms: sms, statusCallback: outcomes, action: actions.isEmpty ? nil : actions.joined(separator: "; "))
+    }
+
+    /// `ok`, `not_set`, `url_mismatch` or `wrong_method`: whether the number reports how
+    /// its calls end to `wanted`.
+    static func statusCallbackFinding(_ number: TwilioIncomingNumber, wanted: String) -> String {
+        guard let url = number.statusCallback, !url.isEmpty else { return "not_set" }
+        if url != wanted { return "url_mismatch" }
+        if (number.statusCallbackMethod ?? "POST").uppercased() != "POST" { return "wrong_method" }
+        return "ok"
     }
 }
 

@@ -25,14 +25,29 @@ public struct NumberRouting: Sendable, Codable, Equatable {
     /// calls and for messages.
     public let voice: String
     public let sms: String
+    /// Whether Twilio reports how the number's calls end to Voice's status route with the
+    /// company's id: `ok`, `not_set`, `url_mismatch`, `wrong_method`, or `unknown` (the
+    /// number could not be read, or this deployment's URLs are not set).
+    public let statusCallback: String
     /// What to do about it, for a person; `null` when all is well.
     public let action: String?
 
-    public init(phoneNumber: String, voice: String, sms: String, action: String?) {
+    public init(phoneNumber: String, voice: String, sms: String, statusCallback: String = "unknown", action: String?) {
         self.phoneNumber = phoneNumber
         self.voice = voice
         self.sms = sms
+        self.statusCallback = statusCallback
         self.action = action
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        phoneNumber = try c.decode(String.self, forKey: .phoneNumber)
+        voice = try c.decode(String.self, forKey: .voice)
+        sms = try c.decode(String.self, forKey: .sms)
+        // Records stored before the status callback was checked say nothing of it.
+        statusCallback = try c.decodeIfPresent(String.self, forKey: .statusCallback) ?? "unknown"
+        action = try c.decodeIfPresent(String.self, forKey: .action)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -40,7 +55,8 @@ public struct NumberRouting: Sendable, Codable, Equatable {
         try c.encode(phoneNumber, forKey: .phoneNumber)
         try c.encode(voice, forKey: .voice)
         try c.encode(sms, forKey: .sms)
+        try c.encode(statusCallback, forKey: .statusCallback)
         try c.encode(action, forKey: .action)
     }
-    enum CodingKeys: String, CodingKey { case phoneNumber, voice, sms, action }
+    enum CodingKeys: String, CodingKey { case phoneNumber, voice, sms, statusCallback, action }
 }
