@@ -153,6 +153,7 @@ struct ConfigPutHandler: FunctionHandler {
         logger.info("config.saved", metadata: [
             "company.id": "\(saved.company.id)", "by": "\(identity.subject)", "token_rotated": "\(saved.tokenRotated)",
             "numbers": "\(saved.company.numberClaims.filter(\.isActive).count) active", "cache_invalidated": "\(saved.cacheInvalidated)",
+            "health_check_due": "\(saved.healthCheckDue)",
         ])
         if !saved.cacheInvalidated {
             logger.warning("config.cache_not_invalidated", metadata: ["company.id": "\(saved.company.id)"])

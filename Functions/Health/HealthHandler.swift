@@ -109,11 +109,10 @@ struct HealthHandler: FunctionHandler {
         }
         let previous = try? healthStore.record(of: id)
         let started = Date()
-        var record = tenantCheck.check(company, clients: clients).following(previous)
+        let record = tenantCheck.check(company, clients: clients).following(previous)
         do { try healthStore.store(record, checkStartedAt: started) } catch {
             logger.error("health.store_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
         }
-        record.due = false
         HealthSweep.logChange(from: previous, to: record, logger: logger)
         logger.info("health.company_checked", metadata: [
             "company.id": "\(id)", "status": "\(record.status?.rawValue ?? "")", "by": "\(identity.subject)",
@@ -136,7 +135,7 @@ struct HealthHandler: FunctionHandler {
         let pass = sweep.run(round: Date(), budget: .milliseconds(settings.sweepBudgetMilliseconds))
         var metadata: Logger.Metadata = [
             "checked": "\(pass.checked)", "down": "\(pass.downCount)", "enrolled": "\(pass.enrolled)", "removed": "\(pass.removed)",
-            "waiting": "\(pass.remaining)", "elapsed_ms": "\(pass.elapsed.components.seconds * 1_000 + pass.elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            "waiting": "\(pass.remaining)", "elapsed_ms": "\(pass.elapsedMilliseconds)",
         ]
         if let failure = pass.storeFailure { metadata["error"] = "\(failure)" }
         if pass.storeFailure == nil { context.logger.info("health.swept", metadata: metadata) } else { context.logger.error("health.swept", metadata: metadata) }

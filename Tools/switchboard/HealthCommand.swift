@@ -106,7 +106,7 @@ struct HealthCommand: ParsableCommand {
         }
         progress.end()
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = Self.seconds(elapsed)
         var lines = [String(format: "checked %d companies in %.1f s (%d pass%@, %.1f companies/s)", checked, seconds, passes, passes == 1 ? "" : "es",
                             seconds > 0 ? Double(checked) / seconds : 0)]
         if enrolled > 0 { lines.append("\(enrolled) companies had no health yet and were added") }
@@ -115,6 +115,11 @@ struct HealthCommand: ParsableCommand {
         for company in down { lines.append("  \(company.name) [\(company.id)]: \(company.problem)") }
         if downCount > down.count { lines.append("  … and \(downCount - down.count) more: switchboard health --scope all --status DOWN") }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// `duration` in seconds.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// The report as a person reads it.
@@ -179,7 +184,7 @@ final class SweepProgress: Sendable {
                 let width = 30
                 let filled = total > 0 ? min(width, checked * width / total) : width
                 let elapsed = ContinuousClock.now - started
-                let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                let seconds = max(0.001, HealthCommand.seconds(elapsed))
                 let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
                 FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d companies  %.1f/s", bar, checked, max(total, checked), Double(checked) / seconds).utf8))
                 shown.drawn = true

@@ -84,7 +84,7 @@ public struct CompanyListing {
             }
             phoneNumbers = numbers
             callRoutingMode = config.callRoutingMode
-            twilioConfigured = !(config.accountSid ?? "").isEmpty && config.authToken != nil
+            twilioConfigured = company.hasTwilioCredentials
         }
 
         public func encode(to encoder: any Encoder) throws {

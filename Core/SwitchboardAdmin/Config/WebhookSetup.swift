@@ -51,10 +51,15 @@ public struct WebhookTargets: Sendable, Equatable {
         let base = try Settings.publicURL(environment)?.base
         let voice = try url("SWITCHBOARD_VOICE_URL") ?? base.map { $0 + "/api/twilio/voice" }
         let sms = try url("SWITCHBOARD_SMS_URL") ?? base.map { $0 + "/api/twilio/sms" }
+        // Checked whether or not the primary URLs are known: a wrong one stops the start.
+        let voiceFallback = try url("SWITCHBOARD_VOICE_FALLBACK_URL"), smsFallback = try url("SWITCHBOARD_SMS_FALLBACK_URL")
         switch (voice, sms) {
         case (let voice?, let sms?):
-            return WebhookTargets(
-                voiceURL: voice, smsURL: sms, voiceFallbackURL: try url("SWITCHBOARD_VOICE_FALLBACK_URL"), smsFallbackURL: try url("SWITCHBOARD_SMS_FALLBACK_URL"))
+            return WebhookTargets(voiceURL: voice, smsURL: sms, voiceFallbackURL: voiceFallback, smsFallbackURL: smsFallback)
+        case (nil, nil) where voiceFallback != nil || smsFallback != nil:
+            throw ConfigurationError(
+                variable: voiceFallback != nil ? "SWITCHBOARD_VOICE_FALLBACK_URL" : "SWITCHBOARD_SMS_FALLBACK_URL",
+                problem: "is set, but this deployment's own URLs are not; set SWITCHBOARD_PUBLIC_URL (or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL) too")
         case (nil, nil): return nil
         case (nil, _): throw ConfigurationError(variable: "SWITCHBOARD_VOICE_URL", problem: "is not set, but SWITCHBOARD_SMS_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
         case (_, nil): throw ConfigurationError(variable: "SWITCHBOARD_SMS_URL", problem: "is not set, but SWITCHBOARD_VOICE_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
@@ -65,7 +70,8 @@ public struct WebhookTargets: Sendable, Equatable {
 /// Points each of a company's active numbers at this deployment's Voice and SMS URLs
 /// (method POST) on Twilio, its calls' status callback at Voice's status route with the
 /// company's id (so how each call ended joins its record), and its fallback URLs when
-/// this deployment has them, and says per number what it changed — the step of the original set-up checklist people got wrong most.
+/// this deployment has them, and says per number what it changed — the step of the
+/// original set-up checklist people got wrong most.
 public struct WebhookSetup {
     /// What happened to one number.
     public struct NumberReport: Encodable, Sendable, Equatable {

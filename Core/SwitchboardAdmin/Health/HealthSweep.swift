@@ -46,11 +46,16 @@ public final class HealthSweep: Sendable {
         /// Why the pass stopped early, when the store failed.
         public var storeFailure: String?
 
+        /// `elapsed` in milliseconds.
+        public var elapsedMilliseconds: Int {
+            Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        }
+
         /// True when every company was checked in this round.
         public var finishedRound: Bool { remaining == 0 && storeFailure == nil }
     }
 
-    private let storage: Locked<Storage>
+    private let storage: Mutex<Storage>
     private let check: TenantHealthCheck
     private let concurrency: Int
     private let twilio: TwilioRESTSettings
@@ -58,10 +63,10 @@ public final class HealthSweep: Sendable {
     /// How many companies a pass enrols at most before it starts checking.
     static let enrolmentPerPass = 5_000
 
-    /// A sweep over `directory` storing into `store`; both are used under the sweep's
-    /// lock only, from then on.
+    /// A sweep over `directory` storing into `store`. While ``run(round:budget:progress:)``
+    /// runs, they are used under the sweep's lock only: the caller must not use them meanwhile.
     public init(store: any CompanyHealthStore, directory: any TenantDirectory, check: TenantHealthCheck, settings: HealthSettings, logger: Logger) {
-        storage = Locked(Storage(store: store, directory: directory))
+        storage = Mutex(Storage(store: store, directory: directory))
         self.check = check
         concurrency = settings.sweepConcurrency
         twilio = settings.twilio
@@ -99,7 +104,7 @@ public final class HealthSweep: Sendable {
                     guard let clients else { state.fail("cannot create an HTTP client for Twilio"); return }
                     let checkStarted = Date()
                     let record = self.check.check(job.company, clients: clients).following(job.previous)
-                    self.finish(record, previous: job.previous, startedAt: checkStarted, state: state, progress: progress)
+                    self.finish(record, of: job.company.id, previous: job.previous, startedAt: checkStarted, state: state, progress: progress)
                 }
             }
         }
@@ -143,21 +148,20 @@ public final class HealthSweep: Sendable {
     }
 
     private func finish(
-        _ record: CompanyHealthRecord, previous: CompanyHealthRecord?, startedAt: Date, state: SweepState, progress: (@Sendable (Int) -> Void)?
+        _ record: CompanyHealthRecord, of id: CompanyID, previous: CompanyHealthRecord?, startedAt: Date, state: SweepState,
+        progress: (@Sendable (Int) -> Void)?
     ) {
-        let id = (try? CompanyID(record.companyId))
         do {
             try storage.withLock { storage throws(HealthStoreError) in try storage.store.store(record, checkStartedAt: startedAt) }
         } catch where error.companyGone {
-            if let id { state.removed(id) }
+            state.removed(id)
             return
         } catch {
-            if let id { state.release(id) }
+            state.release(id)
             state.fail(error.description)
-            logger.error("health.sweep_store_failed", metadata: ["company.id": "\(record.companyId)", "error": "\(error)"])
+            logger.error("health.sweep_store_failed", metadata: ["company.id": "\(id)", "error": "\(error)"])
             return
         }
-        guard let id else { return }
         let checked = state.done(id, record)
         progress?(checked)
         Self.logChange(from: previous, to: record, logger: logger)
@@ -176,24 +180,12 @@ public final class HealthSweep: Sendable {
     }
 }
 
-/// The store and the directory a sweep uses, neither of them thread-safe.
-private struct Storage {
+/// The store and the directory a sweep uses, neither of them thread-safe: a pass uses
+/// them under its lock only, and whoever made the sweep does not use them while a pass
+/// runs (a function process handles one invocation at a time).
+private struct Storage: @unchecked Sendable {
     let store: any CompanyHealthStore
     let directory: any TenantDirectory
-}
-
-/// A value used only under its lock.
-private final class Locked<Value>: @unchecked Sendable {
-    private let value: Value
-    private let lock = Mutex(())
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<T, E: Error>(_ body: (Value) throws(E) -> T) throws(E) -> T {
-        try lock.withLock { _ throws(E) in try body(value) }
-    }
 }
 
 /// What the workers of one pass share: the page of ids fetched, those in flight, and
@@ -248,9 +240,6 @@ private final class SweepState: Sendable {
                 state.downCount += 1
                 if state.down.count < 50 { state.down.append((record.companyId, record.companyName, record.headline)) }
             }
-            // A page fetched while this check was in flight may hold it again: it was
-            // stored now, so the next page will not.
-            if state.buffered.isEmpty { state.exhausted = false }
             return state.checked
         }
     }

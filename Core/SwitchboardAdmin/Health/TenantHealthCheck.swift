@@ -55,21 +55,20 @@ public struct TenantHealthCheck: Sendable {
     }
 
     /// Checks `company` with `clients`; the record is stamped with the time it finished.
-    public func check(_ company: Company, clients: Clients, now: () -> Date = Date.init) -> CompanyHealthRecord {
+    public func check(_ company: Company, clients: Clients) -> CompanyHealthRecord {
         let start = ContinuousClock.now
         var record = CompanyHealthRecord.unchecked(company)
         record.due = false
         guard company.hasTwilioCredentials else {
             record.status = .notConfigured
-            record.problems = []
             record.account = CompanyHealthRecord.Account(status: nil, message: "no Account SID or auth token: Twilio is not asked")
-            return finished(record, start: start, now: now())
+            return finished(record, start: start)
         }
         guard let credentials = HealthChecker.credentials(of: company, sealer: sealer) else {
             record.status = .down
             record.problems = ["its auth token cannot be opened with this deployment's data key (SWITCHBOARD_DATA_KEY): save the token again, or reseal the store with the key that sealed it"]
             record.account = CompanyHealthRecord.Account(status: nil, message: "not asked: the auth token cannot be opened")
-            return finished(record, start: start, now: now())
+            return finished(record, start: start)
         }
 
         // The account and the numbers at once.
@@ -141,12 +140,13 @@ public struct TenantHealthCheck: Sendable {
         }
         record.status = status
         record.problems = problems
-        return finished(record, start: start, now: now())
+        return finished(record, start: start)
     }
 
-    private func finished(_ record: CompanyHealthRecord, start: ContinuousClock.Instant, now: Date) -> CompanyHealthRecord {
+    /// `record` stamped with when the check finished and how long it took.
+    private func finished(_ record: CompanyHealthRecord, start: ContinuousClock.Instant) -> CompanyHealthRecord {
         var record = record
-        record.checkedAt = Timestamp.format(now)
+        record.checkedAt = Timestamp.format(Date())
         record.durationMs = (HealthChecker.milliseconds(ContinuousClock.now - start) * 10).rounded() / 10
         return record
     }

@@ -101,6 +101,9 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
         return merged
     }
 
+    /// True when the record carries a voicemail's recording, which joins its call's record.
+    var addsRecording: Bool { recordingSid != nil || recordingUrl != nil || recordingDuration != nil }
+
     /// True when the record carries fields a later webhook adds to an existing record.
-    var addsToExisting: Bool { recordingSid != nil || recordingUrl != nil || recordingDuration != nil || statusOrder != nil }
+    var addsToExisting: Bool { addsRecording || statusOrder != nil }
 }

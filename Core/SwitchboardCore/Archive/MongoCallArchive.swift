@@ -72,7 +72,7 @@ public final class MongoCallArchive: CallArchive {
             ])
         }
         // A later webhook's fields (the recording) go into the record if it lacks them.
-        guard record.recordingSid != nil || record.recordingUrl != nil || record.recordingDuration != nil else { return }
+        guard record.addsRecording else { return }
         var fields: [(String, MongoValue)] = []
         if let value = record.recordingSid { fields.append(("recordingSid", .string(value))) }
         if let value = record.recordingUrl { fields.append(("recordingUrl", .string(value))) }

@@ -45,11 +45,10 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
                 INSERT INTO company_health (company_id, configured, due, due_at, checked_at, status, severity, record)
                 SELECT id, configured, 1, ?1, NULL, NULL, 0,
                        json_object('companyId', id, 'companyName', name, 'configured', json(CASE configured WHEN 1 THEN 'true' ELSE 'false' END))
-                FROM (SELECT c.id AS id, coalesce(json_extract(c.document, '$.companyName'), '') AS name,
-                             (coalesce(json_extract(c.document, '$.twilioConfig.accountSid'), '') <> ''
-                              AND json_extract(c.document, '$.twilioConfig.authToken') IS NOT NULL) AS configured
-                      FROM companies c
-                      WHERE NOT EXISTS (SELECT 1 FROM company_health h WHERE h.company_id = c.id)
+                FROM (SELECT id, coalesce(json_extract(document, '$.companyName'), '') AS name,
+                             ((\(SQLiteTenantDirectory.hasCredentials)) IS 1) AS configured
+                      FROM companies
+                      WHERE NOT EXISTS (SELECT 1 FROM company_health h WHERE h.company_id = companies.id)
                       LIMIT ?2)
                 """)
             queue = database.statement("""
