@@ -50,9 +50,9 @@ extension ArchiveRecord {
         from = parameters["From"].map(Self.field)
         to = parameters["To"].map(Self.field)
         self.status = status
-        let sequence = parameters["SequenceNumber"].flatMap { Int($0) }
-        statusOrder = Self.statusOrder(kind: kind, status: status, sequence: sequence)
-        let rank = statusOrder! / 1_000
+        let order = Self.statusOrder(kind: kind, status: status, sequence: parameters["SequenceNumber"].flatMap { Int($0) })
+        statusOrder = order
+        let rank = order / 1_000
         if kind == .call {
             answered = rank >= 4 ? (status == "in-progress" || status == "completed") : nil
             durationSeconds = parameters["CallDuration"].flatMap { Int($0) }.map { max(0, $0) }
