@@ -3,6 +3,7 @@ import { h, field, showFieldError, clearFieldErrors, announce, badge, when } fro
 import { api, APIError } from '../api.js';
 
 const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward', 'Forward to a number']];
+const FORWARD_FALLBACKS = [['voicemail', 'Voicemail'], ['hangup', 'Hang up']];
 const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
 
 export async function renderCompany(view, companyId, session) {
@@ -61,6 +62,8 @@ class CompanyForm {
           this.greetingField = field('Voicemail greeting', 'voicemailGreeting', area('voicemailGreeting', config.voicemailGreeting), 'Empty: “You have reached <company>…”.'),
           this.forwardField = field('Forward number', 'forwardNumber', text('forwardNumber', config.forwardNumber, { placeholder: '+1 555 123 4567', inputmode: 'tel' })),
           this.whisperField = field('Whisper to whoever answers', 'whisperMessage', area('whisperMessage', config.whisperMessage)),
+          this.fallbackField = field('When nobody answers the forward', 'forwardFallback', select('forwardFallback', FORWARD_FALLBACKS, config.forwardFallback ?? 'voicemail'),
+            'Also when the line is busy or the call fails. Voicemail plays the greeting above and records a message.'),
           h('div', { class: 'field inline' },
             this.inputs.recordingEnabled = h('input', { type: 'checkbox', id: 'f-recordingEnabled', checked: config.recordingEnabled }),
             h('label', { for: 'f-recordingEnabled' }, 'Record forwarded calls'))),
@@ -77,6 +80,7 @@ class CompanyForm {
     this.form.addEventListener('submit', (event) => { event.preventDefault(); this.submit({}); });
     this.inputs.callRoutingMode.addEventListener('change', () => this.showModeFields());
     this.inputs.smsMode.addEventListener('change', () => this.showModeFields());
+    this.inputs.forwardFallback.addEventListener('change', () => this.showModeFields());
     this.drawNumbers();
     this.showModeFields();
     this.view.replaceChildren(this.form);
@@ -131,9 +135,10 @@ class CompanyForm {
   showModeFields() {
     const mode = this.inputs.callRoutingMode.value;
     this.agentField.hidden = mode !== 'ai-agent';
-    this.greetingField.hidden = mode !== 'voicemail';
+    this.greetingField.hidden = mode !== 'voicemail' && !(mode === 'forward' && this.inputs.forwardFallback.value === 'voicemail');
     this.forwardField.hidden = mode !== 'forward' && this.inputs.smsMode.value !== 'forward';
     this.whisperField.hidden = mode !== 'forward';
+    this.fallbackField.hidden = mode !== 'forward';
     const sms = this.inputs.smsMode.value;
     this.replyField.hidden = sms !== 'auto-reply';
     this.smsForwardField.hidden = sms !== 'forward';
@@ -185,6 +190,7 @@ class CompanyForm {
       forwardNumber: value('forwardNumber'),
       recordingEnabled: this.inputs.recordingEnabled.checked,
       whisperMessage: value('whisperMessage'),
+      forwardFallback: this.inputs.forwardFallback.value,
       voicemailGreeting: value('voicemailGreeting'),
       agentStreamUrl: value('agentStreamUrl'),
       smsMode: this.inputs.smsMode.value,

@@ -73,7 +73,7 @@ public final class CompanyMessenger {
             throw .twilio(error)
         }
         if let recorder, ArchiveRecord.isValidSid(message.sid) {
-            var record = ArchiveRecord(sid: message.sid, kind: .message, companyId: id.rawValue, direction: "outbound", at: Timestamp.format(Date()))
+            var record = ArchiveRecord(sid: message.sid, kind: .message, companyId: id.rawValue, direction: "outbound-api", at: Timestamp.format(Date()))
             record.accountSid = company.twilio.accountSid
             record.from = sender.e164
             record.to = to.e164

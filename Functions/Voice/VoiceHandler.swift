@@ -8,13 +8,16 @@ import SwitchboardRuntime
 /// 1. Only `POST` is answered; the form body is decoded (base64 when AWS flags it).
 /// 2. The gate finds the company: by the dialled number (`To`) for a new call, or by the
 ///    `companyId` in the query for Voice's own callbacks (the whisper played to whoever
-///    answers a forwarded call, the end of a voicemail).
+///    answers a forwarded call, the end of a forward's dial, the end of a voicemail).
 /// 3. The request must be signed by **that company's** Twilio account: its auth token
 ///    checks `X-Twilio-Signature`, and the posted `AccountSid` must be its own.
 ///    Otherwise: 403 and no TwiML.
 /// 4. The company's routing mode picks the TwiML (see ``VoiceCallPlanner``).
-/// 5. The call is recorded in the company's archive (the voicemail's recording joins
-///    its call's record) before the answer goes back.
+/// 5. The call is recorded in the company's archive (the voicemail's recording and how a
+///    forward's dial ended join its call's record) before the answer goes back.
+///
+/// A forward nobody answers (or that is busy, or fails) comes back as the dial's action
+/// and gets the company's `forwardFallback`: its voicemail unless it chose `hangup`.
 ///
 /// Twilio's status callbacks (`POST /api/twilio/voice/status?companyId=…`) say how a call
 /// ended; they go through the same gate and join the call's record (see ``StatusCallback``).
@@ -117,6 +120,18 @@ struct VoiceHandler: FunctionHandler {
                 services.recorder?.record(record, logger: logger)
             }
             return .xml(planner.recordingFinished(tenant: tenant))
+        case .dialed:
+            let dialStatus = webhook.parameters["DialCallStatus"]
+            let outcome = planner.dialFinished(tenant: tenant, dialStatus: dialStatus, voiceURL: webhook.endpointURL)
+            if let record = ArchiveRecord(dial: webhook.parameters, tenant: tenant, fallback: outcome.fallback) {
+                services.recorder?.record(record, logger: logger)
+            }
+            if let fallback = outcome.fallback {
+                logger.info("voice.forward_unanswered", metadata: [
+                    "company.id": "\(tenant.companyID)", "dial.status": "\(dialStatus?.clipped(to: 32) ?? "")", "fallback": "\(fallback.rawValue)",
+                ])
+            }
+            return .xml(outcome.twiml)
         }
     }
 

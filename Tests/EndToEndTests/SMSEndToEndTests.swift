@@ -177,7 +177,7 @@ struct SMSEndToEndTests {
         #expect(message["from"] as? String == "+15550100001" && message["to"] as? String == "+15557654321")
         #expect(try api.twilio.requests().allSatisfy { $0["user"] as? String == "AC05bdef0d221517e1d93f0d0c6b40255d" })
         let outbound = try Self.archive(F.acme, api.environment, kind: "message")
-        #expect(outbound.first?["sid"] as? String == sid && outbound.first?["direction"] as? String == "outbound")
+        #expect(outbound.first?["sid"] as? String == sid && outbound.first?["direction"] as? String == "outbound-api")
 
         #expect(try send(["--from", "+15550100002"]).status == 0)
         let foreign = try send(["--from", "+15550200001"])  // Birch's number

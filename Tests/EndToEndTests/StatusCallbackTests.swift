@@ -108,7 +108,7 @@ struct StatusCallbackTests {
             #expect(ended?["status"] as? String == status && ended?["answered"] as? Bool == false, "\(status): \(String(describing: ended))")
         }
         let placed = try #require(records.first { $0["sid"] as? String == console })
-        #expect(placed["direction"] as? String == "outbound" && placed["status"] as? String == "completed" && placed["companyId"] as? String == F.acme)
+        #expect(placed["direction"] as? String == "outbound-api" && placed["status"] as? String == "completed" && placed["companyId"] as? String == F.acme)
     }
 
     @Test("a message's status callbacks: sent, delivered, a late sent changing nothing, read; undelivered keeps Twilio's error", arguments: ["sqlite", "mongodb"])

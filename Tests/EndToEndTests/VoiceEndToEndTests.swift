@@ -58,8 +58,16 @@ struct VoiceEndToEndTests {
                 let elements = try Self.twiml(response)
                 #expect(elements.map(\.name) == ["Response", "Dial", "Number"])
                 #expect(elements[1].attributes["record"] == "record-from-answer-dual")
+                #expect(elements[1].attributes["action"] == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice?dialed=1&companyId=\(Self.cedarID)")
                 #expect(elements[2].text == "+15550399999")
                 #expect(elements[2].attributes["url"] == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice?whisper=1&companyId=\(Self.cedarID)")
+            case "voice-forward-unanswered":
+                // Nobody answered Cedar's forward: its voicemail (the default fallback).
+                let elements = try Self.twiml(response)
+                #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
+                #expect(elements[1].text.hasPrefix("You have reached Cedar Plumbing."))
+                #expect(elements[2].attributes["action"]?.hasSuffix("/api/twilio/voice?recorded=1&companyId=\(Self.cedarID)") == true)
+                #expect(result.stderrText.contains("voice.forward_unanswered"))
             case "voice-whisper":
                 let elements = try Self.twiml(response)
                 #expect(elements.map(\.name) == ["Response", "Say"])

@@ -62,6 +62,8 @@ struct VoiceCallPlannerTests {
         let elements = try TwiMLReader.read(full.twiml)
         #expect(elements.map(\.name) == ["Response", "Dial", "Number"])
         #expect(elements[1].attributes["record"] == "record-from-answer-dual")
+        #expect(elements[1].attributes["action"] == Self.voiceURL + "?dialed=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
+        #expect(elements[1].attributes["method"] == "POST")
         #expect(elements[2].text == "+15550399999")
         #expect(elements[2].attributes["url"] == Self.voiceURL + "?whisper=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
 
@@ -90,6 +92,37 @@ struct VoiceCallPlannerTests {
         #expect(VoiceCallPlanner.callback(in: query)?.leg == .whisper)
         #expect(VoiceCallPlanner.callback(in: query)?.companyID == "abc")
         #expect(VoiceCallPlanner.callback(in: FormParameters([])) == nil)
+    }
+
+    @Test("a forward nobody answers, that is busy or fails gets the company's fallback; an answered or abandoned one ends", arguments: [
+        ("no-answer", nil, "voicemail"), ("busy", nil, "voicemail"), ("failed", "voicemail", "voicemail"), ("NO-ANSWER", "hangup", "hangup"),
+        ("completed", nil, nil), ("answered", "hangup", nil), ("canceled", nil, nil), (nil, nil, nil),
+    ] as [(String?, String?, String?)])
+    func dialFinished(status: String?, stored: String?, expected: String?) throws {
+        let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
+        let company = tenant("forward") { $0.forwardNumber = "+15550399999"; $0.forwardFallback = stored; $0.voicemailGreeting = "Leave it here" }
+        let outcome = planner.dialFinished(tenant: company, dialStatus: status, voiceURL: Self.voiceURL)
+        #expect(outcome.fallback?.rawValue == expected)
+        let elements = try TwiMLReader.read(outcome.twiml)
+        switch expected {
+        case "voicemail":
+            #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
+            #expect(elements[1].text == "Leave it here")
+            #expect(elements[2].attributes["action"] == Self.voiceURL + "?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
+        case "hangup":
+            #expect(elements.map(\.name) == ["Response", "Say", "Hangup"])
+        default:
+            #expect(elements.map(\.name) == ["Response", "Hangup"])
+        }
+    }
+
+    @Test("an unknown stored fallback still gives the caller voicemail, and the dialed callback is recognised")
+    func unknownFallback() throws {
+        let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
+        let outcome = planner.dialFinished(tenant: tenant("forward") { $0.forwardFallback = "ring-forever" }, dialStatus: "busy", voiceURL: Self.voiceURL)
+        #expect(outcome.fallback == .voicemail)
+        let query = try FormParameters(decoding: Array("dialed=1&companyId=abc".utf8))
+        #expect(VoiceCallPlanner.callback(in: query)?.leg == .dialed)
     }
 
     @Test("fixed answers parse")

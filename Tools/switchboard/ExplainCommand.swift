@@ -114,6 +114,9 @@ struct ExplainCommand: ParsableCommand {
             if let fallback = routing.fallback { text += " (fallback: \(fallback))" }
             if let stream = routing.agentStreamUrl { text += "; agent stream \(stream)" }
             if let forward = routing.forwardNumber { text += "; rings \(forward)\(routing.recordingEnabled ? ", recorded" : "")\(routing.whisper ? ", with a whisper" : "")" }
+            if let fallback = routing.forwardFallback {
+                text += fallback == ForwardFallback.hangup.rawValue ? "; unanswered, busy or failed: hangs up" : "; unanswered, busy or failed: \(fallback)"
+            }
             lines.append(text)
         }
         if let twilio = explanation.twilio {

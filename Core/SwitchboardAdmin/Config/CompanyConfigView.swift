@@ -10,7 +10,7 @@ import SwitchboardCore
 ///                         "phoneNumbers": [ { "phoneNumber": "+15550100001", "friendlyName": "Front desk",
 ///                                             "status": "active", "isPrimary": true } ],
 ///                         "callRoutingMode": "ai-agent", "forwardNumber": null, "recordingEnabled": false,
-///                         "whisperMessage": null, "voicemailGreeting": null, "agentStreamUrl": "wss://…",
+///                         "whisperMessage": null, "forwardFallback": "voicemail", "voicemailGreeting": null, "agentStreamUrl": "wss://…",
 ///                         "smsMode": "auto-reply", "smsAutoReply": "Thanks …", "smsForwardNumber": null,
 ///                         "lastUpdated": "2026-11-27T01:32:10.123Z", "updatedBy": "alice" } }
 ///
@@ -65,6 +65,8 @@ public struct TwilioConfigView: Encodable, Sendable {
     public let forwardNumber: String?
     public let recordingEnabled: Bool
     public let whisperMessage: String?
+    /// `voicemail` (what nothing stored means) or `hangup`: what a forward nobody answers gets.
+    public let forwardFallback: String
     public let voicemailGreeting: String?
     public let agentStreamUrl: String?
     /// `auto-reply`, `forward` or `none` (what nothing stored means).
@@ -92,6 +94,7 @@ public struct TwilioConfigView: Encodable, Sendable {
         forwardNumber = config.forwardNumber.map(e164)
         recordingEnabled = config.recordingEnabled
         whisperMessage = config.whisperMessage
+        forwardFallback = config.forwardFallback ?? ForwardFallback.voicemail.rawValue
         voicemailGreeting = config.voicemailGreeting
         agentStreamUrl = config.agentStreamUrl
         smsMode = config.smsMode ?? SMSMode.none.rawValue
@@ -109,7 +112,8 @@ public struct TwilioConfigView: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case accountSid, authToken, hasAuthToken, authTokenPreviousExpiresAt, apiKey, apiSecret, hasApiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
-        case whisperMessage, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated, updatedBy
+        case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated
+        case updatedBy
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -127,6 +131,7 @@ public struct TwilioConfigView: Encodable, Sendable {
         try c.encode(forwardNumber, forKey: .forwardNumber)
         try c.encode(recordingEnabled, forKey: .recordingEnabled)
         try c.encode(whisperMessage, forKey: .whisperMessage)
+        try c.encode(forwardFallback, forKey: .forwardFallback)
         try c.encode(voicemailGreeting, forKey: .voicemailGreeting)
         try c.encode(agentStreamUrl, forKey: .agentStreamUrl)
         try c.encode(smsMode, forKey: .smsMode)

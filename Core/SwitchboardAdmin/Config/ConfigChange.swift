@@ -128,7 +128,7 @@ public struct ConfigChange: Sendable {
     private static let readOnly: Set<String> = ["hasAuthToken", "hasApiSecret", "authTokenPreviousExpiresAt", "lastUpdated", "updatedBy"]
     private static let editable: Set<String> = [
         "accountSid", "authToken", "apiKey", "apiSecret", "phoneNumber", "phoneNumbers", "callRoutingMode", "forwardNumber",
-        "recordingEnabled", "whisperMessage", "voicemailGreeting", "agentStreamUrl", "smsMode", "smsAutoReply", "smsForwardNumber",
+        "recordingEnabled", "whisperMessage", "forwardFallback", "voicemailGreeting", "agentStreamUrl", "smsMode", "smsAutoReply", "smsForwardNumber",
     ]
 
     private static func build(
@@ -220,6 +220,10 @@ public struct ConfigChange: Sendable {
             reader.fail("forwardNumber", "is required when callRoutingMode is forward")
         }
         config.recordingEnabled = reader.bool(body, "recordingEnabled", at: "") ?? false
+        config.forwardFallback = reader.string(body, "forwardFallback", at: "")
+        if config.forwardFallbackMode == nil {
+            reader.fail("forwardFallback", "must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for field in ["whisperMessage", "voicemailGreeting"] {
             guard let text = reader.string(body, field, at: "") else { continue }
             if text.count > maximumTextLength || text.containsControlCharacters(allowingLineBreaks: true) {

@@ -18,6 +18,11 @@ extension ArchiveRecord {
         object.string("body", body, to: &output)
         object.string("companyId", companyId, to: &output)
         object.string("decision", decision, to: &output)
+        if let dialDurationSeconds {
+            object.key("dialDurationSeconds", to: &output)
+            output.append(contentsOf: Array(String(dialDurationSeconds).utf8))
+        }
+        object.string("dialStatus", dialStatus, to: &output)
         object.string("direction", direction, to: &output)
         if let durationSeconds {
             object.key("durationSeconds", to: &output)
@@ -26,6 +31,7 @@ extension ArchiveRecord {
         object.string("endedAt", endedAt, to: &output)
         object.string("errorCode", errorCode, to: &output)
         object.string("errorMessage", errorMessage, to: &output)
+        object.string("forwardFallback", forwardFallback, to: &output)
         object.string("from", from, to: &output)
         object.string("keyword", keyword, to: &output)
         object.string("kind", kind.rawValue, to: &output)

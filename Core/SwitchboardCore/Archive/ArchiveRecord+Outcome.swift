@@ -24,6 +24,9 @@ extension ArchiveRecord {
         "delivery_unknown": 5, "delivered": 6, "undelivered": 6, "failed": 6, "canceled": 6, "partially_delivered": 6, "read": 7,
     ]
 
+    /// Twilio's `Direction` values, which a record keeps as they are.
+    public static let directions: Set<String> = ["inbound", "outbound-api", "outbound-dial", "outbound-reply"]
+
     /// The final statuses: the call or message is over.
     static let finalCallRank = 5, finalMessageRank = 6
 
@@ -44,7 +47,7 @@ extension ArchiveRecord {
         guard let sid = parameters[sidName] ?? (kind == .message ? parameters["SmsSid"] : nil), Self.isValidSid(sid),
               let reported = parameters[statusName] ?? (kind == .message ? parameters["SmsStatus"] : nil), !reported.isEmpty else { return nil }
         let status = reported.lowercased().clipped(to: 32)
-        let direction = parameters["Direction"].map { $0.hasPrefix("outbound") ? "outbound" : "inbound" } ?? "inbound"
+        let direction = parameters["Direction"].map { Self.directions.contains($0) ? $0 : $0.hasPrefix("outbound") ? "outbound-api" : "inbound" } ?? "inbound"
         self.init(sid: sid, kind: kind, companyId: tenant.companyID.rawValue, direction: direction, at: Timestamp.format(now))
         accountSid = parameters["AccountSid"].map(Self.field)
         from = parameters["From"].map(Self.field)

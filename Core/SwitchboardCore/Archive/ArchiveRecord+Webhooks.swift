@@ -30,6 +30,20 @@ extension ArchiveRecord {
         recordingDuration = parameters["RecordingDuration"].map(Self.field)
     }
 
+    /// What the end of a forward's dial adds to its call's record: `DialCallStatus`,
+    /// `DialCallDuration`, and the fallback the caller got when nobody answered.
+    public init?(dial parameters: FormParameters, tenant: TenantSnapshot, fallback: ForwardFallback?, at now: Date = Date()) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid), let status = parameters["DialCallStatus"], !status.isEmpty else { return nil }
+        self.init(sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = parameters["To"].map(Self.field)
+        decision = CallRoutingMode.forward.rawValue
+        dialStatus = status.lowercased().clipped(to: 32)
+        dialDurationSeconds = parameters["DialCallDuration"].flatMap { Int($0) }.map { max(0, $0) }
+        forwardFallback = fallback?.rawValue
+    }
+
     /// The record of an incoming message.
     public init?(message: InboundMessage, parameters: FormParameters, tenant: TenantSnapshot, decision: String, keyword: SMSKeyword?, at now: Date = Date()) {
         guard let sid = message.sid, Self.isValidSid(sid) else { return nil }

@@ -16,7 +16,9 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var kind: Kind
     /// The company whose call or message it is.
     public var companyId: String
-    /// `inbound` or `outbound`.
+    /// Twilio's `Direction`: `inbound`, `outbound-api` (sent or placed through Twilio's
+    /// API: Switchboard's Outbound function, `switchboard sms send` and `call`, or the
+    /// console), `outbound-dial` or `outbound-reply`.
     public var direction: String
     /// When it happened (ISO 8601, UTC, milliseconds).
     public var at: String
@@ -38,6 +40,13 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var recordingUrl: String?
     /// Seconds, as Twilio sends it.
     public var recordingDuration: String?
+    /// How a forward's dial ended (Twilio's `DialCallStatus`: `completed`, `answered`,
+    /// `busy`, `no-answer`, `failed`, `canceled`).
+    public var dialStatus: String?
+    /// How long the forwarded leg lasted, in seconds (`DialCallDuration`).
+    public var dialDurationSeconds: Int?
+    /// What the caller got when the forward was not answered: `voicemail` or `hangup`.
+    public var forwardFallback: String?
     /// How it ended, from Twilio's status callbacks: `CallStatus` (`completed`, `busy`,
     /// `no-answer`, `failed`, `canceled`, …) or `MessageStatus` (`sent`, `delivered`,
     /// `undelivered`, `failed`, `read`, …), the latest that arrived in Twilio's order.
@@ -87,6 +96,9 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
         merged.recordingSid = recordingSid ?? later.recordingSid
         merged.recordingUrl = recordingUrl ?? later.recordingUrl
         merged.recordingDuration = recordingDuration ?? later.recordingDuration
+        merged.dialStatus = dialStatus ?? later.dialStatus
+        merged.dialDurationSeconds = dialDurationSeconds ?? later.dialDurationSeconds
+        merged.forwardFallback = forwardFallback ?? later.forwardFallback
         // How it ended moves only forwards in Twilio's order: a late or repeated callback
         // changes nothing.
         if let order = later.statusOrder, order > statusOrder ?? Int.min {
@@ -104,6 +116,9 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     /// True when the record carries a voicemail's recording, which joins its call's record.
     var addsRecording: Bool { recordingSid != nil || recordingUrl != nil || recordingDuration != nil }
 
+    /// True when the record carries how a forward's dial ended, which joins its call's record.
+    var addsDial: Bool { dialStatus != nil }
+
     /// True when the record carries fields a later webhook adds to an existing record.
-    var addsToExisting: Bool { addsRecording || statusOrder != nil }
+    var addsToExisting: Bool { addsRecording || addsDial || statusOrder != nil }
 }

@@ -122,24 +122,23 @@ private final class WriteOutcome: Sendable {
 }
 
 extension ArchiveRecord {
-    /// The whole record as log metadata: a JSON object in the log line.
+    /// The whole record as log metadata: a JSON object in the log line, every field the
+    /// record has (a log line's values are texts, so numbers and booleans are written as
+    /// texts; ``fromLog(_:)`` reads them back).
     public var logMetadata: Logger.Metadata.Value {
-        var fields: Logger.Metadata = [
-            "sid": .string(sid), "kind": .string(kind.rawValue), "companyId": .string(companyId),
-            "direction": .string(direction), "at": .string(at),
-        ]
-        func add(_ name: String, _ value: String?) { if let value { fields[name] = .string(value) } }
-        add("accountSid", accountSid)
-        add("from", from)
-        add("to", to)
-        add("decision", decision)
-        add("body", body)
-        if let mediaUrls { fields["mediaUrls"] = .array(mediaUrls.map { .string($0) }) }
-        add("keyword", keyword)
-        add("recordingSid", recordingSid)
-        add("recordingUrl", recordingUrl)
-        add("recordingDuration", recordingDuration)
-        return .dictionary(fields)
+        guard case .object(let members)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(jsonText.utf8)) else {
+            return .dictionary(["sid": .string(sid), "companyId": .string(companyId)])
+        }
+        func value(_ json: AnyJSON) -> Logger.Metadata.Value {
+            switch json {
+            case .array(let items): .array(items.map(value))
+            case .object(let fields): .dictionary(fields.mapValues(value))
+            case .bool(let flag): .string(flag ? "true" : "false")
+            case .null: .string("")
+            case .number(let text), .string(let text): .string(text)
+            }
+        }
+        return .dictionary(members.mapValues(value))
     }
 
     /// The records that `archive.write_failed` lines of a log carry, read back for
@@ -155,7 +154,7 @@ extension ArchiveRecord {
                 continue
             }
             guard parsed.message == "archive.write_failed" else { continue }
-            guard let record = parsed.record, isValidSid(record.sid), (try? CompanyID(record.companyId)) != nil,
+            guard let record = parsed.record.flatMap(Self.init(logged:)), isValidSid(record.sid), (try? CompanyID(record.companyId)) != nil,
                   Timestamp.parse(record.at) != nil else {
                 unreadable += 1
                 continue
@@ -164,10 +163,29 @@ extension ArchiveRecord {
         }
         return (records, unreadable)
     }
+
+    /// The fields of a record whose values are numbers or booleans, which a log line
+    /// carries as texts.
+    private static let numericFields: Set<String> = ["durationSeconds", "dialDurationSeconds", "statusOrder"]
+    private static let booleanFields: Set<String> = ["answered"]
+
+    /// A record from the JSON object a log line carries (see ``logMetadata``).
+    init?(logged object: [String: AnyJSON]) {
+        var fields = object
+        for (key, member) in object {
+            guard case .string(let text) = member else { continue }
+            if Self.numericFields.contains(key) { fields[key] = Int(text).map { .number(String($0)) } }
+            if Self.booleanFields.contains(key) { fields[key] = text == "true" ? .bool(true) : text == "false" ? .bool(false) : nil }
+        }
+        guard let data = try? JSONEncoder().encode(AnyJSON.object(fields)), let record = try? JSONDecoder().decode(ArchiveRecord.self, from: data) else {
+            return nil
+        }
+        self = record
+    }
 }
 
 /// The part of an `archive.write_failed` log line import reads.
 private struct FailedWriteLine: Decodable {
     let message: String
-    let record: ArchiveRecord?
+    let record: [String: AnyJSON]?
 }

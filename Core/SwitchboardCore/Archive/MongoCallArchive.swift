@@ -71,16 +71,31 @@ public final class MongoCallArchive: CallArchive {
                 ])]),
             ])
         }
-        // A later webhook's fields (the recording) go into the record if it lacks them.
-        guard record.addsRecording else { return }
-        var fields: [(String, MongoValue)] = []
-        if let value = record.recordingSid { fields.append(("recordingSid", .string(value))) }
-        if let value = record.recordingUrl { fields.append(("recordingUrl", .string(value))) }
-        if let value = record.recordingDuration { fields.append(("recordingDuration", .string(value))) }
+        // A later webhook's fields (the recording, the end of a forward's dial) go into
+        // the record if it lacks them.
+        if record.addsRecording {
+            var fields: [(String, MongoValue)] = []
+            if let value = record.recordingSid { fields.append(("recordingSid", .string(value))) }
+            if let value = record.recordingUrl { fields.append(("recordingUrl", .string(value))) }
+            if let value = record.recordingDuration { fields.append(("recordingDuration", .string(value))) }
+            try setIfAbsent(fields, marker: "recordingSid", sid: record.sid)
+        }
+        if record.addsDial {
+            var fields: [(String, MongoValue)] = []
+            if let value = record.dialStatus { fields.append(("dialStatus", .string(value))) }
+            if let value = record.dialDurationSeconds { fields.append(("dialDurationSeconds", .int(value))) }
+            if let value = record.forwardFallback { fields.append(("forwardFallback", .string(value))) }
+            try setIfAbsent(fields, marker: "dialStatus", sid: record.sid)
+        }
+    }
+
+    /// Sets `fields` on the record with `sid` unless it already has `marker`: a repeated
+    /// webhook changes nothing.
+    private func setIfAbsent(_ fields: [(String, MongoValue)], marker: String, sid: String) throws(ArchiveError) {
         _ = try run([
             "update": .string(Self.collection),
             "updates": .array([.document([
-                "q": .document(["sid": .string(record.sid), "recordingSid": .document(["$exists": false])]),
+                "q": .document(["sid": .string(sid), marker: .document(["$exists": false])]),
                 "u": .document(["$set": .document(MongoDocument(fields))]),
             ])]),
         ])
@@ -127,6 +142,9 @@ public final class MongoCallArchive: CallArchive {
         add("recordingSid", record.recordingSid)
         add("recordingUrl", record.recordingUrl)
         add("recordingDuration", record.recordingDuration)
+        add("dialStatus", record.dialStatus)
+        if let value = record.dialDurationSeconds { fields.append(("dialDurationSeconds", .int(value))) }
+        add("forwardFallback", record.forwardFallback)
         fields += outcomeFields(record)
         return MongoDocument(fields)
     }
@@ -178,6 +196,9 @@ public final class MongoCallArchive: CallArchive {
         record.recordingSid = text("recordingSid")
         record.recordingUrl = text("recordingUrl")
         record.recordingDuration = text("recordingDuration")
+        record.dialStatus = text("dialStatus")
+        record.dialDurationSeconds = integer("dialDurationSeconds")
+        record.forwardFallback = text("forwardFallback")
         record.status = text("status")
         record.statusOrder = integer("statusOrder")
         if case .bool(let answered)? = document["answered"] { record.answered = answered }

@@ -57,7 +57,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         "twilioConfig.forwardNumber": 1, "twilioConfig.recordingEnabled": 1, "twilioConfig.whisperMessage": 1,
         "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1, "twilioConfig.authTokenPrevious": 1,
         "twilioConfig.authTokenPreviousExpiresAt": 1, "twilioConfig.smsMode": 1, "twilioConfig.smsAutoReply": 1,
-        "twilioConfig.smsForwardNumber": 1,
+        "twilioConfig.smsForwardNumber": 1, "twilioConfig.forwardFallback": 1,
     ]
 
     /// The process's one pool, shared with the call archive.
@@ -364,6 +364,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         field("forwardNumber", config.forwardNumber.map(MongoValue.string))
         field("recordingEnabled", .bool(config.recordingEnabled))
         field("whisperMessage", config.whisperMessage.map(MongoValue.string))
+        field("forwardFallback", config.forwardFallback.map(MongoValue.string))
         field("voicemailGreeting", config.voicemailGreeting.map(MongoValue.string))
         field("agentStreamUrl", config.agentStreamUrl.map(MongoValue.string))
         field("smsMode", config.smsMode.map(MongoValue.string))

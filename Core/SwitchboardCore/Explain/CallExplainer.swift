@@ -86,7 +86,8 @@ public struct CallExplainer {
             storedMode: tenant.callRoutingMode, usedMode: answer.mode.rawValue, fallback: answer.fallbackReason,
             agentStreamUrl: answer.mode == .aiAgent ? (tenant.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL) : nil,
             forwardNumber: answer.mode == .forward ? tenant.forwardNumber : nil, recordingEnabled: tenant.recordingEnabled,
-            whisper: tenant.whisperMessage.map { !$0.isEmpty } ?? false)
+            whisper: tenant.whisperMessage.map { !$0.isEmpty } ?? false,
+            forwardFallback: answer.mode == .forward ? tenant.forwardFallbackMode.rawValue : nil)
         if !credentials.hasAccountSid || !credentials.hasAuthToken {
             explanation.twiml = VoiceCallPlanner.notConfigured
             explanation.outcome = "\(tenant.companyName) holds the number but has no Account SID or auth token: every call is answered \"not configured\""

@@ -80,6 +80,9 @@ public struct CallExplanation: Encodable, Sendable {
         public let forwardNumber: String?
         public let recordingEnabled: Bool
         public let whisper: Bool
+        /// In forward mode: what a caller gets when the forward number does not answer,
+        /// is busy or fails (`voicemail` or `hangup`).
+        public let forwardFallback: String?
     }
 
     /// How Twilio routes the number (with `--twilio`): its webhook URLs against this

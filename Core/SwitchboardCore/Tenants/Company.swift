@@ -198,6 +198,9 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     public var recordingEnabled: Bool
     /// Spoken to the person who answers a forwarded call, before the caller is connected.
     public var whisperMessage: String?
+    /// What a forwarded call nobody answers gets: `voicemail` (what nothing stored means)
+    /// or `hangup`; see ``forwardFallbackMode``.
+    public var forwardFallback: String?
     /// The voicemail greeting; a default naming the company is spoken when absent.
     public var voicemailGreeting: String?
     /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
@@ -219,7 +222,7 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         authTokenPrevious: StoredSecret? = nil, authTokenPreviousExpiresAt: String? = nil, apiKey: String? = nil,
         apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
         callRoutingMode: String? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
-        whisperMessage: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
+        whisperMessage: String? = nil, forwardFallback: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
         smsMode: String? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
         lastUpdated: String? = nil, updatedBy: String? = nil
     ) {
@@ -235,6 +238,7 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         self.forwardNumber = forwardNumber
         self.recordingEnabled = recordingEnabled
         self.whisperMessage = whisperMessage
+        self.forwardFallback = forwardFallback
         self.voicemailGreeting = voicemailGreeting
         self.agentStreamUrl = agentStreamUrl
         self.smsMode = smsMode
@@ -247,7 +251,8 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case accountSid, authToken, authTokenPrevious, authTokenPreviousExpiresAt, apiKey, apiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
-        case whisperMessage, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated, updatedBy
+        case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated
+        case updatedBy
     }
 
     public init(from decoder: any Decoder) throws {
@@ -264,6 +269,7 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         forwardNumber = try c.decodeIfPresent(String.self, forKey: .forwardNumber)
         recordingEnabled = try c.decodeIfPresent(Bool.self, forKey: .recordingEnabled) ?? false
         whisperMessage = try c.decodeIfPresent(String.self, forKey: .whisperMessage)
+        forwardFallback = try c.decodeIfPresent(String.self, forKey: .forwardFallback)
         voicemailGreeting = try c.decodeIfPresent(String.self, forKey: .voicemailGreeting)
         agentStreamUrl = try c.decodeIfPresent(String.self, forKey: .agentStreamUrl)
         smsMode = try c.decodeIfPresent(String.self, forKey: .smsMode)
@@ -287,6 +293,26 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
 
     /// The SMS mode, or `nil` when an unknown one is stored (no mode stored is `none`).
     public var messageMode: SMSMode? { SMSMode(stored: smsMode) }
+
+    /// What a forwarded call nobody answers gets, or `nil` when an unknown value is stored
+    /// (nothing stored is `voicemail`).
+    public var forwardFallbackMode: ForwardFallback? { ForwardFallback(stored: forwardFallback) }
+}
+
+/// What a forwarded call gets when the forward number does not answer, is busy, or the
+/// dial fails.
+public enum ForwardFallback: String, Sendable, Codable, CaseIterable {
+    /// The company's voicemail: its greeting and `<Record>` (the default).
+    case voicemail
+    /// The call ends.
+    case hangup
+
+    /// The fallback a stored value names: `voicemail` when nothing is stored, `nil` when
+    /// the value is not a fallback.
+    public init?(stored: String?) {
+        guard let stored else { self = .voicemail; return }
+        self.init(rawValue: stored)
+    }
 }
 
 /// What a company's incoming messages get.

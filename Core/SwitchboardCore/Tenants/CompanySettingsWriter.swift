@@ -173,6 +173,9 @@ public struct CompanySettingsWriter {
         if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
             throw .invalidCompany("callRoutingMode forward needs a forwardNumber")
         }
+        if config.forwardFallbackMode == nil {
+            throw .invalidCompany("forwardFallback must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let mode = config.smsMode, SMSMode(rawValue: mode) == nil {
             throw .invalidCompany("smsMode must be one of \(SMSMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -23,6 +23,8 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     public var forwardNumber: String?
     public var recordingEnabled: Bool
     public var whisperMessage: String?
+    /// What a forwarded call nobody answers gets (`voicemail` when `nil`).
+    public var forwardFallback: String?
     public var voicemailGreeting: String?
     public var agentStreamUrl: String?
     public var smsMode: String?
@@ -43,6 +45,7 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         forwardNumber = company.twilio.forwardNumber
         recordingEnabled = company.twilio.recordingEnabled
         whisperMessage = company.twilio.whisperMessage
+        forwardFallback = company.twilio.forwardFallback
         voicemailGreeting = company.twilio.voicemailGreeting
         agentStreamUrl = company.twilio.agentStreamUrl
         smsMode = company.twilio.smsMode
@@ -57,6 +60,10 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
 
     /// The SMS mode, or `nil` when an unknown one is stored (no mode stored is `none`).
     public var messageMode: SMSMode? { SMSMode(stored: smsMode) }
+
+    /// What a forwarded call nobody answers gets; an unknown stored value is `voicemail`,
+    /// which never leaves a caller with nothing.
+    public var forwardFallbackMode: ForwardFallback { ForwardFallback(stored: forwardFallback) ?? .voicemail }
 
     /// The replaced auth token when it is still accepted at `now`: within its grace
     /// period. A previous token without a readable expiry is not accepted.

@@ -7,7 +7,10 @@
 ///   whose finished recording comes back to Voice as a `recorded=1` callback.
 /// - `forward`: `<Dial>` to the forward number, recorded when `recordingEnabled`, and
 ///   with a whisper to the person answering when `whisperMessage` is set (a
-///   `whisper=1` callback to Voice). Without a valid forward number: voicemail, noted.
+///   `whisper=1` callback to Voice). The dial's `action` comes back to Voice (`dialed=1`)
+///   when the dial ends: a forward nobody answered, that was busy or that failed gets the
+///   company's `forwardFallback` (its voicemail, unless it chose `hangup`). Without a
+///   valid forward number: voicemail, noted.
 /// - anything else stored as the mode: voicemail, noted.
 public struct VoiceCallPlanner: Sendable {
     /// The platform's agent stream (`SWITCHBOARD_AGENT_STREAM_URL`), if any.
@@ -49,7 +52,10 @@ public struct VoiceCallPlanner: Sendable {
             }
             let dial = TwiMLElement(
                 "Dial",
-                [("answerOnBridge", "true"), ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil)],
+                [
+                    ("action", Self.callbackURL(voiceURL, leg: .dialed, companyID: tenant.companyID)), ("method", "POST"),
+                    ("answerOnBridge", "true"), ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil),
+                ],
                 children: [TwiMLElement("Number", [("url", whisperURL)], text: number.e164)]
             )
             return CallAnswer(mode: .forward, twiml: TwiML.response([dial]), fallbackReason: nil)
@@ -66,6 +72,32 @@ public struct VoiceCallPlanner: Sendable {
         guard let message = tenant.whisperMessage, !message.isEmpty else { return TwiML.response([]) }
         return TwiML.response([TwiMLElement("Say", text: message)])
     }
+
+    /// What follows a forward's `<Dial>` once it ended, from Twilio's `DialCallStatus`:
+    /// the company's fallback when nobody answered (`no-answer`), the line was `busy` or
+    /// the dial `failed`; otherwise (the call was answered and is over, or the caller hung
+    /// up) the call ends.
+    ///
+    /// - Parameters:
+    ///   - dialStatus: `DialCallStatus` as Twilio posted it.
+    ///   - voiceURL: Voice's own URL (no query), where the voicemail's recording comes back.
+    public func dialFinished(tenant: TenantSnapshot, dialStatus: String?, voiceURL: String) -> DialOutcome {
+        guard let status = dialStatus.map({ $0.lowercased() }), Self.unansweredDialStatuses.contains(status) else {
+            return DialOutcome(fallback: nil, twiml: TwiML.response([TwiMLElement("Hangup")]))
+        }
+        switch tenant.forwardFallbackMode {
+        case .voicemail:
+            return DialOutcome(fallback: .voicemail, twiml: voicemail(tenant, voiceURL, because: nil).twiml)
+        case .hangup:
+            return DialOutcome(fallback: .hangup, twiml: TwiML.response([
+                TwiMLElement("Say", text: "Sorry, nobody is available to take your call. Goodbye."),
+                TwiMLElement("Hangup"),
+            ]))
+        }
+    }
+
+    /// The `DialCallStatus` values that mean the forward number never took the call.
+    public static let unansweredDialStatuses: Set<String> = ["no-answer", "busy", "failed"]
 
     /// The end of a voicemail call, once the recording is done.
     public func recordingFinished(tenant: TenantSnapshot) -> String {
@@ -93,6 +125,8 @@ public struct VoiceCallPlanner: Sendable {
         case whisper
         /// A voicemail recording has finished.
         case recorded
+        /// A forward's `<Dial>` has ended (answered, or not).
+        case dialed
     }
 
     /// Voice's URL with the query that marks a callback for `companyID`.
@@ -102,7 +136,7 @@ public struct VoiceCallPlanner: Sendable {
 
     /// The callback a request's query marks, with its company id, or `nil` for a new call.
     public static func callback(in query: FormParameters) -> (leg: CallbackLeg, companyID: String)? {
-        for leg in [CallbackLeg.whisper, .recorded] where query[leg.rawValue] == "1" {
+        for leg in [CallbackLeg.whisper, .recorded, .dialed] where query[leg.rawValue] == "1" {
             return (leg, query["companyId"] ?? "")
         }
         return nil
@@ -128,6 +162,14 @@ public struct VoiceCallPlanner: Sendable {
         ]
         return CallAnswer(mode: .voicemail, twiml: TwiML.response(verbs), fallbackReason: reason)
     }
+}
+
+/// What a caller gets once a forward's dial ended.
+public struct DialOutcome: Sendable, Equatable {
+    /// The company's fallback, when the forward number never took the call.
+    public let fallback: ForwardFallback?
+    /// The TwiML document.
+    public let twiml: String
 }
 
 /// How a call is answered, and why when it is not the company's chosen mode.
