@@ -42,6 +42,7 @@ let package = Package(
         .executable(name: "ConfigGet", targets: ["ConfigGet"]),
         .executable(name: "ConfigPut", targets: ["ConfigPut"]),
         .executable(name: "Health", targets: ["Health"]),
+        .executable(name: "Outbound", targets: ["Outbound"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
     ],
@@ -197,6 +198,13 @@ let package = Package(
             linkerSettings: leanStart
         ),
         .executableTarget(
+            name: "Outbound",
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Functions/Outbound",
+            swiftSettings: strictSettings,
+            linkerSettings: leanStart
+        ),
+        .executableTarget(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore",
@@ -259,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
+            dependencies: ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "Outbound", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

@@ -80,12 +80,33 @@ public final class TwilioRESTClient {
     }
 
     /// Sends a message from one of the account's numbers: `POST …/Messages.json`.
+    ///
+    /// - Parameter statusCallback: where Twilio posts how the message went (sent,
+    ///   delivered, undelivered, failed, read), when given.
     public func sendMessage(
-        _ credentials: TwilioCredentials, from: PhoneNumber, to: PhoneNumber, body: String, mediaURLs: [String] = []
+        _ credentials: TwilioCredentials, from: PhoneNumber, to: PhoneNumber, body: String, mediaURLs: [String] = [],
+        statusCallback: String? = nil
     ) throws(TwilioRESTError) -> TwilioMessage {
         var form: [(String, String)] = [("To", to.e164), ("From", from.e164), ("Body", body)]
         form += mediaURLs.map { ("MediaUrl", $0) }
+        if let statusCallback { form.append(("StatusCallback", statusCallback)) }
         return try decode(TwilioMessage.self, from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json", credentials, form: form))
+    }
+
+    /// Places a call from one of the account's numbers that runs `twiml` when answered:
+    /// `POST …/Calls.json`.
+    ///
+    /// - Parameter statusCallback: where Twilio posts each step of the call (initiated,
+    ///   ringing, answered, completed), when given.
+    public func createCall(
+        _ credentials: TwilioCredentials, from: PhoneNumber, to: PhoneNumber, twiml: String, statusCallback: String? = nil
+    ) throws(TwilioRESTError) -> TwilioCall {
+        var form: [(String, String)] = [("To", to.e164), ("From", from.e164), ("Twiml", twiml)]
+        if let statusCallback {
+            form += [("StatusCallback", statusCallback), ("StatusCallbackMethod", "POST")]
+            form += ["initiated", "ringing", "answered", "completed"].map { ("StatusCallbackEvent", $0) }
+        }
+        return try decode(TwilioCall.self, from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Calls.json", credentials, form: form))
     }
 
     // MARK: Calls

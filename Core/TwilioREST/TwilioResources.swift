@@ -86,6 +86,18 @@ public struct TwilioMessage: Sendable, Equatable, Decodable {
     }
 }
 
+/// A call, as `POST …/Calls.json` answers it.
+public struct TwilioCall: Sendable, Equatable, Decodable {
+    /// `CA…`
+    public let sid: String
+    /// `queued` when just placed.
+    public let status: String?
+    public let from: String?
+    public let to: String?
+    /// `outbound-api` for a call placed through the API.
+    public let direction: String?
+}
+
 /// Where a number should send its calls and messages: what
 /// `POST …/IncomingPhoneNumbers/{Sid}.json` changes. `nil` leaves a field as it is.
 public struct IncomingNumberRouting: Sendable, Equatable {

@@ -13,7 +13,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
             """,
         subcommands: [
             SeedCommand.self, InvokeCommand.self, SignCommand.self, TokenCommand.self, RotateTokenCommand.self, ServeCommand.self,
-            EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self,
+            EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self, CallCommand.self,
             HealthCommand.self, ExplainCommand.self, ResealCommand.self,
         ]
     )

@@ -88,6 +88,12 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
                 detail: "\(errors.count) problem\(errors.count == 1 ? "" : "s") with the settings; nothing was changed", errors: errors)
     }
 
+    /// 422: a request to send breaks rules; every problem found, each naming its field.
+    public static func invalidRequest(_ errors: [FieldError]) -> Problem {
+        Problem(slug: "validation-failed", title: "Invalid request", status: 422,
+                detail: "\(errors.count) problem\(errors.count == 1 ? "" : "s") with the request; nothing was sent", errors: errors)
+    }
+
     /// 409: a number belongs to another company.
     public static func numberTaken(_ number: String, field: String, holder: String?) -> Problem {
         let owner = holder.map { "company \($0)" } ?? "another company"

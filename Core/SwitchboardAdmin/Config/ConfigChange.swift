@@ -42,18 +42,7 @@ public struct ConfigChange: Sendable {
     /// - Throws: 415 for a content type other than JSON, 413 for a body over 64 KiB,
     ///   400 for invalid JSON or a value that is not an object.
     public static func jsonObject(contentType: String?, body: [UInt8]) throws(Problem) -> [String: AnyJSON] {
-        guard contentType.map(MediaType.of) == "application/json" else { throw .unsupportedMediaType(contentType) }
-        guard body.count <= maximumBodyBytes else { throw .tooLarge(limit: maximumBodyBytes) }
-        let value: AnyJSON
-        do {
-            value = try JSONDecoder().decode(AnyJSON.self, from: Data(body))
-        } catch {
-            throw .badRequest("the body is not valid JSON")
-        }
-        guard case .object(let members) = value else {
-            throw .badRequest("the body must be a JSON object (the twilioConfig settings), not \(value.kindDescription)")
-        }
-        return members
+        try JSONRequestBody.object(contentType: contentType, body: body, limit: maximumBodyBytes, expected: "the twilioConfig settings")
     }
 
     /// Checks `body` against `current` and builds the company to store.

@@ -28,8 +28,17 @@ public struct WebhookTargets: Sendable, Equatable {
     /// (`…/api/twilio/voice/status`, beside the Voice URL, or under a Function URL that
     /// takes every path) with the company named, as status callbacks must be.
     public func voiceStatusURL(companyID id: CompanyID) -> String {
-        let route = "/api/twilio/voice"
-        var base = voiceURL
+        Self.statusURL(beside: voiceURL, route: "/api/twilio/voice", companyID: id)
+    }
+
+    /// Where Twilio posts how a message of the company `id` went: SMS's status route,
+    /// likewise.
+    public func smsStatusURL(companyID id: CompanyID) -> String {
+        Self.statusURL(beside: smsURL, route: "/api/twilio/sms", companyID: id)
+    }
+
+    private static func statusURL(beside url: String, route: String, companyID id: CompanyID) -> String {
+        var base = url
         if let query = base.firstIndex(of: "?") { base = String(base[..<query]) }
         if base.hasSuffix(route) { base.removeLast(route.count) }
         while base.hasSuffix("/") { base.removeLast() }

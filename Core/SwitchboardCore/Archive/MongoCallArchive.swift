@@ -52,10 +52,30 @@ public final class MongoCallArchive: CallArchive {
             "update": .string(Self.collection),
             "updates": .array([.document(["q": .document(["sid": .string(record.sid)]), "u": .document(["$setOnInsert": .document(Self.document(record))]), "upsert": true])]),
         ])
-        if Self.writeError(reply) == "11000" {
-            // Two writers raced on one sid and the unique index kept one: already recorded.
+        let inserted: Bool
+        if case .array(let upserted)? = reply["upserted"], !upserted.isEmpty {
+            inserted = true
+        } else if Self.writeError(reply) == "11000" {
+            inserted = false  // two writers raced on one sid and the unique index kept one
         } else if let error = Self.writeError(reply) {
             throw ArchiveError("callArchive refused the record (code \(error))")
+        } else {
+            inserted = false
+        }
+        // A later webhook's fields (the recording, the end of a forward's dial, what an
+        // outbound request knows when its first status callback came first) go into the
+        // record where it lacks them, each on its own: a repeat changes nothing.
+        let details = Self.detailFields(record)
+        if !inserted && !details.isEmpty {
+            _ = try run([
+                "update": .string(Self.collection), "ordered": false,
+                "updates": .array(details.map { name, value in
+                    .document([
+                        "q": .document(["sid": .string(record.sid), name: .document(["$exists": false])]),
+                        "u": .document(["$set": .document([name: value])]),
+                    ])
+                }),
+            ])
         }
         // How it ended moves forwards only: the update matches while the stored order is
         // lower (or there is none), so a late or repeated callback changes nothing, even
@@ -71,34 +91,6 @@ public final class MongoCallArchive: CallArchive {
                 ])]),
             ])
         }
-        // A later webhook's fields (the recording, the end of a forward's dial) go into
-        // the record if it lacks them.
-        if record.addsRecording {
-            var fields: [(String, MongoValue)] = []
-            if let value = record.recordingSid { fields.append(("recordingSid", .string(value))) }
-            if let value = record.recordingUrl { fields.append(("recordingUrl", .string(value))) }
-            if let value = record.recordingDuration { fields.append(("recordingDuration", .string(value))) }
-            try setIfAbsent(fields, marker: "recordingSid", sid: record.sid)
-        }
-        if record.addsDial {
-            var fields: [(String, MongoValue)] = []
-            if let value = record.dialStatus { fields.append(("dialStatus", .string(value))) }
-            if let value = record.dialDurationSeconds { fields.append(("dialDurationSeconds", .int(value))) }
-            if let value = record.forwardFallback { fields.append(("forwardFallback", .string(value))) }
-            try setIfAbsent(fields, marker: "dialStatus", sid: record.sid)
-        }
-    }
-
-    /// Sets `fields` on the record with `sid` unless it already has `marker`: a repeated
-    /// webhook changes nothing.
-    private func setIfAbsent(_ fields: [(String, MongoValue)], marker: String, sid: String) throws(ArchiveError) {
-        _ = try run([
-            "update": .string(Self.collection),
-            "updates": .array([.document([
-                "q": .document(["sid": .string(sid), marker: .document(["$exists": false])]),
-                "u": .document(["$set": .document(MongoDocument(fields))]),
-            ])]),
-        ])
     }
 
     public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord] {
@@ -127,10 +119,16 @@ public final class MongoCallArchive: CallArchive {
     // MARK: Documents
 
     static func document(_ record: ArchiveRecord) -> MongoDocument {
-        var fields: [(String, MongoValue)] = [
+        let identity: [(String, MongoValue)] = [
             ("sid", .string(record.sid)), ("kind", .string(record.kind.rawValue)), ("companyId", .string(record.companyId)),
             ("direction", .string(record.direction)), ("at", .date(record.at)),
         ]
+        return MongoDocument(identity + detailFields(record) + outcomeFields(record))
+    }
+
+    /// What the record says about the call or message besides who, when and how it ended.
+    static func detailFields(_ record: ArchiveRecord) -> [(String, MongoValue)] {
+        var fields: [(String, MongoValue)] = []
         func add(_ name: String, _ value: String?) { if let value { fields.append((name, .string(value))) } }
         add("accountSid", record.accountSid)
         add("from", record.from)
@@ -145,8 +143,7 @@ public final class MongoCallArchive: CallArchive {
         add("dialStatus", record.dialStatus)
         if let value = record.dialDurationSeconds { fields.append(("dialDurationSeconds", .int(value))) }
         add("forwardFallback", record.forwardFallback)
-        fields += outcomeFields(record)
-        return MongoDocument(fields)
+        return fields
     }
 
     /// How the call or message ended, as far as the record knows.

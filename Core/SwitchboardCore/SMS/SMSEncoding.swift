@@ -17,6 +17,16 @@ public enum SMSEncoding: Sendable, Equatable {
         }
     }
 
+    /// How many segments `text` is sent as: one up to 160 septets (GSM-7) or 70 code
+    /// units (UCS-2), else one per 153 or 67.
+    public static func segments(of text: String) -> Int {
+        let encoding = of(text)
+        let cost = encoding.cost(text)
+        let single = encoding == .gsm7 ? 160 : 70
+        guard cost > single else { return cost == 0 ? 0 : 1 }
+        return (cost + encoding.unitsPerSegment - 1) / encoding.unitsPerSegment
+    }
+
     /// The encoding `text` needs.
     public static func of(_ text: String) -> SMSEncoding {
         text.unicodeScalars.allSatisfy { gsmCost($0) != nil } ? .gsm7 : .ucs2

@@ -134,19 +134,27 @@ public enum DirectoryFactory {
     /// create it): a mistyped path stops the caller with a message naming it.
     public static func openStore(_ environment: Environment, appName: String) throws -> OpenedStore {
         let location = try Settings.store(environment)
+        let directory: any TenantDirectory
+        switch location {
+        case .sqlite(let path): directory = try SQLiteTenantDirectory(path: path, creating: false)
+        case .mongodb(let uri): directory = try MongoTenantDirectory(uri: uri, appName: appName)
+        }
+        return OpenedStore(location: location, directory: directory, archive: try archive(beside: directory, environment: environment))
+    }
+
+    /// The call archive in the same place as `directory`, sharing its connection
+    /// (embedded store) or pool (MongoDB), with the environment's lock timeout and
+    /// retention.
+    ///
+    /// - Throws: ``ConfigurationError`` for a bad setting.
+    public static func archive(beside directory: any TenantDirectory, environment: Environment) throws(ConfigurationError) -> any CallArchive {
         let lockTimeout = try ArchiveRecorder.timeout(environment)
         let retention = try environment["SWITCHBOARD_ARCHIVE_RETENTION_DAYS"].map { _ throws(ConfigurationError) in
             try environment.integer("SWITCHBOARD_ARCHIVE_RETENTION_DAYS", default: 0, range: 1...3_650)
         }
-        switch location {
-        case .sqlite(let path):
-            let directory = try SQLiteTenantDirectory(path: path, creating: false)
-            let archive = SQLiteCallArchive(sharingConnectionOf: directory, lockTimeoutMilliseconds: Int32(lockTimeout))
-            return OpenedStore(location: location, directory: directory, archive: archive)
-        case .mongodb(let uri):
-            let directory = try MongoTenantDirectory(uri: uri, appName: appName)
-            return OpenedStore(location: location, directory: directory, archive: MongoCallArchive(sharingPoolOf: directory, retentionDays: retention))
-        }
+        if let mongo = directory as? MongoTenantDirectory { return MongoCallArchive(sharingPoolOf: mongo, retentionDays: retention) }
+        guard let embedded = directory as? SQLiteTenantDirectory else { preconditionFailure("no archive beside \(type(of: directory))") }
+        return SQLiteCallArchive(sharingConnectionOf: embedded, lockTimeoutMilliseconds: Int32(lockTimeout))
     }
 
     /// The tenant resolver a webhook function uses: the directory `SWITCHBOARD_STORE`

@@ -142,7 +142,7 @@ public struct VoiceCallPlanner: Sendable {
         return nil
     }
 
-    private func agentStreamURL(for tenant: TenantSnapshot) -> String? {
+    func agentStreamURL(for tenant: TenantSnapshot) -> String? {
         if let own = tenant.agentStreamUrl, StreamURL.isValid(own) { return own }
         return platformAgentStreamURL
     }
