@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUNCTIONS=(Voice SMS ConfigGet ConfigPut Health)
+FUNCTIONS=(Voice SMS ConfigGet ConfigPut Health Outbound)
 # Amazon Linux 2023: glibc 2.34, GCC 11's libstdc++ (GLIBCXX_3.4.29, CXXABI_1.3.13).
 MAX_GLIBC=2.34
 MAX_GLIBCXX=3.4.29

@@ -10,6 +10,9 @@ import SwitchboardRuntime
 ///   that `PUT` takes back in `If-Match`.
 /// - `GET /api/companies`: the companies the caller may see, a page at a time, each
 ///   with its last health check in brief.
+/// - `GET /api/companies/{companyId}/calls` and `…/messages`: the company's archive,
+///   newest first, a page at a time, each call or message with how it ended (see
+///   ``ArchiveListing``).
 ///
 /// The story of one request:
 /// 1. Only `GET` is answered.
@@ -21,11 +24,14 @@ struct ConfigGetHandler: FunctionHandler {
     let services: AdminServices
     /// Each listed company's last health check comes from here.
     let health: any CompanyHealthStore
+    /// The companies' calls and messages.
+    let archive: any CallArchive
 
     init(context: FunctionInitContext) throws {
         services = try AdminServices(
             environment: Environment(context.environment), logger: context.logger, appName: "switchboard-\(context.functionName)")
         health = CompanyHealthStores.beside(services.directory)
+        archive = try DirectoryFactory.archive(beside: services.directory, environment: Environment(context.environment))
         context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
     }
 
@@ -41,8 +47,12 @@ struct ConfigGetHandler: FunctionHandler {
         if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath) {
             return try readConfig(id, identity: identity, logger: logger)
         }
+        if let (id, kind) = Self.archiveRoute(event) {
+            return try listArchive(id, kind: kind, query: query, identity: identity, logger: logger)
+        }
         guard event.rawPath.split(separator: "/") == ["api", "companies"] else {
-            throw Problem(slug: "not-found", title: "No such route", status: 404, detail: "ConfigGet answers /api/companies and /api/companies/{companyId}/twilio/config")
+            throw Problem(slug: "not-found", title: "No such route", status: 404,
+                          detail: "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls and …/messages")
         }
         return try listCompanies(query, identity: identity, logger: logger)
     }
@@ -70,6 +80,40 @@ struct ConfigGetHandler: FunctionHandler {
         }
         logger.info("config.listed", metadata: ["companies": "\(page.companies.count)", "by": "\(identity.subject)"])
         return .json(200, page)
+    }
+
+    /// A page of a company's calls or messages.
+    private func listArchive(
+        _ text: String, kind: ArchiveRecord.Kind, query: FormParameters, identity: AdminIdentity, logger: Logger
+    ) throws(Problem) -> APIResponse {
+        let id = try services.gate.company(text, for: identity)
+        let request = try ArchiveListing.Request(query: query)
+        let exists: Bool
+        do { exists = try services.directory.company(id: id) != nil } catch {
+            logger.error("config.directory_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+            throw .directoryUnavailable()
+        }
+        guard exists else { throw .companyNotFound(id.rawValue) }
+        let page: ArchiveListing.Page
+        do { page = try ArchiveListing(archive: archive).page(request, companyID: id, kind: kind) } catch {
+            logger.error("archive.unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+            throw .storeUnavailable("the archive could not be read; try again shortly")
+        }
+        logger.info("archive.listed", metadata: ["company.id": "\(id)", "kind": "\(kind.rawValue)", "records": "\(page.records.count)", "by": "\(identity.subject)"])
+        return .json(200, page)
+    }
+
+    /// The company and kind of `/api/companies/{companyId}/calls` or `…/messages`.
+    static func archiveRoute(_ event: HTTPEvent) -> (String, ArchiveRecord.Kind)? {
+        let segments = event.rawPath.split(separator: "/", omittingEmptySubsequences: true)
+        guard segments.count == 4, segments[0] == "api", segments[1] == "companies" else { return nil }
+        let kind: ArchiveRecord.Kind
+        switch segments[3] {
+        case "calls": kind = .call
+        case "messages": kind = .message
+        default: return nil
+        }
+        return (event.pathParameters?["companyId"] ?? String(segments[2]), kind)
     }
 
     private func queryParameters(_ event: HTTPEvent) throws(Problem) -> FormParameters {

@@ -181,14 +181,14 @@ struct SMSEndToEndTests {
 
         #expect(try send(["--from", "+15550100002"]).status == 0)
         let foreign = try send(["--from", "+15550200001"])  // Birch's number
-        #expect(foreign.status != 0 && foreign.stderrText.contains("not one of the company's active numbers"))
+        #expect(foreign.status != 0 && foreign.stderrText.contains("+15550200001 is not one of the company's numbers"))
         #expect(try send(["--to", "555-0100"]).status != 0)
 
         try api.twilio.inject([["match": "/Messages", "status": 429, "retry_after": "0.1", "times": 1]])
         #expect(try send([]).status == 0)
         try api.twilio.addAccount("AC05bdef0d221517e1d93f0d0c6b40255d", token: "ffffffffffffffffffffffffffffffff")
         let refused = try send([])
-        #expect(refused.status != 0 && refused.stderrText.contains("401"))
+        #expect(refused.status != 0 && refused.stderrText.contains("Twilio refused the company's credentials"))
         #expect(ExampleData.leakedSecrets(in: refused.stdout + refused.stderr + sent.stdout + sent.stderr).isEmpty)
     }
 }

@@ -16,7 +16,7 @@ struct TemplateTests {
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
     }
 
-    @Test("the SAM transform makes the five functions, their routes and Twilio's URLs")
+    @Test("the SAM transform makes the six functions, their routes and Twilio's URLs")
     func transform() throws {
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/Support/validate_template.py").path
         let result = try ProcessRunner.run(try TestPaths.python(), [script, Self.template], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
@@ -32,7 +32,7 @@ struct TemplateTests {
             environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
         let text = try String(contentsOfFile: spec, encoding: .utf8)
-        for route in ["/api/companies:", "/api/companies/{companyId}/twilio/config:", "/api/admin/notifications/dependency-health:", "/api/twilio/voice:", "/api/twilio/sms:"] {
+        for route in ["/api/companies:", "/api/companies/{companyId}/twilio/config:", "/api/companies/{companyId}/messages:", "/api/companies/{companyId}/calls:", "/api/admin/notifications/dependency-health:", "/api/twilio/voice:", "/api/twilio/sms:"] {
             #expect(text.contains("\n  " + route), "openapi.yaml does not describe \(route)")
         }
     }

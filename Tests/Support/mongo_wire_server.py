@@ -112,7 +112,13 @@ class Store:
         collection = self.collection(db, name)
         snapshot = [copy.deepcopy(d) for d in collection.find({})]
         try:
-            result = write(collection)
+            try:
+                result = write(collection)
+            except mongomock.DuplicateKeyError as error:
+                # The engine's own _id index: answered as MongoDB answers it, a write error 11000.
+                details = getattr(error, "details", None) or {}
+                raise CommandError(11000, "DuplicateKey", f"E11000 duplicate key error collection: {db}.{name} index: _id_",
+                                   keyPattern=SON(details.get("keyPattern") or {"_id": 1}), keyValue=SON(details.get("keyValue") or {}))
             self.check_unique(db, name)
             return result
         except CommandError:

@@ -9,7 +9,10 @@ account with its secret; anything else is 401 with error 20003):
   GET  /2010-04-01/Accounts/{AC}.json                       the account (status active/suspended/closed)
   GET  /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json  ?PhoneNumber= (partial, as Twilio) &PageSize=
   POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json   VoiceUrl, VoiceMethod, SmsUrl, SmsMethod, ...
-  POST /2010-04-01/Accounts/{AC}/Messages.json              To, From (one of the account's numbers), Body, MediaUrl
+  POST /2010-04-01/Accounts/{AC}/Messages.json              To, From (one of the account's numbers), Body, MediaUrl,
+                                                            StatusCallback
+  POST /2010-04-01/Accounts/{AC}/Calls.json                 To, From (one of the account's numbers), Twiml or Url,
+                                                            StatusCallback, StatusCallbackMethod, StatusCallbackEvent
 
 The tests' side, under /__standin/ (no auth):
   POST /__standin/accounts  {"sid", "token", "status"?, "friendly_name"?, "keys"?: {"SK…": "secret"}}, or a list of them
@@ -22,6 +25,12 @@ The tests' side, under /__standin/ (no auth):
   GET  /__standin/requests  every request so far: method, path, Basic user name (never the password)
   GET  /__standin/numbers   every number and its current settings
   GET  /__standin/messages  every message sent
+  GET  /__standin/calls     every call placed (with its TwiML and status callback)
+  POST /__standin/progress  {"sid": "CA…" or "SM…", "statuses": ["initiated", "ringing", "in-progress", "completed"],
+                             "duration"?: 42, "error_code"?: "30003", "error_message"?: "…"}
+                            posts the call's or message's status callbacks to its StatusCallback, one per status in
+                            that order, as Twilio does: Twilio's parameters, signed with the account's auth token by
+                            Twilio's own helper library (X-Twilio-Signature) -> {"answers": [HTTP status, ...]}
   POST /__standin/reset     forget everything
 """
 import base64
@@ -32,15 +41,19 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"accounts": {}, "numbers": {}, "by_account": {}, "messages": [], "faults": [], "requests": [], "latency_ms": 0}
+STATE = {"accounts": {}, "numbers": {}, "by_account": {}, "messages": [], "calls": [], "faults": [], "requests": [],
+         "latency_ms": 0}
 
 ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})\.json$")
 NUMBERS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$")
 NUMBER = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers/(PN[0-9a-fA-F]{32})\.json$")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
+CALLS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
 
 NUMBER_FIELDS = {
     "VoiceUrl": "voice_url", "VoiceMethod": "voice_method", "SmsUrl": "sms_url", "SmsMethod": "sms_method",
@@ -159,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(status, payload, headers)
         form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True) if method == "POST" else {}
         for pattern, handler in ((ACCOUNT, self.account), (NUMBERS, self.numbers), (NUMBER, self.number),
-                                 (MESSAGES, self.messages)):
+                                 (MESSAGES, self.messages), (CALLS, self.calls)):
             match = pattern.match(path)
             if match:
                 if not self.authorized(match.group(1)):
@@ -216,10 +229,35 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(*twilio_error(400, 21211, "The 'To' number is not a valid phone number."))
         message = {"sid": sid("SM"), "account_sid": match.group(1), "from": sender, "to": form["To"][0],
                    "body": (form.get("Body") or [""])[0], "media_urls": form.get("MediaUrl", []),
-                   "status": "queued", "num_segments": "1", "direction": "outbound-api"}
+                   "status": "queued", "num_segments": "1", "direction": "outbound-api",
+                   "status_callback": (form.get("StatusCallback") or [None])[0]}
         with LOCK:
             STATE["messages"].append(message)
         self.answer(201, message)
+
+    def calls(self, method, match, query, form):
+        if method != "POST":
+            return self.answer(*twilio_error(405, 20004, "Method not allowed"))
+        sender = (form.get("From") or [""])[0]
+        callee = (form.get("To") or [""])[0]
+        with LOCK:
+            owned = any(STATE["numbers"][sid]["phone_number"] == sender for sid in STATE["by_account"].get(match.group(1), []))
+        if not owned:
+            return self.answer(*twilio_error(400, 21210, f"The source phone number provided, {sender}, is not yet verified for your account."))
+        if not callee.startswith("+"):
+            return self.answer(*twilio_error(400, 21211, f"Invalid 'To' Phone Number: {callee}"))
+        if not (form.get("Twiml") or form.get("Url")):
+            return self.answer(*twilio_error(400, 21205, "Url parameter is required."))
+        call = {"sid": sid("CA"), "account_sid": match.group(1), "from": sender, "to": callee, "status": "queued",
+                "direction": "outbound-api", "api_version": "2010-04-01", "twiml": (form.get("Twiml") or [None])[0],
+                "url": (form.get("Url") or [None])[0], "status_callback": (form.get("StatusCallback") or [None])[0],
+                "status_callback_method": (form.get("StatusCallbackMethod") or ["POST"])[0],
+                "status_callback_event": form.get("StatusCallbackEvent", []),
+                "uri": f"/2010-04-01/Accounts/{match.group(1)}/Calls/{{sid}}.json"}
+        call["uri"] = call["uri"].replace("{sid}", call["sid"])
+        with LOCK:
+            STATE["calls"].append(call)
+        self.answer(201, {key: value for key, value in call.items() if key not in ("twiml", "status_callback_event")})
 
     # -- the tests' side --------------------------------------------------------------
 
@@ -254,14 +292,64 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, [number_resource(n) for n in STATE["numbers"].values()])
             if method == "GET" and path == "/__standin/messages":
                 return self.answer(200, STATE["messages"])
+            if method == "GET" and path == "/__standin/calls":
+                return self.answer(200, STATE["calls"])
             if method == "POST" and path == "/__standin/reset":
                 for key in ("accounts", "numbers", "by_account"):
                     STATE[key] = {}
                 STATE["latency_ms"] = 0
-                for key in ("messages", "faults", "requests"):
+                for key in ("messages", "calls", "faults", "requests"):
                     STATE[key] = []
                 return self.answer(200, {})
+        if method == "POST" and path == "/__standin/progress":
+            return self.answer(200, {"answers": progress(payload)})
         self.answer(404, {"error": f"no control route {method} {path}"})
+
+
+def signature(token, url, params):
+    """X-Twilio-Signature as Twilio computes it, by Twilio's own helper library when it is
+    installed (the tests' venv), else by the documented algorithm."""
+    try:
+        from twilio.request_validator import RequestValidator
+        return RequestValidator(token).compute_signature(url, params)
+    except ImportError:
+        import hashlib, hmac
+        data = url + "".join(name + value for name, value in sorted(params.items()))
+        return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def progress(payload):
+    """Posts a call's or message's status callbacks, in order, signed as Twilio signs them."""
+    with LOCK:
+        found = next((c for c in STATE["calls"] + STATE["messages"] if c["sid"] == payload["sid"]), None)
+        account = STATE["accounts"].get(found["account_sid"]) if found else None
+    if found is None or not found.get("status_callback"):
+        return []
+    is_call = found["sid"].startswith("CA")
+    answers = []
+    for sequence, status in enumerate(payload["statuses"]):
+        params = {"AccountSid": found["account_sid"], "From": found["from"], "To": found["to"], "ApiVersion": "2010-04-01"}
+        if is_call:
+            params.update({"CallSid": found["sid"], "CallStatus": status, "Direction": "outbound-api", "SequenceNumber": str(sequence),
+                           "CallbackSource": "call-progress-events", "Timestamp": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())})
+            if status == "completed":
+                params["CallDuration"] = str(payload.get("duration", 0))
+        else:
+            params.update({"MessageSid": found["sid"], "SmsSid": found["sid"], "MessageStatus": status, "SmsStatus": status})
+            if payload.get("error_code") and status in ("failed", "undelivered"):
+                params.update({"ErrorCode": str(payload["error_code"]), "ErrorMessage": payload.get("error_message", "")})
+        body = urllib.parse.urlencode(params).encode()
+        request = urllib.request.Request(found["status_callback"], data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1",
+            "X-Twilio-Signature": signature(account["token"], found["status_callback"], params)})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answers.append(response.status)
+        except urllib.error.HTTPError as error:
+            answers.append(error.code)
+        with LOCK:
+            found["status"] = status
+    return answers
 
 
 def main():

@@ -18,6 +18,7 @@ FUNCTIONS = {
     "ConfigGetFunction": ("ConfigGet", "GET", "/api/companies/{companyId}/twilio/config"),
     "ConfigPutFunction": ("ConfigPut", "PUT", "/api/companies/{companyId}/twilio/config"),
     "HealthFunction": ("Health", "GET", "/api/admin/notifications/dependency-health"),
+    "OutboundFunction": ("Outbound", "POST", "/api/companies/{companyId}/messages"),
 }
 
 
@@ -93,6 +94,15 @@ def main():
         check(function in str(status.get("uri", "")), f"POST {route} is {function}'s status callback route")
     company_health = paths.get("/api/companies/{companyId}/health", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
     check("HealthFunction" in str(company_health.get("uri", "")), "GET /api/companies/{companyId}/health is Health's second route")
+    for route in ("/api/companies/{companyId}/calls", "/api/companies/{companyId}/messages"):
+        archive = paths.get(route, {}).get("get", {}).get("x-amazon-apigateway-integration", {})
+        check("ConfigGetFunction" in str(archive.get("uri", "")), f"GET {route} is ConfigGet's (the archive)")
+    calls = paths.get("/api/companies/{companyId}/calls", {}).get("post", {}).get("x-amazon-apigateway-integration", {})
+    check("OutboundFunction" in str(calls.get("uri", "")), "POST /api/companies/{companyId}/calls is Outbound's")
+    out_env = resources.get("OutboundFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+    check(out_env.get("SWITCHBOARD_VOICE_URL") == {"Fn::GetAtt": ["VoiceFunctionUrl", "FunctionUrl"]}
+          and out_env.get("SWITCHBOARD_SMS_URL") == {"Fn::GetAtt": ["SmsFunctionUrl", "FunctionUrl"]},
+          "Outbound knows where Twilio's status callbacks go")
     listing = paths.get("/api/companies", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
     check("ConfigGetFunction" in str(listing.get("uri", "")), "GET /api/companies is ConfigGet's second route")
     put_env = resources.get("ConfigPutFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
@@ -129,8 +139,8 @@ def main():
         check(url.get("Type") == "AWS::Lambda::Url" and url["Properties"].get("AuthType") == "NONE",
               f"{logical} has a public Function URL for Twilio")
         check(logical + "UrlPublicPermissions" in resources, f"{logical} URL may be invoked publicly")
-    check(not any(r.get("Type") == "AWS::Lambda::Url" for n, r in resources.items() if n.startswith(("Config", "Health"))),
-          "admin and health functions have no public Function URL")
+    check(not any(r.get("Type") == "AWS::Lambda::Url" for n, r in resources.items() if n.startswith(("Config", "Health", "Outbound"))),
+          "admin, health and outbound functions have no public Function URL")
     outputs = output.get("Outputs", {})
     check(outputs.get("VoiceWebhookUrl", {}).get("Value") == {"Fn::GetAtt": ["VoiceFunctionUrl", "FunctionUrl"]},
           "outputs give the Voice URL to paste into Twilio")

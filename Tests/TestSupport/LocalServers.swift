@@ -55,10 +55,10 @@ public final class LocalServer: @unchecked Sendable {
     public let port: Int
     private let child: SupervisedProcess
 
-    /// Starts `switchboard <arguments> --port <free port>` and waits until it accepts
-    /// connections.
-    public init(_ arguments: [String], environment: [String: String]) throws {
-        port = try RedisServer.freePort()
+    /// Starts `switchboard <arguments> --port <port>` (a free one unless `chosen`) and
+    /// waits until it accepts connections.
+    public init(_ arguments: [String], environment: [String: String], port chosen: Int? = nil) throws {
+        port = try chosen ?? RedisServer.freePort()
         child = try SupervisedProcess(ExampleData.executable("switchboard"), arguments + ["--port", "\(port)"], environment: environment)
         let client = try CurlHTTPClient()
         for _ in 0..<400 {

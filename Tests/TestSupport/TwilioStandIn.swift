@@ -69,6 +69,22 @@ public final class TwilioStandIn: @unchecked Sendable {
         try control("GET", "messages", nil) as? [[String: Any]] ?? []
     }
 
+    /// Every call placed, with its TwiML and status callback.
+    public func calls() throws -> [[String: Any]] {
+        try control("GET", "calls", nil) as? [[String: Any]] ?? []
+    }
+
+    /// Posts the status callbacks of call or message `sid` to its `StatusCallback`, one
+    /// per status, signed with its account's auth token as Twilio signs them; the HTTP
+    /// status each got.
+    @discardableResult
+    public func progress(_ sid: String, _ statuses: [String], duration: Int? = nil, errorCode: String? = nil) throws -> [Int] {
+        var body: [String: Any] = ["sid": sid, "statuses": statuses]
+        if let duration { body["duration"] = duration }
+        if let errorCode { body["error_code"] = errorCode; body["error_message"] = "Unreachable destination handset" }
+        return (try control("POST", "progress", body) as? [String: Any])?["answers"] as? [Int] ?? []
+    }
+
     @discardableResult
     private func control(_ method: String, _ route: String, _ body: Any?) throws -> Any? {
         lock.lock()
@@ -76,7 +92,7 @@ public final class TwilioStandIn: @unchecked Sendable {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         let response = try client.send(
             method, "\(baseURL)/__standin/\(route)", headers: ["Content-Type": "application/json"],
-            body: data.map { Array($0) }, timeoutMilliseconds: 5_000)
+            body: data.map { Array($0) }, timeoutMilliseconds: 30_000)
         guard response.status < 300 else { throw TestSetupError("stand-in \(route): HTTP \(response.status)") }
         return try JSONSerialization.jsonObject(with: Data(response.body))
     }

@@ -3,7 +3,7 @@ import Foundation
 /// A function executable (`Voice`, …) built beside this `switchboard` binary.
 struct FunctionExecutable {
     /// The names of the functions Switchboard has.
-    static let knownFunctions = ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health"]
+    static let knownFunctions = ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "Outbound"]
 
     let name: String
     let path: String

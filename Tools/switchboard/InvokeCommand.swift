@@ -14,7 +14,7 @@ struct InvokeCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The function: Voice, SMS, ConfigGet, ConfigPut or Health.")
+    @Argument(help: "The function: Voice, SMS, ConfigGet, ConfigPut, Health or Outbound.")
     var function: String
 
     @Option(help: "The event file.")

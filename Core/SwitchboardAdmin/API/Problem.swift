@@ -120,6 +120,11 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
                 headers: ["retry-after": "5"])
     }
 
+    /// 503: the store behind a request (the archive, the outbound ledger) could not be reached.
+    public static func storeUnavailable(_ detail: String) -> Problem {
+        Problem(slug: "store-unavailable", title: "Store unavailable", status: 503, detail: detail, headers: ["retry-after": "5"])
+    }
+
     /// 503: the directory could not be reached.
     public static func directoryUnavailable() -> Problem {
         Problem(slug: "directory-unavailable", title: "Directory unavailable", status: 503,

@@ -297,10 +297,3 @@ public final class OutboundService {
         }
     }
 }
-
-extension Problem {
-    /// 503: the store behind a request could not be reached.
-    public static func storeUnavailable(_ detail: String) -> Problem {
-        Problem(slug: "store-unavailable", title: "Store unavailable", status: 503, detail: detail, headers: ["retry-after": "5"])
-    }
-}

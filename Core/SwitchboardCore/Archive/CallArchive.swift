@@ -21,6 +21,16 @@ public protocol CallArchive: AnyObject {
     ///   - limit: at most this many.
     func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord]
 
+    /// One page of a company's calls or messages, newest first.
+    ///
+    /// - Parameters:
+    ///   - before: only records older than this one (the last of the page before).
+    ///   - status: only records whose `status` is this.
+    ///   - limit: at most this many.
+    func page(
+        companyID: CompanyID, kind: ArchiveRecord.Kind, before: ArchiveRecord.Position?, status: String?, limit: Int
+    ) throws(ArchiveError) -> [ArchiveRecord]
+
     /// Deletes every record older than `before`; returns how many.
     func prune(before: Date) throws(ArchiveError) -> Int
 
@@ -35,6 +45,22 @@ public protocol CallArchive: AnyObject {
 
 extension CallArchive {
     public func willExit() {}
+}
+
+extension ArchiveRecord {
+    /// Where a record stands in a company's archive, newest first: by `at`, then by sid.
+    public struct Position: Sendable, Equatable {
+        public let at: String
+        public let sid: String
+
+        public init(at: String, sid: String) {
+            self.at = at
+            self.sid = sid
+        }
+    }
+
+    /// This record's position.
+    public var position: Position { Position(at: at, sid: sid) }
 }
 
 /// Why the archive could not be written or read.

@@ -37,6 +37,7 @@ public final class MongoCallArchive: CallArchive {
         var indexes: [MongoValue] = [
             .document(["key": .document(["sid": 1]), "name": "switchboard_archive_sid_unique", "unique": true]),
             .document(["key": .document(["companyId": 1, "at": -1]), "name": "switchboard_archive_company_time"]),
+            .document(["key": .document(["companyId": 1, "kind": 1, "at": -1, "sid": -1]), "name": "switchboard_archive_company_kind_time"]),
         ]
         if let retentionSeconds {
             indexes.append(.document(["key": .document(["at": 1]), "name": "switchboard_archive_ttl", "expireAfterSeconds": .int(retentionSeconds)]))
@@ -97,6 +98,27 @@ public final class MongoCallArchive: CallArchive {
         var filter: MongoDocument = ["companyId": .string(companyID.rawValue)]
         if let since { filter.fields.append(("at", .document(["$gte": .date(Timestamp.format(since))]))) }
         if let kind { filter.fields.append(("kind", .string(kind.rawValue))) }
+        let reply = try run([
+            "find": .string(Self.collection), "filter": .document(filter), "sort": .document(["at": -1, "sid": -1]),
+            "limit": .int(max(1, limit)), "singleBatch": true,
+        ])
+        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+            throw ArchiveError("find answered without a cursor")
+        }
+        return batch.compactMap(Self.record(from:))
+    }
+
+    public func page(
+        companyID: CompanyID, kind: ArchiveRecord.Kind, before: ArchiveRecord.Position?, status: String?, limit: Int
+    ) throws(ArchiveError) -> [ArchiveRecord] {
+        var filter: MongoDocument = ["companyId": .string(companyID.rawValue), "kind": .string(kind.rawValue)]
+        if let status { filter.fields.append(("status", .string(status))) }
+        if let before {
+            filter.fields.append(("$or", .array([
+                .document(["at": .document(["$lt": .date(before.at)])]),
+                .document(["at": .date(before.at), "sid": .document(["$lt": .string(before.sid)])]),
+            ])))
+        }
         let reply = try run([
             "find": .string(Self.collection), "filter": .document(filter), "sort": .document(["at": -1, "sid": -1]),
             "limit": .int(max(1, limit)), "singleBatch": true,

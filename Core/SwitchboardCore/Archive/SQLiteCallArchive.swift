@@ -22,6 +22,7 @@ public final class SQLiteCallArchive: CallArchive {
         let findBySid: SQLiteStatement
         let updateRecord: SQLiteStatement
         let listRecent: SQLiteStatement
+        let listPage: SQLiteStatement
         let deleteOlder: SQLiteStatement
         let countOlder: SQLiteStatement
 
@@ -35,6 +36,12 @@ public final class SQLiteCallArchive: CallArchive {
             listRecent = database.statement("""
                 SELECT record FROM archive WHERE company_id = ?1 AND at >= ?2 AND (?3 = '' OR kind = ?3)
                 ORDER BY at DESC, sid DESC LIMIT ?4
+                """)
+            listPage = database.statement("""
+                SELECT record FROM archive
+                WHERE company_id = ?1 AND kind = ?2 AND (?3 = '' OR at < ?3 OR (at = ?3 AND sid < ?4))
+                    AND (?5 = '' OR json_extract(record, '$.status') = ?5)
+                ORDER BY at DESC, sid DESC LIMIT ?6
                 """)
             deleteOlder = database.statement("DELETE FROM archive WHERE at < ?1")
             countOlder = database.statement("SELECT count(*) FROM archive WHERE at < ?1")
@@ -52,6 +59,7 @@ public final class SQLiteCallArchive: CallArchive {
             record TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS archive_by_company_time ON archive(company_id, at);
+        CREATE INDEX IF NOT EXISTS archive_by_company_kind_time ON archive(company_id, kind, at, sid);
         """
 
     public let writesOverNetwork = false
@@ -139,6 +147,24 @@ public final class SQLiteCallArchive: CallArchive {
             rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
                 try prepared.listRecent.rows([
                     .text(companyID.rawValue), .text(since.map(Timestamp.format) ?? ""), .text(kind?.rawValue ?? ""), .integer(Int64(max(0, limit))),
+                ])
+            }
+        } catch {
+            throw ArchiveError("\(error)")
+        }
+        return rows.compactMap { row in (row.first ?? nil).flatMap { try? JSONDecoder().decode(ArchiveRecord.self, from: Data($0.utf8)) } }
+    }
+
+    public func page(
+        companyID: CompanyID, kind: ArchiveRecord.Kind, before: ArchiveRecord.Position?, status: String?, limit: Int
+    ) throws(ArchiveError) -> [ArchiveRecord] {
+        let prepared = try ready()
+        let rows: [[String?]]
+        do {
+            rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
+                try prepared.listPage.rows([
+                    .text(companyID.rawValue), .text(kind.rawValue), .text(before?.at ?? ""), .text(before?.sid ?? ""), .text(status ?? ""),
+                    .integer(Int64(max(0, limit))),
                 ])
             }
         } catch {

@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 import SwitchboardRuntime
 
-/// `switchboard serve`: Switchboard's five routes on a local HTTP server, each request
+/// `switchboard serve`: Switchboard's routes on a local HTTP server, each request
 /// turned into the payload 2.0 event AWS would deliver and run by warm function
 /// processes — the same process code `bootstrap` runs on Lambda.
 struct ServeCommand: AsyncParsableCommand {
@@ -17,6 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
             /api/twilio/sms/status (SMS), \
             GET /api/companies (ConfigGet), \
             GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
+            GET /api/companies/{companyId}/calls and /messages (ConfigGet: the archive), \
+            POST /api/companies/{companyId}/calls and /messages (Outbound), \
             GET /api/admin/notifications/dependency-health and GET /api/companies/{companyId}/health (Health); the admin page at \
             /admin/. Point a Twilio \
             number's voice webhook at your tunnel's https URL + /api/twilio/voice, and set \
@@ -83,6 +85,10 @@ struct LocalRouter: Sendable {
         Route(method: .get, segments: ["api", "companies"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigGet"),
         Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
+        Route(method: .get, segments: ["api", "companies", "{companyId}", "calls"], function: "ConfigGet"),
+        Route(method: .get, segments: ["api", "companies", "{companyId}", "messages"], function: "ConfigGet"),
+        Route(method: .post, segments: ["api", "companies", "{companyId}", "calls"], function: "Outbound"),
+        Route(method: .post, segments: ["api", "companies", "{companyId}", "messages"], function: "Outbound"),
         Route(method: .get, segments: ["api", "admin", "notifications", "dependency-health"], function: "Health"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "health"], function: "Health"),
     ]
