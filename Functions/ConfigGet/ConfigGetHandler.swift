@@ -105,15 +105,10 @@ struct ConfigGetHandler: FunctionHandler {
 
     /// The company and kind of `/api/companies/{companyId}/calls` or `…/messages`.
     static func archiveRoute(_ event: HTTPEvent) -> (String, ArchiveRecord.Kind)? {
-        let segments = event.rawPath.split(separator: "/", omittingEmptySubsequences: true)
-        guard segments.count == 4, segments[0] == "api", segments[1] == "companies" else { return nil }
-        let kind: ArchiveRecord.Kind
-        switch segments[3] {
-        case "calls": kind = .call
-        case "messages": kind = .message
-        default: return nil
+        for (route, kind) in [("calls", ArchiveRecord.Kind.call), ("messages", .message)] {
+            if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath, under: [route]) { return (id, kind) }
         }
-        return (event.pathParameters?["companyId"] ?? String(segments[2]), kind)
+        return nil
     }
 
     private func queryParameters(_ event: HTTPEvent) throws(Problem) -> FormParameters {

@@ -64,9 +64,7 @@ struct HealthHandler: FunctionHandler {
 
     /// The company of `/api/companies/{companyId}/health`, or `nil` for another path.
     static func companyInPath(_ event: HTTPEvent) -> String? {
-        let segments = event.rawPath.split(separator: "/", omittingEmptySubsequences: true)
-        guard segments.count == 4, segments[0] == "api", segments[1] == "companies", segments[3] == "health" else { return nil }
-        return event.pathParameters?["companyId"] ?? String(segments[2])
+        AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath, under: ["health"])
     }
 
     private func dependencyHealth(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {

@@ -57,9 +57,9 @@ struct OutboundHandler: FunctionHandler {
 
     /// The company and what is sent, from `/api/companies/{companyId}/messages` or `…/calls`.
     static func route(_ event: HTTPEvent) -> (String, OutboundRequest.Kind)? {
-        let segments = event.rawPath.split(separator: "/", omittingEmptySubsequences: true)
-        guard segments.count == 4, segments[0] == "api", segments[1] == "companies",
-              let kind = OutboundRequest.Kind.allCases.first(where: { $0.route == segments[3] }) else { return nil }
-        return (event.pathParameters?["companyId"] ?? String(segments[2]), kind)
+        for kind in OutboundRequest.Kind.allCases {
+            if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath, under: [kind.route]) { return (id, kind) }
+        }
+        return nil
     }
 }

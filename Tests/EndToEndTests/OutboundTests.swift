@@ -285,3 +285,102 @@ struct OutboundTests {
         try api.checkAgainstOpenAPI()
     }
 }
+
+extension OutboundTests {
+    /// A message sent and a call placed through `switchboard serve`, then Twilio (the
+    /// stand-in) posting their status callbacks, signed by twilio-python, to the status
+    /// routes the send named: the archive, read over HTTP, ends with how each went.
+    @Test("a call's and a message's whole life through serve: sent, status callbacks signed by Twilio's library, read back from the archive", arguments: ["sqlite", "mongodb"])
+    func wholeLife(backend: String) throws {
+        let port = try RedisServer.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let api = try F(backend: backend, extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": base])
+        let server = try LocalServer(["serve", "--processes", "1"], environment: api.environment, port: port)
+        defer { server.stop() }
+        let client = try CurlHTTPClient()
+        let admin = try api.adminToken()
+        func send(_ route: String, _ body: [String: Any]) throws -> [String: Any] {
+            let response = try client.send("POST", "\(base)/api/companies/\(F.acme)/\(route)",
+                                           headers: ["Authorization": "Bearer \(admin)", "Content-Type": "application/json"],
+                                           body: Array(Self.json(body).utf8), timeoutMilliseconds: 20_000)
+            #expect(response.status == 201, "\(String(decoding: response.body, as: UTF8.self))")
+            return try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        }
+        func archive(_ route: String, _ query: String = "") throws -> [[String: Any]] {
+            let response = try client.send("GET", "\(base)/api/companies/\(F.acme)/\(route)\(query)", headers: ["Authorization": "Bearer \(admin)"],
+                                           timeoutMilliseconds: 20_000)
+            #expect(response.status == 200)
+            return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["records"] as? [[String: Any]] ?? []
+        }
+
+        let call = try #require(try send("calls", ["to": "+15557654321", "connect": "say", "message": "Your order is ready."])["sid"] as? String)
+        let message = try #require(try send("messages", ["to": "+15557654321", "body": "Your order is ready."])["sid"] as? String)
+        let failed = try #require(try send("messages", ["to": "+15557650000", "body": "Nobody home"])["sid"] as? String)
+        // Out of order and repeated, as Twilio may post them: the record still ends completed.
+        #expect(try api.twilio.progress(call, ["initiated", "ringing", "in-progress", "completed", "ringing"], duration: 37) == [204, 204, 204, 204, 204])
+        #expect(try api.twilio.progress(message, ["sent", "delivered", "sent"]) == [204, 204, 204])
+        #expect(try api.twilio.progress(failed, ["sent", "undelivered"], errorCode: "30003") == [204, 204])
+
+        let calls = try archive("calls")
+        let placed = try #require(calls.first { $0["sid"] as? String == call }, "\(call) not in \(calls)")
+        #expect(placed["status"] as? String == "completed" && placed["answered"] as? Bool == true && placed["durationSeconds"] as? Int == 37, "\(placed)")
+        #expect(placed["decision"] as? String == "say" && placed["direction"] as? String == "outbound-api" && placed["endedAt"] != nil)
+        let messages = try archive("messages")
+        #expect(messages.first { $0["sid"] as? String == message }?["status"] as? String == "delivered")
+        let undelivered = try #require(messages.first { $0["sid"] as? String == failed })
+        #expect(undelivered["status"] as? String == "undelivered" && undelivered["errorCode"] as? String == "30003")
+        #expect(try archive("messages", "?status=undelivered").map { $0["sid"] as? String } == [failed])
+
+        // A callback Twilio did not sign is refused, and changes nothing.
+        let forged = try client.send("POST", "\(base)/api/twilio/sms/status?companyId=\(F.acme)",
+                                     headers: ["Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "bm9wZQ=="],
+                                     body: Array("AccountSid=AC05bdef0d221517e1d93f0d0c6b40255d&MessageSid=\(failed)&MessageStatus=read".utf8))
+        #expect(forged.status == 403)
+        #expect(try archive("messages", "?status=read").isEmpty)
+        #expect(ExampleData.leakedSecrets(in: Data(server.stop().utf8)).isEmpty)
+    }
+
+    @Test("the archive over HTTP: newest first, pages that neither skip nor repeat, a status filter; bad queries named", arguments: ["sqlite", "mongodb"])
+    func archivePages(backend: String) throws {
+        let api = try Self.fixture(backend)
+        let admin = try api.adminToken()
+        let acme = try F.credentials(of: F.acme)
+        // Seven calls, two of them ending no-answer, by Twilio's status callbacks.
+        var callbacks: [StatusCallbackTests.Callback] = []
+        let sids = (0..<7).map { "CA" + String(repeating: "\($0)", count: 32) }
+        for (index, sid) in sids.enumerated() {
+            callbacks.append(.init(path: "/api/twilio/voice/status", query: "companyId=\(F.acme)",
+                                   params: StatusCallbackTests.call(sid, index < 2 ? "no-answer" : "completed", account: acme.sid, sequence: 2),
+                                   token: acme.token))
+        }
+        #expect(try StatusCallbackTests.post(callbacks, api).allSatisfy { $0.0.statusCode == 204 })
+
+        var seen: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let query = "limit=3" + (cursor.map { "&before=" + $0 } ?? "")
+            let page = try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/calls", query: query, token: admin).response)
+            let records = page["records"] as? [[String: Any]] ?? []
+            seen += records.compactMap { $0["sid"] as? String }
+            #expect(records.count <= 3)
+            cursor = page["next"] as? String
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(pages == 3 && seen.count == 7 && Set(seen) == Set(sids), "\(pages) pages: \(seen)")
+        let times = try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/calls", token: admin).response)["records"] as? [[String: Any]] ?? []
+        let ats = times.compactMap { $0["at"] as? String }
+        #expect(ats == ats.sorted(by: >), "newest first")
+        let unanswered = try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/calls", query: "status=no-answer", token: admin).response)
+        #expect(Set((unanswered["records"] as? [[String: Any]] ?? []).compactMap { $0["sid"] as? String }) == Set(sids.prefix(2)))
+        #expect((try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/messages", token: admin).response)["records"] as? [Any])?.isEmpty == true)
+
+        for (query, words) in [("limit=0", "limit"), ("limit=x", "limit"), ("before=bm90LWEtY3Vyc29y", "before"), ("before=" + String(repeating: "A", count: 300), "before"),
+                               ("status=NO%20ANSWER", "status"), ("status=%ZZ", "query string"), ("sort=at", "not a parameter")] {
+            let response = try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/calls", query: query, token: admin).response
+            #expect(response.statusCode == 400 && response.body.contains(words), "\(query): \(response.body)")
+        }
+        #expect(try api.call("ConfigGet", "GET", "/api/companies/65a1f0c2e4b0a1a2b3c4d5ff/calls", token: admin).response.statusCode == 404)
+        try api.checkAgainstOpenAPI()
+    }
+}

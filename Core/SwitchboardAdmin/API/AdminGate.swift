@@ -37,12 +37,19 @@ public struct AdminGate: Sendable {
     /// The company id of `/api/companies/{companyId}/twilio/config`: the path parameter
     /// AWS extracted, or the segment of the raw path; `nil` for any other path.
     public static func companyInPath(parameters: [String: String]?, rawPath: String) -> String? {
-        if let id = parameters?["companyId"] { return id }
+        companyInPath(parameters: parameters, rawPath: rawPath, under: ["twilio", "config"])
+    }
+
+    /// The company id of `/api/companies/{companyId}/<rest…>`: the path parameter AWS
+    /// extracted, or the segment of the raw path; `nil` when the path is not that route
+    /// (another route of the same company carries the same path parameter).
+    public static func companyInPath(parameters: [String: String]?, rawPath: String, under rest: [String]) -> String? {
         let segments = rawPath.split(separator: "/", omittingEmptySubsequences: true)
-        guard segments.count == 5, segments[0] == "api", segments[1] == "companies", segments[3] == "twilio", segments[4] == "config" else {
+        guard segments.count == 3 + rest.count, segments[0] == "api", segments[1] == "companies",
+              zip(segments.dropFirst(3), rest).allSatisfy({ $0 == $1 }) else {
             return nil
         }
-        return String(segments[2])  // a company id never needs percent-escapes
+        return parameters?["companyId"] ?? String(segments[2])  // a company id never needs percent-escapes
     }
 
     /// A platform admin only.

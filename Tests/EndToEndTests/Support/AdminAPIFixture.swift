@@ -81,9 +81,10 @@ final class AdminAPIFixture: @unchecked Sendable {
         if let token { headers["authorization"] = "Bearer " + token }
         if body != nil { headers["content-type"] = "application/json" }
         headers.merge(extra) { _, new in new }
+        // As API Gateway does: every /api/companies/{companyId}/… route carries the id as a path parameter.
         var parameters: [String: String]?
         let segments = path.split(separator: "/")
-        if segments.count == 5 { parameters = ["companyId": String(segments[2])] }
+        if segments.count >= 4, segments[0] == "api", segments[1] == "companies" { parameters = ["companyId": String(segments[2])] }
         let event = HTTPEvent(method: method, rawPath: path, rawQueryString: query, headers: headers, body: body,
                               domainName: "api.example.com", pathParameters: parameters, requestId: "e2e-\(UUID().uuidString.prefix(8))")
         let result = try ProcessRunner.run(
