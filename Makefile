@@ -1,6 +1,7 @@
 # Switchboard — what people and CI type.
 #
 #   make demo    build, seed a fresh embedded store, run the functions on the example events
+#                (Outbound's through the tests' Twilio stand-in, on this machine)
 #   make test    install what the tests need, build, run every test
 #   make bench   release build, then the benchmarks (figures, not pass/fail)
 #
@@ -93,7 +94,19 @@ demo: build
 	admin ConfigPut Examples/events/config-put-acme-release-number.json; \
 	admin ConfigPut Examples/events/config-put-birch-claim-number.json; \
 	echo; echo "== Voice < Examples/events/voice-moved-number.json (the number is Birch's now)"; \
-	"$$bin/switchboard" invoke Voice --event Examples/events/voice-moved-number.json
+	"$$bin/switchboard" invoke Voice --event Examples/events/voice-moved-number.json; \
+	echo; echo "== Outbound: messages and calls from a company's own numbers, through a local stand-in for Twilio's API"; \
+	port=$$($(PYTHON) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(PYTHON) Tests/Support/twilio_standin.py $$port --companies Examples/companies.json > $(STATE)/demo-twilio.log 2>&1 & standin=$$!; \
+	trap 'kill $$standin 2>/dev/null' EXIT; \
+	for i in $$(seq 1 100); do grep -q listening $(STATE)/demo-twilio.log && break; sleep 0.1; done; \
+	export TWILIO_API_BASE=http://127.0.0.1:$$port; \
+	admin Outbound Examples/events/outbound-message.json; \
+	echo; echo "== the same request again, with the same Idempotency-Key: the first answer, nothing sent twice"; \
+	"$$bin/switchboard" invoke Outbound --event Examples/events/outbound-message.json --header "authorization: Bearer $$token"; \
+	admin Outbound Examples/events/outbound-call.json; \
+	admin Outbound Examples/events/outbound-foreign-number.json; \
+	admin ConfigGet Examples/events/archive-acme-messages.json
 
 test: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"

@@ -57,6 +57,15 @@ export const api = {
     const suffix = query.toString() ? `?${query}` : '';
     return request('GET', `/api/admin/notifications/dependency-health${suffix}`);
   },
+  /** A page of a company's `calls` or `messages`, newest first, with how each ended. */
+  archive: (id, kind, { limit = 10, before, status } = {}) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before) query.set('before', before);
+    if (status) query.set('status', status);
+    return request('GET', `/api/companies/${encodeURIComponent(id)}/${kind}?${query}`);
+  },
+  /** Sends a message from the company's primary number; `key` makes a retry send nothing twice. */
+  sendMessage: (id, message, key) => request('POST', `/api/companies/${encodeURIComponent(id)}/messages`, { body: message, headers: { 'Idempotency-Key': key } }),
   /** Checks one company's account and numbers now; the result is stored and answered. */
   checkCompany: (id) => request('GET', `/api/companies/${encodeURIComponent(id)}/health`),
 };

@@ -6,6 +6,24 @@ const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward',
 const FORWARD_FALLBACKS = [['voicemail', 'Voicemail'], ['hangup', 'Hang up']];
 const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
 
+/** The last calls or messages: when, direction, numbers, what Switchboard did, how it ended. */
+function activityTable(kind, records) {
+  if (!records.length) return h('p', { class: 'hint' }, kind === 'calls' ? 'No calls yet.' : 'No messages yet.');
+  const ended = (record) => {
+    const parts = [record.status ?? 'no outcome yet'];
+    if (record.durationSeconds !== undefined) parts.push(`${record.durationSeconds} s`);
+    if (record.dialStatus) parts.push(`forward: ${record.dialStatus}${record.forwardFallback ? `, then ${record.forwardFallback}` : ''}`);
+    if (record.recordingSid) parts.push('voicemail left');
+    if (record.errorCode) parts.push(`error ${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}`);
+    return parts.join('; ');
+  };
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'activity' },
+    h('thead', {}, h('tr', {}, ['When', 'Direction', 'From', 'To', 'Switchboard', 'How it ended'].map((title) => h('th', { scope: 'col' }, title)))),
+    h('tbody', {}, records.map((record) => h('tr', { 'data-sid': record.sid },
+      h('td', {}, when(record.at)), h('td', {}, record.direction), h('td', { class: 'mono' }, record.from ?? '—'),
+      h('td', { class: 'mono' }, record.to ?? '—'), h('td', {}, record.decision ?? '—'), h('td', { class: 'outcome' }, ended(record)))))));
+}
+
 export async function renderCompany(view, companyId, session) {
   view.replaceChildren(h('p', {}, 'Loading…'));
   let loaded;
@@ -83,7 +101,7 @@ class CompanyForm {
     this.inputs.forwardFallback.addEventListener('change', () => this.showModeFields());
     this.drawNumbers();
     this.showModeFields();
-    this.view.replaceChildren(this.form);
+    this.view.replaceChildren(this.form, this.activityCard());
   }
 
   /** Health: "Check now" asks Twilio about this company's account and numbers, and shows what it found. */
@@ -111,6 +129,64 @@ class CompanyForm {
       }
     });
     return h('section', { class: 'card', 'aria-labelledby': 'company-health-title' }, h('h3', { id: 'company-health-title' }, 'Health'), button, found);
+  }
+
+  /** Calls and messages: the last of each with how it ended, and "Send a test message". */
+  activityCard() {
+    const calls = h('div', { id: 'activity-calls', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
+    const messages = h('div', { id: 'activity-messages', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
+    const load = async () => {
+      for (const [kind, element] of [['calls', calls], ['messages', messages]]) {
+        try {
+          const { body } = await api.archive(this.companyId, kind);
+          element.replaceChildren(activityTable(kind, body.records));
+        } catch (error) {
+          element.replaceChildren(h('p', { class: 'error' }, error.message));
+        }
+      }
+    };
+    const to = h('input', { type: 'text', inputmode: 'tel', autocomplete: 'off', placeholder: '+1 555 765 4321' });
+    const text = h('textarea', { rows: 2 });
+    text.value = 'A test message from Switchboard.';
+    const outcome = h('div', { id: 'test-result', class: 'result', role: 'status', 'aria-live': 'polite' });
+    const form = h('form', { id: 'test-message', novalidate: true, 'aria-labelledby': 'test-message-title' },
+      h('h4', { id: 'test-message-title' }, 'Send a test message'),
+      field('Send to', 'to', to, 'From the company’s primary number, through its own Twilio account.'),
+      field('Text', 'body', text),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'send-test' }, 'Send a test message')),
+      outcome);
+    // One key per message typed: pressing again after a lost answer sends nothing twice.
+    let key = crypto.randomUUID();
+    to.addEventListener('input', () => { key = crypto.randomUUID(); });
+    text.addEventListener('input', () => { key = crypto.randomUUID(); });
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clearFieldErrors(form);
+      const button = form.querySelector('#send-test');
+      button.disabled = true;
+      outcome.replaceChildren(h('p', {}, 'Sending…'));
+      try {
+        const { body } = await api.sendMessage(this.companyId, { to: to.value.trim(), body: text.value }, key);
+        outcome.replaceChildren(h('p', { class: 'ok' }, `Sent from ${body.from} to ${body.to}: `, h('span', { class: 'mono' }, body.sid), ` (${body.status ?? 'accepted'}).`));
+        announce('The test message was sent.');
+        key = crypto.randomUUID();
+        await load();
+      } catch (error) {
+        if (!(error instanceof APIError)) throw error;
+        const unplaced = error.fieldErrors.filter((problem) => !showFieldError(form, problem.field, problem.message));
+        outcome.replaceChildren(h('p', { class: 'error' }, error.message),
+          unplaced.length ? h('ul', {}, unplaced.map((problem) => h('li', {}, `${problem.field}: ${problem.message}`))) : null);
+        announce(error.message, 'error');
+      } finally {
+        button.disabled = false;
+      }
+    });
+    load();
+    return h('section', { class: 'card', 'aria-labelledby': 'activity-title' },
+      h('h3', { id: 'activity-title' }, 'Calls and messages'),
+      h('h4', {}, 'Last calls'), calls,
+      h('h4', {}, 'Last messages'), messages,
+      form);
   }
 
   /** A secret: shown masked, replaced only when something is typed, with a reveal toggle for what was typed. */

@@ -153,6 +153,21 @@ try:
     assert "DOWN" in found and "+15550100001: calls not_set" in found and "Account: the account is active" in found, found
     shot("company-health")
 
+    step("calls and messages: the last of each with how it ended, and Send a test message")
+    text_in("#activity-calls", "No calls yet")
+    to = find("#f-to")
+    to.send_keys("555")
+    driver.find_element(By.ID, "send-test").click()
+    assert "not a phone number" in text_in("#f-to-error", "phone")
+    to.clear()
+    to.send_keys("+1 555 765 4321")
+    driver.find_element(By.ID, "send-test").click()
+    sent = text_in("#test-result", "Sent")
+    assert "+15550100001" in sent and "SM" in sent, sent
+    listed = text_in("#activity-messages", "+15557654321")
+    assert "outbound-api" in listed and "queued" in listed and "sent" in listed, listed
+    shot("company-activity")
+
     step("a validation error is shown at its field, and nothing is saved")
     sid = driver.find_element(By.ID, "f-accountSid")
     sid.clear()
@@ -172,8 +187,13 @@ try:
 
     step("edit and save: the change is stored")
     open_company(ACME)
+    assert not driver.find_element(By.ID, "f-forwardFallback").is_displayed(), "the forward's fallback shown outside forward mode"
     Select(find("#f-callRoutingMode")).select_by_value("forward")
     visible("#f-forwardNumber").send_keys("+1 (555) 019-9999")
+    assert Select(visible("#f-forwardFallback")).first_selected_option.get_attribute("value") == "voicemail"
+    assert driver.find_element(By.ID, "f-voicemailGreeting").is_displayed(), "the greeting the fallback plays is not editable"
+    Select(find("#f-forwardFallback")).select_by_value("hangup")
+    assert not driver.find_element(By.ID, "f-voicemailGreeting").is_displayed()
     visible("#f-whisperMessage").send_keys("Call for Acme <front desk> & co")
     driver.find_element(By.ID, "f-recordingEnabled").click()
     driver.find_element(By.ID, "save").click()
@@ -182,6 +202,7 @@ try:
     config = stored["twilioConfig"]
     assert config["callRoutingMode"] == "forward" and config["forwardNumber"] == "+15550199999", config
     assert config["whisperMessage"] == "Call for Acme <front desk> & co" and config["recordingEnabled"] is True
+    assert config["forwardFallback"] == "hangup", config
     assert config["authToken"] == "••••8bc2", "the stored token changed"
 
     step("a number another company holds: 409, shown at that number")

@@ -2,7 +2,10 @@
 """A stand-in for the few endpoints of Twilio's REST API (2010-04-01) Switchboard calls,
 for the tests: a real HTTP server on a socket, answering in Twilio's JSON shapes.
 
-usage: twilio_standin.py PORT
+usage: twilio_standin.py PORT [--companies FILE]
+
+With --companies (a file `switchboard seed` reads, e.g. Examples/companies.json), every
+company's account, API key and numbers are known from the start: what `make demo` uses.
 
 Twilio's side (HTTP Basic: an Account SID with its auth token, or an API key of that
 account with its secret; anything else is 401 with error 20003):
@@ -352,8 +355,28 @@ def progress(payload):
     return answers
 
 
+def load_companies(path):
+    """The accounts and numbers of a companies file, as Twilio would know them."""
+    for company in json.load(open(path)):
+        config = company.get("twilioConfig") or {}
+        account, token = config.get("accountSid"), config.get("authToken")
+        if not account or not token:
+            continue
+        keys = {config["apiKey"]: config["apiSecret"]} if config.get("apiKey") and config.get("apiSecret") else {}
+        STATE["accounts"][account] = {"sid": account, "token": token, "status": "active", "keys": keys}
+        numbers = [entry["phoneNumber"] for entry in config.get("phoneNumbers") or []]
+        if config.get("phoneNumber"):
+            numbers.append("+" + re.sub(r"[^0-9]", "", config["phoneNumber"]))
+        for phone in numbers:
+            number = {"sid": sid("PN"), "account": account, "phone_number": phone}
+            STATE["numbers"][number["sid"]] = number
+            STATE["by_account"].setdefault(account, []).append(number["sid"])
+
+
 def main():
     port = int(sys.argv[1])
+    if len(sys.argv) == 4 and sys.argv[2] == "--companies":
+        load_companies(sys.argv[3])
     # A sweep opens dozens of connections at once: a deeper listen queue than the
     # default five, so none waits out a dropped SYN.
     ThreadingHTTPServer.request_queue_size = 256
