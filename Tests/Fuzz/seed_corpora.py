@@ -48,6 +48,10 @@ for index, event in enumerate(events):
                                   event.get("rawQueryString", "").encode(), raw]))
     if event.get("requestContext", {}).get("http", {}).get("method") == "PUT":
         put("config-put", raw)
+    if event.get("requestContext", {}).get("http", {}).get("method") == "POST" and event.get("rawPath", "").startswith("/api/companies/"):
+        put("outbound-request", raw)
+    if event.get("rawPath", "").endswith(("/calls", "/messages")) and event.get("rawQueryString"):
+        put("archive-query", event["rawQueryString"])
 
 for spelling in ["+15551234567", "+1-555-123-4567", "+1 (555) 123-4567", "+1.555.123.4567", "001 555 123 4567",
                  "+44 20 7946 0958", "5551234567", "+0123456789", "+1234567890123456", " +15550100001 ", "+١٥٥٥"]:
@@ -68,6 +72,15 @@ for status, severity, company in [("*", 2, "65a1f0c2e4b0a1a2b3c4d5e1"), ("DOWN",
     put("health-query", f"scope=all&limit=50{filter_}&after={cursor}")
 for query in ["scope=all", "scope=all&limit=200&status=down", "scope=all&limit=0", "scope=all&after=aDE6KjozOng", "status=DEGRADED&limit=1"]:
     put("health-query", query)
+
+for body in [{"to": "+15557654321", "body": "é😀" * 100, "mediaUrls": ["https://cdn.example.com/a.jpg"] * 11},
+             {"to": "+1 (555) 765-4321", "connect": "say", "message": "Your table is ready"},
+             {"to": "+15557654321", "connect": "ai-agent", "from": "+15557654321"},
+             {"to": "+15557654321", "body": "", "mediaUrls": ["http://x", 3]}, {"to": None, "connect": "conference"}]:
+    put("outbound-request", json.dumps(body, ensure_ascii=False))
+cursor = base64.urlsafe_b64encode(b"v1:2026-12-06T21:09:06.123Z CA" + b"0" * 32).rstrip(b"=").decode()
+for query in [f"limit=3&before={cursor}", "status=no-answer", "limit=201", "before=djE6eA", "status=NO%20ANSWER&limit=1", "sort=at"]:
+    put("archive-query", query)
 
 for claims in [{"sub": "ops@platform", "role": "admin"},
                {"sub": "owner@acme", "role": "company", "companyId": "65a1f0c2e4b0a1a2b3c4d5e1"},

@@ -66,4 +66,40 @@ enum AdminTargets {
             require((try? CompanyID(after.companyId)) != nil, "a cursor at a company id that is not one")
         }
     }
+
+    /// An Outbound body, as a message and as a call: refused with a problem naming
+    /// fields, or a request whose numbers are E.164 and differ, whose text fits 10
+    /// segments, whose media are at most ten https:// URLs, and whose `say` has words to
+    /// speak — whatever the bytes.
+    static let outboundRequest = FuzzTarget(name: "outbound-request", summary: "Outbound message and call bodies") { bytes in
+        guard let object = try? JSONRequestBody.object(contentType: "application/json", body: bytes, limit: OutboundService.maximumBodyBytes, expected: "a request")
+        else { return }
+        for kind in OutboundRequest.Kind.allCases {
+            guard let request = try? OutboundRequest(kind, body: object) else { continue }
+            require((try? PhoneNumber(parsing: request.to.e164)) == request.to, "to is not E.164: \(request.to)")
+            require(request.from != request.to, "a request to the number it is sent from")
+            switch request {
+            case .message(_, let body, let media, _):
+                require(!body.isEmpty || !media.isEmpty, "a message with nothing to send")
+                require(SMSEncoding.segments(of: body) <= SMSMessagePlanner.maximumSegments, "a body of \(SMSEncoding.segments(of: body)) segments")
+                require(media.count <= OutboundRequest.maximumMediaURLs && media.allSatisfy { $0.hasPrefix("https://") }, "media that are not https:// URLs")
+            case .call(_, let connect, let message, _):
+                require(connect != .say || !(message ?? "").isEmpty, "say with nothing to say")
+                require(connect == .say || message == nil, "words to speak on a call that speaks none")
+            }
+        }
+    }
+
+    /// A company archive's query string: refused with a reason, or a page of 1 to 200, a
+    /// status of Twilio's vocabulary's shape, and a cursor at a valid time and sid.
+    static let archiveQuery = FuzzTarget(name: "archive-query", summary: "…/calls and …/messages query and cursor") { bytes in
+        guard let query = try? FormParameters(decoding: bytes), let request = try? ArchiveListing.Request(query: query) else { return }
+        require((1...ArchiveListing.maximumLimit).contains(request.limit), "a page of \(request.limit)")
+        if let status = request.status {
+            require((1...32).contains(status.utf8.count) && !status.contains(" "), "a status filter of \(status)")
+        }
+        if let before = request.before {
+            require(ArchiveRecord.isValidSid(before.sid) && Timestamp.parse(before.at) != nil, "a cursor at \(before)")
+        }
+    }
 }

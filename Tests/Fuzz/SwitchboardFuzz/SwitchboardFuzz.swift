@@ -13,7 +13,8 @@ import Glibc
 /// The fuzzer's targets, by name.
 let targets: [FuzzTarget] = [
     RuntimeTargets.event, RuntimeTargets.envelope, WebhookTargets.form, WebhookTargets.phone,
-    WebhookTargets.signedURL, AdminTargets.configPut, AdminTargets.jwt, AdminTargets.healthQuery, StoreTargets.redisValue,
+    WebhookTargets.signedURL, AdminTargets.configPut, AdminTargets.jwt, AdminTargets.healthQuery, AdminTargets.outboundRequest,
+    AdminTargets.archiveQuery, StoreTargets.redisValue,
     StoreTargets.extendedJSON, StoreTargets.sealed,
 ]
 
