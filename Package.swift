@@ -81,9 +81,22 @@ let package = Package(
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/sqlite"])]
         ),
+        // OpenSSL is loaded at run time (dlopen), only for a rediss:// Redis; its headers
+        // come from libssl-dev.
+        .target(
+            name: "CTLS",
+            path: "Core/CTLS",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        .target(
+            name: "TLSDriver",
+            dependencies: ["CTLS"],
+            path: "Core/Drivers/TLS",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "RedisDriver",
-            dependencies: ["CHiredis"],
+            dependencies: ["CHiredis", "TLSDriver"],
             path: "Core/Drivers/Redis",
             swiftSettings: strictSettings
         ),
@@ -101,7 +114,7 @@ let package = Package(
         ),
         .target(
             name: "HTTPDriver",
-            dependencies: ["CCurl"],
+            dependencies: ["CCurl", "TLSDriver"],
             path: "Core/Drivers/HTTP",
             swiftSettings: strictSettings
         ),
@@ -221,7 +234,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "HTTPDriver", "CSQLite",
+                "SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "TLSDriver", "HTTPDriver", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/SwitchboardBench",
@@ -249,7 +262,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "RedisDriver", "SQLiteDriver", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardCore", "RedisDriver", "TLSDriver", "SQLiteDriver", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),

@@ -2,26 +2,45 @@
 import Glibc
 #endif
 import RedisDriver
+import TLSDriver
 
-/// A private redis-server for the benchmarks: a free port, no persistence.
+/// A private redis-server for the benchmarks: a free port, no persistence; over TLS
+/// only, with certificates from Tests/Support/make_certificates.py, when given a folder of them.
 final class BenchRedis {
     let port: Int
+    /// The certificates' folder, when the server speaks TLS only.
+    let certificates: String?
     private let child: ChildProcess
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    var url: String { certificates == nil ? "redis://127.0.0.1:\(port)" : "rediss://localhost:\(port)" }
 
-    init() throws(BenchError) {
+    /// What a function needs to reach it.
+    var environment: [String: String] {
+        var settings = ["REDIS_URL": url]
+        if let certificates { settings["SWITCHBOARD_REDIS_CA_FILE"] = certificates + "/ca.pem" }
+        return settings
+    }
+
+    init(certificates: String? = nil) throws(BenchError) {
+        self.certificates = certificates
         let candidates: [String] = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
         guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
             throw BenchError("redis-server is not installed (make bench installs it)")
         }
-        port = try freePort()
+        let port = try freePort()
+        self.port = port
+        let listening = certificates.map { folder in
+            ["--port", "0", "--tls-port", "\(port)", "--tls-cert-file", folder + "/server.pem", "--tls-key-file", folder + "/server.key",
+             "--tls-ca-cert-file", folder + "/ca.pem", "--tls-auth-clients", "no"]
+        } ?? ["--port", "\(port)"]
         child = try ChildProcess(
             path: path,
-            arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+            arguments: listening + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
             environment: [:])
         for _ in 0..<200 {
-            let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port))
+            let endpoint = RedisEndpoint(
+                address: .tcp(host: certificates == nil ? "127.0.0.1" : "localhost", port: port),
+                tls: certificates.map { TLSSettings(caFile: $0 + "/ca.pem") })
             if let connection = try? RedisConnection(endpoint: endpoint, connectTimeoutMilliseconds: 100, commandTimeoutMilliseconds: 100),
                (try? connection.command(["PING"])) == .status("PONG") {
                 return

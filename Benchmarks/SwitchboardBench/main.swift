@@ -16,6 +16,9 @@
 //       then Secrets Manager's GetSecretValue alone (moto on loopback) and the cold path with it
 //   C1  one tenant lookup in process: a Redis hit, a cache miss (GET, lease, directory,
 //       fill), and the directory alone
+//   tls  Redis over TLS (`rediss://`) against plain: a warm Redis hit (W1 without the local
+//       cache), one-shot (time and instructions) and the cold path with the cache
+//       configured, so the cost of loading OpenSSL and the handshake shows
 //   scale  company health at 300 and 20,000 companies (the Twilio stand-in at 120 ms):
 //       seeding, Health without scope and ?scope=all one-shot, one full sweep (wall time,
 //       companies/s, peak RSS); the sweep over 2,000 on the MongoDB test server, for
@@ -38,7 +41,7 @@ struct Options {
     var coldRuns = 60
     /// The test venv's Python, for the MongoDB wire-protocol test server (optional).
     var python: String?
-    /// The groups to run (`w1`, `batch`, `archive`, `c1`, `w3`, `cold`, `w2`, `scale`); all when empty.
+    /// The groups to run (`w1`, `batch`, `archive`, `c1`, `w3`, `cold`, `w2`, `tls`, `scale`); all when empty.
     var only: Set<String> = []
 
     /// Whether `group` is to run.
@@ -132,7 +135,7 @@ func streamBenchmark(
 /// `/bin/true` the same way (the floor: what starting and reaping any process costs on
 /// this machine at that moment, which moves with the machine's load); then the
 /// instructions of one one-shot, counted by Callgrind, which do not move.
-func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: String]) throws(BenchError) {
+func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: String], label: String = "") throws(BenchError) {
     func run(_ path: String, input: [UInt8]) throws(BenchError) -> UInt64 {
         let start = monotonicNanoseconds()
         let child = try ChildProcess(path: path, arguments: [], environment: environment)
@@ -154,7 +157,7 @@ func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: 
             floor.append(nothing)
         }
     }
-    print("W3 one-shot `Voice < event.json`, \(options.oneShotRuns) runs, exec to exit:")
+    print("W3 one-shot `Voice < event.json`\(label), \(options.oneShotRuns) runs, exec to exit:")
     print("   \(milliseconds(durations.sorted()))")
     print("   floor (/bin/true started and reaped the same way, between the runs): \(milliseconds(floor.sorted()))")
 
@@ -310,6 +313,7 @@ func run() throws {
         try secretsBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
     }
     if options.runs("w2") { try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json") }
+    if options.runs("tls") { try tlsBenchmarks(options, events: events, environment: environment, plainRedis: redis) }
     if options.runs("scale") { try scaleBenchmark(options, environment: environment) }
 }
 

@@ -5,7 +5,7 @@ import Testing
 
 /// A warm `Voice --stream` process's own tenant cache, kept honest by Redis's client
 /// tracking: every way the invalidations can be lost, delayed or refused, against a
-/// private redis-server per test. Each test warms Birch (voicemail), changes it to
+/// private redis-server per test, over plain TCP and over TLS. Each test warms Birch (voicemail), changes it to
 /// forwarding behind the process's back, and checks the very next call.
 @Suite("Voice's local tenant cache and Redis client tracking")
 struct LocalCacheTests {
@@ -32,7 +32,7 @@ struct LocalCacheTests {
     /// A warm session on Birch's voicemail number: a miss, a Redis hit, then a call
     /// answered from memory.
     static func warmSession(_ redis: RedisServer, extra: [String: String] = [:]) throws -> (SeededStore, StreamSession) {
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url].merging(extra) { _, new in new })
+        let store = try SeededStore(extraEnvironment: redis.environment.merging(extra) { _, new in new })
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         #expect(try Self.call(session, id: "cold").contains("Record"))
         #expect(try Self.call(session, id: "warm").contains("Record"))
@@ -40,9 +40,9 @@ struct LocalCacheTests {
         return (store, session)
     }
 
-    @Test("the invalidation connection killed (CLIENT KILL): the local cache is emptied, the next call is right, tracking comes back")
-    func listenerKilled() throws {
-        let redis = try RedisServer()
+    @Test("the invalidation connection killed (CLIENT KILL): the local cache is emptied, the next call is right, tracking comes back", arguments: RedisTransport.allCases)
+    func listenerKilled(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
         #expect(try redis.cli(["CLIENT", "KILL", "TYPE", "pubsub"]) == "1")
         try Self.switchBirchToForwarding(store, environment: store.environment)  // announced to nobody
@@ -59,9 +59,9 @@ struct LocalCacheTests {
         #expect(try VoiceCacheTests.stats(log)["local_hits"] == 2)
     }
 
-    @Test("the lookup connection killed: tracking went with it, so the local cache is emptied and the next call is right")
-    func lookupConnectionKilled() throws {
-        let redis = try RedisServer()
+    @Test("the lookup connection killed: tracking went with it, so the local cache is emptied and the next call is right", arguments: RedisTransport.allCases)
+    func lookupConnectionKilled(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
         _ = try redis.cli(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
         try Self.switchBirchToForwarding(store, environment: store.environment)
@@ -73,9 +73,9 @@ struct LocalCacheTests {
         #expect(try VoiceCacheTests.stats(log)["local_hits"] == 2)
     }
 
-    @Test("a process stopped (SIGSTOP) while the company changes, then continued: right on its first call")
-    func frozenProcess() throws {
-        let redis = try RedisServer()
+    @Test("a process stopped (SIGSTOP) while the company changes, then continued: right on its first call", arguments: RedisTransport.allCases)
+    func frozenProcess(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
         kill(session.processIdentifier, SIGSTOP)
         try Self.switchBirchToForwarding(store, environment: store.environment)
@@ -86,12 +86,13 @@ struct LocalCacheTests {
         #expect(try VoiceCacheTests.stats(log)["local_invalidations"] ?? 0 >= 2)  // the number's key and the company's
     }
 
-    @Test("FLUSHALL is announced as 'everything': the local cache is emptied")
-    func flushAll() throws {
-        let redis = try RedisServer()
+    @Test("FLUSHALL is announced as 'everything': the local cache is emptied", arguments: RedisTransport.allCases)
+    func flushAll(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
         var withoutRedis = store.environment
         withoutRedis["REDIS_URL"] = nil
+        withoutRedis["SWITCHBOARD_REDIS_CA_FILE"] = nil
         try Self.switchBirchToForwarding(store, environment: withoutRedis)  // the directory only: no keys deleted
         #expect(try Self.call(session, id: "unannounced").contains("Record"))  // still the cached tenant, as designed
         #expect(try redis.cli(["FLUSHALL"]) == "OK")
@@ -99,9 +100,9 @@ struct LocalCacheTests {
         _ = session.finish()
     }
 
-    @Test("an entry expires after SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS and is asked of Redis again")
-    func backstopExpiry() throws {
-        let redis = try RedisServer()
+    @Test("an entry expires after SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS and is asked of Redis again", arguments: RedisTransport.allCases)
+    func backstopExpiry(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         let (_, session) = try Self.warmSession(redis, extra: ["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "1"])
         usleep(1_200_000)
         let commands = try redis.monitor {
@@ -112,11 +113,11 @@ struct LocalCacheTests {
         _ = session.finish()
     }
 
-    @Test("a Redis user without CLIENT TRACKING: no local cache, said once, every call still right through Redis")
-    func trackingRefused() throws {
-        let redis = try RedisServer()
+    @Test("a Redis user without CLIENT TRACKING: no local cache, said once, every call still right through Redis", arguments: RedisTransport.allCases)
+    func trackingRefused(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         #expect(try redis.cli(["ACL", "SETUSER", "voice", "on", ">voice-password", "~*", "&*", "+@all", "-client|tracking"]) == "OK")
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": "redis://voice:voice-password@127.0.0.1:\(redis.port)"])
+        let store = try SeededStore(extraEnvironment: redis.environment(user: "voice", password: "voice-password"))
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         for index in 0..<5 {
             let names = try Self.call(session, id: "r\(index)")

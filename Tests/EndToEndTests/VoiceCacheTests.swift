@@ -23,10 +23,10 @@ struct VoiceCacheTests {
         return object.compactMapValues { ($0 as? String).flatMap(Int.init) }
     }
 
-    @Test("a warm invocation makes no Redis command at all: the tenant is in the process's memory, kept honest by client tracking")
-    func noCommandWhenWarm() throws {
-        let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+    @Test("a warm invocation makes no Redis command at all: the tenant is in the process's memory, kept honest by client tracking", arguments: RedisTransport.allCases)
+    func noCommandWhenWarm(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
+        let store = try SeededStore(extraEnvironment: redis.environment)
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         let warm = 50
         let first = try redis.monitor {
@@ -65,10 +65,10 @@ struct VoiceCacheTests {
         #expect(ExampleData.leakedSecrets(in: Data(raw.utf8)).isEmpty)
     }
 
-    @Test("without a local cache (SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS=0) a warm invocation makes exactly one Redis command: GET")
-    func oneCommandWithoutLocalCache() throws {
-        let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url, "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0"])
+    @Test("without a local cache (SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS=0) a warm invocation makes exactly one Redis command: GET", arguments: RedisTransport.allCases)
+    func oneCommandWithoutLocalCache(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
+        let store = try SeededStore(extraEnvironment: redis.environment.merging(["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0"]) { _, new in new })
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         let warm = 20
         let commands = try redis.monitor {
@@ -88,7 +88,7 @@ struct VoiceCacheTests {
     @Test("10,000 warm calls for four companies while Redis is killed and restarted over and over: every one answered, each by its own company")
     func redisChaos() throws {
         let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+        let store = try SeededStore(extraEnvironment: redis.environment)
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         let names = ["voice-ai-agent", "voice-voicemail", "voice-forward", "voice-legacy-number"]
         // What each company answers with Redis up: the reference.
@@ -126,10 +126,10 @@ struct VoiceCacheTests {
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
     }
 
-    @Test("Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume")
-    func redisKilledAndRestarted() throws {
-        let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+    @Test("Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume", arguments: RedisTransport.allCases)
+    func redisKilledAndRestarted(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
+        let store = try SeededStore(extraEnvironment: redis.environment)
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         let kinds: [(String, String)] = [("voice-ai-agent", "Stream"), ("voice-voicemail", "Record"), ("voice-forward", "Dial"), ("voice-whisper", "Say")]
         var id = 0
@@ -166,13 +166,13 @@ struct VoiceCacheTests {
         #expect(log.components(separatedBy: "cache.redis_unavailable").count - 1 == 1)
     }
 
-    @Test("Redis frozen (answers nothing): calls still answer, from the directory, without hanging")
-    func redisFrozen() throws {
-        let redis = try RedisServer()
+    @Test("Redis frozen (answers nothing): calls still answer, from the directory, without hanging", arguments: RedisTransport.allCases)
+    func redisFrozen(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         // Without the local cache, so every call goes to the frozen Redis.
-        let store = try SeededStore(extraEnvironment: [
-            "REDIS_URL": redis.url, "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100", "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0",
-        ])
+        let store = try SeededStore(extraEnvironment: redis.environment.merging([
+            "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100", "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0",
+        ]) { _, new in new })
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         _ = try Self.answer(session, "voice-voicemail", id: "warm")
         redis.pause()
@@ -189,10 +189,10 @@ struct VoiceCacheTests {
         #expect(try Self.stats(log)["fallbacks"] == 10)
     }
 
-    @Test("negative caching: a flood to an unknown number costs the directory one query")
-    func negativeCaching() throws {
-        let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+    @Test("negative caching: a flood to an unknown number costs the directory one query", arguments: RedisTransport.allCases)
+    func negativeCaching(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
+        let store = try SeededStore(extraEnvironment: redis.environment)
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         for index in 0..<20 {
             let (response, names) = try Self.answer(session, "voice-unknown-number", id: "u\(index)")
@@ -207,10 +207,10 @@ struct VoiceCacheTests {
         #expect(try redis.cli(["GET", "switchboard:v1:number:+15559990000"]) == "N")
     }
 
-    @Test("seeding a change while Voice runs: the next call sees it")
-    func changeSeenAtOnce() throws {
-        let redis = try RedisServer()
-        let store = try SeededStore(extraEnvironment: ["REDIS_URL": redis.url])
+    @Test("seeding a change while Voice runs: the next call sees it", arguments: RedisTransport.allCases)
+    func changeSeenAtOnce(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
+        let store = try SeededStore(extraEnvironment: redis.environment)
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         #expect(try Self.answer(session, "voice-voicemail", id: "before").1.contains("Record"))
         #expect(try Self.answer(session, "voice-voicemail", id: "cached").1.contains("Record"))

@@ -1,11 +1,13 @@
 import RedisDriver
+import TLSDriver
 import Foundation
 import Logging
 import TestSupport
 import Testing
 @testable import SwitchboardCore
 
-/// The phone → tenant cache against a real redis-server (each test its own).
+/// The phone → tenant cache against a real redis-server (each test its own), over plain
+/// TCP and over TLS.
 @Suite("Redis tenant cache")
 struct TenantCacheTests {
     typealias F = DirectoryFixtures
@@ -20,10 +22,10 @@ struct TenantCacheTests {
         let resolver: CachingTenantResolver
         let writer: CompanySettingsWriter
 
-        init(negativeTTL: Int = 30, inner: ((any TenantResolver) -> any TenantResolver)? = nil) throws {
-            redis = try RedisServer()
+        init(_ transport: RedisTransport, negativeTTL: Int = 30, inner: ((any TenantResolver) -> any TenantResolver)? = nil) throws {
+            redis = try RedisServer(transport)
             directory = try DirectoryBackend.sqlite.make()
-            var settings = CacheSettings(endpoint: try CacheSettings.parseURL(redis.url))
+            var settings = try #require(try CacheSettings.fromEnvironment(Environment(redis.environment)))
             settings.negativeTTLSeconds = negativeTTL
             cache = RedisTenantCache(settings: settings, logger: TenantCacheTests.logger)
             let plain = DirectoryTenantResolver(directory: directory)
@@ -32,9 +34,9 @@ struct TenantCacheTests {
         }
     }
 
-    @Test("hit, miss, negative hit; the stored value and its TTL")
-    func hitMissNegative() throws {
-        let setup = try Setup()
+    @Test("hit, miss, negative hit; the stored value and its TTL", arguments: RedisTransport.allCases)
+    func hitMissNegative(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")]), updatedBy: "test")
         let number = F.number("+15550100001")
         #expect(try setup.resolver.tenant(servingNumber: number)?.companyID.rawValue == "c1")
@@ -55,9 +57,9 @@ struct TenantCacheTests {
         #expect(setup.resolver.counters.errors == 0)
     }
 
-    @Test("an expired entry is read from the directory again")
-    func expiry() throws {
-        let setup = try Setup()
+    @Test("an expired entry is read from the directory again", arguments: RedisTransport.allCases)
+    func expiry(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")]), updatedBy: "test")
         let number = F.number("+15550100001")
         _ = try setup.resolver.tenant(servingNumber: number)
@@ -69,9 +71,9 @@ struct TenantCacheTests {
         #expect(setup.resolver.counters.hits == 0)
     }
 
-    @Test("a config change invalidates the numbers it had and the numbers it has")
-    func invalidation() throws {
-        let setup = try Setup()
+    @Test("a config change invalidates the numbers it had and the numbers it has", arguments: RedisTransport.allCases)
+    func invalidation(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         let (a, b, c) = (F.number("+15550100001"), F.number("+15550100002"), F.number("+15550100003"))
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active"), ("+15550100002", "active")]), updatedBy: "test")
         for number in [a, b, c] { _ = try setup.resolver.tenant(servingNumber: number) }
@@ -89,9 +91,9 @@ struct TenantCacheTests {
         #expect(try setup.resolver.tenant(id: CompanyID("c1"))?.callRoutingMode == "ai-agent")
     }
 
-    @Test("the stale re-fill race, forced step by step: an invalidation is never undone")
-    func staleRefillRace() throws {
-        let setup = try Setup()
+    @Test("the stale re-fill race, forced step by step: an invalidation is never undone", arguments: RedisTransport.allCases)
+    func staleRefillRace(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         let number = F.number("+15550100001")
         let key = RedisTenantCache.key(for: number)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")], mode: "voicemail"), updatedBy: "test")
@@ -124,10 +126,10 @@ struct TenantCacheTests {
         #expect(cached.callRoutingMode == "forward")
     }
 
-    @Test("the same race through the resolver: the change lands while it reads the directory")
-    func raceThroughResolver() throws {
+    @Test("the same race through the resolver: the change lands while it reads the directory", arguments: RedisTransport.allCases)
+    func raceThroughResolver(transport: RedisTransport) throws {
         let writerBox = WriterBox()
-        let setup = try Setup(inner: { plain in InterleavingResolver(inner: plain) { writerBox.change?() } })
+        let setup = try Setup(transport, inner: { plain in InterleavingResolver(inner: plain) { writerBox.change?() } })
         let number = F.number("+15550100001")
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")], mode: "voicemail"), updatedBy: "test")
         var changed = F.company("c1", list: [("+15550100001", "active")], mode: "forward")
@@ -145,9 +147,9 @@ struct TenantCacheTests {
         #expect(setup.resolver.counters.hits == 1)
     }
 
-    @Test("the cached value holds the auth token sealed, never in clear")
-    func sealedInCache() throws {
-        let setup = try Setup()
+    @Test("the cached value holds the auth token sealed, never in clear", arguments: RedisTransport.allCases)
+    func sealedInCache(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")]), updatedBy: "test")
         _ = try setup.resolver.tenant(servingNumber: F.number("+15550100001"))
         let raw = try setup.redis.cli(["GET", RedisTenantCache.key(for: F.number("+15550100001"))])
@@ -156,9 +158,9 @@ struct TenantCacheTests {
         #expect(!raw.contains("token-c1"))
     }
 
-    @Test("Redis down, then back: lookups fall back to the directory, then hits resume")
-    func redisDownAndBack() throws {
-        let setup = try Setup()
+    @Test("Redis down, then back: lookups fall back to the directory, then hits resume", arguments: RedisTransport.allCases)
+    func redisDownAndBack(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")]), updatedBy: "test")
         let number = F.number("+15550100001")
         _ = try setup.resolver.tenant(servingNumber: number)
@@ -173,9 +175,9 @@ struct TenantCacheTests {
         #expect(setup.resolver.counters.hits == 1)
     }
 
-    @Test("Redis answering garbage or errors is a fallback, not a failure")
-    func garbage() throws {
-        let setup = try Setup()
+    @Test("Redis answering garbage or errors is a fallback, not a failure", arguments: RedisTransport.allCases)
+    func garbage(transport: RedisTransport) throws {
+        let setup = try Setup(transport)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")]), updatedBy: "test")
         let key = RedisTenantCache.key(for: F.number("+15550100001"))
         try setup.redis.cli(["SET", key, "T{not json"])
@@ -192,6 +194,7 @@ struct TenantCacheTests {
         ("redis://:p%40ss@10.0.0.5:6379/2", "redis://10.0.0.5:6379/2"),
         ("redis://app:secret@[::1]:7000/1", "redis://app@::1:7000/1"),
         ("unix:/run/redis.sock?db=3", "unix:/run/redis.sock db 3"),
+        ("rediss://default:s3cret@cache.abc123.use1.cache.amazonaws.com:6379", "rediss://default@cache.abc123.use1.cache.amazonaws.com:6379/0"),
     ])
     func urls(text: String, description: String) throws {
         let endpoint = try CacheSettings.parseURL(text)
@@ -200,7 +203,7 @@ struct TenantCacheTests {
     }
 
     @Test("bad REDIS_URLs", arguments: [
-        ("rediss://cache:6380", "no TLS"), ("http://cache", "must be redis://"), ("redis://cache:0", "port"),
+        ("rediss://", "no host"), ("http://cache", "must be redis://"), ("redis://cache:0", "port"),
         ("redis://cache:6379/99", "database"), ("unix:relative.sock", "absolute"), ("redis://", "no host"),
     ])
     func badURLs(text: String, fragment: String) {
@@ -213,14 +216,19 @@ struct TenantCacheTests {
         }
     }
 
-    @Test("the password in REDIS_URL is used for AUTH")
-    func authentication() throws {
-        let redis = try RedisServer()
+    @Test("the password in REDIS_URL is used for AUTH, as an ACL user too", arguments: RedisTransport.allCases)
+    func authentication(transport: RedisTransport) throws {
+        let redis = try RedisServer(transport)
         try redis.cli(["CONFIG", "SET", "requirepass", "s3cret"])
-        let good = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: redis.port), password: "s3cret", database: 2)
-        let connection = try RedisConnection(endpoint: good, connectTimeoutMilliseconds: 200, commandTimeoutMilliseconds: 200)
+        try redis.cli(["-a", "s3cret", "--no-auth-warning", "ACL", "SETUSER", "switchboard", "on", ">app-pass", "~*", "+@all"])
+        let tls = transport == .tls ? TLSSettings(caFile: TestCertificates.shared.path("ca.pem")) : nil
+        let host = transport == .tls ? "localhost" : "127.0.0.1"
+        let good = RedisEndpoint(address: .tcp(host: host, port: redis.port), password: "s3cret", database: 2, tls: tls)
+        let connection = try RedisConnection(endpoint: good, connectTimeoutMilliseconds: 500, commandTimeoutMilliseconds: 500)
         #expect(try connection.command(["PING"]) == .status("PONG"))
-        let bad = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: redis.port), password: "wrong")
+        let user = RedisEndpoint(address: .tcp(host: host, port: redis.port), username: "switchboard", password: "app-pass", tls: tls)
+        #expect(try RedisConnection(endpoint: user, connectTimeoutMilliseconds: 500, commandTimeoutMilliseconds: 500).command(["ACL", "WHOAMI"]) == .string(Array("switchboard".utf8)))
+        let bad = RedisEndpoint(address: .tcp(host: host, port: redis.port), password: "wrong", tls: tls)
         #expect(throws: RedisError.self) { try RedisConnection(endpoint: bad, connectTimeoutMilliseconds: 200, commandTimeoutMilliseconds: 200) }
         do {
             _ = try RedisConnection(endpoint: bad, connectTimeoutMilliseconds: 200, commandTimeoutMilliseconds: 200)

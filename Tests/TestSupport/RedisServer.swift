@@ -1,18 +1,49 @@
 import Foundation
 
+/// How a test's `redis-server` is reached: plain TCP, or TLS only (its `--tls-port`,
+/// with a certificate the tests made, and no plaintext port at all).
+public enum RedisTransport: String, Sendable, CaseIterable, CustomStringConvertible {
+    case plain, tls
+    public var description: String { rawValue }
+}
+
 /// A private `redis-server` for one test: its own free port on 127.0.0.1, no
 /// persistence, stopped when the test is done. Tests that kill, pause or restart Redis
 /// do it to their own server.
 public final class RedisServer: @unchecked Sendable {
     public let port: Int
+    public let transport: RedisTransport
+    /// The server certificate it presents over TLS (a name TestCertificates makes).
+    public let certificate: String
     private var process: Process?
 
-    /// `redis://127.0.0.1:<port>`.
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    /// `redis://127.0.0.1:<port>`, or over TLS `rediss://localhost:<port>` (the name its
+    /// certificate carries).
+    public var url: String { transport == .tls ? "rediss://localhost:\(port)" : "redis://127.0.0.1:\(port)" }
+
+    /// What a function needs to reach it: `REDIS_URL`, and over TLS the authority that
+    /// signed its certificate (`SWITCHBOARD_REDIS_CA_FILE`).
+    public var environment: [String: String] { environment(user: nil, password: nil) }
+
+    /// ``environment``, logging in as `user` with `password`.
+    public func environment(user: String?, password: String?) -> [String: String] {
+        let login = password.map { (user ?? "") + ":" + $0 + "@" } ?? ""
+        let address = transport == .tls ? "rediss://\(login)localhost:\(port)" : "redis://\(login)127.0.0.1:\(port)"
+        var settings = ["REDIS_URL": address]
+        if transport == .tls { settings["SWITCHBOARD_REDIS_CA_FILE"] = TestCertificates.shared.path("ca.pem") }
+        return settings
+    }
 
     /// Starts a server and waits until it answers PING.
-    public init() throws {
+    ///
+    /// - Parameters:
+    ///   - transport: plain TCP, or TLS only.
+    ///   - certificate: over TLS, the server certificate to present (`server`, `expired`,
+    ///     `wrong-host`, as ``TestCertificates`` names them).
+    public init(_ transport: RedisTransport = .plain, certificate: String = "server") throws {
         port = try Self.freePort()
+        self.transport = transport
+        self.certificate = certificate
         try start()
     }
 
@@ -25,9 +56,8 @@ public final class RedisServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.executable("redis-server"))
         process.arguments = [
-            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
-        ]
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
+        ] + listening
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -59,11 +89,28 @@ public final class RedisServer: @unchecked Sendable {
         if let process { kill(process.processIdentifier, SIGCONT) }
     }
 
+    /// The server's listening arguments: a plain port, or a TLS port only.
+    private var listening: [String] {
+        guard transport == .tls else { return ["--port", "\(port)"] }
+        let certificates = TestCertificates.shared
+        return [
+            "--port", "0", "--tls-port", "\(port)", "--tls-cert-file", certificates.path(certificate + ".pem"),
+            "--tls-key-file", certificates.path(certificate + ".key"), "--tls-ca-cert-file", certificates.path("ca.pem"),
+            "--tls-auth-clients", "no",
+        ]
+    }
+
+    /// How `redis-cli` reaches the server.
+    private var cliConnection: [String] {
+        guard transport == .tls else { return ["-p", "\(port)"] }
+        return ["--tls", "--insecure", "-h", "127.0.0.1", "-p", "\(port)"]
+    }
+
     /// Runs `redis-cli` against the server and returns its output, trimmed.
     @discardableResult
     public func cli(_ arguments: [String]) throws -> String {
         let result = try ProcessRunner.run(
-            try Self.executable("redis-cli"), ["-p", "\(port)", "--raw"] + arguments, environment: ["PATH": "/usr/bin:/bin"])
+            try Self.executable("redis-cli"), cliConnection + ["--raw"] + arguments, environment: ["PATH": "/usr/bin:/bin"])
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -72,7 +119,7 @@ public final class RedisServer: @unchecked Sendable {
     public func monitor(_ body: () throws -> Void) throws -> [String] {
         let monitor = Process()
         monitor.executableURL = URL(fileURLWithPath: try Self.executable("redis-cli"))
-        monitor.arguments = ["-p", "\(port)", "MONITOR"]
+        monitor.arguments = cliConnection + ["MONITOR"]
         let output = Pipe()
         monitor.standardOutput = output
         try monitor.run()
@@ -112,4 +159,25 @@ public final class RedisServer: @unchecked Sendable {
         guard bound else { throw TestSetupError("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// The certificates the TLS tests use, made once per test run by
+/// Tests/Support/make_certificates.py (the `cryptography` package): `ca.pem`,
+/// `other-ca.pem`, and `server`, `expired` and `wrong-host` (`.pem` and `.key`).
+public final class TestCertificates: Sendable {
+    public static let shared: TestCertificates = {
+        do { return try TestCertificates() } catch { fatalError("cannot make the test certificates: \(error)") }
+    }()
+
+    public let folder: String
+
+    private init() throws {
+        folder = try TestPaths.temporaryFolder().appendingPathComponent("certificates").path
+        let script = TestPaths.packageRoot.appendingPathComponent("Tests/Support/make_certificates.py").path
+        let result = try ProcessRunner.run(try TestPaths.python(), [script, folder], environment: ["PATH": "/usr/bin:/bin"])
+        guard result.status == 0 else { throw TestSetupError("make_certificates.py failed: \(result.stderrText)") }
+    }
+
+    /// The file `name` in the folder.
+    public func path(_ name: String) -> String { folder + "/" + name }
 }

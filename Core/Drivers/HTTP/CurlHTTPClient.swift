@@ -1,4 +1,5 @@
 internal import CCurl
+import TLSDriver
 
 /// An HTTP response: status, headers (names lower-cased) and body.
 public struct HTTPClientResponse: Sendable, Equatable {
@@ -119,6 +120,9 @@ public final class CurlHTTPClient {
         try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds), "set timeout")
         try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds), "set connect timeout")
         try check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "set headers")
+        // This machine's CA bundle, wherever its distribution keeps it: the libcurl in the
+        // Lambda zips is Debian's, which would look for Debian's on Amazon Linux.
+        if let bundle = SystemTrust.bundle { try check(ccurl_setopt_string(handle, CURLOPT_CAINFO, bundle), "set CA bundle") }
         if let signing {
             try check(ccurl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)"), "set AWS SigV4")
             try check(ccurl_setopt_string(handle, CURLOPT_USERNAME, signing.accessKeyID), "set AWS access key")

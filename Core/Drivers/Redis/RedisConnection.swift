@@ -1,4 +1,5 @@
 internal import CHiredis
+import TLSDriver
 
 #if canImport(Glibc)
 import Glibc
@@ -19,18 +20,21 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var password: String?
     /// The database number to SELECT; 0 is Redis's default.
     public var database: Int
+    /// TLS over TCP (`rediss://`), and how the server is checked; `nil` for plain TCP.
+    public var tls: TLSSettings?
 
-    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0) {
+    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLSSettings? = nil) {
         self.address = address
         self.username = username
         self.password = password
         self.database = database
+        self.tls = tls
     }
 
     /// Says where, never with the password.
     public var description: String {
         switch address {
-        case .tcp(let host, let port): "redis://\(username.map { $0 + "@" } ?? "")\(host):\(port)/\(database)"
+        case .tcp(let host, let port): "\(tls == nil ? "redis" : "rediss")://\(username.map { $0 + "@" } ?? "")\(host):\(port)/\(database)"
         case .unix(let path): "unix:\(path) db \(database)"
         }
     }
@@ -72,14 +76,25 @@ public enum RedisReply: Sendable, Equatable {
     case error(String)
 }
 
-/// One connection to Redis over hiredis. The only owner of its `redisContext*`, and the
-/// only code that touches hiredis pointers.
+/// One connection to Redis over hiredis. The only owner of its `redisContext*` or
+/// `redisReader*`, and the only code that touches hiredis pointers.
+///
+/// Plain connections are hiredis's own (`redisContext`). Over TLS (`rediss://`), which
+/// Debian's hiredis 0.14 cannot speak, hiredis keeps the protocol — its command formatter
+/// and reply reader — and a ``TLSStream`` carries the bytes.
 ///
 /// Commands block for at most the command timeout. After any connection-level error
-/// hiredis's context is unusable; ``isBroken`` then says so and the owner opens a new
+/// the connection is unusable; ``isBroken`` then says so and the owner opens a new
 /// connection (nothing here reconnects behind the caller's back).
 public final class RedisConnection {
-    private let context: UnsafeMutablePointer<redisContext>
+    private enum Transport {
+        /// hiredis's own socket and buffers.
+        case plain(UnsafeMutablePointer<redisContext>)
+        /// TLS, with hiredis's reader parsing what arrives.
+        case tls(TLSStream, UnsafeMutablePointer<redisReader>)
+    }
+
+    private let transport: Transport
     /// True once a connection-level error has made this connection unusable.
     public private(set) var isBroken = false
 
@@ -91,21 +106,40 @@ public final class RedisConnection {
     ///   - commandTimeoutMilliseconds: how long any one command may take.
     /// - Throws: ``RedisError`` when the server cannot be reached or refuses the login.
     public init(endpoint: RedisEndpoint, connectTimeoutMilliseconds: Int, commandTimeoutMilliseconds: Int) throws(RedisError) {
-        let connectTimeout = Self.timeval(milliseconds: connectTimeoutMilliseconds)
-        let raw: UnsafeMutablePointer<redisContext>?
-        switch endpoint.address {
-        case .tcp(let host, let port): raw = redisConnectWithTimeout(host, Int32(port), connectTimeout)
-        case .unix(let path): raw = redisConnectUnixWithTimeout(path, connectTimeout)
-        }
-        guard let raw else { throw RedisError(.connection, "cannot allocate a connection to \(endpoint)") }
-        guard raw.pointee.err == 0 else {
-            let message = Self.errorText(raw)
-            redisFree(raw)
-            throw RedisError(.connection, "cannot connect to \(endpoint): \(message)")
-        }
-        context = raw
-        guard redisSetTimeout(raw, Self.timeval(milliseconds: commandTimeoutMilliseconds)) == REDIS_OK else {
-            throw RedisError(.connection, "cannot set the command timeout on \(endpoint)")
+        if let tls = endpoint.tls, case .tcp(let host, let port) = endpoint.address {
+            // The handshake is part of connecting, and bounded with it.
+            let socket = try Self.connectTCP(host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds, endpoint: endpoint)
+            let stream: TLSStream
+            do {
+                stream = try TLSStream(socket: socket, host: host, settings: tls, timeoutMilliseconds: connectTimeoutMilliseconds)
+            } catch {
+                // A Redis port without TLS reads the greeting as the start of a command and
+                // never answers it; asked in plain RESP on a second connection, it says so.
+                if error.kind == .timeout, Self.answersPlainRESP(host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds, endpoint: endpoint) {
+                    throw RedisError(.connection, "cannot connect to \(endpoint): TLS: the server answers plain Redis on this port, without TLS (use redis://, or the server's TLS port)")
+                }
+                throw RedisError(.connection, "cannot connect to \(endpoint): \(error)")
+            }
+            stream.setTimeout(milliseconds: commandTimeoutMilliseconds)
+            guard let reader = redisReaderCreate() else { throw RedisError(.connection, "cannot allocate a reply reader for \(endpoint)") }
+            transport = .tls(stream, reader)
+        } else {
+            let connectTimeout = Self.timeval(milliseconds: connectTimeoutMilliseconds)
+            let raw: UnsafeMutablePointer<redisContext>?
+            switch endpoint.address {
+            case .tcp(let host, let port): raw = redisConnectWithTimeout(host, Int32(port), connectTimeout)
+            case .unix(let path): raw = redisConnectUnixWithTimeout(path, connectTimeout)
+            }
+            guard let raw else { throw RedisError(.connection, "cannot allocate a connection to \(endpoint)") }
+            guard raw.pointee.err == 0 else {
+                let message = Self.errorText(raw)
+                redisFree(raw)
+                throw RedisError(.connection, "cannot connect to \(endpoint): \(message)")
+            }
+            transport = .plain(raw)
+            guard redisSetTimeout(raw, Self.timeval(milliseconds: commandTimeoutMilliseconds)) == REDIS_OK else {
+                throw RedisError(.connection, "cannot set the command timeout on \(endpoint)")
+            }
         }
         if let password = endpoint.password {
             let login = endpoint.username.map { ["AUTH", $0, password] } ?? ["AUTH", password]
@@ -119,7 +153,10 @@ public final class RedisConnection {
     }
 
     deinit {
-        redisFree(context)
+        switch transport {
+        case .plain(let context): redisFree(context)
+        case .tls(_, let reader): redisReaderFree(reader)
+        }
     }
 
     /// Sends one command and waits for its reply. An error *reply* is returned as
@@ -128,23 +165,41 @@ public final class RedisConnection {
         guard !isBroken else { throw RedisError(.connection, "connection is broken") }
         let utf8 = arguments.map { Array($0.utf8) }
         let lengths = utf8.map(\.count)
-        // hiredis copies the arguments while formatting the command, so the pointers need
-        // to live only for this call.
-        let raw: UnsafeMutableRawPointer? = withArgumentPointers(utf8) { pointers in
-            lengths.withUnsafeBufferPointer { lengthBuffer in
-                pointers.withUnsafeMutableBufferPointer { pointerBuffer in
-                    redisCommandArgv(context, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
+        switch transport {
+        case .plain(let context):
+            // hiredis copies the arguments while formatting the command, so the pointers
+            // need to live only for this call.
+            let raw: UnsafeMutableRawPointer? = withArgumentPointers(utf8) { pointers in
+                lengths.withUnsafeBufferPointer { lengthBuffer in
+                    pointers.withUnsafeMutableBufferPointer { pointerBuffer in
+                        redisCommandArgv(context, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
+                    }
                 }
             }
+            guard let raw else {
+                isBroken = true
+                let kind: RedisError.Kind = context.pointee.err == REDIS_ERR_PROTOCOL ? .protocolError : .connection
+                throw RedisError(kind, Self.errorText(context))
+            }
+            defer { freeReplyObject(raw) }
+            return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+        case .tls(let stream, let reader):
+            var formatted: UnsafeMutablePointer<CChar>?
+            let length = withArgumentPointers(utf8) { pointers in
+                lengths.withUnsafeBufferPointer { lengthBuffer in
+                    pointers.withUnsafeMutableBufferPointer { pointerBuffer in
+                        redisFormatCommandArgv(&formatted, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
+                    }
+                }
+            }
+            guard let formatted, length > 0 else { throw RedisError(.protocolError, "cannot format the command") }
+            defer { redisFreeCommand(formatted) }
+            do { try stream.write(UnsafeRawBufferPointer(start: formatted, count: Int(length))) } catch { throw broken(error) }
+            while true {
+                if let reply = try nextParsedReply(reader) { return reply }
+                try readMore(stream, into: reader)
+            }
         }
-        guard let raw else {
-            isBroken = true
-            let kind: RedisError.Kind = context.pointee.err == REDIS_ERR_PROTOCOL ? .protocolError : .connection
-            throw RedisError(kind, Self.errorText(context))
-        }
-        let reply = raw.assumingMemoryBound(to: redisReply.self)
-        defer { freeReplyObject(raw) }
-        return Self.convert(reply)
     }
 
     /// Replies that have arrived without being asked for (Pub/Sub messages on a
@@ -157,11 +212,18 @@ public final class RedisConnection {
         guard !isBroken else { throw RedisError(.connection, "connection is broken") }
         var replies: [RedisReply] = []
         while true {
-            try takeParsedReplies(into: &replies)
-            guard hasInput() else { return replies }
-            guard redisBufferRead(context) == REDIS_OK else {
-                isBroken = true
-                throw RedisError(.connection, Self.errorText(context))
+            switch transport {
+            case .plain(let context):
+                try takeParsedReplies(from: context, into: &replies)
+                guard hasInput() else { return replies }
+                guard redisBufferRead(context) == REDIS_OK else {
+                    isBroken = true
+                    throw RedisError(.connection, Self.errorText(context))
+                }
+            case .tls(let stream, let reader):
+                while let reply = try nextParsedReply(reader) { replies.append(reply) }
+                guard hasInput() else { return replies }
+                try readMore(stream, into: reader)
             }
         }
     }
@@ -173,9 +235,17 @@ public final class RedisConnection {
         !isBroken && hasInput()
     }
 
-    /// Whether reading the socket now would not wait: data, end of file or an error.
+    /// Whether reading now would not wait: data (in the socket, or already decrypted),
+    /// end of file or an error.
     private func hasInput() -> Bool {
-        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        let socket: Int32
+        switch transport {
+        case .plain(let context): socket = context.pointee.fd
+        case .tls(let stream, _):
+            if stream.hasBufferedInput { return true }
+            socket = stream.descriptor
+        }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         while true {
             let ready = poll(&descriptor, 1, 0)
             if ready < 0 && errno == EINTR { continue }
@@ -184,7 +254,7 @@ public final class RedisConnection {
     }
 
     /// Moves every complete reply in hiredis's read buffer into `replies`.
-    private func takeParsedReplies(into replies: inout [RedisReply]) throws(RedisError) {
+    private func takeParsedReplies(from context: UnsafeMutablePointer<redisContext>, into replies: inout [RedisReply]) throws(RedisError) {
         while true {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReplyFromReader(context, &raw) == REDIS_OK else {
@@ -195,6 +265,40 @@ public final class RedisConnection {
             replies.append(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
             freeReplyObject(raw)
         }
+    }
+
+    /// The next complete reply the reader holds, or `nil` when it needs more bytes.
+    private func nextParsedReply(_ reader: UnsafeMutablePointer<redisReader>) throws(RedisError) -> RedisReply? {
+        var raw: UnsafeMutableRawPointer?
+        guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+            isBroken = true
+            throw RedisError(.protocolError, withUnsafeBytes(of: reader.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        guard let raw else { return nil }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Reads what has arrived over TLS (waiting at most the command timeout) into the reader.
+    private func readMore(_ stream: TLSStream, into reader: UnsafeMutablePointer<redisReader>) throws(RedisError) {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        let outcome = buffer.withUnsafeMutableBytes { bytes in Result { () throws(TLSError) in try stream.read(into: bytes) } }
+        let count: Int
+        switch outcome {
+        case .success(let read): count = read
+        case .failure(let error): throw broken(error)
+        }
+        let fed = buffer.withUnsafeBytes { bytes in redisReaderFeed(reader, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), count) }
+        guard fed == REDIS_OK else {
+            isBroken = true
+            throw RedisError(.protocolError, "the reply reader refused what arrived")
+        }
+    }
+
+    /// Marks the connection broken after a TLS failure, and says why.
+    private func broken(_ error: TLSError) -> RedisError {
+        isBroken = true
+        return RedisError(.connection, error.kind == .timeout ? "timed out: \(error)" : "\(error)")
     }
 
     private func withArgumentPointers<T>(_ arguments: [[UInt8]], _ body: (inout [UnsafePointer<CChar>?]) -> T) -> T {
@@ -246,6 +350,65 @@ public final class RedisConnection {
             let text = String(decoding: bytes, as: UTF8.self)
             return text.isEmpty ? "connection error \(context.pointee.err)" : text
         }
+    }
+
+    /// Whether the server at `host`:`port` answers a plain `PING` in RESP (`+PONG`, or an
+    /// error such as `-NOAUTH`): a Redis port without TLS.
+    private static func answersPlainRESP(host: String, port: Int, timeoutMilliseconds: Int, endpoint: RedisEndpoint) -> Bool {
+        guard let socket = try? connectTCP(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds, endpoint: endpoint) else { return false }
+        defer { close(socket) }
+        var time = Glibc.timeval(tv_sec: timeoutMilliseconds / 1_000, tv_usec: (timeoutMilliseconds % 1_000) * 1_000)
+        _ = setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<Glibc.timeval>.size))
+        var ping = Array("PING\r\n".utf8)
+        guard send(socket, &ping, ping.count, Int32(MSG_NOSIGNAL)) == ping.count else { return false }
+        var answer = [UInt8](repeating: 0, count: 16)
+        let count = recv(socket, &answer, answer.count, 0)
+        return count > 0 && (answer[0] == UInt8(ascii: "+") || answer[0] == UInt8(ascii: "-"))
+    }
+
+    /// A TCP connection to `host`:`port` within `timeoutMilliseconds`, left blocking.
+    private static func connectTCP(host: String, port: Int, timeoutMilliseconds: Int, endpoint: RedisEndpoint) throws(RedisError) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &found)
+        guard status == 0, let first = found else {
+            throw RedisError(.connection, "cannot connect to \(endpoint): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(first) }
+        var reason = "no address"
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let address = next {
+            next = address.pointee.ai_next
+            let socket = Glibc.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+            guard socket >= 0 else { reason = String(cString: strerror(errno)); continue }
+            let flags = fcntl(socket, F_GETFL)
+            _ = fcntl(socket, F_SETFL, flags | O_NONBLOCK)
+            var connected = Glibc.connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0
+            if !connected && errno == EINPROGRESS {
+                var descriptor = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+                var ready: Int32
+                repeat { ready = poll(&descriptor, 1, Int32(timeoutMilliseconds)) } while ready < 0 && errno == EINTR
+                var failure: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                if ready == 0 {
+                    reason = "no connection within \(timeoutMilliseconds) ms"
+                } else if ready > 0, getsockopt(socket, SOL_SOCKET, SO_ERROR, &failure, &length) == 0 {
+                    if failure == 0 { connected = true } else { reason = String(cString: strerror(failure)) }
+                } else {
+                    reason = String(cString: strerror(errno))
+                }
+            } else if !connected {
+                reason = String(cString: strerror(errno))
+            }
+            guard connected else { close(socket); continue }
+            _ = fcntl(socket, F_SETFL, flags)
+            var one: Int32 = 1
+            _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            return socket
+        }
+        throw RedisError(.connection, "cannot connect to \(endpoint): \(reason)")
     }
 
     private static func timeval(milliseconds: Int) -> Glibc.timeval {

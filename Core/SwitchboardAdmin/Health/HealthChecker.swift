@@ -122,7 +122,7 @@ public final class HealthChecker: @unchecked Sendable {
         }
         let probe = RedisProbe(settings: cache)
         let (latency, error) = Self.timed { () throws(RedisProbe.Failure) in try probe.run() }
-        let details: [String: AnyJSON] = ["endpoint": .string(probe.endpoint)]
+        let details: [String: AnyJSON] = ["endpoint": .string(probe.endpoint), "transportSecurity": .string(cache.transportSecurity)]
         if let error {
             return DependencyHealth(status: .degraded, critical: false, message: "Redis does not answer (\(error)); calls still route through the directory", latencyMs: latency, details: details)
         }

@@ -1,10 +1,21 @@
+import Logging
 import RedisDriver
+import Synchronization
+import TLSDriver
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// How the phone → tenant cache reaches Redis and how long it keeps entries.
 ///
 /// | variable | meaning | default |
 /// |---|---|---|
-/// | `REDIS_URL` | `redis://[user:password@]host:port[/db]` or `unix:<socket path>[?db=N]` | none: no cache |
+/// | `REDIS_URL` | `redis://[user:password@]host:port[/db]`, `rediss://…` (TLS) or `unix:<socket path>[?db=N]` | none: no cache |
+/// | `SWITCHBOARD_REDIS_CA_FILE` | with `rediss://`: a PEM file of the authorities that may sign the server's certificate | the system's CA bundle |
+/// | `SWITCHBOARD_REDIS_TLS_INSECURE` | `1`: with `rediss://`, no certificate or name check — local tests only, warned about at every start | checked |
 /// | `SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS` | connecting may take this long | 200 |
 /// | `SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS` | one command may take this long | 100 |
 /// | `SWITCHBOARD_CACHE_TTL_SECONDS` | how long a found tenant is kept | 300 |
@@ -28,7 +39,25 @@ public struct CacheSettings: Sendable, Equatable {
     /// - Throws: ``ConfigurationError`` naming the variable that is wrong.
     public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> CacheSettings? {
         guard let url = environment["REDIS_URL"] else { return nil }
-        var settings = CacheSettings(endpoint: try parseURL(url))
+        var endpoint = try parseURL(url)
+        let caFile = environment["SWITCHBOARD_REDIS_CA_FILE"]
+        let insecure: Bool
+        switch environment["SWITCHBOARD_REDIS_TLS_INSECURE"] {
+        case nil, "0": insecure = false
+        case "1": insecure = true
+        default: throw ConfigurationError(variable: "SWITCHBOARD_REDIS_TLS_INSECURE", problem: "must be 1 (no certificate check, local tests only) or 0")
+        }
+        if endpoint.tls != nil {
+            if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                throw ConfigurationError(variable: "SWITCHBOARD_REDIS_CA_FILE", problem: "names \(caFile.prefix(200)), which cannot be read")
+            }
+            endpoint.tls = TLSSettings(caFile: caFile, verifiesPeer: !insecure)
+        } else if caFile != nil || insecure {
+            throw ConfigurationError(
+                variable: caFile != nil ? "SWITCHBOARD_REDIS_CA_FILE" : "SWITCHBOARD_REDIS_TLS_INSECURE",
+                problem: "is set, but REDIS_URL is not a rediss:// URL (TLS)")
+        }
+        var settings = CacheSettings(endpoint: endpoint)
         settings.connectTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", default: 200, range: 1...60_000)
         settings.commandTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", default: 100, range: 1...60_000)
         settings.ttlSeconds = try environment.integer("SWITCHBOARD_CACHE_TTL_SECONDS", default: 300, range: 1...86_400)
@@ -40,9 +69,6 @@ public struct CacheSettings: Sendable, Equatable {
     /// Parses a `REDIS_URL`. Errors never repeat the password.
     public static func parseURL(_ text: String) throws(ConfigurationError) -> RedisEndpoint {
         func fail(_ problem: String) -> ConfigurationError { ConfigurationError(variable: "REDIS_URL", problem: problem) }
-        if text.hasPrefix("rediss://") {
-            throw fail("asks for TLS (rediss://), but the hiredis on this platform (0.14) has no TLS; use redis:// inside a private network, or a TLS proxy")
-        }
         if text.hasPrefix("unix:") {
             var path = String(text.dropFirst("unix:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
@@ -58,8 +84,9 @@ public struct CacheSettings: Sendable, Equatable {
             guard path.hasPrefix("/") else { throw fail("unix: needs an absolute socket path") }
             return RedisEndpoint(address: .unix(path: path), database: database)
         }
-        guard text.hasPrefix("redis://") else { throw fail("must be redis://host:port[/db] or unix:<socket path>") }
-        var rest = Substring(text.dropFirst("redis://".count))
+        let secure = text.hasPrefix("rediss://")
+        guard secure || text.hasPrefix("redis://") else { throw fail("must be redis://host:port[/db], rediss://host:port[/db] (TLS) or unix:<socket path>") }
+        var rest = Substring(text.dropFirst(secure ? "rediss://".count : "redis://".count))
         var username: String?
         var password: String?
         if let at = rest.lastIndex(of: "@") {
@@ -92,9 +119,32 @@ public struct CacheSettings: Sendable, Equatable {
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, !host.contains("?") else { throw fail("has no host") }
-        return RedisEndpoint(address: .tcp(host: host, port: port), username: username, password: password, database: database)
+        return RedisEndpoint(
+            address: .tcp(host: host, port: port), username: username, password: password, database: database,
+            tls: secure ? TLSSettings() : nil)
     }
 
+    /// Logs, once per process, that the server's certificate is not checked
+    /// (`SWITCHBOARD_REDIS_TLS_INSECURE=1`).
+    public func warnIfInsecure(_ logger: Logger) {
+        guard let tls = endpoint.tls, !tls.verifiesPeer, Self.insecureWarned.withLock({ warned in
+            defer { warned = true }
+            return !warned
+        }) else { return }
+        logger.warning("cache.redis_tls_insecure", metadata: [
+            "redis": "\(endpoint)", "setting": "SWITCHBOARD_REDIS_TLS_INSECURE=1",
+            "effect": "the server's certificate and name are not checked: anyone on the path can read and change the cache; for local tests only",
+        ])
+    }
+
+    private static let insecureWarned = Mutex(false)
+
+    /// How the connection to Redis is protected, in words: `none` (plain TCP or a Unix
+    /// socket), `tls` (the certificate and name checked) or `tls-unverified`.
+    public var transportSecurity: String {
+        guard let tls = endpoint.tls else { return "none" }
+        return tls.verifiesPeer ? "tls" : "tls-unverified"
+    }
 }
 
 extension String {

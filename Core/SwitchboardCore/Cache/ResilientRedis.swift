@@ -29,6 +29,7 @@ final class ResilientRedis {
     init(settings: CacheSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
+        settings.warnIfInsecure(logger)
         _ = try? connectIfNeeded()
     }
 

@@ -1,0 +1,223 @@
+// OpenSSL through dlopen: see include/CTLS.h.
+#include "CTLS.h"
+#include <dlfcn.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CTLS_SONAME "libssl.so.3"
+
+_Static_assert(CTLS_ERROR_SSL == SSL_ERROR_SSL && CTLS_ERROR_WANT_READ == SSL_ERROR_WANT_READ
+               && CTLS_ERROR_WANT_WRITE == SSL_ERROR_WANT_WRITE && CTLS_ERROR_SYSCALL == SSL_ERROR_SYSCALL
+               && CTLS_ERROR_ZERO_RETURN == SSL_ERROR_ZERO_RETURN, "CTLS_ERROR_ values are OpenSSL's");
+
+static struct {
+    const SSL_METHOD *(*client_method)(void);
+    SSL_CTX *(*ctx_new)(const SSL_METHOD *method);
+    void (*ctx_free)(SSL_CTX *context);
+    long (*ctx_ctrl)(SSL_CTX *context, int command, long larg, void *parg);
+    void (*ctx_set_verify)(SSL_CTX *context, int mode, SSL_verify_cb callback);
+    int (*ctx_load_verify_locations)(SSL_CTX *context, const char *file, const char *path);
+    int (*ctx_set_default_verify_paths)(SSL_CTX *context);
+    SSL *(*ssl_new)(SSL_CTX *context);
+    void (*ssl_free)(SSL *ssl);
+    int (*set_fd)(SSL *ssl, int fd);
+    long (*ssl_ctrl)(SSL *ssl, int command, long larg, void *parg);
+    int (*set1_host)(SSL *ssl, const char *host);
+    int (*connect)(SSL *ssl);
+    int (*read)(SSL *ssl, void *buffer, int size);
+    int (*write)(SSL *ssl, const void *buffer, int size);
+    int (*pending)(const SSL *ssl);
+    int (*shutdown)(SSL *ssl);
+    int (*get_error)(const SSL *ssl, int result);
+    long (*get_verify_result)(const SSL *ssl);
+    const char *(*verify_error_string)(long code);
+    unsigned long (*err_get_error)(void);
+    void (*err_error_string_n)(unsigned long code, char *buffer, size_t size);
+    void (*err_clear_error)(void);
+} ssl;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static char load_error[512];
+static int loaded = 0;
+
+#define RESOLVE(field, name)                                                              \
+    do {                                                                                  \
+        *(void **)(&ssl.field) = dlsym(library, name);                                    \
+        if (!ssl.field) {                                                                 \
+            snprintf(load_error, sizeof load_error, "%s lacks %s", CTLS_SONAME, name);    \
+            return;                                                                       \
+        }                                                                                 \
+    } while (0)
+
+static void load_library(void) {
+    void *library = dlopen(CTLS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        const char *why = dlerror();
+        snprintf(load_error, sizeof load_error, "cannot load %s (install libssl3): %s", CTLS_SONAME, why ? why : "unknown reason");
+        return;
+    }
+    RESOLVE(client_method, "TLS_client_method");
+    RESOLVE(ctx_new, "SSL_CTX_new");
+    RESOLVE(ctx_free, "SSL_CTX_free");
+    RESOLVE(ctx_ctrl, "SSL_CTX_ctrl");
+    RESOLVE(ctx_set_verify, "SSL_CTX_set_verify");
+    RESOLVE(ctx_load_verify_locations, "SSL_CTX_load_verify_locations");
+    RESOLVE(ctx_set_default_verify_paths, "SSL_CTX_set_default_verify_paths");
+    RESOLVE(ssl_new, "SSL_new");
+    RESOLVE(ssl_free, "SSL_free");
+    RESOLVE(set_fd, "SSL_set_fd");
+    RESOLVE(ssl_ctrl, "SSL_ctrl");
+    RESOLVE(set1_host, "SSL_set1_host");
+    RESOLVE(connect, "SSL_connect");
+    RESOLVE(read, "SSL_read");
+    RESOLVE(write, "SSL_write");
+    RESOLVE(pending, "SSL_pending");
+    RESOLVE(shutdown, "SSL_shutdown");
+    RESOLVE(get_error, "SSL_get_error");
+    RESOLVE(get_verify_result, "SSL_get_verify_result");
+    // libcrypto's, found through libssl's own dependencies.
+    RESOLVE(verify_error_string, "X509_verify_cert_error_string");
+    RESOLVE(err_get_error, "ERR_get_error");
+    RESOLVE(err_error_string_n, "ERR_error_string_n");
+    RESOLVE(err_clear_error, "ERR_clear_error");
+    loaded = 1;
+}
+
+int ctls_load(char *error, size_t error_size) {
+    pthread_once(&load_once, load_library);
+    if (loaded) return 0;
+    if (error && error_size > 0) snprintf(error, error_size, "%s", load_error);
+    return -1;
+}
+
+const char *ctls_library_marker(void) {
+    return "switchboard.dlopen=" CTLS_SONAME;
+}
+
+/// OpenSSL's queued errors, the first one worded, the queue emptied.
+static void queued_errors(char *text, size_t size) {
+    unsigned long code = ssl.err_get_error();
+    if (code == 0) {
+        snprintf(text, size, "no reason given");
+        return;
+    }
+    ssl.err_error_string_n(code, text, size);
+    while (ssl.err_get_error() != 0) {}
+}
+
+// Every function below is called only after ctls_load succeeded.
+
+SSL_CTX *ctls_client_context(const char *ca_file, int verify, char *error, size_t error_size) {
+    ssl.err_clear_error();
+    SSL_CTX *context = ssl.ctx_new(ssl.client_method());
+    if (!context) {
+        queued_errors(error, error_size);
+        return NULL;
+    }
+    if (ssl.ctx_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL) != 1) {
+        queued_errors(error, error_size);
+        ssl.ctx_free(context);
+        return NULL;
+    }
+    if (verify) {
+        int found = ca_file ? ssl.ctx_load_verify_locations(context, ca_file, NULL) : ssl.ctx_set_default_verify_paths(context);
+        if (found != 1) {
+            char reason[256];
+            queued_errors(reason, sizeof reason);
+            snprintf(error, error_size, "cannot read the CA certificates%s%s: %s", ca_file ? " in " : "", ca_file ? ca_file : "", reason);
+            ssl.ctx_free(context);
+            return NULL;
+        }
+    }
+    ssl.ctx_set_verify(context, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+    return context;
+}
+
+void ctls_context_free(SSL_CTX *context) {
+    if (context) ssl.ctx_free(context);
+}
+
+SSL *ctls_new(SSL_CTX *context, int fd, const char *host, int check_host, char *error, size_t error_size) {
+    ssl.err_clear_error();
+    SSL *connection = ssl.ssl_new(context);
+    if (!connection) {
+        queued_errors(error, error_size);
+        return NULL;
+    }
+    // SNI carries a name only: an address is checked, never sent.
+    int is_address = strspn(host, "0123456789.") == strlen(host) || strchr(host, ':') != NULL;
+    if (ssl.set_fd(connection, fd) != 1
+        || (!is_address && ssl.ssl_ctrl(connection, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *)host) != 1)
+        || (check_host && ssl.set1_host(connection, host) != 1)) {
+        queued_errors(error, error_size);
+        ssl.ssl_free(connection);
+        return NULL;
+    }
+    return connection;
+}
+
+void ctls_free(SSL *connection) {
+    if (connection) ssl.ssl_free(connection);
+}
+
+int ctls_connect(SSL *connection) {
+    ssl.err_clear_error();
+    return ssl.connect(connection);
+}
+
+int ctls_read(SSL *connection, void *buffer, int size) {
+    ssl.err_clear_error();
+    return ssl.read(connection, buffer, size);
+}
+
+int ctls_write(SSL *connection, const void *buffer, int size) {
+    ssl.err_clear_error();
+    return ssl.write(connection, buffer, size);
+}
+
+int ctls_pending(const SSL *connection) {
+    return ssl.pending(connection);
+}
+
+void ctls_shutdown(SSL *connection) {
+    ssl.err_clear_error();
+    ssl.shutdown(connection);
+    ssl.err_clear_error();
+}
+
+int ctls_error(const SSL *connection, int result) {
+    return ssl.get_error(connection, result);
+}
+
+long ctls_verify_result(const SSL *connection) {
+    return ssl.get_verify_result(connection);
+}
+
+_Static_assert(X509_V_OK == 0 && X509_V_ERR_CERT_HAS_EXPIRED == 10 && X509_V_ERR_CERT_NOT_YET_VALID == 9
+               && X509_V_ERR_HOSTNAME_MISMATCH == 62 && X509_V_ERR_IP_ADDRESS_MISMATCH == 64
+               && X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT == 2 && X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT == 18
+               && X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN == 19 && X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY == 20
+               && X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE == 21, "the verdicts TLSStream.swift names");
+
+void ctls_describe(const SSL *connection, int errno_value, char *text, size_t size) {
+    long verdict = ssl.get_verify_result(connection);
+    if (verdict != X509_V_OK) {
+        snprintf(text, size, "the server's certificate was refused: %s", ssl.verify_error_string(verdict));
+        while (ssl.err_get_error() != 0) {}
+        return;
+    }
+    if (ssl.err_get_error == NULL) return;
+    char reason[256];
+    unsigned long code = ssl.err_get_error();
+    if (code == 0) {
+        snprintf(text, size, "%s", errno_value ? strerror(errno_value) : "the connection was closed");
+        return;
+    }
+    ssl.err_error_string_n(code, reason, sizeof reason);
+    while (ssl.err_get_error() != 0) {}
+    snprintf(text, size, "%s", reason);
+}
