@@ -33,16 +33,19 @@ struct VoiceCacheTests {
             let names = try Self.answer(session, "voice-ai-agent", id: "first").1
                 #expect(names.contains("Stream"))
         }
-        // The first call sets tracking up and misses: GET, SET NX (the lease), EVAL (the fill).
-        #expect(first.contains { $0.contains(#""CLIENT" "TRACKING" "on" "REDIRECT""#) && $0.contains(#""BCAST" "PREFIX" "switchboard:v1:" "NOLOOP""#) })
-        #expect(first.contains { $0.contains(#""SUBSCRIBE" "__redis__:invalidate""#) })
+        // The first call misses: GET, SET NX (the lease), EVAL (the fill), and nothing more:
+        // a process may answer one call only, so tracking waits for its second.
+        #expect(!first.contains { $0.contains(#""CLIENT" "TRACKING""#) || $0.contains(#""SUBSCRIBE""#) }, "\(first)")
         #expect(first.filter { $0.contains("switchboard:v1:number:+15550100001") }.count == 3, "\(first)")
-        // Redis announces the fill (a script) back, so the second call asks Redis once more…
+        // The second sets tracking up and asks Redis once more…
         let second = try redis.monitor {
             let names = try Self.answer(session, "voice-ai-agent", id: "second").1
             #expect(names.contains("Stream"))
         }
-        #expect(second.count == 1 && second[0].contains(#""GET" "switchboard:v1:number:+15550100001""#), "\(second)")
+        #expect(second.contains { $0.contains(#""CLIENT" "TRACKING" "on" "REDIRECT""#) && $0.contains(#""BCAST" "PREFIX" "switchboard:v1:" "NOLOOP""#) }, "\(second)")
+        #expect(second.contains { $0.contains(#""SUBSCRIBE" "__redis__:invalidate""#) })
+        #expect(second.filter { $0.contains("switchboard:v1:number:+15550100001") }.count == 1, "\(second)")
+        #expect(second.contains { $0.contains(#""GET" "switchboard:v1:number:+15550100001""#) })
         // …and every later one asks nobody.
         let commands = try redis.monitor {
             for index in 1...warm {

@@ -24,6 +24,10 @@ import Logging
 ///   is answered from memory.
 /// - Every entry also expires after `SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS` (60 by
 ///   default), a backstop against a lost announcement.
+/// - Tracking is set up at the process's second lookup, not its first: a process that
+///   answers one event (one-shot, or a cold start's first call) would never use an
+///   entry, and the listener's connection — over TLS, a second handshake — would be
+///   paid for nothing. The first lookup could not have kept its entry anyway (above).
 ///
 /// Entries are ``TenantSnapshot``s with their tokens sealed, as Redis holds them; the
 /// opened tokens live in the ``AuthTokenVault`` only.
@@ -34,6 +38,8 @@ final class LocalTenantCache {
     }
 
     private enum State {
+        /// The process has not looked anything up yet.
+        case dormant
         /// Not tracking; trying again from `retryAt` (at once when `nil`).
         case untracked(retryAt: ContinuousClock.Instant?)
         /// Tracking on the lookup connection of this generation, announced to `listener`.
@@ -51,7 +57,7 @@ final class LocalTenantCache {
     private let ttl: Duration
     private let negativeTTL: Duration
     private let capacity: Int
-    private var state: State = .untracked(retryAt: nil)
+    private var state: State = .dormant
     private var backoff = firstBackoff
     private var entries: [String: Stored] = [:]
     private var everTracked = false
@@ -73,6 +79,9 @@ final class LocalTenantCache {
     /// - Returns: whether entries may be read and stored for this lookup.
     func prepare(_ cache: RedisTenantCache) -> Bool {
         switch state {
+        case .dormant:
+            state = .untracked(retryAt: nil)
+            return false
         case .off:
             return false
         case .untracked(let retryAt):
