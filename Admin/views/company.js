@@ -4,6 +4,7 @@ import { api, APIError } from '../api.js';
 
 const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward', 'Forward to a number']];
 const FORWARD_FALLBACKS = [['voicemail', 'Voicemail'], ['hangup', 'Hang up']];
+const SIGNINGS = [['auth-token', 'The auth token (Twilio’s default)'], ['shared-key', 'A shared key Switchboard holds (Public Beta)']];
 const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
 
 /** The last calls or messages: when, direction, numbers, what Switchboard did, how it ended. */
@@ -88,7 +89,17 @@ class CompanyForm {
         h('fieldset', {}, h('legend', {}, 'Messages'),
           field('Messages get', 'smsMode', select('smsMode', SMS_MODES, config.smsMode ?? 'none')),
           this.replyField = field('Automatic reply', 'smsAutoReply', area('smsAutoReply', config.smsAutoReply)),
-          this.smsForwardField = field('Forward messages to', 'smsForwardNumber', text('smsForwardNumber', config.smsForwardNumber, { placeholder: 'Empty: the forward number', inputmode: 'tel' })))),
+          this.smsForwardField = field('Forward messages to', 'smsForwardNumber', text('smsForwardNumber', config.smsForwardNumber, { placeholder: 'Empty: the forward number', inputmode: 'tel' }))),
+        h('fieldset', {}, h('legend', {}, 'Webhook signing'),
+          field('Twilio signs webhooks with', 'webhookSigning', select('webhookSigning', SIGNINGS, config.webhookSigning ?? 'auth-token'),
+            'A shared key is set up at Twilio (or removed) by “Save and set up webhooks on Twilio”; it needs an API key.'),
+          h('p', { class: 'hint', id: 'shared-key-state' }, config.webhookSharedKey
+            ? `Signing with ${config.webhookSharedKey.sid} (${config.webhookSharedKey.algorithm}).${config.webhookSharedKeyPreviousExpiresAt ? ` The key it replaced is accepted until ${new Date(config.webhookSharedKeyPreviousExpiresAt).toLocaleString()}.` : ''}`
+            : 'No shared key is set up.'),
+          h('div', { class: 'field inline' },
+            this.inputs.requireSharedKey = h('input', { type: 'checkbox', id: 'f-requireSharedKey', checked: config.requireSharedKey, disabled: !config.webhookSharedKey }),
+            h('label', { for: 'f-requireSharedKey' }, 'Refuse webhooks not signed with the shared key')),
+          h('p', { class: 'field-error', id: 'f-requireSharedKey-error', hidden: true }))),
       h('div', { class: 'actions' },
         h('button', { type: 'button', id: 'test-connection', onclick: () => this.submit({ dryRun: true }) }, 'Test connection'),
         h('button', { type: 'submit', class: 'primary', id: 'save' }, 'Save'),
@@ -272,6 +283,8 @@ class CompanyForm {
       smsMode: this.inputs.smsMode.value,
       smsAutoReply: value('smsAutoReply'),
       smsForwardNumber: value('smsForwardNumber'),
+      webhookSigning: this.inputs.webhookSigning.value,
+      requireSharedKey: this.inputs.requireSharedKey.checked,
     };
     if (this.inputs.phoneNumber) body.phoneNumber = value('phoneNumber');
     for (const secret of ['authToken', 'apiSecret']) {
@@ -301,7 +314,11 @@ class CompanyForm {
       this.numbers = body.twilioConfig.phoneNumbers.map((n) => ({ ...n }));
       this.render();
       const webhooks = body.webhooks ? h('ul', { id: 'webhook-report' }, body.webhooks.map((w) => h('li', {}, `${w.phoneNumber}: ${w.result}${w.changed.length ? ` (${w.changed.join(', ')})` : ''}${w.note ? ` — ${w.note}` : ''}`))) : null;
-      this.result.replaceChildren(h('p', { class: 'ok' }, 'Saved.'), webhooks);
+      const signing = body.signing ? h('p', { id: 'signing-report', class: body.signing.result === 'failed' ? 'error' : 'ok' },
+        body.signing.result === 'failed' ? `Webhook signing was not changed: ${body.signing.error}`
+          : body.signing.result === 'enabled' ? `Twilio now signs this company’s webhooks with shared key ${body.signing.report.sharedKey}.`
+            : 'Twilio signs this company’s webhooks with its auth token again.') : null;
+      this.result.replaceChildren(h('p', { class: 'ok' }, 'Saved.'), webhooks, signing);
       announce(body.webhooks ? 'Saved, and the webhooks were set up.' : 'Saved.');
       this.form.querySelector('#save')?.focus();
     } catch (error) {

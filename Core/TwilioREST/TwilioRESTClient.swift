@@ -111,17 +111,35 @@ public final class TwilioRESTClient {
 
     // MARK: Calls
 
+    /// What a call sends: a form (the 2010-04-01 API) or a JSON document (the Webhooks
+    /// configuration API).
+    enum RequestBody {
+        case form([(String, String)])
+        case json([UInt8])
+    }
+
     /// One call, with the 429 retries, within the settings' total time.
     private func call(
         _ method: String, _ path: String, _ credentials: TwilioCredentials, form: [(String, String)]? = nil
     ) throws(TwilioRESTError) -> [UInt8] {
+        try call(method, settings.baseURL + path, credentials, body: form.map(RequestBody.form))
+    }
+
+    /// One call to `url`, with the 429 retries, within the settings' total time.
+    func call(_ method: String, _ url: String, _ credentials: TwilioCredentials, body content: RequestBody?) throws(TwilioRESTError) -> [UInt8] {
         let start = clock.now
         let total = Duration.milliseconds(settings.timeoutMilliseconds)
         var headers = ["Authorization": credentials.authorizationHeader, "Accept": "application/json", "User-Agent": "switchboard"]
         var body: [UInt8]?
-        if let form {
+        switch content {
+        case .form(let form)?:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             body = Array(FormParameters(form).encoded.utf8)
+        case .json(let document)?:
+            headers["Content-Type"] = "application/json"
+            body = document
+        case nil:
+            break
         }
         var attempt = 0
         while true {
@@ -131,12 +149,13 @@ public final class TwilioRESTClient {
             let response: HTTPClientResponse
             do {
                 response = try http.send(
-                    method, settings.baseURL + path, headers: headers, body: body, timeoutMilliseconds: remainingMilliseconds,
+                    method, url, headers: headers, body: body, timeoutMilliseconds: remainingMilliseconds,
                     connectTimeoutMilliseconds: min(settings.connectTimeoutMilliseconds, remainingMilliseconds))
             } catch where error.isTimeout {
                 throw .timedOut(milliseconds: settings.timeoutMilliseconds)
             } catch {
-                throw .unreachable(error.isConnectionFailure ? "no connection to \(settings.baseURL) (\(error.message))" : error.message)
+                let host = url.split(separator: "/", maxSplits: 2).prefix(2).joined(separator: "//")  // scheme://host
+                throw .unreachable(error.isConnectionFailure ? "no connection to \(host) (\(error.message))" : error.message)
             }
             switch response.status {
             case 200..<300:
@@ -155,7 +174,7 @@ public final class TwilioRESTClient {
         }
     }
 
-    private func decode<Resource: Decodable>(_ type: Resource.Type, from body: [UInt8]) throws(TwilioRESTError) -> Resource {
+    func decode<Resource: Decodable>(_ type: Resource.Type, from body: [UInt8]) throws(TwilioRESTError) -> Resource {
         do {
             return try JSONDecoder().decode(Resource.self, from: Data(body))
         } catch {
@@ -193,7 +212,7 @@ public final class TwilioRESTClient {
     }
 
     /// A SID as a path segment: only letters and digits pass.
-    private static func pathSegment(_ sid: String) -> String {
+    static func pathSegment(_ sid: String) -> String {
         String(sid.unicodeScalars.filter { $0.properties.isASCIIHexDigit || ($0.value >= 0x41 && $0.value <= 0x5A) || ($0.value >= 0x61 && $0.value <= 0x7A) })
     }
 }

@@ -5,15 +5,20 @@ import SwitchboardCore
 /// | variable | meaning | default |
 /// |---|---|---|
 /// | `TWILIO_API_BASE` | the API's base URL (tests point it at a local stand-in) | `https://api.twilio.com` |
+/// | `TWILIO_WEBHOOKS_API_BASE` | the Webhooks configuration API's base URL (SharedKeys, Settings, Rules) | `https://webhooks.twilio.com` |
 /// | `SWITCHBOARD_TWILIO_CONNECT_TIMEOUT_MS` | connecting may take this long | 2000 |
 /// | `SWITCHBOARD_TWILIO_TIMEOUT_MS` | one call, retries and their waits included, may take this long | 5000 |
 /// | `SWITCHBOARD_TWILIO_RETRIES` | how often a call Twilio refused with 429 is tried again | 2 |
 public struct TwilioRESTSettings: Sendable, Equatable {
     /// Twilio's own API.
     public static let twilioAPIBase = "https://api.twilio.com"
+    /// Twilio's Webhooks configuration API (Public Beta).
+    public static let twilioWebhooksAPIBase = "https://webhooks.twilio.com"
 
     /// The base URL, without a trailing slash.
     public var baseURL: String
+    /// The Webhooks configuration API's base URL, without a trailing slash.
+    public var webhooksBaseURL = TwilioRESTSettings.twilioWebhooksAPIBase
     public var connectTimeoutMilliseconds: Int
     public var timeoutMilliseconds: Int
     public var maximumRetries: Int
@@ -38,6 +43,13 @@ public struct TwilioRESTSettings: Sendable, Equatable {
                 settings.baseURL = try PublicBaseURL(base).base
             } catch {
                 throw ConfigurationError(variable: "TWILIO_API_BASE", problem: error.description)
+            }
+        }
+        if let base = environment["TWILIO_WEBHOOKS_API_BASE"] {
+            do {
+                settings.webhooksBaseURL = try PublicBaseURL(base).base
+            } catch {
+                throw ConfigurationError(variable: "TWILIO_WEBHOOKS_API_BASE", problem: error.description)
             }
         }
         settings.connectTimeoutMilliseconds = try environment.integer("SWITCHBOARD_TWILIO_CONNECT_TIMEOUT_MS", default: 2_000, range: 1...60_000)

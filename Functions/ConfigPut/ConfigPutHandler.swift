@@ -22,7 +22,10 @@ import TwilioREST
 /// 9. The write is atomic and conditional on the version read in step 4 (412 when
 ///    someone else got there first); the cache forgets the company and every number
 ///    it had or has. A replaced auth token is kept for its grace period.
-/// 10. With `configureWebhooks`, each active number is pointed at this deployment.
+/// 10. With `configureWebhooks`, each active number is pointed at this deployment, and
+///     when the company asks for shared-key signing (`webhookSigning`), Twilio is set up
+///     to sign its webhooks with a SharedKey (or, asked for the auth token again, the
+///     SharedKey is removed); see ``WebhookSigningSetup``.
 struct ConfigPutHandler: FunctionHandler {
     let services: AdminServices
     let twilio: TwilioRESTClient
@@ -46,15 +49,28 @@ struct ConfigPutHandler: FunctionHandler {
         let dryRun: Bool
         let verification: TwilioVerification.Report?
         let webhooks: [WebhookSetup.NumberReport]?
+        let signing: SigningAnswer?
 
-        init(_ view: CompanyConfigView, dryRun: Bool, verification: TwilioVerification.Report?, webhooks: [WebhookSetup.NumberReport]?) {
+        init(
+            _ view: CompanyConfigView, dryRun: Bool, verification: TwilioVerification.Report?, webhooks: [WebhookSetup.NumberReport]?,
+            signing: SigningAnswer? = nil
+        ) {
             companyId = view.companyId
             companyName = view.companyName
             twilioConfig = view.twilioConfig
             self.dryRun = dryRun
             self.verification = verification
             self.webhooks = webhooks
+            self.signing = signing
         }
+    }
+
+    /// What `configureWebhooks` did about how Twilio signs the company's webhooks.
+    struct SigningAnswer: Encodable {
+        /// `enabled`, `disabled`, or `failed` (the settings were saved all the same).
+        let result: String
+        let report: WebhookSigningSetup.Report?
+        let error: String?
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
@@ -95,7 +111,7 @@ struct ConfigPutHandler: FunctionHandler {
             return .json(200, Answer(services.view(change.company), dryRun: true, verification: verification, webhooks: nil))
         }
 
-        let saved = try save(change, identity: identity, logger: logger)
+        var saved = try save(change, identity: identity, logger: logger)
         var webhooks: [WebhookSetup.NumberReport]?
         if configureWebhooks, let targets = webhookTargets, let credentials = credentials(of: saved.company) {
             webhooks = WebhookSetup(client: twilio, targets: targets).configure(saved.company, credentials: credentials)
@@ -105,8 +121,33 @@ struct ConfigPutHandler: FunctionHandler {
                 ])
             }
         }
-        return .json(200, Answer(services.view(saved.company), dryRun: false, verification: verification, webhooks: webhooks),
+        var signing: SigningAnswer?
+        if configureWebhooks {
+            (saved, signing) = reconcileSigning(saved, identity: identity, logger: logger)
+        }
+        return .json(200, Answer(services.view(saved.company), dryRun: false, verification: verification, webhooks: webhooks, signing: signing),
                      headers: ["etag": CompanyVersion.etag(of: saved.company)])
+    }
+
+    /// Sets shared-key signing up when the company asks for it and holds no key, or
+    /// removes it when it asks for the auth token again; otherwise nothing.
+    private func reconcileSigning(
+        _ saved: CompanySettingsWriter.Saved, identity: AdminIdentity, logger: Logger
+    ) -> (CompanySettingsWriter.Saved, SigningAnswer?) {
+        let wantsSharedKey = WebhookSigning(stored: saved.company.twilio.webhookSigning) == .sharedKey
+        guard wantsSharedKey != (saved.company.twilio.webhookSharedKey != nil) else { return (saved, nil) }
+        let setup = WebhookSigningSetup(client: twilio, targets: webhookTargets, sealer: services.sealer, gracePeriod: services.tokenGracePeriod)
+        do {
+            let (changed, report) = wantsSharedKey ? try setup.enable(saved.company) : try setup.disable(saved.company)
+            let stored = try services.writer.save(changed, updatedBy: identity.subject, replacing: saved.company)
+            logger.info("config.signing", metadata: [
+                "company.id": "\(stored.company.id)", "result": "\(report.action)", "shared_key": "\(report.sharedKey ?? "")", "by": "\(identity.subject)",
+            ])
+            return (stored, SigningAnswer(result: report.action, report: report, error: nil))
+        } catch {
+            logger.error("config.signing_failed", metadata: ["company.id": "\(saved.company.id)", "error": "\(error)"])
+            return (saved, SigningAnswer(result: "failed", report: nil, error: "\(error)"))
+        }
     }
 
     /// The company as stored now.

@@ -44,7 +44,8 @@ struct SMSHandler: FunctionHandler {
         do {
             webhook = try services.gate.decode(
                 host: event.host, path: event.rawPath, rawQuery: event.rawQueryString,
-                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"))
+                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"),
+                signatureSettings: event.header("x-twilio-webhooks-signature-settings"))
         } catch let error as WebhookRequestError {
             logger.notice("sms.bad_request", metadata: ["error": "\(error)"])
             return .text(error == .bodyTooLarge(limit: InboundWebhook.maximumBodyBytes) ? 413 : 400, "\(error)")
@@ -68,7 +69,7 @@ struct SMSHandler: FunctionHandler {
         case .unknownCompany(let id):
             logger.warning("sms.company_missing", metadata: ["company.id": "\(id)"])
         case .rejected(let why, let id):
-            logger.warning("sms.rejected", metadata: ["company.id": "\(id)", "reason": "\(why)"])
+            logger.warning("sms.rejected", metadata: ["company.id": "\(id)", "reason": "\(why)", "signed.with": "\(webhook.signedWith)"])
             return .text(403, why == .missingSignature ? "missing X-Twilio-Signature header" : "Twilio request validation failed")
         case .misconfigured(let why, let id):
             logger.error("sms.tenant_misconfigured", metadata: ["company.id": "\(id)", "reason": "\(why)"])
@@ -91,7 +92,8 @@ struct SMSHandler: FunctionHandler {
         // Written straight from its fields: this line is written for every message.
         logger.log(.info, "sms.handled", fields: [
             ("company.id", tenant.companyID.rawValue), ("keyword", answer.keyword?.word ?? ""), ("media", String(message.mediaURLs.count)),
-            ("message.sid", message.sid?.clipped(to: 40) ?? ""), ("sms.action", answer.action), ("to", message.to.clipped(to: 40)),
+            ("message.sid", message.sid?.clipped(to: 40) ?? ""), ("signed.with", webhook.signedWith), ("sms.action", answer.action),
+            ("to", message.to.clipped(to: 40)),
         ])
         return .xml(answer.twiml)
     }

@@ -51,7 +51,8 @@ struct VoiceHandler: FunctionHandler {
         do {
             webhook = try services.gate.decode(
                 host: event.host, path: event.rawPath, rawQuery: event.rawQueryString,
-                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"))
+                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"),
+                signatureSettings: event.header("x-twilio-webhooks-signature-settings"))
         } catch let error as WebhookRequestError {
             logger.notice("voice.bad_request", metadata: ["error": "\(error)"])
             return .text(error == .bodyTooLarge(limit: InboundWebhook.maximumBodyBytes) ? 413 : 400, "\(error)")
@@ -71,7 +72,7 @@ struct VoiceHandler: FunctionHandler {
         case .admitted(let tenant):
             return answerCall(webhook, tenant: tenant, logger: logger)
         case let refusal:
-            return refuse(refusal, logger: logger)
+            return refuse(refusal, signedWith: webhook.signedWith, logger: logger)
         }
     }
 
@@ -90,7 +91,7 @@ struct VoiceHandler: FunctionHandler {
         // Written straight from its fields: this line is written for every call.
         logger.log(.info, "voice.answered", fields: [
             ("call.sid", callSid?.clipped(to: 40) ?? ""), ("company.id", tenant.companyID.rawValue),
-            ("routing.mode", answer.mode.rawValue), ("to", webhook.parameters["To"]?.clipped(to: 40) ?? ""),
+            ("routing.mode", answer.mode.rawValue), ("signed.with", webhook.signedWith), ("to", webhook.parameters["To"]?.clipped(to: 40) ?? ""),
         ])
         return .xml(answer.twiml)
     }
@@ -107,7 +108,7 @@ struct VoiceHandler: FunctionHandler {
             return .text(400, "companyId \(error)")
         }
         let outcome = services.gate.admitByCompany(webhook, id: companyID)
-        guard case .admitted(let tenant) = outcome else { return refuse(outcome, callback: leg, logger: logger) }
+        guard case .admitted(let tenant) = outcome else { return refuse(outcome, callback: leg, signedWith: webhook.signedWith, logger: logger) }
         logger.log(.info, "voice.callback", fields: [
             ("call.sid", webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""), ("callback", leg.rawValue),
             ("company.id", tenant.companyID.rawValue),
@@ -136,7 +137,9 @@ struct VoiceHandler: FunctionHandler {
     }
 
     /// The answer to a call the gate did not let through.
-    private func refuse(_ outcome: WebhookGate.Outcome, callback: VoiceCallPlanner.CallbackLeg? = nil, logger: Logger) -> HTTPResponse {
+    private func refuse(
+        _ outcome: WebhookGate.Outcome, callback: VoiceCallPlanner.CallbackLeg? = nil, signedWith: String, logger: Logger
+    ) -> HTTPResponse {
         switch outcome {
         case .admitted:
             assertionFailure("an admitted call is answered, not refused")
@@ -151,7 +154,7 @@ struct VoiceHandler: FunctionHandler {
             logger.warning("voice.callback_company_missing", metadata: ["company.id": "\(id)", "callback": "\(callback?.rawValue ?? "")"])
             return .xml(TwiML.response([]))
         case .rejected(let why, let id):
-            logger.warning("voice.rejected", metadata: ["company.id": "\(id)", "reason": "\(why)"])
+            logger.warning("voice.rejected", metadata: ["company.id": "\(id)", "reason": "\(why)", "signed.with": "\(signedWith)"])
             return .text(403, why == .missingSignature ? "missing X-Twilio-Signature header" : "Twilio request validation failed")
         case .misconfigured(let why, let id):
             if case .tokenUnavailable = why {

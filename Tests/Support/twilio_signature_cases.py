@@ -6,7 +6,10 @@ that every signature printed here validates in Switchboard, and that a flipped b
 does not. Output: one JSON document, {"cases": [{token, url, params, signature}]}, where
 params is a list of [name, value] pairs (repeated names allowed, order as sent).
 
-usage: twilio_signature_cases.py COUNT SEED
+usage: twilio_signature_cases.py COUNT SEED [ALGORITHM]
+
+ALGORITHM is HMAC_SHA1 (the default: an auth token's) or HMAC_SHA256 (a SharedKey's);
+with HMAC_SHA256 the key is a SharedKey-like secret, not a 32-digit token.
 """
 import json
 import random
@@ -60,10 +63,14 @@ def url(rng):
 
 def main():
     count, seed = int(sys.argv[1]), int(sys.argv[2])
+    algorithm = sys.argv[3] if len(sys.argv) > 3 else "HMAC_SHA1"
     rng = random.Random(seed)
     cases = []
     while len(cases) < count:
-        token = "".join(rng.choice("0123456789abcdef") for _ in range(32))
+        if algorithm == "HMAC_SHA1":
+            token = "".join(rng.choice("0123456789abcdef") for _ in range(32))
+        else:
+            token = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(43))
         validator = RequestValidator(token)
         request_url = url(rng)
         pairs = []
@@ -76,8 +83,8 @@ def main():
         params = MultiDict(pairs)
         parsed = urlparse(request_url)
         signed_url = rng.choice([request_url, add_port(parsed), remove_port(parsed)])
-        signature = validator.compute_signature(signed_url, params)
-        if not validator.validate(request_url, params, signature):
+        signature = validator.compute_signature(signed_url, params, algorithm)
+        if not validator.validate(request_url, params, signature, algorithm):
             continue  # only what Twilio's own library accepts
         cases.append({"token": token, "url": request_url, "params": pairs, "signature": signature,
                       "signedUrl": signed_url})

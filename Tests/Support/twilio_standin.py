@@ -17,6 +17,21 @@ account with its secret; anything else is 401 with error 20003):
   POST /2010-04-01/Accounts/{AC}/Calls.json                 To, From (one of the account's numbers), Twiml or Url,
                                                             StatusCallback, StatusCallbackMethod, StatusCallbackEvent
 
+Twilio's Webhooks configuration API (Public Beta; the shapes of twilio-python 9.13's
+webhooks v1 models), authenticated with an API key of the account (or its SID and token),
+JSON bodies, on this same server (TWILIO_WEBHOOKS_API_BASE points at it):
+  POST   /v1/Webhooks/SharedKeys        {"friendlyName"} -> 201 {"id": "webhooks_sharedkey_…", "secret", …}
+  GET    /v1/Webhooks/SharedKeys/{id}   (no secret)       DELETE -> 204, or 409 while a Setting uses it
+  POST   /v1/Webhooks/Settings          {"friendlyName", "auth": {"source": "NONE"},
+                                         "signature": {"type": "SHARED_KEY", "sharedKeyId", "algorithm"}}
+  GET    /v1/Webhooks/Settings/{id}     DELETE -> 204, or 409 while a Rule uses it
+  POST   /v1/Webhooks/Rules             {"friendlyName", "matchType": "PREFIX_MATCH", "prefix",
+                                         "settings": [{"settingId", "percentage": 100}]} -> 202 {"operation", "rule"}
+  GET    /v1/Webhooks/Rules/{id}        PATCH {"settings": […]} -> 202     DELETE -> 202 {"operation"}
+A status callback (see /__standin/progress) whose URL a Rule of its account matches is
+signed with that Rule's Setting's SharedKey and algorithm, with
+X-Twilio-Webhooks-Signature-Settings: key=<id>,algorithm=<algorithm>, as Twilio signs it.
+
 The tests' side, under /__standin/ (no auth):
   POST /__standin/accounts  {"sid", "token", "status"?, "friendly_name"?, "keys"?: {"SK…": "secret"}}, or a list of them
   POST /__standin/numbers   {"account", "phone_number", "voice_url"?, "voice_method"?, "sms_url"?, ...} -> {"sid"},
@@ -34,6 +49,7 @@ The tests' side, under /__standin/ (no auth):
                             posts the call's or message's status callbacks to its StatusCallback, one per status in
                             that order, as Twilio does: Twilio's parameters, signed with the account's auth token by
                             Twilio's own helper library (X-Twilio-Signature) -> {"answers": [HTTP status, ...]}
+  GET  /__standin/webhooks  every SharedKey (with its secret), Setting and Rule, by account
   POST /__standin/reset     forget everything
 """
 import base64
@@ -50,13 +66,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"accounts": {}, "numbers": {}, "by_account": {}, "messages": [], "calls": [], "faults": [], "requests": [],
-         "latency_ms": 0}
+         "latency_ms": 0, "webhooks": {}}
 
 ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})\.json$")
 NUMBERS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$")
 NUMBER = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers/(PN[0-9a-fA-F]{32})\.json$")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
 CALLS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
+WEBHOOKS = re.compile(r"^/v1/Webhooks/(SharedKeys|Settings|Rules)(?:/([A-Za-z0-9_]+))?$")
 
 NUMBER_FIELDS = {
     "VoiceUrl": "voice_url", "VoiceMethod": "voice_method", "SmsUrl": "sms_url", "SmsMethod": "sms_method",
@@ -149,6 +166,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.route("POST")
 
+    def do_PATCH(self):
+        self.route("PATCH")
+
+    def do_DELETE(self):
+        self.route("DELETE")
+
     def route(self, method):
         parsed = urllib.parse.urlsplit(self.path)
         path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
@@ -158,6 +181,12 @@ class Handler(BaseHTTPRequestHandler):
         user, _ = self.basic_user()
         with LOCK:
             STATE["requests"].append({"method": method, "path": path, "query": parsed.query, "user": user})
+        webhooks = WEBHOOKS.match(path)
+        if webhooks:
+            fault = self.take_fault(path)
+            if fault and fault.get("status"):
+                return self.answer(*twilio_error(fault["status"], fault.get("code", 20500), fault.get("message", "Injected")))
+            return self.webhooks_api(method, webhooks.group(1), webhooks.group(2), body)
         if STATE["latency_ms"]:
             time.sleep(STATE["latency_ms"] / 1000)
         fault = self.take_fault(path)
@@ -262,6 +291,94 @@ class Handler(BaseHTTPRequestHandler):
             STATE["calls"].append(call)
         self.answer(201, {key: value for key, value in call.items() if key not in ("twiml", "status_callback_event")})
 
+    # -- the Webhooks configuration API ---------------------------------------------
+
+    def webhooks_account(self):
+        """The account an API key (or SID and token) belongs to, or None."""
+        user, password = self.basic_user()
+        for sid, account in STATE["accounts"].items():
+            if (user == sid and password == account["token"]) or (user and user.startswith("SK") and account.get("keys", {}).get(user) == password):
+                return sid
+        return None
+
+    def webhooks_api(self, method, collection, identifier, body):
+        account = self.webhooks_account()
+        if account is None:
+            return self.answer(*twilio_error(401, 20003, "Authenticate"))
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            return self.answer(*twilio_error(400, 20001, "the body is not JSON"))
+        with LOCK:
+            store = STATE["webhooks"].setdefault(account, {"SharedKeys": {}, "Settings": {}, "Rules": {}})
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            resources = store[collection]
+            if identifier is None:
+                if method != "POST":
+                    return self.answer(200, {collection[0].lower() + collection[1:]: [self.shown(collection, r) for r in resources.values()]})
+                return self.webhooks_create(store, collection, payload, now)
+            resource = resources.get(identifier)
+            if resource is None:
+                return self.answer(*twilio_error(404, 20404, f"{collection[:-1]} {identifier} was not found"))
+            if method == "GET":
+                return self.answer(200, self.shown(collection, resource))
+            if method == "DELETE":
+                in_use = (collection == "SharedKeys" and any(s["signature"].get("sharedKeyId") == identifier for s in store["Settings"].values())) \
+                    or (collection == "Settings" and any(any(r["settingId"] == identifier for r in rule["settings"]) for rule in store["Rules"].values()))
+                if in_use:
+                    return self.answer(*twilio_error(409, 20409, f"{identifier} is in use"))
+                del resources[identifier]
+                if collection == "Rules":
+                    return self.answer(202, {"operation": {"id": sid("OP"), "status": "COMPLETED", "resourceId": identifier}})
+                return self.answer_empty(204)
+            if method == "PATCH" and collection == "Rules":
+                if "settings" in payload:
+                    if not self.settings_exist(store, payload["settings"]):
+                        return self.answer(*twilio_error(400, 20001, "settings name a Setting that does not exist"))
+                    resource["settings"] = payload["settings"]
+                resource["updatedAt"] = now
+                return self.answer(202, {"operation": {"id": sid("OP"), "status": "COMPLETED", "resourceId": identifier}, "rule": resource})
+            return self.answer(*twilio_error(405, 20004, "Method not allowed"))
+
+    @staticmethod
+    def settings_exist(store, settings):
+        return isinstance(settings, list) and settings and all(isinstance(s, dict) and s.get("settingId") in store["Settings"] for s in settings)
+
+    def webhooks_create(self, store, collection, payload, now):
+        if collection == "SharedKeys":
+            key = {"id": "webhooks_sharedkey_" + secrets.token_hex(13), "friendlyName": payload.get("friendlyName") or "",
+                   "secret": secrets.token_urlsafe(32), "createdAt": now, "updatedAt": now}
+            store["SharedKeys"][key["id"]] = key
+            return self.answer(201, key)
+        if collection == "Settings":
+            signature = payload.get("signature") or {}
+            if not isinstance(payload.get("auth"), dict):
+                return self.answer(*twilio_error(400, 20001, "auth is required"))
+            if signature.get("type") != "SHARED_KEY" or signature.get("sharedKeyId") not in store["SharedKeys"] \
+                    or signature.get("algorithm") not in ("HMAC_SHA1", "HMAC_SHA256"):
+                return self.answer(*twilio_error(400, 20001, "signature must name a SharedKey of the account and HMAC_SHA1 or HMAC_SHA256"))
+            setting = {"id": "webhooks_setting_" + secrets.token_hex(13), "type": "CUSTOMER", "friendlyName": payload.get("friendlyName") or "",
+                       "description": payload.get("description"), "auth": payload["auth"], "signature": signature,
+                       "createdAt": now, "updatedAt": now}
+            store["Settings"][setting["id"]] = setting
+            return self.answer(201, setting)
+        if payload.get("matchType") != "PREFIX_MATCH" or not str(payload.get("prefix") or "").startswith("http") \
+                or not self.settings_exist(store, payload.get("settings")):
+            return self.answer(*twilio_error(400, 20001, "a Rule needs matchType PREFIX_MATCH, an http(s) prefix and existing settings"))
+        rule = {"id": "webhooks_rule_" + secrets.token_hex(13), "friendlyName": payload.get("friendlyName") or "", "matchType": "PREFIX_MATCH",
+                "prefix": payload["prefix"], "settings": payload["settings"], "createdAt": now, "updatedAt": now}
+        store["Rules"][rule["id"]] = rule
+        return self.answer(202, {"operation": {"id": sid("OP"), "status": "COMPLETED", "resourceId": rule["id"]}, "rule": rule})
+
+    @staticmethod
+    def shown(collection, resource):
+        return {k: v for k, v in resource.items() if k != "secret"} if collection == "SharedKeys" else resource
+
+    def answer_empty(self, status):
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     # -- the tests' side --------------------------------------------------------------
 
     def control(self, method, path, body):
@@ -297,8 +414,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, STATE["messages"])
             if method == "GET" and path == "/__standin/calls":
                 return self.answer(200, STATE["calls"])
+            if method == "GET" and path == "/__standin/webhooks":
+                return self.answer(200, STATE["webhooks"])
             if method == "POST" and path == "/__standin/reset":
-                for key in ("accounts", "numbers", "by_account"):
+                for key in ("accounts", "numbers", "by_account", "webhooks"):
                     STATE[key] = {}
                 STATE["latency_ms"] = 0
                 for key in ("messages", "calls", "faults", "requests"):
@@ -309,16 +428,32 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(404, {"error": f"no control route {method} {path}"})
 
 
-def signature(token, url, params):
+def signature(token, url, params, algorithm="HMAC_SHA1"):
     """X-Twilio-Signature as Twilio computes it, by Twilio's own helper library when it is
     installed (the tests' venv), else by the documented algorithm."""
     try:
         from twilio.request_validator import RequestValidator
-        return RequestValidator(token).compute_signature(url, params)
+        return RequestValidator(token).compute_signature(url, params, algorithm)
     except ImportError:
         import hashlib, hmac
         data = url + "".join(name + value for name, value in sorted(params.items()))
-        return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+        digest = hashlib.sha256 if algorithm == "HMAC_SHA256" else hashlib.sha1
+        return base64.b64encode(hmac.new(token.encode(), data.encode(), digest).digest()).decode()
+
+
+def signing_key(account, url):
+    """The SharedKey a Rule of `account` matching `url` signs with: (id, secret, algorithm)."""
+    with LOCK:
+        store = STATE["webhooks"].get(account)
+        if not store:
+            return None
+        for rule in store["Rules"].values():
+            if url.startswith(rule["prefix"]) and rule["settings"]:
+                setting = store["Settings"].get(rule["settings"][0]["settingId"])
+                key = setting and store["SharedKeys"].get(setting["signature"]["sharedKeyId"])
+                if key:
+                    return key["id"], key["secret"], setting["signature"]["algorithm"]
+    return None
 
 
 def progress(payload):
@@ -342,9 +477,15 @@ def progress(payload):
             if payload.get("error_code") and status in ("failed", "undelivered"):
                 params.update({"ErrorCode": str(payload["error_code"]), "ErrorMessage": payload.get("error_message", "")})
         body = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(found["status_callback"], data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1",
-            "X-Twilio-Signature": signature(account["token"], found["status_callback"], params)})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1"}
+        shared = signing_key(found["account_sid"], found["status_callback"])
+        if shared:
+            key_id, secret, algorithm = shared
+            headers["X-Twilio-Signature"] = signature(secret, found["status_callback"], params, algorithm)
+            headers["X-Twilio-Webhooks-Signature-Settings"] = f"key={key_id},algorithm={algorithm}"
+        else:
+            headers["X-Twilio-Signature"] = signature(account["token"], found["status_callback"], params)
+        request = urllib.request.Request(found["status_callback"], data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 answers.append(response.status)

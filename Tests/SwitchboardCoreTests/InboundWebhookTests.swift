@@ -140,3 +140,86 @@ struct InboundWebhookTests {
         #expect(((try? PublicBaseURL(text)) != nil) == valid)
     }
 }
+
+/// Webhooks signed with a SharedKey (`X-Twilio-Webhooks-Signature-Settings`).
+@Suite("Inbound webhooks signed with a shared key")
+struct SharedKeyWebhookTests {
+    typealias T = InboundWebhookTests
+    static let keyA = "webhooks_sharedkey_" + String(repeating: "a", count: 26)
+    static let keyB = "webhooks_sharedkey_" + String(repeating: "b", count: 26)
+
+    static func sharedKey(_ sid: String, _ secret: String, company: String, algorithm: String = "HMAC_SHA256") -> WebhookSharedKey {
+        WebhookSharedKey(sid: sid, secret: .sealed(T.sealer.seal(secret, companyID: company, field: .webhookSharedKey)), algorithm: algorithm)
+    }
+
+    /// Company `a`, its token `token-a`, signing with SharedKey `keyA` (`secret-a`).
+    static func tenant(require: Bool = false) -> TenantSnapshot {
+        var tenant = T.tenant("a", account: T.accountA, token: "token-a")
+        tenant.webhookSharedKey = sharedKey(keyA, "secret-a", company: "a")
+        tenant.requireSharedKey = require ? true : nil
+        return tenant
+    }
+
+    /// A webhook from `account` signed with `secret` and `algorithm`, its header naming `header`.
+    static func webhook(account: String = T.accountA, secret: String, algorithm: WebhookSignatureAlgorithm = .hmacSHA256, header: String?) throws -> InboundWebhook {
+        let body = "AccountSid=\(account)&To=%2B15550100001&CallSid=CA1"
+        let url = "https://abc.execute-api.us-east-1.amazonaws.com/api/twilio/voice"
+        let signature = TwilioSignature.compute(
+            url: url, content: .form(try FormParameters(decoding: Array(body.utf8))), key: WebhookSigningKey(secret: secret, algorithm: algorithm))
+        return try InboundWebhook(
+            host: "abc.execute-api.us-east-1.amazonaws.com", path: "/api/twilio/voice", rawQuery: "",
+            contentType: "application/x-www-form-urlencoded", body: Array(body.utf8), signature: signature, signatureSettings: header, publicBase: nil)
+    }
+
+    @Test("the company's key, with the algorithm the header names, is accepted; its auth token still is, unless the key is required")
+    func accepted() throws {
+        let vault = AuthTokenVault(sealer: T.sealer)
+        try Self.webhook(secret: "secret-a", header: "key=\(Self.keyA),algorithm=HMAC_SHA256").authenticate(for: Self.tenant(), vault: vault)
+        try Self.webhook(secret: "secret-a", algorithm: .hmacSHA1, header: " key=\(Self.keyA) , algorithm=HMAC_SHA1").authenticate(for: Self.tenant(), vault: vault)
+        try T.webhook(account: T.accountA, signedWith: "token-a").authenticate(for: Self.tenant(), vault: vault)
+        #expect(throws: WebhookRejection.sharedKeyRequired) {
+            try T.webhook(account: T.accountA, signedWith: "token-a").authenticate(for: Self.tenant(require: true), vault: vault)
+        }
+        try Self.webhook(secret: "secret-a", header: "key=\(Self.keyA),algorithm=HMAC_SHA256").authenticate(for: Self.tenant(require: true), vault: vault)
+    }
+
+    @Test("refused: another company's key, an unknown key, an unknown algorithm, a wrong secret, another account")
+    func refused() throws {
+        let vault = AuthTokenVault(sealer: T.sealer)
+        let tenant = Self.tenant()
+        // Company B's key and secret, genuinely signed, against company A.
+        #expect(throws: WebhookRejection.unknownSigningKey) {
+            try Self.webhook(secret: "secret-b", header: "key=\(Self.keyB),algorithm=HMAC_SHA256").authenticate(for: tenant, vault: vault)
+        }
+        #expect(throws: WebhookRejection.unknownSigningKey) {
+            try Self.webhook(secret: "secret-a", header: "algorithm=HMAC_SHA256").authenticate(for: tenant, vault: vault)
+        }
+        for algorithm in ["HMAC_MD5", "hmac_sha256", "", "NONE"] {
+            #expect(throws: WebhookRejection.self, "\(algorithm)") {
+                try Self.webhook(secret: "secret-a", header: "key=\(Self.keyA),algorithm=\(algorithm)").authenticate(for: tenant, vault: vault)
+            }
+        }
+        // The right key named, signed with something else (the auth token, among others).
+        #expect(throws: WebhookRejection.signatureMismatch) {
+            try Self.webhook(secret: "token-a", header: "key=\(Self.keyA),algorithm=HMAC_SHA256").authenticate(for: tenant, vault: vault)
+        }
+        #expect(throws: WebhookRejection.accountMismatch) {
+            try Self.webhook(account: T.accountB, secret: "secret-a", header: "key=\(Self.keyA),algorithm=HMAC_SHA256").authenticate(for: tenant, vault: vault)
+        }
+    }
+
+    @Test("after a rotation: the previous key is accepted inside its grace, refused after it")
+    func previousKey() throws {
+        let vault = AuthTokenVault(sealer: T.sealer)
+        var tenant = Self.tenant()
+        tenant.webhookSharedKeyPrevious = Self.sharedKey(Self.keyB, "secret-old", company: "a")
+        tenant.webhookSharedKeyPreviousExpiresAt = "2030-01-01T00:00:00.000Z"
+        let old = try Self.webhook(secret: "secret-old", header: "key=\(Self.keyB),algorithm=HMAC_SHA256")
+        try old.authenticate(for: tenant, vault: vault, now: Timestamp.parse("2029-12-31T23:59:59.000Z")!)
+        #expect(throws: WebhookRejection.unknownSigningKey) {
+            try old.authenticate(for: tenant, vault: vault, now: Timestamp.parse("2030-01-01T00:00:01.000Z")!)
+        }
+        #expect(old.signedWith == "\(Self.keyB) HMAC_SHA256")
+        #expect(!old.signedWith.contains("secret"))
+    }
+}

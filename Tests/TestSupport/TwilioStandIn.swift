@@ -74,6 +74,24 @@ public final class TwilioStandIn: @unchecked Sendable {
         try control("GET", "calls", nil) as? [[String: Any]] ?? []
     }
 
+    /// Every SharedKey (with its secret), Setting and Rule of the Webhooks configuration
+    /// API, by account, as JSON text.
+    public func webhooksState() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let response = try client.send("GET", "\(baseURL)/__standin/webhooks", timeoutMilliseconds: 5_000)
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    /// Deletes a Webhook Rule as someone in Twilio's console would, with an API key of its account.
+    public func deleteWebhookRule(account: String, apiKey: String, secret: String, id: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let authorization = "Basic " + Data("\(apiKey):\(secret)".utf8).base64EncodedString()
+        let response = try client.send("DELETE", "\(baseURL)/v1/Webhooks/Rules/\(id)", headers: ["Authorization": authorization], timeoutMilliseconds: 5_000)
+        guard response.status < 300 else { throw TestSetupError("deleting Rule \(id): HTTP \(response.status)") }
+    }
+
     /// Posts the status callbacks of call or message `sid` to its `StatusCallback`, one
     /// per status, signed with its account's auth token as Twilio signs them; the HTTP
     /// status each got.

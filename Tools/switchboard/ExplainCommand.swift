@@ -108,6 +108,7 @@ struct ExplainCommand: ParsableCommand {
             var text = "4. Credentials: Account SID \(credentials.hasAccountSid ? "set" : "MISSING"); auth token \(credentials.authTokenDetail)"
             if let previous = credentials.previousToken { text += "; \(previous.detail) (\(previous.keyStatus))" }
             lines.append(text)
+            lines.append("   Webhooks: \(credentials.signing)")
         }
         if let routing = explanation.routing {
             var text = "5. Routing: \(routing.storedMode ?? "no callRoutingMode stored") → \(routing.usedMode)"

@@ -14,7 +14,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
         subcommands: [
             SeedCommand.self, InvokeCommand.self, SignCommand.self, TokenCommand.self, RotateTokenCommand.self, ServeCommand.self,
             EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self, CallCommand.self,
-            HealthCommand.self, ExplainCommand.self, ResealCommand.self,
+            HealthCommand.self, ExplainCommand.self, ResealCommand.self, SigningCommand.self,
         ]
     )
 

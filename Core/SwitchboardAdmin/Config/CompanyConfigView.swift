@@ -73,6 +73,14 @@ public struct TwilioConfigView: Encodable, Sendable {
     public let smsMode: String
     public let smsAutoReply: String?
     public let smsForwardNumber: String?
+    /// `auth-token` or `shared-key`: how the company asks Twilio to sign its webhooks.
+    public let webhookSigning: String
+    /// The SharedKey Twilio signs with, its secret masked; `nil` when there is none.
+    public let webhookSharedKey: SharedKeyView?
+    /// Until when the SharedKey a rotation replaced is still accepted.
+    public let webhookSharedKeyPreviousExpiresAt: String?
+    /// Webhooks not signed with the SharedKey are refused.
+    public let requireSharedKey: Bool
     public let lastUpdated: String?
     public let updatedBy: String?
 
@@ -100,6 +108,13 @@ public struct TwilioConfigView: Encodable, Sendable {
         smsMode = config.smsMode ?? SMSMode.none.rawValue
         smsAutoReply = config.smsAutoReply
         smsForwardNumber = config.smsForwardNumber.map(e164)
+        webhookSigning = config.webhookSigning ?? WebhookSigning.authToken.rawValue
+        webhookSharedKey = config.webhookSharedKey.map { key in
+            SharedKeyView(sid: key.sid, algorithm: key.algorithm, secret: SecretMask.mask(key.secret, companyID: company.id, field: .webhookSharedKey, sealer: sealer),
+                          settingId: key.settingId, ruleIds: key.ruleIds)
+        }
+        webhookSharedKeyPreviousExpiresAt = config.webhookSharedKeyPrevious == nil ? nil : config.webhookSharedKeyPreviousExpiresAt.map(Self.canonicalTime)
+        requireSharedKey = config.requireSharedKey
         lastUpdated = config.lastUpdated.map(Self.canonicalTime)
         updatedBy = config.updatedBy
     }
@@ -113,7 +128,26 @@ public struct TwilioConfigView: Encodable, Sendable {
         case accountSid, authToken, hasAuthToken, authTokenPreviousExpiresAt, apiKey, apiSecret, hasApiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
         case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated
-        case updatedBy
+        case updatedBy, webhookSigning, webhookSharedKey, webhookSharedKeyPreviousExpiresAt, requireSharedKey
+    }
+
+    /// A SharedKey as the API shows it: its id, algorithm, and masked secret.
+    public struct SharedKeyView: Encodable, Sendable {
+        public let sid: String
+        public let algorithm: String
+        public let secret: String
+        public let settingId: String?
+        public let ruleIds: [String]
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(sid, forKey: .sid)
+            try c.encode(algorithm, forKey: .algorithm)
+            try c.encode(secret, forKey: .secret)
+            try c.encode(settingId, forKey: .settingId)
+            try c.encode(ruleIds, forKey: .ruleIds)
+        }
+        enum CodingKeys: String, CodingKey { case sid, algorithm, secret, settingId, ruleIds }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -137,6 +171,10 @@ public struct TwilioConfigView: Encodable, Sendable {
         try c.encode(smsMode, forKey: .smsMode)
         try c.encode(smsAutoReply, forKey: .smsAutoReply)
         try c.encode(smsForwardNumber, forKey: .smsForwardNumber)
+        try c.encode(webhookSigning, forKey: .webhookSigning)
+        try c.encode(webhookSharedKey, forKey: .webhookSharedKey)
+        try c.encode(webhookSharedKeyPreviousExpiresAt, forKey: .webhookSharedKeyPreviousExpiresAt)
+        try c.encode(requireSharedKey, forKey: .requireSharedKey)
         try c.encode(lastUpdated, forKey: .lastUpdated)
         try c.encode(updatedBy, forKey: .updatedBy)
     }

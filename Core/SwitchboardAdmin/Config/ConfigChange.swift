@@ -114,10 +114,14 @@ public struct ConfigChange: Sendable {
 
     // MARK: Building the company
 
-    private static let readOnly: Set<String> = ["hasAuthToken", "hasApiSecret", "authTokenPreviousExpiresAt", "lastUpdated", "updatedBy"]
+    private static let readOnly: Set<String> = [
+        "hasAuthToken", "hasApiSecret", "authTokenPreviousExpiresAt", "lastUpdated", "updatedBy", "webhookSharedKey",
+        "webhookSharedKeyPreviousExpiresAt",
+    ]
     private static let editable: Set<String> = [
         "accountSid", "authToken", "apiKey", "apiSecret", "phoneNumber", "phoneNumbers", "callRoutingMode", "forwardNumber",
         "recordingEnabled", "whisperMessage", "forwardFallback", "voicemailGreeting", "agentStreamUrl", "smsMode", "smsAutoReply", "smsForwardNumber",
+        "webhookSigning", "requireSharedKey",
     ]
 
     private static func build(
@@ -125,8 +129,12 @@ public struct ConfigChange: Sendable {
     ) -> (Company, String?, String?) {
         reader.refuseUnknown(body, allowed: editable.union(readOnly), at: "")
         let stored = current.twilio
+        // What the API does not edit is kept: the replaced token, and the SharedKeys that
+        // `switchboard signing` (or configureWebhooks) manages.
         var config = TwilioConfig(
             authTokenPrevious: stored.authTokenPrevious, authTokenPreviousExpiresAt: stored.authTokenPreviousExpiresAt,
+            webhookSharedKey: stored.webhookSharedKey, webhookSharedKeyPrevious: stored.webhookSharedKeyPrevious,
+            webhookSharedKeyPreviousExpiresAt: stored.webhookSharedKeyPreviousExpiresAt,
             lastUpdated: stored.lastUpdated, updatedBy: stored.updatedBy)
 
         config.accountSid = reader.string(body, "accountSid", at: "")
@@ -246,6 +254,17 @@ public struct ConfigChange: Sendable {
         if config.messageMode == .forward && config.smsForwardNumber == nil && config.forwardNumber == nil
             && body["smsForwardNumber"].map({ $0 == .null }) ?? true {
             reader.fail("smsForwardNumber", "is required when smsMode is forward and there is no forwardNumber")
+        }
+
+        // How Twilio signs the company's webhooks.
+        config.webhookSigning = reader.string(body, "webhookSigning", at: "")
+        if WebhookSigning(stored: config.webhookSigning) == nil {
+            reader.fail("webhookSigning", "must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if config.webhookSigning == WebhookSigning.authToken.rawValue { config.webhookSigning = nil }
+        config.requireSharedKey = reader.bool(body, "requireSharedKey", at: "") ?? false
+        if config.requireSharedKey && config.webhookSharedKey == nil {
+            reader.fail("requireSharedKey", "needs the company's webhooks signed with a shared key first: set webhookSigning to shared-key and save with ?configureWebhooks=true, or run switchboard signing enable")
         }
 
         // Twilio signs every webhook with the auth token: while a number answers, the

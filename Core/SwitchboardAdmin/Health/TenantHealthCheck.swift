@@ -24,6 +24,10 @@ import Foundation
 ///   webhooks do not reach this deployment (calls or messages to it are lost).
 /// - `DEGRADED`: the account answers slowly, the numbers could not be listed, or this
 ///   deployment's URLs are not set, so the numbers' URLs could not be compared.
+/// - For a company whose webhooks are signed with a SharedKey, each of its signing Rules
+///   must still exist and name Switchboard's Setting (one more request per Rule): if not,
+///   Twilio signs with the auth token again — `DEGRADED`, or `DOWN` when the company
+///   requires its SharedKey (every webhook is then refused).
 /// - `HEALTHY` otherwise.
 public struct TenantHealthCheck: Sendable {
     /// The two clients one check uses at once; a sweep's worker keeps its own pair, so
@@ -133,6 +137,10 @@ public struct TenantHealthCheck: Sendable {
                 status = max(status, .degraded)
                 problems.append("its numbers could not be listed: Twilio did not answer in time")
             }
+            if let problem = signingProblem(company, client: clients.account, fallback: credentials) {
+                status = company.twilio.requireSharedKey ? .down : max(status, .degraded)
+                problems.append(problem)
+            }
             if settings.targets == nil && !record.numbers.isEmpty {
                 status = max(status, .degraded)
                 problems.append("this deployment's webhook URLs are not set (SWITCHBOARD_PUBLIC_URL), so the numbers' URLs could not be compared with them")
@@ -141,6 +149,34 @@ public struct TenantHealthCheck: Sendable {
         record.status = status
         record.problems = problems
         return finished(record, start: start)
+    }
+
+    /// What is wrong with how Twilio signs the company's webhooks, if anything: a signing
+    /// Rule gone, or naming another Setting. Asked with the API key when the company has
+    /// one (the configuration API's own advice), else with `fallback`.
+    private func signingProblem(_ company: Company, client: TwilioRESTClient, fallback: TwilioCredentials) -> String? {
+        guard let key = company.twilio.webhookSharedKey, let setting = key.settingId, !key.ruleIds.isEmpty else { return nil }
+        var credentials = fallback
+        if let account = company.twilio.accountSid, let apiKey = company.twilio.apiKey, let sealed = company.twilio.apiSecret,
+           let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret) {
+            credentials = TwilioCredentials(accountSid: account, apiKey: apiKey, apiSecret: secret)
+        }
+        let effect = company.twilio.requireSharedKey
+            ? "Twilio signs its webhooks with the auth token again, and it requires the shared key: every webhook is refused"
+            : "Twilio signs its webhooks with the auth token again"
+        for id in key.ruleIds {
+            do {
+                guard let rule = try client.fetchRule(credentials, id: id) else {
+                    return "its webhook signing Rule \(id) is gone: \(effect); run switchboard signing rotate (or disable)"
+                }
+                guard rule.settings?.contains(where: { $0.settingId == setting }) == true else {
+                    return "its webhook signing Rule \(id) no longer names Switchboard's Setting \(setting): \(effect); run switchboard signing rotate"
+                }
+            } catch {
+                return "its webhook signing Rule \(id) could not be checked: \(error)"
+            }
+        }
+        return nil
     }
 
     /// `record` stamped with when the check finished and how long it took.

@@ -90,8 +90,15 @@ public struct DirectoryDoctor {
             if let secret = config.apiSecret, !secret.isSealed {
                 findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "apiSecret is stored in clear"))
             }
+            if let key = config.webhookSharedKey, !key.secret.isSealed {
+                findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "webhookSharedKey.secret is stored in clear"))
+            }
             if let sealer {
-                for (field, secret) in [(SecretField.authToken, config.authToken), (.authTokenPrevious, config.authTokenPrevious), (.apiSecret, config.apiSecret)] {
+                let sealed: [(SecretField, StoredSecret?)] = [
+                    (.authToken, config.authToken), (.authTokenPrevious, config.authTokenPrevious), (.apiSecret, config.apiSecret),
+                    (.webhookSharedKey, config.webhookSharedKey?.secret), (.webhookSharedKey, config.webhookSharedKeyPrevious?.secret),
+                ]
+                for (field, secret) in sealed {
                     guard let secret, secret.isSealed else { continue }
                     switch sealer.keyStatus(of: secret, companyID: company.id.rawValue, field: field) {
                     case .previous(let keyID):
@@ -184,6 +191,10 @@ public struct DirectoryMigration {
             if case .plaintext(let secret)? = company.twilio.apiSecret {
                 migrated.twilio.apiSecret = .sealed(sealer.seal(secret, companyID: company.id.rawValue, field: .apiSecret))
                 actions.append("seal apiSecret")
+            }
+            if let key = company.twilio.webhookSharedKey, case .plaintext(let secret) = key.secret {
+                migrated.twilio.webhookSharedKey?.secret = .sealed(sealer.seal(secret, companyID: company.id.rawValue, field: .webhookSharedKey))
+                actions.append("seal webhookSharedKey.secret")
             }
             if !actions.isEmpty { plan.append((Change(companyID: company.id.rawValue, actions: actions), migrated)) }
         }

@@ -57,7 +57,8 @@ public final class MongoTenantDirectory: TenantDirectory {
         "twilioConfig.forwardNumber": 1, "twilioConfig.recordingEnabled": 1, "twilioConfig.whisperMessage": 1,
         "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1, "twilioConfig.authTokenPrevious": 1,
         "twilioConfig.authTokenPreviousExpiresAt": 1, "twilioConfig.smsMode": 1, "twilioConfig.smsAutoReply": 1,
-        "twilioConfig.smsForwardNumber": 1, "twilioConfig.forwardFallback": 1,
+        "twilioConfig.smsForwardNumber": 1, "twilioConfig.forwardFallback": 1, "twilioConfig.webhookSharedKey": 1,
+        "twilioConfig.webhookSharedKeyPrevious": 1, "twilioConfig.webhookSharedKeyPreviousExpiresAt": 1, "twilioConfig.requireSharedKey": 1,
     ]
 
     /// The process's one pool, shared with the call archive.
@@ -370,6 +371,19 @@ public final class MongoTenantDirectory: TenantDirectory {
         field("smsMode", config.smsMode.map(MongoValue.string))
         field("smsAutoReply", config.smsAutoReply.map(MongoValue.string))
         field("smsForwardNumber", config.smsForwardNumber.map(MongoValue.string))
+        func sharedKey(_ key: WebhookSharedKey?) -> MongoValue? {
+            key.map { key in
+                var fields: [(String, MongoValue)] = [("sid", .string(key.sid)), ("secret", .string(key.secret.stored)), ("algorithm", .string(key.algorithm))]
+                if let setting = key.settingId { fields.append(("settingId", .string(setting))) }
+                fields.append(("ruleIds", .array(key.ruleIds.map(MongoValue.string))))
+                return .document(MongoDocument(fields))
+            }
+        }
+        field("webhookSigning", config.webhookSigning.map(MongoValue.string))
+        field("webhookSharedKey", sharedKey(config.webhookSharedKey))
+        field("webhookSharedKeyPrevious", sharedKey(config.webhookSharedKeyPrevious))
+        field("webhookSharedKeyPreviousExpiresAt", config.webhookSharedKeyPreviousExpiresAt.map(MongoValue.date))
+        field("requireSharedKey", config.requireSharedKey ? .bool(true) : nil)
         field("lastUpdated", config.lastUpdated.map(MongoValue.date))
         field("updatedBy", config.updatedBy.map(MongoValue.string))
         var changes: [(String, MongoValue)] = [("$set", .document(MongoDocument(set)))]

@@ -201,6 +201,21 @@ public struct CallExplainer {
         return .init(
             hasAccountSid: !(tenant.accountSid ?? "").isEmpty, hasAuthToken: token != nil,
             authToken: token ?? .damaged, authTokenDetail: token?.description ?? "no auth token: Twilio's signatures cannot be checked",
-            previousToken: previous)
+            previousToken: previous, signing: Self.signing(of: tenant, sealer: sealer, now: now))
+    }
+
+    /// Which signature the company's webhooks carry, in words.
+    static func signing(of tenant: TenantSnapshot, sealer: SecretSealer, now: Date) -> String {
+        guard let key = tenant.webhookSharedKey else {
+            return "signed with the auth token (HMAC-SHA1), Twilio's default"
+        }
+        let opens = sealer.keyStatus(of: key.secret, companyID: tenant.companyID.rawValue, field: .webhookSharedKey)
+        var text = "signed with shared key \(key.sid) (\(key.algorithm); its secret \(opens.description))"
+        text += tenant.requireSharedKey == true ? "; auth-token signatures are refused" : "; auth-token signatures are still accepted"
+        if let previous = tenant.webhookSharedKeyPrevious, let expires = tenant.webhookSharedKeyPreviousExpiresAt {
+            text += tenant.sharedKey(named: previous.sid, at: now) != nil
+                ? "; the key it replaced, \(previous.sid), is accepted until \(expires)" : "; the key it replaced expired at \(expires)"
+        }
+        return text
     }
 }

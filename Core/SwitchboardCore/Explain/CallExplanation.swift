@@ -58,8 +58,10 @@ public struct CallExplanation: Encodable, Sendable {
         public let authToken: SecretSealer.KeyStatus
         public let authTokenDetail: String
         public let previousToken: PreviousToken?
+        /// Which signature the company's webhooks carry: the auth token's, or a SharedKey's.
+        public let signing: String
 
-        enum CodingKeys: String, CodingKey { case hasAccountSid, hasAuthToken, authTokenOpens, authTokenDetail, previousToken }
+        enum CodingKeys: String, CodingKey { case hasAccountSid, hasAuthToken, authTokenOpens, authTokenDetail, previousToken, signing }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -68,6 +70,7 @@ public struct CallExplanation: Encodable, Sendable {
             try c.encode(hasAuthToken && authToken.opens, forKey: .authTokenOpens)
             try c.encode(authTokenDetail, forKey: .authTokenDetail)
             try c.encodeIfPresent(previousToken, forKey: .previousToken)
+            try c.encode(signing, forKey: .signing)
         }
     }
 

@@ -10,6 +10,15 @@ public final class AuthTokenVault {
     private let sealer: SecretSealer
     /// Opened tokens by company and field, with the sealed value they were opened from.
     private var opened: [Key: (stored: String, token: TwilioAuthToken)] = [:]
+    /// Opened SharedKey secrets by company and key id, keyed for the algorithm they were
+    /// asked for.
+    private var openedSharedKeys: [SharedKeyEntry: (stored: String, key: WebhookSigningKey)] = [:]
+
+    private struct SharedKeyEntry: Hashable {
+        let companyID: String
+        let sid: String
+        let algorithm: String
+    }
 
     private struct Key: Hashable {
         let companyID: String
@@ -39,5 +48,20 @@ public final class AuthTokenVault {
         if opened.count >= capacity { opened.removeAll(keepingCapacity: true) }
         opened[key] = (stored.stored, token)
         return token
+    }
+
+    /// A company's SharedKey `sharedKey` in clear, as an HMAC key for `algorithm`.
+    ///
+    /// - Throws: ``SealingError`` when its secret cannot be opened with the configured keys.
+    public func signingKey(
+        of companyID: CompanyID, sharedKey: WebhookSharedKey, algorithm: WebhookSignatureAlgorithm
+    ) throws(SealingError) -> WebhookSigningKey {
+        let entry = SharedKeyEntry(companyID: companyID.rawValue, sid: sharedKey.sid, algorithm: algorithm.rawValue)
+        if let known = openedSharedKeys[entry], known.stored == sharedKey.secret.stored { return known.key }
+        let key = WebhookSigningKey(
+            secret: try sealer.open(sharedKey.secret, companyID: companyID.rawValue, field: .webhookSharedKey), algorithm: algorithm)
+        if openedSharedKeys.count >= capacity { openedSharedKeys.removeAll(keepingCapacity: true) }
+        openedSharedKeys[entry] = (sharedKey.secret.stored, key)
+        return key
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// Finishes a data-key rotation: every stored secret (auth tokens, replaced tokens, API
-/// secrets) sealed under a previous key — or still in clear — is sealed again under the
+/// secrets, webhook SharedKeys) sealed under a previous key — or still in clear — is sealed again under the
 /// current key, so the old key can be retired. Idempotent: a second run finds nothing.
 ///
 /// A value no configured key opens is reported, never dropped or overwritten: only its
@@ -67,6 +67,9 @@ public struct SecretResealing {
         next.twilio.authToken = reseal(company.twilio.authToken, .authToken)
         next.twilio.authTokenPrevious = reseal(company.twilio.authTokenPrevious, .authTokenPrevious)
         next.twilio.apiSecret = reseal(company.twilio.apiSecret, .apiSecret)
+        for keyPath in [\TwilioConfig.webhookSharedKey, \TwilioConfig.webhookSharedKeyPrevious] {
+            if let key = company.twilio[keyPath: keyPath], let secret = reseal(key.secret, .webhookSharedKey) { next.twilio[keyPath: keyPath]?.secret = secret }
+        }
         return changed ? next : nil
     }
 }

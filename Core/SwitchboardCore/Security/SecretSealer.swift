@@ -164,6 +164,8 @@ public enum SecretField: String, Sendable {
     /// The replaced auth token kept through a rotation's grace period.
     case authTokenPrevious = "twilioConfig.authTokenPrevious"
     case apiSecret = "twilioConfig.apiSecret"
+    /// A webhook SharedKey's secret, current or replaced.
+    case webhookSharedKey = "twilioConfig.webhookSharedKey.secret"
 }
 
 /// Why a secret could not be sealed or opened. Never carries the secret.

@@ -211,6 +211,19 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     public var smsAutoReply: String?
     /// Where `forward` mode sends messages; the company's `forwardNumber` when absent.
     public var smsForwardNumber: String?
+    /// `auth-token` (what nothing stored means) or `shared-key`: how the company asks
+    /// Twilio to sign its webhooks (see ``webhookSharedKey``).
+    public var webhookSigning: String?
+    /// The SharedKey Twilio signs the company's webhooks with, when it signs with one.
+    public var webhookSharedKey: WebhookSharedKey?
+    /// The SharedKey a rotation replaced, still accepted until
+    /// ``webhookSharedKeyPreviousExpiresAt``.
+    public var webhookSharedKeyPrevious: WebhookSharedKey?
+    /// When ``webhookSharedKeyPrevious`` stops being accepted (ISO 8601).
+    public var webhookSharedKeyPreviousExpiresAt: String?
+    /// When true, a webhook not signed with the company's SharedKey is refused, whatever
+    /// its auth-token signature: no downgrade to the auth token.
+    public var requireSharedKey: Bool
     /// When the settings last changed (ISO 8601).
     public var lastUpdated: String?
     /// Who last changed them.
@@ -224,6 +237,8 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         callRoutingMode: String? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
         whisperMessage: String? = nil, forwardFallback: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
         smsMode: String? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
+        webhookSigning: String? = nil, webhookSharedKey: WebhookSharedKey? = nil, webhookSharedKeyPrevious: WebhookSharedKey? = nil,
+        webhookSharedKeyPreviousExpiresAt: String? = nil, requireSharedKey: Bool = false,
         lastUpdated: String? = nil, updatedBy: String? = nil
     ) {
         self.accountSid = accountSid
@@ -244,6 +259,11 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         self.smsMode = smsMode
         self.smsAutoReply = smsAutoReply
         self.smsForwardNumber = smsForwardNumber
+        self.webhookSigning = webhookSigning
+        self.webhookSharedKey = webhookSharedKey
+        self.webhookSharedKeyPrevious = webhookSharedKeyPrevious
+        self.webhookSharedKeyPreviousExpiresAt = webhookSharedKeyPreviousExpiresAt
+        self.requireSharedKey = requireSharedKey
         self.lastUpdated = lastUpdated
         self.updatedBy = updatedBy
     }
@@ -252,7 +272,7 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         case accountSid, authToken, authTokenPrevious, authTokenPreviousExpiresAt, apiKey, apiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
         case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated
-        case updatedBy
+        case updatedBy, webhookSigning, webhookSharedKey, webhookSharedKeyPrevious, webhookSharedKeyPreviousExpiresAt, requireSharedKey
     }
 
     public init(from decoder: any Decoder) throws {
@@ -275,6 +295,11 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         smsMode = try c.decodeIfPresent(String.self, forKey: .smsMode)
         smsAutoReply = try c.decodeIfPresent(String.self, forKey: .smsAutoReply)
         smsForwardNumber = try c.decodeIfPresent(String.self, forKey: .smsForwardNumber)
+        webhookSigning = try c.decodeIfPresent(String.self, forKey: .webhookSigning)
+        webhookSharedKey = try c.decodeIfPresent(WebhookSharedKey.self, forKey: .webhookSharedKey)
+        webhookSharedKeyPrevious = try c.decodeIfPresent(WebhookSharedKey.self, forKey: .webhookSharedKeyPrevious)
+        webhookSharedKeyPreviousExpiresAt = Self.decodeDate(c, .webhookSharedKeyPreviousExpiresAt)
+        requireSharedKey = try c.decodeIfPresent(Bool.self, forKey: .requireSharedKey) ?? false
         lastUpdated = Self.decodeDate(c, .lastUpdated)
         updatedBy = try c.decodeIfPresent(String.self, forKey: .updatedBy)
     }

@@ -84,6 +84,15 @@ public struct CompanySettingsWriter {
         }
         next.twilio.authToken = seal(next.twilio.authToken, company.id, .authToken)
         next.twilio.apiSecret = seal(next.twilio.apiSecret, company.id, .apiSecret)
+        // A SharedKey's secret (current or replaced) is sealed like the auth token; a replaced
+        // key whose grace period is over is dropped.
+        for keyPath in [\TwilioConfig.webhookSharedKey, \TwilioConfig.webhookSharedKeyPrevious] {
+            if let key = next.twilio[keyPath: keyPath] { next.twilio[keyPath: keyPath]?.secret = seal(key.secret, company.id, .webhookSharedKey) ?? key.secret }
+        }
+        if next.twilio.webhookSharedKeyPrevious == nil || !(next.twilio.webhookSharedKeyPreviousExpiresAt.flatMap(Timestamp.parse).map { $0 > now } ?? false) {
+            next.twilio.webhookSharedKeyPrevious = nil
+            next.twilio.webhookSharedKeyPreviousExpiresAt = nil
+        }
         next.twilio.lastUpdated = Timestamp.format(Self.stamp(after: current?.twilio.lastUpdated, now: now))
         next.twilio.updatedBy = updatedBy
         if let expected {
@@ -189,6 +198,22 @@ public struct CompanySettingsWriter {
         }
         if let url = config.agentStreamUrl, !StreamURL.isValid(url) {
             throw .invalidCompany("agentStreamUrl must be a wss:// URL")
+        }
+        if WebhookSigning(stored: config.webhookSigning) == nil {
+            throw .invalidCompany("webhookSigning must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for (field, key) in [("webhookSharedKey", config.webhookSharedKey), ("webhookSharedKeyPrevious", config.webhookSharedKeyPrevious)] {
+            guard let key else { continue }
+            guard WebhookSharedKey.isValidSid(key.sid) else { throw .invalidCompany("\(field).sid must be a SharedKey id (letters, digits and _)") }
+            guard WebhookSignatureAlgorithm(rawValue: key.algorithm) != nil else {
+                throw .invalidCompany("\(field).algorithm must be HMAC_SHA256 or HMAC_SHA1")
+            }
+            if case .plaintext(let secret) = key.secret, secret.isEmpty || secret.utf8.count > 512 {
+                throw .invalidCompany("\(field).secret must be 1-512 characters")
+            }
+        }
+        if config.requireSharedKey && config.webhookSharedKey == nil {
+            throw .invalidCompany("requireSharedKey needs a webhookSharedKey: set shared-key signing up first (switchboard signing enable)")
         }
         for (field, text) in [("whisperMessage", config.whisperMessage), ("voicemailGreeting", config.voicemailGreeting)] {
             if let text, text.count > 1_000 { throw .invalidCompany("\(field) must be at most 1000 characters") }

@@ -30,6 +30,13 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     public var smsMode: String?
     public var smsAutoReply: String?
     public var smsForwardNumber: String?
+    /// The SharedKey the company's webhooks are signed with (sealed), when there is one.
+    public var webhookSharedKey: WebhookSharedKey?
+    /// The SharedKey a rotation replaced (sealed), accepted until ``webhookSharedKeyPreviousExpiresAt``.
+    public var webhookSharedKeyPrevious: WebhookSharedKey?
+    public var webhookSharedKeyPreviousExpiresAt: String?
+    /// Webhooks must carry the SharedKey's signature: no downgrade to the auth token.
+    public var requireSharedKey: Bool?
 
     /// The snapshot of `company`.
     public init(_ company: Company) {
@@ -51,6 +58,12 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         smsMode = company.twilio.smsMode
         smsAutoReply = company.twilio.smsAutoReply
         smsForwardNumber = company.twilio.smsForwardNumber
+        webhookSharedKey = company.twilio.webhookSharedKey
+        if company.twilio.webhookSharedKeyPrevious != nil, let expiry = company.twilio.webhookSharedKeyPreviousExpiresAt {
+            webhookSharedKeyPrevious = company.twilio.webhookSharedKeyPrevious
+            webhookSharedKeyPreviousExpiresAt = expiry
+        }
+        requireSharedKey = company.twilio.requireSharedKey ? true : nil
     }
 
     /// The routing mode, or `nil` when none or an unknown one is stored.
@@ -64,6 +77,15 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     /// What a forwarded call nobody answers gets; an unknown stored value is `voicemail`,
     /// which never leaves a caller with nothing.
     public var forwardFallbackMode: ForwardFallback { ForwardFallback(stored: forwardFallback) ?? .voicemail }
+
+    /// The SharedKey with id `sid` when webhooks signed with it are accepted at `now`: the
+    /// company's current key, or the one it replaced, within its grace period.
+    public func sharedKey(named sid: String, at now: Date) -> WebhookSharedKey? {
+        if let current = webhookSharedKey, current.sid == sid { return current }
+        guard let previous = webhookSharedKeyPrevious, previous.sid == sid, let text = webhookSharedKeyPreviousExpiresAt,
+              let expiry = Timestamp.parse(text), now < expiry else { return nil }
+        return previous
+    }
 
     /// The replaced auth token when it is still accepted at `now`: within its grace
     /// period. A previous token without a readable expiry is not accepted.

@@ -5,5 +5,5 @@ extension EventFields {
     /// and host, and the `Content-Type` and `X-Twilio-Signature` headers — what
     /// ``WebhookGate/decode(host:path:rawQuery:contentType:body:signature:)`` is given.
     /// The rest of each event is checked, not built.
-    public static let twilioWebhook = EventFields.only(headers: ["content-type", "host", "x-twilio-signature"])
+    public static let twilioWebhook = EventFields.only(headers: ["content-type", "host", "x-twilio-signature", "x-twilio-webhooks-signature-settings"])
 }

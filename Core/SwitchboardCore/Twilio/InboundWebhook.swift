@@ -7,7 +7,7 @@ import Foundation
 /// A webhook from Twilio as it arrived: decoded, not yet trusted.
 ///
 /// Built from the parts of an HTTP request, it knows the exact URL Twilio signed and
-/// the parameters it signed; ``authenticate(for:sealer:)`` then decides whether the
+/// the parameters it signed; ``authenticate(for:vault:now:)`` then decides whether the
 /// owning company's Twilio account really sent it.
 public struct InboundWebhook: Sendable {
     /// The largest body accepted. Twilio's webhook bodies are a few kilobytes.
@@ -25,6 +25,9 @@ public struct InboundWebhook: Sendable {
     public let content: SignedContent
     /// The `X-Twilio-Signature` header.
     public let signature: String?
+    /// The `X-Twilio-Webhooks-Signature-Settings` header (`key=<SharedKey id>,algorithm=<…>`),
+    /// present when Twilio signed with a SharedKey instead of the auth token.
+    public let signatureSettings: String?
 
     /// Decodes a webhook.
     ///
@@ -35,11 +38,12 @@ public struct InboundWebhook: Sendable {
     ///   - contentType: the `Content-Type` header.
     ///   - body: the decoded body bytes.
     ///   - signature: the `X-Twilio-Signature` header.
+    ///   - signatureSettings: the `X-Twilio-Webhooks-Signature-Settings` header.
     ///   - publicBase: `SWITCHBOARD_PUBLIC_URL`, when set.
     /// - Throws: ``WebhookRequestError`` for a body that is too large or not decodable.
     public init(
         host: String?, path: String, rawQuery: String, contentType: String?, body: [UInt8],
-        signature: String?, publicBase: PublicBaseURL?
+        signature: String?, signatureSettings: String? = nil, publicBase: PublicBaseURL?
     ) throws(WebhookRequestError) {
         guard body.count <= Self.maximumBodyBytes else { throw .bodyTooLarge(limit: Self.maximumBodyBytes) }
         let base: String
@@ -72,37 +76,79 @@ public struct InboundWebhook: Sendable {
             content = .raw(body)
         }
         self.signature = signature
+        self.signatureSettings = signatureSettings.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Checks that `tenant`'s Twilio account sent this webhook: the signature must be
-    /// valid under the tenant's auth token — or, during a rotation's grace period, under
-    /// the token it replaced — and the posted `AccountSid` must be the tenant's.
+    /// Checks that `tenant`'s Twilio account sent this webhook.
+    ///
+    /// - With `X-Twilio-Webhooks-Signature-Settings`, the signature must be valid under the
+    ///   SharedKey that header names — only if it is this company's (its current key, or
+    ///   the one it replaced, inside the rotation's grace) — with the algorithm it names
+    ///   (HMAC_SHA256 or HMAC_SHA1).
+    /// - Without it, under the company's auth token (or, during a rotation's grace period,
+    ///   the token it replaced) — unless the company requires its SharedKey, when it is
+    ///   refused: no downgrade.
+    /// - Either way, the posted `AccountSid` must be the company's.
     ///
     /// - Parameters:
     ///   - tenant: the company that owns the number or callback.
-    ///   - vault: opens the company's sealed tokens.
-    ///   - now: the time the grace period of a replaced token is judged against.
+    ///   - vault: opens the company's sealed tokens and keys.
+    ///   - now: the time the grace periods are judged against.
     /// - Throws: ``WebhookRejection`` saying which check failed.
     public func authenticate(for tenant: TenantSnapshot, vault: AuthTokenVault, now: Date = Date()) throws(WebhookRejection) {
         guard let signature, !signature.isEmpty else { throw .missingSignature }
-        guard let sealed = tenant.authToken, let accountSid = tenant.accountSid, !accountSid.isEmpty else {
-            throw .tenantHasNoCredentials
-        }
-        let token: TwilioAuthToken
-        do {
-            token = try vault.authToken(of: tenant.companyID, stored: sealed)
-        } catch {
-            throw .tokenUnavailable(error)
-        }
-        if !TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: token) {
-            guard let previous = tenant.previousAuthToken(at: now),
-                  let previousToken = try? vault.authToken(of: tenant.companyID, stored: previous, field: .authTokenPrevious),
-                  TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: previousToken)
-            else { throw .signatureMismatch }
+        guard let accountSid = tenant.accountSid, !accountSid.isEmpty else { throw .tenantHasNoCredentials }
+        if let signatureSettings {
+            let (keyID, named) = Self.parse(signatureSettings: signatureSettings)
+            guard let algorithm = named.flatMap(WebhookSignatureAlgorithm.init(rawValue:)) else {
+                throw .unsupportedSignatureAlgorithm(String((named ?? "none").prefix(40)))
+            }
+            guard let keyID, let sharedKey = tenant.sharedKey(named: keyID, at: now) else { throw .unknownSigningKey }
+            let key: WebhookSigningKey
+            do { key = try vault.signingKey(of: tenant.companyID, sharedKey: sharedKey, algorithm: algorithm) } catch {
+                throw .tokenUnavailable(error)
+            }
+            guard TwilioSignature.isValid(signature: signature, url: url, content: content, key: key) else { throw .signatureMismatch }
+        } else {
+            if tenant.requireSharedKey == true { throw .sharedKeyRequired }
+            guard let sealed = tenant.authToken else { throw .tenantHasNoCredentials }
+            let token: TwilioAuthToken
+            do {
+                token = try vault.authToken(of: tenant.companyID, stored: sealed)
+            } catch {
+                throw .tokenUnavailable(error)
+            }
+            if !TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: token) {
+                guard let previous = tenant.previousAuthToken(at: now),
+                      let previousToken = try? vault.authToken(of: tenant.companyID, stored: previous, field: .authTokenPrevious),
+                      TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: previousToken)
+                else { throw .signatureMismatch }
+            }
         }
         if case .form = content {
             guard parameters["AccountSid"] == accountSid else { throw .accountMismatch }
         }
+    }
+
+    /// The SharedKey id and algorithm `X-Twilio-Webhooks-Signature-Settings` names
+    /// (`key=webhooks_sharedkey_…,algorithm=HMAC_SHA256`); `nil` for what it does not.
+    public static func parse(signatureSettings header: String) -> (keyID: String?, algorithm: String?) {
+        var keyID: String?, algorithm: String?
+        for part in header.split(separator: ",") {
+            guard let equals = part.firstIndex(of: "=") else { continue }
+            let name = String(part[..<equals]).trimmingASCIIWhitespace(), value = String(String(part[part.index(after: equals)...]).trimmingASCIIWhitespace())
+            if name == "key", !value.isEmpty { keyID = value }
+            if name == "algorithm", !value.isEmpty { algorithm = value }
+        }
+        return (keyID, algorithm)
+    }
+
+    /// What signed this webhook, for the log: `auth-token`, or the SharedKey id and
+    /// algorithm the header names (never a secret).
+    public var signedWith: String {
+        guard let signatureSettings else { return "auth-token" }
+        let (keyID, algorithm) = Self.parse(signatureSettings: signatureSettings)
+        return "\((keyID ?? "?").clipped(to: 64)) \((algorithm ?? "?").clipped(to: 16))"
     }
 }
 
@@ -131,11 +177,20 @@ public enum WebhookRejection: Error, Equatable, Sendable, CustomStringConvertibl
     case accountMismatch
     case tenantHasNoCredentials
     case tokenUnavailable(SealingError)
+    /// The company requires its SharedKey's signature, and the webhook has an auth-token one.
+    case sharedKeyRequired
+    /// The header names a SharedKey that is not this company's (or no longer accepted).
+    case unknownSigningKey
+    /// The header names an algorithm other than HMAC_SHA256 or HMAC_SHA1.
+    case unsupportedSignatureAlgorithm(String)
 
     public var description: String {
         switch self {
         case .missingSignature: "request has no X-Twilio-Signature header"
-        case .signatureMismatch: "X-Twilio-Signature does not match this company's auth token"
+        case .signatureMismatch: "X-Twilio-Signature does not match this company's auth token or signing key"
+        case .sharedKeyRequired: "this company requires webhooks signed with its shared key, and this one is signed with the auth token"
+        case .unknownSigningKey: "X-Twilio-Webhooks-Signature-Settings names a signing key that is not this company's"
+        case .unsupportedSignatureAlgorithm(let name): "X-Twilio-Webhooks-Signature-Settings names the algorithm \(name), not HMAC_SHA256 or HMAC_SHA1"
         case .accountMismatch: "AccountSid is not this company's Twilio account"
         case .tenantHasNoCredentials: "company has no Twilio Account SID or auth token configured"
         case .tokenUnavailable(let why): "company's auth token cannot be opened: \(why)"

@@ -39,7 +39,9 @@ public enum StatusCallback {
         case .admitted(let admitted):
             tenant = admitted
         case .rejected(let why, let company):
-            logger.warning("\(prefix).rejected", metadata: ["company.id": "\(company)", "reason": "\(why)", "callback": "status"])
+            logger.warning("\(prefix).rejected", metadata: [
+                "company.id": "\(company)", "reason": "\(why)", "callback": "status", "signed.with": "\(webhook.signedWith)",
+            ])
             return Answer(status: 403, text: why == .missingSignature ? "missing X-Twilio-Signature header" : "Twilio request validation failed")
         case .unknownCompany(let company):
             logger.warning("\(prefix).callback_company_missing", metadata: ["company.id": "\(company)", "callback": "status"])

@@ -20,3 +20,47 @@ public struct TwilioAuthToken: Sendable, CustomStringConvertible, CustomDebugStr
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
 }
+
+/// A key a webhook signature is checked with, in memory only: a company's auth token
+/// (HMAC-SHA1, Twilio's default) or one of its SharedKeys' secrets with the algorithm
+/// Twilio names (HMAC-SHA256 or HMAC-SHA1).
+///
+/// It prints as `<redacted>`.
+public struct WebhookSigningKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    enum KeyedMAC: Sendable {
+        case sha1(HMAC<Insecure.SHA1>)
+        case sha256(HMAC<SHA256>)
+    }
+
+    /// The HMAC, keyed once and copied for each signature.
+    let mac: KeyedMAC
+
+    /// `secret` as an HMAC key for `algorithm`.
+    public init(secret: String, algorithm: WebhookSignatureAlgorithm) {
+        let key = SymmetricKey(data: Array(secret.utf8))
+        switch algorithm {
+        case .hmacSHA1: mac = .sha1(HMAC<Insecure.SHA1>(key: key))
+        case .hmacSHA256: mac = .sha256(HMAC<SHA256>(key: key))
+        }
+    }
+
+    /// A company's auth token, which Twilio signs with by default (HMAC-SHA1).
+    public init(_ token: TwilioAuthToken) {
+        mac = .sha1(token.keyedMAC)
+    }
+
+    /// The MAC of `message`.
+    func authenticationCode(of message: UnsafeRawBufferPointer) -> [UInt8] {
+        switch mac {
+        case .sha1(var keyed):
+            keyed.update(data: message)
+            return Array(keyed.finalize())
+        case .sha256(var keyed):
+            keyed.update(data: message)
+            return Array(keyed.finalize())
+        }
+    }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+}

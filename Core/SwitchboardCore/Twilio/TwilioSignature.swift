@@ -30,10 +30,16 @@ public enum SignedContent: Sendable {
 public enum TwilioSignature {
     /// Computes the signature Twilio would send for `url` and `content`.
     public static func compute(url: String, content: SignedContent, authToken: TwilioAuthToken) -> String {
+        compute(url: url, content: content, key: WebhookSigningKey(authToken))
+    }
+
+    /// Computes the signature Twilio would send for `url` and `content` when it signs
+    /// with `key` (a SharedKey and its algorithm, or an auth token).
+    public static func compute(url: String, content: SignedContent, key: WebhookSigningKey) -> String {
         var message: [UInt8] = []
         message.append(utf8Of: url)
         appendPayload(for: content, to: &message)
-        return String(decoding: signatureBytes(of: message, keyedMAC: authToken.keyedMAC), as: UTF8.self)
+        return String(decoding: signatureBytes(of: message, key: key), as: UTF8.self)
     }
 
     /// Whether `signature` is a valid Twilio signature for a request to `url` carrying
@@ -50,6 +56,13 @@ public enum TwilioSignature {
         content: SignedContent,
         authToken: TwilioAuthToken
     ) -> Bool {
+        isValid(signature: signature, url: url, content: content, key: WebhookSigningKey(authToken))
+    }
+
+    /// Whether `signature` is a valid Twilio signature for a request to `url` carrying
+    /// `content`, made with `key`: the same check, with the key and algorithm of a
+    /// SharedKey (whose HMAC-SHA256 signature is 44 characters of base64, not 28).
+    public static func isValid(signature: String?, url: String, content: SignedContent, key: WebhookSigningKey) -> Bool {
         guard let signature, !signature.isEmpty, signature.utf8.count <= 64 else { return false }
         let expected = Array(signature.utf8)
 
@@ -68,7 +81,7 @@ public enum TwilioSignature {
         }
 
         func matches(_ message: [UInt8]) -> Bool {
-            constantTimeEqual(signatureBytes(of: message, keyedMAC: authToken.keyedMAC), expected)
+            constantTimeEqual(signatureBytes(of: message, key: key), expected)
         }
         // The URL as received almost always matches; its other spellings are worked out
         // only when it does not.
@@ -123,10 +136,9 @@ public enum TwilioSignature {
 
     /// The signature of `message` (the URL and payload), as the ASCII bytes of its base64
     /// text (what the header carries), without building strings on the way.
-    private static func signatureBytes(of message: [UInt8], keyedMAC: HMAC<Insecure.SHA1>) -> [UInt8] {
-        var mac = keyedMAC
-        message.withUnsafeBytes { mac.update(data: $0) }
-        return mac.finalize().withUnsafeBytes { Base64.encode($0) }
+    private static func signatureBytes(of message: [UInt8], key: WebhookSigningKey) -> [UInt8] {
+        let code = message.withUnsafeBytes { key.authenticationCode(of: $0) }
+        return code.withUnsafeBytes { Base64.encode($0) }
     }
 
     /// Compares two byte strings in time that depends only on their lengths.

@@ -12,8 +12,9 @@ import Foundation
 ///    process's resolver — memory, Redis, then the directory — or, for a function's own
 ///    callbacks, by the company id the callback URL carries.
 /// 3. `X-Twilio-Signature` must verify under that company's auth token (or, during a
-///    rotation's grace period, the token it replaced), and the posted `AccountSid` must
-///    be the company's.
+///    rotation's grace period, the token it replaced) — or under its SharedKey, when the
+///    webhook says Twilio signed with one (`X-Twilio-Webhooks-Signature-Settings`) — and
+///    the posted `AccountSid` must be the company's.
 ///
 /// Each way a request can fail to get through is its own ``Outcome``, so each function
 /// answers it in its own way (Voice speaks "not configured"; SMS answers nothing).
@@ -52,10 +53,12 @@ public struct WebhookGate {
     ///
     /// - Throws: ``WebhookRequestError`` (413 for a body over the limit, else 400).
     public func decode(
-        host: String?, path: String, rawQuery: String, contentType: String?, body: [UInt8], signature: String?
+        host: String?, path: String, rawQuery: String, contentType: String?, body: [UInt8], signature: String?,
+        signatureSettings: String? = nil
     ) throws(WebhookRequestError) -> InboundWebhook {
         try InboundWebhook(
-            host: host, path: path, rawQuery: rawQuery, contentType: contentType, body: body, signature: signature, publicBase: publicURL)
+            host: host, path: path, rawQuery: rawQuery, contentType: contentType, body: body, signature: signature,
+            signatureSettings: signatureSettings, publicBase: publicURL)
     }
 
     /// Admits a webhook about a number: a new call or message, found by its `To`.
@@ -95,7 +98,8 @@ public struct WebhookGate {
             return .admitted(tenant)
         } catch {
             switch error {
-            case .missingSignature, .signatureMismatch, .accountMismatch: return .rejected(error, tenant.companyID)
+            case .missingSignature, .signatureMismatch, .accountMismatch, .sharedKeyRequired, .unknownSigningKey, .unsupportedSignatureAlgorithm:
+                return .rejected(error, tenant.companyID)
             case .tenantHasNoCredentials, .tokenUnavailable: return .misconfigured(error, tenant.companyID)
             }
         }
