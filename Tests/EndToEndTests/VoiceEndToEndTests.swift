@@ -50,6 +50,11 @@ struct VoiceEndToEndTests {
                 #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
                 #expect(elements[1].text.hasPrefix("You have reached Birch & Partners."))
                 #expect(elements[2].attributes["action"]?.hasSuffix("/api/twilio/voice?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e2") == true)
+            case "voice-shared-key":
+                // Dune's webhooks signed with its SharedKey (HMAC_SHA256), not its auth token.
+                let elements = try Self.twiml(response)
+                #expect(elements[1].text == "You have reached Dune Bakery. Please leave a message after the beep.")
+                #expect(result.stderrText.contains("webhooks_sharedkey_01jdunebakery0example00 HMAC_SHA256"))
             case "voice-legacy-number":
                 let elements = try Self.twiml(response)
                 #expect(elements[1].text == "You have reached Dune Bakery. Please leave a message after the beep.")

@@ -26,6 +26,9 @@ def main():
         for field in ("authToken", "apiSecret"):
             if config.get(field):
                 secrets[config[field]] = f"{company.get('companyName', '?')}'s {field}"
+        for field in ("webhookSharedKey", "webhookSharedKeyPrevious"):
+            if (config.get(field) or {}).get("secret"):
+                secrets[config[field]["secret"]] = f"{company.get('companyName', '?')}'s {field} secret"
 
     found = False
     for path in files:

@@ -24,13 +24,14 @@ public enum ExampleData {
     public static let companiesFile = TestPaths.packageRoot.appendingPathComponent("Examples/companies.json")
     public static let eventsFolder = TestPaths.packageRoot.appendingPathComponent("Examples/events")
 
-    /// Every secret in the example companies (auth tokens, API secrets).
+    /// Every secret in the example companies (auth tokens, API secrets, webhook SharedKeys).
     public static let secrets: [String] = {
         guard let data = try? Data(contentsOf: companiesFile),
               let companies = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
         return companies.flatMap { company -> [String] in
             let config = company["twilioConfig"] as? [String: Any] ?? [:]
             return ["authToken", "apiSecret"].compactMap { config[$0] as? String }
+                + ["webhookSharedKey", "webhookSharedKeyPrevious"].compactMap { (config[$0] as? [String: Any])?["secret"] as? String }
         }
     }()
 

@@ -12,7 +12,9 @@ struct SignCommand: ParsableCommand {
             The signed URL is rebuilt exactly as the functions rebuild it: https:// + the \
             event's host + rawPath + ?rawQueryString, or SWITCHBOARD_PUBLIC_URL + rawPath \
             + query when that is set. The token may also come from TWILIO_AUTH_TOKEN, which \
-            keeps it out of the process list.
+            keeps it out of the process list. With --shared-key, --token is that SharedKey's \
+            secret, and the event gets the X-Twilio-Webhooks-Signature-Settings header Twilio \
+            sends with such signatures.
             """
     )
 
@@ -24,6 +26,12 @@ struct SignCommand: ParsableCommand {
 
     @Option(help: "Write the signed event here instead of over the input.")
     var output: String?
+
+    @Option(help: "Sign as a SharedKey with this id would (the token is then the key's secret).")
+    var sharedKey: String?
+
+    @Option(help: "With --shared-key: HMAC_SHA256 (the default) or HMAC_SHA1.")
+    var algorithm = "HMAC_SHA256"
 
     func run() throws {
         guard let token = token ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
@@ -43,11 +51,22 @@ struct SignCommand: ParsableCommand {
             host: decoded.host, path: decoded.rawPath, rawQuery: decoded.rawQueryString,
             contentType: decoded.header("content-type"), body: try decoded.bodyBytes(), signature: nil,
             publicBase: try Settings.publicURL(Environment()))
-        let signature = TwilioSignature.compute(url: webhook.url, content: webhook.content, authToken: TwilioAuthToken(token))
+        let key: WebhookSigningKey
+        if let sharedKey {
+            guard WebhookSharedKey.isValidSid(sharedKey) else { throw CommandFailure("--shared-key must be a SharedKey id (letters, digits and _)") }
+            guard let chosen = WebhookSignatureAlgorithm(rawValue: algorithm) else { throw CommandFailure("--algorithm must be HMAC_SHA256 or HMAC_SHA1") }
+            key = WebhookSigningKey(secret: token, algorithm: chosen)
+        } else {
+            key = WebhookSigningKey(TwilioAuthToken(token))
+        }
+        let signature = TwilioSignature.compute(url: webhook.url, content: webhook.content, key: key)
 
         var headers = document["headers"] as? [String: Any] ?? [:]
-        for key in headers.keys where key.lowercased() == "x-twilio-signature" { headers.removeValue(forKey: key) }
+        for name in headers.keys where ["x-twilio-signature", "x-twilio-webhooks-signature-settings"].contains(name.lowercased()) {
+            headers.removeValue(forKey: name)
+        }
         headers["x-twilio-signature"] = signature
+        if let sharedKey { headers["x-twilio-webhooks-signature-settings"] = "key=\(sharedKey),algorithm=\(algorithm)" }
         document["headers"] = headers
         let signed = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         let destination = output ?? event
