@@ -71,7 +71,9 @@ def main():
         print(json.dumps(make(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
     elif sys.argv[1] == "read":
         claims = jwt.decode(sys.argv[3], sys.argv[2], algorithms=["HS256"], options={"require": ["exp", "sub"]})
-        print(json.dumps({"claims": claims, "header": jwt.get_unverified_header(sys.argv[3])}))
+        # Which times are whole seconds, as JSON integers (many JWT libraries want them so).
+        whole = {name: isinstance(claims.get(name), int) for name in ("exp", "iat", "nbf") if name in claims}
+        print(json.dumps({"claims": claims, "header": jwt.get_unverified_header(sys.argv[3]), "wholeSeconds": whole}))
 
 
 if __name__ == "__main__":

@@ -64,8 +64,10 @@ struct AdminTokenTests {
     func issuedTokensReadByPyJWT() throws {
         let secrets = try AdminSecrets(current: Self.secret)
         let token = try AdminTokenIssuer(secrets: secrets).token(
-            subject: "carol@example.com", role: .company(try CompanyID("65a1f0c2e4b0a1a2b3c4d5e3")), lifetime: .seconds(600))
+            subject: "carol@example.com", role: .company(try CompanyID("65a1f0c2e4b0a1a2b3c4d5e3")), lifetime: .seconds(600),
+            now: Date(timeIntervalSinceNow: -0.25))
         let read = try JSONSerialization.jsonObject(with: try Self.python(["read", Self.secret, token])) as? [String: [String: Any]]
+        #expect(read?["wholeSeconds"] as? [String: Bool] == ["exp": true, "iat": true], "exp and iat are whole seconds: \(read?["claims"] ?? [:])")
         let claims = try #require(read?["claims"])
         #expect(read?["header"]?["alg"] as? String == "HS256")
         #expect(claims["sub"] as? String == "carol@example.com")

@@ -22,8 +22,11 @@ public struct AdminTokenIssuer: Sendable {
         self.keys = keys
     }
 
-    /// A token for `role`, naming `subject`, valid from `now` for `lifetime`.
+    /// A token for `role`, naming `subject`, valid from `now` for `lifetime`. Its times are
+    /// whole seconds, as JWT consumers commonly expect (RFC 7519 allows fractions; many
+    /// libraries reject them).
     public func token(subject: String, role: AdminIdentity.Role, lifetime: Duration, now: Date = Date()) throws -> String {
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expiry = now.addingTimeInterval(Double(lifetime.components.seconds))
         var claims = AdminClaims(
             sub: SubjectClaim(value: subject), exp: ExpirationClaim(value: expiry),
