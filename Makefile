@@ -36,7 +36,7 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build check-mongoc demo test fuzz fuzz-build fuzz-replay soak bench package clean
+.PHONY: help deps venv build check-mongoc check-imports demo test fuzz fuzz-build fuzz-replay soak bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
@@ -67,6 +67,10 @@ $(VENV)/.installed: Tests/requirements.txt
 
 build: deps check-mongoc
 	$(SWIFT) build
+
+## The module graph against docs/architecture.md: every import declared, none against the grain.
+check-imports:
+	@$(PYTHON) scripts/check_imports.py
 
 ## CMongoC's hand-written libmongoc types, constants and signatures against the installed
 ## headers (libmongoc is loaded with dlopen, so nothing else compares them).
@@ -111,7 +115,7 @@ demo: build
 
 test: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"
-	@$(MAKE) --no-print-directory check-mongoc
+	@$(MAKE) --no-print-directory check-mongoc check-imports
 	scripts/package.sh
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)

@@ -52,6 +52,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+        // What `switchboard serve` uses of Hummingbird's own dependencies, named here
+        // because it imports them.
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
     ],
     targets: [
         // C libraries: one module map each, and one Swift wrapper each in Drivers.
@@ -124,7 +128,8 @@ let package = Package(
                 "SQLiteDriver",
                 "RedisDriver",
                 "MongoDriver",
-                "SwitchboardRuntime",  // JSONText: one JSON string writer for logs, replies, commands and records
+                "TLSDriver",
+                "SwitchboardJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -159,53 +164,73 @@ let package = Package(
             path: "Runtime/CGlibcCompat",
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // The bottom of Switchboard's own modules: the strict JSON reader, the JSON and byte
+        // writers, and UTF-8 ordering, which the runtime and the core both use.
+        .target(
+            name: "SwitchboardJSON",
+            path: "Runtime/SwitchboardJSON",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SwitchboardRuntime",
             dependencies: [
                 "CGlibcCompat",
+                "SwitchboardJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Runtime/SwitchboardRuntime",
             swiftSettings: strictSettings
         ),
+        // The front half every Twilio webhook function shares: the event read, decoded and
+        // put through the gate, and the answer written back (Core's types, the runtime's event).
+        .target(
+            name: "WebhookFunction",
+            dependencies: ["SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Core/WebhookFunction",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bootstrap",
-            dependencies: ["SwitchboardRuntime", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardRuntime", "SwitchboardJSON", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
             path: "Runtime/bootstrap",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "Voice",
-            dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
+            dependencies: ["SwitchboardCore", "SwitchboardRuntime", "WebhookFunction", .product(name: "Logging", package: "swift-log")],
             path: "Functions/Voice",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "SMS",
-            dependencies: ["SwitchboardCore", "SwitchboardRuntime"],
+            dependencies: ["SwitchboardCore", "SwitchboardRuntime", "WebhookFunction", .product(name: "Logging", package: "swift-log")],
             path: "Functions/SMS",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "ConfigGet",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime"],
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Functions/ConfigGet",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "ConfigPut",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime"],
+            dependencies: [
+                "SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Functions/ConfigPut",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "Health",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Functions/Health",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
@@ -227,6 +252,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tools/switchboard",
             swiftSettings: strictSettings
@@ -234,7 +261,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "SwitchboardCore", "SwitchboardRuntime", "RedisDriver", "TLSDriver", "HTTPDriver", "CSQLite",
+                "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "RedisDriver", "TLSDriver", "HTTPDriver", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/SwitchboardBench",
@@ -244,7 +271,7 @@ let package = Package(
         // the kept corpora (Tests/Fuzz/corpus) in `make test`.
         .executableTarget(
             name: "SwitchboardFuzz",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime"],
+            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "WebhookFunction"],
             path: "Tests/Fuzz/SwitchboardFuzz",
             swiftSettings: strictSettings
         ),
@@ -262,7 +289,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "RedisDriver", "TLSDriver", "SQLiteDriver", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardJSON", "RedisDriver", "TLSDriver", "SQLiteDriver", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),
@@ -274,7 +304,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardRuntimeTests",
-            dependencies: ["SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SwitchboardRuntime", "SwitchboardJSON", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SwitchboardRuntimeTests",
             swiftSettings: strictSettings
         ),

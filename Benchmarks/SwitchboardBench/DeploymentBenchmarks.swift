@@ -5,6 +5,7 @@ import Dispatch
 import FoundationEssentials
 import HTTPDriver
 import SwitchboardRuntime
+import SwitchboardJSON
 
 /// W2: `wrk` posting signed Voice webhooks to `switchboard serve` over keep-alive
 /// connections, at 2 and 16 connections.

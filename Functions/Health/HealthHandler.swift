@@ -8,6 +8,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import SwitchboardJSON
 
 /// Answers the health API, and the schedule that sweeps every company's account.
 ///

@@ -1,6 +1,7 @@
 import Logging
 import SwitchboardCore
 import SwitchboardRuntime
+import WebhookFunction
 
 /// Answers Twilio's incoming-message webhook.
 ///
@@ -20,7 +21,7 @@ import SwitchboardRuntime
 ///
 /// A number no company answers, or one that is inactive, gets an empty `<Response/>` and
 /// a warning log: Twilio must not report an application error or retry.
-struct SMSHandler: FunctionHandler {
+struct SMSHandler: TwilioWebhookFunction {
     let services: WebhookServices
     let planner = SMSMessagePlanner()
 
@@ -30,57 +31,19 @@ struct SMSHandler: FunctionHandler {
         context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
     }
 
-    /// Each event is read for what a Twilio webhook needs; the rest is checked, not built.
-    static let eventFields = EventFields.twilioWebhook
+    static let route = WebhookRoute.sms
 
-    func willExit() {
-        services.willExit()
-    }
-
-    func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
-        let logger = context.logger
-        guard event.method == "POST" else { return .methodNotAllowed(allow: "POST") }
-        let webhook: InboundWebhook
-        do {
-            webhook = try services.gate.decode(
-                host: event.host, path: event.rawPath, rawQuery: event.rawQueryString,
-                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"),
-                signatureSettings: event.header("x-twilio-webhooks-signature-settings"))
-        } catch let error as WebhookRequestError {
-            logger.notice("sms.bad_request", metadata: ["error": "\(error)"])
-            return .text(error == .bodyTooLarge(limit: InboundWebhook.maximumBodyBytes) ? 413 : 400, "\(error)")
-        } catch {
-            logger.notice("sms.bad_request", metadata: ["error": "\(error)"])
-            return .text(400, "\(error)")
+    /// A new message (the front half has decoded it).
+    func answer(_ webhook: InboundWebhook, logger: Logger) -> WebhookAnswer {
+        let outcome = services.gate.admitByNumber(webhook)
+        guard case .admitted(let tenant) = outcome else {
+            return Self.route.refusal(outcome, signedWith: webhook.signedWith, logger: logger)
         }
-
-        if StatusCallback.isStatusCallback(path: event.rawPath) {
-            let answer = StatusCallback.answer(webhook, kind: .message, services: services, logger: logger)
-            return answer.status == 204 ? HTTPResponse(statusCode: 204) : .text(answer.status, answer.text)
-        }
-        switch services.gate.admitByNumber(webhook) {
-        case .admitted(let tenant):
-            return answer(webhook, tenant: tenant, logger: logger)
-        case .missingTo:
-            logger.notice("sms.bad_request", metadata: ["error": "no To parameter"])
-            return .text(400, "missing To parameter")
-        case .notServed(let to, let reason):
-            logger.warning("sms.number_not_configured", metadata: ["to": "\(to)", "reason": "\(reason)"])
-        case .unknownCompany(let id):
-            logger.warning("sms.company_missing", metadata: ["company.id": "\(id)"])
-        case .rejected(let why, let id):
-            logger.warning("sms.rejected", metadata: ["company.id": "\(id)", "reason": "\(why)", "signed.with": "\(webhook.signedWith)"])
-            return .text(403, why == .missingSignature ? "missing X-Twilio-Signature header" : "Twilio request validation failed")
-        case .misconfigured(let why, let id):
-            logger.error("sms.tenant_misconfigured", metadata: ["company.id": "\(id)", "reason": "\(why)"])
-        case .unavailable(let error):
-            logger.error("sms.directory_unavailable", metadata: ["error": "\(error)"])
-        }
-        return .xml(TwiML.response([]))
+        return answerMessage(webhook, tenant: tenant, logger: logger)
     }
 
     /// A message to one of `tenant`'s numbers.
-    private func answer(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
+    private func answerMessage(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> WebhookAnswer {
         let message = InboundMessage(webhook.parameters)
         let answer = planner.answer(tenant: tenant, message: message)
         if let reason = answer.fallbackReason {
@@ -95,6 +58,6 @@ struct SMSHandler: FunctionHandler {
             ("message.sid", message.sid?.clipped(to: 40) ?? ""), ("signed.with", webhook.signedWith), ("sms.action", answer.action),
             ("to", message.to.clipped(to: 40)),
         ])
-        return .xml(answer.twiml)
+        return .twiml(answer.twiml)
     }
 }

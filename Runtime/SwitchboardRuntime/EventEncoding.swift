@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// Writes stream envelopes as JSON by hand, for drivers that build events themselves
 /// (`switchboard serve`): once per request, where `JSONEncoder` cost more than the rest
 /// of the hand-off. Fields absent from the event are left out, as `JSONEncoder` leaves

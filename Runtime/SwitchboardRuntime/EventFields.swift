@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// The parts of a payload 2.0 event a handler reads.
 ///
 /// The protocol's reader checks every member of every event the same way, whatever a

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardJSON
 
 /// A function's code: built once per process, then called once per event.
 ///

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import SwitchboardJSON
 
 /// One warm function process in stream mode, as the Lambda shim and the local server
 /// drive it: started once, fed one envelope at a time, killed and replaced when it

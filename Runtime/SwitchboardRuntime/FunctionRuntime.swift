@@ -11,6 +11,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SwitchboardJSON
 
 /// Runs a function executable: builds its handler once, then answers events over
 /// standard input and output in one of two modes.

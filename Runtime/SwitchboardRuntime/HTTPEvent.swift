@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import SwitchboardJSON
 
 /// An HTTP request as AWS delivers it to a function: the HTTP API / Function URL
 /// **payload format 2.0** event, field for field.

@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// One line of the stream protocol, from the driver to the function:
 ///
 ///     {"id":"<request id>","deadlineMs":<epoch ms>,"traceId":"…","event":{…payload 2.0…}}

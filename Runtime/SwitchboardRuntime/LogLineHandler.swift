@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SwitchboardJSON
 
 /// A swift-log handler writing one line per event to standard error, in the format
 /// Lambda's logging configuration asks for (see ``LogSettings``). In JSON:

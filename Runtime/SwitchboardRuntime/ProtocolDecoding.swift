@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// Reads the protocol's messages straight from their JSON text — the hot path of every
 /// invocation. Each member is taken as the strict reader (``JSONParser``) meets it, so no
 /// tree of the document and no dictionary per object is built. `Codable` conformances

@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// Writes protocol replies as JSON by hand: they are flat (strings, one integer, one
 /// boolean), and this is on every invocation's path, where a general encoder costs
 /// more than the rest of the protocol together. The output is what `JSONEncoder` would

@@ -1,5 +1,6 @@
 import HTTPDriver
 import SwitchboardRuntime
+import SwitchboardJSON
 
 /// The settings `bootstrap` fetches from AWS Secrets Manager at start, so that secrets are
 /// never in the Lambda function's configuration (where anyone allowed

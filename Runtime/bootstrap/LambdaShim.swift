@@ -4,6 +4,7 @@ import SwitchboardRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwitchboardJSON
 
 /// `bootstrap`: the custom runtime that runs a Switchboard function on AWS Lambda.
 ///

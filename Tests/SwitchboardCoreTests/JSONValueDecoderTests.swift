@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchboardCore
+import SwitchboardJSON
 
 /// The embedded store reads company documents with ``JSONValueDecoder``; Foundation's
 /// `JSONDecoder` is the independent implementation it must agree with.

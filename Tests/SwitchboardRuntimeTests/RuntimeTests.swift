@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchboardRuntime
+import SwitchboardJSON
 
 @Suite("Event protocol pieces")
 struct RuntimeTests {

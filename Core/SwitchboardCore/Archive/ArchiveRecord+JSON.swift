@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+import SwitchboardJSON
 
 extension ArchiveRecord {
     /// The record as one JSON object, keys sorted and absent fields left out — the form

@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+import SwitchboardJSON
 
 /// A MongoDB value, written as Extended JSON for the MongoDB driver's commands.
 ///

@@ -1,5 +1,5 @@
 import SQLiteDriver
-import SwitchboardRuntime
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+import SwitchboardJSON
 
 /// Decodes `Decodable` values from JSON text read by Switchboard's own strict reader
 /// (``JSONValue``), with the same results, and errors of the same kind at the same

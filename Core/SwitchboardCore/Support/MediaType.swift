@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+import SwitchboardJSON
 
 /// The media type a `Content-Type` header names.
 public enum MediaType {

@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+import SwitchboardJSON
 
 /// The parameters of an `application/x-www-form-urlencoded` body, in the order sent.
 ///

@@ -167,6 +167,12 @@ public enum WebhookRequestError: Error, Equatable, Sendable, CustomStringConvert
         case .malformedBody(let why): "\(why)"
         }
     }
+
+    /// The HTTP status the caller gets: 413 for a body over the limit, 400 for the rest.
+    public var httpStatus: Int {
+        if case .bodyTooLarge = self { return 413 }
+        return 400
+    }
 }
 
 /// Why a webhook was not trusted. The first four are a 403 for the caller; the last is

@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+import SwitchboardJSON
 
 /// One TwiML element: a verb or noun, its attributes, and its text or children.
 ///

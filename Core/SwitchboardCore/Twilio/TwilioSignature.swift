@@ -1,5 +1,5 @@
 import Crypto
-import SwitchboardRuntime
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

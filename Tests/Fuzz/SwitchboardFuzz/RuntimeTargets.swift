@@ -1,5 +1,6 @@
 import SwitchboardCore
 import SwitchboardRuntime
+import WebhookFunction
 
 /// The function runtime's readers: what Lambda (through bootstrap) and `serve` hand a
 /// function.

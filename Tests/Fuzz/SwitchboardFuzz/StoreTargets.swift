@@ -5,6 +5,7 @@ import Foundation
 #endif
 @_spi(Fuzzing) import SwitchboardCore
 import SwitchboardRuntime
+import SwitchboardJSON
 
 /// What the stores hand back: the cache's values, MongoDB's Extended JSON, sealed secrets.
 enum StoreTargets {

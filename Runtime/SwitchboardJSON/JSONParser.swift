@@ -11,19 +11,23 @@ import Darwin
 /// It reads a value at a time from `bytes`, so a reader that knows the shape it expects
 /// (``ProtocolReader``) can take the values it wants as it meets them, without building
 /// a tree of the whole document.
-struct JSONParser {
-    let bytes: [UInt8]
-    var index = 0
+package struct JSONParser {
+    package let bytes: [UInt8]
+    package var index = 0
 
-    mutating func skipWhitespace() {
+    package init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    package mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
             index += 1
         }
     }
 
-    func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+    package func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
-    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+    package mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth < JSONValue.maximumDepth else { throw fail("nested deeper than \(JSONValue.maximumDepth) levels") }
         guard index < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[index] {
@@ -38,7 +42,7 @@ struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+    package mutating func literal(_ word: StaticString) throws(JSONParseError) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw fail("unexpected end of input") }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
@@ -47,7 +51,7 @@ struct JSONParser {
         index += count
     }
 
-    mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+    package mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -72,7 +76,7 @@ struct JSONParser {
         }
     }
 
-    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+    package mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -91,7 +95,7 @@ struct JSONParser {
         }
     }
 
-    mutating func number() throws(JSONParseError) -> String {
+    package mutating func number() throws(JSONParseError) -> String {
         let start = index
         func digits(_ parser: inout JSONParser) -> Int {
             let from = parser.index
@@ -119,7 +123,7 @@ struct JSONParser {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    mutating func string() throws(JSONParseError) -> String {
+    package mutating func string() throws(JSONParseError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes; validate the run as UTF-8 in one go (ASCII needs none).
@@ -181,7 +185,7 @@ struct JSONParser {
     }
 
     /// Checks the string ahead as ``string()`` does, without making it.
-    mutating func skipString() throws(JSONParseError) {
+    package mutating func skipString() throws(JSONParseError) {
         let start = index + 1
         let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
         if ascii, end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
@@ -193,7 +197,7 @@ struct JSONParser {
 
     /// An object member's name: its bytes straight from the text when it has no escapes
     /// (the case of every name a reader looks for), decoded otherwise.
-    mutating func memberName() throws(JSONParseError) -> MemberName {
+    package mutating func memberName() throws(JSONParseError) -> MemberName {
         let start = index + 1
         let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\""), ascii || text(start..<end, ascii: false) != nil {
@@ -211,7 +215,7 @@ struct JSONParser {
         }
     }
 
-    mutating func hex4() throws(JSONParseError) -> UInt32 {
+    package mutating func hex4() throws(JSONParseError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw fail("unexpected end of input") }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -233,12 +237,12 @@ struct JSONParser {
 /// An object member's name as the text spells it, escapes decoded: compared with the
 /// names a reader expects byte for byte (`case "id":`), and made a `String` only when
 /// one is needed.
-struct MemberName {
-    let bytes: ArraySlice<UInt8>
+package struct MemberName {
+    package let bytes: ArraySlice<UInt8>
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    static func ~= (expected: StaticString, name: MemberName) -> Bool {
+    package static func ~= (expected: StaticString, name: MemberName) -> Bool {
         guard name.bytes.count == expected.utf8CodeUnitCount else { return false }
         return name.bytes.withUnsafeBufferPointer { name in
             name.isEmpty || memcmp(name.baseAddress!, expected.utf8Start, name.count) == 0
