@@ -70,11 +70,18 @@ let package = Package(
             path: "Core/CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
-        // libcurl is loaded at run time (dlopen); its headers come from libcurl4-openssl-dev.
+        // How libcurl, OpenSSL and libmongoc are loaded: at run time (dlopen), the first
+        // time a process needs them.
+        .target(
+            name: "CLibraryLoader",
+            path: "Core/CLibraryLoader",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        // libcurl's headers come from libcurl4-openssl-dev.
         .target(
             name: "CCurl",
-            path: "Core/CCurl",
-            linkerSettings: [.linkedLibrary("dl")]
+            dependencies: ["CLibraryLoader"],
+            path: "Core/CCurl"
         ),
         // One driver target per C library, so an executable links only the libraries it
         // uses: a function never loads libcurl's thirty-odd libraries at start-up.
@@ -89,8 +96,8 @@ let package = Package(
         // come from libssl-dev.
         .target(
             name: "CTLS",
-            path: "Core/CTLS",
-            linkerSettings: [.linkedLibrary("dl")]
+            dependencies: ["CLibraryLoader"],
+            path: "Core/CTLS"
         ),
         .target(
             name: "TLSDriver",
@@ -104,15 +111,16 @@ let package = Package(
             path: "Core/Drivers/Redis",
             swiftSettings: strictSettings
         ),
-        // libmongoc is loaded at run time; this target only declares its few types.
+        // libmongoc: its few types and functions declared by hand (no headers needed to build).
         .target(
             name: "CMongoC",
+            dependencies: ["CLibraryLoader"],
             path: "Core/CMongoC",
             exclude: ["check"]  // compiled against the real headers by `make check-mongoc`
         ),
         .target(
             name: "MongoDriver",
-            dependencies: ["CMongoC"],
+            dependencies: ["CMongoC", .product(name: "Logging", package: "swift-log")],
             path: "Core/Drivers/Mongo",
             swiftSettings: strictSettings
         ),

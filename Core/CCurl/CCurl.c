@@ -1,63 +1,40 @@
 // libcurl through dlopen: see include/CCurl.h.
 #include "CCurl.h"
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <string.h>
+#include <CLibraryLoader.h>
 
 #define CCURL_SONAME "libcurl.so.4"
 
+// Typed from curl.h's own declarations.
 static struct {
-    CURLcode (*global_init)(long flags);
-    CURL *(*easy_init)(void);
-    void (*easy_cleanup)(CURL *handle);
-    void (*easy_reset)(CURL *handle);
-    CURLcode (*easy_perform)(CURL *handle);
-    const char *(*easy_strerror)(CURLcode code);
-    CURLcode (*easy_setopt)(CURL *handle, CURLoption option, ...);
-    CURLcode (*easy_getinfo)(CURL *handle, CURLINFO info, ...);
-    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *text);
-    void (*slist_free_all)(struct curl_slist *list);
+    __typeof__(curl_global_init) *global_init;
+    __typeof__(curl_easy_init) *easy_init;
+    __typeof__(curl_easy_cleanup) *easy_cleanup;
+    __typeof__(curl_easy_reset) *easy_reset;
+    __typeof__(curl_easy_perform) *easy_perform;
+    __typeof__(curl_easy_strerror) *easy_strerror;
+    __typeof__(curl_easy_setopt) *easy_setopt;
+    __typeof__(curl_easy_getinfo) *easy_getinfo;
+    __typeof__(curl_slist_append) *slist_append;
+    __typeof__(curl_slist_free_all) *slist_free_all;
 } curl;
 
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static char load_error[512];
-static int loaded = 0;
+static const clib_symbol symbols[] = {
+    CLIB_SYMBOL(curl.global_init, "curl_global_init"),
+    CLIB_SYMBOL(curl.easy_init, "curl_easy_init"),
+    CLIB_SYMBOL(curl.easy_cleanup, "curl_easy_cleanup"),
+    CLIB_SYMBOL(curl.easy_reset, "curl_easy_reset"),
+    CLIB_SYMBOL(curl.easy_perform, "curl_easy_perform"),
+    CLIB_SYMBOL(curl.easy_strerror, "curl_easy_strerror"),
+    CLIB_SYMBOL(curl.easy_setopt, "curl_easy_setopt"),
+    CLIB_SYMBOL(curl.easy_getinfo, "curl_easy_getinfo"),
+    CLIB_SYMBOL(curl.slist_append, "curl_slist_append"),
+    CLIB_SYMBOL(curl.slist_free_all, "curl_slist_free_all"),
+};
 
-#define RESOLVE(field, name)                                                              \
-    do {                                                                                  \
-        *(void **)(&curl.field) = dlsym(library, name);                                   \
-        if (!curl.field) {                                                                \
-            snprintf(load_error, sizeof load_error, "%s lacks %s", CCURL_SONAME, name);   \
-            return;                                                                       \
-        }                                                                                 \
-    } while (0)
-
-static void load_library(void) {
-    void *library = dlopen(CCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-        const char *why = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load %s (install libcurl4): %s", CCURL_SONAME, why ? why : "unknown reason");
-        return;
-    }
-    RESOLVE(global_init, "curl_global_init");
-    RESOLVE(easy_init, "curl_easy_init");
-    RESOLVE(easy_cleanup, "curl_easy_cleanup");
-    RESOLVE(easy_reset, "curl_easy_reset");
-    RESOLVE(easy_perform, "curl_easy_perform");
-    RESOLVE(easy_strerror, "curl_easy_strerror");
-    RESOLVE(easy_setopt, "curl_easy_setopt");
-    RESOLVE(easy_getinfo, "curl_easy_getinfo");
-    RESOLVE(slist_append, "curl_slist_append");
-    RESOLVE(slist_free_all, "curl_slist_free_all");
-    loaded = 1;
-}
+static clib_library library = CLIB_LIBRARY(CCURL_SONAME, "libcurl4", symbols, NULL);
 
 int ccurl_load(char *error, size_t error_size) {
-    pthread_once(&load_once, load_library);
-    if (loaded) return 0;
-    if (error && error_size > 0) snprintf(error, error_size, "%s", load_error);
-    return -1;
+    return clib_load(&library, error, error_size);
 }
 
 const char *ccurl_library_marker(void) {

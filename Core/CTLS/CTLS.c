@@ -1,10 +1,9 @@
 // OpenSSL through dlopen: see include/CTLS.h.
 #include "CTLS.h"
-#include <dlfcn.h>
+#include <CLibraryLoader.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,95 +13,77 @@ _Static_assert(CTLS_ERROR_SSL == SSL_ERROR_SSL && CTLS_ERROR_WANT_READ == SSL_ER
                && CTLS_ERROR_WANT_WRITE == SSL_ERROR_WANT_WRITE && CTLS_ERROR_SYSCALL == SSL_ERROR_SYSCALL
                && CTLS_ERROR_ZERO_RETURN == SSL_ERROR_ZERO_RETURN, "CTLS_ERROR_ values are OpenSSL's");
 
+// Typed from OpenSSL's own declarations.
 static struct {
-    int (*init_ssl)(uint64_t options, const OPENSSL_INIT_SETTINGS *settings);
-    const SSL_METHOD *(*client_method)(void);
-    SSL_CTX *(*ctx_new)(const SSL_METHOD *method);
-    void (*ctx_free)(SSL_CTX *context);
-    long (*ctx_ctrl)(SSL_CTX *context, int command, long larg, void *parg);
-    void (*ctx_set_verify)(SSL_CTX *context, int mode, SSL_verify_cb callback);
-    void (*ctx_set_security_level)(SSL_CTX *context, int level);
-    int (*ctx_load_verify_locations)(SSL_CTX *context, const char *file, const char *path);
-    int (*ctx_set_default_verify_paths)(SSL_CTX *context);
-    SSL *(*ssl_new)(SSL_CTX *context);
-    void (*ssl_free)(SSL *ssl);
-    int (*set_fd)(SSL *ssl, int fd);
-    long (*ssl_ctrl)(SSL *ssl, int command, long larg, void *parg);
-    int (*set1_host)(SSL *ssl, const char *host);
-    int (*connect)(SSL *ssl);
-    int (*read)(SSL *ssl, void *buffer, int size);
-    int (*write)(SSL *ssl, const void *buffer, int size);
-    int (*pending)(const SSL *ssl);
-    int (*shutdown)(SSL *ssl);
-    int (*get_error)(const SSL *ssl, int result);
-    long (*get_verify_result)(const SSL *ssl);
-    const char *(*verify_error_string)(long code);
-    unsigned long (*err_get_error)(void);
-    void (*err_error_string_n)(unsigned long code, char *buffer, size_t size);
-    void (*err_clear_error)(void);
+    __typeof__(OPENSSL_init_ssl) *init_ssl;
+    __typeof__(TLS_client_method) *client_method;
+    __typeof__(SSL_CTX_new) *ctx_new;
+    __typeof__(SSL_CTX_free) *ctx_free;
+    __typeof__(SSL_CTX_ctrl) *ctx_ctrl;
+    __typeof__(SSL_CTX_set_verify) *ctx_set_verify;
+    __typeof__(SSL_CTX_set_security_level) *ctx_set_security_level;
+    __typeof__(SSL_CTX_load_verify_locations) *ctx_load_verify_locations;
+    __typeof__(SSL_CTX_set_default_verify_paths) *ctx_set_default_verify_paths;
+    __typeof__(SSL_new) *ssl_new;
+    __typeof__(SSL_free) *ssl_free;
+    __typeof__(SSL_set_fd) *set_fd;
+    __typeof__(SSL_ctrl) *ssl_ctrl;
+    __typeof__(SSL_set1_host) *set1_host;
+    __typeof__(SSL_connect) *connect;
+    __typeof__(SSL_read) *read;
+    __typeof__(SSL_write) *write;
+    __typeof__(SSL_pending) *pending;
+    __typeof__(SSL_shutdown) *shutdown;
+    __typeof__(SSL_get_error) *get_error;
+    __typeof__(SSL_get_verify_result) *get_verify_result;
+    __typeof__(X509_verify_cert_error_string) *verify_error_string;
+    __typeof__(ERR_get_error) *err_get_error;
+    __typeof__(ERR_error_string_n) *err_error_string_n;
+    __typeof__(ERR_clear_error) *err_clear_error;
 } ssl;
 
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static char load_error[512];
-static int loaded = 0;
-
-#define RESOLVE(field, name)                                                              \
-    do {                                                                                  \
-        *(void **)(&ssl.field) = dlsym(library, name);                                    \
-        if (!ssl.field) {                                                                 \
-            snprintf(load_error, sizeof load_error, "%s lacks %s", CTLS_SONAME, name);    \
-            return;                                                                       \
-        }                                                                                 \
-    } while (0)
-
-static void load_library(void) {
-    void *library = dlopen(CTLS_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-        const char *why = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load %s (install libssl3): %s", CTLS_SONAME, why ? why : "unknown reason");
-        return;
-    }
-    RESOLVE(init_ssl, "OPENSSL_init_ssl");
-    RESOLVE(client_method, "TLS_client_method");
-    RESOLVE(ctx_new, "SSL_CTX_new");
-    RESOLVE(ctx_free, "SSL_CTX_free");
-    RESOLVE(ctx_ctrl, "SSL_CTX_ctrl");
-    RESOLVE(ctx_set_verify, "SSL_CTX_set_verify");
-    RESOLVE(ctx_set_security_level, "SSL_CTX_set_security_level");
-    RESOLVE(ctx_load_verify_locations, "SSL_CTX_load_verify_locations");
-    RESOLVE(ctx_set_default_verify_paths, "SSL_CTX_set_default_verify_paths");
-    RESOLVE(ssl_new, "SSL_new");
-    RESOLVE(ssl_free, "SSL_free");
-    RESOLVE(set_fd, "SSL_set_fd");
-    RESOLVE(ssl_ctrl, "SSL_ctrl");
-    RESOLVE(set1_host, "SSL_set1_host");
-    RESOLVE(connect, "SSL_connect");
-    RESOLVE(read, "SSL_read");
-    RESOLVE(write, "SSL_write");
-    RESOLVE(pending, "SSL_pending");
-    RESOLVE(shutdown, "SSL_shutdown");
-    RESOLVE(get_error, "SSL_get_error");
-    RESOLVE(get_verify_result, "SSL_get_verify_result");
+static const clib_symbol symbols[] = {
+    CLIB_SYMBOL(ssl.init_ssl, "OPENSSL_init_ssl"),
+    CLIB_SYMBOL(ssl.client_method, "TLS_client_method"),
+    CLIB_SYMBOL(ssl.ctx_new, "SSL_CTX_new"),
+    CLIB_SYMBOL(ssl.ctx_free, "SSL_CTX_free"),
+    CLIB_SYMBOL(ssl.ctx_ctrl, "SSL_CTX_ctrl"),
+    CLIB_SYMBOL(ssl.ctx_set_verify, "SSL_CTX_set_verify"),
+    CLIB_SYMBOL(ssl.ctx_set_security_level, "SSL_CTX_set_security_level"),
+    CLIB_SYMBOL(ssl.ctx_load_verify_locations, "SSL_CTX_load_verify_locations"),
+    CLIB_SYMBOL(ssl.ctx_set_default_verify_paths, "SSL_CTX_set_default_verify_paths"),
+    CLIB_SYMBOL(ssl.ssl_new, "SSL_new"),
+    CLIB_SYMBOL(ssl.ssl_free, "SSL_free"),
+    CLIB_SYMBOL(ssl.set_fd, "SSL_set_fd"),
+    CLIB_SYMBOL(ssl.ssl_ctrl, "SSL_ctrl"),
+    CLIB_SYMBOL(ssl.set1_host, "SSL_set1_host"),
+    CLIB_SYMBOL(ssl.connect, "SSL_connect"),
+    CLIB_SYMBOL(ssl.read, "SSL_read"),
+    CLIB_SYMBOL(ssl.write, "SSL_write"),
+    CLIB_SYMBOL(ssl.pending, "SSL_pending"),
+    CLIB_SYMBOL(ssl.shutdown, "SSL_shutdown"),
+    CLIB_SYMBOL(ssl.get_error, "SSL_get_error"),
+    CLIB_SYMBOL(ssl.get_verify_result, "SSL_get_verify_result"),
     // libcrypto's, found through libssl's own dependencies.
-    RESOLVE(verify_error_string, "X509_verify_cert_error_string");
-    RESOLVE(err_get_error, "ERR_get_error");
-    RESOLVE(err_error_string_n, "ERR_error_string_n");
-    RESOLVE(err_clear_error, "ERR_clear_error");
-    // The machine's openssl.cnf is not read: what a connection needs (TLS 1.2 or later,
-    // security level 2, the peer checked) is set on each context, and reading the file
-    // costs a one-shot process some 1.6 million instructions.
-    if (ssl.init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1) {
-        snprintf(load_error, sizeof load_error, "%s could not be initialised", CTLS_SONAME);
-        return;
-    }
-    loaded = 1;
+    CLIB_SYMBOL(ssl.verify_error_string, "X509_verify_cert_error_string"),
+    CLIB_SYMBOL(ssl.err_get_error, "ERR_get_error"),
+    CLIB_SYMBOL(ssl.err_error_string_n, "ERR_error_string_n"),
+    CLIB_SYMBOL(ssl.err_clear_error, "ERR_clear_error"),
+};
+
+/// The machine's openssl.cnf is not read: what a connection needs (TLS 1.2 or later,
+/// security level 2, the peer checked) is set on each context, and reading the file
+/// costs a one-shot process some 1.6 million instructions.
+static int initialise(char *error, size_t error_size) {
+    if (ssl.init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1) return 0;
+    snprintf(error, error_size, "%s could not be initialised", CTLS_SONAME);
+    return -1;
 }
 
+static clib_library library = CLIB_LIBRARY(CTLS_SONAME, "libssl3", symbols, initialise);
+
 int ctls_load(char *error, size_t error_size) {
-    pthread_once(&load_once, load_library);
-    if (loaded) return 0;
-    if (error && error_size > 0) snprintf(error, error_size, "%s", load_error);
-    return -1;
+    return clib_load(&library, error, error_size);
 }
 
 const char *ctls_library_marker(void) {

@@ -44,7 +44,10 @@ public enum FunctionRuntime {
     ) -> Never {
         signal(SIGPIPE, SIG_IGN)
         let logSettings = LogSettings(environment: environment)
-        var logger = Logger(label: "switchboard.\(functionName)") { label in LogLineHandler(label: label, settings: logSettings) }
+        // Every logger in the process, the drivers' too, writes JSON lines to standard
+        // error: standard output carries the protocol only.
+        LoggingSystem.bootstrap { label in LogLineHandler(label: label, settings: logSettings) }
+        var logger = Logger(label: "switchboard.\(functionName)")
         logger[metadataKey: "function"] = "\(functionName)"
 
         let options = arguments.dropFirst()

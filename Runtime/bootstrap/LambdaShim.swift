@@ -26,7 +26,8 @@ enum LambdaShim {
     static func main(environment: [String: String] = ProcessEnvironment.current()) -> Never {
         signal(SIGPIPE, SIG_IGN)
         let logSettings = LogSettings(environment: environment)
-        var logger = Logger(label: "switchboard.bootstrap") { LogLineHandler(label: $0, settings: logSettings) }
+        LoggingSystem.bootstrap { LogLineHandler(label: $0, settings: logSettings) }
+        var logger = Logger(label: "switchboard.bootstrap")
         logger[metadataKey: "component"] = "bootstrap"
 
         guard let api = environment["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty else {

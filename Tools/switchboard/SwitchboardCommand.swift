@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import SwitchboardRuntime
 
 /// `switchboard`: the command people use to run Switchboard locally.
 @main
@@ -20,6 +22,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
 
     static func main() async {
         StopSignals.unblock()
+        // Loggers a command does not set up itself (the drivers') write warnings and worse
+        // as JSON lines on standard error: standard output is the command's answer.
+        LoggingSystem.bootstrap { LogLineHandler(label: $0, level: .warning) }
         await main(nil)
     }
 }

@@ -1,8 +1,5 @@
 internal import CMongoC
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import Logging
 
 /// A MongoDB failure, translated once here from libmongoc's `bson_error_t`.
 public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -61,111 +58,31 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// libmongoc and libbson, loaded the first time a pool is made.
-///
-/// libmongoc initialises itself when it is loaded (OpenSSL, SASL and its plugins, ICU):
-/// about 8 ms that a function on the embedded store, or answering from the cache, should
-/// never pay. So nothing links it: the first MongoDB pool opens it with `dlopen` and
-/// resolves the few functions the driver calls. (`make package` bundles it all the same:
-/// it reads the library's name from the `switchboard.dlopen=` marker in CMongoC.)
-private struct Mongoc {
-    typealias LogFunction = @convention(c) (Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void
-
-    let initialize: @convention(c) () -> Void
-    let setLogHandler: @convention(c) (LogFunction?, UnsafeMutableRawPointer?) -> Void
-    let uriNew: @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<cmongoc_error_t>?) -> OpaquePointer?
-    let uriHasOption: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Bool
-    let uriSetInt32: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Bool
-    let uriGetAppName: @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?
-    let uriSetAppName: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Bool
-    let uriGetDatabase: @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?
-    let uriDestroy: @convention(c) (OpaquePointer?) -> Void
-    let poolNew: @convention(c) (OpaquePointer?) -> OpaquePointer?
-    let poolSetErrorAPI: @convention(c) (OpaquePointer?, Int32) -> Bool
-    let poolDestroy: @convention(c) (OpaquePointer?) -> Void
-    let poolPop: @convention(c) (OpaquePointer?) -> OpaquePointer?
-    let poolPush: @convention(c) (OpaquePointer?, OpaquePointer?) -> Void
-    let commandSimple: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, OpaquePointer?, OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<cmongoc_error_t>?) -> Bool
-    let bsonNewFromJSON: @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<cmongoc_error_t>?) -> OpaquePointer?
-    let bsonDestroy: @convention(c) (OpaquePointer?) -> Void
-    let bsonAsRelaxedJSON: @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int>?) -> UnsafeMutablePointer<CChar>?
-    let bsonFree: @convention(c) (UnsafeMutableRawPointer?) -> Void
-
-    /// The library's name, from the marker `make package` reads in built binaries.
-    static let soname = String(String(cString: cmongoc_library_marker()).split(separator: "=").last ?? "libmongoc-1.0.so.0")
-
-    static let shared: Result<Mongoc, MongoError> = load()
-
-    private static func load() -> Result<Mongoc, MongoError> {
-        guard let handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
-            let why = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            return .failure(MongoError(.unreachable, "cannot load \(soname) (install libmongoc-1.0-0): \(why)"))
+/// libmongoc and libbson, loaded the first time a pool is made (CMongoC says why), with
+/// their warnings and errors sent to the process's log.
+private enum Mongoc {
+    static let loaded: Result<Void, MongoError> = {
+        var reason = [CChar](repeating: 0, count: 512)
+        guard cmongoc_load(&reason, reason.count) == 0 else {
+            return .failure(MongoError(.unreachable, String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
-        var missing: [String] = []
-        func symbol<T>(_ name: String, as type: T.Type) -> T {
-            guard let address = dlsym(handle, name) else {
-                missing.append(name)
-                return unsafeBitCast(dlsym(handle, "mongoc_init"), to: type)  // never called: load fails below
-            }
-            return unsafeBitCast(address, to: type)
-        }
-        let library = Mongoc(
-            initialize: symbol("mongoc_init", as: (@convention(c) () -> Void).self),
-            setLogHandler: symbol("mongoc_log_set_handler", as: (@convention(c) (LogFunction?, UnsafeMutableRawPointer?) -> Void).self),
-            uriNew: symbol("mongoc_uri_new_with_error", as: (@convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<cmongoc_error_t>?) -> OpaquePointer?).self),
-            uriHasOption: symbol("mongoc_uri_has_option", as: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Bool).self),
-            uriSetInt32: symbol("mongoc_uri_set_option_as_int32", as: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Bool).self),
-            uriGetAppName: symbol("mongoc_uri_get_appname", as: (@convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?).self),
-            uriSetAppName: symbol("mongoc_uri_set_appname", as: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Bool).self),
-            uriGetDatabase: symbol("mongoc_uri_get_database", as: (@convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?).self),
-            uriDestroy: symbol("mongoc_uri_destroy", as: (@convention(c) (OpaquePointer?) -> Void).self),
-            poolNew: symbol("mongoc_client_pool_new", as: (@convention(c) (OpaquePointer?) -> OpaquePointer?).self),
-            poolSetErrorAPI: symbol("mongoc_client_pool_set_error_api", as: (@convention(c) (OpaquePointer?, Int32) -> Bool).self),
-            poolDestroy: symbol("mongoc_client_pool_destroy", as: (@convention(c) (OpaquePointer?) -> Void).self),
-            poolPop: symbol("mongoc_client_pool_pop", as: (@convention(c) (OpaquePointer?) -> OpaquePointer?).self),
-            poolPush: symbol("mongoc_client_pool_push", as: (@convention(c) (OpaquePointer?, OpaquePointer?) -> Void).self),
-            commandSimple: symbol("mongoc_client_command_simple", as: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, OpaquePointer?, OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<cmongoc_error_t>?) -> Bool).self),
-            bsonNewFromJSON: symbol("bson_new_from_json", as: (@convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<cmongoc_error_t>?) -> OpaquePointer?).self),
-            bsonDestroy: symbol("bson_destroy", as: (@convention(c) (OpaquePointer?) -> Void).self),
-            bsonAsRelaxedJSON: symbol("bson_as_relaxed_extended_json", as: (@convention(c) (OpaquePointer?, UnsafeMutablePointer<Int>?) -> UnsafeMutablePointer<CChar>?).self),
-            bsonFree: symbol("bson_free", as: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self))
-        guard missing.isEmpty else {
-            return .failure(MongoError(.unreachable, "\(soname) lacks \(missing.joined(separator: ", "))"))
-        }
-        library.setLogHandler(logToStandardError, nil)
-        library.initialize()
-        return .success(library)
-    }
+        cmongoc_log_set_handler(forwardToLogger, nil)
+        return .success(())
+    }()
+
+    /// Where libmongoc's lines go: the process's logging system, which a function and
+    /// the `switchboard` command point at standard error's JSON lines.
+    static let logger = Logger(label: "switchboard.mongodb")
 }
 
-/// libmongoc's default log handler writes to standard output, which belongs to the event
-/// protocol; this one writes warnings and worse as JSON lines on standard error and drops
-/// the chatter (its monitor's DEBUG lines during an outage, for instance).
-private let logToStandardError: Mongoc.LogFunction = { level, domain, message, _ in
-    guard level <= Int32(CMONGOC_LOG_LEVEL_WARNING) else { return }
-    let name = level <= Int32(CMONGOC_LOG_LEVEL_CRITICAL) ? "ERROR" : "WARN"
-    func quoted(_ pointer: UnsafePointer<CChar>?) -> String {
-        let text = pointer.map { String(cString: $0) } ?? ""
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            default: output += scalar.value < 0x20 ? " " : String(scalar)
-            }
-        }
-        return output + "\""
-    }
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    var parts = tm()
-    var seconds = now.tv_sec
-    gmtime_r(&seconds, &parts)
-    var stamp = [CChar](repeating: 0, count: 32)
-    strftime(&stamp, stamp.count, "%Y-%m-%dT%H:%M:%S", &parts)
-    let timestamp = String(cString: stamp) + "." + String(1000 + now.tv_nsec / 1_000_000).dropFirst() + "Z"
-    let line = "{\"timestamp\":\"\(timestamp)\",\"level\":\"\(name)\",\"message\":\"mongodb.driver\",\"domain\":\(quoted(domain)),\"detail\":\(quoted(message))}\n"
-    _ = Array(line.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+/// libmongoc's warnings and worse, as `mongodb.driver` lines of the process's log; its
+/// chatter (the monitor's DEBUG lines during an outage, for instance) is dropped.
+private let forwardToLogger: cmongoc_log_func_t = { level, domain, message, _ in
+    guard level <= UInt32(CMONGOC_LOG_LEVEL_WARNING) else { return }
+    let metadata: Logger.Metadata = [
+        "domain": "\(domain.map { String(cString: $0) } ?? "")", "detail": "\(message.map { String(cString: $0) } ?? "")",
+    ]
+    Mongoc.logger.log(level: level <= UInt32(CMONGOC_LOG_LEVEL_CRITICAL) ? .error : .warning, "mongodb.driver", metadata: metadata)
 }
 
 /// A pool of connections to one MongoDB deployment: the only owner of libmongoc's
@@ -176,7 +93,6 @@ private let logToStandardError: Mongoc.LogFunction = { level, domain, message, _
 /// BSON pointer leaves this file. A function process makes one pool, at start-up, and
 /// every invocation borrows a client from it: connections are opened once per process.
 public final class MongoClientPool {
-    private let library: Mongoc
     private let uri: OpaquePointer
     private let pool: OpaquePointer
     /// The database the URI names, or `switchboard`.
@@ -197,25 +113,24 @@ public final class MongoClientPool {
     ///   - appName: sent to the server in the handshake, unless the URI sets `appname`.
     /// - Throws: ``MongoError`` with kind `invalidURI`; its message never repeats the URI.
     public init(uri uriText: String, appName: String) throws(MongoError) {
-        let library = try Mongoc.shared.get()
-        self.library = library
+        try Mongoc.loaded.get()
         var error = cmongoc_error_t()
-        guard let uri = library.uriNew(uriText, &error) else {
+        guard let uri = cmongoc_uri_new_with_error(uriText, &error) else {
             let reason = Self.scrub(MongoError(error).message, secretsOf: uriText)
             throw MongoError(.invalidURI, "the connection string is not valid (\(reason.prefix(120)))")
         }
-        for (name, value) in Self.defaultOptions where !library.uriHasOption(uri, name) {
-            _ = library.uriSetInt32(uri, name, value)
+        for (name, value) in Self.defaultOptions where !cmongoc_uri_has_option(uri, name) {
+            _ = cmongoc_uri_set_option_as_int32(uri, name, value)
         }
-        if library.uriGetAppName(uri) == nil {
-            _ = library.uriSetAppName(uri, appName)
+        if cmongoc_uri_get_appname(uri) == nil {
+            _ = cmongoc_uri_set_appname(uri, appName)
         }
-        databaseName = library.uriGetDatabase(uri).map { String(cString: $0) } ?? "switchboard"
-        guard let pool = library.poolNew(uri) else {
-            library.uriDestroy(uri)
+        databaseName = cmongoc_uri_get_database(uri).map { String(cString: $0) } ?? "switchboard"
+        guard let pool = cmongoc_client_pool_new(uri) else {
+            cmongoc_uri_destroy(uri)
             throw MongoError(.invalidURI, "libmongoc refused the connection string")
         }
-        _ = library.poolSetErrorAPI(pool, 2)
+        _ = cmongoc_client_pool_set_error_api(pool, 2)
         self.uri = uri
         self.pool = pool
     }
@@ -244,8 +159,8 @@ public final class MongoClientPool {
     }
 
     deinit {
-        library.poolDestroy(pool)
-        library.uriDestroy(uri)
+        cmongoc_client_pool_destroy(pool)
+        cmongoc_uri_destroy(uri)
     }
 
     /// Runs one database command, given as Extended JSON, and returns the server's reply
@@ -257,28 +172,28 @@ public final class MongoClientPool {
         var error = cmongoc_error_t()
         let bytes = Array(json.utf8)
         guard let command = bytes.withUnsafeBufferPointer({ buffer in
-            library.bsonNewFromJSON(buffer.baseAddress, buffer.count, &error)
+            cmongoc_bson_new_from_json(buffer.baseAddress, buffer.count, &error)
         }) else {
             throw MongoError(.invalidDocument, "command is not valid Extended JSON: \(MongoError(error).message)")
         }
-        defer { library.bsonDestroy(command) }
-        guard let client = library.poolPop(pool) else {
+        defer { cmongoc_bson_destroy(command) }
+        guard let client = cmongoc_client_pool_pop(pool) else {
             throw MongoError(.unreachable, "no client available from the pool")
         }
-        defer { library.poolPush(pool, client) }
+        defer { cmongoc_client_pool_push(pool, client) }
         // The reply is a caller-owned bson_t that libmongoc initialises: aligned storage
         // here, bson_destroy for its contents, then the storage itself.
         let storage = UnsafeMutableRawPointer.allocate(byteCount: Int(CMONGOC_BSON_T_SIZE), alignment: Int(CMONGOC_BSON_T_ALIGNMENT))
         defer { storage.deallocate() }
         let reply = OpaquePointer(storage)
-        let succeeded = library.commandSimple(client, database ?? databaseName, command, nil, reply, &error)
-        defer { library.bsonDestroy(reply) }
+        let succeeded = cmongoc_client_command_simple(client, database ?? databaseName, command, nil, reply, &error)
+        defer { cmongoc_bson_destroy(reply) }
         guard succeeded else { throw MongoError(error) }
         var length = 0
-        guard let text = library.bsonAsRelaxedJSON(reply, &length) else {
+        guard let text = cmongoc_bson_as_relaxed_extended_json(reply, &length) else {
             throw MongoError(.invalidDocument, "reply cannot be written as JSON")
         }
-        defer { library.bsonFree(text) }
+        defer { cmongoc_bson_free(text) }
         return String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
     }
 }

@@ -40,16 +40,13 @@ final class LocalTenantCache {
     private enum State {
         /// The process has not looked anything up yet.
         case dormant
-        /// Not tracking; trying again from `retryAt` (at once when `nil`).
-        case untracked(retryAt: ContinuousClock.Instant?)
+        /// Not tracking; tried again when ``backOff`` allows.
+        case untracked
         /// Tracking on the lookup connection of this generation, announced to `listener`.
         case tracking(listener: RedisInvalidationListener, generation: Int)
         /// Redis refused tracking: no local cache in this process.
         case off
     }
-
-    static let firstBackoff: Duration = .seconds(1)
-    static let longestBackoff: Duration = .seconds(30)
 
     private let settings: CacheSettings
     private let logger: Logger
@@ -58,7 +55,8 @@ final class LocalTenantCache {
     private let negativeTTL: Duration
     private let capacity: Int
     private var state: State = .dormant
-    private var backoff = firstBackoff
+    /// When tracking may be tried again after it failed: 1 s, doubling to 30 s.
+    private var backOff = BackOff(first: .seconds(1), longest: .seconds(30))
     private var entries: [String: Stored] = [:]
     private var everTracked = false
     /// How many announced keys (or flushes) have been applied: for the statistics.
@@ -80,13 +78,12 @@ final class LocalTenantCache {
     func prepare(_ cache: RedisTenantCache) -> Bool {
         switch state {
         case .dormant:
-            state = .untracked(retryAt: nil)
+            state = .untracked
             return false
         case .off:
             return false
-        case .untracked(let retryAt):
-            if let retryAt, clock.now < retryAt { return false }
-            return establish(cache)
+        case .untracked:
+            return backOff.allowsTry ? establish(cache) : false
         case .tracking(let listener, let generation):
             if generation != cache.connectionGeneration || !cache.connectionLooksOpen() {
                 // Tracking belonged to a connection that is gone; whatever changed since
@@ -161,7 +158,7 @@ final class LocalTenantCache {
             let generation = try cache.enableTracking(redirectTo: listener.clientID)
             entries.removeAll()
             state = .tracking(listener: listener, generation: generation)
-            backoff = Self.firstBackoff
+            backOff.succeeded()
             logger.log(level: everTracked ? .notice : .info, "cache.local_tracking", metadata: [
                 "redis": "\(settings.endpoint)", "listener.client_id": "\(listener.clientID)",
                 "local_ttl_s": "\(settings.localTTLSeconds)",
@@ -186,15 +183,16 @@ final class LocalTenantCache {
     private func lose(_ error: RedisError, cache: RedisTenantCache) {
         let wasTracking: Bool
         if case .tracking = state { wasTracking = true } else { wasTracking = false }
+        let firstFailure = !everTracked && !backOff.isFailing
         entries.removeAll()
-        state = .untracked(retryAt: clock.now + backoff)
-        if wasTracking || !everTracked && backoff == Self.firstBackoff {
+        state = .untracked
+        backOff.failed()
+        if wasTracking || firstFailure {
             logger.warning("cache.local_tracking_lost", metadata: [
                 "redis": "\(settings.endpoint)", "error": "\(error)",
                 "effect": "local entries dropped; lookups ask Redis until tracking is back",
             ])
         }
-        backoff = min(backoff * 2, Self.longestBackoff)
     }
 }
 
