@@ -291,7 +291,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPDriver"],
+            dependencies: ["HTTPDriver", "SwitchboardCore"],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),

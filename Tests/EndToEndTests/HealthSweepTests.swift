@@ -35,9 +35,7 @@ final class ManyCompanies: @unchecked Sendable {
             "SWITCHBOARD_TWILIO_TIMEOUT_MS": "1500",
         ]
         if backend == "mongodb" {
-            let database = "switchboard_sweep_" + UUID().uuidString.prefix(12).lowercased()
-            guard let uri = MongoTestServer.sharedURI(database: database) else { throw TestSetupError("MONGODB_URI is not set: run `make test`") }
-            environment["SWITCHBOARD_STORE"] = uri
+            environment["SWITCHBOARD_STORE"] = try MongoTestServer.freshDatabaseURI(prefix: "switchboard_sweep_")
         }
         environment.merge(extraEnvironment) { _, new in new }
         self.environment = environment

@@ -9,13 +9,7 @@ struct CompanyListingTests {
     static let sealer = SecretSealer(current: try! .init(bytes: Array(repeating: 5, count: 32)))
 
     static func directory(_ backend: String) throws -> any TenantDirectory {
-        if backend == "sqlite" {
-            return try SQLiteTenantDirectory(path: try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path)
-        }
-        guard let uri = MongoTestServer.sharedURI(database: "switchboard_test_" + UUID().uuidString.prefix(12).lowercased()) else {
-            throw TestSetupError("MONGODB_URI is not set: run `make test`")
-        }
-        return try MongoTenantDirectory(uri: uri, appName: "switchboard-tests")
+        try TestDirectories.make(backend)
     }
 
     static func seed(_ directory: any TenantDirectory, count: Int) throws -> [String] {

@@ -9,14 +9,7 @@ import Testing
 @Suite("Call archive (every backend)")
 struct CallArchiveTests {
     static func archive(_ backend: String) throws -> any CallArchive {
-        if backend == "sqlite" {
-            let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
-            return SQLiteCallArchive(sharingConnectionOf: try SQLiteTenantDirectory(path: path))
-        }
-        guard let uri = MongoTestServer.sharedURI(database: "switchboard_test_" + UUID().uuidString.prefix(12).lowercased()) else {
-            throw TestSetupError("MONGODB_URI is not set: run `make test`")
-        }
-        return MongoCallArchive(sharingPoolOf: try MongoTenantDirectory(uri: uri, appName: "switchboard-tests"))
+        try DirectoryFactory.archive(beside: try TestDirectories.make(backend), environment: Environment([:]))
     }
 
     static func call(_ sid: String, company: String = "c1", at: String = "2026-11-27T10:00:00.000Z") -> ArchiveRecord {

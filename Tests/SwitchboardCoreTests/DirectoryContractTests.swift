@@ -4,27 +4,18 @@ import Testing
 @testable import SwitchboardCore
 
 /// A directory backend the contract suite runs against. Every backend must pass the
-/// same suite unchanged; the MongoDB directory joins this list when it lands.
+/// same suite unchanged.
 struct DirectoryBackend: Sendable, CustomTestStringConvertible {
     let name: String
     let make: @Sendable () throws -> any TenantDirectory
 
     var testDescription: String { name }
 
-    static let sqlite = DirectoryBackend(name: "sqlite") {
-        let folder = try TestPaths.temporaryFolder()
-        return try SQLiteTenantDirectory(path: folder.appendingPathComponent("nested/dir/store.sqlite").path)
-    }
+    static let sqlite = DirectoryBackend(name: "sqlite") { try TestDirectories.make("sqlite") }
 
     /// MongoDB through libmongoc, on the server `MONGODB_URI` names (the wire-protocol
     /// test server `make test` starts, or a real MongoDB): a fresh database per use.
-    static let mongodb = DirectoryBackend(name: "mongodb") {
-        let database = "switchboard_test_" + UUID().uuidString.prefix(12).lowercased()
-        guard let uri = MongoTestServer.sharedURI(database: database) else {
-            throw TestSetupError("MONGODB_URI is not set: run `make test`, which starts the MongoDB test server")
-        }
-        return try MongoTenantDirectory(uri: uri, appName: "switchboard-tests")
-    }
+    static let mongodb = DirectoryBackend(name: "mongodb") { try TestDirectories.make("mongodb") }
 
     static let all: [DirectoryBackend] = [.sqlite, .mongodb]
 }

@@ -9,11 +9,7 @@ struct MongoDirectoryTests {
     typealias F = DirectoryFixtures
 
     static func directory(_ uri: String? = nil) throws -> MongoTenantDirectory {
-        let database = "switchboard_test_" + UUID().uuidString.prefix(12).lowercased()
-        guard let shared = uri ?? MongoTestServer.sharedURI(database: database) else {
-            throw TestSetupError("MONGODB_URI is not set: run `make test`, which starts the MongoDB test server")
-        }
-        return try MongoTenantDirectory(uri: shared, appName: "switchboard-tests")
+        try MongoTenantDirectory(uri: try uri ?? MongoTestServer.freshDatabaseURI(), appName: "switchboard-tests")
     }
 
     @Test("the MongoDB backend is configured for this run (make test starts its server)")

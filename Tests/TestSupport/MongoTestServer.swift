@@ -115,3 +115,16 @@ public enum MongoSeed {
         return result.stdoutText
     }
 }
+
+extension MongoTestServer {
+    /// The URI of a new, empty database (named `prefix` and a random suffix) on the server
+    /// `MONGODB_URI` names: what each test on the MongoDB backend starts from.
+    ///
+    /// - Throws: ``TestSetupError`` when `MONGODB_URI` is not set (`make test` sets it).
+    public static func freshDatabaseURI(prefix: String = "switchboard_test_") throws -> String {
+        guard let uri = sharedURI(database: prefix + UUID().uuidString.prefix(12).lowercased()) else {
+            throw TestSetupError("MONGODB_URI is not set: run `make test`, which starts the MongoDB test server")
+        }
+        return uri
+    }
+}

@@ -11,35 +11,62 @@ import Foundation
 
 /// How the phone → tenant cache reaches Redis and how long it keeps entries.
 ///
-/// | variable | meaning | default |
-/// |---|---|---|
-/// | `REDIS_URL` | `redis://[user:password@]host:port[/db]`, `rediss://…` (TLS) or `unix:<socket path>[?db=N]` | none: no cache |
-/// | `SWITCHBOARD_REDIS_CA_FILE` | with `rediss://`: a PEM file of the authorities that may sign the server's certificate | the system's CA bundle |
-/// | `SWITCHBOARD_REDIS_TLS_INSECURE` | `1`: with `rediss://`, no certificate or name check — local tests only, warned about at every start | checked |
-/// | `SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS` | connecting may take this long | 200 |
-/// | `SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS` | one command may take this long | 100 |
-/// | `SWITCHBOARD_CACHE_TTL_SECONDS` | how long a found tenant is kept | 300 |
-/// | `SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS` | how long "no such number" is kept | 30 |
-/// | `SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS` | how long a warm process keeps a tenant in its own memory (0: no local cache) | 60 |
+/// | variable | meaning |
+/// |---|---|
+/// | `REDIS_URL` | `redis://[user:password@]host:port[/db]`, `rediss://…` (TLS) or `unix:<socket path>[?db=N]`; unset: no cache |
+/// | `SWITCHBOARD_REDIS_CA_FILE` | with `rediss://`: a PEM file of the authorities that may sign the server's certificate (default: the system's CA bundle) |
+/// | `SWITCHBOARD_REDIS_TLS_INSECURE` | `1`: with `rediss://`, no certificate or name check — local tests only, warned about at every start |
+/// | `SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS` | connecting may take this long (``connectTimeout``) |
+/// | `SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS` | one command may take this long (``commandTimeout``) |
+/// | `SWITCHBOARD_CACHE_TTL_SECONDS` | how long a found tenant is kept (``ttl``) |
+/// | `SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS` | how long "no such number" is kept (``negativeTTL``) |
+/// | `SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS` | how long a warm process keeps a tenant in its own memory; 0: no local cache (``localTTL``) |
+///
+/// Each number's default and range is stated once, in its ``NumericSetting``.
 public struct CacheSettings: Sendable, Equatable {
+    /// A whole-number setting: its variable, its default and the values it may take.
+    public struct NumericSetting: Sendable {
+        public let variable: String
+        public let defaultValue: Int
+        public let range: ClosedRange<Int>
+
+        /// The value `environment` gives, or the default.
+        ///
+        /// - Throws: ``ConfigurationError`` naming the variable when it is not a whole
+        ///   number in range.
+        func read(_ environment: Environment) throws(ConfigurationError) -> Int {
+            try environment.integer(variable, default: defaultValue, range: range)
+        }
+    }
+
+    public static let connectTimeout = NumericSetting(variable: "SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", defaultValue: 200, range: 1...60_000)
+    public static let commandTimeout = NumericSetting(variable: "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", defaultValue: 100, range: 1...60_000)
+    public static let ttl = NumericSetting(variable: "SWITCHBOARD_CACHE_TTL_SECONDS", defaultValue: 300, range: 1...86_400)
+    public static let negativeTTL = NumericSetting(variable: "SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", defaultValue: 30, range: 1...3_600)
+    public static let localTTL = NumericSetting(variable: "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS", defaultValue: 60, range: 0...3_600)
+
     public var endpoint: RedisEndpoint
-    public var connectTimeoutMilliseconds = 200
-    public var commandTimeoutMilliseconds = 100
-    public var ttlSeconds = 300
-    public var negativeTTLSeconds = 30
+    public var connectTimeoutMilliseconds = connectTimeout.defaultValue
+    public var commandTimeoutMilliseconds = commandTimeout.defaultValue
+    public var ttlSeconds = ttl.defaultValue
+    public var negativeTTLSeconds = negativeTTL.defaultValue
     /// The local cache's backstop expiry; 0 turns the local cache off.
-    public var localTTLSeconds = 60
+    public var localTTLSeconds = localTTL.defaultValue
 
     public init(endpoint: RedisEndpoint) {
         self.endpoint = endpoint
     }
 
-    /// The cache settings, or `nil` when `REDIS_URL` is not set.
+    /// The cache settings, or `nil` when `REDIS_URL` is not set. Every cache setting is
+    /// checked either way: a malformed one stops the function even while no cache is used.
     ///
     /// - Throws: ``ConfigurationError`` naming the variable that is wrong.
     public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> CacheSettings? {
-        guard let url = environment["REDIS_URL"] else { return nil }
-        var endpoint = try parseURL(url)
+        let connectTimeoutMilliseconds = try connectTimeout.read(environment)
+        let commandTimeoutMilliseconds = try commandTimeout.read(environment)
+        let ttlSeconds = try ttl.read(environment)
+        let negativeTTLSeconds = try negativeTTL.read(environment)
+        let localTTLSeconds = try localTTL.read(environment)
         let caFile = environment["SWITCHBOARD_REDIS_CA_FILE"]
         let insecure: Bool
         switch environment["SWITCHBOARD_REDIS_TLS_INSECURE"] {
@@ -47,6 +74,8 @@ public struct CacheSettings: Sendable, Equatable {
         case "1": insecure = true
         default: throw ConfigurationError(variable: "SWITCHBOARD_REDIS_TLS_INSECURE", problem: "must be 1 (no certificate check, local tests only) or 0")
         }
+        guard let url = environment["REDIS_URL"] else { return nil }
+        var endpoint = try parseURL(url)
         if endpoint.tls != nil {
             if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
                 throw ConfigurationError(variable: "SWITCHBOARD_REDIS_CA_FILE", problem: "names \(caFile.prefix(200)), which cannot be read")
@@ -58,11 +87,11 @@ public struct CacheSettings: Sendable, Equatable {
                 problem: "is set, but REDIS_URL is not a rediss:// URL (TLS)")
         }
         var settings = CacheSettings(endpoint: endpoint)
-        settings.connectTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", default: 200, range: 1...60_000)
-        settings.commandTimeoutMilliseconds = try environment.integer("SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", default: 100, range: 1...60_000)
-        settings.ttlSeconds = try environment.integer("SWITCHBOARD_CACHE_TTL_SECONDS", default: 300, range: 1...86_400)
-        settings.negativeTTLSeconds = try environment.integer("SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", default: 30, range: 1...3_600)
-        settings.localTTLSeconds = try environment.integer("SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS", default: 60, range: 0...3_600)
+        settings.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        settings.commandTimeoutMilliseconds = commandTimeoutMilliseconds
+        settings.ttlSeconds = ttlSeconds
+        settings.negativeTTLSeconds = negativeTTLSeconds
+        settings.localTTLSeconds = localTTLSeconds
         return settings
     }
 

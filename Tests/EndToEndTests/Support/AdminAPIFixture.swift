@@ -28,9 +28,7 @@ final class AdminAPIFixture: @unchecked Sendable {
         twilio = try TwilioStandIn()
         var extra = ["SWITCHBOARD_ADMIN_SECRET": Self.adminSecret, "TWILIO_API_BASE": twilio.baseURL, "SWITCHBOARD_TWILIO_TIMEOUT_MS": "1500"]
         if backend == "mongodb" {
-            let database = "switchboard_e2e_" + UUID().uuidString.prefix(12).lowercased()
-            guard let uri = MongoTestServer.sharedURI(database: database) else { throw TestSetupError("MONGODB_URI is not set: run `make test`") }
-            extra["SWITCHBOARD_STORE"] = uri
+            extra["SWITCHBOARD_STORE"] = try MongoTestServer.freshDatabaseURI(prefix: "switchboard_e2e_")
         }
         extra.merge(extraEnvironment) { _, new in new }
         store = try SeededStore(extraEnvironment: extra)
