@@ -14,23 +14,21 @@ let strictSettings: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
-/// How the functions and bootstrap are linked for a fast process start (a one-shot
-/// function pays it on every event): the C++ runtime statically, from the linker script
-/// in Runtime/link/cxx, and no dynamic symbol table of the executable's own symbols (Swift's
-/// static-stdlib link exports them all; nothing looks them up, but the dynamic loader
-/// searches them for every symbol of every library it loads).
+/// How the functions and bootstrap are linked for a fast process start, when
+/// scripts/package.sh builds them for Lambda (it sets SWITCHBOARD_LAMBDA_LINK=1 and links
+/// the Swift runtime in, `--static-swift-stdlib`): the C++ runtime statically (the linker
+/// script in Runtime/link/cxx), no dynamic symbol table of the executable's own symbols,
+/// and, in release builds on Linux, a position-dependent executable (`-no-pie`).
 ///
-/// Release builds on Linux are also position-dependent (`-no-pie`), as Go builds its
-/// executables by default: a position-independent one has some 46,000 pointers (mostly
-/// Swift metadata) that the dynamic loader rewrites, page by page, at every start — a
-/// fifth of a one-shot Voice's instructions. The stack, the heap and the shared
-/// libraries are still placed at random; the executable's own code is not. This needs
-/// the Swift runtime linked in, as scripts/package.sh links it (`--static-swift-stdlib`):
-/// against the shared runtime of debug builds the loader would warn at every start.
-let leanStart: [LinkerSetting] = [
+/// Each needs the Swift runtime linked statically: beside the shared one, a second C++
+/// runtime would be linked in, and the loader warns about a position-dependent executable
+/// at every start. So a plain `swift build` or `swift build -c release` links as Swift
+/// always does. docs/building.md says what each buys.
+let linksForLambda = Context.environment["SWITCHBOARD_LAMBDA_LINK"] == "1"
+let leanStart: [LinkerSetting] = linksForLambda ? [
     .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/cxx", "-Xlinker", "--no-export-dynamic"]),
     .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release)),
-]
+] : []
 
 let package = Package(
     name: "Switchboard",

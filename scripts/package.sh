@@ -26,7 +26,9 @@ PROVIDED='^(libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libresolv\.so|l
 RELEASE_FLAGS=(-c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors)
 
 build() {
-  swift build "${RELEASE_FLAGS[@]}" "$@" >&2
+  # SWITCHBOARD_LAMBDA_LINK: Package.swift's start-up link flags, which need the Swift
+  # runtime linked in (docs/building.md).
+  SWITCHBOARD_LAMBDA_LINK=1 swift build "${RELEASE_FLAGS[@]}" "$@" >&2
 }
 
 if [ "${1:-}" = --build ]; then

@@ -27,7 +27,7 @@ public final class AdminServices {
         sealer = try Settings.sealer(environment)
         store = try Settings.store(environment)
         tokenGracePeriod = try Settings.tokenGracePeriod(environment)
-        directory = try DirectoryFactory.open(store, appName: appName, creating: false)
+        directory = try DirectoryFactory.open(store, appName: appName, creating: false, logger: logger)
         cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
     }
 

@@ -15,9 +15,11 @@ extension [UInt8] {
 
 extension UInt8 {
     /// Whether the byte is an ASCII capital letter.
+    @inlinable
     package var isASCIIUppercase: Bool { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") }
 
     /// The byte with an ASCII capital letter made small; any other byte as it is. HTTP
     /// header names and media types are compared so.
+    @inlinable
     package var asciiLowercased: UInt8 { isASCIIUppercase ? self | 0x20 : self }
 }

@@ -11,14 +11,21 @@ import Darwin
 /// It reads a value at a time from `bytes`, so a reader that knows the shape it expects
 /// (``ProtocolReader``) can take the values it wants as it meets them, without building
 /// a tree of the whole document.
+@usableFromInline
 package struct JSONParser {
-    package let bytes: [UInt8]
-    package var index = 0
+    // @usableFromInline, as MemberName: without it a package type's @inlinable members
+    // are quietly not inlined in other modules.
+    @usableFromInline package let bytes: [UInt8]
+    @usableFromInline package var index = 0
 
     package init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
+    // Inlinable, as skipString, memberName and MemberName's ~=: the protocol's reader, in
+    // another module, calls them for every member of every event (some 4,500 instructions
+    // a warm event when they are called rather than inlined; make bench's batch).
+    @inlinable
     package mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
             index += 1
@@ -123,6 +130,7 @@ package struct JSONParser {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
+    @usableFromInline
     package mutating func string() throws(JSONParseError) -> String {
         index += 1
         let start = index
@@ -185,6 +193,7 @@ package struct JSONParser {
     }
 
     /// Checks the string ahead as ``string()`` does, without making it.
+    @inlinable
     package mutating func skipString() throws(JSONParseError) {
         let start = index + 1
         let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
@@ -197,6 +206,7 @@ package struct JSONParser {
 
     /// An object member's name: its bytes straight from the text when it has no escapes
     /// (the case of every name a reader looks for), decoded otherwise.
+    @inlinable
     package mutating func memberName() throws(JSONParseError) -> MemberName {
         let start = index + 1
         let (end, ascii) = bytes.withUnsafeBufferPointer { JSONText.plainRun(in: $0, from: start) }
@@ -208,7 +218,8 @@ package struct JSONParser {
     }
 
     /// The bytes in `range` as a string; `nil` when they are not UTF-8.
-    private func text(_ range: Range<Int>, ascii: Bool) -> String? {
+    @usableFromInline
+    func text(_ range: Range<Int>, ascii: Bool) -> String? {
         bytes.withUnsafeBufferPointer { buffer in
             let run = UnsafeBufferPointer(rebasing: buffer[range])
             return ascii ? String(decoding: run, as: UTF8.self) : String(validating: run, as: UTF8.self)
@@ -237,11 +248,18 @@ package struct JSONParser {
 /// An object member's name as the text spells it, escapes decoded: compared with the
 /// names a reader expects byte for byte (`case "id":`), and made a `String` only when
 /// one is needed.
+@usableFromInline
 package struct MemberName {
-    package let bytes: ArraySlice<UInt8>
+    @usableFromInline package let bytes: ArraySlice<UInt8>
+
+    @usableFromInline
+    init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+    }
 
     package var text: String { String(decoding: bytes, as: UTF8.self) }
 
+    @inlinable
     package static func ~= (expected: StaticString, name: MemberName) -> Bool {
         guard name.bytes.count == expected.utf8CodeUnitCount else { return false }
         return name.bytes.withUnsafeBufferPointer { name in

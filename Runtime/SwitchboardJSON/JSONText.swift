@@ -1,4 +1,5 @@
 /// JSON text helpers for the few places that write JSON by hand.
+@usableFromInline
 package enum JSONText {
     /// Appends `text` as a quoted JSON string: `"` and `\` escaped, control characters
     /// as `\n`, `\r`, `\t` or `\u00XX`; everything else copied as UTF-8.
@@ -54,6 +55,7 @@ package enum JSONText {
     /// the index of the first `"`, `\\` or control character, or `bytes.count`; and
     /// whether the run is all ASCII. Eight bytes are tested at once while none of them
     /// ends the run: TwiML, log text and event strings are long runs of plain characters.
+    @usableFromInline
     static func plainRun(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, ascii: Bool) {
         var end = start
         var ascii = true

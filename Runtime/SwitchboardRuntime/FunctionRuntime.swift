@@ -44,10 +44,11 @@ public enum FunctionRuntime {
     ) -> Never {
         signal(SIGPIPE, SIG_IGN)
         let logSettings = LogSettings(environment: environment)
-        // Every logger in the process, the drivers' too, writes JSON lines to standard
-        // error: standard output carries the protocol only.
-        LoggingSystem.bootstrap { label in LogLineHandler(label: label, settings: logSettings) }
-        var logger = Logger(label: "switchboard.\(functionName)")
+        // The handler's logger, and every logger made from it (the drivers' too), writes
+        // JSON lines to standard error: standard output carries the protocol only. The
+        // process's LoggingSystem is left alone: bootstrapping it costs a one-shot some
+        // 18,000 instructions.
+        var logger = Logger(label: "switchboard.\(functionName)") { label in LogLineHandler(label: label, settings: logSettings) }
         logger[metadataKey: "function"] = "\(functionName)"
 
         let options = arguments.dropFirst()

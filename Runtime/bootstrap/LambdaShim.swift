@@ -26,8 +26,7 @@ enum LambdaShim {
     static func main(environment: [String: String] = ProcessEnvironment.current()) -> Never {
         signal(SIGPIPE, SIG_IGN)
         let logSettings = LogSettings(environment: environment)
-        LoggingSystem.bootstrap { LogLineHandler(label: $0, settings: logSettings) }
-        var logger = Logger(label: "switchboard.bootstrap")
+        var logger = Logger(label: "switchboard.bootstrap") { LogLineHandler(label: $0, settings: logSettings) }
         logger[metadataKey: "component"] = "bootstrap"
 
         guard let api = environment["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty else {

@@ -1,5 +1,6 @@
 internal import CMongoC
 import Logging
+import Synchronization
 
 /// A MongoDB failure, translated once here from libmongoc's `bson_error_t`.
 public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -59,7 +60,7 @@ public struct MongoError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// libmongoc and libbson, loaded the first time a pool is made (CMongoC says why), with
-/// their warnings and errors sent to the process's log.
+/// their warnings and errors sent to the first pool's logger.
 private enum Mongoc {
     static let loaded: Result<Void, MongoError> = {
         var reason = [CChar](repeating: 0, count: 512)
@@ -70,19 +71,18 @@ private enum Mongoc {
         return .success(())
     }()
 
-    /// Where libmongoc's lines go: the process's logging system, which a function and
-    /// the `switchboard` command point at standard error's JSON lines.
-    static let logger = Logger(label: "switchboard.mongodb")
+    /// Where libmongoc's lines go: the logger of the process's first pool.
+    static let logger = Mutex<Logger?>(nil)
 }
 
 /// libmongoc's warnings and worse, as `mongodb.driver` lines of the process's log; its
 /// chatter (the monitor's DEBUG lines during an outage, for instance) is dropped.
 private let forwardToLogger: cmongoc_log_func_t = { level, domain, message, _ in
-    guard level <= UInt32(CMONGOC_LOG_LEVEL_WARNING) else { return }
+    guard level <= UInt32(CMONGOC_LOG_LEVEL_WARNING), let logger = Mongoc.logger.withLock({ $0 }) else { return }
     let metadata: Logger.Metadata = [
         "domain": "\(domain.map { String(cString: $0) } ?? "")", "detail": "\(message.map { String(cString: $0) } ?? "")",
     ]
-    Mongoc.logger.log(level: level <= UInt32(CMONGOC_LOG_LEVEL_CRITICAL) ? .error : .warning, "mongodb.driver", metadata: metadata)
+    logger.log(level: level <= UInt32(CMONGOC_LOG_LEVEL_CRITICAL) ? .error : .warning, "mongodb.driver", metadata: metadata)
 }
 
 /// A pool of connections to one MongoDB deployment: the only owner of libmongoc's
@@ -111,8 +111,11 @@ public final class MongoClientPool {
     /// - Parameters:
     ///   - uriText: a `mongodb://` or `mongodb+srv://` connection string.
     ///   - appName: sent to the server in the handshake, unless the URI sets `appname`.
+    ///   - logger: where libmongoc's warnings and errors go (the process's first pool's
+    ///     logger takes them all).
     /// - Throws: ``MongoError`` with kind `invalidURI`; its message never repeats the URI.
-    public init(uri uriText: String, appName: String) throws(MongoError) {
+    public init(uri uriText: String, appName: String, logger: Logger) throws(MongoError) {
+        Mongoc.logger.withLock { if $0 == nil { $0 = logger } }
         try Mongoc.loaded.get()
         var error = cmongoc_error_t()
         guard let uri = cmongoc_uri_new_with_error(uriText, &error) else {

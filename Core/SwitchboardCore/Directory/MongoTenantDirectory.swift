@@ -1,3 +1,4 @@
+import Logging
 import MongoDriver
 
 #if canImport(FoundationEssentials)
@@ -72,9 +73,10 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     /// A directory on the deployment `uri` names; the database comes from the URI
     /// (default `switchboard`). No connection is made until the first operation.
-    public init(uri: String, appName: String) throws(DirectoryError) {
+    /// libmongoc's own warnings go to `logger`.
+    public init(uri: String, appName: String, logger: Logger = Logger(label: "switchboard.mongodb")) throws(DirectoryError) {
         do {
-            pool = try MongoClientPool(uri: uri, appName: appName)
+            pool = try MongoClientPool(uri: uri, appName: appName, logger: logger)
         } catch {
             throw .unavailable(error.description)
         }

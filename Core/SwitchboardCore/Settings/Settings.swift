@@ -132,13 +132,11 @@ public enum DirectoryFactory {
     ///
     /// The embedded store is never created here (only `switchboard seed` and `migrate`
     /// create it): a mistyped path stops the caller with a message naming it.
-    public static func openStore(_ environment: Environment, appName: String) throws -> OpenedStore {
+    public static func openStore(
+        _ environment: Environment, appName: String, logger: Logger = Logger(label: "switchboard.store")
+    ) throws -> OpenedStore {
         let location = try Settings.store(environment)
-        let directory: any TenantDirectory
-        switch location {
-        case .sqlite(let path): directory = try SQLiteTenantDirectory(path: path, creating: false)
-        case .mongodb(let uri): directory = try MongoTenantDirectory(uri: uri, appName: appName)
-        }
+        let directory = try open(location, appName: appName, creating: false, logger: logger)
         return OpenedStore(location: location, directory: directory, archive: try archive(beside: directory, environment: environment))
     }
 
@@ -164,7 +162,9 @@ public enum DirectoryFactory {
     ///   directory cannot be opened. Redis being down is not an error: the cache then
     ///   falls back to the directory.
     public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws -> any TenantResolver {
-        try resolver(for: try open(try Settings.store(environment), appName: appName, creating: false), environment: environment, logger: logger)
+        try resolver(
+            for: try open(try Settings.store(environment), appName: appName, creating: false, logger: logger), environment: environment,
+            logger: logger)
     }
 
     /// The tenant resolver over `directory`: behind the Redis cache when `REDIS_URL` is set.
@@ -179,13 +179,17 @@ public enum DirectoryFactory {
     }
 
     /// The directory `location` names; with `creating` false, a missing embedded store is
-    /// an error rather than a new empty one.
-    public static func open(_ location: StoreLocation, appName: String = "switchboard", creating: Bool = true) throws(DirectoryError) -> any TenantDirectory {
+    /// an error rather than a new empty one. The MongoDB driver's own warnings go to
+    /// `logger` (by default the process's logging system: the `switchboard` command's).
+    public static func open(
+        _ location: StoreLocation, appName: String = "switchboard", creating: Bool = true,
+        logger: Logger = Logger(label: "switchboard.store")
+    ) throws(DirectoryError) -> any TenantDirectory {
         switch location {
         case .sqlite(let path):
             return try SQLiteTenantDirectory(path: path, creating: creating)
         case .mongodb(let uri):
-            return try MongoTenantDirectory(uri: uri, appName: appName)
+            return try MongoTenantDirectory(uri: uri, appName: appName, logger: logger)
         }
     }
 }

@@ -21,7 +21,7 @@ public final class WebhookServices {
     public init(environment: Environment, logger: Logger, appName: String) throws {
         let vault = AuthTokenVault(sealer: try Settings.sealer(environment))
         let publicURL = try Settings.publicURL(environment)
-        let opened = try DirectoryFactory.openStore(environment, appName: appName)
+        let opened = try DirectoryFactory.openStore(environment, appName: appName, logger: logger)
         let resolver = try DirectoryFactory.resolver(for: opened.directory, environment: environment, logger: logger)
         gate = WebhookGate(resolver: resolver, vault: vault, publicURL: publicURL)
         recorder = try ArchiveRecorder.isEnabled(environment)
