@@ -36,7 +36,7 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build check-mongoc check-imports demo test fuzz fuzz-build fuzz-replay soak bench package clean
+.PHONY: help deps venv build install check-mongoc check-imports demo test fuzz fuzz-build fuzz-replay soak bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
@@ -45,6 +45,21 @@ help:
 	@echo "make soak   - SOAK_SECONDS (default 600) of mixed traffic through serve with Redis and MongoDB faults"
 	@echo "make fuzz   - libFuzzer on every parser, FUZZ_SECONDS each (default 300); FUZZ_TARGETS=\"form jwt\" for some"
 	@echo "make package - dist/<Function>.zip for AWS Lambda"
+	@echo "make install - the switchboard command in PREFIX/bin (default ~/.local/bin)"
+
+## The switchboard command, built for release: it and the functions it runs in
+## $(PREFIX)/lib/switchboard, linked from $(PREFIX)/bin/switchboard.
+PREFIX ?= $(HOME)/.local
+INSTALLED := switchboard Voice SMS ConfigGet ConfigPut Health Outbound
+
+install: deps
+	@for product in $(INSTALLED); do $(SWIFT) build -c release --product $$product; done
+	@mkdir -p $(PREFIX)/bin $(PREFIX)/lib/switchboard
+	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+		for product in $(INSTALLED); do install -m 0755 "$$bin/$$product" $(PREFIX)/lib/switchboard/; done
+	@ln -sf ../lib/switchboard/switchboard $(PREFIX)/bin/switchboard
+	@echo "installed $(PREFIX)/bin/switchboard ($$($(PREFIX)/bin/switchboard --version))"
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on PATH; add it: export PATH=\"$(PREFIX)/bin:\$$PATH\"";; esac
 
 ## Debian packages: install only what is missing.
 deps:
@@ -180,7 +195,7 @@ soak: venv
 bench: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) wrk valgrind"
 	scripts/package.sh --build
-	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+	@bin=$$($(SWIFT) build -c release --build-path .build/lambda --show-bin-path); \
 		"$$bin/switchboard-bench" --bin "$$bin" --companies Examples/companies.json --events Examples/events \
 			--python $(abspath $(VENV))/bin/python
 
@@ -191,4 +206,4 @@ package:
 	scripts/package.sh
 
 clean:
-	rm -rf .build $(STATE) dist
+	rm -rf .build .build-fuzz $(STATE) dist

@@ -7,6 +7,10 @@
 #   scripts/package.sh            (make package runs it)
 #   scripts/package.sh --build    only the release build of every product, as the zips
 #                                 have it (make bench measures that build)
+#
+# It builds in .build/lambda, apart from a plain `swift build -c release` (.build/release):
+# its flags differ (docs/building.md), and sharing one folder would rebuild everything at
+# each switch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +27,7 @@ PROVIDED='^(libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libresolv\.so|l
 # their metadata accessors, not by mangled name (Package.swift says why for its own
 # targets; swift-crypto's and swift-log's need the flag from here): fewer searches of
 # the executable's conformances at process start.
-RELEASE_FLAGS=(-c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors)
+RELEASE_FLAGS=(-c release --build-path .build/lambda --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors)
 
 build() {
   # SWITCHBOARD_LAMBDA_LINK: Package.swift's start-up link flags, which need the Swift
@@ -37,10 +41,9 @@ if [ "${1:-}" = --build ]; then
 fi
 
 build --product bootstrap
-bin=$(swift build -c release --show-bin-path)
+bin=$(swift build -c release --build-path .build/lambda --show-bin-path)
 for function in "${FUNCTIONS[@]}"; do
-  # A function whose folder exists must build; one still to come is skipped below.
-  if [ -d "Functions/$function" ]; then build --product "$function"; fi
+  build --product "$function"
 done
 
 # Is version $1 newer than $2?
@@ -63,7 +66,8 @@ mkdir -p dist
 packaged=0
 for function in "${FUNCTIONS[@]}"; do
   if [ ! -x "$bin/$function" ]; then
-    echo "skipped $function: it does not exist yet (its issue has not landed)"
+    echo "make package: $function was not built" >&2
+    exit 1
     continue
   fi
   stage=dist/.stage/$function

@@ -32,7 +32,7 @@ import SwitchboardCore
 import SwitchboardRuntime
 
 struct Options {
-    var bin = ".build/release"
+    var bin = ".build/lambda/release"
     var companies = "Examples/companies.json"
     var events = "Examples/events"
     var streamEvents = 20_000

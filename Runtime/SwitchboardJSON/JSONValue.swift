@@ -37,8 +37,23 @@ public enum JSONValue: Sendable, Equatable {
 
 /// Why a text is not JSON: where, and what was wrong.
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The byte offset where parsing stopped.
+    /// The byte offset where parsing stopped: in the whole text, or in ``part`` when set.
     public let offset: Int
     public let reason: String
-    public var description: String { "not valid JSON: \(reason) at byte \(offset)" }
+    /// The part of the text the offset counts from (`the event`), when the text wraps
+    /// someone else's: an offset then points into the bytes they sent.
+    public let part: String?
+
+    public init(offset: Int, reason: String, part: String? = nil) {
+        self.offset = offset
+        self.reason = reason
+        self.part = part
+    }
+
+    public var description: String { "not valid JSON: \(reason) at byte \(offset)" + (part.map { " of \($0)" } ?? "") }
+
+    /// The same error counted from `start`, where `part` begins in the text.
+    public func within(_ part: String, startingAt start: Int) -> JSONParseError {
+        JSONParseError(offset: max(0, offset - start), reason: reason, part: part)
+    }
 }

@@ -43,7 +43,16 @@ public enum FunctionRuntime {
         environment: [String: String] = ProcessEnvironment.current()
     ) -> Never {
         signal(SIGPIPE, SIG_IGN)
-        let logSettings = LogSettings(environment: environment)
+        let logSettings: LogSettings
+        let streamByEnvironment: Bool
+        do {
+            logSettings = try LogSettings.checked(environment: environment)
+            streamByEnvironment = try stdioMode(environment)
+        } catch {
+            RawOutput.write(Array("\(functionName): \(error)\n".utf8), to: 2)
+            writeReply(InvocationReply(id: nil, error: .initFailed("\(functionName) could not start: \(error)")))
+            exit(1)
+        }
         // The handler's logger, and every logger made from it (the drivers' too), writes
         // JSON lines to standard error: standard output carries the protocol only. The
         // process's LoggingSystem is left alone: bootstrapping it costs a one-shot some
@@ -66,7 +75,7 @@ public enum FunctionRuntime {
             RawOutput.write(Array("\(functionName): unknown option \(unknown); try --help\n".utf8), to: 2)
             exit(64)
         }
-        let stream = options.contains("--stream") || environment["SWITCHBOARD_STDIO"] == "stream"
+        let stream = options.contains("--stream") || streamByEnvironment
 
         let handler: Handler
         do {
@@ -91,6 +100,16 @@ public enum FunctionRuntime {
         let status = serveOneShot(handler, input: &input, logger: logger)
         handler.willExit()
         exit(status)
+    }
+
+    /// Whether `SWITCHBOARD_STDIO` asks for stream mode (`stream`) rather than one-shot
+    /// (unset, empty or `one-shot`).
+    static func stdioMode(_ environment: [String: String]) throws(StartupSettingError) -> Bool {
+        switch environment["SWITCHBOARD_STDIO"] {
+        case nil, "", "one-shot": return false
+        case "stream": return true
+        default: throw StartupSettingError(variable: "SWITCHBOARD_STDIO", problem: "must be stream or one-shot")
+        }
     }
 
     /// Answers one event read whole from `input`; returns the exit status.

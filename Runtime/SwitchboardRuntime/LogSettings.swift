@@ -27,6 +27,19 @@ public struct LogSettings: Sendable, Equatable {
         self.format = format
     }
 
+    /// The settings `environment` names, checked: as ``init(environment:)``, but a
+    /// `LOG_LEVEL` that names no level stops the process. (Lambda's own variables, which
+    /// a person does not set, are read as they are.)
+    ///
+    /// - Throws: ``StartupSettingError`` naming `LOG_LEVEL`.
+    public static func checked(environment: [String: String]) throws(StartupSettingError) -> LogSettings {
+        if let name = environment["LOG_LEVEL"], level(named: name) == nil {
+            throw StartupSettingError(
+                variable: "LOG_LEVEL", problem: "must name a level: trace, debug, info, notice, warning, error or critical (or WARN, FATAL)")
+        }
+        return LogSettings(environment: environment)
+    }
+
     /// The settings `environment` names: the level from `AWS_LAMBDA_LOG_LEVEL`, else
     /// `LOG_LEVEL`, else `info`; the format from `AWS_LAMBDA_LOG_FORMAT` (`JSON` or
     /// `Text`), else JSON. Unknown values fall back to those defaults.

@@ -126,7 +126,13 @@ struct ProtocolReader {
             case "traceId": trace = try reader.string("traceId", depth: 1, fault: &traceFault)
             case "event":
                 let start = reader.parser.index
-                event = reader.next == UInt8(ascii: "n") ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
+                do throws(JSONParseError) {
+                    event = reader.next == UInt8(ascii: "n") ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
+                } catch {
+                    // The event is the caller's text (bootstrap wraps what Lambda gave it):
+                    // say where in it the fault is, not where in the envelope.
+                    throw error.within("the event", startingAt: start)
+                }
                 eventRange = start..<reader.parser.index
             default: _ = try reader.parser.value(depth: 1)
             }

@@ -40,7 +40,7 @@ enum LambdaShim {
         }
         let handler = environment["_HANDLER"] ?? ""
         guard !handler.isEmpty, handler.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 < 0x7F }) else {
-            runtime.reportInitError(type: "Runtime.NoSuchHandler", message: "_HANDLER must name the function executable (Voice, SMS, ConfigGet, ConfigPut or Health), got \"\(handler.prefix(60))\"")
+            runtime.reportInitError(type: "Runtime.NoSuchHandler", message: "_HANDLER must name the function executable (Voice, SMS, ConfigGet, ConfigPut, Health or Outbound), got \"\(handler.prefix(60))\"")
             exit(1)
         }
         let root = environment["LAMBDA_TASK_ROOT"] ?? ProcessEnvironment.executableFolder()
@@ -128,7 +128,8 @@ struct LambdaRuntimeAPI {
         let event: [UInt8]
 
         /// The stream-protocol line for the function: the event is passed through as it
-        /// came (with any raw line breaks, which JSON allows only between tokens, dropped).
+        /// came, any raw line break (which JSON allows only between tokens) made a space,
+        /// so that a fault the function finds is at the same offset in the event as sent.
         func envelope() -> [UInt8] {
             var head = "{\"id\":"
             JSONText.appendString(requestID, to: &head)
@@ -138,7 +139,7 @@ struct LambdaRuntimeAPI {
                 JSONText.appendString(traceID, to: &head)
             }
             head += ",\"event\":"
-            return Array(head.utf8) + event.filter { $0 != 0x0A && $0 != 0x0D } + [UInt8(ascii: "}")]
+            return Array(head.utf8) + event.map { $0 == 0x0A || $0 == 0x0D ? UInt8(ascii: " ") : $0 } + [UInt8(ascii: "}")]
         }
     }
 

@@ -8,7 +8,7 @@ import SwitchboardRuntime
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Report numbers held twice, numbers not in E.164, plaintext secrets, and settings that cannot work.",
+        abstract: "Report numbers held twice, numbers not in E.164, plaintext or unopenable secrets, and settings that cannot work.",
         discussion: "Exits 1 when it finds a problem, 0 when it finds none. Nothing is changed; `switchboard migrate` fixes what can be fixed automatically."
     )
 
@@ -17,11 +17,17 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let store = try Settings.store(Environment())
+        // Every sealed secret is opened with the data keys: without them doctor could not
+        // say whether any of them works, so it refuses, as explain, migrate and reseal do.
+        guard Environment()["SWITCHBOARD_DATA_KEY"] != nil else {
+            throw CommandFailure(
+                "SWITCHBOARD_DATA_KEY is not set: doctor opens every sealed secret to check it; "
+                    + "set the data key (and SWITCHBOARD_DATA_KEY_PREVIOUS during a rotation)")
+        }
+        let sealer = try Settings.sealer(Environment())
         let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor", creating: false)
         let survey = try directory.survey()
         let documents = survey.companies.count + survey.unreadable.count
-        // With the data keys, doctor also says which secrets need a previous or missing key.
-        let sealer = Environment()["SWITCHBOARD_DATA_KEY"] == nil ? nil : try Settings.sealer(Environment())
         let findings = DirectoryDoctor(lookupFinds: directory.lookupFinds, sealer: sealer).examine(survey)
         if json {
             let encoder = JSONEncoder()

@@ -19,11 +19,14 @@ struct ExplainCommand: ParsableCommand {
             answers; with --twilio, how Twilio routes the number. Reads only; never prints \
             a secret. Exits 0 when a company answers the call, 1 otherwise.
 
-              switchboard explain +1 (555) 010-0001
+              switchboard explain "+1 (555) 010-0001"
+              switchboard explain +15550100001 --json
+
+            Quote a number written with parentheses: the shell reads them itself.
             """
     )
 
-    @Argument(help: "The number, in any spelling Voice accepts (spaces allowed).")
+    @Argument(help: "The number, in any spelling Voice accepts (quoted, or as separate words).")
     var number: [String]
 
     @Flag(help: "Print the explanation as one JSON object.")

@@ -16,7 +16,7 @@ struct FunctionExecutable {
         let folder = Self.binFolder()
         let candidate = folder + "/" + name
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw CommandFailure("\(name) is not built in \(folder); run `swift build` (its issue may not have landed yet)")
+            throw CommandFailure("\(name) is not built in \(folder); run `swift build` first")
         }
         self.name = name
         self.path = candidate

@@ -15,7 +15,10 @@ struct SeedCommand: ParsableCommand {
             {"$oid": …}) is kept as the company's id; a company without one gets a new id. \
             Secrets given in clear are sealed with SWITCHBOARD_DATA_KEY before they are \
             stored. A company that exists is updated through the same save path a \
-            configuration change uses, so a number another company holds is refused.
+            configuration change uses. The file is one change: a number may move between \
+            companies of the file, wherever they stand in it; a number held by a company \
+            the file leaves holding it is refused, naming that company, and then nothing \
+            is saved.
             """
     )
 
@@ -33,25 +36,32 @@ struct SeedCommand: ParsableCommand {
         let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache)
 
         let documents = try Self.readDocuments(file)
-        var failures = 0
+        var companies: [Company] = []
+        var problems: [String] = []
         for (index, document) in documents.enumerated() {
             let label = (document["companyName"] as? String).map { "\"\($0.prefix(60))\"" } ?? "entry \(index + 1)"
-            do {
-                let company = try Self.company(from: document)
-                let saved = try writer.save(company, updatedBy: "switchboard seed")
-                let stored = saved.company
-                let numbers = stored.numberClaims
-                print("seeded \(stored.id) \(label): \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode ?? "none")")
-                if !saved.cacheInvalidated {
-                    FileHandle.standardError.write(Data("switchboard seed: \(label) saved, but the cache could not be told; it may answer with the old settings for up to \(cache?.settings.ttlSeconds ?? 0) s\n".utf8))
-                }
-            } catch {
-                failures += 1
-                FileHandle.standardError.write(Data("switchboard seed: \(label) not saved: \(error)\n".utf8))
+            do { companies.append(try Self.company(from: document)) } catch { problems.append("\(label): \(error)") }
+        }
+        let saved: [CompanySettingsWriter.Saved]
+        do {
+            guard problems.isEmpty else { throw CompanyBatch.Refusal(problems: problems) }
+            saved = try CompanyBatch(directory: directory, writer: writer).save(companies, updatedBy: "switchboard seed")
+        } catch {
+            let reasons = (error as? CompanyBatch.Refusal)?.problems ?? ["\(error)"]
+            for reason in reasons { FileHandle.standardError.write(Data("switchboard seed: \(reason)\n".utf8)) }
+            FileHandle.standardError.write(Data("switchboard seed: nothing was saved: the file is applied as one change, all or nothing\n".utf8))
+            print("0 of \(documents.count) companies saved to \(store)")
+            throw ExitCode(1)
+        }
+        for result in saved {
+            let stored = result.company
+            let numbers = stored.numberClaims
+            print("seeded \(stored.id) \"\(stored.name.prefix(60))\": \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode ?? "none")")
+            if !result.cacheInvalidated {
+                FileHandle.standardError.write(Data("switchboard seed: \"\(stored.name.prefix(60))\" saved, but the cache could not be told; it may answer with the old settings for up to \(cache?.settings.ttlSeconds ?? 0) s\n".utf8))
             }
         }
-        print("\(documents.count - failures) of \(documents.count) companies saved to \(store)")
-        if failures > 0 { throw ExitCode(1) }
+        print("\(saved.count) of \(documents.count) companies saved to \(store)")
     }
 
     static func readDocuments(_ path: String) throws -> [[String: Any]] {

@@ -15,6 +15,12 @@ struct SignCommand: ParsableCommand {
             keeps it out of the process list. With --shared-key, --token is that SharedKey's \
             secret, and the event gets the X-Twilio-Webhooks-Signature-Settings header Twilio \
             sends with such signatures.
+
+            With --curl ADDRESS the file is left as it is: a curl command is printed that \
+            posts the event's body to ADDRESS + its path, signed for the URL a function \
+            behind that address rebuilds (https:// + ADDRESS's host, or SWITCHBOARD_PUBLIC_URL):
+
+              switchboard sign --event Examples/events/voice-forward.json --curl http://127.0.0.1:8080 | sh
             """
     )
 
@@ -33,6 +39,9 @@ struct SignCommand: ParsableCommand {
     @Option(help: "With --shared-key: HMAC_SHA256 (the default) or HMAC_SHA1.")
     var algorithm = "HMAC_SHA256"
 
+    @Option(help: "Print a signed curl command posting the event to this address (e.g. http://127.0.0.1:8080, switchboard serve) instead of rewriting the file.")
+    var curl: String?
+
     func run() throws {
         guard let token = token ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
             throw CommandFailure("no token: pass --token or set TWILIO_AUTH_TOKEN")
@@ -47,8 +56,17 @@ struct SignCommand: ParsableCommand {
         do { decoded = try JSONDecoder().decode(HTTPEvent.self, from: data) } catch {
             throw CommandFailure("\(event) is not a payload 2.0 event")
         }
+        var host = decoded.host
+        var address: String?
+        if let curl {
+            guard let url = URL(string: curl), let scheme = url.scheme, ["http", "https"].contains(scheme), let name = url.host, url.path.isEmpty || url.path == "/" else {
+                throw CommandFailure("--curl must be an address such as http://127.0.0.1:8080 (a scheme and a host, no path)")
+            }
+            host = url.port.map { "\(name):\($0)" } ?? name
+            address = "\(scheme)://\(host ?? name)"
+        }
         let webhook = try InboundWebhook(
-            host: decoded.host, path: decoded.rawPath, rawQuery: decoded.rawQueryString,
+            host: host, path: decoded.rawPath, rawQuery: decoded.rawQueryString,
             contentType: decoded.header("content-type"), body: try decoded.bodyBytes(), signature: nil,
             publicBase: try Settings.publicURL(Environment()))
         let key: WebhookSigningKey
@@ -60,6 +78,13 @@ struct SignCommand: ParsableCommand {
             key = WebhookSigningKey(TwilioAuthToken(token))
         }
         let signature = TwilioSignature.compute(url: webhook.url, content: webhook.content, key: key)
+        if let address {
+            print(Self.curlCommand(
+                url: address + decoded.rawPath + (decoded.rawQueryString.isEmpty ? "" : "?" + decoded.rawQueryString),
+                contentType: decoded.header("content-type"), signature: signature,
+                settings: sharedKey.map { "key=\($0),algorithm=\(algorithm)" }, body: try decoded.bodyBytes()))
+            return
+        }
 
         var headers = document["headers"] as? [String: Any] ?? [:]
         for name in headers.keys where ["x-twilio-signature", "x-twilio-webhooks-signature-settings"].contains(name.lowercased()) {
@@ -74,5 +99,17 @@ struct SignCommand: ParsableCommand {
             throw CommandFailure("cannot write \(destination)")
         }
         print("signed \(webhook.url) -> \(destination)")
+    }
+
+    /// A curl command posting `body` to `url` with the webhook's headers, each word quoted
+    /// for a POSIX shell.
+    static func curlCommand(url: String, contentType: String?, signature: String, settings: String?, body: [UInt8]) -> String {
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        var words = ["curl", "-sS", "-i", "-X", "POST", quoted(url)]
+        if let contentType { words += ["-H", quoted("content-type: \(contentType)")] }
+        words += ["-H", quoted("x-twilio-signature: \(signature)")]
+        if let settings { words += ["-H", quoted("x-twilio-webhooks-signature-settings: \(settings)")] }
+        words += ["--data-binary", quoted(String(decoding: body, as: UTF8.self))]
+        return words.joined(separator: " ")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import SwitchboardCore
 import SwitchboardRuntime
 
 /// `switchboard`: the command people use to run Switchboard locally.
@@ -13,6 +14,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
             sqlite:.switchboard/switchboard.sqlite), SWITCHBOARD_DATA_KEY (base64 of 32 bytes), \
             SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_AGENT_STREAM_URL, SWITCHBOARD_ADMIN_SECRET (admin tokens).
             """,
+        version: "switchboard \(SwitchboardVersion.current)",
         subcommands: [
             SeedCommand.self, InvokeCommand.self, SignCommand.self, TokenCommand.self, RotateTokenCommand.self, ServeCommand.self,
             EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self, CallCommand.self,

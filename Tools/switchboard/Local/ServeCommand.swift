@@ -147,7 +147,7 @@ struct LocalRouter: Sendable {
             return response
         }
         guard let pool = pools[route.function], pool.isBuilt else {
-            return Self.problem(.notImplemented, "NotBuilt", "\(route.function) is not built yet (its issue has not landed); nothing serves \(route.method.rawValue) \(request.uri.path)")
+            return Self.problem(.notImplemented, "NotBuilt", "\(route.function) is not built yet (run `swift build`); nothing serves \(route.method.rawValue) \(request.uri.path)")
         }
         var request = request
         let body: ByteBuffer
