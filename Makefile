@@ -132,6 +132,8 @@ test: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"
 	@$(MAKE) --no-print-directory check-mongoc check-imports
 	scripts/package.sh
+	@# The release build as a person types it (docs/building.md): it must build and link too.
+	$(SWIFT) build -c release
 	$(SWIFT) build --build-tests
 	@mkdir -p $(STATE)
 	@# Everything the tests write to a temporary folder goes into one folder for this run,

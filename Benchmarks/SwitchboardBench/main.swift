@@ -286,7 +286,7 @@ func run() throws {
     gmtime_r(&now, &parts)
     var date = [CChar](repeating: 0, count: 32)
     strftime(&date, date.count, "%Y-%m-%d %H:%M UTC", &parts)
-    print("Switchboard benchmarks, release build, \(String(cString: date)): \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)")
+    print("Switchboard benchmarks, release build, \(String(decoding: date.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)): \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)")
 
     let redis = try BenchRedis()
     defer { redis.stop() }

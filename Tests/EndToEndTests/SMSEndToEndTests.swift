@@ -131,7 +131,7 @@ struct SMSEndToEndTests {
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
 
         try server.start()
-        try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path], environment: api.environment)
+        _ = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path], environment: api.environment)
         let imported = try ProcessRunner.run(ExampleData.executable("switchboard"), ["archive", "import"], input: Data(log.utf8), environment: api.environment)
         #expect(imported.status == 0, "\(imported.stderrText)")
         #expect(imported.stdoutText.contains("1 of 1 records imported"))

@@ -74,7 +74,7 @@ public final class TLSStream {
         var text = [CChar](repeating: 0, count: 512)
         guard let made = ctls_new(context, socket, host, settings.verifiesPeer ? 1 : 0, &text, text.count) else {
             close(socket)
-            throw TLSError(.setup, String(cString: text))
+            throw TLSError(.setup, String(cText: text))
         }
         connection = made
         Self.setTimeout(socket, milliseconds: timeoutMilliseconds)
@@ -132,7 +132,7 @@ public final class TLSStream {
         let savedErrno = errno
         var text = [CChar](repeating: 0, count: 512)
         ctls_describe(connection, savedErrno, &text, text.count)
-        let reason = String(cString: text)
+        let reason = String(cText: text)
         let verdict = ctls_verify_result(connection)
         if verdict != 0 { return TLSError(.certificate, reason + Self.advice(forVerdict: verdict)) }
         switch code {
@@ -188,12 +188,12 @@ public final class TLSStream {
         guard ctls_load(&text, text.count) == 0 else {
             // The marker names the library for `make package`, which bundles it.
             let library = String(cString: ctls_library_marker()).split(separator: "=").last.map(String.init) ?? "libssl"
-            throw TLSError(.setup, "cannot load \(library): " + String(cString: text))
+            throw TLSError(.setup, "cannot load \(library): " + String(cText: text))
         }
         return try contexts.withLock { made throws(TLSError) -> OpaquePointer in
             if let context = made[settings] { return context.pointer }
             guard let context = ctls_client_context(settings.caFile ?? SystemTrust.bundle, settings.verifiesPeer ? 1 : 0, &text, text.count) else {
-                throw TLSError(.setup, String(cString: text))
+                throw TLSError(.setup, String(cText: text))
             }
             made[settings] = Context(pointer: context)
             return context
@@ -203,3 +203,10 @@ public final class TLSStream {
 
 @available(*, unavailable)
 extension TLSStream: Sendable {}
+
+extension String {
+    /// The text in a C buffer, up to its first NUL.
+    init(cText buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
