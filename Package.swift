@@ -5,13 +5,11 @@
 
 import PackageDescription
 
+/// The Lambda build (scripts/package.sh) also compiles every module, these and their
+/// dependencies, to instantiate generic types through their metadata accessors rather than
+/// by mangled name: docs/building.md says what that buys.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    // Generic types are instantiated through their metadata accessors, not looked up by
-    // mangled name: a lookup asks the Swift runtime to check each generic requirement,
-    // and the first check of a conformance searches every conformance in the executable
-    // (thousands, in a static binary), which a one-shot function pays on every event.
-    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 
 /// How the functions and bootstrap are linked for a fast process start, when

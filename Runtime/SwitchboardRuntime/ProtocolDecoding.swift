@@ -44,7 +44,13 @@ extension InvocationRequest {
     /// `fields` keeps.
     public init(parsing bytes: some Collection<UInt8>, fields: EventFields = .all) throws(ProtocolDecodingError) {
         var reader = ProtocolReader(bytes: Array(bytes), fields: fields)
-        self = try reader.document { reader throws(JSONParseError) in try reader.envelope() }.get()
+        do {
+            self = try reader.document { reader throws(JSONParseError) in try reader.envelope() }.get()
+        } catch .notJSON(let error) where reader.unfinishedEvent != nil {
+            // The event is the caller's text (bootstrap wraps what Lambda gave it): say
+            // where in it the fault is, not where in the envelope.
+            throw .notJSON(error.within("the event", startingAt: reader.unfinishedEvent ?? 0))
+        }
     }
 
     /// The envelope's id, if `bytes` is a JSON object with a string `id`, however wrong
@@ -89,6 +95,9 @@ struct ProtocolReader {
     var fault: ProtocolDecodingError?
     /// The members of an event made into values; the others are only checked.
     let fields: EventFields
+    /// Where the envelope's event starts, while it is being read: a fault found then is
+    /// in the event.
+    var unfinishedEvent: Int?
 
     init(bytes: [UInt8], fields: EventFields = .all) {
         parser = JSONParser(bytes: bytes)
@@ -126,13 +135,9 @@ struct ProtocolReader {
             case "traceId": trace = try reader.string("traceId", depth: 1, fault: &traceFault)
             case "event":
                 let start = reader.parser.index
-                do throws(JSONParseError) {
-                    event = reader.next == UInt8(ascii: "n") ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
-                } catch {
-                    // The event is the caller's text (bootstrap wraps what Lambda gave it):
-                    // say where in it the fault is, not where in the envelope.
-                    throw error.within("the event", startingAt: start)
-                }
+                reader.unfinishedEvent = start
+                event = reader.next == UInt8(ascii: "n") ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
+                reader.unfinishedEvent = nil
                 eventRange = start..<reader.parser.index
             default: _ = try reader.parser.value(depth: 1)
             }
@@ -163,7 +168,10 @@ struct ProtocolReader {
             switch key {
             case "id": id = try reader.string("id", depth: 1)
             case "response":
-                guard reader.next != UInt8(ascii: "n") else { _ = try reader.parser.value(depth: 1); return }
+                guard reader.next != UInt8(ascii: "n") else {
+                    _ = try reader.parser.value(depth: 1)
+                    return
+                }
                 guard try reader.object("response", depth: 1) else { return }
                 var fields = HTTPResponse(statusCode: 200, body: "")
                 try reader.members(depth: 1) { reader, key throws(JSONParseError) in
@@ -219,20 +227,30 @@ struct ProtocolReader {
             memberCount += 1
             switch key {
             case "version": event.version = try reader.string(field(key.text), depth: depth + 1, keeping: everything)
-            case "routeKey": isHTTP = true; event.routeKey = try reader.string(field(key.text), depth: depth + 1, keeping: everything)
-            case "rawPath": isHTTP = true; event.rawPath = try reader.string(field(key.text), depth: depth + 1) ?? "/"
+            case "routeKey":
+                isHTTP = true
+                event.routeKey = try reader.string(field(key.text), depth: depth + 1, keeping: everything)
+            case "rawPath":
+                isHTTP = true
+                event.rawPath = try reader.string(field(key.text), depth: depth + 1) ?? "/"
             case "rawQueryString": event.rawQueryString = try reader.string(field(key.text), depth: depth + 1) ?? ""
             case "cookies":
                 let cookies = try reader.stringArray(field(key.text), depth: depth + 1)
                 if everything { event.cookies = cookies }
-            case "headers": isHTTP = true; event.headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true) ?? [:]
+            case "headers":
+                isHTTP = true
+                event.headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true) ?? [:]
             case "queryStringParameters": event.queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
             case "pathParameters": event.pathParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
             case "requestContext":
                 isHTTP = true
                 requestContextRead = try reader.requestContext(field(key.text), depth: depth + 1, into: &event.requestContext)
-            case "body": isHTTP = true; event.body = try reader.string(field(key.text), depth: depth + 1)
-            case "isBase64Encoded": isHTTP = true; event.isBase64Encoded = try reader.bool(field(key.text), depth: depth + 1) ?? false
+            case "body":
+                isHTTP = true
+                event.body = try reader.string(field(key.text), depth: depth + 1)
+            case "isBase64Encoded":
+                isHTTP = true
+                event.isBase64Encoded = try reader.bool(field(key.text), depth: depth + 1) ?? false
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -347,7 +365,9 @@ struct ProtocolReader {
     private mutating func string(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?) throws(JSONParseError) -> String? {
         switch next {
         case UInt8(ascii: "\""): return try parser.string()
-        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii:
+            "n"): try parser.literal("null")
+            return nil
         default:
             _ = try parser.value(depth: depth)
             if fault == nil { fault = .wrongType(field(), expected: "a string") }
@@ -363,7 +383,9 @@ struct ProtocolReader {
 
     private mutating func int64(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?) throws(JSONParseError) -> Int64? {
         switch next {
-        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii:
+            "n"): try parser.literal("null")
+            return nil
         case let byte? where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
             let text = try parser.number()
             if let exact = Int64(text) { return exact }
@@ -379,9 +401,15 @@ struct ProtocolReader {
 
     private mutating func bool(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> Bool? {
         switch next {
-        case UInt8(ascii: "t"): try parser.literal("true"); return true
-        case UInt8(ascii: "f"): try parser.literal("false"); return false
-        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii:
+            "t"): try parser.literal("true")
+            return true
+        case UInt8(ascii:
+            "f"): try parser.literal("false")
+            return false
+        case UInt8(ascii:
+            "n"): try parser.literal("null")
+            return nil
         default:
             _ = try parser.value(depth: depth)
             note(.wrongType(field(), expected: "true or false"))
@@ -397,7 +425,9 @@ struct ProtocolReader {
     /// (`lowercasingNames`) are kept as ``fields`` says.
     private mutating func stringMap(_ field: @autoclosure () -> String, depth: Int, lowercasingNames: Bool = false, keeping: Bool = true) throws(JSONParseError) -> [String: String]? {
         switch next {
-        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii:
+            "n"): try parser.literal("null")
+            return nil
         case UInt8(ascii: "{"): break
         default:
             _ = try parser.value(depth: depth)
@@ -429,7 +459,9 @@ struct ProtocolReader {
 
     private mutating func stringArray(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> [String]? {
         switch next {
-        case UInt8(ascii: "n"): try parser.literal("null"); return nil
+        case UInt8(ascii:
+            "n"): try parser.literal("null")
+            return nil
         case UInt8(ascii: "["): break
         default:
             _ = try parser.value(depth: depth)
@@ -470,8 +502,14 @@ struct ProtocolReader {
             try member(&self, name)
             parser.skipWhitespace()
             guard parser.index < parser.bytes.count else { throw parser.fail("unexpected end of input") }
-            if parser.bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
-            if parser.bytes[parser.index] == UInt8(ascii: "}") { parser.index += 1; return }
+            if parser.bytes[parser.index] == UInt8(ascii: ",") {
+                parser.index += 1
+                continue
+            }
+            if parser.bytes[parser.index] == UInt8(ascii: "}") {
+                parser.index += 1
+                return
+            }
             throw parser.fail("expected ',' or '}'")
         }
     }

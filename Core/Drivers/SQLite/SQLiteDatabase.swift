@@ -190,6 +190,10 @@ public final class SQLiteStatement {
     private let sql: String
     private var statement: OpaquePointer?
     private let database: SQLiteDatabase
+    /// The texts of a run, one after another, and where each is: kept between runs so
+    /// that, once warm, a run allocates nothing to bind its values.
+    private var texts: [UInt8] = []
+    private var places: [Range<Int>] = []
 
     fileprivate init(sql: String, database: SQLiteDatabase) {
         self.sql = sql
@@ -218,8 +222,37 @@ public final class SQLiteStatement {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        var unbound = values[...]
-        return try bindInPlace(&unbound, to: statement, from: 1).get()
+        // The texts, one after another in a buffer that outlives the statement's run:
+        // SQLite reads each where it is (SQLITE_STATIC) rather than copying it first,
+        // which saved an allocation per text (some 3 % of a warm event; make bench).
+        texts.removeAll(keepingCapacity: true)
+        places.removeAll(keepingCapacity: true)
+        for case .text(let text) in values {
+            let start = texts.count
+            texts.append(contentsOf: text.utf8)
+            places.append(start..<texts.count)
+        }
+        let places = places
+        return try texts.withUnsafeBufferPointer { (buffer) throws(SQLiteError) -> [[String?]] in
+            var place = places.makeIterator()
+            for (offset, value) in values.enumerated() {
+                let index = Int32(offset + 1)
+                let status: Int32
+                switch value {
+                case .text:
+                    let range = place.next() ?? 0..<0
+                    // An empty text still needs an address, or SQLite would bind NULL.
+                    let start = range.isEmpty ? UnsafeRawPointer(Self.emptyText.utf8Start) : UnsafeRawPointer(buffer.baseAddress! + range.lowerBound)
+                    status = sqlite3_bind_text(statement, index, start.assumingMemoryBound(to: CChar.self), Int32(range.count), nil)
+                case .integer(let number):
+                    status = sqlite3_bind_int64(statement, index, number)
+                case .null:
+                    status = sqlite3_bind_null(statement, index)
+                }
+                guard status == SQLITE_OK else { throw SQLiteError(code: status, operation: "bind", handle: database.rawHandle) }
+            }
+            return try allRows(of: statement)
+        }
     }
 
     /// Runs a statement that returns no rows.
@@ -227,34 +260,7 @@ public final class SQLiteStatement {
         try rows(values)
     }
 
-    /// Binds `values` to `?index…`, then steps the statement to its end. Texts are not
-    /// copied: SQLite reads each where it is, which stays valid while the closures
-    /// nested here run, and the steps run innermost.
-    private func bindInPlace(_ values: inout ArraySlice<SQLiteValue>, to statement: OpaquePointer, from index: Int32) -> Result<[[String?]], SQLiteError> {
-        guard let value = values.popFirst() else { return Result { () throws(SQLiteError) in try allRows(of: statement) } }
-        let status: Int32
-        switch value {
-        case .text(var text) where !text.isEmpty:
-            return text.withUTF8 { bytes in
-                let status = bytes.withMemoryRebound(to: CChar.self) { chars in
-                    sqlite3_bind_text(statement, index, chars.baseAddress, Int32(chars.count), nil)  // nil: SQLITE_STATIC
-                }
-                guard status == SQLITE_OK else { return .failure(SQLiteError(code: status, operation: "bind", handle: database.rawHandle)) }
-                return bindInPlace(&values, to: statement, from: index + 1)
-            }
-        case .text:
-            // An empty buffer may have no base address, which SQLite would bind as NULL;
-            // a literal's bytes live as long as the process, as SQLITE_STATIC needs.
-            status = sqlite3_bind_text(statement, index, UnsafeRawPointer(Self.emptyText.utf8Start).assumingMemoryBound(to: CChar.self), 0, nil)
-        case .integer(let number):
-            status = sqlite3_bind_int64(statement, index, number)
-        case .null:
-            status = sqlite3_bind_null(statement, index)
-        }
-        guard status == SQLITE_OK else { return .failure(SQLiteError(code: status, operation: "bind", handle: database.rawHandle)) }
-        return bindInPlace(&values, to: statement, from: index + 1)
-    }
-
+    /// An empty C string that lives as long as the process, as SQLITE_STATIC needs.
     private static let emptyText: StaticString = ""
 
     /// Steps `statement` to its end, collecting each row's columns as text.
