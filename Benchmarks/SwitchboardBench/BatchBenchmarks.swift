@@ -31,8 +31,8 @@ func runBatch(_ path: String, _ arguments: [String], environment: [String: Strin
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
-        argv.forEach { free($0) }
-        envp.forEach { free($0) }
+        for argument in argv { free(argument) }
+        for variable in envp { free(variable) }
     }
     let started = monotonicNanoseconds()
     var child: pid_t = 0

@@ -50,10 +50,10 @@ private func scaleRound(
     settings["SWITCHBOARD_PUBLIC_URL"] = "https://calls.example.com"
     settings["SWITCHBOARD_ADMIN_SECRET"] = "switchboard-bench-admin-secret-0123456789abcdef"
     settings["LOG_LEVEL"] = "error"
-    let where_ = store == nil ? "embedded store" : "MongoDB test server (correctness only)"
+    let storeName = store == nil ? "embedded store" : "MongoDB test server (correctness only)"
     let seeded = try runBatch(options.bin + "/switchboard", ["seed", companies], environment: settings, input: "/dev/null")
     guard seeded.status == 0 else { throw BenchError("switchboard seed failed: \(String(decoding: seeded.errors, as: UTF8.self).suffix(300))") }
-    print("   \(count) companies, \(where_): seeded in \(seconds(seeded.nanoseconds)) s")
+    print("   \(count) companies, \(storeName): seeded in \(seconds(seeded.nanoseconds)) s")
     try standIn.setLatency(milliseconds: 120)
 
     let token = try runBatch(options.bin + "/switchboard", ["token", "--role", "admin", "--subject", "bench@switchboard"], environment: settings, input: "/dev/null")

@@ -81,7 +81,8 @@ public final class FunctionProcess {
             close(toChild[0]); close(toChild[1])
             return .failure(FunctionProcessError("pipe: \(String(cString: strerror(errno)))"))
         }
-        for descriptor in toChild + fromChild { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }  // dup2 clears it on 0 and 1
+        // dup2 clears it on 0 and 1.
+        for descriptor in toChild + fromChild { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -99,8 +100,8 @@ public final class FunctionProcess {
         let environmentList = environment.map { $0.map { "\($0.key)=\($0.value)" } }
         let envp = environmentList.map { $0.map { strdup($0) } + [nil] }
         defer {
-            argv.forEach { free($0) }
-            envp?.forEach { free($0) }
+            for argument in argv { free(argument) }
+            for variable in envp ?? [] { free(variable) }
         }
         var pid: pid_t = 0
         let status: Int32

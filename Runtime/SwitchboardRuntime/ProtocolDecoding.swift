@@ -268,7 +268,8 @@ struct ProtocolReader {
     /// noted) when either is missing or not an object, or `http.method` is missing.
     private mutating func requestContext(_ path: @autoclosure () -> String, depth: Int, into context: inout HTTPEvent.RequestContext) throws(JSONParseError) -> Bool {
         guard try object(path(), depth: depth) else { return false }
-        context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))  // a repeated member replaces the first
+        // A repeated member replaces the first.
+        context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))
         let everything = fields.keepsEverything
         var httpRead = false
         var httpSeen = false

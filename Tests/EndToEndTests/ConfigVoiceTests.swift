@@ -36,7 +36,8 @@ struct ConfigVoiceTests {
             return try Self.answer(try #require(reply.response))
         }
         #expect(try warmCall(signedBy: F.acme, id: "1") == "Response Connect Stream Parameter Parameter")
-        #expect(try warmCall(signedBy: F.acme, id: "2") == "Response Connect Stream Parameter Parameter")  // from the cache
+        // From the cache.
+        #expect(try warmCall(signedBy: F.acme, id: "2") == "Response Connect Stream Parameter Parameter")
         #expect(try warmCall(signedBy: F.birch, id: "3") == "HTTP 403")
 
         let release = try ConfigAPITests.acmeBody { $0["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active", "isPrimary": true]] }

@@ -83,7 +83,8 @@ struct LocalCacheTests {
         kill(session.processIdentifier, SIGCONT)
         #expect(try Self.call(session, id: "thawed").contains("Dial"))
         let (_, log) = session.finish()
-        #expect(try VoiceCacheTests.stats(log)["local_invalidations"] ?? 0 >= 1)  // the number's key, deleted by the change
+        // The number's key, deleted by the change.
+        #expect(try VoiceCacheTests.stats(log)["local_invalidations"] ?? 0 >= 1)
     }
 
     @Test("FLUSHALL is announced as 'everything': the local cache is emptied", arguments: RedisTransport.allCases)

@@ -34,7 +34,8 @@ struct ResealTests {
 
         let first = try ProcessRunner.run(Self.tool, ["reseal"], environment: rotating)
         #expect(first.status == 1, "a value no key opens makes the run fail: \(first.stdoutText)")
-        #expect(first.stdoutText.contains("moved 5 values from key id"), "\(first.stdoutText)")  // four auth tokens and Dune's SharedKey
+        // Four auth tokens and Dune's SharedKey.
+        #expect(first.stdoutText.contains("moved 5 values from key id"), "\(first.stdoutText)")
         #expect(first.stderrText.contains("65a1f0c2e4b0a1a2b3c4d5f2 twilioConfig.authToken cannot be opened"))
         #expect(try api.storedDocument("65a1f0c2e4b0a1a2b3c4d5f2") == hazelBefore, "the unopenable value was changed")
 

@@ -25,7 +25,7 @@ final class ChildProcessGroup: @unchecked Sendable {
         closeInheritedDescriptors(&actions)
         let argv = [strdup(executable)] + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var child: pid_t = 0
         let status = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
