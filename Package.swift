@@ -9,7 +9,7 @@ import PackageDescription
 /// dependencies, to instantiate generic types through their metadata accessors rather than
 /// by mangled name: docs/building.md says what that buys.
 let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 /// How the functions and bootstrap are linked for a fast process start, when
@@ -23,10 +23,12 @@ let strictSettings: [SwiftSetting] = [
 /// at every start. So a plain `swift build` or `swift build -c release` links as Swift
 /// always does. docs/building.md says what each buys.
 let linksForLambda = Context.environment["SWITCHBOARD_LAMBDA_LINK"] == "1"
-let leanStart: [LinkerSetting] = linksForLambda ? [
-    .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/cxx", "-Xlinker", "--no-export-dynamic"]),
-    .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release)),
-] : []
+let leanStart: [LinkerSetting] =
+    linksForLambda
+    ? [
+        .unsafeFlags(["-L", Context.packageDirectory + "/Runtime/link/cxx", "-Xlinker", "--no-export-dynamic"]),
+        .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release)),
+    ] : []
 
 let package = Package(
     name: "Switchboard",
@@ -195,28 +197,39 @@ let package = Package(
         ),
         .executableTarget(
             name: "bootstrap",
-            dependencies: ["SwitchboardRuntime", "SwitchboardJSON", "HTTPDriver", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardRuntime", "SwitchboardJSON", "HTTPDriver", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Runtime/bootstrap",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "Voice",
-            dependencies: ["SwitchboardCore", "SwitchboardRuntime", "WebhookFunction", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardRuntime", "WebhookFunction",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Functions/Voice",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "SMS",
-            dependencies: ["SwitchboardCore", "SwitchboardRuntime", "WebhookFunction", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardRuntime", "WebhookFunction",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Functions/SMS",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
         ),
         .executableTarget(
             name: "ConfigGet",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Functions/ConfigGet",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
@@ -224,7 +237,8 @@ let package = Package(
         .executableTarget(
             name: "ConfigPut",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log"),
+                "SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/ConfigPut",
             swiftSettings: strictSettings,
@@ -233,7 +247,8 @@ let package = Package(
         .executableTarget(
             name: "Health",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", .product(name: "Logging", package: "swift-log"),
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Health",
             swiftSettings: strictSettings,
@@ -241,7 +256,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "Outbound",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Functions/Outbound",
             swiftSettings: strictSettings,
             linkerSettings: leanStart
@@ -265,7 +283,8 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "RedisDriver", "TLSDriver", "HTTPDriver", "CSQLite",
+                "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "RedisDriver", "TLSDriver", "HTTPDriver",
+                "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/SwitchboardBench",
@@ -275,7 +294,9 @@ let package = Package(
         // the kept corpora (Tests/Fuzz/corpus) in `make test`.
         .executableTarget(
             name: "SwitchboardFuzz",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "WebhookFunction"],
+            dependencies: [
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "WebhookFunction",
+            ],
             path: "Tests/Fuzz/SwitchboardFuzz",
             swiftSettings: strictSettings
         ),
@@ -314,7 +335,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "Outbound", "switchboard", "bootstrap", "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport"],
+            dependencies: [
+                "Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "Outbound", "switchboard", "bootstrap",
+                "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport",
+            ],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),

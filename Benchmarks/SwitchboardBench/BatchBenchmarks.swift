@@ -19,9 +19,15 @@ struct BatchRun {
 
 /// Runs `path arguments < input`, standard output and error to temporary files, and
 /// waits for it with `wait4` (for its own peak RSS).
-func runBatch(_ path: String, _ arguments: [String], environment: [String: String], input: String) throws(BenchError) -> BatchRun {
-    let output = "/tmp/switchboard-bench-\(getpid())-run.out", errors = "/tmp/switchboard-bench-\(getpid())-run.err"
-    defer { unlink(output); unlink(errors) }
+func runBatch(_ path: String, _ arguments: [String], environment: [String: String], input: String) throws(BenchError)
+    -> BatchRun
+{
+    let output = "/tmp/switchboard-bench-\(getpid())-run.out"
+    let errors = "/tmp/switchboard-bench-\(getpid())-run.err"
+    defer {
+        unlink(output)
+        unlink(errors)
+    }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -79,12 +85,19 @@ func okReplies(_ bytes: [UInt8]) -> Int {
 /// waits on a round trip. Measured as the CPU time the process used (steadier than wall
 /// time on a busy machine) and as wall time; an empty run's (start and exit) is
 /// subtracted from both.
-func batchBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 30_000) throws(BenchError) {
+func batchBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 30_000)
+    throws(BenchError)
+{
     let full = try envelopeFile(events, count: count, name: "batch")
     let empty = try envelopeFile(events, count: 0, name: "empty")
-    defer { unlink(full); unlink(empty) }
-    var cpu: [UInt64] = [], wall: [UInt64] = []
-    var emptyCPU: [UInt64] = [], emptyWall: [UInt64] = []
+    defer {
+        unlink(full)
+        unlink(empty)
+    }
+    var cpu: [UInt64] = []
+    var wall: [UInt64] = []
+    var emptyCPU: [UInt64] = []
+    var emptyWall: [UInt64] = []
     for _ in 0..<5 {
         let idle = try runBatch(options.bin + "/Voice", ["--stream"], environment: environment, input: empty)
         emptyCPU.append(idle.cpuNanoseconds)
@@ -121,7 +134,9 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         let run = try runBatch(
             "/usr/bin/valgrind", ["--tool=dhat", "--dhat-out-file=/dev/null", stripped, "--stream"],
             environment: environment, input: file)
-        guard okReplies(run.replies) == count else { throw BenchError("Voice under valgrind answered \(okReplies(run.replies)) of \(count)") }
+        guard okReplies(run.replies) == count else {
+            throw BenchError("Voice under valgrind answered \(okReplies(run.replies)) of \(count)")
+        }
         // "==123== Total:     1,234,567 bytes in 8,901 blocks"
         for line in String(decoding: run.errors, as: UTF8.self).split(separator: "\n") where line.contains("Total:") {
             let numbers = line.split(separator: " ").compactMap { Int($0.filter { $0 != "," }) }
@@ -129,8 +144,10 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         }
         throw BenchError("no DHAT totals in valgrind's output")
     }
-    let small = try totals(1_000), large = try totals(3_000)
-    let blocks = Double(large.blocks - small.blocks) / 2_000, bytes = Double(large.bytes - small.bytes) / 2_000
+    let small = try totals(1_000)
+    let large = try totals(3_000)
+    let blocks = Double(large.blocks - small.blocks) / 2_000
+    let bytes = Double(large.bytes - small.bytes) / 2_000
     print("Allocations per warm event (valgrind DHAT, 3,000 minus 1,000 envelopes):")
     print("   \(Int(blocks.rounded())) allocations, \(Int(bytes.rounded())) bytes per event")
 
@@ -142,16 +159,21 @@ func allocationBenchmark(_ options: Options, events: [[UInt8]], environment: [St
 /// an idle one, so it shows what a change to the hot path bought. The difference between
 /// a run of 500 envelopes cycling through `fewer` and one of 1,500 cycling through
 /// `more`, so start-up cancels out; `stripped` is Voice without its debug information.
-func instructionsPerEvent(_ stripped: String, fewer: [[UInt8]], more: [[UInt8]], environment: [String: String]) throws(BenchError) -> Int {
+func instructionsPerEvent(_ stripped: String, fewer: [[UInt8]], more: [[UInt8]], environment: [String: String])
+    throws(BenchError) -> Int
+{
     func instructions(_ events: [[UInt8]], _ count: Int) throws(BenchError) -> Int {
         let file = try envelopeFile(events, count: count, name: "callgrind-\(count)")
         defer { unlink(file) }
         let run = try runBatch(
             "/usr/bin/valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", stripped, "--stream"],
             environment: environment, input: file)
-        guard okReplies(run.replies) == count else { throw BenchError("Voice under callgrind answered \(okReplies(run.replies)) of \(count)") }
+        guard okReplies(run.replies) == count else {
+            throw BenchError("Voice under callgrind answered \(okReplies(run.replies)) of \(count)")
+        }
         // "==123== Collected : 1234567"
-        for line in String(decoding: run.errors, as: UTF8.self).split(separator: "\n") where line.contains("Collected :") {
+        for line in String(decoding: run.errors, as: UTF8.self).split(separator: "\n")
+        where line.contains("Collected :") {
             if let number = line.split(separator: " ").last.flatMap({ Int($0) }) { return number }
         }
         throw BenchError("no Callgrind total in valgrind's output")
@@ -163,16 +185,23 @@ func instructionsPerEvent(_ stripped: String, fewer: [[UInt8]], more: [[UInt8]],
 /// the DWARF 5 the toolchain writes, and its totals need none. The caller deletes it.
 func strippedVoice(_ options: Options, name: String) throws(BenchError) -> String {
     let stripped = "/tmp/switchboard-bench-\(getpid())-\(name)"
-    let copy = try runBatch("/usr/bin/objcopy", ["--strip-debug", options.bin + "/Voice", stripped], environment: [:], input: "/dev/null")
+    let copy = try runBatch(
+        "/usr/bin/objcopy", ["--strip-debug", options.bin + "/Voice", stripped], environment: [:], input: "/dev/null")
     guard copy.status == 0 else { throw BenchError("objcopy failed: \(String(decoding: copy.errors, as: UTF8.self))") }
     return stripped
 }
 
 /// Peak resident memory of one warm Voice process after `count` events.
-func memoryBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 100_000) throws(BenchError) {
+func memoryBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 100_000)
+    throws(BenchError)
+{
     let file = try envelopeFile(events, count: count, name: "rss")
     defer { unlink(file) }
     let run = try runBatch(options.bin + "/Voice", ["--stream"], environment: environment, input: file)
-    guard okReplies(run.replies) == count else { throw BenchError("Voice answered \(okReplies(run.replies)) of \(count) with 200") }
-    print("Peak RSS of one Voice --stream after \(count) events: \(run.peakRSSKilobytes / 1024) MB (\(run.peakRSSKilobytes) kB)")
+    guard okReplies(run.replies) == count else {
+        throw BenchError("Voice answered \(okReplies(run.replies)) of \(count) with 200")
+    }
+    print(
+        "Peak RSS of one Voice --stream after \(count) events: \(run.peakRSSKilobytes / 1024) MB (\(run.peakRSSKilobytes) kB)"
+    )
 }

@@ -1,8 +1,9 @@
+import RedisDriver
+import TLSDriver
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import RedisDriver
-import TLSDriver
 
 /// A private redis-server for the benchmarks: a free port, no persistence; over TLS
 /// only, with certificates from Tests/Support/make_certificates.py, when given a folder of them.
@@ -29,20 +30,28 @@ final class BenchRedis {
         }
         let port = try freePort()
         self.port = port
-        let listening = certificates.map { folder in
-            ["--port", "0", "--tls-port", "\(port)", "--tls-cert-file", folder + "/server.pem", "--tls-key-file", folder + "/server.key",
-             "--tls-ca-cert-file", folder + "/ca.pem", "--tls-auth-clients", "no"]
-        } ?? ["--port", "\(port)"]
+        let listening =
+            certificates.map { folder in
+                [
+                    "--port", "0", "--tls-port", "\(port)", "--tls-cert-file", folder + "/server.pem", "--tls-key-file",
+                    folder + "/server.key",
+                    "--tls-ca-cert-file", folder + "/ca.pem", "--tls-auth-clients", "no",
+                ]
+            } ?? ["--port", "\(port)"]
         child = try ChildProcess(
             path: path,
-            arguments: listening + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+            arguments: listening + [
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning",
+            ],
             environment: [:])
         for _ in 0..<200 {
             let endpoint = RedisEndpoint(
                 address: .tcp(host: certificates == nil ? "127.0.0.1" : "localhost", port: port),
                 tls: certificates.map { TLSSettings(caFile: $0 + "/ca.pem") })
-            if let connection = try? RedisConnection(endpoint: endpoint, connectTimeoutMilliseconds: 100, commandTimeoutMilliseconds: 100),
-               (try? connection.command(["PING"])) == .status("PONG") {
+            if let connection = try? RedisConnection(
+                endpoint: endpoint, connectTimeoutMilliseconds: 100, commandTimeoutMilliseconds: 100),
+                (try? connection.command(["PING"])) == .status("PONG")
+            {
                 return
             }
             usleep(25_000)

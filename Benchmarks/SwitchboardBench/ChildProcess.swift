@@ -12,7 +12,8 @@ struct ChildProcess {
     /// Starts `path` with `arguments` and `environment`; standard error goes to
     /// `/dev/null` (log lines are still written, so their cost is counted).
     init(path: String, arguments: [String], environment: [String: String]) throws(BenchError) {
-        var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+        var input: [Int32] = [0, 0]
+        var output: [Int32] = [0, 0]
         guard pipe(&input) == 0, pipe(&output) == 0 else { throw BenchError("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -120,7 +121,9 @@ func freePort() throws(BenchError) -> Int {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+        }
     }
     guard bound else { throw BenchError("cannot find a free port") }
     return Int(UInt16(bigEndian: address.sin_port))

@@ -17,7 +17,8 @@ enum GeneratedEvents {
         let companies = try JSONDecoder().decode([Company].self, from: Data(try readFile(companiesFile)))
         return companies.compactMap { company in
             guard let account = company.twilio.accountSid, case .plaintext(let token)? = company.twilio.authToken,
-                  let number = company.numberClaims.first(where: \.isActive)?.number else { return nil }
+                let number = company.numberClaims.first(where: \.isActive)?.number
+            else { return nil }
             return Tenant(account: account, token: token, number: number.e164)
         }
     }
@@ -31,15 +32,24 @@ enum GeneratedEvents {
             let tenant = tenants[index % tenants.count]
             let hex = String(index, radix: 16)
             let sid = String(repeating: "0", count: 32 - hex.count) + hex
-            let parameters: [(String, String)] = path.hasSuffix("sms")
-                ? [("AccountSid", tenant.account), ("Body", "Hello, is the office open on Saturday?"), ("From", "+15557654321"),
-                   ("MessageSid", "SM" + sid), ("NumMedia", "0"), ("To", tenant.number)]
-                : [("AccountSid", tenant.account), ("CallSid", "CA" + sid), ("CallStatus", "ringing"), ("Direction", "inbound"),
-                   ("From", "+15557654321"), ("To", tenant.number)]
+            let parameters: [(String, String)] =
+                path.hasSuffix("sms")
+                ? [
+                    ("AccountSid", tenant.account), ("Body", "Hello, is the office open on Saturday?"),
+                    ("From", "+15557654321"),
+                    ("MessageSid", "SM" + sid), ("NumMedia", "0"), ("To", tenant.number),
+                ]
+                : [
+                    ("AccountSid", tenant.account), ("CallSid", "CA" + sid), ("CallStatus", "ringing"),
+                    ("Direction", "inbound"),
+                    ("From", "+15557654321"), ("To", tenant.number),
+                ]
             let form = FormParameters(parameters)
-            let signature = TwilioSignature.compute(url: "https://\(host)\(path)", content: .form(form), authToken: TwilioAuthToken(tenant.token))
+            let signature = TwilioSignature.compute(
+                url: "https://\(host)\(path)", content: .form(form), authToken: TwilioAuthToken(tenant.token))
             let event = HTTPEvent(
-                method: "POST", rawPath: path, headers: ["content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature],
+                method: "POST", rawPath: path,
+                headers: ["content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature],
                 body: form.encoded, domainName: host)
             return Array(try encoder.encode(event))
         }

@@ -1,8 +1,9 @@
+import FoundationEssentials
+import HTTPDriver
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
-import HTTPDriver
 
 /// `scale`: the health of many companies. On the embedded store, with the Twilio stand-in
 /// answering each request in 120 ms (a round trip to Twilio from a Lambda region), for
@@ -27,7 +28,8 @@ func scaleBenchmark(_ options: Options, environment: [String: String]) throws(Be
     }
     let mongo = try BenchMongoServer(python: python, script: "Tests/Support/mongo_wire_server.py")
     defer { mongo.stop() }
-    try scaleRound(options, count: 2_000, python: python, standIn: standIn, environment: environment, store: mongo.uri + "/scale")
+    try scaleRound(
+        options, count: 2_000, python: python, standIn: standIn, environment: environment, store: mongo.uri + "/scale")
 }
 
 /// One N: seed, measure, sweep, measure again.
@@ -36,14 +38,22 @@ private func scaleRound(
 ) throws(BenchError) {
     let folder = "/tmp/switchboard-bench-\(getpid())-scale-\(count)"
     mkdir(folder, 0o700)
-    let companies = folder + "/companies.json", event = folder + "/event.json", page = folder + "/page.json"
+    let companies = folder + "/companies.json"
+    let event = folder + "/event.json"
+    let page = folder + "/page.json"
     defer {
-        for name in ["companies.json", "event.json", "page.json", "store.sqlite", "store.sqlite-wal", "store.sqlite-shm"] { unlink(folder + "/" + name) }
+        for name in [
+            "companies.json", "event.json", "page.json", "store.sqlite", "store.sqlite-wal", "store.sqlite-shm",
+        ] { unlink(folder + "/" + name) }
         rmdir(folder)
     }
     try standIn.reset()
-    let made = try runBatch(python, ["Tests/Support/many_companies.py", "\(count)", companies, "--standin", standIn.url], environment: ["PATH": "/usr/bin:/bin"], input: "/dev/null")
-    guard made.status == 0 else { throw BenchError("many_companies.py failed: \(String(decoding: made.errors, as: UTF8.self))") }
+    let made = try runBatch(
+        python, ["Tests/Support/many_companies.py", "\(count)", companies, "--standin", standIn.url],
+        environment: ["PATH": "/usr/bin:/bin"], input: "/dev/null")
+    guard made.status == 0 else {
+        throw BenchError("many_companies.py failed: \(String(decoding: made.errors, as: UTF8.self))")
+    }
     var settings = environment
     settings["SWITCHBOARD_STORE"] = store ?? "sqlite:\(folder)/store.sqlite"
     settings["TWILIO_API_BASE"] = standIn.url
@@ -51,12 +61,17 @@ private func scaleRound(
     settings["SWITCHBOARD_ADMIN_SECRET"] = "switchboard-bench-admin-secret-0123456789abcdef"
     settings["LOG_LEVEL"] = "error"
     let storeName = store == nil ? "embedded store" : "MongoDB test server (correctness only)"
-    let seeded = try runBatch(options.bin + "/switchboard", ["seed", companies], environment: settings, input: "/dev/null")
-    guard seeded.status == 0 else { throw BenchError("switchboard seed failed: \(String(decoding: seeded.errors, as: UTF8.self).suffix(300))") }
+    let seeded = try runBatch(
+        options.bin + "/switchboard", ["seed", companies], environment: settings, input: "/dev/null")
+    guard seeded.status == 0 else {
+        throw BenchError("switchboard seed failed: \(String(decoding: seeded.errors, as: UTF8.self).suffix(300))")
+    }
     print("   \(count) companies, \(storeName): seeded in \(seconds(seeded.nanoseconds)) s")
     try standIn.setLatency(milliseconds: 120)
 
-    let token = try runBatch(options.bin + "/switchboard", ["token", "--role", "admin", "--subject", "bench@switchboard"], environment: settings, input: "/dev/null")
+    let token = try runBatch(
+        options.bin + "/switchboard", ["token", "--role", "admin", "--subject", "bench@switchboard"],
+        environment: settings, input: "/dev/null")
     let bearer = String(decoding: token.replies.filter { $0 > 0x20 }, as: UTF8.self)
     try writeFile(event, healthEvent(query: "", token: bearer))
     try writeFile(page, healthEvent(query: "scope=all", token: bearer))
@@ -65,20 +80,30 @@ private func scaleRound(
     }
 
     let before = try standIn.requestCount()
-    let sweep = try runBatch(options.bin + "/switchboard", ["health", "--sweep"], environment: settings, input: "/dev/null")
+    let sweep = try runBatch(
+        options.bin + "/switchboard", ["health", "--sweep"], environment: settings, input: "/dev/null")
     let summary = String(decoding: sweep.replies, as: UTF8.self)
     guard sweep.status == 0, summary.contains("checked \(count) companies") else {
-        throw BenchError("the sweep of \(count) companies did not check them all: \(summary.prefix(400)) \(String(decoding: sweep.errors, as: UTF8.self).suffix(400))")
+        throw BenchError(
+            "the sweep of \(count) companies did not check them all: \(summary.prefix(400)) \(String(decoding: sweep.errors, as: UTF8.self).suffix(400))"
+        )
     }
     let elapsed = Double(sweep.nanoseconds) / 1e9
     let fetches = try standIn.accountFetches(from: before)
     let once = fetches.count == count && fetches.values.allSatisfy { $0 == 1 }
     if store == nil {
-        print("   one full sweep: \(seconds(sweep.nanoseconds)) s, \(Int(Double(count) / elapsed)) companies/s, peak RSS \(sweep.peakRSSKilobytes / 1_024) MB"
-            + (once ? "" : " — NOT every account fetched exactly once"))
-        print("   ?scope=all first page (50, from the stored results), one-shot: \(try oneShots(options, event: page, environment: settings))")
+        print(
+            "   one full sweep: \(seconds(sweep.nanoseconds)) s, \(Int(Double(count) / elapsed)) companies/s, peak RSS \(sweep.peakRSSKilobytes / 1_024) MB"
+                + (once ? "" : " — NOT every account fetched exactly once"))
+        print(
+            "   ?scope=all first page (50, from the stored results), one-shot: \(try oneShots(options, event: page, environment: settings))"
+        )
     } else {
-        print("   one full sweep: " + (once ? "every one of the \(count) companies checked exactly once" : "FAILED: \(fetches.count) accounts fetched, not each once"))
+        print(
+            "   one full sweep: "
+                + (once
+                    ? "every one of the \(count) companies checked exactly once"
+                    : "FAILED: \(fetches.count) accounts fetched, not each once"))
     }
 }
 
@@ -123,7 +148,9 @@ final class BenchStandIn {
 
     init(python: String) throws(BenchError) {
         port = try freePort()
-        child = try ChildProcess(path: python, arguments: ["Tests/Support/twilio_standin.py", "\(port)"], environment: ["PATH": "/usr/bin:/bin"])
+        child = try ChildProcess(
+            path: python, arguments: ["Tests/Support/twilio_standin.py", "\(port)"],
+            environment: ["PATH": "/usr/bin:/bin"])
         do { http = try CurlHTTPClient() } catch { throw BenchError("cannot make an HTTP client: \(error)") }
         var reader = ReplyReader(descriptor: child.stdout)
         guard let line = reader.next(), String(decoding: line, as: UTF8.self).contains("listening") else {
@@ -133,7 +160,9 @@ final class BenchStandIn {
 
     func reset() throws(BenchError) { _ = try control("POST", "reset", "{}") }
 
-    func setLatency(milliseconds: Int) throws(BenchError) { _ = try control("POST", "latency", #"{"ms":\#(milliseconds)}"#) }
+    func setLatency(milliseconds: Int) throws(BenchError) {
+        _ = try control("POST", "latency", #"{"ms":\#(milliseconds)}"#)
+    }
 
     /// Every request the stand-in has answered so far.
     private func requests() throws(BenchError) -> [[String: String?]] {
@@ -151,7 +180,8 @@ final class BenchStandIn {
     func accountFetches(from start: Int) throws(BenchError) -> [String: Int] {
         var counts: [String: Int] = [:]
         for request in try requests().dropFirst(start) {
-            guard let path = request["path"] ?? nil, path.hasSuffix(".json"), !path.contains("/IncomingPhoneNumbers") else { continue }
+            guard let path = request["path"] ?? nil, path.hasSuffix(".json"), !path.contains("/IncomingPhoneNumbers")
+            else { continue }
             counts[String(path.dropFirst("/2010-04-01/Accounts/".count).dropLast(".json".count)), default: 0] += 1
         }
         return counts
@@ -160,12 +190,15 @@ final class BenchStandIn {
     private func control(_ method: String, _ route: String, _ body: String?) throws(BenchError) -> [UInt8] {
         let response: HTTPClientResponse
         do {
-            response = try http.send(method, "\(url)/__standin/\(route)", headers: ["Content-Type": "application/json"],
-                                     body: body.map { Array($0.utf8) }, timeoutMilliseconds: 60_000)
+            response = try http.send(
+                method, "\(url)/__standin/\(route)", headers: ["Content-Type": "application/json"],
+                body: body.map { Array($0.utf8) }, timeoutMilliseconds: 60_000)
         } catch {
             throw BenchError("the stand-in did not answer \(method) \(route): \(error)")
         }
-        guard response.status < 300 else { throw BenchError("the stand-in refused \(method) \(route): HTTP \(response.status)") }
+        guard response.status < 300 else {
+            throw BenchError("the stand-in refused \(method) \(route): HTTP \(response.status)")
+        }
         return response.body
     }
 

@@ -1,7 +1,8 @@
+import CSQLite
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSQLite
 
 /// The store's floor: what a warm Voice's embedded store and output cost per call at the
 /// least, with nothing of Switchboard in the loop. Per event, SQLite's C API runs Voice's
@@ -12,7 +13,9 @@ import CSQLite
 ///
 /// It calls SQLite directly rather than through SQLiteDriver on purpose: it is the bound
 /// below which no change to Switchboard's own code can take Voice's work per event.
-func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 30_000) throws(BenchError) {
+func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [String: String], count: Int = 30_000)
+    throws(BenchError)
+{
     guard case let store? = environment["SWITCHBOARD_STORE"].map({ String($0.dropFirst("sqlite:".count)) }) else {
         throw BenchError("the store floor needs the embedded store")
     }
@@ -21,7 +24,9 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
     let sample = try envelopeFile(events, count: 100, name: "floor-sample")
     defer { unlink(sample) }
     let voice = try runBatch(options.bin + "/Voice", ["--stream"], environment: environment, input: sample)
-    guard voice.status == 0, okReplies(voice.replies) == 100 else { throw BenchError("Voice --stream failed on the floor's sample envelopes") }
+    guard voice.status == 0, okReplies(voice.replies) == 100 else {
+        throw BenchError("Voice --stream failed on the floor's sample envelopes")
+    }
     let replyBytes = voice.replies.count / 100
     let logBytes = voice.errors.count / 100
 
@@ -37,19 +42,26 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
 
     let database = try FloorDatabase(path: copy)
     try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-    let lookup = try database.prepare("""
+    let lookup = try database.prepare(
+        """
         SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
         WHERE p.e164 = ?1 AND p.active = 1
         """)
     let insert = try database.prepare(
-        "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING")
+        "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING"
+    )
     defer {
         sqlite3_finalize(lookup)
         sqlite3_finalize(insert)
     }
-    let replies = "/tmp/switchboard-bench-\(getpid())-floor.out", logs = "/tmp/switchboard-bench-\(getpid())-floor.err"
-    defer { unlink(replies); unlink(logs) }
-    let reply = [UInt8](repeating: UInt8(ascii: "r"), count: replyBytes), log = [UInt8](repeating: UInt8(ascii: "l"), count: logBytes)
+    let replies = "/tmp/switchboard-bench-\(getpid())-floor.out"
+    let logs = "/tmp/switchboard-bench-\(getpid())-floor.err"
+    defer {
+        unlink(replies)
+        unlink(logs)
+    }
+    let reply = [UInt8](repeating: UInt8(ascii: "r"), count: replyBytes)
+    let log = [UInt8](repeating: UInt8(ascii: "l"), count: logBytes)
     let at = "2026-11-27T12:00:00.000Z"
     // Every value bound is made before the clock starts: the loop is SQLite and the kernel.
     let lookups = (0..<count).map { [numbers[$0 % numbers.count]] }
@@ -57,15 +69,22 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
     func inserts(_ sid: (Int) -> Int) -> [[String]] {
         (0..<count).map { index in
             let hex = String(sid(index), radix: 16)
-            return ["CA" + String(repeating: "0", count: 32 - hex.count) + hex, companies[index % numbers.count], "call", at, record]
+            return [
+                "CA" + String(repeating: "0", count: 32 - hex.count) + hex, companies[index % numbers.count], "call",
+                at, record,
+            ]
         }
     }
     let repeatedInserts = inserts { $0 % 10 }  // ten CallSids: inserted once, then each insert a no-op
 
     /// CPU time (user, system) per event, in nanoseconds.
     func measure(_ inserts: [[String]]) throws(BenchError) -> (user: Double, system: Double) {
-        let replyFile = open(replies, O_WRONLY | O_CREAT | O_TRUNC, 0o600), logFile = open(logs, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        defer { close(replyFile); close(logFile) }
+        let replyFile = open(replies, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let logFile = open(logs, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        defer {
+            close(replyFile)
+            close(logFile)
+        }
         let before = processCPU()
         for index in 0..<count {
             try database.step(lookup, binding: lookups[index], expecting: SQLITE_ROW)
@@ -76,7 +95,8 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         let after = processCPU()
         return (Double(after.user - before.user) / Double(count), Double(after.system - before.system) / Double(count))
     }
-    var repeated: [(user: Double, system: Double)] = [], fresh: [(user: Double, system: Double)] = []
+    var repeated: [(user: Double, system: Double)] = []
+    var fresh: [(user: Double, system: Double)] = []
     for round in 1...5 {
         repeated.append(try measure(repeatedInserts))
         fresh.append(try measure(inserts { round * count + $0 }))  // CallSids no round has used
@@ -85,11 +105,16 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
         let sorted = runs.sorted { $0.user + $0.system < $1.user + $1.system }
         func format(_ nanoseconds: Double) -> String { "\(Double(Int((nanoseconds / 100).rounded())) / 10)" }
         let median = sorted[2]
-        return "CPU median \(format(median.user + median.system)) µs (user \(format(median.user)), system \(format(median.system)); "
+        return
+            "CPU median \(format(median.user + median.system)) µs (user \(format(median.user)), system \(format(median.system)); "
             + "best \(format(sorted[0].user + sorted[0].system)), worst \(format(sorted[4].user + sorted[4].system)))"
     }
-    print("Store floor per event: SQLite's C API alone runs Voice's lookup and archive insert (each its own transaction) on a copy of the store,")
-    print("   and writes a \(replyBytes)-byte reply and a \(logBytes)-byte log line; \(count) events, 5 runs each, no Switchboard code in the loop:")
+    print(
+        "Store floor per event: SQLite's C API alone runs Voice's lookup and archive insert (each its own transaction) on a copy of the store,"
+    )
+    print(
+        "   and writes a \(replyBytes)-byte reply and a \(logBytes)-byte log line; \(count) events, 5 runs each, no Switchboard code in the loop:"
+    )
     print("   the CallSid repeated, as the batch's events: \(summary(repeated))")
     print("   a new CallSid each, as real calls:          \(summary(fresh))")
 }
@@ -98,8 +123,10 @@ func storeFloorBenchmark(_ options: Options, events: [[UInt8]], environment: [St
 private func processCPU() -> (user: UInt64, system: UInt64) {
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return (UInt64(usage.ru_utime.tv_sec) * 1_000_000_000 + UInt64(usage.ru_utime.tv_usec) * 1_000,
-            UInt64(usage.ru_stime.tv_sec) * 1_000_000_000 + UInt64(usage.ru_stime.tv_usec) * 1_000)
+    return (
+        UInt64(usage.ru_utime.tv_sec) * 1_000_000_000 + UInt64(usage.ru_utime.tv_usec) * 1_000,
+        UInt64(usage.ru_stime.tv_sec) * 1_000_000_000 + UInt64(usage.ru_stime.tv_usec) * 1_000
+    )
 }
 
 /// The few calls of SQLite's C API the floor makes, each failure a ``BenchError``.
@@ -108,7 +135,9 @@ private final class FloorDatabase {
 
     init(path: String) throws(BenchError) {
         var raw: OpaquePointer?
-        guard sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let opened = raw else {
+        guard sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+            let opened = raw
+        else {
             sqlite3_close_v2(raw)
             throw BenchError("cannot open \(path)")
         }
@@ -124,7 +153,9 @@ private final class FloorDatabase {
 
     func prepare(_ sql: String) throws(BenchError) -> OpaquePointer {
         var statement: OpaquePointer?
-        guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
+        guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
+            let statement
+        else {
             throw failure("prepare")
         }
         return statement

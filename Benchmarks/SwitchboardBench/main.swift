@@ -1,3 +1,8 @@
+import FoundationEssentials
+import Logging
+import SwitchboardCore
+import SwitchboardRuntime
+
 // switchboard-bench: Switchboard's benchmarks. Figures, not pass/fail; `make bench` runs
 // it on a release build.
 //
@@ -26,10 +31,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
-import Logging
-import SwitchboardCore
-import SwitchboardRuntime
 
 struct Options {
     var bin = ".build/lambda/release"
@@ -106,7 +107,9 @@ func streamBenchmark(
         let line = Array(#"{"id":"bench-\#(index)","event":"#.utf8) + events[index % events.count] + Array("}\n".utf8)
         let sent = monotonicNanoseconds()
         voice.send(line)
-        guard let reply = replies.next() else { throw BenchError("\(function) --stream stopped answering at event \(index)") }
+        guard let reply = replies.next() else {
+            throw BenchError("\(function) --stream stopped answering at event \(index)")
+        }
         if index >= warmup { latencies.append(monotonicNanoseconds() - sent) }
         if index == warmup, !String(decoding: reply, as: UTF8.self).contains(#""statusCode":200"#) {
             throw BenchError("\(function) did not answer 200: \(String(decoding: reply, as: UTF8.self).prefix(300))")
@@ -135,7 +138,9 @@ func streamBenchmark(
 /// `/bin/true` the same way (the floor: what starting and reaping any process costs on
 /// this machine at that moment, which moves with the machine's load); then the
 /// instructions of one one-shot, counted by Callgrind, which do not move.
-func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: String], label: String = "") throws(BenchError) {
+func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: String], label: String = "")
+    throws(BenchError)
+{
     func run(_ path: String, input: [UInt8]) throws(BenchError) -> UInt64 {
         let start = monotonicNanoseconds()
         let child = try ChildProcess(path: path, arguments: [], environment: environment)
@@ -148,7 +153,8 @@ func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: 
         close(child.stdout)
         return monotonicNanoseconds() - start
     }
-    var durations: [UInt64] = [], floor: [UInt64] = []
+    var durations: [UInt64] = []
+    var floor: [UInt64] = []
     for index in 0..<(options.oneShotRuns + 20) {
         let voice = try run(options.bin + "/Voice", input: event + Array("\n".utf8))
         let nothing = try run("/bin/true", input: [])
@@ -162,16 +168,25 @@ func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: 
     print("   floor (/bin/true started and reaped the same way, between the runs): \(milliseconds(floor.sorted()))")
 
     guard access("/usr/bin/valgrind", X_OK) == 0 else { return }
-    let stripped = try strippedVoice(options, name: "Voice-one-shot"), input = "/tmp/switchboard-bench-\(getpid())-event.json"
-    defer { unlink(stripped); unlink(input) }
+    let stripped = try strippedVoice(options, name: "Voice-one-shot")
+    let input = "/tmp/switchboard-bench-\(getpid())-event.json"
+    defer {
+        unlink(stripped)
+        unlink(input)
+    }
     let descriptor = open(input, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard descriptor >= 0 else { throw BenchError("cannot write \(input)") }
     _ = event.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     close(descriptor)
     let counted = try runBatch(
-        "/usr/bin/valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", stripped], environment: environment, input: input)
-    guard okReplies(counted.replies) == 1 else { throw BenchError("Voice under callgrind did not answer 200: \(String(decoding: counted.replies, as: UTF8.self))") }
-    for line in String(decoding: counted.errors, as: UTF8.self).split(separator: "\n") where line.contains("Collected :") {
+        "/usr/bin/valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", stripped], environment: environment,
+        input: input)
+    guard okReplies(counted.replies) == 1 else {
+        throw BenchError(
+            "Voice under callgrind did not answer 200: \(String(decoding: counted.replies, as: UTF8.self))")
+    }
+    for line in String(decoding: counted.errors, as: UTF8.self).split(separator: "\n")
+    where line.contains("Collected :") {
         if let number = line.split(separator: " ").last.flatMap({ Int($0) }) {
             print("   instructions of one one-shot, exec to exit (valgrind Callgrind): \(number)")
         }
@@ -183,7 +198,8 @@ func lookupBenchmark(_ options: Options, environment: [String: String], redisURL
     let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
     let settings = Environment(environment)
     let directory = DirectoryTenantResolver(directory: try DirectoryFactory.open(try Settings.store(settings)))
-    let cache = RedisTenantCache(settings: CacheSettings(endpoint: try CacheSettings.parseURL(redisURL)), logger: logger)
+    let cache = RedisTenantCache(
+        settings: CacheSettings(endpoint: try CacheSettings.parseURL(redisURL)), logger: logger)
     let cached = CachingTenantResolver(cache: cache, directory: directory, logger: logger)
     let number = try PhoneNumber(parsing: "+15550100001")
     let key = RedisTenantCache.key(for: number)
@@ -217,19 +233,27 @@ func archiveBenchmarks(_ options: Options, environment: [String: String]) throws
     let calls = try GeneratedEvents.events(tenants, path: "/api/twilio/voice", count: count)
     var off = environment
     off["SWITCHBOARD_ARCHIVE"] = "off"
-    try streamBenchmark(options, events: calls, environment: off, label: "Voice, a new CallSid each, archive off", kinds: tenants.count)
-    try streamBenchmark(options, events: calls, environment: environment, label: "Voice, a new CallSid each, archive on (embedded store)", kinds: tenants.count)
+    try streamBenchmark(
+        options, events: calls, environment: off, label: "Voice, a new CallSid each, archive off", kinds: tenants.count)
+    try streamBenchmark(
+        options, events: calls, environment: environment,
+        label: "Voice, a new CallSid each, archive on (embedded store)", kinds: tenants.count)
     if access("/usr/bin/valgrind", X_OK) == 0 {
         // The batch figures repeat five example calls, whose archive inserts are no-ops
         // after the first five; real calls each write a record. Sids not used above.
         let stripped = try strippedVoice(options, name: "Voice-new-sids")
         defer { unlink(stripped) }
         let fresh = try GeneratedEvents.events(tenants, path: "/api/twilio/voice", count: 2_000, firstSid: count)
-        let counted = try instructionsPerEvent(stripped, fewer: Array(fresh.prefix(500)), more: Array(fresh.suffix(1_500)), environment: environment)
-        print("Instructions per warm event, a new CallSid each, archive on (valgrind Callgrind, 1,500 minus 500 envelopes): \(counted)")
+        let counted = try instructionsPerEvent(
+            stripped, fewer: Array(fresh.prefix(500)), more: Array(fresh.suffix(1_500)), environment: environment)
+        print(
+            "Instructions per warm event, a new CallSid each, archive on (valgrind Callgrind, 1,500 minus 500 envelopes): \(counted)"
+        )
     }
     let messages = try GeneratedEvents.events(tenants, path: "/api/twilio/sms", count: count)
-    try streamBenchmark(options, events: messages, environment: environment, label: "SMS, a new MessageSid each, archive on (embedded store)", function: "SMS", kinds: tenants.count)
+    try streamBenchmark(
+        options, events: messages, environment: environment,
+        label: "SMS, a new MessageSid each, archive on (embedded store)", function: "SMS", kinds: tenants.count)
     guard let python = options.python else {
         print("W1 on the MongoDB test server: skipped (pass --python with the test venv's)")
         return
@@ -238,7 +262,8 @@ func archiveBenchmarks(_ options: Options, environment: [String: String]) throws
     defer { mongo.stop() }
     var onMongo = environment
     onMongo["SWITCHBOARD_STORE"] = mongo.uri + "/bench"
-    let seed = try ChildProcess(path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: onMongo)
+    let seed = try ChildProcess(
+        path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: onMongo)
     guard seed.finish() == 0 else { throw BenchError("switchboard seed failed on the MongoDB test server") }
     // The test server scans its collections in Python: a few hundred calls tell the
     // difference without waiting on its slowness for minutes.
@@ -247,8 +272,12 @@ func archiveBenchmarks(_ options: Options, environment: [String: String]) throws
     let fewer = Array(calls.prefix(mongoOptions.streamEvents + 100))
     var mongoOff = onMongo
     mongoOff["SWITCHBOARD_ARCHIVE"] = "off"
-    try streamBenchmark(mongoOptions, events: fewer, environment: mongoOff, label: "Voice on the MongoDB test server, archive off", kinds: tenants.count, warmup: 100)
-    try streamBenchmark(mongoOptions, events: fewer, environment: onMongo, label: "Voice on the MongoDB test server, archive on", kinds: tenants.count, warmup: 100)
+    try streamBenchmark(
+        mongoOptions, events: fewer, environment: mongoOff, label: "Voice on the MongoDB test server, archive off",
+        kinds: tenants.count, warmup: 100)
+    try streamBenchmark(
+        mongoOptions, events: fewer, environment: onMongo, label: "Voice on the MongoDB test server, archive on",
+        kinds: tenants.count, warmup: 100)
 }
 
 func run() throws {
@@ -267,7 +296,8 @@ func run() throws {
         "SWITCHBOARD_AGENT_STREAM_URL": "wss://agent.example.com/stream",
         "LOG_LEVEL": "info",
     ]
-    let seed = try ChildProcess(path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: environment)
+    let seed = try ChildProcess(
+        path: options.bin + "/switchboard", arguments: ["seed", options.companies], environment: environment)
     guard seed.finish() == 0 else { throw BenchError("switchboard seed failed") }
 
     // Event files are pretty-printed; JSON strings cannot hold raw newlines, so dropping
@@ -277,8 +307,10 @@ func run() throws {
     }
 
     var cpu = "unknown CPU"
-    if let text = try? readFile("/proc/cpuinfo"), let line = String(decoding: text, as: UTF8.self)
-        .split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
+    if let text = try? readFile("/proc/cpuinfo"),
+        let line = String(decoding: text, as: UTF8.self)
+            .split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+    {
         cpu = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingPrefix(" ").description } ?? cpu
     }
     var now = time(nil)
@@ -286,7 +318,9 @@ func run() throws {
     gmtime_r(&now, &parts)
     var date = [CChar](repeating: 0, count: 32)
     strftime(&date, date.count, "%Y-%m-%d %H:%M UTC", &parts)
-    print("Switchboard benchmarks, release build, \(String(decoding: date.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)): \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)")
+    print(
+        "Switchboard benchmarks, release build, \(String(decoding: date.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)): \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores, \(cpu)"
+    )
 
     let redis = try BenchRedis()
     defer { redis.stop() }
@@ -294,10 +328,14 @@ func run() throws {
     cached["REDIS_URL"] = redis.url
     if options.runs("w1") {
         try streamBenchmark(options, events: events, environment: environment, label: "warm stream, embedded store")
-        try streamBenchmark(options, events: events, environment: cached, label: "warm stream, Redis cache with the local cache (tracking), all hits after warm-up")
+        try streamBenchmark(
+            options, events: events, environment: cached,
+            label: "warm stream, Redis cache with the local cache (tracking), all hits after warm-up")
         var redisOnly = cached
         redisOnly["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS"] = "0"
-        try streamBenchmark(options, events: events, environment: redisOnly, label: "warm stream, Redis cache without the local cache, 100 % Redis hits")
+        try streamBenchmark(
+            options, events: events, environment: redisOnly,
+            label: "warm stream, Redis cache without the local cache, 100 % Redis hits")
     }
     if options.runs("batch") {
         try batchBenchmark(options, events: events, environment: environment)
@@ -309,10 +347,14 @@ func run() throws {
     if options.runs("c1") { try lookupBenchmark(options, environment: environment, redisURL: redis.url) }
     if options.runs("w3") { try oneShotBenchmark(options, event: events[0], environment: environment) }
     if options.runs("cold") {
-        try coldStartBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json", runs: options.coldRuns)
+        try coldStartBenchmark(
+            options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json",
+            runs: options.coldRuns)
         try secretsBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
     }
-    if options.runs("w2") { try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json") }
+    if options.runs("w2") {
+        try serveBenchmark(options, environment: environment, eventFile: "\(options.events)/voice-ai-agent.json")
+    }
     if options.runs("tls") { try tlsBenchmarks(options, events: events, environment: environment, plainRedis: redis) }
     if options.runs("scale") { try scaleBenchmark(options, environment: environment) }
 }

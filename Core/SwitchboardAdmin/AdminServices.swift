@@ -42,7 +42,9 @@ public final class AdminServices {
         do {
             return try body()
         } catch {
-            logger.notice("admin.refused", metadata: ["status": "\(error.status)", "problem": "\(error.type)", "detail": "\(error.detail)"])
+            logger.notice(
+                "admin.refused",
+                metadata: ["status": "\(error.status)", "problem": "\(error.type)", "detail": "\(error.detail)"])
             return error.response
         }
     }

@@ -45,15 +45,19 @@ public final class TwilioRESTClient {
 
     /// The account the credentials belong to: `GET /2010-04-01/Accounts/{Sid}.json`.
     public func fetchAccount(_ credentials: TwilioCredentials) throws(TwilioRESTError) -> TwilioAccount {
-        try decode(TwilioAccount.self, from: call("GET", "/2010-04-01/Accounts/\(credentials.accountSid).json", credentials))
+        try decode(
+            TwilioAccount.self, from: call("GET", "/2010-04-01/Accounts/\(credentials.accountSid).json", credentials))
     }
 
     /// The account's numbers, or with `number` the one equal to it (Twilio's filter
     /// matches partially, so the answer is narrowed to the exact number).
-    public func incomingPhoneNumbers(_ credentials: TwilioCredentials, number: PhoneNumber? = nil) throws(TwilioRESTError) -> [TwilioIncomingNumber] {
+    public func incomingPhoneNumbers(_ credentials: TwilioCredentials, number: PhoneNumber? = nil)
+        throws(TwilioRESTError) -> [TwilioIncomingNumber]
+    {
         var query: [(String, String)] = [("PageSize", "1000")]
         if let number { query.insert(("PhoneNumber", number.e164), at: 0) }
-        let path = "/2010-04-01/Accounts/\(credentials.accountSid)/IncomingPhoneNumbers.json?" + FormParameters(query).encoded
+        let path =
+            "/2010-04-01/Accounts/\(credentials.accountSid)/IncomingPhoneNumbers.json?" + FormParameters(query).encoded
         let page = try decode(TwilioIncomingNumberPage.self, from: call("GET", path, credentials))
         guard let number else { return page.incomingPhoneNumbers }
         return page.incomingPhoneNumbers.filter { (try? PhoneNumber(parsing: $0.phoneNumber)) == number }
@@ -90,7 +94,9 @@ public final class TwilioRESTClient {
         var form: [(String, String)] = [("To", to.e164), ("From", from.e164), ("Body", body)]
         form += mediaURLs.map { ("MediaUrl", $0) }
         if let statusCallback { form.append(("StatusCallback", statusCallback)) }
-        return try decode(TwilioMessage.self, from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json", credentials, form: form))
+        return try decode(
+            TwilioMessage.self,
+            from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json", credentials, form: form))
     }
 
     /// Places a call from one of the account's numbers that runs `twiml` when answered:
@@ -99,14 +105,17 @@ public final class TwilioRESTClient {
     /// - Parameter statusCallback: where Twilio posts each step of the call (initiated,
     ///   ringing, answered, completed), when given.
     public func createCall(
-        _ credentials: TwilioCredentials, from: PhoneNumber, to: PhoneNumber, twiml: String, statusCallback: String? = nil
+        _ credentials: TwilioCredentials, from: PhoneNumber, to: PhoneNumber, twiml: String,
+        statusCallback: String? = nil
     ) throws(TwilioRESTError) -> TwilioCall {
         var form: [(String, String)] = [("To", to.e164), ("From", from.e164), ("Twiml", twiml)]
         if let statusCallback {
             form += [("StatusCallback", statusCallback), ("StatusCallbackMethod", "POST")]
             form += ["initiated", "ringing", "answered", "completed"].map { ("StatusCallbackEvent", $0) }
         }
-        return try decode(TwilioCall.self, from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Calls.json", credentials, form: form))
+        return try decode(
+            TwilioCall.self,
+            from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Calls.json", credentials, form: form))
     }
 
     // MARK: Calls
@@ -126,10 +135,14 @@ public final class TwilioRESTClient {
     }
 
     /// One call to `url`, with the 429 retries, within the settings' total time.
-    func call(_ method: String, _ url: String, _ credentials: TwilioCredentials, body content: RequestBody?) throws(TwilioRESTError) -> [UInt8] {
+    func call(_ method: String, _ url: String, _ credentials: TwilioCredentials, body content: RequestBody?)
+        throws(TwilioRESTError) -> [UInt8]
+    {
         let start = clock.now
         let total = Duration.milliseconds(settings.timeoutMilliseconds)
-        var headers = ["Authorization": credentials.authorizationHeader, "Accept": "application/json", "User-Agent": "switchboard"]
+        var headers = [
+            "Authorization": credentials.authorizationHeader, "Accept": "application/json", "User-Agent": "switchboard",
+        ]
         var body: [UInt8]?
         switch content {
         case .form(let form)?:
@@ -144,18 +157,20 @@ public final class TwilioRESTClient {
         var attempt = 0
         while true {
             let remaining = total - (clock.now - start)
-            let remainingMilliseconds = Int(remaining.components.seconds * 1_000 + remaining.components.attoseconds / 1_000_000_000_000_000)
+            let remainingMilliseconds = Int(
+                remaining.components.seconds * 1_000 + remaining.components.attoseconds / 1_000_000_000_000_000)
             guard remainingMilliseconds > 0 else { throw .timedOut(milliseconds: settings.timeoutMilliseconds) }
             let response: HTTPClientResponse
             do {
                 response = try http.send(
                     method, url, headers: headers, body: body, timeoutMilliseconds: remainingMilliseconds,
                     connectTimeoutMilliseconds: min(settings.connectTimeoutMilliseconds, remainingMilliseconds))
-            } catch where error.isTimeout {
+            } catch  where error.isTimeout {
                 throw .timedOut(milliseconds: settings.timeoutMilliseconds)
             } catch {
                 let host = url.split(separator: "/", maxSplits: 2).prefix(2).joined(separator: "//")  // scheme://host
-                throw .unreachable(error.isConnectionFailure ? "no connection to \(host) (\(error.message))" : error.message)
+                throw .unreachable(
+                    error.isConnectionFailure ? "no connection to \(host) (\(error.message))" : error.message)
             }
             switch response.status {
             case 200..<300:
@@ -163,7 +178,9 @@ public final class TwilioRESTClient {
             case 429:
                 let refusal = Self.apiError(response)
                 let wait = Self.retryWait(response, attempt: attempt)
-                guard attempt < settings.maximumRetries, clock.now - start + wait < total else { throw .rateLimited(refusal) }
+                guard attempt < settings.maximumRetries, clock.now - start + wait < total else {
+                    throw .rateLimited(refusal)
+                }
                 attempt += 1
                 Self.sleep(wait)
             case 500..<600:
@@ -188,11 +205,16 @@ public final class TwilioRESTClient {
             let code: Int?
             let message: String?
             let moreInfo: String?
-            enum CodingKeys: String, CodingKey { case code, message; case moreInfo = "more_info" }
+            enum CodingKeys: String, CodingKey {
+                case code, message
+                case moreInfo = "more_info"
+            }
         }
         let decoded = try? JSONDecoder().decode(Body.self, from: Data(response.body))
-        let message = decoded?.message.map { String($0.prefix(300)) } ?? "HTTP \(response.status) without Twilio's error JSON"
-        return TwilioAPIError(status: response.status, code: decoded?.code, message: message, moreInfo: decoded?.moreInfo)
+        let message =
+            decoded?.message.map { String($0.prefix(300)) } ?? "HTTP \(response.status) without Twilio's error JSON"
+        return TwilioAPIError(
+            status: response.status, code: decoded?.code, message: message, moreInfo: decoded?.moreInfo)
     }
 
     /// How long to wait before trying a 429 again: `Retry-After` seconds (at most 5), or
@@ -213,7 +235,11 @@ public final class TwilioRESTClient {
 
     /// A SID as a path segment: only letters and digits pass.
     static func pathSegment(_ sid: String) -> String {
-        String(sid.unicodeScalars.filter { $0.properties.isASCIIHexDigit || ($0.value >= 0x41 && $0.value <= 0x5A) || ($0.value >= 0x61 && $0.value <= 0x7A) })
+        String(
+            sid.unicodeScalars.filter {
+                $0.properties.isASCIIHexDigit || ($0.value >= 0x41 && $0.value <= 0x5A)
+                    || ($0.value >= 0x61 && $0.value <= 0x7A)
+            })
     }
 }
 

@@ -52,8 +52,10 @@ public struct TwilioRESTSettings: Sendable, Equatable {
                 throw ConfigurationError(variable: "TWILIO_WEBHOOKS_API_BASE", problem: error.description)
             }
         }
-        settings.connectTimeoutMilliseconds = try environment.integer("SWITCHBOARD_TWILIO_CONNECT_TIMEOUT_MS", default: 2_000, range: 1...60_000)
-        settings.timeoutMilliseconds = try environment.integer("SWITCHBOARD_TWILIO_TIMEOUT_MS", default: 5_000, range: 1...120_000)
+        settings.connectTimeoutMilliseconds = try environment.integer(
+            "SWITCHBOARD_TWILIO_CONNECT_TIMEOUT_MS", default: 2_000, range: 1...60_000)
+        settings.timeoutMilliseconds = try environment.integer(
+            "SWITCHBOARD_TWILIO_TIMEOUT_MS", default: 5_000, range: 1...120_000)
         settings.maximumRetries = try environment.integer("SWITCHBOARD_TWILIO_RETRIES", default: 2, range: 0...10)
         return settings
     }

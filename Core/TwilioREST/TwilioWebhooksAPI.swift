@@ -33,20 +33,30 @@ extension TwilioRESTClient {
     }
 
     /// Creates a SharedKey: `POST /v1/Webhooks/SharedKeys`.
-    public func createSharedKey(_ credentials: TwilioCredentials, friendlyName: String) throws(TwilioRESTError) -> SharedKey {
-        try decode(SharedKey.self, from: webhooks("POST", "SharedKeys", credentials, ["friendlyName": .string(friendlyName)]))
+    public func createSharedKey(_ credentials: TwilioCredentials, friendlyName: String) throws(TwilioRESTError)
+        -> SharedKey
+    {
+        try decode(
+            SharedKey.self, from: webhooks("POST", "SharedKeys", credentials, ["friendlyName": .string(friendlyName)]))
     }
 
     /// Creates a Setting that signs with the SharedKey `sharedKeyId`: `POST /v1/Webhooks/Settings`.
     public func createSigningSetting(
         _ credentials: TwilioCredentials, friendlyName: String, sharedKeyId: String, algorithm: String
     ) throws(TwilioRESTError) -> WebhookResource {
-        try decode(WebhookResource.self, from: webhooks("POST", "Settings", credentials, [
-            "friendlyName": .string(friendlyName),
-            "description": .string("Switchboard: webhooks signed with a shared key it holds"),
-            "auth": .object(["source": .string("NONE")]),
-            "signature": .object(["type": .string("SHARED_KEY"), "sharedKeyId": .string(sharedKeyId), "algorithm": .string(algorithm)]),
-        ]))
+        try decode(
+            WebhookResource.self,
+            from: webhooks(
+                "POST", "Settings", credentials,
+                [
+                    "friendlyName": .string(friendlyName),
+                    "description": .string("Switchboard: webhooks signed with a shared key it holds"),
+                    "auth": .object(["source": .string("NONE")]),
+                    "signature": .object([
+                        "type": .string("SHARED_KEY"), "sharedKeyId": .string(sharedKeyId),
+                        "algorithm": .string(algorithm),
+                    ]),
+                ]))
     }
 
     /// Creates a Rule applying `settingId` to every webhook URL starting with `prefix`:
@@ -54,25 +64,35 @@ extension TwilioRESTClient {
     public func createRule(
         _ credentials: TwilioCredentials, friendlyName: String, prefix: String, settingId: String
     ) throws(TwilioRESTError) -> WebhookResource {
-        let answer = try decode(RuleOperation.self, from: webhooks("POST", "Rules", credentials, [
-            "friendlyName": .string(friendlyName), "matchType": .string("PREFIX_MATCH"), "prefix": .string(prefix),
-            "settings": .array([.object(["settingId": .string(settingId), "percentage": .number("100")])]),
-        ]))
-        guard let rule = answer.rule else { throw .unreadableResponse(status: 202, "the Rule's creation answered without the Rule") }
+        let answer = try decode(
+            RuleOperation.self,
+            from: webhooks(
+                "POST", "Rules", credentials,
+                [
+                    "friendlyName": .string(friendlyName), "matchType": .string("PREFIX_MATCH"),
+                    "prefix": .string(prefix),
+                    "settings": .array([.object(["settingId": .string(settingId), "percentage": .number("100")])]),
+                ]))
+        guard let rule = answer.rule else {
+            throw .unreadableResponse(status: 202, "the Rule's creation answered without the Rule")
+        }
         return rule
     }
 
     /// Points Rule `id` at `settingId`: `PATCH /v1/Webhooks/Rules/{id}`.
     public func pointRule(_ credentials: TwilioCredentials, id: String, at settingId: String) throws(TwilioRESTError) {
-        _ = try webhooks("PATCH", "Rules/" + Self.resourceID(id), credentials, [
-            "settings": .array([.object(["settingId": .string(settingId), "percentage": .number("100")])]),
-        ])
+        _ = try webhooks(
+            "PATCH", "Rules/" + Self.resourceID(id), credentials,
+            [
+                "settings": .array([.object(["settingId": .string(settingId), "percentage": .number("100")])])
+            ])
     }
 
     /// Rule `id`, or `nil` when the account has no such Rule (any more).
     public func fetchRule(_ credentials: TwilioCredentials, id: String) throws(TwilioRESTError) -> WebhookResource? {
         do {
-            return try decode(WebhookResource.self, from: webhooks("GET", "Rules/" + Self.resourceID(id), credentials, nil))
+            return try decode(
+                WebhookResource.self, from: webhooks("GET", "Rules/" + Self.resourceID(id), credentials, nil))
         } catch {
             if case .rejected(let refusal) = error, refusal.status == 404 { return nil }
             throw error
@@ -81,7 +101,9 @@ extension TwilioRESTClient {
 
     /// Deletes a SharedKey, Setting or Rule (`collection` `SharedKeys`, `Settings`,
     /// `Rules`); one already gone is not an error.
-    public func deleteWebhookResource(_ credentials: TwilioCredentials, _ collection: String, id: String) throws(TwilioRESTError) {
+    public func deleteWebhookResource(_ credentials: TwilioCredentials, _ collection: String, id: String)
+        throws(TwilioRESTError)
+    {
         do {
             _ = try webhooks("DELETE", collection + "/" + Self.resourceID(id), credentials, nil)
         } catch {
@@ -92,12 +114,19 @@ extension TwilioRESTClient {
 
     /// A resource id as a path segment: only letters, digits and `_` pass (`webhooks_rule_…`).
     static func resourceID(_ id: String) -> String {
-        String(id.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_") })
+        String(
+            id.unicodeScalars.filter {
+                $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_")
+            })
     }
 
-    private func webhooks(_ method: String, _ path: String, _ credentials: TwilioCredentials, _ body: [String: AnyJSONBody]?) throws(TwilioRESTError) -> [UInt8] {
+    private func webhooks(
+        _ method: String, _ path: String, _ credentials: TwilioCredentials, _ body: [String: AnyJSONBody]?
+    ) throws(TwilioRESTError) -> [UInt8] {
         let document = body.map { Array(AnyJSONBody.object($0).text.utf8) }
-        return try call(method, settings.webhooksBaseURL + "/v1/Webhooks/" + path, credentials, body: document.map(RequestBody.json))
+        return try call(
+            method, settings.webhooksBaseURL + "/v1/Webhooks/" + path, credentials, body: document.map(RequestBody.json)
+        )
     }
 }
 
@@ -116,7 +145,10 @@ enum AnyJSONBody {
             return String(decoding: (try? encoder.encode(value)) ?? Data("\"\"".utf8), as: UTF8.self)
         case .number(let value): return value
         case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case .object(let members): return "{" + members.keys.sorted().map { AnyJSONBody.string($0).text + ":" + members[$0]!.text }.joined(separator: ",") + "}"
+        case .object(let members):
+            return "{"
+                + members.keys.sorted().map { AnyJSONBody.string($0).text + ":" + members[$0]!.text }.joined(
+                    separator: ",") + "}"
         }
     }
 }

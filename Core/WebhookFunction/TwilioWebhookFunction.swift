@@ -41,7 +41,8 @@ extension TwilioWebhookFunction {
         do {
             webhook = try services.gate.decode(
                 host: event.host, path: event.rawPath, rawQuery: event.rawQueryString,
-                contentType: event.header("content-type"), body: try event.bodyBytes(), signature: event.header("x-twilio-signature"),
+                contentType: event.header("content-type"), body: try event.bodyBytes(),
+                signature: event.header("x-twilio-signature"),
                 signatureSettings: event.header("x-twilio-webhooks-signature-settings"))
         } catch {
             return Self.route.badRequest(error, logger: logger)

@@ -29,14 +29,20 @@ struct ConfigGetHandler: FunctionHandler {
 
     init(context: FunctionInitContext) throws {
         services = try AdminServices(
-            environment: Environment(context.environment), logger: context.logger, appName: "switchboard-\(context.functionName)")
+            environment: Environment(context.environment), logger: context.logger,
+            appName: "switchboard-\(context.functionName)")
         health = CompanyHealthStores.beside(services.directory)
-        archive = try DirectoryFactory.archive(beside: services.directory, environment: Environment(context.environment))
-        context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
+        archive = try DirectoryFactory.archive(
+            beside: services.directory, environment: Environment(context.environment))
+        context.logger.info(
+            "function.ready",
+            metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
-        let answer = services.answer(logger: context.logger) { () throws(Problem) in try respond(to: event, logger: context.logger) }
+        let answer = services.answer(logger: context.logger) { () throws(Problem) in
+            try respond(to: event, logger: context.logger)
+        }
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
     }
 
@@ -51,8 +57,11 @@ struct ConfigGetHandler: FunctionHandler {
             return try listArchive(id, kind: kind, query: query, identity: identity, logger: logger)
         }
         guard event.rawPath.split(separator: "/") == ["api", "companies"] else {
-            throw Problem(slug: "not-found", title: "No such route", status: 404,
-                          detail: "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls and …/messages")
+            throw Problem(
+                slug: "not-found", title: "No such route", status: 404,
+                detail:
+                    "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls and …/messages"
+            )
         }
         return try listCompanies(query, identity: identity, logger: logger)
     }
@@ -71,10 +80,14 @@ struct ConfigGetHandler: FunctionHandler {
     }
 
     /// A page of the companies the caller may see.
-    private func listCompanies(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+    private func listCompanies(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem)
+        -> APIResponse
+    {
         let request = try CompanyListing.Request(query: query)
         let page: CompanyListing.Page
-        do { page = try CompanyListing(directory: services.directory, health: health).page(request, for: identity) } catch {
+        do {
+            page = try CompanyListing(directory: services.directory, health: health).page(request, for: identity)
+        } catch {
             logger.error("config.directory_unavailable", metadata: ["error": "\(error)"])
             throw .directoryUnavailable()
         }
@@ -99,14 +112,23 @@ struct ConfigGetHandler: FunctionHandler {
             logger.error("archive.unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
             throw .storeUnavailable("the archive could not be read; try again shortly")
         }
-        logger.info("archive.listed", metadata: ["company.id": "\(id)", "kind": "\(kind.rawValue)", "records": "\(page.records.count)", "by": "\(identity.subject)"])
+        logger.info(
+            "archive.listed",
+            metadata: [
+                "company.id": "\(id)", "kind": "\(kind.rawValue)", "records": "\(page.records.count)",
+                "by": "\(identity.subject)",
+            ])
         return .json(200, page)
     }
 
     /// The company and kind of `/api/companies/{companyId}/calls` or `…/messages`.
     static func archiveRoute(_ event: HTTPEvent) -> (String, ArchiveRecord.Kind)? {
         for (route, kind) in [("calls", ArchiveRecord.Kind.call), ("messages", .message)] {
-            if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath, under: [route]) { return (id, kind) }
+            if let id = AdminGate.companyInPath(
+                parameters: event.pathParameters, rawPath: event.rawPath, under: [route])
+            {
+                return (id, kind)
+            }
         }
         return nil
     }

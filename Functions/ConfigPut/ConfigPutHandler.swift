@@ -33,12 +33,16 @@ struct ConfigPutHandler: FunctionHandler {
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
-        services = try AdminServices(environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
+        services = try AdminServices(
+            environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         twilio = try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment))
         webhookTargets = try WebhookTargets.fromEnvironment(environment)
-        context.logger.info("function.ready", metadata: [
-            "store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)", "twilio.api": "\(twilio.settings.baseURL)",
-        ])
+        context.logger.info(
+            "function.ready",
+            metadata: [
+                "store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)",
+                "twilio.api": "\(twilio.settings.baseURL)",
+            ])
     }
 
     /// What a successful `PUT` answers: what `GET` would now return, and what Twilio said.
@@ -52,7 +56,8 @@ struct ConfigPutHandler: FunctionHandler {
         let signing: SigningAnswer?
 
         init(
-            _ view: CompanyConfigView, dryRun: Bool, verification: TwilioVerification.Report?, webhooks: [WebhookSetup.NumberReport]?,
+            _ view: CompanyConfigView, dryRun: Bool, verification: TwilioVerification.Report?,
+            webhooks: [WebhookSetup.NumberReport]?,
             signing: SigningAnswer? = nil
         ) {
             companyId = view.companyId
@@ -74,24 +79,32 @@ struct ConfigPutHandler: FunctionHandler {
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
-        let answer = services.answer(logger: context.logger) { () throws(Problem) in try change(event, logger: context.logger) }
+        let answer = services.answer(logger: context.logger) { () throws(Problem) in
+            try change(event, logger: context.logger)
+        }
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
     }
 
     private func change(_ event: HTTPEvent, logger: Logger) throws(Problem) -> APIResponse {
         guard event.method == "PUT" else { throw .methodNotAllowed("PUT") }
         let identity = try services.gate.identity(authorization: event.header("authorization"))
-        let id = try services.gate.company(AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath), for: identity)
+        let id = try services.gate.company(
+            AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath), for: identity)
 
         let query: FormParameters
-        do { query = try FormParameters(decoding: Array(event.rawQueryString.utf8)) } catch { throw .badRequest("query string: \(error)") }
+        do { query = try FormParameters(decoding: Array(event.rawQueryString.utf8)) } catch {
+            throw .badRequest("query string: \(error)")
+        }
         let verify = try AdminGate.flag(query, "verify", default: true)
         let dryRun = try AdminGate.flag(query, "dryRun")
         let configureWebhooks = try AdminGate.flag(query, "configureWebhooks")
         if !verify { try services.gate.requireAdmin(identity, for: "saving without Twilio's check (verify=false)") }
         if configureWebhooks && webhookTargets == nil {
-            throw Problem(slug: "webhook-urls-unknown", title: "Webhook URLs unknown", status: 422,
-                          detail: "this deployment does not know its webhook URLs: set SWITCHBOARD_PUBLIC_URL, or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL")
+            throw Problem(
+                slug: "webhook-urls-unknown", title: "Webhook URLs unknown", status: 422,
+                detail:
+                    "this deployment does not know its webhook URLs: set SWITCHBOARD_PUBLIC_URL, or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL"
+            )
         }
 
         let body: [UInt8]
@@ -105,10 +118,13 @@ struct ConfigPutHandler: FunctionHandler {
         let change = try ConfigChange(body: object, applyingTo: current, sealer: services.sealer)
         try checkOwnership(change, identity: identity, logger: logger)
 
-        let verification = verify ? try TwilioVerification(client: twilio, sealer: services.sealer).verify(change, everything: dryRun) : nil
+        let verification =
+            verify
+            ? try TwilioVerification(client: twilio, sealer: services.sealer).verify(change, everything: dryRun) : nil
         if dryRun {
             logger.info("config.dry_run", metadata: ["company.id": "\(id)", "by": "\(identity.subject)"])
-            return .json(200, Answer(services.view(change.company), dryRun: true, verification: verification, webhooks: nil))
+            return .json(
+                200, Answer(services.view(change.company), dryRun: true, verification: verification, webhooks: nil))
         }
 
         var saved = try save(change, identity: identity, logger: logger)
@@ -116,17 +132,24 @@ struct ConfigPutHandler: FunctionHandler {
         if configureWebhooks, let targets = webhookTargets, let credentials = credentials(of: saved.company) {
             webhooks = WebhookSetup(client: twilio, targets: targets).configure(saved.company, credentials: credentials)
             for report in webhooks ?? [] {
-                logger.info("config.webhook", metadata: [
-                    "company.id": "\(id)", "number": "\(report.phoneNumber)", "result": "\(report.result)", "changed": "\(report.changed.joined(separator: ","))",
-                ])
+                logger.info(
+                    "config.webhook",
+                    metadata: [
+                        "company.id": "\(id)", "number": "\(report.phoneNumber)", "result": "\(report.result)",
+                        "changed": "\(report.changed.joined(separator: ","))",
+                    ])
             }
         }
         var signing: SigningAnswer?
         if configureWebhooks {
             (saved, signing) = reconcileSigning(saved, identity: identity, logger: logger)
         }
-        return .json(200, Answer(services.view(saved.company), dryRun: false, verification: verification, webhooks: webhooks, signing: signing),
-                     headers: ["etag": CompanyVersion.etag(of: saved.company)])
+        return .json(
+            200,
+            Answer(
+                services.view(saved.company), dryRun: false, verification: verification, webhooks: webhooks,
+                signing: signing),
+            headers: ["etag": CompanyVersion.etag(of: saved.company)])
     }
 
     /// Sets shared-key signing up when the company asks for it and holds no key, or
@@ -136,13 +159,17 @@ struct ConfigPutHandler: FunctionHandler {
     ) -> (CompanySettingsWriter.Saved, SigningAnswer?) {
         let wantsSharedKey = WebhookSigning(stored: saved.company.twilio.webhookSigning) == .sharedKey
         guard wantsSharedKey != (saved.company.twilio.webhookSharedKey != nil) else { return (saved, nil) }
-        let setup = WebhookSigningSetup(client: twilio, targets: webhookTargets, sealer: services.sealer, gracePeriod: services.tokenGracePeriod)
+        let setup = WebhookSigningSetup(
+            client: twilio, targets: webhookTargets, sealer: services.sealer, gracePeriod: services.tokenGracePeriod)
         do {
             let (changed, report) = wantsSharedKey ? try setup.enable(saved.company) : try setup.disable(saved.company)
             let stored = try services.writer.save(changed, updatedBy: identity.subject, replacing: saved.company)
-            logger.info("config.signing", metadata: [
-                "company.id": "\(stored.company.id)", "result": "\(report.action)", "shared_key": "\(report.sharedKey ?? "")", "by": "\(identity.subject)",
-            ])
+            logger.info(
+                "config.signing",
+                metadata: [
+                    "company.id": "\(stored.company.id)", "result": "\(report.action)",
+                    "shared_key": "\(report.sharedKey ?? "")", "by": "\(identity.subject)",
+                ])
             return (stored, SigningAnswer(result: report.action, report: report, error: nil))
         } catch {
             logger.error("config.signing_failed", metadata: ["company.id": "\(saved.company.id)", "error": "\(error)"])
@@ -171,13 +198,17 @@ struct ConfigPutHandler: FunctionHandler {
                 throw .directoryUnavailable()
             }
             if let holder, holder != change.company.id {
-                throw .numberTaken(claim.number.e164, field: change.field(of: claim.number), holder: identity.isPlatformAdmin ? holder.rawValue : nil)
+                throw .numberTaken(
+                    claim.number.e164, field: change.field(of: claim.number),
+                    holder: identity.isPlatformAdmin ? holder.rawValue : nil)
             }
         }
     }
 
     /// The write, conditional on the version the change was checked against.
-    private func save(_ change: ConfigChange, identity: AdminIdentity, logger: Logger) throws(Problem) -> CompanySettingsWriter.Saved {
+    private func save(_ change: ConfigChange, identity: AdminIdentity, logger: Logger) throws(Problem)
+        -> CompanySettingsWriter.Saved
+    {
         let saved: CompanySettingsWriter.Saved
         do {
             saved = try services.writer.save(change.company, updatedBy: identity.subject, replacing: change.current)
@@ -187,15 +218,21 @@ struct ConfigPutHandler: FunctionHandler {
             case .numberTaken(let number): throw .numberTaken(number.e164, field: change.field(of: number), holder: nil)
             case .invalidCompany(let why): throw .invalid([.init(field: "twilioConfig", message: why)])
             case .unavailable, .unreadableDocument:
-                logger.error("config.directory_unavailable", metadata: ["company.id": "\(change.company.id)", "error": "\(error)"])
+                logger.error(
+                    "config.directory_unavailable",
+                    metadata: ["company.id": "\(change.company.id)", "error": "\(error)"])
                 throw .directoryUnavailable()
             }
         }
-        logger.info("config.saved", metadata: [
-            "company.id": "\(saved.company.id)", "by": "\(identity.subject)", "token_rotated": "\(saved.tokenRotated)",
-            "numbers": "\(saved.company.numberClaims.filter(\.isActive).count) active", "cache_invalidated": "\(saved.cacheInvalidated)",
-            "health_check_due": "\(saved.healthCheckDue)",
-        ])
+        logger.info(
+            "config.saved",
+            metadata: [
+                "company.id": "\(saved.company.id)", "by": "\(identity.subject)",
+                "token_rotated": "\(saved.tokenRotated)",
+                "numbers": "\(saved.company.numberClaims.filter(\.isActive).count) active",
+                "cache_invalidated": "\(saved.cacheInvalidated)",
+                "health_check_due": "\(saved.healthCheckDue)",
+            ])
         if !saved.cacheInvalidated {
             logger.warning("config.cache_not_invalidated", metadata: ["company.id": "\(saved.company.id)"])
         }
@@ -205,7 +242,8 @@ struct ConfigPutHandler: FunctionHandler {
     /// The company's own SID and token, opened for the webhook set-up.
     private func credentials(of company: Company) -> TwilioCredentials? {
         guard let sid = company.twilio.accountSid, let sealed = company.twilio.authToken,
-              let token = try? services.sealer.open(sealed, companyID: company.id.rawValue, field: .authToken) else { return nil }
+            let token = try? services.sealer.open(sealed, companyID: company.id.rawValue, field: .authToken)
+        else { return nil }
         return TwilioCredentials(accountSid: sid, authToken: token)
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import SwitchboardAdmin
 import SwitchboardCore
+import SwitchboardJSON
 import SwitchboardRuntime
 
 #if canImport(FoundationEssentials)
@@ -8,7 +9,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import SwitchboardJSON
 
 /// Answers the health API, and the schedule that sweeps every company's account.
 ///
@@ -36,7 +36,8 @@ struct HealthHandler: FunctionHandler {
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
-        services = try AdminServices(environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
+        services = try AdminServices(
+            environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         settings = try HealthSettings.fromEnvironment(environment)
         checker = HealthChecker(services: services, settings: settings)
         tenantCheck = TenantHealthCheck(settings: settings, sealer: services.sealer)
@@ -49,13 +50,18 @@ struct HealthHandler: FunctionHandler {
             guard event.method == "GET" else { throw .methodNotAllowed("GET") }
             let identity = try services.gate.identity(authorization: event.header("authorization"))
             let query: FormParameters
-            do { query = try FormParameters(decoding: Array(event.rawQueryString.utf8)) } catch { throw .badRequest("query string: \(error)") }
+            do { query = try FormParameters(decoding: Array(event.rawQueryString.utf8)) } catch {
+                throw .badRequest("query string: \(error)")
+            }
             if let company = Self.companyInPath(event) {
                 return try checkNow(company, identity: identity, logger: context.logger)
             }
             guard event.rawPath.split(separator: "/") == ["api", "admin", "notifications", "dependency-health"] else {
-                throw Problem(slug: "not-found", title: "No such route", status: 404,
-                              detail: "Health answers /api/admin/notifications/dependency-health and /api/companies/{companyId}/health")
+                throw Problem(
+                    slug: "not-found", title: "No such route", status: 404,
+                    detail:
+                        "Health answers /api/admin/notifications/dependency-health and /api/companies/{companyId}/health"
+                )
             }
             try services.gate.requireAdmin(identity, for: "the dependency health check")
             return try dependencyHealth(query, identity: identity, logger: context.logger)
@@ -68,7 +74,9 @@ struct HealthHandler: FunctionHandler {
         AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath, under: ["health"])
     }
 
-    private func dependencyHealth(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+    private func dependencyHealth(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem)
+        -> APIResponse
+    {
         let everyCompany: Bool
         switch query["scope"] {
         case nil, "platform": everyCompany = false
@@ -104,7 +112,8 @@ struct HealthHandler: FunctionHandler {
         rest.timeoutMilliseconds = max(100, min(rest.timeoutMilliseconds, settings.deadlineMilliseconds - 250))
         let clients: TenantHealthCheck.Clients
         do { clients = try TenantHealthCheck.Clients(settings: rest) } catch {
-            throw Problem(slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503, detail: "\(error)")
+            throw Problem(
+                slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503, detail: "\(error)")
         }
         let previous = try? healthStore.record(of: id)
         let started = Date()
@@ -113,10 +122,12 @@ struct HealthHandler: FunctionHandler {
             logger.error("health.store_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
         }
         HealthSweep.logChange(from: previous, to: record, logger: logger)
-        logger.info("health.company_checked", metadata: [
-            "company.id": "\(id)", "status": "\(record.status?.rawValue ?? "")", "by": "\(identity.subject)",
-            "duration_ms": "\(record.durationMs ?? 0)",
-        ])
+        logger.info(
+            "health.company_checked",
+            metadata: [
+                "company.id": "\(id)", "status": "\(record.status?.rawValue ?? "")", "by": "\(identity.subject)",
+                "duration_ms": "\(record.durationMs ?? 0)",
+            ])
         return .json(200, record)
     }
 
@@ -128,18 +139,28 @@ struct HealthHandler: FunctionHandler {
         }
         let report = checker.check()
         log(report, by: "schedule", logger: context.logger)
-        for line in report.metricLines(timestamp: Int64(Date().timeIntervalSince1970 * 1_000)) { StandardError.writeLine(line) }
+        for line in report.metricLines(timestamp: Int64(Date().timeIntervalSince1970 * 1_000)) {
+            StandardError.writeLine(line)
+        }
 
-        let sweep = HealthSweep(store: healthStore, directory: services.directory, check: tenantCheck, settings: settings, logger: context.logger)
+        let sweep = HealthSweep(
+            store: healthStore, directory: services.directory, check: tenantCheck, settings: settings,
+            logger: context.logger)
         let pass = sweep.run(round: Date(), budget: .milliseconds(settings.sweepBudgetMilliseconds))
         var metadata: Logger.Metadata = [
-            "checked": "\(pass.checked)", "down": "\(pass.downCount)", "enrolled": "\(pass.enrolled)", "removed": "\(pass.removed)",
+            "checked": "\(pass.checked)", "down": "\(pass.downCount)", "enrolled": "\(pass.enrolled)",
+            "removed": "\(pass.removed)",
             "waiting": "\(pass.remaining)", "elapsed_ms": "\(pass.elapsedMilliseconds)",
         ]
         if let failure = pass.storeFailure { metadata["error"] = "\(failure)" }
-        if pass.storeFailure == nil { context.logger.info("health.swept", metadata: metadata) } else { context.logger.error("health.swept", metadata: metadata) }
+        if pass.storeFailure == nil {
+            context.logger.info("health.swept", metadata: metadata)
+        } else {
+            context.logger.error("health.swept", metadata: metadata)
+        }
         if let summary = try? healthStore.summary() {
-            StandardError.writeLine(TenantHealthMetrics.line(summary: summary, checkedThisRun: pass.checked, now: Date()))
+            StandardError.writeLine(
+                TenantHealthMetrics.line(summary: summary, checkedThisRun: pass.checked, now: Date()))
         }
         let answer = APIResponse.json(report.httpStatus, report)
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
@@ -153,6 +174,10 @@ struct HealthHandler: FunctionHandler {
         if let summary = report.tenants?.summary {
             metadata["companies.down"] = "\(summary.down) of \(summary.companies)"
         }
-        if report.httpStatus == 200 { logger.info("health.checked", metadata: metadata) } else { logger.error("health.checked", metadata: metadata) }
+        if report.httpStatus == 200 {
+            logger.info("health.checked", metadata: metadata)
+        } else {
+            logger.error("health.checked", metadata: metadata)
+        }
     }
 }

@@ -23,15 +23,22 @@ struct OutboundHandler: FunctionHandler {
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
-        services = try AdminServices(environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
+        services = try AdminServices(
+            environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         service = try OutboundService(
-            environment: environment, directory: services.directory, archive: DirectoryFactory.archive(beside: services.directory, environment: environment), logger: context.logger)
-        context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
+            environment: environment, directory: services.directory,
+            archive: DirectoryFactory.archive(beside: services.directory, environment: environment),
+            logger: context.logger)
+        context.logger.info(
+            "function.ready",
+            metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
         if !service.reportsStatus {
-            context.logger.warning("outbound.no_status_callbacks", metadata: [
-                "effect": "how messages and calls end is not archived",
-                "fix": "set SWITCHBOARD_PUBLIC_URL, or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL",
-            ])
+            context.logger.warning(
+                "outbound.no_status_callbacks",
+                metadata: [
+                    "effect": "how messages and calls end is not archived",
+                    "fix": "set SWITCHBOARD_PUBLIC_URL, or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL",
+                ])
         }
     }
 
@@ -41,8 +48,11 @@ struct OutboundHandler: FunctionHandler {
             guard event.method == "POST" else { throw .methodNotAllowed("POST") }
             let identity = try services.gate.identity(authorization: event.header("authorization"))
             guard let (text, kind) = Self.route(event) else {
-                throw Problem(slug: "not-found", title: "No such route", status: 404,
-                              detail: "Outbound answers POST /api/companies/{companyId}/messages and /api/companies/{companyId}/calls")
+                throw Problem(
+                    slug: "not-found", title: "No such route", status: 404,
+                    detail:
+                        "Outbound answers POST /api/companies/{companyId}/messages and /api/companies/{companyId}/calls"
+                )
             }
             let id = try services.gate.company(text, for: identity)
             let bytes: [UInt8]
@@ -50,7 +60,9 @@ struct OutboundHandler: FunctionHandler {
             let body = try JSONRequestBody.object(
                 contentType: event.header("content-type"), body: bytes, limit: OutboundService.maximumBodyBytes,
                 expected: kind == .message ? "to, body, mediaUrls, from" : "to, from, connect, message")
-            return service.send(kind, body: body, companyID: id, idempotencyKey: event.header("idempotency-key"), actor: identity.subject, logger: logger)
+            return service.send(
+                kind, body: body, companyID: id, idempotencyKey: event.header("idempotency-key"),
+                actor: identity.subject, logger: logger)
         }
         return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
     }
@@ -58,7 +70,11 @@ struct OutboundHandler: FunctionHandler {
     /// The company and what is sent, from `/api/companies/{companyId}/messages` or `…/calls`.
     static func route(_ event: HTTPEvent) -> (String, OutboundRequest.Kind)? {
         for kind in OutboundRequest.Kind.allCases {
-            if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath, under: [kind.route]) { return (id, kind) }
+            if let id = AdminGate.companyInPath(
+                parameters: event.pathParameters, rawPath: event.rawPath, under: [kind.route])
+            {
+                return (id, kind)
+            }
         }
         return nil
     }

@@ -27,8 +27,11 @@ struct SMSHandler: TwilioWebhookFunction {
 
     init(context: FunctionInitContext) throws {
         services = try WebhookServices(
-            environment: Environment(context.environment), logger: context.logger, appName: "switchboard-\(context.functionName)")
-        context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
+            environment: Environment(context.environment), logger: context.logger,
+            appName: "switchboard-\(context.functionName)")
+        context.logger.info(
+            "function.ready",
+            metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
     }
 
     static let route = WebhookRoute.sms
@@ -47,17 +50,29 @@ struct SMSHandler: TwilioWebhookFunction {
         let message = InboundMessage(webhook.parameters)
         let answer = planner.answer(tenant: tenant, message: message)
         if let reason = answer.fallbackReason {
-            logger.warning("sms.mode_fallback", metadata: ["company.id": "\(tenant.companyID)", "sms.mode": "\(tenant.smsMode ?? "none")", "reason": "\(reason)"])
+            logger.warning(
+                "sms.mode_fallback",
+                metadata: [
+                    "company.id": "\(tenant.companyID)", "sms.mode": "\(tenant.smsMode ?? "none")",
+                    "reason": "\(reason)",
+                ])
         }
-        if let record = ArchiveRecord(message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action, keyword: answer.keyword) {
+        if let record = ArchiveRecord(
+            message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action,
+            keyword: answer.keyword)
+        {
             services.recorder?.record(record, logger: logger)
         }
         // Written straight from its fields: this line is written for every message.
-        logger.log(.info, "sms.handled", fields: [
-            ("company.id", tenant.companyID.rawValue), ("keyword", answer.keyword?.word ?? ""), ("media", String(message.mediaURLs.count)),
-            ("message.sid", message.sid?.clipped(to: 40) ?? ""), ("signed.with", webhook.signedWith), ("sms.action", answer.action),
-            ("to", message.to.clipped(to: 40)),
-        ])
+        logger.log(
+            .info, "sms.handled",
+            fields: [
+                ("company.id", tenant.companyID.rawValue), ("keyword", answer.keyword?.word ?? ""),
+                ("media", String(message.mediaURLs.count)),
+                ("message.sid", message.sid?.clipped(to: 40) ?? ""), ("signed.with", webhook.signedWith),
+                ("sms.action", answer.action),
+                ("to", message.to.clipped(to: 40)),
+            ])
         return .twiml(answer.twiml)
     }
 }

@@ -32,9 +32,12 @@ struct VoiceHandler: TwilioWebhookFunction {
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
-        services = try WebhookServices(environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
+        services = try WebhookServices(
+            environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
-        context.logger.info("function.ready", metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
+        context.logger.info(
+            "function.ready",
+            metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
     }
 
     static let route = WebhookRoute.voice
@@ -56,18 +59,24 @@ struct VoiceHandler: TwilioWebhookFunction {
         let callSid = webhook.parameters["CallSid"]
         let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL)
         if let reason = answer.fallbackReason {
-            logger.warning("voice.routing_fallback", metadata: [
-                "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)", "reason": "\(reason)",
-            ])
+            logger.warning(
+                "voice.routing_fallback",
+                metadata: [
+                    "company.id": "\(tenant.companyID)", "routing.mode": "\(answer.mode.rawValue)",
+                    "reason": "\(reason)",
+                ])
         }
         if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
             services.recorder?.record(record, logger: logger)
         }
         // Written straight from its fields: this line is written for every call.
-        logger.log(.info, "voice.answered", fields: [
-            ("call.sid", callSid?.clipped(to: 40) ?? ""), ("company.id", tenant.companyID.rawValue),
-            ("routing.mode", answer.mode.rawValue), ("signed.with", webhook.signedWith), ("to", webhook.parameters["To"]?.clipped(to: 40) ?? ""),
-        ])
+        logger.log(
+            .info, "voice.answered",
+            fields: [
+                ("call.sid", callSid?.clipped(to: 40) ?? ""), ("company.id", tenant.companyID.rawValue),
+                ("routing.mode", answer.mode.rawValue), ("signed.with", webhook.signedWith),
+                ("to", webhook.parameters["To"]?.clipped(to: 40) ?? ""),
+            ])
         return .twiml(answer.twiml)
     }
 
@@ -86,10 +95,12 @@ struct VoiceHandler: TwilioWebhookFunction {
         guard case .admitted(let tenant) = outcome else {
             return Self.route.refusal(outcome, callback: leg.rawValue, signedWith: webhook.signedWith, logger: logger)
         }
-        logger.log(.info, "voice.callback", fields: [
-            ("call.sid", webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""), ("callback", leg.rawValue),
-            ("company.id", tenant.companyID.rawValue),
-        ])
+        logger.log(
+            .info, "voice.callback",
+            fields: [
+                ("call.sid", webhook.parameters["CallSid"]?.clipped(to: 40) ?? ""), ("callback", leg.rawValue),
+                ("company.id", tenant.companyID.rawValue),
+            ])
         switch leg {
         case .whisper:
             return .twiml(planner.whisper(tenant: tenant))
@@ -105,9 +116,12 @@ struct VoiceHandler: TwilioWebhookFunction {
                 services.recorder?.record(record, logger: logger)
             }
             if let fallback = outcome.fallback {
-                logger.info("voice.forward_unanswered", metadata: [
-                    "company.id": "\(tenant.companyID)", "dial.status": "\(dialStatus?.clipped(to: 32) ?? "")", "fallback": "\(fallback.rawValue)",
-                ])
+                logger.info(
+                    "voice.forward_unanswered",
+                    metadata: [
+                        "company.id": "\(tenant.companyID)", "dial.status": "\(dialStatus?.clipped(to: 32) ?? "")",
+                        "fallback": "\(fallback.rawValue)",
+                    ])
             }
             return .twiml(outcome.twiml)
         }

@@ -61,14 +61,18 @@ package enum JSONText {
         var ascii = true
         if let base = bytes.baseAddress {
             let raw = UnsafeRawPointer(base)
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
             while end + 8 <= bytes.count {
                 let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: end, as: UInt64.self))
-                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
                 // A high bit set where a byte is zero (a quote or backslash, after the
                 // xor) or below 0x20. Borrows only carry upwards, so the lowest one
                 // marks the first such byte exactly (little-endian: the first in memory).
-                let stops = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)) & highs
+                let stops =
+                    (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word))
+                    & highs
                 guard stops == 0 else {
                     let before = stops.trailingZeroBitCount & ~7  // bits of the bytes before it
                     if word & highs & ((1 << UInt64(before)) &- 1) != 0 { ascii = false }

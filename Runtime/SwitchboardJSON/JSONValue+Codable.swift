@@ -26,7 +26,11 @@ extension JSONValue: Codable {
         case .null: try container.encodeNil()
         case .bool(let flag): try container.encode(flag)
         case .number(let text):
-            if let integer = Int64(text) { try container.encode(integer) } else { try container.encode(Double(text) ?? 0) }
+            if let integer = Int64(text) {
+                try container.encode(integer)
+            } else {
+                try container.encode(Double(text) ?? 0)
+            }
         case .string(let text): try container.encode(text)
         case .array(let items): try container.encode(items)
         case .object(let members): try container.encode(members)

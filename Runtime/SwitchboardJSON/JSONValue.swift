@@ -25,7 +25,9 @@ public enum JSONValue: Sendable, Equatable {
         parser.skipWhitespace()
         self = try parser.value(depth: 0)
         parser.skipWhitespace()
-        guard parser.index == parser.bytes.count else { throw JSONParseError(offset: parser.index, reason: "unexpected text after the value") }
+        guard parser.index == parser.bytes.count else {
+            throw JSONParseError(offset: parser.index, reason: "unexpected text after the value")
+        }
     }
 
     /// The member `key` of an object, or `nil`.

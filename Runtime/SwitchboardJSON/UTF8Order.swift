@@ -15,7 +15,9 @@ package func utf8Order(_ lhs: String, _ rhs: String) -> Int {
     }), let result = contiguous {
         return result
     }
-    return Array(lhs.utf8).withUnsafeBufferPointer { left in Array(rhs.utf8).withUnsafeBufferPointer { utf8Order(left, $0) } }
+    return Array(lhs.utf8).withUnsafeBufferPointer { left in
+        Array(rhs.utf8).withUnsafeBufferPointer { utf8Order(left, $0) }
+    }
 }
 
 /// How the bytes `lhs` compare with `rhs`: negative, zero or positive.

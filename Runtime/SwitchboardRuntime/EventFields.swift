@@ -31,9 +31,10 @@ public struct EventFields: Sendable {
         guard let headerNames else { return true }
         return name.bytes.withUnsafeBufferPointer { name in
             headerNames.contains { kept in
-                kept.count == name.count && zip(kept, name).allSatisfy { pair in
-                    pair.0 == pair.1.asciiLowercased
-                }
+                kept.count == name.count
+                    && zip(kept, name).allSatisfy { pair in
+                        pair.0 == pair.1.asciiLowercased
+                    }
             }
         }
     }

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// A few warm processes of one function, for a server that takes requests
 /// concurrently (`switchboard serve`). An invocation goes to an idle process, or starts

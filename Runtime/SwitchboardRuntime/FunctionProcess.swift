@@ -1,8 +1,9 @@
+import SwitchboardJSON
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
-import SwitchboardJSON
 
 /// One warm function process in stream mode, as the Lambda shim and the local server
 /// drive it: started once, fed one envelope at a time, killed and replaced when it
@@ -75,10 +76,14 @@ public final class FunctionProcess {
 
     /// Starts the child with pipes on its standard input and output.
     private func spawn() -> Result<(pid_t, Int32, Int32), FunctionProcessError> {
-        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0 else { return .failure(FunctionProcessError("pipe: \(String(cString: strerror(errno)))")) }
+        var toChild: [Int32] = [0, 0]
+        var fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0 else {
+            return .failure(FunctionProcessError("pipe: \(String(cString: strerror(errno)))"))
+        }
         guard pipe(&fromChild) == 0 else {
-            close(toChild[0]); close(toChild[1])
+            close(toChild[0])
+            close(toChild[1])
             return .failure(FunctionProcessError("pipe: \(String(cString: strerror(errno)))"))
         }
         // dup2 clears it on 0 and 1.
@@ -113,7 +118,8 @@ public final class FunctionProcess {
         close(toChild[0])
         close(fromChild[1])
         guard status == 0 else {
-            close(toChild[1]); close(fromChild[0])
+            close(toChild[1])
+            close(fromChild[0])
             return .failure(FunctionProcessError("cannot start \(executable): \(String(cString: strerror(status)))"))
         }
         return .success((pid, toChild[1], fromChild[0]))
@@ -184,7 +190,10 @@ public final class FunctionProcess {
         input = -1
         var status: Int32 = 0
         for _ in 0..<50 {  // up to 0.5 s to finish on its own
-            if waitpid(child, &status, WNOHANG) == child { child = 0; break }
+            if waitpid(child, &status, WNOHANG) == child {
+                child = 0
+                break
+            }
             usleep(10_000)
         }
         if child > 0 {

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -11,7 +12,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SwitchboardJSON
 
 /// Runs a function executable: builds its handler once, then answers events over
 /// standard input and output in one of two modes.
@@ -57,7 +57,9 @@ public enum FunctionRuntime {
         // JSON lines to standard error: standard output carries the protocol only. The
         // process's LoggingSystem is left alone: bootstrapping it costs a one-shot some
         // 18,000 instructions.
-        var logger = Logger(label: "switchboard.\(functionName)") { label in LogLineHandler(label: label, settings: logSettings) }
+        var logger = Logger(label: "switchboard.\(functionName)") { label in
+            LogLineHandler(label: label, settings: logSettings)
+        }
         logger[metadataKey: "function"] = "\(functionName)"
 
         let options = arguments.dropFirst()
@@ -79,7 +81,8 @@ public enum FunctionRuntime {
 
         let handler: Handler
         do {
-            handler = try Handler(context: FunctionInitContext(functionName: functionName, environment: environment, logger: logger))
+            handler = try Handler(
+                context: FunctionInitContext(functionName: functionName, environment: environment, logger: logger))
         } catch {
             logger.critical("function.init_failed", metadata: ["error": "\(error)"])
             writeReply(InvocationReply(id: nil, error: .initFailed("\(functionName) could not start: \(error)")))
@@ -113,7 +116,9 @@ public enum FunctionRuntime {
     }
 
     /// Answers one event read whole from `input`; returns the exit status.
-    static func serveOneShot<Handler: FunctionHandler>(_ handler: Handler, input: inout LineReader, logger: Logger) -> Int32 {
+    static func serveOneShot<Handler: FunctionHandler>(_ handler: Handler, input: inout LineReader, logger: Logger)
+        -> Int32
+    {
         guard let bytes = input.readAll(limit: maximumInputBytes) else {
             writeReply(InvocationReply(id: nil, error: .tooLarge(maximumInputBytes)))
             return 1
@@ -122,7 +127,8 @@ public enum FunctionRuntime {
         do {
             payload = try InvocationRequest.Payload(parsing: bytes, fields: Handler.eventFields)
         } catch {
-            writeReply(InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(error)")))
+            writeReply(
+                InvocationReply(id: nil, error: .invalidEvent("standard input is not a payload 2.0 event: \(error)")))
             return 1
         }
         var requestID = "local"
@@ -163,11 +169,13 @@ public enum FunctionRuntime {
     }
 
     static func invoke<Handler: FunctionHandler>(
-        _ handler: Handler, payload: InvocationRequest.Payload, requestID: String, deadline: Int64?, traceID: String?, logger: Logger
+        _ handler: Handler, payload: InvocationRequest.Payload, requestID: String, deadline: Int64?, traceID: String?,
+        logger: Logger
     ) -> InvocationReply {
         var invocationLogger = logger
         invocationLogger[metadataKey: "requestId"] = .string(requestID)
-        let context = InvocationContext(requestID: requestID, deadlineMilliseconds: deadline, traceID: traceID, logger: invocationLogger)
+        let context = InvocationContext(
+            requestID: requestID, deadlineMilliseconds: deadline, traceID: traceID, logger: invocationLogger)
         do {
             switch payload {
             case .http(let event):

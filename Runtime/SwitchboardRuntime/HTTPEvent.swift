@@ -1,9 +1,10 @@
+import SwitchboardJSON
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import SwitchboardJSON
 
 /// An HTTP request as AWS delivers it to a function: the HTTP API / Function URL
 /// **payload format 2.0** event, field for field.
@@ -50,7 +51,10 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
             public var sourceIp: String?
             public var userAgent: String?
 
-            public init(method: String, path: String? = nil, protocol: String? = nil, sourceIp: String? = nil, userAgent: String? = nil) {
+            public init(
+                method: String, path: String? = nil, protocol: String? = nil, sourceIp: String? = nil,
+                userAgent: String? = nil
+            ) {
                 self.method = method
                 self.path = path
                 self.protocol = `protocol`
@@ -77,9 +81,11 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
         routeKey = "$default"
         self.rawPath = rawPath
         self.rawQueryString = rawQueryString
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.pathParameters = pathParameters
-        requestContext = RequestContext(domainName: domainName, http: .init(method: method, path: rawPath), requestId: requestId)
+        requestContext = RequestContext(
+            domainName: domainName, http: .init(method: method, path: rawPath), requestId: requestId)
         self.body = body
         self.isBase64Encoded = isBase64Encoded
     }
@@ -102,7 +108,8 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
         rawQueryString = try c.decodeIfPresent(String.self, forKey: .rawQueryString) ?? ""
         cookies = try c.decodeIfPresent([String].self, forKey: .cookies)
         let rawHeaders = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
-        headers = Dictionary(rawHeaders.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        headers = Dictionary(
+            rawHeaders.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         queryStringParameters = try c.decodeIfPresent([String: String].self, forKey: .queryStringParameters)
         pathParameters = try c.decodeIfPresent([String: String].self, forKey: .pathParameters)
         requestContext = try c.decode(RequestContext.self, forKey: .requestContext)
@@ -136,7 +143,8 @@ public struct HTTPEvent: Codable, Sendable, Equatable {
         // Strict decoding is the fast path (AWS writes plain base64); the lenient one,
         // which skips line breaks and other characters outside the alphabet, is tried
         // only when it fails.
-        guard let data = Data(base64Encoded: body) ?? Data(base64Encoded: body, options: .ignoreUnknownCharacters) else {
+        guard let data = Data(base64Encoded: body) ?? Data(base64Encoded: body, options: .ignoreUnknownCharacters)
+        else {
             throw .bodyNotBase64
         }
         return Array(data)

@@ -22,7 +22,8 @@ public struct HTTPResponse: Codable, Sendable, Equatable {
     }
 
     /// A plain-text answer, for errors a person or Twilio's debugger will read.
-    public static func text(_ statusCode: Int, _ message: String, headers extra: [String: String] = [:]) -> HTTPResponse {
+    public static func text(_ statusCode: Int, _ message: String, headers extra: [String: String] = [:]) -> HTTPResponse
+    {
         var headers = ["content-type": "text/plain; charset=utf-8"]
         headers.merge(extra) { _, new in new }
         return HTTPResponse(statusCode: statusCode, headers: headers, body: message + "\n")

@@ -68,7 +68,9 @@ extension JSONValue {
     /// and is refused naming them.
     var isHTTPEvent: Bool {
         guard case .object(let members) = self else { return true }
-        return ["requestContext", "rawPath", "routeKey", "headers", "body", "isBase64Encoded"].contains { members[$0] != nil } || members.isEmpty
+        return ["requestContext", "rawPath", "routeKey", "headers", "body", "isBase64Encoded"].contains {
+            members[$0] != nil
+        } || members.isEmpty
     }
 }
 

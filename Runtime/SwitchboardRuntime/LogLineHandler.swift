@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardJSON
 import Synchronization
 
 #if canImport(Glibc)
@@ -6,7 +7,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SwitchboardJSON
 
 /// A swift-log handler writing one line per event to standard error, in the format
 /// Lambda's logging configuration asks for (see ``LogSettings``). In JSON:
@@ -79,7 +79,9 @@ public struct LogLineHandler: LogHandler {
         var line = lineStart(event.level, event.message.description)
         if let extra = event.metadata, !extra.isEmpty {
             // The logger's own keys are fewer than an event's: look those up.
-            if (requestID != nil && extra[Self.requestIDKey] != nil) || otherMetadata.keys.contains(where: { extra[$0] != nil }) {
+            if (requestID != nil && extra[Self.requestIDKey] != nil)
+                || otherMetadata.keys.contains(where: { extra[$0] != nil })
+            {
                 // An event's value for a key the logger already carries replaces it.
                 line += Self.encode(metadata.merging(extra) { _, new in new }, format: format)
             } else {
@@ -100,7 +102,8 @@ public struct LogLineHandler: LogHandler {
     /// field's key is one of the handler's own (whose value the field would replace).
     func write(_ level: Logger.Level, _ message: String, fields: [(key: String, value: String)]) -> Bool {
         // The handler's own keys are a few: compared one by one, not hashed.
-        for field in fields where field.key == Self.requestIDKey || otherMetadata.keys.contains(where: { $0 == field.key }) {
+        for field in fields
+        where field.key == Self.requestIDKey || otherMetadata.keys.contains(where: { $0 == field.key }) {
             return false
         }
         var line = lineStart(level, message)
@@ -159,13 +162,16 @@ public struct LogLineHandler: LogHandler {
 
     /// `metadata` as fields of `format`, `requestId` first and the rest by key.
     private static func encode(_ metadata: Logger.Metadata, format: LogSettings.Format) -> [UInt8] {
-        encode(metadata.sorted { left, right in
-            left.key == requestIDKey || (right.key != requestIDKey && utf8Order(left.key, right.key) < 0)
-        }, format: format)
+        encode(
+            metadata.sorted { left, right in
+                left.key == requestIDKey || (right.key != requestIDKey && utf8Order(left.key, right.key) < 0)
+            }, format: format)
     }
 
     /// Fields of `format`, in the order given.
-    private static func encode(_ fields: [(key: String, value: Logger.Metadata.Value)], format: LogSettings.Format) -> [UInt8] {
+    private static func encode(_ fields: [(key: String, value: Logger.Metadata.Value)], format: LogSettings.Format)
+        -> [UInt8]
+    {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(fields.count * 64)
         for (key, value) in fields {
@@ -246,15 +252,22 @@ public struct LogLineHandler: LogHandler {
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
         func digits(_ value: Int, _ width: Int) { appendDigits(value, width: width, to: &bytes) }
-        digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
-        digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_sec), 2); bytes.append(UInt8(ascii: "."))
+        digits(Int(parts.tm_year) + 1900, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        bytes.append(UInt8(ascii: "."))
         let prefix = Array(bytes[start...])
         lastSecond.withLock { $0 = (now.tv_sec, prefix) }
-        digits(Int(now.tv_nsec / 1_000_000), 3); bytes.append(UInt8(ascii: "Z"))
+        digits(Int(now.tv_nsec / 1_000_000), 3)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     private static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {

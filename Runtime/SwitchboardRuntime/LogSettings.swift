@@ -35,7 +35,8 @@ public struct LogSettings: Sendable, Equatable {
     public static func checked(environment: [String: String]) throws(StartupSettingError) -> LogSettings {
         if let name = environment["LOG_LEVEL"], level(named: name) == nil {
             throw StartupSettingError(
-                variable: "LOG_LEVEL", problem: "must name a level: trace, debug, info, notice, warning, error or critical (or WARN, FATAL)")
+                variable: "LOG_LEVEL",
+                problem: "must name a level: trace, debug, info, notice, warning, error or critical (or WARN, FATAL)")
         }
         return LogSettings(environment: environment)
     }

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// One warm function process of a ``FunctionPool``, with several envelopes in flight:
 /// the stream protocol answers in order, so envelopes are written as they come and
@@ -45,11 +46,13 @@ final class PipelinedWorker: @unchecked Sendable {
         wakeWrite = wake[1]
         let box = Unmanaged.passRetained(self)
         var thread = pthread_t()
-        pthread_create(&thread, nil, { argument in
-            let worker = Unmanaged<PipelinedWorker>.fromOpaque(argument!).takeRetainedValue()
-            worker.run()
-            return nil
-        }, box.toOpaque())
+        pthread_create(
+            &thread, nil,
+            { argument in
+                let worker = Unmanaged<PipelinedWorker>.fromOpaque(argument!).takeRetainedValue()
+                worker.run()
+                return nil
+            }, box.toOpaque())
         pthread_detach(thread)
     }
 
@@ -94,7 +97,7 @@ final class PipelinedWorker: @unchecked Sendable {
     // MARK: The worker's thread
 
     private func run() {
-        var inFlight: [Job] = []           // written (or being written), oldest first
+        var inFlight: [Job] = []  // written (or being written), oldest first
         var outgoing: [UInt8] = []
         var written = 0
         var lines = LineSplitter(maximumLineBytes: FunctionRuntime.maximumInputBytes)
@@ -204,8 +207,10 @@ final class PipelinedWorker: @unchecked Sendable {
                     continue
                 }
                 guard lines.append(chunk[0..<count]) else {
-                    replaceChild(failing: .crashed(
-                        "\(process.name) wrote a reply longer than \(FunctionRuntime.maximumInputBytes) bytes\(process.terminate())"))
+                    replaceChild(
+                        failing: .crashed(
+                            "\(process.name) wrote a reply longer than \(FunctionRuntime.maximumInputBytes) bytes\(process.terminate())"
+                        ))
                     continue
                 }
                 var broken = false
@@ -217,7 +222,10 @@ final class PipelinedWorker: @unchecked Sendable {
                     finish(inFlight.removeFirst(), .reply(reply))
                 }
                 if broken {
-                    replaceChild(failing: .crashed("\(process.name) broke the protocol (wrote a line that is not a reply)\(process.terminate())"))
+                    replaceChild(
+                        failing: .crashed(
+                            "\(process.name) broke the protocol (wrote a line that is not a reply)\(process.terminate())"
+                        ))
                     continue
                 }
             }
@@ -258,7 +266,9 @@ struct LineSplitter {
     mutating func next() -> [UInt8]? {
         guard start < buffer.count else { return nil }
         let newline: Int? = buffer.withUnsafeBufferPointer { all in
-            memchr(all.baseAddress! + start, 0x0A, all.count - start).map { all.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
+            memchr(all.baseAddress! + start, 0x0A, all.count - start).map {
+                all.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+            }
         }
         guard let newline else { return nil }
         let line = Array(buffer[start..<newline])

@@ -105,7 +105,9 @@ struct ProtocolReader {
     }
 
     /// Reads the whole text as one value with `read`, and checks that nothing follows.
-    mutating func document<T>(_ read: (inout ProtocolReader) throws(JSONParseError) -> T) throws(ProtocolDecodingError) -> T {
+    mutating func document<T>(_ read: (inout ProtocolReader) throws(JSONParseError) -> T) throws(ProtocolDecodingError)
+        -> T
+    {
         do throws(JSONParseError) {
             parser.skipWhitespace()
             let value = try read(&self)
@@ -124,8 +126,12 @@ struct ProtocolReader {
             _ = try parser.value(depth: 0)
             return .failure(.wrongType("", expected: "an object"))
         }
-        var id: String?, deadline: Int64?, trace: String?
-        var idFault, deadlineFault, traceFault: ProtocolDecodingError?
+        var id: String?
+        var deadline: Int64?
+        var trace: String?
+        var idFault: ProtocolDecodingError?
+        var deadlineFault: ProtocolDecodingError?
+        var traceFault: ProtocolDecodingError?
         var event: EventReading?
         var eventRange = 0..<0
         try members(depth: 0) { reader, key throws(JSONParseError) in
@@ -136,7 +142,9 @@ struct ProtocolReader {
             case "event":
                 let start = reader.parser.index
                 reader.unfinishedEvent = start
-                event = reader.next == UInt8(ascii: "n") ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
+                event =
+                    reader.next == UInt8(ascii: "n")
+                    ? try reader.null(depth: 1) : try reader.event(path: "event", depth: 1)
                 reader.unfinishedEvent = nil
                 eventRange = start..<reader.parser.index
             default: _ = try reader.parser.value(depth: 1)
@@ -147,7 +155,8 @@ struct ProtocolReader {
         switch event.take() {  // moved out, not copied (see `event(path:depth:)`)
         case nil: return .failure(.missing("event"))
         case .invalid(let fault): return .failure(fault)
-        case .http(let event): return .success(InvocationRequest(id: id, deadlineMs: deadline, traceId: trace, payload: .http(event)))
+        case .http(let event):
+            return .success(InvocationRequest(id: id, deadlineMs: deadline, traceId: trace, payload: .http(event)))
         case .other:
             let other = try JSONValue(parsing: parser.bytes[eventRange])
             return .success(InvocationRequest(id: id, deadlineMs: deadline, traceId: trace, payload: .other(other)))
@@ -179,7 +188,8 @@ struct ProtocolReader {
                     case "statusCode": fields.statusCode = Int(try reader.int64("response.statusCode", depth: 2) ?? 200)
                     case "headers": fields.headers = try reader.stringMap("response.headers", depth: 2) ?? [:]
                     case "body": fields.body = try reader.string("response.body", depth: 2) ?? ""
-                    case "isBase64Encoded": fields.isBase64Encoded = try reader.bool("response.isBase64Encoded", depth: 2) ?? false
+                    case "isBase64Encoded":
+                        fields.isBase64Encoded = try reader.bool("response.isBase64Encoded", depth: 2) ?? false
                     default: _ = try reader.parser.value(depth: 2)
                     }
                 }
@@ -187,7 +197,8 @@ struct ProtocolReader {
             case "error":
                 errorSeen = true
                 guard try reader.object("error", depth: 1) else { return }
-                var type: String?, message: String?
+                var type: String?
+                var message: String?
                 try reader.members(depth: 1) { reader, key throws(JSONParseError) in
                     switch key {
                     case "type": type = try reader.string("error.type", depth: 2)
@@ -195,7 +206,11 @@ struct ProtocolReader {
                     default: _ = try reader.parser.value(depth: 2)
                     }
                 }
-                if let type { error = InvocationError(type: type, message: message ?? "") } else { reader.note(.missing("error.type")) }
+                if let type {
+                    error = InvocationError(type: type, message: message ?? "")
+                } else {
+                    reader.note(.missing("error.type"))
+                }
             default: _ = try reader.parser.value(depth: 1)
             }
         }
@@ -240,11 +255,15 @@ struct ProtocolReader {
             case "headers":
                 isHTTP = true
                 event.headers = try reader.stringMap(field(key.text), depth: depth + 1, lowercasingNames: true) ?? [:]
-            case "queryStringParameters": event.queryStringParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
-            case "pathParameters": event.pathParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
+            case "queryStringParameters":
+                event.queryStringParameters = try reader.stringMap(
+                    field(key.text), depth: depth + 1, keeping: everything)
+            case "pathParameters":
+                event.pathParameters = try reader.stringMap(field(key.text), depth: depth + 1, keeping: everything)
             case "requestContext":
                 isHTTP = true
-                requestContextRead = try reader.requestContext(field(key.text), depth: depth + 1, into: &event.requestContext)
+                requestContextRead = try reader.requestContext(
+                    field(key.text), depth: depth + 1, into: &event.requestContext)
             case "body":
                 isHTTP = true
                 event.body = try reader.string(field(key.text), depth: depth + 1)
@@ -266,7 +285,9 @@ struct ProtocolReader {
 
     /// Reads `requestContext` and its `http` into `context`; false (with the fault
     /// noted) when either is missing or not an object, or `http.method` is missing.
-    private mutating func requestContext(_ path: @autoclosure () -> String, depth: Int, into context: inout HTTPEvent.RequestContext) throws(JSONParseError) -> Bool {
+    private mutating func requestContext(
+        _ path: @autoclosure () -> String, depth: Int, into context: inout HTTPEvent.RequestContext
+    ) throws(JSONParseError) -> Bool {
         guard try object(path(), depth: depth) else { return false }
         // A repeated member replaces the first.
         context = HTTPEvent.RequestContext(domainName: nil, http: .init(method: ""))
@@ -278,12 +299,18 @@ struct ProtocolReader {
             case "domainName": context.domainName = try reader.string(path() + "." + key.text, depth: depth + 1)
             case "requestId": context.requestId = try reader.string(path() + "." + key.text, depth: depth + 1)
             case "timeEpoch": context.timeEpoch = try reader.int64(path() + "." + key.text, depth: depth + 1)
-            case "accountId": context.accountId = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "apiId": context.apiId = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "domainPrefix": context.domainPrefix = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "routeKey": context.routeKey = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "stage": context.stage = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "time": context.time = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "accountId":
+                context.accountId = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "apiId":
+                context.apiId = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "domainPrefix":
+                context.domainPrefix = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "routeKey":
+                context.routeKey = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "stage":
+                context.stage = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "time":
+                context.time = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
             case "http":
                 httpSeen = true
                 httpRead = try reader.http(path() + "." + key.text, depth: depth + 1, into: &context.http)
@@ -296,7 +323,9 @@ struct ProtocolReader {
 
     /// Reads `requestContext.http` into `http`; false (with the fault noted) when it is
     /// not an object or has no `method`.
-    private mutating func http(_ path: @autoclosure () -> String, depth: Int, into http: inout HTTPEvent.RequestContext.HTTP) throws(JSONParseError) -> Bool {
+    private mutating func http(
+        _ path: @autoclosure () -> String, depth: Int, into http: inout HTTPEvent.RequestContext.HTTP
+    ) throws(JSONParseError) -> Bool {
         guard try object(path(), depth: depth) else { return false }
         http = HTTPEvent.RequestContext.HTTP(method: "")  // a repeated member replaces the first
         let everything = fields.keepsEverything
@@ -305,9 +334,12 @@ struct ProtocolReader {
             switch key {
             case "method": method = try reader.string(path() + "." + key.text, depth: depth + 1)
             case "path": http.path = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "protocol": http.protocol = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "sourceIp": http.sourceIp = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
-            case "userAgent": http.userAgent = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "protocol":
+                http.protocol = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "sourceIp":
+                http.sourceIp = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
+            case "userAgent":
+                http.userAgent = try reader.string(path() + "." + key.text, depth: depth + 1, keeping: everything)
             default: _ = try reader.parser.value(depth: depth + 1)
             }
         }
@@ -353,7 +385,9 @@ struct ProtocolReader {
 
     /// A string, or `nil` for `null`; anything else is noted as the wrong type. Not
     /// `keeping` it, the string is checked and `nil` returned.
-    mutating func string(_ field: @autoclosure () -> String, depth: Int, keeping: Bool = true) throws(JSONParseError) -> String? {
+    mutating func string(_ field: @autoclosure () -> String, depth: Int, keeping: Bool = true) throws(JSONParseError)
+        -> String?
+    {
         if !keeping, next == UInt8(ascii: "\"") {
             try parser.skipString()
             return nil
@@ -363,11 +397,15 @@ struct ProtocolReader {
         return try string(field(), depth: depth, fault: &fault)
     }
 
-    private mutating func string(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?) throws(JSONParseError) -> String? {
+    private mutating func string(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?)
+        throws(JSONParseError) -> String?
+    {
         switch next {
         case UInt8(ascii: "\""): return try parser.string()
-        case UInt8(ascii:
-            "n"): try parser.literal("null")
+        case UInt8(
+            ascii:
+                "n"):
+            try parser.literal("null")
             return nil
         default:
             _ = try parser.value(depth: depth)
@@ -382,10 +420,14 @@ struct ProtocolReader {
         return try int64(field(), depth: depth, fault: &fault)
     }
 
-    private mutating func int64(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?) throws(JSONParseError) -> Int64? {
+    private mutating func int64(_ field: @autoclosure () -> String, depth: Int, fault: inout ProtocolDecodingError?)
+        throws(JSONParseError) -> Int64?
+    {
         switch next {
-        case UInt8(ascii:
-            "n"): try parser.literal("null")
+        case UInt8(
+            ascii:
+                "n"):
+            try parser.literal("null")
             return nil
         case let byte? where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
             let text = try parser.number()
@@ -402,14 +444,20 @@ struct ProtocolReader {
 
     private mutating func bool(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> Bool? {
         switch next {
-        case UInt8(ascii:
-            "t"): try parser.literal("true")
+        case UInt8(
+            ascii:
+                "t"):
+            try parser.literal("true")
             return true
-        case UInt8(ascii:
-            "f"): try parser.literal("false")
+        case UInt8(
+            ascii:
+                "f"):
+            try parser.literal("false")
             return false
-        case UInt8(ascii:
-            "n"): try parser.literal("null")
+        case UInt8(
+            ascii:
+                "n"):
+            try parser.literal("null")
             return nil
         default:
             _ = try parser.value(depth: depth)
@@ -424,10 +472,14 @@ struct ProtocolReader {
     ///
     /// Not `keeping` it, the object is checked and `nil` returned. Headers
     /// (`lowercasingNames`) are kept as ``fields`` says.
-    private mutating func stringMap(_ field: @autoclosure () -> String, depth: Int, lowercasingNames: Bool = false, keeping: Bool = true) throws(JSONParseError) -> [String: String]? {
+    private mutating func stringMap(
+        _ field: @autoclosure () -> String, depth: Int, lowercasingNames: Bool = false, keeping: Bool = true
+    ) throws(JSONParseError) -> [String: String]? {
         switch next {
-        case UInt8(ascii:
-            "n"): try parser.literal("null")
+        case UInt8(
+            ascii:
+                "n"):
+            try parser.literal("null")
             return nil
         case UInt8(ascii: "{"): break
         default:
@@ -458,10 +510,14 @@ struct ProtocolReader {
         return keeping ? map : nil
     }
 
-    private mutating func stringArray(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError) -> [String]? {
+    private mutating func stringArray(_ field: @autoclosure () -> String, depth: Int) throws(JSONParseError)
+        -> [String]?
+    {
         switch next {
-        case UInt8(ascii:
-            "n"): try parser.literal("null")
+        case UInt8(
+            ascii:
+                "n"):
+            try parser.literal("null")
             return nil
         case UInt8(ascii: "["): break
         default:
@@ -483,8 +539,12 @@ struct ProtocolReader {
 
     /// Reads the object ahead member by member: `member` gets each name with the parser
     /// at its value, and must read that value.
-    private mutating func members(depth: Int, _ member: (inout ProtocolReader, MemberName) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        guard depth < JSONValue.maximumDepth else { throw parser.fail("nested deeper than \(JSONValue.maximumDepth) levels") }
+    private mutating func members(
+        depth: Int, _ member: (inout ProtocolReader, MemberName) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        guard depth < JSONValue.maximumDepth else {
+            throw parser.fail("nested deeper than \(JSONValue.maximumDepth) levels")
+        }
         parser.index += 1  // "{"
         parser.skipWhitespace()
         if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "}") {
@@ -493,10 +553,14 @@ struct ProtocolReader {
         }
         while true {
             parser.skipWhitespace()
-            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.fail("expected a member name") }
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
+                throw parser.fail("expected a member name")
+            }
             let name = try parser.memberName()
             parser.skipWhitespace()
-            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else { throw parser.fail("expected ':'") }
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
+                throw parser.fail("expected ':'")
+            }
             parser.index += 1
             parser.skipWhitespace()
             guard parser.index < parser.bytes.count else { throw parser.fail("unexpected end of input") }

@@ -1,7 +1,8 @@
+import CGlibcCompat
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CGlibcCompat
 
 /// Makes a child started with `actions` keep only its standard streams (descriptors
 /// 0, 1 and 2, after the actions before this one): none of this process's sockets,
@@ -17,7 +18,8 @@ public func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_
 /// signals; a server ignores SIGPIPE, SIGINT and SIGTERM), so SIGTERM stops it. `flags`
 /// are further `POSIX_SPAWN_…` flags to set with those.
 public func resetSignals(_ attributes: inout posix_spawnattr_t, flags: Int32 = 0) {
-    var none = sigset_t(), all = sigset_t()
+    var none = sigset_t()
+    var all = sigset_t()
     sigemptyset(&none)
     sigfillset(&all)
     posix_spawnattr_setsigmask(&attributes, &none)

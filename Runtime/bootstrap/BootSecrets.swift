@@ -1,6 +1,6 @@
 import HTTPDriver
-import SwitchboardRuntime
 import SwitchboardJSON
+import SwitchboardRuntime
 
 /// The settings `bootstrap` fetches from AWS Secrets Manager at start, so that secrets are
 /// never in the Lambda function's configuration (where anyone allowed
@@ -17,7 +17,8 @@ import SwitchboardJSON
 enum BootSecrets {
     /// The settings a secret may carry; any other key in it is ignored.
     static let knownNames: Set<String> = [
-        "SWITCHBOARD_DATA_KEY", "SWITCHBOARD_DATA_KEY_PREVIOUS", "SWITCHBOARD_ADMIN_SECRET", "SWITCHBOARD_ADMIN_SECRET_PREVIOUS",
+        "SWITCHBOARD_DATA_KEY", "SWITCHBOARD_DATA_KEY_PREVIOUS", "SWITCHBOARD_ADMIN_SECRET",
+        "SWITCHBOARD_ADMIN_SECRET_PREVIOUS",
         "SWITCHBOARD_STORE", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
     ]
 
@@ -37,14 +38,21 @@ enum BootSecrets {
     ///
     /// - Throws: ``Failure`` naming the secret id and AWS's error code (`AccessDeniedException`,
     ///   `ResourceNotFoundException`, a timeout), or the required key the secret lacks.
-    static func fetch(_ id: String, for function: String, environment: [String: String], timeoutMilliseconds: Int = 5_000) throws(Failure) -> [String: String] {
+    static func fetch(
+        _ id: String, for function: String, environment: [String: String], timeoutMilliseconds: Int = 5_000
+    ) throws(Failure) -> [String: String] {
         guard let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"], !region.isEmpty else {
             throw Failure(description: "cannot fetch secret \(id): AWS_REGION is not set")
         }
-        guard let keyID = environment["AWS_ACCESS_KEY_ID"], let secretKey = environment["AWS_SECRET_ACCESS_KEY"], !keyID.isEmpty, !secretKey.isEmpty else {
-            throw Failure(description: "cannot fetch secret \(id): AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+        guard let keyID = environment["AWS_ACCESS_KEY_ID"], let secretKey = environment["AWS_SECRET_ACCESS_KEY"],
+            !keyID.isEmpty, !secretKey.isEmpty
+        else {
+            throw Failure(
+                description: "cannot fetch secret \(id): AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
         }
-        let endpoint = environment["SWITCHBOARD_SECRETS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://secretsmanager.\(region).amazonaws.com"
+        let endpoint =
+            environment["SWITCHBOARD_SECRETS_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "https://secretsmanager.\(region).amazonaws.com"
         var headers = ["X-Amz-Target": "secretsmanager.GetSecretValue", "Content-Type": "application/x-amz-json-1.1"]
         if let token = environment["AWS_SESSION_TOKEN"], !token.isEmpty { headers["X-Amz-Security-Token"] = token }
         var body = "{\"SecretId\":"
@@ -57,19 +65,28 @@ enum BootSecrets {
             response = try client.send(
                 "POST", endpoint.hasSuffix("/") ? endpoint : endpoint + "/", headers: headers, body: Array(body.utf8),
                 timeoutMilliseconds: timeoutMilliseconds, connectTimeoutMilliseconds: min(2_000, timeoutMilliseconds),
-                signing: AWSSigningCredentials(region: region, service: "secretsmanager", accessKeyID: keyID, secretAccessKey: secretKey))
+                signing: AWSSigningCredentials(
+                    region: region, service: "secretsmanager", accessKeyID: keyID, secretAccessKey: secretKey))
         } catch {
-            let why = error.isTimeout ? "a timeout (no answer within \(timeoutMilliseconds) ms)" : "no answer (\(error.message))"
+            let why =
+                error.isTimeout
+                ? "a timeout (no answer within \(timeoutMilliseconds) ms)" : "no answer (\(error.message))"
             throw Failure(description: "cannot fetch secret \(id) from \(endpoint): \(why)")
         }
         guard response.status == 200 else {
-            throw Failure(description: "cannot fetch secret \(id): Secrets Manager answered HTTP \(response.status), \(errorCode(response.body))")
+            throw Failure(
+                description:
+                    "cannot fetch secret \(id): Secrets Manager answered HTTP \(response.status), \(errorCode(response.body))"
+            )
         }
         guard let reply = try? JSONValue(parsing: response.body), case .string(let text)? = reply["SecretString"] else {
-            throw Failure(description: "secret \(id) has no SecretString (a binary secret?); it must hold a JSON object of settings")
+            throw Failure(
+                description:
+                    "secret \(id) has no SecretString (a binary secret?); it must hold a JSON object of settings")
         }
         guard case .object(let members)? = try? JSONValue(parsing: Array(text.utf8)) else {
-            throw Failure(description: "secret \(id) is not a JSON object of settings (e.g. {\"SWITCHBOARD_DATA_KEY\": \"…\"})")
+            throw Failure(
+                description: "secret \(id) is not a JSON object of settings (e.g. {\"SWITCHBOARD_DATA_KEY\": \"…\"})")
         }
         var settings: [String: String] = [:]
         for (name, value) in members where knownNames.contains(name) {

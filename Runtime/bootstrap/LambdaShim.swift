@@ -1,10 +1,10 @@
 import Logging
+import SwitchboardJSON
 import SwitchboardRuntime
 
 #if canImport(Glibc)
 import Glibc
 #endif
-import SwitchboardJSON
 
 /// `bootstrap`: the custom runtime that runs a Switchboard function on AWS Lambda.
 ///
@@ -30,7 +30,12 @@ enum LambdaShim {
         logger[metadataKey: "component"] = "bootstrap"
 
         guard let api = environment["AWS_LAMBDA_RUNTIME_API"], !api.isEmpty else {
-            logger.critical("bootstrap.no_runtime_api", metadata: ["error": "AWS_LAMBDA_RUNTIME_API is not set; bootstrap runs inside AWS Lambda or under `switchboard emulate`"])
+            logger.critical(
+                "bootstrap.no_runtime_api",
+                metadata: [
+                    "error":
+                        "AWS_LAMBDA_RUNTIME_API is not set; bootstrap runs inside AWS Lambda or under `switchboard emulate`"
+                ])
             exit(1)
         }
         let runtime: LambdaRuntimeAPI
@@ -40,7 +45,11 @@ enum LambdaShim {
         }
         let handler = environment["_HANDLER"] ?? ""
         guard !handler.isEmpty, handler.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 < 0x7F }) else {
-            runtime.reportInitError(type: "Runtime.NoSuchHandler", message: "_HANDLER must name the function executable (Voice, SMS, ConfigGet, ConfigPut, Health or Outbound), got \"\(handler.prefix(60))\"")
+            runtime.reportInitError(
+                type: "Runtime.NoSuchHandler",
+                message:
+                    "_HANDLER must name the function executable (Voice, SMS, ConfigGet, ConfigPut, Health or Outbound), got \"\(handler.prefix(60))\""
+            )
             exit(1)
         }
         let root = environment["LAMBDA_TASK_ROOT"] ?? ProcessEnvironment.executableFolder()
@@ -51,10 +60,12 @@ enum LambdaShim {
             do {
                 let settings = try BootSecrets.fetch(secretID, for: handler, environment: environment)
                 functionEnvironment.merge(settings) { _, fromSecret in fromSecret }
-                logger.info("bootstrap.secrets_fetched", metadata: [
-                    "secret": "\(secretID)", "settings": "\(settings.keys.sorted().joined(separator: ","))",
-                    "duration_ms": "\(epochMilliseconds() - started)",
-                ])
+                logger.info(
+                    "bootstrap.secrets_fetched",
+                    metadata: [
+                        "secret": "\(secretID)", "settings": "\(settings.keys.sorted().joined(separator: ","))",
+                        "duration_ms": "\(epochMilliseconds() - started)",
+                    ])
             } catch {
                 logger.critical("bootstrap.secrets_failed", metadata: ["error": "\(error)"])
                 runtime.reportInitError(type: "Runtime.SecretsUnavailable", message: error.description)
@@ -82,7 +93,8 @@ enum LambdaShim {
             if !function.isRunning {
                 do { try function.start() } catch {
                     invocationLogger.critical("bootstrap.restart_failed", metadata: ["error": "\(error)"])
-                    runtime.reportError(invocation.requestID, type: "Function.RestartFailed", message: error.description)
+                    runtime.reportError(
+                        invocation.requestID, type: "Function.RestartFailed", message: error.description)
                     exit(1)
                 }
             }
@@ -96,10 +108,13 @@ enum LambdaShim {
                     runtime.reportError(invocation.requestID, type: error.type, message: error.message)
                 }
             case .timedOut:
-                invocationLogger.error("bootstrap.function_timeout", metadata: ["deadline_ms": "\(invocation.deadlineMilliseconds)"])
+                invocationLogger.error(
+                    "bootstrap.function_timeout", metadata: ["deadline_ms": "\(invocation.deadlineMilliseconds)"])
                 runtime.reportError(
                     invocation.requestID, type: "Function.Timeout",
-                    message: "\(handler) did not answer before the invocation's deadline; it was stopped and a fresh process serves the next invocation")
+                    message:
+                        "\(handler) did not answer before the invocation's deadline; it was stopped and a fresh process serves the next invocation"
+                )
                 restart(function, logger: invocationLogger)
             case .crashed(let why):
                 invocationLogger.error("bootstrap.function_crashed", metadata: ["error": "\(why)"])
@@ -139,7 +154,9 @@ struct LambdaRuntimeAPI {
                 JSONText.appendString(traceID, to: &head)
             }
             head += ",\"event\":"
-            return Array(head.utf8) + event.map { $0 == 0x0A || $0 == 0x0D ? UInt8(ascii: " ") : $0 } + [UInt8(ascii: "}")]
+            return Array(head.utf8) + event.map { $0 == 0x0A || $0 == 0x0D ? UInt8(ascii: " ") : $0 } + [
+                UInt8(ascii: "}")
+            ]
         }
     }
 
@@ -153,13 +170,18 @@ struct LambdaRuntimeAPI {
     /// Waits (without a timeout, as the API asks) for the next invocation.
     func next() throws(ShimError) -> Invocation {
         let response: RuntimeAPIConnection.Response
-        do { response = try connection.send("GET", base + "/invocation/next") } catch { throw ShimError("next: \(error)") }
+        do { response = try connection.send("GET", base + "/invocation/next") } catch {
+            throw ShimError("next: \(error)")
+        }
         guard response.status == 200 else { throw ShimError("next answered HTTP \(response.status)") }
         guard let id = response.headers["lambda-runtime-aws-request-id"], !id.isEmpty else {
             throw ShimError("next gave no Lambda-Runtime-Aws-Request-Id")
         }
-        let deadline = response.headers["lambda-runtime-deadline-ms"].flatMap { Int64($0) } ?? epochMilliseconds() + 3_000
-        return Invocation(requestID: id, deadlineMilliseconds: deadline, traceID: response.headers["lambda-runtime-trace-id"], event: response.body)
+        let deadline =
+            response.headers["lambda-runtime-deadline-ms"].flatMap { Int64($0) } ?? epochMilliseconds() + 3_000
+        return Invocation(
+            requestID: id, deadlineMilliseconds: deadline, traceID: response.headers["lambda-runtime-trace-id"],
+            event: response.body)
     }
 
     func reportResponse(_ requestID: String, body: [UInt8]) {
@@ -167,17 +189,22 @@ struct LambdaRuntimeAPI {
     }
 
     func reportError(_ requestID: String, type: String, message: String) {
-        post("/invocation/\(requestID)/error", body: Self.errorBody(type, message),
-             headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", type)])
+        post(
+            "/invocation/\(requestID)/error", body: Self.errorBody(type, message),
+            headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", type)])
     }
 
     func reportInitError(type: String, message: String) {
-        post("/init/error", body: Self.errorBody(type, message),
-             headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", type)])
+        post(
+            "/init/error", body: Self.errorBody(type, message),
+            headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", type)])
     }
 
     private func post(_ path: String, body: [UInt8], headers: [(String, String)]) {
-        guard let response = try? connection.send("POST", base + path, headers: headers, body: body, timeoutMilliseconds: 10_000) else { return }
+        guard
+            let response = try? connection.send(
+                "POST", base + path, headers: headers, body: body, timeoutMilliseconds: 10_000)
+        else { return }
         // 500 means "non-recoverable: the runtime should exit promptly".
         if response.status >= 500 { exit(1) }
     }

@@ -29,7 +29,8 @@ final class RuntimeAPIConnection {
     /// nothing is connected until the first request.
     init(address: String) throws(ShimError) {
         guard let colon = address.lastIndex(of: ":"), let number = Int(address[address.index(after: colon)...]),
-              (1...65_535).contains(number), colon != address.startIndex else {
+            (1...65_535).contains(number), colon != address.startIndex
+        else {
             throw ShimError("AWS_LAMBDA_RUNTIME_API must be host:port, got \"\(address.prefix(80))\"")
         }
         host = String(address[..<colon]).trimmingBrackets()
@@ -45,7 +46,8 @@ final class RuntimeAPIConnection {
     /// - Parameter timeoutMilliseconds: how long sending and each read may wait; `nil`
     ///   waits as long as it takes (`next`, which the API holds open until an event).
     func send(
-        _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [], timeoutMilliseconds: Int? = nil
+        _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        timeoutMilliseconds: Int? = nil
     ) throws(ShimError) -> Response {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
@@ -56,7 +58,9 @@ final class RuntimeAPIConnection {
         } catch let error where reused && error.beforeResponse {
             // The API closed the idle connection: once more on a fresh one.
             disconnect()
-            do { return try exchange(bytes, timeoutMilliseconds: timeoutMilliseconds) } catch { throw ShimError(error.description) }
+            do { return try exchange(bytes, timeoutMilliseconds: timeoutMilliseconds) } catch {
+                throw ShimError(error.description)
+            }
         } catch {
             disconnect()
             throw ShimError(error.description)
@@ -77,7 +81,8 @@ final class RuntimeAPIConnection {
         let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusParts = lines.first?.split(separator: " ", maxSplits: 2) ?? []
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
-            throw ExchangeError(description: "the Runtime API answered something that is not HTTP/1.x", beforeResponse: false)
+            throw ExchangeError(
+                description: "the Runtime API answered something that is not HTTP/1.x", beforeResponse: false)
         }
         var headers: [String: String] = [:]
         for line in lines.dropFirst() where !line.isEmpty {
@@ -92,7 +97,8 @@ final class RuntimeAPIConnection {
             body = try readChunked()
         } else if let length = headers["content-length"].flatMap({ Int($0) }) {
             guard length >= 0, length <= Self.maximumBodyBytes else {
-                throw ExchangeError(description: "the Runtime API sent a body of \(length) bytes", beforeResponse: false)
+                throw ExchangeError(
+                    description: "the Runtime API sent a body of \(length) bytes", beforeResponse: false)
             }
             body = try readExactly(length)
         } else {
@@ -111,13 +117,17 @@ final class RuntimeAPIConnection {
         var found: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, port, &hints, &found)
         guard status == 0, let first = found else {
-            throw ExchangeError(description: "cannot resolve the Runtime API's host \(host): \(String(cString: gai_strerror(status)))", beforeResponse: true)
+            throw ExchangeError(
+                description: "cannot resolve the Runtime API's host \(host): \(String(cString: gai_strerror(status)))",
+                beforeResponse: true)
         }
         defer { freeaddrinfo(found) }
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         var lastError = ECONNREFUSED
         while let entry = candidate {
-            let descriptor = Glibc.socket(entry.pointee.ai_family, entry.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), entry.pointee.ai_protocol)
+            let descriptor = Glibc.socket(
+                entry.pointee.ai_family, entry.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue),
+                entry.pointee.ai_protocol)
             if descriptor >= 0 {
                 if Glibc.connect(descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 {
                     var on: Int32 = 1
@@ -131,7 +141,10 @@ final class RuntimeAPIConnection {
             }
             candidate = entry.pointee.ai_next
         }
-        throw ExchangeError(description: "cannot connect to the Runtime API at \(host):\(port): \(String(cString: strerror(lastError)))", beforeResponse: true)
+        throw ExchangeError(
+            description:
+                "cannot connect to the Runtime API at \(host):\(port): \(String(cString: strerror(lastError)))",
+            beforeResponse: true)
     }
 
     private func disconnect() {
@@ -154,7 +167,9 @@ final class RuntimeAPIConnection {
             }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                throw ExchangeError(description: "sending to the Runtime API failed: \(String(cString: strerror(errno)))", beforeResponse: true)
+                throw ExchangeError(
+                    description: "sending to the Runtime API failed: \(String(cString: strerror(errno)))",
+                    beforeResponse: true)
             }
             offset += count
         }
@@ -168,7 +183,9 @@ final class RuntimeAPIConnection {
             if count < 0 && errno == EINTR { continue }
             if count < 0 {
                 let why = errno == EAGAIN ? "timed out" : String(cString: strerror(errno))
-                throw ExchangeError(description: "reading from the Runtime API failed: \(why)", beforeResponse: beforeResponse && errno != EAGAIN)
+                throw ExchangeError(
+                    description: "reading from the Runtime API failed: \(why)",
+                    beforeResponse: beforeResponse && errno != EAGAIN)
             }
             if count == 0 { return false }
             buffer += chunk[0..<count]
@@ -181,7 +198,9 @@ final class RuntimeAPIConnection {
         while true {
             if buffer.count >= 4 {
                 for index in max(0, searchFrom - 3)...(buffer.count - 4)
-                    where buffer[index] == 0x0D && buffer[index + 1] == 0x0A && buffer[index + 2] == 0x0D && buffer[index + 3] == 0x0A {
+                where buffer[index] == 0x0D && buffer[index + 1] == 0x0A && buffer[index + 2] == 0x0D
+                    && buffer[index + 3] == 0x0A
+                {
                     let head = String(decoding: buffer[0..<index], as: UTF8.self)
                     buffer.removeFirst(index + 4)
                     return head
@@ -192,7 +211,8 @@ final class RuntimeAPIConnection {
             }
             searchFrom = buffer.count
             guard try fill(beforeResponse: buffer.isEmpty) else {
-                throw ExchangeError(description: "the Runtime API closed the connection", beforeResponse: buffer.isEmpty)
+                throw ExchangeError(
+                    description: "the Runtime API closed the connection", beforeResponse: buffer.isEmpty)
             }
         }
     }
@@ -200,7 +220,8 @@ final class RuntimeAPIConnection {
     private func readExactly(_ count: Int) throws(ExchangeError) -> [UInt8] {
         while buffer.count < count {
             guard try fill(beforeResponse: false) else {
-                throw ExchangeError(description: "the Runtime API closed the connection mid-body", beforeResponse: false)
+                throw ExchangeError(
+                    description: "the Runtime API closed the connection mid-body", beforeResponse: false)
             }
         }
         let body = Array(buffer[0..<count])
@@ -240,7 +261,9 @@ final class RuntimeAPIConnection {
     private func readToEnd() throws(ExchangeError) -> [UInt8] {
         while try fill(beforeResponse: false) {
             guard buffer.count <= Self.maximumBodyBytes else {
-                throw ExchangeError(description: "the Runtime API sent a body over \(Self.maximumBodyBytes) bytes", beforeResponse: false)
+                throw ExchangeError(
+                    description: "the Runtime API sent a body over \(Self.maximumBodyBytes) bytes",
+                    beforeResponse: false)
             }
         }
         let body = buffer
@@ -253,7 +276,9 @@ extension StringProtocol {
     /// Without leading and trailing spaces, tabs and carriage returns.
     func trimmingSpaces() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
         return String(self[first...last])
     }
 

@@ -10,9 +10,12 @@ struct BootstrapSecretsTests {
     typealias Setup = BootstrapTests.Setup
 
     /// The Lambda environment: AWS's variables and the secret's id, no Switchboard secret.
-    static func lambdaEnvironment(_ server: SecretsManagerServer, secret: String, key: (String, String) = ("testing", "testing")) -> [String: String] {
+    static func lambdaEnvironment(
+        _ server: SecretsManagerServer, secret: String, key: (String, String) = ("testing", "testing")
+    ) -> [String: String] {
         [
-            "PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": key.0, "AWS_SECRET_ACCESS_KEY": key.1,
+            "PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": key.0,
+            "AWS_SECRET_ACCESS_KEY": key.1,
             "AWS_SESSION_TOKEN": "session-token-for-the-test", "SWITCHBOARD_SECRET_ID": secret,
             "SWITCHBOARD_SECRETS_ENDPOINT": server.endpoint, "LOG_LEVEL": "info",
         ]
@@ -26,7 +29,8 @@ struct BootstrapSecretsTests {
             "SWITCHBOARD_DATA_KEY": store.dataKey, "SWITCHBOARD_STORE": "sqlite:" + store.storePath,
             "SOMETHING_ELSE": "ignored-value-0123456789",
         ]
-        try server.createSecret("switchboard/test", String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self))
+        try server.createSecret(
+            "switchboard/test", String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self))
         var environment = Self.lambdaEnvironment(server, secret: "switchboard/test")
         environment["SWITCHBOARD_AGENT_STREAM_URL"] = "wss://agent.example.com/stream"
         #expect(environment["SWITCHBOARD_DATA_KEY"] == nil && environment["SWITCHBOARD_STORE"] == nil)
@@ -40,16 +44,22 @@ struct BootstrapSecretsTests {
         #expect(!log.contains(store.dataKey) && !log.contains("ignored-value"))
     }
 
-    @Test("refused at start, naming the secret and AWS's error, never a value", arguments: ["missing", "denied", "malformed", "no key", "unreachable"])
+    @Test(
+        "refused at start, naming the secret and AWS's error, never a value",
+        arguments: ["missing", "denied", "malformed", "no key", "unreachable"])
     func failures(kind: String) throws {
         let server = try SecretsManagerServer(enforcingIAMAfter: kind == "denied" ? 3 : nil)
-        var environment = Self.lambdaEnvironment(server, secret: "switchboard/\(kind.replacingOccurrences(of: " ", with: "-"))")
+        var environment = Self.lambdaEnvironment(
+            server, secret: "switchboard/\(kind.replacingOccurrences(of: " ", with: "-"))")
         var expected: String
         switch kind {
         case "missing":
             expected = "ResourceNotFoundException"
         case "denied":
-            try server.createSecret("switchboard/denied", #"{"SWITCHBOARD_DATA_KEY": "c2VjcmV0LWRhdGEta2V5LXZhbHVlLTAxMjM0NTY3ODk=", "SWITCHBOARD_STORE": "sqlite:/tmp/x"}"#)
+            try server.createSecret(
+                "switchboard/denied",
+                #"{"SWITCHBOARD_DATA_KEY": "c2VjcmV0LWRhdGEta2V5LXZhbHVlLTAxMjM0NTY3ODk=", "SWITCHBOARD_STORE": "sqlite:/tmp/x"}"#
+            )
             let key = try server.userWithoutPermissions()
             environment["AWS_ACCESS_KEY_ID"] = key.0
             environment["AWS_SECRET_ACCESS_KEY"] = key.1
@@ -58,7 +68,9 @@ struct BootstrapSecretsTests {
             try server.createSecret("switchboard/malformed", "SWITCHBOARD_DATA_KEY=c2VjcmV0")
             expected = "is not a JSON object of settings"
         case "no key":
-            try server.createSecret("switchboard/no-key", #"{"SWITCHBOARD_STORE": "sqlite:/tmp/x", "REDIS_URL": "redis://secret-host:6379"}"#)
+            try server.createSecret(
+                "switchboard/no-key",
+                #"{"SWITCHBOARD_STORE": "sqlite:/tmp/x", "REDIS_URL": "redis://secret-host:6379"}"#)
             expected = "has no SWITCHBOARD_DATA_KEY"
         default:
             environment["SWITCHBOARD_SECRETS_ENDPOINT"] = "http://127.0.0.1:\(try RedisServer.freePort())"
@@ -73,7 +85,10 @@ struct BootstrapSecretsTests {
         #expect(text.contains(expected), "\(text)")
         #expect(setup.bootstrap.waitForExit(seconds: 10) == 1)
         let log = setup.finish()
-        for value in ["c2VjcmV0LWRhdGEta2V5LXZhbHVlLTAxMjM0NTY3ODk=", "secret-host", "c2VjcmV0", "session-token-for-the-test", environment["AWS_SECRET_ACCESS_KEY"] ?? "-"] {
+        for value in [
+            "c2VjcmV0LWRhdGEta2V5LXZhbHVlLTAxMjM0NTY3ODk=", "secret-host", "c2VjcmV0", "session-token-for-the-test",
+            environment["AWS_SECRET_ACCESS_KEY"] ?? "-",
+        ] {
             #expect(!log.contains(value) && !text.contains(value), "\(value) was printed")
         }
     }

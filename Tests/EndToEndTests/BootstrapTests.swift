@@ -1,5 +1,5 @@
-import HTTPDriver
 import Foundation
+import HTTPDriver
 import SwitchboardRuntime
 import TestSupport
 import Testing
@@ -16,7 +16,9 @@ struct BootstrapTests {
         init(function: String, timeout: Double = 5, store: SeededStore? = nil, extra: [String: String] = [:]) throws {
             var environment = store?.environment ?? ["PATH": "/usr/bin:/bin"]
             environment.merge(extra) { _, new in new }
-            emulator = try LocalServer(["emulate", "--no-bootstrap", "--function", function, "--timeout", "\(timeout)"], environment: environment)
+            emulator = try LocalServer(
+                ["emulate", "--no-bootstrap", "--function", function, "--timeout", "\(timeout)"],
+                environment: environment)
             environment["AWS_LAMBDA_RUNTIME_API"] = emulator.address
             environment["_HANDLER"] = function
             environment["LAMBDA_TASK_ROOT"] = ExampleData.binDirectory.path
@@ -33,7 +35,11 @@ struct BootstrapTests {
         }
 
         func invoke(path: String) throws -> (errorType: String?, body: [UInt8]) {
-            try invoke(try JSONEncoder().encode(HTTPEvent(method: "GET", rawPath: path, rawQueryString: "m=\(path.dropFirst())", domainName: "fn.example")))
+            try invoke(
+                try JSONEncoder().encode(
+                    HTTPEvent(
+                        method: "GET", rawPath: path, rawQueryString: "m=\(path.dropFirst())", domainName: "fn.example")
+                ))
         }
 
         func finish() -> String {
@@ -46,7 +52,10 @@ struct BootstrapTests {
     func voiceThroughBootstrap() throws {
         let store = try SeededStore()
         let setup = try Setup(function: "Voice", store: store)
-        for (name, status) in [("voice-ai-agent", 200), ("voice-forward", 200), ("voice-whisper", 200), ("voice-forged-signature", 403), ("voice-malformed-body", 400)] {
+        for (name, status) in [
+            ("voice-ai-agent", 200), ("voice-forward", 200), ("voice-whisper", 200), ("voice-forged-signature", 403),
+            ("voice-malformed-body", 400),
+        ] {
             let (errorType, body) = try setup.invoke(try ExampleData.event(name))
             #expect(errorType == nil, "\(name): \(String(decoding: body, as: UTF8.self))")
             let response = try JSONDecoder().decode(HTTPResponse.self, from: Data(body))
@@ -120,9 +129,12 @@ struct BootstrapTests {
                 #expect(try JSONDecoder().decode(HTTPResponse.self, from: Data(body)).body == "ok /n\(index)\n")
             }
         }
-        #expect(try JSONDecoder().decode(HTTPResponse.self, from: Data(try setup.invoke(path: "/pid").body)).body == pid)
+        #expect(
+            try JSONDecoder().decode(HTTPResponse.self, from: Data(try setup.invoke(path: "/pid").body)).body == pid)
         #expect(setup.bootstrap.openDescriptors == descriptors)
-        #expect(setup.bootstrap.residentKilobytes - memory < 4_096, "bootstrap grew by \(setup.bootstrap.residentKilobytes - memory) KiB")
+        #expect(
+            setup.bootstrap.residentKilobytes - memory < 4_096,
+            "bootstrap grew by \(setup.bootstrap.residentKilobytes - memory) KiB")
         _ = setup.finish()
     }
 
@@ -180,7 +192,8 @@ struct BootstrapTests {
         _ = bootstrap.stop()
         #expect(lines.count == 3)
         for (index, path) in ["/chunked", "/closing", "/pieces"].enumerated() where index < lines.count {
-            let posted = try #require(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: String])
+            let posted = try #require(
+                try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: String])
             #expect(posted["path"] == "/2018-06-01/runtime/invocation/req-\(index)/response")
             let response = try JSONDecoder().decode(HTTPResponse.self, from: Data((posted["body"] ?? "").utf8))
             #expect(response.body == "ok \(path)\n")

@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardRuntime
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 /// ConfigGet and ConfigPut as Lambda runs them (one-shot executables), over both
@@ -19,7 +19,8 @@ struct ConfigAPITests {
                 ["phoneNumber": "+15550100001", "friendlyName": "Front desk", "status": "active", "isPrimary": true],
                 ["phoneNumber": "+15550100002", "friendlyName": "After hours", "status": "active", "isPrimary": false],
             ],
-            "callRoutingMode": "ai-agent", "agentStreamUrl": "wss://agents.acme-dental.example/twilio/stream", "recordingEnabled": false,
+            "callRoutingMode": "ai-agent", "agentStreamUrl": "wss://agents.acme-dental.example/twilio/stream",
+            "recordingEnabled": false,
         ]
         edit(&config)
         return String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
@@ -38,16 +39,24 @@ struct ConfigAPITests {
         #expect(config["authToken"] as? String == "••••8bc2")
         #expect(config["hasAuthToken"] as? Bool == true)
         #expect(config["apiSecret"] is NSNull)
-        #expect((config["phoneNumbers"] as? [[String: Any]])?.map { $0["phoneNumber"] as? String } == ["+15550100001", "+15550100002"])
+        #expect(
+            (config["phoneNumbers"] as? [[String: Any]])?.map { $0["phoneNumber"] as? String } == [
+                "+15550100001", "+15550100002",
+            ])
         #expect(!response.body.contains("sealed:v1:"))
         #expect(ExampleData.leakedSecrets(in: Data(response.body.utf8)).isEmpty)
         // Dune's legacy number is shown in E.164.
-        #expect(try F.json(api.get(F.dune, token: admin))["twilioConfig"].flatMap { ($0 as? [String: Any])?["phoneNumber"] as? String } == "+15550400001")
+        #expect(
+            try F.json(api.get(F.dune, token: admin))["twilioConfig"].flatMap {
+                ($0 as? [String: Any])?["phoneNumber"] as? String
+            } == "+15550400001")
 
         #expect(try api.get("65a1f0c2e4b0a1a2b3c4d5ff", token: admin).statusCode == 404)
         #expect(try api.get("not%20an%20id", token: admin).statusCode == 400)
         #expect(try api.get(String(repeating: "x", count: 65), token: admin).statusCode == 400)
-        let post = try api.call("ConfigGet", "POST", "/api/companies/\(F.acme)/twilio/config", token: admin, documented: false).response
+        let post = try api.call(
+            "ConfigGet", "POST", "/api/companies/\(F.acme)/twilio/config", token: admin, documented: false
+        ).response
         #expect(post.statusCode == 405)
         #expect(post.headers["allow"] == "GET")
         try api.checkAgainstOpenAPI()
@@ -63,7 +72,9 @@ struct ConfigAPITests {
         let missing = try api.get("65a1f0c2e4b0a1a2b3c4d5ff", token: acmeToken)
         #expect(foreign.statusCode == 404)
         #expect(foreign.headers == missing.headers)
-        #expect(foreign.body.replacingOccurrences(of: F.birch, with: "ID") == missing.body.replacingOccurrences(of: "65a1f0c2e4b0a1a2b3c4d5ff", with: "ID"))
+        #expect(
+            foreign.body.replacingOccurrences(of: F.birch, with: "ID")
+                == missing.body.replacingOccurrences(of: "65a1f0c2e4b0a1a2b3c4d5ff", with: "ID"))
         let put = try api.put(F.birch, try Self.acmeBody(), token: acmeToken)
         #expect(put.statusCode == 404)
         #expect(put.body == foreign.body)
@@ -75,20 +86,29 @@ struct ConfigAPITests {
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("tokens refused: missing, expired, not yet valid, wrong secret, alg none, RS256, no sub — 401 with WWW-Authenticate")
+    @Test(
+        "tokens refused: missing, expired, not yet valid, wrong secret, alg none, RS256, no sub — 401 with WWW-Authenticate"
+    )
     func refusedTokens() throws {
         let api = try F()
         let now = Int(Date().timeIntervalSince1970)
         let made = try ProcessRunner.run(
-            try TestPaths.python(), [TestPaths.packageRoot.appendingPathComponent("Tests/Support/jwt_cases.py").path, "make", F.adminSecret, "another-secret-0123456789abcdef0123456789", "\(now)"],
+            try TestPaths.python(),
+            [
+                TestPaths.packageRoot.appendingPathComponent("Tests/Support/jwt_cases.py").path, "make", F.adminSecret,
+                "another-secret-0123456789abcdef0123456789", "\(now)",
+            ],
             environment: ["PATH": "/usr/bin:/bin"])
         let cases = try #require(try JSONSerialization.jsonObject(with: made.stdout) as? [[String: String]])
         var refused = 0
         for item in cases where !["admin", "company"].contains(item["expect"]) {
             for function in ["ConfigGet", "ConfigPut"] {
-                let (response, log) = function == "ConfigGet"
+                let (response, log) =
+                    function == "ConfigGet"
                     ? try api.call(function, "GET", "/api/companies/\(F.acme)/twilio/config", token: item["token"])
-                    : try api.call(function, "PUT", "/api/companies/\(F.acme)/twilio/config", token: item["token"], body: try Self.acmeBody())
+                    : try api.call(
+                        function, "PUT", "/api/companies/\(F.acme)/twilio/config", token: item["token"],
+                        body: try Self.acmeBody())
                 #expect(response.statusCode == 401, "\(item["name"] ?? ""): \(response.statusCode)")
                 #expect(response.headers["www-authenticate"] == "Bearer error=\"invalid_token\"")
                 #expect(response.headers["content-type"] == "application/problem+json")
@@ -106,23 +126,34 @@ struct ConfigAPITests {
     func listing() throws {
         let api = try F()
         let admin = try api.adminToken()
-        let first = try F.json(try api.call("ConfigGet", "GET", "/api/companies", query: "limit=3", token: admin).response)
+        let first = try F.json(
+            try api.call("ConfigGet", "GET", "/api/companies", query: "limit=3", token: admin).response)
         let companies = try #require(first["companies"] as? [[String: Any]])
         #expect(companies.map { $0["companyId"] as? String } == [F.acme, F.birch, F.cedar])
         #expect(companies.allSatisfy { $0["twilioConfigured"] as? Bool == true })
         let next = try #require(first["next"] as? String)
-        let second = try F.json(try api.call("ConfigGet", "GET", "/api/companies", query: "limit=3&after=\(next)", token: admin).response)
+        let second = try F.json(
+            try api.call("ConfigGet", "GET", "/api/companies", query: "limit=3&after=\(next)", token: admin).response)
         #expect((second["companies"] as? [[String: Any]])?.map { $0["companyId"] as? String } == [F.dune])
         #expect(second["next"] is NSNull)
-        #expect(try api.call("ConfigGet", "GET", "/api/companies", query: "limit=500", token: admin).response.statusCode == 400)
+        #expect(
+            try api.call("ConfigGet", "GET", "/api/companies", query: "limit=500", token: admin).response.statusCode
+                == 400)
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("a change Twilio need not confirm is saved without asking it; the answer is what GET now returns", arguments: backends)
+    @Test(
+        "a change Twilio need not confirm is saved without asking it; the answer is what GET now returns",
+        arguments: backends)
     func savedWithoutTwilio(backend: String) throws {
         let api = try F(backend: backend)
         let admin = try api.adminToken()
-        let response = try api.put(F.acme, try Self.acmeBody { $0["recordingEnabled"] = true; $0["whisperMessage"] = "Call for Acme <urgent> & more" }, token: admin)
+        let response = try api.put(
+            F.acme,
+            try Self.acmeBody {
+                $0["recordingEnabled"] = true
+                $0["whisperMessage"] = "Call for Acme <urgent> & more"
+            }, token: admin)
         #expect(response.statusCode == 200, "\(response.body)")
         let saved = try F.json(response)
         let read = try api.get(F.acme, token: admin)
@@ -141,7 +172,9 @@ struct ConfigAPITests {
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("each Twilio outcome: valid, 401, suspended, number not owned, 429 then success, 500, hang — refusals write nothing", arguments: backends)
+    @Test(
+        "each Twilio outcome: valid, 401, suspended, number not owned, 429 then success, 500, hang — refusals write nothing",
+        arguments: backends)
     func twilioOutcomes(backend: String) throws {
         let api = try F(backend: backend)
         let admin = try api.adminToken()
@@ -162,7 +195,9 @@ struct ConfigAPITests {
         // The customer has not set the new token up in Twilio: Twilio refuses it.
         let refused = try attempt(withNewToken, 422, "401 from Twilio")
         #expect(refused.body.contains("Twilio rejected these credentials"))
-        #expect(try F.json(refused)["errors"].map { ($0 as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? [] } == ["authToken", "accountSid"])
+        #expect(
+            try F.json(refused)["errors"].map { ($0 as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? [] }
+                == ["authToken", "accountSid"])
 
         // A suspended account.
         try api.twilio.addAccount(acmeSid, token: newToken, status: "suspended")
@@ -170,10 +205,14 @@ struct ConfigAPITests {
 
         // A number the account does not own.
         try api.twilio.addAccount(acmeSid, token: newToken)
-        let unowned = try attempt(try Self.acmeBody { config in
-            config["authToken"] = newToken
-            config["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active"], ["phoneNumber": "+15559990001", "status": "active"]]
-        }, 422, "number not owned")
+        let unowned = try attempt(
+            try Self.acmeBody { config in
+                config["authToken"] = newToken
+                config["phoneNumbers"] = [
+                    ["phoneNumber": "+15550100001", "status": "active"],
+                    ["phoneNumber": "+15559990001", "status": "active"],
+                ]
+            }, 422, "number not owned")
         #expect(unowned.body.contains("+15559990001"))
         #expect(!unowned.body.contains("+15550100001 is not"))
 
@@ -201,18 +240,28 @@ struct ConfigAPITests {
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("two companies claiming one number at the same moment, 100 rounds: exactly one wins each, and the directory never holds it twice",
-          arguments: backends)
+    @Test(
+        "two companies claiming one number at the same moment, 100 rounds: exactly one wins each, and the directory never holds it twice",
+        arguments: backends)
     func concurrentClaims(backend: String) throws {
         let api = try F(backend: backend)
         let admin = try api.adminToken()
         func body(_ company: String, claiming number: String) throws -> String {
             if company == F.acme {
-                return try Self.acmeBody { $0["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active", "isPrimary": true],
-                                                                  ["phoneNumber": number, "status": "active"]] }
+                return try Self.acmeBody {
+                    $0["phoneNumbers"] = [
+                        ["phoneNumber": "+15550100001", "status": "active", "isPrimary": true],
+                        ["phoneNumber": number, "status": "active"],
+                    ]
+                }
             }
-            let config: [String: Any] = ["accountSid": "ACaa1b3387c16459de40bf8ab0f9015440", "callRoutingMode": "voicemail",
-                      "phoneNumbers": [["phoneNumber": "+15550200001", "status": "active", "isPrimary": true], ["phoneNumber": number, "status": "active"]]]
+            let config: [String: Any] = [
+                "accountSid": "ACaa1b3387c16459de40bf8ab0f9015440", "callRoutingMode": "voicemail",
+                "phoneNumbers": [
+                    ["phoneNumber": "+15550200001", "status": "active", "isPrimary": true],
+                    ["phoneNumber": number, "status": "active"],
+                ],
+            ]
             return String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
         }
         var outcomes: [String] = []
@@ -234,7 +283,9 @@ struct ConfigAPITests {
             let seen = statuses.withLock { $0 }
             let codes = [seen[F.acme] ?? 0, seen[F.birch] ?? 0].sorted()
             #expect(codes == [200, 409], "round \(round): \(seen)")
-            let holders = try [F.acme, F.birch].filter { try api.storedDocument($0).contains(String(number.dropFirst())) }
+            let holders = try [F.acme, F.birch].filter {
+                try api.storedDocument($0).contains(String(number.dropFirst()))
+            }
             #expect(holders.count == 1, "round \(round): \(number) held by \(holders)")
             if let winner = seen.first(where: { $0.value == 200 })?.key { outcomes.append(winner) }
             if codes != [200, 409] || holders.count != 1 { break }
@@ -246,7 +297,10 @@ struct ConfigAPITests {
     func numberTaken(backend: String) throws {
         let api = try F(backend: backend)
         let body = try Self.acmeBody { config in
-            config["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active"], ["phoneNumber": "+1 (555) 020-0002", "status": "inactive"]]
+            config["phoneNumbers"] = [
+                ["phoneNumber": "+15550100001", "status": "active"],
+                ["phoneNumber": "+1 (555) 020-0002", "status": "inactive"],
+            ]
         }
         let before = try api.storedDocument(F.acme)
         let admin = try api.put(F.acme, body, token: try api.adminToken())
@@ -259,19 +313,29 @@ struct ConfigAPITests {
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("412: If-Match with an ETag someone else's save made stale; *, and the current ETag, are accepted", arguments: backends)
+    @Test(
+        "412: If-Match with an ETag someone else's save made stale; *, and the current ETag, are accepted",
+        arguments: backends)
     func preconditions(backend: String) throws {
         let api = try F(backend: backend)
         let admin = try api.adminToken()
         let etag = try #require(try api.get(F.acme, token: admin).headers["etag"])
-        let first = try api.put(F.acme, try Self.acmeBody { $0["recordingEnabled"] = true }, token: admin, headers: ["if-match": etag])
+        let first = try api.put(
+            F.acme, try Self.acmeBody { $0["recordingEnabled"] = true }, token: admin, headers: ["if-match": etag])
         #expect(first.statusCode == 200)
         let before = try api.storedDocument(F.acme)
-        let stale = try api.put(F.acme, try Self.acmeBody { $0["callRoutingMode"] = "voicemail" }, token: admin, headers: ["if-match": etag])
+        let stale = try api.put(
+            F.acme, try Self.acmeBody { $0["callRoutingMode"] = "voicemail" }, token: admin, headers: ["if-match": etag]
+        )
         #expect(stale.statusCode == 412)
-        #expect(try api.put(F.acme, try Self.acmeBody(), token: admin, headers: ["if-match": "W/" + (first.headers["etag"] ?? "")]).statusCode == 412)
+        #expect(
+            try api.put(
+                F.acme, try Self.acmeBody(), token: admin, headers: ["if-match": "W/" + (first.headers["etag"] ?? "")]
+            ).statusCode == 412)
         #expect(try api.storedDocument(F.acme) == before)
-        #expect(try api.put(F.acme, try Self.acmeBody(), token: admin, headers: ["if-match": first.headers["etag"] ?? ""]).statusCode == 200)
+        #expect(
+            try api.put(F.acme, try Self.acmeBody(), token: admin, headers: ["if-match": first.headers["etag"] ?? ""])
+                .statusCode == 200)
         #expect(try api.put(F.acme, try Self.acmeBody(), token: admin, headers: ["if-match": "*"]).statusCode == 200)
         try api.checkAgainstOpenAPI()
     }
@@ -282,15 +346,26 @@ struct ConfigAPITests {
         let admin = try api.adminToken()
         let before = try api.storedDocument(F.acme)
         let path = "/api/companies/\(F.acme)/twilio/config"
-        #expect(try api.call("ConfigPut", "PUT", path, token: admin, body: "{}", headers: ["content-type": "text/plain"]).response.statusCode == 415)
-        #expect(try api.put(F.acme, "{\"whisperMessage\": \"" + String(repeating: "x", count: 70_000) + "\"}", token: admin).statusCode == 413)
+        #expect(
+            try api.call("ConfigPut", "PUT", path, token: admin, body: "{}", headers: ["content-type": "text/plain"])
+                .response.statusCode == 415)
+        #expect(
+            try api.put(F.acme, "{\"whisperMessage\": \"" + String(repeating: "x", count: 70_000) + "\"}", token: admin)
+                .statusCode == 413)
         #expect(try api.put(F.acme, "{\"accountSid\": ", token: admin).statusCode == 400)
         #expect(try api.put(F.acme, "[]", token: admin).statusCode == 400)
-        let invalid = try api.put(F.acme, #"{"accountSid": "AC1", "phoneNumbers": [{"phoneNumber": "+1555"}], "callRoutingMode": "forward", "colour": "red"}"#, token: admin)
+        let invalid = try api.put(
+            F.acme,
+            #"{"accountSid": "AC1", "phoneNumbers": [{"phoneNumber": "+1555"}], "callRoutingMode": "forward", "colour": "red"}"#,
+            token: admin)
         #expect(invalid.statusCode == 422)
         #expect(invalid.headers["content-type"] == "application/problem+json")
-        let fields = try #require(try F.json(invalid)["errors"] as? [[String: Any]]).compactMap { $0["field"] as? String }
-        #expect(Set(fields).isSuperset(of: ["accountSid", "phoneNumbers[0].phoneNumber", "forwardNumber", "colour"]), "\(fields)")
+        let fields = try #require(try F.json(invalid)["errors"] as? [[String: Any]]).compactMap {
+            $0["field"] as? String
+        }
+        #expect(
+            Set(fields).isSuperset(of: ["accountSid", "phoneNumbers[0].phoneNumber", "forwardNumber", "colour"]),
+            "\(fields)")
         #expect(try api.storedDocument(F.acme) == before)
         try api.checkAgainstOpenAPI()
     }
@@ -299,7 +374,9 @@ struct ConfigAPITests {
     func dryRun(backend: String) throws {
         let api = try F(backend: backend)
         let before = try api.storedDocument(F.acme)
-        let response = try api.put(F.acme, try Self.acmeBody { $0["callRoutingMode"] = "voicemail" }, query: "dryRun=true", token: try api.adminToken())
+        let response = try api.put(
+            F.acme, try Self.acmeBody { $0["callRoutingMode"] = "voicemail" }, query: "dryRun=true",
+            token: try api.adminToken())
         #expect(response.statusCode == 200)
         let body = try F.json(response)
         #expect(body["dryRun"] as? Bool == true)
@@ -308,7 +385,9 @@ struct ConfigAPITests {
         #expect(try api.storedDocument(F.acme) == before)
         // Test connection with wrong credentials says so, still storing nothing.
         try api.twilio.addAccount("AC05bdef0d221517e1d93f0d0c6b40255d", token: "0000000000000000000000000000000f")
-        #expect(try api.put(F.acme, try Self.acmeBody(), query: "dryRun=true", token: try api.adminToken()).statusCode == 422)
+        #expect(
+            try api.put(F.acme, try Self.acmeBody(), query: "dryRun=true", token: try api.adminToken()).statusCode
+                == 422)
         try api.checkAgainstOpenAPI()
     }
 
@@ -316,10 +395,16 @@ struct ConfigAPITests {
     func configureWebhooks() throws {
         let api = try F(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"])
         let admin = try api.adminToken()
-        let app = try api.twilio.addNumber("+15550100009", account: "AC05bdef0d221517e1d93f0d0c6b40255d", settings: ["voice_application_sid": "AP" + String(repeating: "e", count: 32)])
+        let app = try api.twilio.addNumber(
+            "+15550100009", account: "AC05bdef0d221517e1d93f0d0c6b40255d",
+            settings: ["voice_application_sid": "AP" + String(repeating: "e", count: 32)])
         #expect(!app.isEmpty)
         let body = try Self.acmeBody { config in
-            config["phoneNumbers"] = [["phoneNumber": "+15550100001", "status": "active"], ["phoneNumber": "+15550100009", "status": "active"], ["phoneNumber": "+15550100002", "status": "inactive"]]
+            config["phoneNumbers"] = [
+                ["phoneNumber": "+15550100001", "status": "active"],
+                ["phoneNumber": "+15550100009", "status": "active"],
+                ["phoneNumber": "+15550100002", "status": "inactive"],
+            ]
         }
         let response = try api.put(F.acme, body, query: "configureWebhooks=true", token: admin)
         #expect(response.statusCode == 200, "\(response.body)")
@@ -332,7 +417,9 @@ struct ConfigAPITests {
         #expect(front["voice_url"] as? String == "https://calls.example.com/api/twilio/voice")
         #expect(front["sms_url"] as? String == "https://calls.example.com/api/twilio/sms")
         // How each call ends comes back to Voice, naming the company.
-        #expect(front["status_callback"] as? String == "https://calls.example.com/api/twilio/voice/status?companyId=\(F.acme)")
+        #expect(
+            front["status_callback"] as? String
+                == "https://calls.example.com/api/twilio/voice/status?companyId=\(F.acme)")
         #expect(front["status_callback_method"] as? String == "POST")
         #expect((reports[0]["changed"] as? [String])?.contains("StatusCallback") == true)
         #expect(front["voice_fallback_url"] is NSNull, "a fallback URL was set that this deployment does not have")
@@ -345,8 +432,12 @@ struct ConfigAPITests {
         api.setEnvironment("SWITCHBOARD_VOICE_FALLBACK_URL", "https://api.example.com/api/twilio/voice")
         api.setEnvironment("SWITCHBOARD_SMS_FALLBACK_URL", "https://api.example.com/api/twilio/sms")
         let fallback = try F.json(try api.put(F.acme, body, query: "configureWebhooks=true", token: admin))
-        #expect((fallback["webhooks"] as? [[String: Any]])?.first?["changed"] as? [String] == ["VoiceFallbackUrl", "SmsFallbackUrl"], "\(fallback)")
-        let withFallback = try #require(try api.twilio.numbers().first { $0["phone_number"] as? String == "+15550100001" })
+        #expect(
+            (fallback["webhooks"] as? [[String: Any]])?.first?["changed"] as? [String] == [
+                "VoiceFallbackUrl", "SmsFallbackUrl",
+            ], "\(fallback)")
+        let withFallback = try #require(
+            try api.twilio.numbers().first { $0["phone_number"] as? String == "+15550100001" })
         #expect(withFallback["voice_fallback_url"] as? String == "https://api.example.com/api/twilio/voice")
         #expect(withFallback["sms_fallback_url"] as? String == "https://api.example.com/api/twilio/sms")
         api.setEnvironment("SWITCHBOARD_VOICE_FALLBACK_URL", nil)
@@ -357,13 +448,17 @@ struct ConfigAPITests {
         try api.checkAgainstOpenAPI()
     }
 
-    @Test("ConfigGet and ConfigPut stop at start without a usable admin secret, naming it", arguments: [nil, "too-short"] as [String?])
+    @Test(
+        "ConfigGet and ConfigPut stop at start without a usable admin secret, naming it",
+        arguments: [nil, "too-short"] as [String?])
     func adminSecretRequired(secret: String?) throws {
         let api = try F()
         for function in ["ConfigGet", "ConfigPut"] {
             var environment = api.environment
             environment["SWITCHBOARD_ADMIN_SECRET"] = secret
-            let result = try ProcessRunner.run(ExampleData.executable(function), input: try ExampleData.event("config-get-acme"), environment: environment)
+            let result = try ProcessRunner.run(
+                ExampleData.executable(function), input: try ExampleData.event("config-get-acme"),
+                environment: environment)
             #expect(result.status == 1)
             let reply = try JSONDecoder().decode(InvocationReply.self, from: result.stdout)
             #expect(reply.error?.type == "Function.InitError")

@@ -34,19 +34,26 @@ struct DoctorMigrateTests {
         #expect(doctor.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: doctor.stdout) as? [String: Any])
         let kinds = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
-        for kind in ["duplicate-number", "not-e164", "unmatched-spelling", "plaintext-secret", "missing-credentials", "forward-without-number", "unreadable-document"] {
+        for kind in [
+            "duplicate-number", "not-e164", "unmatched-spelling", "plaintext-secret", "missing-credentials",
+            "forward-without-number", "unreadable-document",
+        ] {
             #expect(kinds.contains(kind), "doctor missed \(kind): \(kinds)")
         }
         // Each spelling the MongoDB lookup cannot match is named; the dashed North
         // American one it can match is not.
-        let unmatched = (report["findings"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "unmatched-spelling" }
+        let unmatched = (report["findings"] as? [[String: Any]] ?? []).filter {
+            $0["kind"] as? String == "unmatched-spelling"
+        }
         let details = unmatched.compactMap { $0["detail"] as? String }
         #expect(details.count == 2, "\(details)")
         #expect(details.contains { $0.contains("\"+44-20-7946-0958\"") && $0.contains("+442079460958") })
         #expect(details.contains { $0.contains("\"+1 (555) 090-0002\"") })
         #expect(!details.contains { $0.contains("+1-555-090-0001") })
         #expect(!doctor.stdoutText.contains("aaaaaaaa"), "doctor printed a secret")
-        #expect(try ProcessRunner.run(Self.tool, ["doctor"], environment: environment).stdoutText.contains("+15550900002 is held by 2 companies"))
+        #expect(
+            try ProcessRunner.run(Self.tool, ["doctor"], environment: environment).stdoutText.contains(
+                "+15550900002 is held by 2 companies"))
 
         let refused = try ProcessRunner.run(Self.tool, ["migrate", "--apply"], environment: environment)
         #expect(refused.status == 1)
@@ -54,7 +61,8 @@ struct DoctorMigrateTests {
         #expect(refused.stderrText.contains("65a1f0c2e4b0a1a2b3c4d5a2"))
 
         // A person decides: Beech gives the number up.
-        try MongoSeed.execute(uri: uri, statement: "c.update_one({'companyName': 'Beech'}, {'$set': {'twilioConfig.phoneNumbers': []}})")
+        try MongoSeed.execute(
+            uri: uri, statement: "c.update_one({'companyName': 'Beech'}, {'$set': {'twilioConfig.phoneNumbers': []}})")
 
         let dryRun = try ProcessRunner.run(Self.tool, ["migrate"], environment: environment)
         #expect(dryRun.status == 0, "\(dryRun.stderrText)")
@@ -66,15 +74,22 @@ struct DoctorMigrateTests {
         #expect(applied.status == 0, "\(applied.stderrText)")
         let stored = try MongoSeed.find(uri: uri)
         #expect(!stored.contains("+1-555-090-0001") && !stored.contains("(555)"))
-        #expect(stored.contains("\"+15550900001\"") && stored.contains("\"+15550900002\"") && stored.contains("\"+442079460958\""))
-        #expect(stored.contains("\"+15550001111\"") && !stored.contains("+1-555-000-1111"), "forwardNumber was not normalised")
-        for token in ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", "ccccccccccccccccccccccccccccccc3"] {
+        #expect(
+            stored.contains("\"+15550900001\"") && stored.contains("\"+15550900002\"")
+                && stored.contains("\"+442079460958\""))
+        #expect(
+            stored.contains("\"+15550001111\"") && !stored.contains("+1-555-000-1111"),
+            "forwardNumber was not normalised")
+        for token in [
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", "ccccccccccccccccccccccccccccccc3",
+        ] {
             #expect(!stored.contains(token), "a token is still in clear")
         }
         #expect(stored.contains("sealed:v1:"))
         #expect(stored.contains("2024-01-01"))  // what was not migrated is untouched
         let indexes = try MongoSeed.indexNames(uri: uri)
-        #expect(indexes.contains("switchboard_phoneNumbers_unique") && indexes.contains("switchboard_phoneNumber_unique"))
+        #expect(
+            indexes.contains("switchboard_phoneNumbers_unique") && indexes.contains("switchboard_phoneNumber_unique"))
 
         let again = try ProcessRunner.run(Self.tool, ["migrate", "--apply"], environment: environment)
         #expect(again.stdoutText.contains("nothing to migrate"))
@@ -86,10 +101,14 @@ struct DoctorMigrateTests {
         #expect(!after.stdoutText.contains("plaintext-secret") && !after.stdoutText.contains("not-e164"))
 
         // The migrated company answers calls with its sealed token.
-        let lookup = try ProcessRunner.run(ExampleData.executable("Voice"), input: try JSONSerialization.data(withJSONObject: [
-            "rawPath": "/api/twilio/voice", "requestContext": ["http": ["method": "POST"], "domainName": "x.example"],
-            "body": "To=%2B15550900001&AccountSid=AC00000000000000000000000000000001", "headers": ["x-twilio-signature": "bad"],
-        ]), environment: environment)
+        let lookup = try ProcessRunner.run(
+            ExampleData.executable("Voice"),
+            input: try JSONSerialization.data(withJSONObject: [
+                "rawPath": "/api/twilio/voice",
+                "requestContext": ["http": ["method": "POST"], "domainName": "x.example"],
+                "body": "To=%2B15550900001&AccountSid=AC00000000000000000000000000000001",
+                "headers": ["x-twilio-signature": "bad"],
+            ]), environment: environment)
         #expect(lookup.stdoutText.contains("\"statusCode\":403"))  // found, token opened, signature refused
     }
 
@@ -103,7 +122,9 @@ struct DoctorMigrateTests {
         let migrate = try ProcessRunner.run(Self.tool, ["migrate", "--apply"], environment: store.environment)
         #expect(migrate.status == 0, "\(migrate.stderrText)")
         #expect(migrate.stdoutText.contains("nothing to migrate"))
-        let call = try ProcessRunner.run(ExampleData.executable("Voice"), input: try ExampleData.event("voice-legacy-number"), environment: store.environment)
+        let call = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try ExampleData.event("voice-legacy-number"),
+            environment: store.environment)
         #expect(call.stdoutText.contains("Dune Bakery"))
     }
 }

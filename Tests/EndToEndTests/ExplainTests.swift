@@ -9,17 +9,24 @@ struct ExplainTests {
     typealias F = AdminAPIFixture
     static let tool = ExampleData.executable("switchboard")
 
-    static func explain(_ arguments: [String], _ environment: [String: String]) throws -> (Int32, [String: Any], String) {
+    static func explain(_ arguments: [String], _ environment: [String: String]) throws -> (Int32, [String: Any], String)
+    {
         let text = try ProcessRunner.run(tool, ["explain"] + arguments, environment: environment)
         let json = try ProcessRunner.run(tool, ["explain", "--json"] + arguments, environment: environment)
         #expect(text.status == json.status)
-        #expect(ExampleData.leakedSecrets(in: text.stdout + text.stderr + json.stdout + json.stderr).isEmpty, "explain printed a secret")
+        #expect(
+            ExampleData.leakedSecrets(in: text.stdout + text.stderr + json.stdout + json.stderr).isEmpty,
+            "explain printed a secret")
         #expect(!text.stdoutText.contains("sealed:v1:") && !json.stdoutText.contains("sealed:v1:"))
-        let object = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any], "\(json.stdoutText)\(json.stderrText)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any],
+            "\(json.stdoutText)\(json.stderrText)")
         return (text.status, object, text.stdoutText)
     }
 
-    @Test("a routed number, in any spelling: the company, its credentials, the TwiML Voice answers — exactly", arguments: ["sqlite", "mongodb"])
+    @Test(
+        "a routed number, in any spelling: the company, its credentials, the TwiML Voice answers — exactly",
+        arguments: ["sqlite", "mongodb"])
     func routed(backend: String) throws {
         let api = try F(backend: backend)
         let host = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice"
@@ -28,9 +35,12 @@ struct ExplainTests {
             ("voice-voicemail", "+1.555.020.0001", "CAf723f7a97e3f840a655ac68f048d9b7c"),
             ("voice-ai-agent", "001 555 010 0001", "CA4ecb4b0aecb729a14c957952b1ea9956"),
         ] {
-            let (status, object, text) = try Self.explain(number.split(separator: " ").map(String.init) + ["--call-sid", callSid, "--voice-url", host], api.environment)
+            let (status, object, text) = try Self.explain(
+                number.split(separator: " ").map(String.init) + ["--call-sid", callSid, "--voice-url", host],
+                api.environment)
             #expect(status == 0, "\(text)")
-            let voice = try ProcessRunner.run(ExampleData.executable("Voice"), input: try ExampleData.event(event), environment: api.environment)
+            let voice = try ProcessRunner.run(
+                ExampleData.executable("Voice"), input: try ExampleData.event(event), environment: api.environment)
             let answered = try JSONDecoder().decode(HTTPResponse.self, from: voice.stdout)
             #expect(object["twiml"] as? String == answered.body, "\(event): explain and Voice disagree")
             #expect((object["credentials"] as? [String: Any])?["authTokenOpens"] as? Bool == true)
@@ -38,17 +48,23 @@ struct ExplainTests {
         }
     }
 
-    @Test("no company: an inactive entry, a number one digit away, and a number that is not one", arguments: ["sqlite", "mongodb"])
+    @Test(
+        "no company: an inactive entry, a number one digit away, and a number that is not one",
+        arguments: ["sqlite", "mongodb"])
     func nearMisses(backend: String) throws {
         let api = try F(backend: backend)
         let (inactive, object, text) = try Self.explain(["+15550200002"], api.environment)
         #expect(inactive == 1)
         let misses = try #require(object["nearMisses"] as? [[String: Any]])
-        #expect(misses.first?["kind"] as? String == "inactive-entry" && misses.first?["companyId"] as? String == F.birch)
+        #expect(
+            misses.first?["kind"] as? String == "inactive-entry" && misses.first?["companyId"] as? String == F.birch)
         #expect(text.contains("status \"inactive\""))
         let (unknown, similar, similarText) = try Self.explain(["+1-555-010-0010"], api.environment)
         #expect(unknown == 1)
-        #expect((similar["nearMisses"] as? [[String: Any]])?.contains { $0["kind"] as? String == "similar-number" && $0["stored"] as? String == "+15550100001" } == true)
+        #expect(
+            (similar["nearMisses"] as? [[String: Any]])?.contains {
+                $0["kind"] as? String == "similar-number" && $0["stored"] as? String == "+15550100001"
+            } == true)
         #expect(similarText.contains("did you mean it?"))
         let (notNumber, parsed, _) = try Self.explain(["555-0100"], api.environment)
         #expect(notNumber == 1 && (parsed["numberProblem"] as? String)?.contains("country") == true)
@@ -58,7 +74,11 @@ struct ExplainTests {
     func unmatchedSpelling() throws {
         let server = try MongoTestServer()
         let uri = server.uri + "/legacy"
-        try MongoSeed.insert(uri: uri, json: #"{"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5c1"}, "companyName": "London Lettings", "twilioConfig": {"accountSid": "AC00000000000000000000000000000011", "authToken": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa11", "phoneNumbers": [{"phoneNumber": "+44-20-7946-0958", "status": "active"}], "callRoutingMode": "voicemail"}}"#)
+        try MongoSeed.insert(
+            uri: uri,
+            json:
+                #"{"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5c1"}, "companyName": "London Lettings", "twilioConfig": {"accountSid": "AC00000000000000000000000000000011", "authToken": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa11", "phoneNumbers": [{"phoneNumber": "+44-20-7946-0958", "status": "active"}], "callRoutingMode": "voicemail"}}"#
+        )
         let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         let environment = ["PATH": "/usr/bin:/bin", "SWITCHBOARD_STORE": uri, "SWITCHBOARD_DATA_KEY": key]
         let (status, object, _) = try Self.explain(["+442079460958"], environment)
@@ -110,7 +130,10 @@ struct ExplainTests {
         var environment = api.environment
         environment["SWITCHBOARD_AGENT_STREAM_URL"] = nil
         let file = api.store.folder.appendingPathComponent("agent.json")
-        try Data(#"[{"_id": "65a1f0c2e4b0a1a2b3c4d5f7", "companyName": "Fir", "twilioConfig": {"accountSid": "AC00000000000000000000000000000077", "authToken": "77777777777777777777777777777777", "phoneNumbers": [{"phoneNumber": "+15550700001", "status": "active"}], "callRoutingMode": "ai-agent"}}]"#.utf8).write(to: file)
+        try Data(
+            #"[{"_id": "65a1f0c2e4b0a1a2b3c4d5f7", "companyName": "Fir", "twilioConfig": {"accountSid": "AC00000000000000000000000000000077", "authToken": "77777777777777777777777777777777", "phoneNumbers": [{"phoneNumber": "+15550700001", "status": "active"}], "callRoutingMode": "ai-agent"}}]"#
+                .utf8
+        ).write(to: file)
         #expect(try ProcessRunner.run(Self.tool, ["seed", file.path], environment: environment).status == 0)
         let (status, object, text) = try Self.explain(["+15550700001"], environment)
         #expect(status == 0)
@@ -123,9 +146,13 @@ struct ExplainTests {
 
     @Test("--twilio: how Twilio routes the number, against this deployment's URLs")
     func twilio() throws {
-        let api = try F(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"], numberSettings: [
-            "+15550100001": ["voice_url": "https://old.example.com/voice", "sms_url": "https://calls.example.com/api/twilio/sms"],
-        ])
+        let api = try F(
+            extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"],
+            numberSettings: [
+                "+15550100001": [
+                    "voice_url": "https://old.example.com/voice", "sms_url": "https://calls.example.com/api/twilio/sms",
+                ]
+            ])
         let (_, object, text) = try Self.explain(["+15550100001", "--twilio"], api.environment)
         let twilio = try #require(object["twilio"] as? [String: Any])
         #expect(twilio["voice"] as? String == "url_mismatch" && twilio["sms"] as? String == "ok")

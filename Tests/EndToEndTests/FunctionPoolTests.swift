@@ -9,7 +9,9 @@ import Testing
 @Suite("Function pool: envelopes in flight per process")
 struct FunctionPoolTests {
     static func envelope(_ path: String, id: String, deadline: Int64) -> [UInt8] {
-        Array(InvocationRequest(id: id, deadlineMs: deadline, event: HTTPEvent(method: "POST", rawPath: path)).jsonLine().dropLast())
+        Array(
+            InvocationRequest(id: id, deadlineMs: deadline, event: HTTPEvent(method: "POST", rawPath: path)).jsonLine()
+                .dropLast())
     }
 
     static func body(_ outcome: FunctionProcess.Outcome) -> String? {
@@ -49,11 +51,14 @@ struct FunctionPoolTests {
         #expect(pids.count == 2)
     }
 
-    @Test("one process hangs with envelopes queued behind it: that one times out, the others are answered by a fresh process")
+    @Test(
+        "one process hangs with envelopes queued behind it: that one times out, the others are answered by a fresh process"
+    )
     func hangWithQueue() async throws {
         let pool = FunctionPool(executable: ExampleData.executable("TestFunction"), size: 1)
         let hangDeadline = Int64(Date().timeIntervalSince1970 * 1_000) + 500
-        async let hung = pool.invoke(envelope: Self.envelope("/hang", id: "h", deadline: hangDeadline), deadline: hangDeadline)
+        async let hung = pool.invoke(
+            envelope: Self.envelope("/hang", id: "h", deadline: hangDeadline), deadline: hangDeadline)
         try await Task.sleep(for: .milliseconds(50))
         let behind = await withTaskGroup(of: String?.self) { group in
             for index in 0..<5 { group.addTask { Self.body(await Self.invoke(pool, "/b\(index)", id: "b\(index)")) } }

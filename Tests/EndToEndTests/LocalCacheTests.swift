@@ -25,13 +25,15 @@ struct LocalCacheTests {
         birch["twilioConfig"] = config
         let file = store.folder.appendingPathComponent("birch-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: [birch]).write(to: file)
-        let seeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", file.path], environment: environment)
+        let seeded = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["seed", file.path], environment: environment)
         #expect(seeded.status == 0, "\(seeded.stderrText)")
     }
 
     /// A warm session on Birch's voicemail number: a miss, a Redis hit, then a call
     /// answered from memory.
-    static func warmSession(_ redis: RedisServer, extra: [String: String] = [:]) throws -> (SeededStore, StreamSession) {
+    static func warmSession(_ redis: RedisServer, extra: [String: String] = [:]) throws -> (SeededStore, StreamSession)
+    {
         let store = try SeededStore(extraEnvironment: redis.environment.merging(extra) { _, new in new })
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         #expect(try Self.call(session, id: "cold").contains("Record"))
@@ -40,7 +42,9 @@ struct LocalCacheTests {
         return (store, session)
     }
 
-    @Test("the invalidation connection killed (CLIENT KILL): the local cache is emptied, the next call is right, tracking comes back", arguments: RedisTransport.allCases)
+    @Test(
+        "the invalidation connection killed (CLIENT KILL): the local cache is emptied, the next call is right, tracking comes back",
+        arguments: RedisTransport.allCases)
     func listenerKilled(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
@@ -59,7 +63,9 @@ struct LocalCacheTests {
         #expect(try VoiceCacheTests.stats(log)["local_hits"] == 2)
     }
 
-    @Test("the lookup connection killed: tracking went with it, so the local cache is emptied and the next call is right", arguments: RedisTransport.allCases)
+    @Test(
+        "the lookup connection killed: tracking went with it, so the local cache is emptied and the next call is right",
+        arguments: RedisTransport.allCases)
     func lookupConnectionKilled(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
@@ -73,7 +79,9 @@ struct LocalCacheTests {
         #expect(try VoiceCacheTests.stats(log)["local_hits"] == 2)
     }
 
-    @Test("a process stopped (SIGSTOP) while the company changes, then continued: right on its first call", arguments: RedisTransport.allCases)
+    @Test(
+        "a process stopped (SIGSTOP) while the company changes, then continued: right on its first call",
+        arguments: RedisTransport.allCases)
     func frozenProcess(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let (store, session) = try Self.warmSession(redis)
@@ -101,7 +109,9 @@ struct LocalCacheTests {
         _ = session.finish()
     }
 
-    @Test("an entry expires after SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS and is asked of Redis again", arguments: RedisTransport.allCases)
+    @Test(
+        "an entry expires after SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS and is asked of Redis again",
+        arguments: RedisTransport.allCases)
     func backstopExpiry(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let (_, session) = try Self.warmSession(redis, extra: ["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "1"])
@@ -110,14 +120,19 @@ struct LocalCacheTests {
             let names = try Self.call(session, id: "expired")
             #expect(names.contains("Record"))
         }
-        #expect(commands.count == 1 && commands[0].contains(#""GET" "switchboard:v1:number:+15550200001""#), "\(commands)")
+        #expect(
+            commands.count == 1 && commands[0].contains(#""GET" "switchboard:v1:number:+15550200001""#), "\(commands)")
         _ = session.finish()
     }
 
-    @Test("a Redis user without CLIENT TRACKING: no local cache, said once, every call still right through Redis", arguments: RedisTransport.allCases)
+    @Test(
+        "a Redis user without CLIENT TRACKING: no local cache, said once, every call still right through Redis",
+        arguments: RedisTransport.allCases)
     func trackingRefused(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
-        #expect(try redis.cli(["ACL", "SETUSER", "voice", "on", ">voice-password", "~*", "&*", "+@all", "-client|tracking"]) == "OK")
+        #expect(
+            try redis.cli(["ACL", "SETUSER", "voice", "on", ">voice-password", "~*", "&*", "+@all", "-client|tracking"])
+                == "OK")
         let store = try SeededStore(extraEnvironment: redis.environment(user: "voice", password: "voice-password"))
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         for index in 0..<5 {

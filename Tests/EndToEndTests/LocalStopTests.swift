@@ -35,8 +35,9 @@ struct LocalStopTests {
         return started
     }
 
-    @Test("serve, on SIGTERM and on SIGINT, stops its warm function processes and itself",
-          arguments: [SIGTERM, SIGINT])
+    @Test(
+        "serve, on SIGTERM and on SIGINT, stops its warm function processes and itself",
+        arguments: [SIGTERM, SIGINT])
     func serveStops(signal: Int32) throws {
         let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_PUBLIC_URL": ServeTests.publicBase])
         let server = try LocalServer(["serve", "--processes", "2"], environment: store.environment)
@@ -45,12 +46,14 @@ struct LocalStopTests {
         #expect(try ServeTests.post("voice-ai-agent", to: server, client: client).status == 200)
         #expect(try ServeTests.post("sms-auto-reply", to: server, client: client).status == 200)
         let started = ProcessTable.descendants(of: server.processIdentifier)
-        #expect(Set(started.map(ProcessTable.name)).isSuperset(of: ["Voice", "SMS"]), "\(started.map(ProcessTable.name))")
+        #expect(
+            Set(started.map(ProcessTable.name)).isSuperset(of: ["Voice", "SMS"]), "\(started.map(ProcessTable.name))")
         Self.expectStops(server, on: signal, started: started, "serve")
     }
 
-    @Test("emulate, on SIGTERM and on SIGINT, stops bootstrap (long-polling next) and its function, and itself",
-          arguments: [SIGTERM, SIGINT])
+    @Test(
+        "emulate, on SIGTERM and on SIGINT, stops bootstrap (long-polling next) and its function, and itself",
+        arguments: [SIGTERM, SIGINT])
     func emulateStops(signal: Int32) throws {
         let store = try SeededStore()
         let server = try LocalServer(["emulate", "--function", "Voice"], environment: store.environment)
@@ -76,6 +79,7 @@ struct LocalStopTests {
             left = left.filter(ProcessTable.isLive)
             usleep(20_000)
         }
-        #expect(left.isEmpty, "still running after emulate was killed: \(left.map { "\($0) \(ProcessTable.name($0))" })")
+        #expect(
+            left.isEmpty, "still running after emulate was killed: \(left.map { "\($0) \(ProcessTable.name($0))" })")
     }
 }

@@ -9,7 +9,8 @@ import Testing
 struct NewcomerTests {
     static let tool = ExampleData.executable("switchboard")
     static let subcommands = [
-        "seed", "invoke", "sign", "token", "rotate-token", "serve", "emulate", "doctor", "migrate", "archive", "sms", "call",
+        "seed", "invoke", "sign", "token", "rotate-token", "serve", "emulate", "doctor", "migrate", "archive", "sms",
+        "call",
         "health", "explain", "reseal", "signing",
     ]
 
@@ -17,7 +18,8 @@ struct NewcomerTests {
     func helpExamplesAreShell() throws {
         var examples: [String] = []
         for name in [""] + Self.subcommands {
-            let help = try ProcessRunner.run(Self.tool, name.isEmpty ? ["--help"] : [name, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+            let help = try ProcessRunner.run(
+                Self.tool, name.isEmpty ? ["--help"] : [name, "--help"], environment: ["PATH": "/usr/bin:/bin"])
             #expect(help.status == 0, "\(name) --help")
             for line in help.stdoutText.split(separator: "\n") {
                 let text = line.trimmingCharacters(in: .whitespaces)
@@ -26,7 +28,8 @@ struct NewcomerTests {
         }
         #expect(examples.contains { $0.hasPrefix("switchboard explain") }, "no explain example found: \(examples)")
         for example in examples {
-            let check = try ProcessRunner.run("/bin/bash", ["-n", "-c", example], environment: ["PATH": "/usr/bin:/bin"])
+            let check = try ProcessRunner.run(
+                "/bin/bash", ["-n", "-c", example], environment: ["PATH": "/usr/bin:/bin"])
             #expect(check.status == 0, "not a shell command line: \(example)\n\(check.stderrText)")
         }
     }
@@ -35,7 +38,9 @@ struct NewcomerTests {
     func version() throws {
         let result = try ProcessRunner.run(Self.tool, ["--version"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0)
-        #expect(result.stdoutText.range(of: #"^switchboard \d+\.\d+\.\d+"#, options: .regularExpression) != nil, "\(result.stdoutText)")
+        #expect(
+            result.stdoutText.range(of: #"^switchboard \d+\.\d+\.\d+"#, options: .regularExpression) != nil,
+            "\(result.stdoutText)")
     }
 
     @Test("sign --curl prints a command that gets a signed webhook answered by switchboard serve")
@@ -52,7 +57,8 @@ struct NewcomerTests {
         #expect(printed.status == 0, "\(printed.stderrText)")
         #expect(!printed.stdoutText.contains(token), "the command carries the token")
         #expect(try Data(contentsOf: URL(fileURLWithPath: event)) == before, "--curl rewrote the event file")
-        let answered = try ProcessRunner.run("/bin/sh", ["-c", printed.stdoutText], environment: ["PATH": "/usr/bin:/bin"])
+        let answered = try ProcessRunner.run(
+            "/bin/sh", ["-c", printed.stdoutText], environment: ["PATH": "/usr/bin:/bin"])
         #expect(answered.stdoutText.hasPrefix("HTTP/1.1 200"), "\(answered.stdoutText)")
         #expect(answered.stdoutText.contains("<Dial"), "\(answered.stdoutText)")
 
@@ -60,7 +66,8 @@ struct NewcomerTests {
         let elsewhere = try ProcessRunner.run(
             Self.tool, ["sign", "--event", event, "--curl", "http://localhost:1"],
             environment: store.environment.merging(["TWILIO_AUTH_TOKEN": token]) { _, new in new })
-        let moved = elsewhere.stdoutText.replacingOccurrences(of: "http://localhost:1", with: "http://\(server.address)")
+        let moved = elsewhere.stdoutText.replacingOccurrences(
+            of: "http://localhost:1", with: "http://\(server.address)")
         let refused = try ProcessRunner.run("/bin/sh", ["-c", moved], environment: ["PATH": "/usr/bin:/bin"])
         #expect(refused.stdoutText.hasPrefix("HTTP/1.1 403"), "\(refused.stdoutText)")
     }
@@ -80,11 +87,15 @@ struct NewcomerTests {
         #expect(checked.stdoutText.contains("no problems found"))
     }
 
-    @Test("an invocation that is not JSON, through bootstrap: the error points into the bytes sent, not bootstrap's wrapper")
+    @Test(
+        "an invocation that is not JSON, through bootstrap: the error points into the bytes sent, not bootstrap's wrapper"
+    )
     func bootstrapOffsets() throws {
         let store = try SeededStore()
         let setup = try BootstrapTests.Setup(function: "Voice", store: store)
-        for (sent, offset) in [("not json", 0), (#"{"rawPath": "/x", oops}"#, 18), ("{\n  \"rawPath\": \"/x\",\n  oops\n}", 23)] {
+        for (sent, offset) in [
+            ("not json", 0), (#"{"rawPath": "/x", oops}"#, 18), ("{\n  \"rawPath\": \"/x\",\n  oops\n}", 23),
+        ] {
             let (errorType, body) = try setup.invoke(Data(sent.utf8))
             #expect(errorType != nil)
             let text = String(decoding: body, as: UTF8.self)

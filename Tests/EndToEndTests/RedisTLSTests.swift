@@ -19,17 +19,23 @@ struct RedisTLSTests {
         return (names, log)
     }
 
-    @Test("each TLS failure is named with its endpoint, and calls still route: an unknown authority, the wrong host, an expired certificate, a plaintext port", arguments: [
-        ("unknown-ca", "not signed by an authority this machine trusts"), ("wrong-host", "for another host name"),
-        ("expired", "certificate has expired"), ("plaintext", "the server answers plain Redis on this port, without TLS"),
-    ])
+    @Test(
+        "each TLS failure is named with its endpoint, and calls still route: an unknown authority, the wrong host, an expired certificate, a plaintext port",
+        arguments: [
+            ("unknown-ca", "not signed by an authority this machine trusts"), ("wrong-host", "for another host name"),
+            ("expired", "certificate has expired"),
+            ("plaintext", "the server answers plain Redis on this port, without TLS"),
+        ])
     func refusals(problem: String, cause: String) throws {
         let redis: RedisServer
         var environment: [String: String]
         switch problem {
         case "plaintext":
             redis = try RedisServer(.plain)
-            environment = ["REDIS_URL": "rediss://localhost:\(redis.port)", "SWITCHBOARD_REDIS_CA_FILE": TestCertificates.shared.path("ca.pem")]
+            environment = [
+                "REDIS_URL": "rediss://localhost:\(redis.port)",
+                "SWITCHBOARD_REDIS_CA_FILE": TestCertificates.shared.path("ca.pem"),
+            ]
         case "unknown-ca":
             redis = try RedisServer(.tls)
             environment = redis.environment
@@ -42,7 +48,8 @@ struct RedisTLSTests {
         environment["REDIS_URL"] = environment["REDIS_URL"]!.replacingOccurrences(of: "://", with: "://:tls-pass-0123@")
         let (names, log) = try Self.calls(environment)
         #expect(names.allSatisfy { $0.contains("Record") }, "calls route through the directory: \(names)")
-        let refused = try #require(log.split(separator: "\n").first { $0.contains("cache.redis_unavailable") }, "\(log.suffix(1_500))")
+        let refused = try #require(
+            log.split(separator: "\n").first { $0.contains("cache.redis_unavailable") }, "\(log.suffix(1_500))")
         #expect(refused.contains(cause), "\(refused)")
         #expect(refused.contains("rediss://localhost:\(redis.port)"), "the endpoint is named: \(refused)")
         #expect(!log.contains("tls-pass-0123"), "the password never reaches the log")
@@ -54,11 +61,15 @@ struct RedisTLSTests {
         redis.pause()  // the kernel still accepts the connection; nobody answers the handshake
         defer { redis.resume() }
         let started = Date()
-        let (names, log) = try Self.calls(redis.environment.merging(["SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS": "300"]) { _, new in new })
+        let (names, log) = try Self.calls(
+            redis.environment.merging(["SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS": "300"]) { _, new in new })
         #expect(names.allSatisfy { $0.contains("Record") })
         #expect(Date().timeIntervalSince(started) < 10)
-        let refused = try #require(log.split(separator: "\n").first { $0.contains("cache.redis_unavailable") }, "\(log.suffix(1_500))")
-        #expect(refused.contains("no answer within the time allowed, during the handshake (is this a TLS port?)"), "\(refused)")
+        let refused = try #require(
+            log.split(separator: "\n").first { $0.contains("cache.redis_unavailable") }, "\(log.suffix(1_500))")
+        #expect(
+            refused.contains("no answer within the time allowed, during the handshake (is this a TLS port?)"),
+            "\(refused)")
     }
 
     @Test("SWITCHBOARD_REDIS_TLS_INSECURE=1 connects without checking, and says so at start")
@@ -69,21 +80,38 @@ struct RedisTLSTests {
         environment["SWITCHBOARD_REDIS_TLS_INSECURE"] = "1"
         let (names, log) = try Self.calls(environment, count: 3)
         #expect(names.allSatisfy { $0.contains("Record") })
-        #expect(log.components(separatedBy: "cache.redis_tls_insecure").count - 1 == 1, "warned once at start: \(log.suffix(2_000))")
+        #expect(
+            log.components(separatedBy: "cache.redis_tls_insecure").count - 1 == 1,
+            "warned once at start: \(log.suffix(2_000))")
         #expect(!log.contains("cache.redis_unavailable"))
         #expect(try VoiceCacheTests.stats(log)["local_hits"] == 1, "the cache works: \(log.suffix(500))")
     }
 
-    @Test("settings that cannot work stop the function at start, naming the variable", arguments: [
-        (["REDIS_URL": "rediss://localhost:6390", "SWITCHBOARD_REDIS_CA_FILE": "/nonexistent/ca.pem"], "SWITCHBOARD_REDIS_CA_FILE"),
-        (["REDIS_URL": "redis://localhost:6390", "SWITCHBOARD_REDIS_CA_FILE": "/etc/hostname"], "SWITCHBOARD_REDIS_CA_FILE"),
-        (["REDIS_URL": "rediss://localhost:6390", "SWITCHBOARD_REDIS_TLS_INSECURE": "yes"], "SWITCHBOARD_REDIS_TLS_INSECURE"),
-        (["REDIS_URL": "redis://localhost:6390", "SWITCHBOARD_REDIS_TLS_INSECURE": "1"], "SWITCHBOARD_REDIS_TLS_INSECURE"),
-    ])
+    @Test(
+        "settings that cannot work stop the function at start, naming the variable",
+        arguments: [
+            (
+                ["REDIS_URL": "rediss://localhost:6390", "SWITCHBOARD_REDIS_CA_FILE": "/nonexistent/ca.pem"],
+                "SWITCHBOARD_REDIS_CA_FILE"
+            ),
+            (
+                ["REDIS_URL": "redis://localhost:6390", "SWITCHBOARD_REDIS_CA_FILE": "/etc/hostname"],
+                "SWITCHBOARD_REDIS_CA_FILE"
+            ),
+            (
+                ["REDIS_URL": "rediss://localhost:6390", "SWITCHBOARD_REDIS_TLS_INSECURE": "yes"],
+                "SWITCHBOARD_REDIS_TLS_INSECURE"
+            ),
+            (
+                ["REDIS_URL": "redis://localhost:6390", "SWITCHBOARD_REDIS_TLS_INSECURE": "1"],
+                "SWITCHBOARD_REDIS_TLS_INSECURE"
+            ),
+        ])
     func badSettings(settings: [String: String], variable: String) throws {
         let store = try SeededStore()
         let result = try ProcessRunner.run(
-            ExampleData.executable("Voice"), input: try ExampleData.event("voice-voicemail"), environment: store.environment.merging(settings) { _, new in new })
+            ExampleData.executable("Voice"), input: try ExampleData.event("voice-voicemail"),
+            environment: store.environment.merging(settings) { _, new in new })
         #expect(result.status != 0 && result.stderrText.contains(variable), "\(result.stderrText)")
     }
 
@@ -91,17 +119,25 @@ struct RedisTLSTests {
     func healthAndExplain() throws {
         let redis = try RedisServer(.tls)
         let api = try AdminAPIFixture(extraEnvironment: redis.environment)
-        let health = try api.call("Health", "GET", "/api/admin/notifications/dependency-health", token: try api.adminToken()).response
+        let health = try api.call(
+            "Health", "GET", "/api/admin/notifications/dependency-health", token: try api.adminToken()
+        ).response
         let body = try AdminAPIFixture.json(health)
         let cache = try #require((body["dependencies"] as? [String: Any])?["cache"] as? [String: Any], "\(health.body)")
         #expect(cache["status"] as? String == "HEALTHY", "\(cache)")
         let details = cache["details"] as? [String: Any]
-        #expect(details?["transportSecurity"] as? String == "tls" && (details?["endpoint"] as? String)?.hasPrefix("rediss://localhost:") == true, "\(cache)")
+        #expect(
+            details?["transportSecurity"] as? String == "tls"
+                && (details?["endpoint"] as? String)?.hasPrefix("rediss://localhost:") == true, "\(cache)")
 
         _ = try Self.calls(api.environment)  // fills the cache for Birch's number
-        let explained = try ProcessRunner.run(ExampleData.executable("switchboard"), ["explain", "+15550200001", "--json"], environment: api.environment)
-        let explanation = try #require(try JSONSerialization.jsonObject(with: explained.stdout) as? [String: Any], "\(explained.stderrText)")
-        #expect((explanation["cache"] as? [String: Any])?["state"] as? String == "tenant", "\(explanation["cache"] ?? "none")")
+        let explained = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["explain", "+15550200001", "--json"], environment: api.environment)
+        let explanation = try #require(
+            try JSONSerialization.jsonObject(with: explained.stdout) as? [String: Any], "\(explained.stderrText)")
+        #expect(
+            (explanation["cache"] as? [String: Any])?["state"] as? String == "tenant",
+            "\(explanation["cache"] ?? "none")")
         try api.checkAgainstOpenAPI()
     }
 }

@@ -13,14 +13,19 @@ struct SMSEndToEndTests {
     static func sms(_ event: Data, _ environment: [String: String]) throws -> (HTTPResponse, String) {
         let result = try ProcessRunner.run(ExampleData.executable("SMS"), input: event, environment: environment)
         #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty, "a secret reached SMS's output")
-        let response = try #require(try? JSONDecoder().decode(HTTPResponse.self, from: result.stdout), "\(result.stdoutText) \(result.stderrText)")
+        let response = try #require(
+            try? JSONDecoder().decode(HTTPResponse.self, from: result.stdout),
+            "\(result.stdoutText) \(result.stderrText)")
         return (response, result.stderrText)
     }
 
     /// A company's archive, as `switchboard archive` prints it.
-    static func archive(_ company: String, _ environment: [String: String], kind: String? = nil) throws -> [[String: Any]] {
+    static func archive(_ company: String, _ environment: [String: String], kind: String? = nil) throws -> [[String:
+        Any]]
+    {
         let result = try ProcessRunner.run(
-            ExampleData.executable("switchboard"), ["archive", "--company", company] + (kind.map { ["--kind", $0] } ?? []), environment: environment)
+            ExampleData.executable("switchboard"),
+            ["archive", "--company", company] + (kind.map { ["--kind", $0] } ?? []), environment: environment)
         #expect(result.status == 0, "\(result.stderrText)")
         return try result.stdout.split(separator: UInt8(ascii: "\n")).map {
             try #require(try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])
@@ -28,11 +33,17 @@ struct SMSEndToEndTests {
     }
 
     /// A message to `to` signed as `company`'s account.
-    static func message(to: String, from company: String, body: String, sid: String, media: [String] = [], token: String? = nil) throws -> Data {
+    static func message(
+        to: String, from company: String, body: String, sid: String, media: [String] = [], token: String? = nil
+    ) throws -> Data {
         let credentials = try F.credentials(of: company)
-        var parameters = [("AccountSid", credentials.sid), ("Body", body), ("From", "+15557654321"), ("MessageSid", sid), ("NumMedia", "\(media.count)"), ("To", to)]
+        var parameters = [
+            ("AccountSid", credentials.sid), ("Body", body), ("From", "+15557654321"), ("MessageSid", sid),
+            ("NumMedia", "\(media.count)"), ("To", to),
+        ]
         for (index, url) in media.enumerated() { parameters.append(("MediaUrl\(index)", url)) }
-        return try WebhookEvents.event(path: "/api/twilio/sms", parameters: parameters, token: token ?? credentials.token)
+        return try WebhookEvents.event(
+            path: "/api/twilio/sms", parameters: parameters, token: token ?? credentials.token)
     }
 
     @Test("every example message gets the answer its company's mode calls for, and is archived", arguments: backends)
@@ -57,7 +68,9 @@ struct SMSEndToEndTests {
             case "sms-stop-keyword", "sms-none", "sms-unknown-number":
                 #expect(response.statusCode == 200)
                 #expect(try TwiMLReader.read(response.body).map(\.name) == ["Response"])
-                if name == "sms-unknown-number" { #expect(log.contains("sms.number_not_configured") && log.contains("+15559990000")) }
+                if name == "sms-unknown-number" {
+                    #expect(log.contains("sms.number_not_configured") && log.contains("+15559990000"))
+                }
             case "sms-forged-signature":
                 #expect(response.statusCode == 403)
                 #expect(!response.body.contains("<Response"))
@@ -70,11 +83,16 @@ struct SMSEndToEndTests {
         let stop = try #require(acme.first { $0["keyword"] != nil })
         #expect(stop["keyword"] as? String == "STOP" && stop["decision"] as? String == "keyword")
         let cedar = try Self.archive(F.cedar, api.environment, kind: "message")
-        #expect(cedar.first?["mediaUrls"] as? [String] == ["https://api.twilio.com/2010-04-01/Accounts/AC9da7f905c2406b6b645453e49b7646b5/Messages/MM2d9e1f4a6b8c0d2e4f6a8b0c2d4e6f80/Media/ME3e0f2a5b7c9d1e3f5a7b9c1d3e5f7a9b"])
+        #expect(
+            cedar.first?["mediaUrls"] as? [String] == [
+                "https://api.twilio.com/2010-04-01/Accounts/AC9da7f905c2406b6b645453e49b7646b5/Messages/MM2d9e1f4a6b8c0d2e4f6a8b0c2d4e6f80/Media/ME3e0f2a5b7c9d1e3f5a7b9c1d3e5f7a9b"
+            ])
         #expect(try Self.archive(F.birch, api.environment, kind: "message").first?["decision"] as? String == "none")
     }
 
-    @Test("company A's valid token on company B's number is refused, as is a forged one; a retried message is recorded once")
+    @Test(
+        "company A's valid token on company B's number is refused, as is a forged one; a retried message is recorded once"
+    )
     func tenancyAndRetries() throws {
         let api = try F()
         let sid = "SM" + String(repeating: "c", count: 32)
@@ -98,11 +116,17 @@ struct SMSEndToEndTests {
             (String(repeating: "{", count: 900), 1_530),
         ]
         for (index, (body, limit)) in cases.enumerated() {
-            let event = try Self.message(to: "+15550300001", from: F.cedar, body: body, sid: "SM" + String(repeating: "\(index)", count: 32))
+            let event = try Self.message(
+                to: "+15550300001", from: F.cedar, body: body, sid: "SM" + String(repeating: "\(index)", count: 32))
             let (response, _) = try Self.sms(event, api.environment)
             let text = try #require(try TwiMLReader.read(response.body).last?.text)
-            let ucs2 = text.unicodeScalars.contains { $0.value > 0x7F && !"£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà€".unicodeScalars.contains($0) }
-            let cost = ucs2 ? text.utf16.count : text.unicodeScalars.reduce(0) { $0 + ("^{}\\[~]|€".unicodeScalars.contains($1) ? 2 : 1) }
+            let ucs2 = text.unicodeScalars.contains {
+                $0.value > 0x7F && !"£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà€".unicodeScalars.contains($0)
+            }
+            let cost =
+                ucs2
+                ? text.utf16.count
+                : text.unicodeScalars.reduce(0) { $0 + ("^{}\\[~]|€".unicodeScalars.contains($1) ? 2 : 1) }
             #expect(cost <= limit, "case \(index): \(cost) > \(limit)")
             #expect(cost > limit - 20, "case \(index) was cut far short: \(cost)")
             #expect(!text.unicodeScalars.contains("\u{FFFD}"))
@@ -113,32 +137,50 @@ struct SMSEndToEndTests {
     @Test("the archive down (MongoDB test server stopped): TwiML unchanged, the record logged whole, then imported")
     func archiveDown() throws {
         let server = try MongoTestServer()
-        let api = try F(extraEnvironment: ["SWITCHBOARD_STORE": server.uri + "/switchboard?serverSelectionTimeoutMS=400"])
+        let api = try F(extraEnvironment: [
+            "SWITCHBOARD_STORE": server.uri + "/switchboard?serverSelectionTimeoutMS=400"
+        ])
         let redis = try RedisServer()
         var environment = api.environment
         environment["REDIS_URL"] = redis.url
         let session = try StreamSession(ExampleData.executable("SMS"), environment: environment)
         let event = try ExampleData.event("sms-auto-reply")
-        let warm = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try WebhookEvents.envelope(event, id: "1")))
+        let warm = try JSONDecoder().decode(
+            InvocationReply.self, from: try session.send(try WebhookEvents.envelope(event, id: "1")))
         let expected = try #require(warm.response?.body)
         // The store goes away; the tenant is still in Redis.
         server.stop()
-        let second = try Self.message(to: "+15550100001", from: F.acme, body: "Are you open on Saturday?", sid: "SM" + String(repeating: "d", count: 32))
-        let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try WebhookEvents.envelope(second, id: "2")))
-        #expect(try TwiMLReader.read(try #require(reply.response?.body)).last?.text == (try TwiMLReader.read(expected).last?.text))
+        let second = try Self.message(
+            to: "+15550100001", from: F.acme, body: "Are you open on Saturday?",
+            sid: "SM" + String(repeating: "d", count: 32))
+        let reply = try JSONDecoder().decode(
+            InvocationReply.self, from: try session.send(try WebhookEvents.envelope(second, id: "2")))
+        #expect(
+            try TwiMLReader.read(try #require(reply.response?.body)).last?.text
+                == (try TwiMLReader.read(expected).last?.text))
         let (_, log) = session.finish()
         #expect(log.contains("archive.write_failed"))
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
 
         try server.start()
-        _ = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path], environment: api.environment)
-        let imported = try ProcessRunner.run(ExampleData.executable("switchboard"), ["archive", "import"], input: Data(log.utf8), environment: api.environment)
+        _ = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path],
+            environment: api.environment)
+        let imported = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["archive", "import"], input: Data(log.utf8),
+            environment: api.environment)
         #expect(imported.status == 0, "\(imported.stderrText)")
         #expect(imported.stdoutText.contains("1 of 1 records imported"))
         let records = try Self.archive(F.acme, api.environment)
-        #expect(records.contains { $0["sid"] as? String == "SM" + String(repeating: "d", count: 32) && $0["body"] as? String == "Are you open on Saturday?" })
+        #expect(
+            records.contains {
+                $0["sid"] as? String == "SM" + String(repeating: "d", count: 32)
+                    && $0["body"] as? String == "Are you open on Saturday?"
+            })
         // Importing again changes nothing.
-        _ = try ProcessRunner.run(ExampleData.executable("switchboard"), ["archive", "import"], input: Data(log.utf8), environment: api.environment)
+        _ = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["archive", "import"], input: Data(log.utf8),
+            environment: api.environment)
         #expect(try Self.archive(F.acme, api.environment).count == records.count)
     }
 
@@ -147,14 +189,24 @@ struct SMSEndToEndTests {
         let api = try F(backend: backend)
         let credentials = try F.credentials(of: F.birch)
         let callSid = "CA" + String(repeating: "e", count: 32)
-        let call = try WebhookEvents.call(to: "+15550200001", account: credentials.sid, token: credentials.token, callSid: callSid)
+        let call = try WebhookEvents.call(
+            to: "+15550200001", account: credentials.sid, token: credentials.token, callSid: callSid)
         _ = try ProcessRunner.run(ExampleData.executable("Voice"), input: call, environment: api.environment)
-        let recorded = try WebhookEvents.event(query: "recorded=1&companyId=\(F.birch)", parameters: [
-            ("AccountSid", credentials.sid), ("CallSid", callSid), ("RecordingSid", "RE" + String(repeating: "f", count: 32)),
-            ("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/\(credentials.sid)/Recordings/RE" + String(repeating: "f", count: 32)),
-            ("RecordingDuration", "21"),
-        ], token: credentials.token)
-        for _ in 0..<2 { _ = try ProcessRunner.run(ExampleData.executable("Voice"), input: recorded, environment: api.environment) }
+        let recorded = try WebhookEvents.event(
+            query: "recorded=1&companyId=\(F.birch)",
+            parameters: [
+                ("AccountSid", credentials.sid), ("CallSid", callSid),
+                ("RecordingSid", "RE" + String(repeating: "f", count: 32)),
+                (
+                    "RecordingUrl",
+                    "https://api.twilio.com/2010-04-01/Accounts/\(credentials.sid)/Recordings/RE"
+                        + String(repeating: "f", count: 32)
+                ),
+                ("RecordingDuration", "21"),
+            ], token: credentials.token)
+        for _ in 0..<2 {
+            _ = try ProcessRunner.run(ExampleData.executable("Voice"), input: recorded, environment: api.environment)
+        }
         let records = try Self.archive(F.birch, api.environment, kind: "call")
         #expect(records.count == 1)
         #expect(records.first?["decision"] as? String == "voicemail")
@@ -162,12 +214,19 @@ struct SMSEndToEndTests {
         #expect(records.first?["recordingDuration"] as? String == "21")
     }
 
-    @Test("switchboard sms send: through the company's own account, from its own active numbers only", arguments: backends)
+    @Test(
+        "switchboard sms send: through the company's own account, from its own active numbers only", arguments: backends
+    )
     func outbound(backend: String) throws {
         let api = try F(backend: backend)
         let tool = ExampleData.executable("switchboard")
         func send(_ extra: [String]) throws -> ProcessResult {
-            try ProcessRunner.run(tool, ["sms", "send", "--company", F.acme, "--to", "+1 (555) 765-4321", "--body", "Your appointment is confirmed ✓"] + extra, environment: api.environment)
+            try ProcessRunner.run(
+                tool,
+                [
+                    "sms", "send", "--company", F.acme, "--to", "+1 (555) 765-4321", "--body",
+                    "Your appointment is confirmed ✓",
+                ] + extra, environment: api.environment)
         }
         let sent = try send([])
         #expect(sent.status == 0, "\(sent.stderrText)")

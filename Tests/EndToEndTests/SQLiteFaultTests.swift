@@ -16,19 +16,24 @@ final class ScratchFileSystem: @unchecked Sendable {
 
     init(megabytes: Int) throws {
         folder = try TestPaths.temporaryFolder()
-        let mounted = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", folder.path], environment: ["PATH": "/usr/bin:/bin"])
+        let mounted = try ProcessRunner.run(
+            "/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", folder.path],
+            environment: ["PATH": "/usr/bin:/bin"])
         guard mounted.status == 0 else { throw TestSetupError("cannot mount a tmpfs: \(mounted.stderrText)") }
     }
 
     func remount(readOnly: Bool) throws {
-        let result = try ProcessRunner.run("/bin/mount", ["-o", readOnly ? "remount,ro" : "remount,rw", folder.path], environment: ["PATH": "/usr/bin:/bin"])
+        let result = try ProcessRunner.run(
+            "/bin/mount", ["-o", readOnly ? "remount,ro" : "remount,rw", folder.path],
+            environment: ["PATH": "/usr/bin:/bin"])
         guard result.status == 0 else { throw TestSetupError("remount failed: \(result.stderrText)") }
     }
 
     /// Fills the file system to the last byte with a file; returns its path.
     func fill() throws -> URL {
         let filler = folder.appendingPathComponent("filler")
-        _ = try ProcessRunner.run("/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=4096"], environment: ["PATH": "/usr/bin:/bin"])
+        _ = try ProcessRunner.run(
+            "/bin/dd", ["if=/dev/zero", "of=\(filler.path)", "bs=4096"], environment: ["PATH": "/usr/bin:/bin"])
         return filler
     }
 
@@ -42,19 +47,27 @@ final class ScratchFileSystem: @unchecked Sendable {
 /// The embedded store when the disk is full, the file system read-only, or another
 /// writer holds the lock: ConfigPut answers a clear 503 (the log names the cause), the
 /// file stays intact, nothing is half-saved, and the same change succeeds afterwards.
-@Suite("The embedded store under faults: full disk, read-only, locked",
-       .enabled(if: ScratchFileSystem.available, "mounting a tmpfs needs root with CAP_SYS_ADMIN"))
+@Suite(
+    "The embedded store under faults: full disk, read-only, locked",
+    .enabled(if: ScratchFileSystem.available, "mounting a tmpfs needs root with CAP_SYS_ADMIN"))
 struct SQLiteFaultTests {
     static let whisper = "Whisper written under a fault"
 
     static func change() throws -> String {
-        try ConfigAPITests.acmeBody { $0["whisperMessage"] = whisper; $0["callRoutingMode"] = "forward"; $0["forwardNumber"] = "+15550109999" }
+        try ConfigAPITests.acmeBody {
+            $0["whisperMessage"] = whisper
+            $0["callRoutingMode"] = "forward"
+            $0["forwardNumber"] = "+15550109999"
+        }
     }
 
     /// SQLite's own check of the file, through Python's sqlite3 module.
     static func integrity(_ path: String) throws -> String {
-        let code = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"
-        return try ProcessRunner.run(try TestPaths.python(), ["-c", code, path], environment: ["PATH": "/usr/bin:/bin"]).stdoutText
+        let code =
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"
+        return try ProcessRunner.run(
+            try TestPaths.python(), ["-c", code, path], environment: ["PATH": "/usr/bin:/bin"]
+        ).stdoutText
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -69,7 +82,11 @@ struct SQLiteFaultTests {
     /// The config API over a store in the file `switchboard.sqlite` on `disk`.
     static func api(on disk: ScratchFileSystem) throws -> (api: AdminAPIFixture, store: String) {
         let store = disk.folder.appendingPathComponent("switchboard.sqlite").path
-        return (try AdminAPIFixture(extraEnvironment: ["SWITCHBOARD_STORE": "sqlite:" + store, "SWITCHBOARD_ARCHIVE": "off"]), store)
+        return (
+            try AdminAPIFixture(extraEnvironment: [
+                "SWITCHBOARD_STORE": "sqlite:" + store, "SWITCHBOARD_ARCHIVE": "off",
+            ]), store
+        )
     }
 
     /// Checks the fault's answer and log, then that nothing was saved, the file is
@@ -86,7 +103,9 @@ struct SQLiteFaultTests {
         #expect(log.lowercased().contains(cause), "the log does not name the cause (\(cause)): \(log.suffix(800))")
         try clear()
         #expect(try Self.integrity(store) == "ok")
-        #expect(!(try api.get(AdminAPIFixture.acme, token: admin).body.contains(whisper)), "a change was saved under the fault")
+        #expect(
+            !(try api.get(AdminAPIFixture.acme, token: admin).body.contains(whisper)),
+            "a change was saved under the fault")
         let (retried, _) = try putChange(api)
         #expect(retried.statusCode == 200, "\(retried.body)")
         #expect(try api.get(AdminAPIFixture.acme, token: admin).body.contains(whisper))
@@ -98,18 +117,22 @@ struct SQLiteFaultTests {
         let disk = try ScratchFileSystem(megabytes: 2)
         let (api, store) = try Self.api(on: disk)
         var filler: URL?
-        try Self.expectRefusedThenRecovered(api, store: store, cause: "full", during: { filler = try disk.fill() }, clear: {
-            if let filler { try FileManager.default.removeItem(at: filler) }
-        })
+        try Self.expectRefusedThenRecovered(
+            api, store: store, cause: "full", during: { filler = try disk.fill() },
+            clear: {
+                if let filler { try FileManager.default.removeItem(at: filler) }
+            })
     }
 
     @Test("the file system read-only")
     func readOnly() throws {
         let disk = try ScratchFileSystem(megabytes: 8)
         let (api, store) = try Self.api(on: disk)
-        try Self.expectRefusedThenRecovered(api, store: store, cause: "read", during: { try disk.remount(readOnly: true) }, clear: {
-            try disk.remount(readOnly: false)
-        })
+        try Self.expectRefusedThenRecovered(
+            api, store: store, cause: "read", during: { try disk.remount(readOnly: true) },
+            clear: {
+                try disk.remount(readOnly: false)
+            })
     }
 
     @Test("another writer holding the lock")
@@ -118,23 +141,32 @@ struct SQLiteFaultTests {
         let store = api.store.storePath
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: try TestPaths.python())
-        holder.arguments = ["-c", """
+        holder.arguments = [
+            "-c",
+            """
             import sqlite3, sys, time
             db = sqlite3.connect(sys.argv[1], isolation_level=None)
             db.execute("BEGIN EXCLUSIVE")
             print("locked", flush=True)
             sys.stdin.read()
             db.execute("ROLLBACK")
-            """, store]
-        let input = Pipe(), output = Pipe()
+            """, store,
+        ]
+        let input = Pipe()
+        let output = Pipe()
         holder.standardInput = input
         holder.standardOutput = output
         try holder.run()
-        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).contains("locked"))
-        try Self.expectRefusedThenRecovered(api, store: store, cause: "locked", during: {}, clear: {
-            try input.fileHandleForWriting.close()
+        defer {
+            kill(holder.processIdentifier, SIGKILL)
             holder.waitUntilExit()
-        })
+        }
+        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).contains("locked"))
+        try Self.expectRefusedThenRecovered(
+            api, store: store, cause: "locked", during: {},
+            clear: {
+                try input.fileHandleForWriting.close()
+                holder.waitUntilExit()
+            })
     }
 }

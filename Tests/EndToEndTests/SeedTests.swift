@@ -60,7 +60,8 @@ struct SeedTests {
 
             // The original file again: the number goes back to Acme, though Birch (which
             // holds it now) comes after Acme in the file.
-            let back = try ProcessRunner.run(Self.tool, ["seed", ExampleData.companiesFile.path], environment: store.environment)
+            let back = try ProcessRunner.run(
+                Self.tool, ["seed", ExampleData.companiesFile.path], environment: store.environment)
             #expect(back.status == 0, "\(back.stderrText)")
             #expect(back.stdoutText.contains("4 of 4 companies saved"))
             #expect(try Self.owner(of: "+15550100002", store.environment) == Self.acme)
@@ -74,7 +75,10 @@ struct SeedTests {
         let twice = try Self.file(store, "twice.json") { companies in
             for index in companies.indices where companies[index]["companyName"] as? String == "Birch & Partners Law" {
                 var config = companies[index]["twilioConfig"] as! [String: Any]
-                config["phoneNumbers"] = (config["phoneNumbers"] as! [[String: Any]]) + [["phoneNumber": "+15550100002", "status": "active"]]
+                config["phoneNumbers"] =
+                    (config["phoneNumbers"] as! [[String: Any]]) + [
+                        ["phoneNumber": "+15550100002", "status": "active"]
+                    ]
                 config["callRoutingMode"] = "forward"
                 config["forwardNumber"] = "+15550999999"
                 companies[index]["twilioConfig"] = config
@@ -82,8 +86,12 @@ struct SeedTests {
         }
         let refusedTwice = try ProcessRunner.run(Self.tool, ["seed", twice], environment: store.environment)
         #expect(refusedTwice.status == 1)
-        #expect(refusedTwice.stderrText.contains("+15550100002 is claimed by more than one company in the file"), "\(refusedTwice.stderrText)")
-        #expect(refusedTwice.stderrText.contains("Acme Dental Group") && refusedTwice.stderrText.contains("Birch & Partners Law"))
+        #expect(
+            refusedTwice.stderrText.contains("+15550100002 is claimed by more than one company in the file"),
+            "\(refusedTwice.stderrText)")
+        #expect(
+            refusedTwice.stderrText.contains("Acme Dental Group")
+                && refusedTwice.stderrText.contains("Birch & Partners Law"))
         #expect(refusedTwice.stdoutText.contains("0 of 4 companies saved"))
 
         // Birch alone claims it: Acme, which holds it, is not in the file.
@@ -94,14 +102,18 @@ struct SeedTests {
         try JSONSerialization.data(withJSONObject: birch).write(to: URL(fileURLWithPath: birchOnly))
         let refused = try ProcessRunner.run(Self.tool, ["seed", birchOnly], environment: store.environment)
         #expect(refused.status == 1)
-        #expect(refused.stderrText.contains("phone number +15550100002 already belongs to another company: \"Acme Dental Group\" (\(Self.acme))"),
-                "\(refused.stderrText)")
+        #expect(
+            refused.stderrText.contains(
+                "phone number +15550100002 already belongs to another company: \"Acme Dental Group\" (\(Self.acme))"),
+            "\(refused.stderrText)")
         #expect(refused.stdoutText.contains("0 of 3 companies saved"))
 
         // Nothing was saved: Acme still answers the number, and Birch's mode is unchanged.
         #expect(try Self.owner(of: "+15550100002", store.environment) == Self.acme)
-        let explained = try ProcessRunner.run(Self.tool, ["explain", "--json", "+15550200001"], environment: store.environment)
-        let routing = (try JSONSerialization.jsonObject(with: explained.stdout) as? [String: Any])?["routing"] as? [String: Any]
+        let explained = try ProcessRunner.run(
+            Self.tool, ["explain", "--json", "+15550200001"], environment: store.environment)
+        let routing =
+            (try JSONSerialization.jsonObject(with: explained.stdout) as? [String: Any])?["routing"] as? [String: Any]
         #expect(routing?["storedMode"] as? String == "voicemail", "\(explained.stdoutText)")
     }
 }

@@ -1,5 +1,5 @@
-import HTTPDriver
 import Foundation
+import HTTPDriver
 import SwitchboardRuntime
 import TestSupport
 import Testing
@@ -15,7 +15,9 @@ struct ServeTests {
         var headers = ["Content-Type": "application/x-www-form-urlencoded"]
         if let signature = event.header("x-twilio-signature") { headers["X-Twilio-Signature"] = signature }
         let query = event.rawQueryString.isEmpty ? "" : "?" + event.rawQueryString
-        return try client.send("POST", "http://127.0.0.1:\(server.port)\(event.rawPath)\(query)", headers: headers, body: try event.bodyBytes(), timeoutMilliseconds: 20_000)
+        return try client.send(
+            "POST", "http://127.0.0.1:\(server.port)\(event.rawPath)\(query)", headers: headers,
+            body: try event.bodyBytes(), timeoutMilliseconds: 20_000)
     }
 
     @Test("signed webhooks get their TwiML through serve, concurrently")
@@ -30,7 +32,8 @@ struct ServeTests {
                 let client = try CurlHTTPClient()
                 let response = try Self.post(names[index % names.count], to: server, client: client)
                 let text = String(decoding: response.body, as: UTF8.self)
-                if response.status != 200 || response.headers["content-type"] != "text/xml" || !text.hasPrefix("<?xml") {
+                if response.status != 200 || response.headers["content-type"] != "text/xml" || !text.hasPrefix("<?xml")
+                {
                     failures.add("\(names[index % names.count]): \(response.status) \(text.prefix(200))")
                 }
             } catch {
@@ -42,7 +45,8 @@ struct ServeTests {
         #expect(forged.status == 403)
         let message = try Self.post("sms-auto-reply", to: server, client: try CurlHTTPClient())
         #expect(message.status == 200)
-        #expect(String(decoding: message.body, as: UTF8.self).contains("<Message>Thanks for texting Acme Dental Group!"))
+        #expect(
+            String(decoding: message.body, as: UTF8.self).contains("<Message>Thanks for texting Acme Dental Group!"))
     }
 
     @Test("unknown route 404, wrong method 405, oversized body 413, unbuilt function 501")
@@ -56,7 +60,9 @@ struct ServeTests {
         let wrong = try client.send("GET", base + "/api/twilio/voice")
         #expect(wrong.status == 405)
         #expect(wrong.headers["allow"] == "POST")
-        #expect(try client.send("POST", base + "/api/twilio/voice", body: Array(repeating: 0x61, count: 5_000)).status == 413)
+        #expect(
+            try client.send("POST", base + "/api/twilio/voice", body: Array(repeating: 0x61, count: 5_000)).status
+                == 413)
         // Health is built, but cannot start without an admin secret: 502, naming it.
         let unstartable = try client.send("GET", base + "/api/admin/notifications/dependency-health")
         #expect(unstartable.status == 502)
@@ -74,15 +80,19 @@ extension ServeTests {
         // A switchboard beside Voice only: serve finds its functions beside itself.
         let folder = try TestPaths.temporaryFolder()
         for name in ["switchboard", "Voice"] {
-            try FileManager.default.linkItem(atPath: ExampleData.executable(name), toPath: folder.appendingPathComponent(name).path)
+            try FileManager.default.linkItem(
+                atPath: ExampleData.executable(name), toPath: folder.appendingPathComponent(name).path)
         }
         let port = try RedisServer.freePort()
-        let child = try SupervisedProcess(folder.appendingPathComponent("switchboard").path, ["serve", "--port", "\(port)"], environment: store.environment)
+        let child = try SupervisedProcess(
+            folder.appendingPathComponent("switchboard").path, ["serve", "--port", "\(port)"],
+            environment: store.environment)
         defer { child.stop() }
         let client = try CurlHTTPClient()
         var answer: HTTPClientResponse?
         for _ in 0..<200 {
-            answer = try? client.send("POST", "http://127.0.0.1:\(port)/api/twilio/sms", body: Array("To=x".utf8), timeoutMilliseconds: 500)
+            answer = try? client.send(
+                "POST", "http://127.0.0.1:\(port)/api/twilio/sms", body: Array("To=x".utf8), timeoutMilliseconds: 500)
             if answer != nil { break }
             usleep(50_000)
         }
@@ -103,8 +113,11 @@ extension ServeTests {
             do {
                 let client = try CurlHTTPClient()
                 let path = index % 2 == 0 ? "/api/companies" : "/api/companies/\(AdminAPIFixture.cedar)/twilio/config"
-                let response = try client.send("GET", base + path, headers: ["Authorization": "Bearer " + token], timeoutMilliseconds: 20_000)
-                if response.status != 200 || response.headers["content-type"] != "application/json" { failures.add("\(path): \(response.status)") }
+                let response = try client.send(
+                    "GET", base + path, headers: ["Authorization": "Bearer " + token], timeoutMilliseconds: 20_000)
+                if response.status != 200 || response.headers["content-type"] != "application/json" {
+                    failures.add("\(path): \(response.status)")
+                }
             } catch {
                 failures.add("\(error)")
             }
@@ -115,12 +128,15 @@ extension ServeTests {
         let read = try client.send("GET", config, headers: ["Authorization": "Bearer " + token])
         let etag = try #require(read.headers["etag"])
         let saved = try client.send(
-            "PUT", config + "?verify=false", headers: ["Authorization": "Bearer " + token, "Content-Type": "application/json", "If-Match": etag],
-            body: Array(try ConfigAPITests.acmeBody { $0["recordingEnabled"] = true }.utf8), timeoutMilliseconds: 20_000)
+            "PUT", config + "?verify=false",
+            headers: ["Authorization": "Bearer " + token, "Content-Type": "application/json", "If-Match": etag],
+            body: Array(try ConfigAPITests.acmeBody { $0["recordingEnabled"] = true }.utf8), timeoutMilliseconds: 20_000
+        )
         #expect(saved.status == 200, "\(String(decoding: saved.body, as: UTF8.self))")
         #expect(saved.headers["etag"] != etag)
         let stale = try client.send(
-            "PUT", config + "?verify=false", headers: ["Authorization": "Bearer " + token, "Content-Type": "application/json", "If-Match": etag],
+            "PUT", config + "?verify=false",
+            headers: ["Authorization": "Bearer " + token, "Content-Type": "application/json", "If-Match": etag],
             body: Array(try ConfigAPITests.acmeBody().utf8), timeoutMilliseconds: 20_000)
         #expect(stale.status == 412)
         let anonymous = try client.send("GET", base + "/api/companies")
@@ -134,6 +150,14 @@ extension ServeTests {
 final class FailureBox: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
-    func add(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    func add(_ item: String) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

@@ -11,17 +11,20 @@ struct SwitchboardToolTests {
     @Test("seeding again updates the same companies; a company claiming another's number is refused")
     func reseedAndConflict() throws {
         let store = try SeededStore()
-        let again = try ProcessRunner.run(Self.tool, ["seed", ExampleData.companiesFile.path], environment: store.environment)
+        let again = try ProcessRunner.run(
+            Self.tool, ["seed", ExampleData.companiesFile.path], environment: store.environment)
         #expect(again.status == 0)
         #expect(again.stdoutText.contains("4 of 4 companies saved"))
 
         let intruder = store.folder.appendingPathComponent("intruder.json")
-        try Data(#"""
+        try Data(
+            #"""
             [{"companyName": "Intruder Inc", "twilioConfig": {"accountSid": "AC00000000000000000000000000000000",
               "authToken": "ffffffffffffffffffffffffffffffff", "phoneNumbers": [{"phoneNumber": "+1 555 010 0001", "status": "active"}],
               "callRoutingMode": "voicemail"}},
              {"companyName": "Broken", "twilioConfig": {"phoneNumber": "555-0100"}}]
-            """#.utf8).write(to: intruder)
+            """#.utf8
+        ).write(to: intruder)
         let refused = try ProcessRunner.run(Self.tool, ["seed", intruder.path], environment: store.environment)
         #expect(refused.status == 1)
         #expect(refused.stderrText.contains("phone number +15550100001 already belongs to another company"))
@@ -30,13 +33,20 @@ struct SwitchboardToolTests {
         #expect(refused.stdoutText.contains("0 of 2 companies saved"))
 
         // Acme still answers its number.
-        let answer = try ProcessRunner.run(Self.tool, ["invoke", "Voice", "--event", ExampleData.eventsFolder.appendingPathComponent("voice-ai-agent.json").path], environment: store.environment)
+        let answer = try ProcessRunner.run(
+            Self.tool,
+            [
+                "invoke", "Voice", "--event",
+                ExampleData.eventsFolder.appendingPathComponent("voice-ai-agent.json").path,
+            ], environment: store.environment)
         #expect(answer.status == 0)
         #expect(answer.stdoutText.hasPrefix("HTTP 200"))
         #expect(answer.stdoutText.contains("<Connect>"))
     }
 
-    @Test("seed refuses files that are not company documents", arguments: ["not json", "{}", #"[{"_id": "bad id!", "companyName": "x"}]"#])
+    @Test(
+        "seed refuses files that are not company documents",
+        arguments: ["not json", "{}", #"[{"_id": "bad id!", "companyName": "x"}]"#])
     func badSeedFiles(content: String) throws {
         let store = try SeededStore()
         let file = store.folder.appendingPathComponent("bad.json")
@@ -52,9 +62,11 @@ struct SwitchboardToolTests {
         let store = try SeededStore()
         let token = try #require(ExampleData.authToken(ofCompanyNamed: "Acme Dental Group"))
         var event = try JSONSerialization.jsonObject(with: try ExampleData.event("voice-ai-agent")) as! [String: Any]
-        let account = try #require(String(decoding: Data(base64Encoded: event["body"] as! String)!, as: UTF8.self)
-            .split(separator: "&").first { $0.hasPrefix("AccountSid=") }?.dropFirst("AccountSid=".count))
-        event["body"] = "AccountSid=\(account)&CallSid=CAcrafted&From=%2B15551112222&To=%2B15550100002&Note=caf%C3%A9+%27quoted%27"
+        let account = try #require(
+            String(decoding: Data(base64Encoded: event["body"] as! String)!, as: UTF8.self)
+                .split(separator: "&").first { $0.hasPrefix("AccountSid=") }?.dropFirst("AccountSid=".count))
+        event["body"] =
+            "AccountSid=\(account)&CallSid=CAcrafted&From=%2B15551112222&To=%2B15550100002&Note=caf%C3%A9+%27quoted%27"
         event["isBase64Encoded"] = false
         let file = store.folder.appendingPathComponent("crafted.json")
         try JSONSerialization.data(withJSONObject: event).write(to: file)
@@ -64,16 +76,21 @@ struct SwitchboardToolTests {
         let signed = try ProcessRunner.run(Self.tool, ["sign", "--event", file.path], environment: environment)
         #expect(signed.status == 0, "\(signed.stderrText)")
         #expect(!(signed.stdoutText + signed.stderrText).contains(token))
-        let accepted = try ProcessRunner.run(ExampleData.executable("Voice"), input: try Data(contentsOf: file), environment: store.environment)
+        let accepted = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try Data(contentsOf: file), environment: store.environment)
         #expect(try JSONDecoder().decode(HTTPResponse.self, from: accepted.stdout).body.contains("<Connect>"))
 
         // Behind a proxy: signed for the public URL, accepted only when Voice knows it.
         environment["SWITCHBOARD_PUBLIC_URL"] = "https://calls.example.com"
         #expect(try ProcessRunner.run(Self.tool, ["sign", "--event", file.path], environment: environment).status == 0)
-        let withURL = try ProcessRunner.run(ExampleData.executable("Voice"), input: try Data(contentsOf: file),
-                                            environment: store.environment.merging(["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"]) { _, new in new })
+        let withURL = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try Data(contentsOf: file),
+            environment: store.environment.merging(["SWITCHBOARD_PUBLIC_URL": "https://calls.example.com"]) { _, new in
+                new
+            })
         #expect(try JSONDecoder().decode(HTTPResponse.self, from: withURL.stdout).statusCode == 200)
-        let withoutURL = try ProcessRunner.run(ExampleData.executable("Voice"), input: try Data(contentsOf: file), environment: store.environment)
+        let withoutURL = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try Data(contentsOf: file), environment: store.environment)
         #expect(try JSONDecoder().decode(HTTPResponse.self, from: withoutURL.stdout).statusCode == 403)
     }
 
@@ -81,10 +98,12 @@ struct SwitchboardToolTests {
     func invokeErrors() throws {
         let store = try SeededStore()
         let event = ExampleData.eventsFolder.appendingPathComponent("voice-ai-agent.json").path
-        let unknown = try ProcessRunner.run(Self.tool, ["invoke", "Fax", "--event", event], environment: store.environment)
+        let unknown = try ProcessRunner.run(
+            Self.tool, ["invoke", "Fax", "--event", event], environment: store.environment)
         #expect(unknown.status != 0)
         #expect(unknown.stderrText.contains("unknown function Fax"))
-        let missingEvent = try ProcessRunner.run(Self.tool, ["invoke", "Voice", "--event", "/no/such/file.json"], environment: store.environment)
+        let missingEvent = try ProcessRunner.run(
+            Self.tool, ["invoke", "Voice", "--event", "/no/such/file.json"], environment: store.environment)
         #expect(missingEvent.stderrText.contains("cannot read event file"))
     }
 }

@@ -12,14 +12,17 @@ struct TemplateTests {
     func cfnLint() throws {
         let python = try TestPaths.python()
         let lint = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("cfn-lint").path
-        let result = try ProcessRunner.run(lint, [Self.template], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
+        let result = try ProcessRunner.run(
+            lint, [Self.template], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
     }
 
     @Test("the SAM transform makes the six functions, their routes and Twilio's URLs")
     func transform() throws {
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/Support/validate_template.py").path
-        let result = try ProcessRunner.run(try TestPaths.python(), [script, Self.template], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
+        let result = try ProcessRunner.run(
+            try TestPaths.python(), [script, Self.template],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
         #expect(result.stdoutText.contains("0 failed"))
     }
@@ -28,11 +31,16 @@ struct TemplateTests {
     func openAPI() throws {
         let spec = TestPaths.packageRoot.appendingPathComponent("openapi.yaml").path
         let result = try ProcessRunner.run(
-            try TestPaths.python(), [TestPaths.packageRoot.appendingPathComponent("Tests/Support/check_openapi.py").path, spec],
+            try TestPaths.python(),
+            [TestPaths.packageRoot.appendingPathComponent("Tests/Support/check_openapi.py").path, spec],
             environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
         let text = try String(contentsOfFile: spec, encoding: .utf8)
-        for route in ["/api/companies:", "/api/companies/{companyId}/twilio/config:", "/api/companies/{companyId}/messages:", "/api/companies/{companyId}/calls:", "/api/admin/notifications/dependency-health:", "/api/twilio/voice:", "/api/twilio/sms:"] {
+        for route in [
+            "/api/companies:", "/api/companies/{companyId}/twilio/config:", "/api/companies/{companyId}/messages:",
+            "/api/companies/{companyId}/calls:", "/api/admin/notifications/dependency-health:", "/api/twilio/voice:",
+            "/api/twilio/sms:",
+        ] {
             #expect(text.contains("\n  " + route), "openapi.yaml does not describe \(route)")
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardRuntime
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 /// `Voice --stream` with the Redis cache in front of the embedded store, against a
@@ -10,7 +10,8 @@ import Testing
 struct VoiceCacheTests {
     /// The reply to `name`, decoded, with its TwiML's element names.
     static func answer(_ session: StreamSession, _ name: String, id: String) throws -> (HTTPResponse, [String]) {
-        let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
+        let reply = try JSONDecoder().decode(
+            InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
         let response = try #require(reply.response, "no response to \(name): \(String(describing: reply.error))")
         let names = response.statusCode == 200 ? try TwiMLReader.read(response.body).map(\.name) : []
         return (response, names)
@@ -23,7 +24,9 @@ struct VoiceCacheTests {
         return object.compactMapValues { ($0 as? String).flatMap(Int.init) }
     }
 
-    @Test("a warm invocation makes no Redis command at all: the tenant is in the process's memory, kept honest by client tracking", arguments: RedisTransport.allCases)
+    @Test(
+        "a warm invocation makes no Redis command at all: the tenant is in the process's memory, kept honest by client tracking",
+        arguments: RedisTransport.allCases)
     func noCommandWhenWarm(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let store = try SeededStore(extraEnvironment: redis.environment)
@@ -31,7 +34,7 @@ struct VoiceCacheTests {
         let warm = 50
         let first = try redis.monitor {
             let names = try Self.answer(session, "voice-ai-agent", id: "first").1
-                #expect(names.contains("Stream"))
+            #expect(names.contains("Stream"))
         }
         // The first call misses: GET, SET NX (the lease), EVAL (the fill), and nothing more:
         // a process may answer one call only, so tracking waits for its second.
@@ -42,7 +45,11 @@ struct VoiceCacheTests {
             let names = try Self.answer(session, "voice-ai-agent", id: "second").1
             #expect(names.contains("Stream"))
         }
-        #expect(second.contains { $0.contains(#""CLIENT" "TRACKING" "on" "REDIRECT""#) && $0.contains(#""BCAST" "PREFIX" "switchboard:v1:" "NOLOOP""#) }, "\(second)")
+        #expect(
+            second.contains {
+                $0.contains(#""CLIENT" "TRACKING" "on" "REDIRECT""#)
+                    && $0.contains(#""BCAST" "PREFIX" "switchboard:v1:" "NOLOOP""#)
+            }, "\(second)")
         #expect(second.contains { $0.contains(#""SUBSCRIBE" "__redis__:invalidate""#) })
         #expect(second.filter { $0.contains("switchboard:v1:number:+15550100001") }.count == 1, "\(second)")
         #expect(second.contains { $0.contains(#""GET" "switchboard:v1:number:+15550100001""#) })
@@ -68,10 +75,13 @@ struct VoiceCacheTests {
         #expect(ExampleData.leakedSecrets(in: Data(raw.utf8)).isEmpty)
     }
 
-    @Test("without a local cache (SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS=0) a warm invocation makes exactly one Redis command: GET", arguments: RedisTransport.allCases)
+    @Test(
+        "without a local cache (SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS=0) a warm invocation makes exactly one Redis command: GET",
+        arguments: RedisTransport.allCases)
     func oneCommandWithoutLocalCache(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
-        let store = try SeededStore(extraEnvironment: redis.environment.merging(["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0"]) { _, new in new })
+        let store = try SeededStore(
+            extraEnvironment: redis.environment.merging(["SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0"]) { _, new in new })
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         let warm = 20
         let commands = try redis.monitor {
@@ -88,7 +98,9 @@ struct VoiceCacheTests {
         #expect(counters["local_hits"] == 0)
     }
 
-    @Test("10,000 warm calls for four companies while Redis is killed and restarted over and over: every one answered, each by its own company")
+    @Test(
+        "10,000 warm calls for four companies while Redis is killed and restarted over and over: every one answered, each by its own company"
+    )
     func redisChaos() throws {
         let redis = try RedisServer()
         let store = try SeededStore(extraEnvironment: redis.environment)
@@ -97,7 +109,8 @@ struct VoiceCacheTests {
         // What each company answers with Redis up: the reference.
         var reference: [String: String] = [:]
         for name in names {
-            let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: "ref-" + name)))
+            let reply = try JSONDecoder().decode(
+                InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: "ref-" + name)))
             reference[name] = try #require(reply.response?.body)
         }
         #expect(Set(reference.values).count == names.count)
@@ -115,7 +128,8 @@ struct VoiceCacheTests {
         var wrong: [String] = []
         for index in 0..<10_000 {
             let name = names[index % names.count]
-            let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: "c\(index)")))
+            let reply = try JSONDecoder().decode(
+                InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: "c\(index)")))
             if reply.response?.statusCode != 200 || reply.response?.body != reference[name] {
                 wrong.append("\(index) \(name): \(reply.response?.statusCode ?? 0) \(String(describing: reply.error))")
             }
@@ -123,18 +137,24 @@ struct VoiceCacheTests {
         done.withLock { $0 = true }
         while !chaos.isFinished { usleep(10_000) }
         #expect(wrong.isEmpty, "\(wrong.count) wrong answers, e.g. \(wrong.prefix(3))")
-        #expect(restarts.withLock { $0 } >= 3, "Redis was restarted only \(restarts.withLock { $0 }) times during the run")
+        #expect(
+            restarts.withLock { $0 } >= 3, "Redis was restarted only \(restarts.withLock { $0 }) times during the run")
         let (status, log) = session.finish()
         #expect(status == 0)
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
     }
 
-    @Test("Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume", arguments: RedisTransport.allCases)
+    @Test(
+        "Redis killed mid-run: every call still gets the right TwiML; restarted: hits resume",
+        arguments: RedisTransport.allCases)
     func redisKilledAndRestarted(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let store = try SeededStore(extraEnvironment: redis.environment)
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
-        let kinds: [(String, String)] = [("voice-ai-agent", "Stream"), ("voice-voicemail", "Record"), ("voice-forward", "Dial"), ("voice-whisper", "Say")]
+        let kinds: [(String, String)] = [
+            ("voice-ai-agent", "Stream"), ("voice-voicemail", "Record"), ("voice-forward", "Dial"),
+            ("voice-whisper", "Say"),
+        ]
         var id = 0
         func round() throws {
             for (name, element) in kinds {
@@ -145,17 +165,17 @@ struct VoiceCacheTests {
             }
         }
         try round()
-        try round()            // Redis hits
-        try round()            // answered from memory
+        try round()  // Redis hits
+        try round()  // answered from memory
         redis.stop()
-        for _ in 0..<5 { try round() }   // Redis gone: all from the directory
+        for _ in 0..<5 { try round() }  // Redis gone: all from the directory
         let (forged, _) = try Self.answer(session, "voice-forged-signature", id: "forged")
         #expect(forged.statusCode == 403)
         try redis.start()
-        usleep(1_100_000)      // the first back-off is 1 s
-        try round()            // reconnects; Redis is empty again: misses that refill
-        try round()            // Redis hits again
-        try round()            // and from memory
+        usleep(1_100_000)  // the first back-off is 1 s
+        try round()  // reconnects; Redis is empty again: misses that refill
+        try round()  // Redis hits again
+        try round()  // and from memory
         let (_, log) = session.finish()
         let counters = try Self.stats(log)
         #expect(counters["fallbacks"] == 21)
@@ -169,13 +189,16 @@ struct VoiceCacheTests {
         #expect(log.components(separatedBy: "cache.redis_unavailable").count - 1 == 1)
     }
 
-    @Test("Redis frozen (answers nothing): calls still answer, from the directory, without hanging", arguments: RedisTransport.allCases)
+    @Test(
+        "Redis frozen (answers nothing): calls still answer, from the directory, without hanging",
+        arguments: RedisTransport.allCases)
     func redisFrozen(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         // Without the local cache, so every call goes to the frozen Redis.
-        let store = try SeededStore(extraEnvironment: redis.environment.merging([
-            "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100", "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0",
-        ]) { _, new in new })
+        let store = try SeededStore(
+            extraEnvironment: redis.environment.merging([
+                "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS": "100", "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS": "0",
+            ]) { _, new in new })
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         _ = try Self.answer(session, "voice-voicemail", id: "warm")
         redis.pause()
@@ -192,7 +215,9 @@ struct VoiceCacheTests {
         #expect(try Self.stats(log)["fallbacks"] == 10)
     }
 
-    @Test("negative caching: a flood to an unknown number costs the directory one query", arguments: RedisTransport.allCases)
+    @Test(
+        "negative caching: a flood to an unknown number costs the directory one query",
+        arguments: RedisTransport.allCases)
     func negativeCaching(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         let store = try SeededStore(extraEnvironment: redis.environment)
@@ -229,7 +254,8 @@ struct VoiceCacheTests {
         companies = [birch]
         let file = store.folder.appendingPathComponent("birch.json")
         try JSONSerialization.data(withJSONObject: companies).write(to: file)
-        let seeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", file.path], environment: store.environment)
+        let seeded = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["seed", file.path], environment: store.environment)
         #expect(seeded.status == 0, "\(seeded.stderrText)")
 
         let (response, names) = try Self.answer(session, "voice-voicemail", id: "after")

@@ -11,8 +11,12 @@ struct VoiceEndToEndTests {
     static let cedarID = "65a1f0c2e4b0a1a2b3c4d5e3"
 
     /// Runs Voice one-shot on `input` and checks what every run must hold.
-    static func voice(_ input: Data, _ store: SeededStore, environment extra: [String: String] = [:]) throws -> (ProcessResult, HTTPResponse?) {
-        let result = try ProcessRunner.run(ExampleData.executable("Voice"), input: input, environment: store.environment.merging(extra) { _, new in new })
+    static func voice(_ input: Data, _ store: SeededStore, environment extra: [String: String] = [:]) throws -> (
+        ProcessResult, HTTPResponse?
+    ) {
+        let result = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: input,
+            environment: store.environment.merging(extra) { _, new in new })
         #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty, "a secret reached Voice's output")
         for line in result.stderrText.split(separator: "\n") {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "log line is not JSON: \(line)")
@@ -49,7 +53,9 @@ struct VoiceEndToEndTests {
                 let elements = try Self.twiml(response)
                 #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
                 #expect(elements[1].text.hasPrefix("You have reached Birch & Partners."))
-                #expect(elements[2].attributes["action"]?.hasSuffix("/api/twilio/voice?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e2") == true)
+                #expect(
+                    elements[2].attributes["action"]?.hasSuffix(
+                        "/api/twilio/voice?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e2") == true)
             case "voice-shared-key":
                 // Dune's webhooks signed with its SharedKey (HMAC_SHA256), not its auth token.
                 let elements = try Self.twiml(response)
@@ -63,15 +69,23 @@ struct VoiceEndToEndTests {
                 let elements = try Self.twiml(response)
                 #expect(elements.map(\.name) == ["Response", "Dial", "Number"])
                 #expect(elements[1].attributes["record"] == "record-from-answer-dual")
-                #expect(elements[1].attributes["action"] == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice?dialed=1&companyId=\(Self.cedarID)")
+                #expect(
+                    elements[1].attributes["action"]
+                        == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice?dialed=1&companyId=\(Self.cedarID)"
+                )
                 #expect(elements[2].text == "+15550399999")
-                #expect(elements[2].attributes["url"] == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice?whisper=1&companyId=\(Self.cedarID)")
+                #expect(
+                    elements[2].attributes["url"]
+                        == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/api/twilio/voice?whisper=1&companyId=\(Self.cedarID)"
+                )
             case "voice-forward-unanswered":
                 // Nobody answered Cedar's forward: its voicemail (the default fallback).
                 let elements = try Self.twiml(response)
                 #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
                 #expect(elements[1].text.hasPrefix("You have reached Cedar Plumbing."))
-                #expect(elements[2].attributes["action"]?.hasSuffix("/api/twilio/voice?recorded=1&companyId=\(Self.cedarID)") == true)
+                #expect(
+                    elements[2].attributes["action"]?.hasSuffix(
+                        "/api/twilio/voice?recorded=1&companyId=\(Self.cedarID)") == true)
                 #expect(result.stderrText.contains("voice.forward_unanswered"))
             case "voice-whisper":
                 let elements = try Self.twiml(response)
@@ -116,10 +130,22 @@ struct VoiceEndToEndTests {
         #expect(get?.statusCode == 405)
         #expect(get?.headers["allow"] == "POST")
         #expect(try run { $0["body"] = "!!!not base64!!!" }?.statusCode == 400)
-        #expect(try run { $0["body"] = "From=%2B15557654321"; $0["isBase64Encoded"] = false }?.statusCode == 400)
-        #expect(try run { $0["body"] = String(repeating: "a", count: 100_000); $0["isBase64Encoded"] = false }?.statusCode == 413)
+        #expect(
+            try run {
+                $0["body"] = "From=%2B15557654321"
+                $0["isBase64Encoded"] = false
+            }?.statusCode == 400)
+        #expect(
+            try run {
+                $0["body"] = String(repeating: "a", count: 100_000)
+                $0["isBase64Encoded"] = false
+            }?.statusCode == 413)
         // Invalid UTF-8 once unescaped: 400, not a crash.
-        #expect(try run { $0["body"] = "To=%FF%FE"; $0["isBase64Encoded"] = false }?.statusCode == 400)
+        #expect(
+            try run {
+                $0["body"] = "To=%FF%FE"
+                $0["isBase64Encoded"] = false
+            }?.statusCode == 400)
         event["rawQueryString"] = "whisper=1&companyId=../../etc"
         #expect(try run { _ in }?.statusCode == 400)
     }
@@ -136,16 +162,19 @@ struct VoiceEndToEndTests {
         }
     }
 
-    @Test("a missing or malformed data key stops Voice at start, naming the variable", arguments: [
-        (nil, "SWITCHBOARD_DATA_KEY is not set"),
-        ("dG9vIHNob3J0", "SWITCHBOARD_DATA_KEY is malformed: data key must be 32 bytes"),
-        ("***", "SWITCHBOARD_DATA_KEY is malformed: data key is not base64"),
-    ] as [(String?, String)])
+    @Test(
+        "a missing or malformed data key stops Voice at start, naming the variable",
+        arguments: [
+            (nil, "SWITCHBOARD_DATA_KEY is not set"),
+            ("dG9vIHNob3J0", "SWITCHBOARD_DATA_KEY is malformed: data key must be 32 bytes"),
+            ("***", "SWITCHBOARD_DATA_KEY is malformed: data key is not base64"),
+        ] as [(String?, String)])
     func badKey(key: String?, message: String) throws {
         let store = try SeededStore()
         var environment = store.environment
         environment["SWITCHBOARD_DATA_KEY"] = key
-        let result = try ProcessRunner.run(ExampleData.executable("Voice"), input: try ExampleData.event("voice-ai-agent"), environment: environment)
+        let result = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try ExampleData.event("voice-ai-agent"), environment: environment)
         #expect(result.status == 1)
         let reply = try JSONDecoder().decode(InvocationReply.self, from: result.stdout)
         #expect(reply.error?.type == "Function.InitError")
@@ -153,12 +182,14 @@ struct VoiceEndToEndTests {
         #expect(result.stderrText.contains(message))
     }
 
-    @Test("other bad settings stop Voice at start, naming the variable", arguments: [
-        ("SWITCHBOARD_STORE", "postgres://x", "SWITCHBOARD_STORE must be sqlite:<path> or a mongodb:// URI"),
-        ("SWITCHBOARD_PUBLIC_URL", "calls.example.com", "SWITCHBOARD_PUBLIC_URL must start with https://"),
-        ("SWITCHBOARD_AGENT_STREAM_URL", "https://agent", "SWITCHBOARD_AGENT_STREAM_URL must be a wss:// URL"),
-        ("SWITCHBOARD_STORE", "sqlite:/proc/no/such/place.sqlite", "directory unavailable"),
-    ])
+    @Test(
+        "other bad settings stop Voice at start, naming the variable",
+        arguments: [
+            ("SWITCHBOARD_STORE", "postgres://x", "SWITCHBOARD_STORE must be sqlite:<path> or a mongodb:// URI"),
+            ("SWITCHBOARD_PUBLIC_URL", "calls.example.com", "SWITCHBOARD_PUBLIC_URL must start with https://"),
+            ("SWITCHBOARD_AGENT_STREAM_URL", "https://agent", "SWITCHBOARD_AGENT_STREAM_URL must be a wss:// URL"),
+            ("SWITCHBOARD_STORE", "sqlite:/proc/no/such/place.sqlite", "directory unavailable"),
+        ])
     func badSettings(variable: String, value: String, message: String) throws {
         let store = try SeededStore()
         let (result, _) = try Self.voice(try ExampleData.event("voice-ai-agent"), store, environment: [variable: value])
@@ -166,16 +197,22 @@ struct VoiceEndToEndTests {
         #expect(result.stdoutText.contains(message), "\(result.stdoutText)")
     }
 
-    @Test("a mistyped embedded store path stops every function at start, naming the path and `switchboard seed`, and creates nothing",
-          arguments: ["Voice", "SMS", "ConfigGet", "ConfigPut"])
+    @Test(
+        "a mistyped embedded store path stops every function at start, naming the path and `switchboard seed`, and creates nothing",
+        arguments: ["Voice", "SMS", "ConfigGet", "ConfigPut"])
     func missingStore(function: String) throws {
-        let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_ADMIN_SECRET": "switchboard-e2e-admin-secret-0123456789abcdef"])
+        let store = try SeededStore(extraEnvironment: [
+            "SWITCHBOARD_ADMIN_SECRET": "switchboard-e2e-admin-secret-0123456789abcdef"
+        ])
         let mistyped = store.folder.appendingPathComponent("switchbaord.sqlite").path
         var environment = store.environment
         environment["SWITCHBOARD_STORE"] = "sqlite:" + mistyped
-        let result = try ProcessRunner.run(ExampleData.executable(function), input: try ExampleData.event("voice-ai-agent"), environment: environment)
+        let result = try ProcessRunner.run(
+            ExampleData.executable(function), input: try ExampleData.event("voice-ai-agent"), environment: environment)
         #expect(result.status == 1)
-        #expect(result.stdoutText.contains(mistyped) && result.stdoutText.contains("switchboard seed"), "\(result.stdoutText)")
+        #expect(
+            result.stdoutText.contains(mistyped) && result.stdoutText.contains("switchboard seed"),
+            "\(result.stdoutText)")
         #expect(!FileManager.default.fileExists(atPath: mistyped))
     }
 
@@ -183,7 +220,8 @@ struct VoiceEndToEndTests {
     func wrongKey() throws {
         let store = try SeededStore()
         let other = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        let (result, response) = try Self.voice(try ExampleData.event("voice-ai-agent"), store, environment: ["SWITCHBOARD_DATA_KEY": other])
+        let (result, response) = try Self.voice(
+            try ExampleData.event("voice-ai-agent"), store, environment: ["SWITCHBOARD_DATA_KEY": other])
         let elements = try Self.twiml(response)
         #expect(elements[1].text.contains("cannot take your call right now"))
         #expect(result.stderrText.contains("voice.tenant_token_unavailable"))
@@ -202,10 +240,15 @@ struct VoiceEndToEndTests {
         // Nothing is lost on the way: the call's record is in the database file.
         let fields = try #require(try JSONSerialization.jsonObject(with: event) as? [String: Any])
         var body = fields["body"] as? String ?? ""
-        if fields["isBase64Encoded"] as? Bool == true { body = String(decoding: Data(base64Encoded: body) ?? Data(), as: UTF8.self) }
-        let callSid = try #require(body.split(separator: "&").first { $0.hasPrefix("CallSid=") }?.dropFirst("CallSid=".count))
+        if fields["isBase64Encoded"] as? Bool == true {
+            body = String(decoding: Data(base64Encoded: body) ?? Data(), as: UTF8.self)
+        }
+        let callSid = try #require(
+            body.split(separator: "&").first { $0.hasPrefix("CallSid=") }?.dropFirst("CallSid=".count))
         let file = try #require(FileManager.default.contents(atPath: store.storePath))
-        #expect(String(decoding: file, as: UTF8.self).contains(String(callSid)), "the call's record is not in the database file")
+        #expect(
+            String(decoding: file, as: UTF8.self).contains(String(callSid)),
+            "the call's record is not in the database file")
     }
 
     @Test("tokens are sealed at rest: the store file never holds them in clear")
@@ -220,12 +263,17 @@ struct VoiceEndToEndTests {
         #expect(String(decoding: bytes, as: UTF8.self).contains("sealed:v1:"))
     }
 
-    @Test("log lines follow Lambda's logging configuration: timestamp, level and requestId keys; AWS_LAMBDA_LOG_LEVEL over LOG_LEVEL; Text format")
+    @Test(
+        "log lines follow Lambda's logging configuration: timestamp, level and requestId keys; AWS_LAMBDA_LOG_LEVEL over LOG_LEVEL; Text format"
+    )
     func lambdaLogging() throws {
         let store = try SeededStore()
         let event = try ExampleData.event("voice-forward")
-        let (json, _) = try Self.voice(event, store, environment: ["LOG_LEVEL": "warning", "AWS_LAMBDA_LOG_LEVEL": "INFO", "AWS_LAMBDA_LOG_FORMAT": "JSON"])
-        let answered = try #require(json.stderrText.split(separator: "\n").first { $0.contains("voice.answered") }, "\(json.stderrText)")
+        let (json, _) = try Self.voice(
+            event, store,
+            environment: ["LOG_LEVEL": "warning", "AWS_LAMBDA_LOG_LEVEL": "INFO", "AWS_LAMBDA_LOG_FORMAT": "JSON"])
+        let answered = try #require(
+            json.stderrText.split(separator: "\n").first { $0.contains("voice.answered") }, "\(json.stderrText)")
         let line = try #require(try JSONSerialization.jsonObject(with: Data(answered.utf8)) as? [String: Any])
         #expect(line["level"] as? String == "INFO")
         #expect(line["requestId"] as? String == "demo-voice-forward")
@@ -236,23 +284,28 @@ struct VoiceEndToEndTests {
         #expect(abs(parsed.timeIntervalSinceNow) < 600)
 
         // The console's WARN silences the per-call INFO line, whatever LOG_LEVEL says.
-        let (quiet, quietResponse) = try Self.voice(event, store, environment: ["LOG_LEVEL": "debug", "AWS_LAMBDA_LOG_LEVEL": "WARN"])
+        let (quiet, quietResponse) = try Self.voice(
+            event, store, environment: ["LOG_LEVEL": "debug", "AWS_LAMBDA_LOG_LEVEL": "WARN"])
         #expect(quietResponse?.statusCode == 200)
         #expect(!quiet.stderrText.contains("voice.answered"))
         // A warning is written with Lambda's name for it, so WARN filtering keeps it.
         var unknown = try JSONSerialization.jsonObject(with: event) as! [String: Any]
         unknown["body"] = Data("To=%2B15559990000&From=%2B15557654321".utf8).base64EncodedString()
-        let (refused, _) = try Self.voice(try JSONSerialization.data(withJSONObject: unknown), store, environment: ["AWS_LAMBDA_LOG_LEVEL": "WARN"])
+        let (refused, _) = try Self.voice(
+            try JSONSerialization.data(withJSONObject: unknown), store, environment: ["AWS_LAMBDA_LOG_LEVEL": "WARN"])
         let levels = refused.stderrText.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["level"] as? String
         }
-        #expect(!levels.isEmpty && levels.allSatisfy { ["WARN", "ERROR", "FATAL"].contains($0) }, "\(refused.stderrText)")
+        #expect(
+            !levels.isEmpty && levels.allSatisfy { ["WARN", "ERROR", "FATAL"].contains($0) }, "\(refused.stderrText)")
 
         // Text: one tab-separated line per event.
         let text = try ProcessRunner.run(
             ExampleData.executable("Voice"), input: event,
             environment: store.environment.merging(["AWS_LAMBDA_LOG_FORMAT": "Text"]) { _, new in new })
-        let fields = try #require(text.stderrText.split(separator: "\n").first { $0.contains("voice.answered") }).split(separator: "\t").map(String.init)
+        let fields = try #require(text.stderrText.split(separator: "\n").first { $0.contains("voice.answered") }).split(
+            separator: "\t"
+        ).map(String.init)
         #expect(fields.count > 4)
         #expect(ISO8601DateFormatter.withMilliseconds.date(from: fields[0]) != nil)
         #expect(fields[1] == "INFO" && fields[2] == "voice.answered")

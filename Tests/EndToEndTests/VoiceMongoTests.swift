@@ -10,20 +10,28 @@ struct VoiceMongoTests {
     func poolReused() throws {
         let server = try MongoTestServer()
         let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_STORE": server.uri + "/switchboard"])
-        let names = ["voice-ai-agent", "voice-voicemail", "voice-forward", "voice-whisper", "voice-legacy-number", "voice-unknown-number", "voice-forged-signature"]
+        let names = [
+            "voice-ai-agent", "voice-voicemail", "voice-forward", "voice-whisper", "voice-legacy-number",
+            "voice-unknown-number", "voice-forged-signature",
+        ]
         var input = Data()
         for index in 0..<1_000 {
             input += try ExampleData.envelope(names[index % names.count], id: "m\(index)") + Data("\n".utf8)
         }
         let before = try server.connectionsAccepted()
-        let result = try ProcessRunner.run(ExampleData.executable("Voice"), ["--stream"], input: input, environment: store.environment)
+        let result = try ProcessRunner.run(
+            ExampleData.executable("Voice"), ["--stream"], input: input, environment: store.environment)
         let after = try server.connectionsAccepted()
         #expect(result.status == 0)
-        let replies = try result.stdout.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(InvocationReply.self, from: Data($0)) }
+        let replies = try result.stdout.split(separator: UInt8(ascii: "\n")).map {
+            try JSONDecoder().decode(InvocationReply.self, from: Data($0))
+        }
         #expect(replies.count == 1_000)
         for (index, reply) in replies.enumerated() {
             let expected = names[index % names.count] == "voice-forged-signature" ? 403 : 200
-            #expect(reply.response?.statusCode == expected, "\(names[index % names.count]): \(String(describing: reply.error))")
+            #expect(
+                reply.response?.statusCode == expected,
+                "\(names[index % names.count]): \(String(describing: reply.error))")
         }
         // One pool: its monitor and application connections, not one per call (the
         // statistics question itself opens two).
@@ -34,16 +42,22 @@ struct VoiceMongoTests {
     @Test("MongoDB down: calls hear \"try again later\", not a 500, and no hang")
     func mongoDown() throws {
         let server = try MongoTestServer()
-        let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_STORE": server.uri + "/switchboard?serverSelectionTimeoutMS=300"])
+        let store = try SeededStore(extraEnvironment: [
+            "SWITCHBOARD_STORE": server.uri + "/switchboard?serverSelectionTimeoutMS=300"
+        ])
         server.stop()
-        let result = try ProcessRunner.run(ExampleData.executable("Voice"), input: try ExampleData.event("voice-ai-agent"), environment: store.environment)
+        let result = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try ExampleData.event("voice-ai-agent"),
+            environment: store.environment)
         let response = try JSONDecoder().decode(HTTPResponse.self, from: result.stdout)
         #expect(response.statusCode == 200)
         #expect(response.body.contains("cannot take your call right now"))
         #expect(result.stderrText.contains("voice.directory_unavailable"))
     }
 
-    @Test("MongoDB stopped under a warm process: cached numbers route, the others hear \"try again later\" without each waiting out server selection, and it recovers without a restart")
+    @Test(
+        "MongoDB stopped under a warm process: cached numbers route, the others hear \"try again later\" without each waiting out server selection, and it recovers without a restart"
+    )
     func mongoStoppedWarm() throws {
         let server = try MongoTestServer()
         let redis = try RedisServer()
@@ -52,7 +66,8 @@ struct VoiceMongoTests {
         ])
         let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
         func call(_ name: String, _ id: String) throws -> String {
-            let reply = try JSONDecoder().decode(InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
+            let reply = try JSONDecoder().decode(
+                InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
             #expect(reply.response?.statusCode == 200, "\(name): \(String(describing: reply.error))")
             return reply.response?.body ?? ""
         }
@@ -67,7 +82,9 @@ struct VoiceMongoTests {
         }
         // Back: the same process answers again once the back-off has passed.
         try server.start()
-        let reseeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path], environment: store.environment)
+        let reseeded = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["seed", ExampleData.companiesFile.path],
+            environment: store.environment)
         #expect(reseeded.status == 0, "\(reseeded.stderrText)")
         var recovered = false
         for attempt in 0..<60 where !recovered {
@@ -92,21 +109,26 @@ struct VoiceMongoTests {
         let token = "5b2e7c1d9a8f4e3b6c0d1e2f3a4b5c6d"
         let account = "AC" + String(repeating: "4", count: 32)
         let file = store.folder.appendingPathComponent("london.json")
-        try Data("""
+        try Data(
+            """
             [{"_id": "65a1f0c2e4b0a1a2b3c4d5f4", "companyName": "London Lettings",
               "twilioConfig": {"accountSid": "\(account)", "authToken": "\(token)",
                 "phoneNumbers": [{"phoneNumber": "+44-20-7946-0958", "status": "active"}], "callRoutingMode": "voicemail"}}]
-            """.utf8).write(to: file)
-        let seeded = try ProcessRunner.run(ExampleData.executable("switchboard"), ["seed", file.path], environment: store.environment)
+            """.utf8
+        ).write(to: file)
+        let seeded = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["seed", file.path], environment: store.environment)
         #expect(seeded.status == 0, "\(seeded.stderrText)")
         #expect(try MongoSeed.find(uri: server.uri + "/switchboard").contains("\"+442079460958\""))
         let call = try ProcessRunner.run(
-            ExampleData.executable("Voice"), input: try WebhookEvents.call(to: "+442079460958", account: account, token: token),
+            ExampleData.executable("Voice"),
+            input: try WebhookEvents.call(to: "+442079460958", account: account, token: token),
             environment: store.environment)
         let response = try JSONDecoder().decode(HTTPResponse.self, from: call.stdout)
         #expect(response.statusCode == 200)
         #expect(response.body.contains("You have reached London Lettings"), "\(response.body)")
-        let doctor = try ProcessRunner.run(ExampleData.executable("switchboard"), ["doctor"], environment: store.environment)
+        let doctor = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["doctor"], environment: store.environment)
         #expect(!doctor.stdoutText.contains("unmatched-spelling"), "\(doctor.stdoutText)")
     }
 }

@@ -7,14 +7,19 @@ import Testing
 @Suite("Voice end to end, stream mode")
 struct VoiceStreamTests {
     /// What reply line `i` must be.
-    enum Expected { case status(Int), error(type: String, id: String?) }
+    enum Expected {
+        case status(Int)
+        case error(type: String, id: String?)
+    }
 
     @Test("1,000 mixed envelopes, malformed lines among them, each answered in order by one process")
     func thousandEnvelopes() throws {
         let store = try SeededStore()
         let names = try ExampleData.eventNames()
         let events = try names.map { try JSONSerialization.jsonObject(with: try ExampleData.event($0)) }
-        let statusByName: [String: Int] = ["voice-forged-signature": 403, "voice-moved-number": 403, "voice-malformed-body": 400]
+        let statusByName: [String: Int] = [
+            "voice-forged-signature": 403, "voice-moved-number": 403, "voice-malformed-body": 400,
+        ]
 
         var input = Data()
         var expected: [(id: String?, Expected)] = []
@@ -36,7 +41,8 @@ struct VoiceStreamTests {
             if index == 500 { input += Data("\n   \n".utf8) }  // blank lines are skipped, not answered
         }
 
-        let result = try ProcessRunner.run(ExampleData.executable("Voice"), ["--stream"], input: input, environment: store.environment)
+        let result = try ProcessRunner.run(
+            ExampleData.executable("Voice"), ["--stream"], input: input, environment: store.environment)
         #expect(result.status == 0)
         #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty)
         let lines = result.stdout.split(separator: UInt8(ascii: "\n"))
@@ -64,8 +70,11 @@ struct VoiceStreamTests {
         var input = Data(repeating: UInt8(ascii: "x"), count: FunctionRuntime.maximumInputBytes + 10)
         input += Data("\n".utf8)
         input += try JSONSerialization.data(withJSONObject: ["id": "after", "event": event]) + Data("\n".utf8)
-        let result = try ProcessRunner.run(ExampleData.executable("Voice"), ["--stream"], input: input, environment: store.environment)
-        let lines = result.stdout.split(separator: UInt8(ascii: "\n")).map { try? JSONDecoder().decode(InvocationReply.self, from: Data($0)) }
+        let result = try ProcessRunner.run(
+            ExampleData.executable("Voice"), ["--stream"], input: input, environment: store.environment)
+        let lines = result.stdout.split(separator: UInt8(ascii: "\n")).map {
+            try? JSONDecoder().decode(InvocationReply.self, from: Data($0))
+        }
         #expect(lines.count == 2)
         #expect(lines.first??.error?.type == "Runtime.PayloadTooLarge")
         #expect(lines.last??.id == "after")
@@ -78,9 +87,11 @@ struct VoiceStreamTests {
         let event = try JSONSerialization.jsonObject(with: try ExampleData.event("voice-voicemail"))
         let line = try JSONSerialization.data(withJSONObject: ["id": "env", "event": event]) + Data("\n".utf8)
         let viaEnvironment = try ProcessRunner.run(
-            ExampleData.executable("Voice"), input: line, environment: store.environment.merging(["SWITCHBOARD_STDIO": "stream"]) { _, new in new })
+            ExampleData.executable("Voice"), input: line,
+            environment: store.environment.merging(["SWITCHBOARD_STDIO": "stream"]) { _, new in new })
         #expect(try JSONDecoder().decode(InvocationReply.self, from: viaEnvironment.stdout).response?.statusCode == 200)
-        let unknown = try ProcessRunner.run(ExampleData.executable("Voice"), ["--bogus"], environment: store.environment)
+        let unknown = try ProcessRunner.run(
+            ExampleData.executable("Voice"), ["--bogus"], environment: store.environment)
         #expect(unknown.status == 64)
         #expect(unknown.stderrText.contains("unknown option --bogus"))
     }

@@ -2,6 +2,7 @@ import Foundation
 import SwitchboardCore
 import TestSupport
 import Testing
+
 @testable import SwitchboardAdmin
 
 @Suite("Admin tokens: jwt-kit's verifier, cross-checked with PyJWT")
@@ -17,7 +18,8 @@ struct AdminTokenTests {
     /// Runs the PyJWT helper.
     static func python(_ arguments: [String]) throws -> Data {
         let result = try ProcessRunner.run(
-            try TestPaths.python(), [TestPaths.packageRoot.appendingPathComponent("Tests/Support/jwt_cases.py").path] + arguments,
+            try TestPaths.python(),
+            [TestPaths.packageRoot.appendingPathComponent("Tests/Support/jwt_cases.py").path] + arguments,
             environment: ["PATH": "/usr/bin:/bin"])
         guard result.status == 0 else { throw TestSetupError("jwt_cases.py failed: \(result.stderrText)") }
         return result.stdout
@@ -32,7 +34,9 @@ struct AdminTokenTests {
 
     @Test("tokens PyJWT makes: each accepted or refused for the right reason")
     func pyJWTCases() throws {
-        let cases = try JSONDecoder().decode([Case].self, from: try Self.python(["make", Self.secret, Self.other, "\(Int(Self.now.timeIntervalSince1970))"]))
+        let cases = try JSONDecoder().decode(
+            [Case].self,
+            from: try Self.python(["make", Self.secret, Self.other, "\(Int(Self.now.timeIntervalSince1970))"]))
         #expect(cases.count >= 20)
         let verifier = try Self.verifier()
         for item in cases {
@@ -64,10 +68,15 @@ struct AdminTokenTests {
     func issuedTokensReadByPyJWT() throws {
         let secrets = try AdminSecrets(current: Self.secret)
         let token = try AdminTokenIssuer(secrets: secrets).token(
-            subject: "carol@example.com", role: .company(try CompanyID("65a1f0c2e4b0a1a2b3c4d5e3")), lifetime: .seconds(600),
+            subject: "carol@example.com", role: .company(try CompanyID("65a1f0c2e4b0a1a2b3c4d5e3")),
+            lifetime: .seconds(600),
             now: Date(timeIntervalSinceNow: -0.25))
-        let read = try JSONSerialization.jsonObject(with: try Self.python(["read", Self.secret, token])) as? [String: [String: Any]]
-        #expect(read?["wholeSeconds"] as? [String: Bool] == ["exp": true, "iat": true], "exp and iat are whole seconds: \(read?["claims"] ?? [:])")
+        let read =
+            try JSONSerialization.jsonObject(with: try Self.python(["read", Self.secret, token]))
+            as? [String: [String: Any]]
+        #expect(
+            read?["wholeSeconds"] as? [String: Bool] == ["exp": true, "iat": true],
+            "exp and iat are whole seconds: \(read?["claims"] ?? [:])")
         let claims = try #require(read?["claims"])
         #expect(read?["header"]?["alg"] as? String == "HS256")
         #expect(claims["sub"] as? String == "carol@example.com")
@@ -77,17 +86,25 @@ struct AdminTokenTests {
         #expect(lifetime == 600)
         // And Switchboard reads its own.
         let identity = try AdminTokenVerifier(secrets: secrets).identity(fromAuthorization: "Bearer " + token)
-        #expect(identity == AdminIdentity(subject: "carol@example.com", role: .company(try CompanyID("65a1f0c2e4b0a1a2b3c4d5e3")), expiresAt: identity.expiresAt))
+        #expect(
+            identity
+                == AdminIdentity(
+                    subject: "carol@example.com", role: .company(try CompanyID("65a1f0c2e4b0a1a2b3c4d5e3")),
+                    expiresAt: identity.expiresAt))
     }
 
     @Test("rotating the secret: tokens of the previous secret still verify, others do not")
     func rotation() throws {
-        let old = try AdminTokenIssuer(secrets: try AdminSecrets(current: Self.other)).token(subject: "ops", role: .admin, lifetime: .seconds(60), now: Self.now)
-        let new = try AdminTokenIssuer(secrets: try AdminSecrets(current: Self.secret)).token(subject: "ops", role: .admin, lifetime: .seconds(60), now: Self.now)
+        let old = try AdminTokenIssuer(secrets: try AdminSecrets(current: Self.other)).token(
+            subject: "ops", role: .admin, lifetime: .seconds(60), now: Self.now)
+        let new = try AdminTokenIssuer(secrets: try AdminSecrets(current: Self.secret)).token(
+            subject: "ops", role: .admin, lifetime: .seconds(60), now: Self.now)
         let rotating = try Self.verifier(previous: Self.other)
         #expect(try rotating.identity(fromAuthorization: "Bearer " + old, now: Self.now).role == .admin)
         #expect(try rotating.identity(fromAuthorization: "Bearer " + new, now: Self.now).role == .admin)
-        #expect(throws: AdminAuthError.badSignature) { try Self.verifier().identity(fromAuthorization: "Bearer " + old, now: Self.now) }
+        #expect(throws: AdminAuthError.badSignature) {
+            try Self.verifier().identity(fromAuthorization: "Bearer " + old, now: Self.now)
+        }
     }
 
     @Test("the header itself: missing, another scheme, no token, too long")
@@ -97,14 +114,18 @@ struct AdminTokenTests {
         #expect(throws: AdminAuthError.missing) { try verifier.identity(fromAuthorization: "") }
         #expect(throws: AdminAuthError.self) { try verifier.identity(fromAuthorization: "Basic dXNlcjpwYXNz") }
         #expect(throws: AdminAuthError.self) { try verifier.identity(fromAuthorization: "Bearer") }
-        #expect(throws: AdminAuthError.self) { try verifier.identity(fromAuthorization: "Bearer " + String(repeating: "a", count: 9_000)) }
+        #expect(throws: AdminAuthError.self) {
+            try verifier.identity(fromAuthorization: "Bearer " + String(repeating: "a", count: 9_000))
+        }
     }
 
-    @Test("a secret shorter than 32 bytes stops start-up, naming the variable and not the value", arguments: [
-        ["SWITCHBOARD_ADMIN_SECRET": "short-secret"],
-        ["SWITCHBOARD_ADMIN_SECRET": secret, "SWITCHBOARD_ADMIN_SECRET_PREVIOUS": "also-short"],
-        [:],
-    ])
+    @Test(
+        "a secret shorter than 32 bytes stops start-up, naming the variable and not the value",
+        arguments: [
+            ["SWITCHBOARD_ADMIN_SECRET": "short-secret"],
+            ["SWITCHBOARD_ADMIN_SECRET": secret, "SWITCHBOARD_ADMIN_SECRET_PREVIOUS": "also-short"],
+            [:],
+        ])
     func shortSecrets(environment: [String: String]) {
         do {
             _ = try AdminSecrets.fromEnvironment(Environment(environment))

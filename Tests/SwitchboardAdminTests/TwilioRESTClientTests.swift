@@ -11,9 +11,13 @@ struct TwilioRESTClientTests {
 
     static func setup(timeout: Int = 2_000, retries: Int = 2) throws -> (TwilioStandIn, TwilioRESTClient) {
         let standIn = try TwilioStandIn()
-        try standIn.addAccount(sid, token: token, keys: ["SK" + String(repeating: "2", count: 32): "keysecret0123456789abcdefghijklm"])
+        try standIn.addAccount(
+            sid, token: token, keys: ["SK" + String(repeating: "2", count: 32): "keysecret0123456789abcdefghijklm"])
         try standIn.addNumber("+15550100001", account: sid)
-        let client = try TwilioRESTClient(settings: TwilioRESTSettings(baseURL: standIn.baseURL, connectTimeoutMilliseconds: 500, timeoutMilliseconds: timeout, maximumRetries: retries))
+        let client = try TwilioRESTClient(
+            settings: TwilioRESTSettings(
+                baseURL: standIn.baseURL, connectTimeoutMilliseconds: 500, timeoutMilliseconds: timeout,
+                maximumRetries: retries))
         return (standIn, client)
     }
 
@@ -27,14 +31,20 @@ struct TwilioRESTClientTests {
         let number = try PhoneNumber(parsing: "+15550100001")
         let found = try client.incomingPhoneNumbers(Self.credentials, number: number)
         #expect(found.map(\.phoneNumber) == ["+15550100001"])
-        #expect(try client.incomingPhoneNumbers(Self.credentials, number: try PhoneNumber(parsing: "+15550100002")).isEmpty)
-        let updated = try client.updateIncomingPhoneNumber(Self.credentials, sid: found[0].sid, routing: IncomingNumberRouting(voiceURL: "https://x.example/api/twilio/voice", voiceMethod: "POST"))
+        #expect(
+            try client.incomingPhoneNumbers(Self.credentials, number: try PhoneNumber(parsing: "+15550100002")).isEmpty)
+        let updated = try client.updateIncomingPhoneNumber(
+            Self.credentials, sid: found[0].sid,
+            routing: IncomingNumberRouting(voiceURL: "https://x.example/api/twilio/voice", voiceMethod: "POST"))
         #expect(updated.voiceUrl == "https://x.example/api/twilio/voice")
-        let message = try client.sendMessage(Self.credentials, from: number, to: try PhoneNumber(parsing: "+15557654321"), body: "Hello & goodbye ✓")
+        let message = try client.sendMessage(
+            Self.credentials, from: number, to: try PhoneNumber(parsing: "+15557654321"), body: "Hello & goodbye ✓")
         #expect(message.sid.hasPrefix("SM"))
         #expect(try standIn.messages().first?["body"] as? String == "Hello & goodbye ✓")
         // An API key of the account authenticates too.
-        let key = TwilioCredentials(accountSid: Self.sid, apiKey: "SK" + String(repeating: "2", count: 32), apiSecret: "keysecret0123456789abcdefghijklm")
+        let key = TwilioCredentials(
+            accountSid: Self.sid, apiKey: "SK" + String(repeating: "2", count: 32),
+            apiSecret: "keysecret0123456789abcdefghijklm")
         #expect(try client.incomingPhoneNumbers(key).count == 1)
     }
 
@@ -56,7 +66,10 @@ struct TwilioRESTClientTests {
             Issue.record("accepted a wrong token")
         } catch {
             #expect(error.isAuthenticationFailure)
-            guard case .rejected(let refusal) = error else { Issue.record("\(error)"); return }
+            guard case .rejected(let refusal) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(refusal.status == 401 && refusal.code == 20003)
             #expect(!error.description.contains(wrong) && !"\(error)".contains(wrong))
         }
@@ -90,7 +103,10 @@ struct TwilioRESTClientTests {
             _ = try client.fetchAccount(Self.credentials)
             Issue.record("a 500 was taken as an answer")
         } catch {
-            guard case .serverError(let refusal) = error else { Issue.record("\(error)"); return }
+            guard case .serverError(let refusal) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(refusal.status == 500)
             #expect(error.isUnavailable)
         }
@@ -113,22 +129,33 @@ struct TwilioRESTClientTests {
     @Test("nothing listening: unreachable")
     func unreachable() throws {
         let port = try RedisServer.freePort()
-        let client = try TwilioRESTClient(settings: TwilioRESTSettings(baseURL: "http://127.0.0.1:\(port)", timeoutMilliseconds: 1_000))
+        let client = try TwilioRESTClient(
+            settings: TwilioRESTSettings(baseURL: "http://127.0.0.1:\(port)", timeoutMilliseconds: 1_000))
         do {
             _ = try client.fetchAccount(Self.credentials)
             Issue.record("answered with nothing listening")
         } catch {
-            guard case .unreachable = error else { Issue.record("\(error)"); return }
+            guard case .unreachable = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(error.isUnavailable)
         }
     }
 
     @Test("TWILIO_API_BASE and the timeouts come from the environment, checked")
     func settings() throws {
-        let settings = try TwilioRESTSettings.fromEnvironment(Environment(["TWILIO_API_BASE": "http://127.0.0.1:9/", "SWITCHBOARD_TWILIO_TIMEOUT_MS": "1500"]))
-        #expect(settings.baseURL == "http://127.0.0.1:9" && settings.timeoutMilliseconds == 1_500 && settings.connectTimeoutMilliseconds == 2_000)
+        let settings = try TwilioRESTSettings.fromEnvironment(
+            Environment(["TWILIO_API_BASE": "http://127.0.0.1:9/", "SWITCHBOARD_TWILIO_TIMEOUT_MS": "1500"]))
+        #expect(
+            settings.baseURL == "http://127.0.0.1:9" && settings.timeoutMilliseconds == 1_500
+                && settings.connectTimeoutMilliseconds == 2_000)
         #expect(try TwilioRESTSettings.fromEnvironment(Environment([:])).baseURL == "https://api.twilio.com")
-        #expect(throws: ConfigurationError.self) { try TwilioRESTSettings.fromEnvironment(Environment(["TWILIO_API_BASE": "api.twilio.com"])) }
-        #expect(throws: ConfigurationError.self) { try TwilioRESTSettings.fromEnvironment(Environment(["SWITCHBOARD_TWILIO_TIMEOUT_MS": "soon"])) }
+        #expect(throws: ConfigurationError.self) {
+            try TwilioRESTSettings.fromEnvironment(Environment(["TWILIO_API_BASE": "api.twilio.com"]))
+        }
+        #expect(throws: ConfigurationError.self) {
+            try TwilioRESTSettings.fromEnvironment(Environment(["SWITCHBOARD_TWILIO_TIMEOUT_MS": "soon"]))
+        }
     }
 }

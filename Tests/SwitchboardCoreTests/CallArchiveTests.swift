@@ -3,6 +3,7 @@ import Logging
 import SQLiteDriver
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 /// The archive's contract, run unchanged against both backends.
@@ -20,7 +21,9 @@ struct CallArchiveTests {
         return record
     }
 
-    @Test("a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing", arguments: ["sqlite", "mongodb"])
+    @Test(
+        "a record reads back; a repeat (Twilio's retry, the fallback URL) changes nothing",
+        arguments: ["sqlite", "mongodb"])
     func idempotent(backend: String) throws {
         let archive = try Self.archive(backend)
         let first = Self.call("CA" + String(repeating: "1", count: 32))
@@ -51,15 +54,25 @@ struct CallArchiveTests {
     }
 
     /// A status callback's record for `sid`, as ``ArchiveRecord/init(statusCallback:kind:tenant:at:)`` makes it.
-    static func outcome(_ sid: String, kind: ArchiveRecord.Kind = .call, _ status: String, sequence: Int? = nil, extra: [(String, String)] = []) throws -> ArchiveRecord {
-        var parameters: [(String, String)] = [(kind == .call ? "CallSid" : "MessageSid", sid), (kind == .call ? "CallStatus" : "MessageStatus", status),
-                                               ("AccountSid", "AC" + String(repeating: "a", count: 32)), ("From", "+15557654321"), ("To", "+15550100001")]
+    static func outcome(
+        _ sid: String, kind: ArchiveRecord.Kind = .call, _ status: String, sequence: Int? = nil,
+        extra: [(String, String)] = []
+    ) throws -> ArchiveRecord {
+        var parameters: [(String, String)] = [
+            (kind == .call ? "CallSid" : "MessageSid", sid), (kind == .call ? "CallStatus" : "MessageStatus", status),
+            ("AccountSid", "AC" + String(repeating: "a", count: 32)), ("From", "+15557654321"), ("To", "+15550100001"),
+        ]
         if let sequence { parameters.append(("SequenceNumber", String(sequence))) }
         let tenant = TenantSnapshot(Company(id: try CompanyID("c1"), name: "C1", twilio: TwilioConfig()))
-        return try #require(ArchiveRecord(statusCallback: FormParameters(parameters + extra), kind: kind, tenant: tenant, at: Date(timeIntervalSince1970: 1_800_000_000)))
+        return try #require(
+            ArchiveRecord(
+                statusCallback: FormParameters(parameters + extra), kind: kind, tenant: tenant,
+                at: Date(timeIntervalSince1970: 1_800_000_000)))
     }
 
-    @Test("status callbacks: a call's outcome joins its record, never moves backwards (late, repeated, out of order), and makes the record of a sid it has not seen", arguments: ["sqlite", "mongodb"])
+    @Test(
+        "status callbacks: a call's outcome joins its record, never moves backwards (late, repeated, out of order), and makes the record of a sid it has not seen",
+        arguments: ["sqlite", "mongodb"])
     func outcomes(backend: String) throws {
         let archive = try Self.archive(backend)
         let sid = "CA" + String(repeating: "4", count: 32)
@@ -68,53 +81,75 @@ struct CallArchiveTests {
         try archive.record(try Self.outcome(sid, "completed", sequence: 2, extra: [("CallDuration", "37")]))
         try archive.record(try Self.outcome(sid, "in-progress", sequence: 1))  // late
         try archive.record(try Self.outcome(sid, "ringing", sequence: 0))  // repeated and late
-        var stored = try #require(try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .call, limit: 10).first)
-        #expect(stored.status == "completed" && stored.answered == true && stored.durationSeconds == 37 && stored.endedAt == "2027-01-15T08:00:00.000Z")
+        var stored = try #require(
+            try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .call, limit: 10).first)
+        #expect(
+            stored.status == "completed" && stored.answered == true && stored.durationSeconds == 37
+                && stored.endedAt == "2027-01-15T08:00:00.000Z")
         #expect(stored.decision == "voicemail" && stored.at == "2026-11-27T10:00:00.000Z")
 
         // A message: delivered is final; a late sent changes nothing, read still follows.
         let message = "SM" + String(repeating: "5", count: 32)
         try archive.record(try Self.outcome(message, kind: .message, "delivered"))
         try archive.record(try Self.outcome(message, kind: .message, "sent"))
-        stored = try #require(try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first)
+        stored = try #require(
+            try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first)
         #expect(stored.status == "delivered" && stored.direction == "inbound" && stored.from == "+15557654321")
         try archive.record(try Self.outcome(message, kind: .message, "read"))
-        #expect(try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first?.status == "read")
+        #expect(
+            try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first?.status
+                == "read")
 
         // A failed message keeps Twilio's error; an unknown status never replaces a known one.
         let failed = "SM" + String(repeating: "6", count: 32)
-        try archive.record(try Self.outcome(failed, kind: .message, "undelivered", extra: [("ErrorCode", "30003"), ("ErrorMessage", "Unreachable destination handset")]))
+        try archive.record(
+            try Self.outcome(
+                failed, kind: .message, "undelivered",
+                extra: [("ErrorCode", "30003"), ("ErrorMessage", "Unreachable destination handset")]))
         try archive.record(try Self.outcome(failed, kind: .message, "exploded"))
-        let undelivered = try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10).first { $0.sid == failed }
-        #expect(undelivered?.status == "undelivered" && undelivered?.errorCode == "30003" && undelivered?.errorMessage == "Unreachable destination handset")
+        let undelivered = try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .message, limit: 10)
+            .first { $0.sid == failed }
+        #expect(
+            undelivered?.status == "undelivered" && undelivered?.errorCode == "30003"
+                && undelivered?.errorMessage == "Unreachable destination handset")
         #expect(undelivered?.endedAt != nil)
     }
 
-    @Test("newest first, per company, by kind, since a time, limited; prune deletes what is older", arguments: ["sqlite", "mongodb"])
+    @Test(
+        "newest first, per company, by kind, since a time, limited; prune deletes what is older",
+        arguments: ["sqlite", "mongodb"])
     func queries(backend: String) throws {
         let archive = try Self.archive(backend)
         for minute in 0..<6 {
-            try archive.record(Self.call("CA" + String(repeating: "\(minute)", count: 32), at: "2026-11-27T10:0\(minute):00.000Z"))
+            try archive.record(
+                Self.call("CA" + String(repeating: "\(minute)", count: 32), at: "2026-11-27T10:0\(minute):00.000Z"))
         }
-        var message = ArchiveRecord(sid: "SM" + String(repeating: "9", count: 32), kind: .message, companyId: "c1", at: "2026-11-27T10:03:30.000Z")
+        var message = ArchiveRecord(
+            sid: "SM" + String(repeating: "9", count: 32), kind: .message, companyId: "c1",
+            at: "2026-11-27T10:03:30.000Z")
         message.body = "Hi ✓"
         message.mediaUrls = ["https://x.example/m"]
         message.keyword = nil
         try archive.record(message)
-        try archive.record(Self.call("CA" + String(repeating: "a", count: 32), company: "c2", at: "2026-11-27T10:05:30.000Z"))
+        try archive.record(
+            Self.call("CA" + String(repeating: "a", count: 32), company: "c2", at: "2026-11-27T10:05:30.000Z"))
         let id = try CompanyID("c1")
         let all = try archive.records(companyID: id, since: nil, kind: nil, limit: 100)
         #expect(all.count == 7)
         #expect(all.map(\.at) == all.map(\.at).sorted(by: >))
         #expect(try archive.records(companyID: id, since: nil, kind: .message, limit: 100) == [message])
-        #expect(try archive.records(companyID: id, since: Timestamp.parse("2026-11-27T10:04:00Z"), kind: .call, limit: 100).count == 2)
+        #expect(
+            try archive.records(companyID: id, since: Timestamp.parse("2026-11-27T10:04:00Z"), kind: .call, limit: 100)
+                .count == 2)
         #expect(try archive.records(companyID: id, since: nil, kind: nil, limit: 3).count == 3)
         #expect(try archive.prune(before: try #require(Timestamp.parse("2026-11-27T10:02:00Z"))) == 2)
         #expect(try archive.records(companyID: id, since: nil, kind: nil, limit: 100).count == 5)
         #expect(try archive.records(companyID: try CompanyID("c2"), since: nil, kind: nil, limit: 100).count == 1)
     }
 
-    @Test("on the directory's connection: another process's write lock fails a write with the cause named, after the archive's own wait; lookups go on; the next write lands")
+    @Test(
+        "on the directory's connection: another process's write lock fails a write with the cause named, after the archive's own wait; lookups go on; the next write lands"
+    )
     func sharedConnectionUnderLock() throws {
         let path = try TestPaths.temporaryFolder().appendingPathComponent("s.sqlite").path
         let directory = try SQLiteTenantDirectory(path: path)
@@ -124,7 +159,9 @@ struct CallArchiveTests {
         try archive.record(Self.call("CA" + String(repeating: "1", count: 32), company: company.rawValue))
 
         let shared = try directory.sharedDatabase()
-        func wait(_ database: SQLiteDatabase) throws -> String? { try database.prepare("PRAGMA busy_timeout").rows([]).first?.first ?? nil }
+        func wait(_ database: SQLiteDatabase) throws -> String? {
+            try database.prepare("PRAGMA busy_timeout").rows([]).first?.first ?? nil
+        }
         #expect(try shared.withBusyTimeout(20) { try wait(shared) } == "20")
         #expect(try wait(shared) == "2000")  // the directory's own wait, back after the archive's
 
@@ -138,9 +175,10 @@ struct CallArchiveTests {
         try other.execute("COMMIT")
 
         try archive.record(held)
-        #expect(try archive.records(companyID: company, since: nil, kind: nil, limit: 10).map(\.sid).sorted() == [
-            "CA" + String(repeating: "1", count: 32), "CA" + String(repeating: "2", count: 32),
-        ])
+        #expect(
+            try archive.records(companyID: company, since: nil, kind: nil, limit: 10).map(\.sid).sorted() == [
+                "CA" + String(repeating: "1", count: 32), "CA" + String(repeating: "2", count: 32),
+            ])
     }
 
     @Test("archive.write_failed lines read back into records; other lines and damaged ones are not")
@@ -149,20 +187,24 @@ struct CallArchiveTests {
         let handler = CapturingLogHandler()
         let logger = Logger(label: "test") { _ in handler }
         logger.error("archive.write_failed", metadata: ["record": record.logMetadata])
-        let lines = handler.lines + [
-            #"{"message":"voice.answered"}"#,
-            #"{"message":"archive.write_failed","record":{"sid":"../../x","kind":"call","companyId":"c1","direction":"inbound","at":"2026-11-27T10:00:00.000Z"}}"#,
-            "not json archive.write_failed",
-        ]
+        let lines =
+            handler.lines + [
+                #"{"message":"voice.answered"}"#,
+                #"{"message":"archive.write_failed","record":{"sid":"../../x","kind":"call","companyId":"c1","direction":"inbound","at":"2026-11-27T10:00:00.000Z"}}"#,
+                "not json archive.write_failed",
+            ]
         let (records, unreadable) = ArchiveRecord.fromLog(lines.map { Substring($0) })
         #expect(records == [record])
         #expect(unreadable == 2)
     }
 
-    @Test("MongoDB unreachable: the recorder gives up within its bound and logs the whole record", .timeLimit(.minutes(1)))
+    @Test(
+        "MongoDB unreachable: the recorder gives up within its bound and logs the whole record", .timeLimit(.minutes(1))
+    )
     func boundedWhenDown() throws {
         let server = try MongoTestServer()
-        let directory = try MongoTenantDirectory(uri: server.uri + "/archive?serverSelectionTimeoutMS=3000", appName: "switchboard-tests")
+        let directory = try MongoTenantDirectory(
+            uri: server.uri + "/archive?serverSelectionTimeoutMS=3000", appName: "switchboard-tests")
         server.stop()
         let recorder = ArchiveRecorder(archive: MongoCallArchive(sharingPoolOf: directory), timeoutMilliseconds: 200)
         let handler = CapturingLogHandler()
@@ -190,7 +232,9 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
 
     func log(event: LogEvent) {
         var object: [String: Any] = ["level": event.level.rawValue, "message": event.message.description]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) { object[key] = Self.plain(value) }
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
+            object[key] = Self.plain(value)
+        }
         let line = String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data(), as: UTF8.self)
         lock.withLock { captured.append(line) }
     }
@@ -206,14 +250,28 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
 
     @Test("a record's hand-written JSON reads back through JSONDecoder, whatever its text holds")
     func jsonTextRoundTrip() throws {
-        let awkward = ["", "plain", "quote \" and \\ backslash", "line\nbreak\ttab\u{1}\u{1F}", "é 😀 \u{2028}", "</script>", "{\"a\":1}"]
+        let awkward = [
+            "", "plain", "quote \" and \\ backslash", "line\nbreak\ttab\u{1}\u{1F}", "é 😀 \u{2028}", "</script>",
+            "{\"a\":1}",
+        ]
         for round in 0..<300 {
-            var record = ArchiveRecord(sid: "CA\(round)", kind: round % 2 == 0 ? .call : .message, companyId: "c\(round)", at: "2026-11-27T10:00:00.000Z")
+            var record = ArchiveRecord(
+                sid: "CA\(round)", kind: round % 2 == 0 ? .call : .message, companyId: "c\(round)",
+                at: "2026-11-27T10:00:00.000Z")
             func maybe() -> String? { Bool.random() ? awkward.randomElement()! : nil }
-            record.accountSid = maybe(); record.from = maybe(); record.to = maybe(); record.decision = maybe()
-            record.body = maybe(); record.keyword = maybe(); record.recordingSid = maybe(); record.recordingUrl = maybe()
+            record.accountSid = maybe()
+            record.from = maybe()
+            record.to = maybe()
+            record.decision = maybe()
+            record.body = maybe()
+            record.keyword = maybe()
+            record.recordingSid = maybe()
+            record.recordingUrl = maybe()
             record.recordingDuration = maybe()
-            record.status = maybe(); record.endedAt = maybe(); record.errorCode = maybe(); record.errorMessage = maybe()
+            record.status = maybe()
+            record.endedAt = maybe()
+            record.errorCode = maybe()
+            record.errorMessage = maybe()
             record.statusOrder = Bool.random() ? Int.random(in: -5...7_999) : nil
             record.answered = Bool.random() ? Bool.random() : nil
             record.durationSeconds = Bool.random() ? Int.random(in: 0...86_400) : nil

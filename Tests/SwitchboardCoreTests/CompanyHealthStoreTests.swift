@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 /// The health store's contract on every backend: the sweep's queue, results, the listing
@@ -12,7 +13,9 @@ struct CompanyHealthStoreTests {
     static func ids(_ count: Int) -> [String] { (0..<count).map { String(format: "65a1f0c2e4b0a1a2b3c4%04x", $0) } }
 
     /// A directory with `count` companies and the health store beside it.
-    static func stores(_ backend: DirectoryBackend, companies count: Int) throws -> (any TenantDirectory, any CompanyHealthStore, [Company]) {
+    static func stores(_ backend: DirectoryBackend, companies count: Int) throws -> (
+        any TenantDirectory, any CompanyHealthStore, [Company]
+    ) {
         let directory = try backend.make()
         let companies = ids(count).enumerated().map { index, id in
             F.company(id, name: "Company \(index)", list: [(String(format: "+1555030%04d", index), "active")])
@@ -21,13 +24,19 @@ struct CompanyHealthStoreTests {
         return (directory, CompanyHealthStores.beside(directory), companies)
     }
 
-    static func result(_ company: Company, _ status: HealthStatus, at time: Date, problems: [String] = []) -> CompanyHealthRecord {
+    static func result(_ company: Company, _ status: HealthStatus, at time: Date, problems: [String] = [])
+        -> CompanyHealthRecord
+    {
         CompanyHealthRecord(
-            companyId: company.id.rawValue, companyName: company.name, configured: true, status: status, checkedAt: Timestamp.format(time),
-            durationMs: 12.34, account: .init(status: "active", message: "the account is active", latencyMs: 10), problems: problems)
+            companyId: company.id.rawValue, companyName: company.name, configured: true, status: status,
+            checkedAt: Timestamp.format(time),
+            durationMs: 12.34, account: .init(status: "active", message: "the account is active", latencyMs: 10),
+            problems: problems)
     }
 
-    @Test("enrolment gives every company an unchecked, due record, once; the queue gives them in id order, a page at a time", arguments: DirectoryBackend.all)
+    @Test(
+        "enrolment gives every company an unchecked, due record, once; the queue gives them in id order, a page at a time",
+        arguments: DirectoryBackend.all)
     func enrolment(backend: DirectoryBackend) throws {
         let (_, store, companies) = try Self.stores(backend, companies: 12)
         let now = Date()
@@ -35,7 +44,11 @@ struct CompanyHealthStoreTests {
         #expect(try store.enrolMissing(limit: 100, at: now) == 7)
         #expect(try store.enrolMissing(limit: 100, at: now) == 0)
         let summary = try store.summary()
-        #expect(summary == CompanyHealthSummary(companies: 12, configured: 12, checked: 0, neverChecked: 12, down: 0, degraded: 0, oldestCheckAt: nil))
+        #expect(
+            summary
+                == CompanyHealthSummary(
+                    companies: 12, configured: 12, checked: 0, neverChecked: 12, down: 0, degraded: 0,
+                    oldestCheckAt: nil))
         let first = try store.nextDue(notCheckedSince: now, limit: 5)
         #expect(first == companies.prefix(5).map(\.id))
         #expect(try store.countDue(notCheckedSince: now) == 12)
@@ -43,7 +56,9 @@ struct CompanyHealthStoreTests {
         #expect(record.status == nil && record.due && record.companyName == "Company 3" && record.configured)
     }
 
-    @Test("a stored result leaves the queue for this round; the oldest comes back first in the next; a mark during a check keeps it due", arguments: DirectoryBackend.all)
+    @Test(
+        "a stored result leaves the queue for this round; the oldest comes back first in the next; a mark during a check keeps it due",
+        arguments: DirectoryBackend.all)
     func queue(backend: DirectoryBackend) throws {
         let (_, store, companies) = try Self.stores(backend, companies: 4)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -67,22 +82,33 @@ struct CompanyHealthStoreTests {
         #expect(try store.record(of: companies[3].id)?.due == true)
 
         // A check that began before the mark does not clear it; one that began after does.
-        try store.store(Self.result(companies[3], .healthy, at: start.addingTimeInterval(31)), checkStartedAt: start.addingTimeInterval(29))
+        try store.store(
+            Self.result(companies[3], .healthy, at: start.addingTimeInterval(31)),
+            checkStartedAt: start.addingTimeInterval(29))
         #expect(try store.record(of: companies[3].id)?.due == true)
-        try store.store(Self.result(companies[3], .healthy, at: start.addingTimeInterval(32)), checkStartedAt: start.addingTimeInterval(31))
+        try store.store(
+            Self.result(companies[3], .healthy, at: start.addingTimeInterval(32)),
+            checkStartedAt: start.addingTimeInterval(31))
         #expect(try store.record(of: companies[3].id)?.due == false)
         #expect(try store.nextDue(notCheckedSince: start, limit: 10).isEmpty)
     }
 
-    @Test("the listing: problems first, by id within each status, pages that neither repeat nor skip; a status filter; the summary's counts", arguments: DirectoryBackend.all)
+    @Test(
+        "the listing: problems first, by id within each status, pages that neither repeat nor skip; a status filter; the summary's counts",
+        arguments: DirectoryBackend.all)
     func listing(backend: DirectoryBackend) throws {
         let (_, store, companies) = try Self.stores(backend, companies: 9)
         let now = Date()
         _ = try store.enrolMissing(limit: 100, at: now)
-        let statuses: [HealthStatus?] = [.healthy, .down, .degraded, .healthy, .down, .notConfigured, nil, .degraded, .healthy]
+        let statuses: [HealthStatus?] = [
+            .healthy, .down, .degraded, .healthy, .down, .notConfigured, nil, .degraded, .healthy,
+        ]
         for (company, status) in zip(companies, statuses) {
             guard let status else { continue }
-            try store.store(Self.result(company, status, at: now, problems: status.severity > 0 ? ["trouble at \(company.name)"] : []), checkStartedAt: now)
+            try store.store(
+                Self.result(
+                    company, status, at: now, problems: status.severity > 0 ? ["trouble at \(company.name)"] : []),
+                checkStartedAt: now)
         }
         var seen: [String] = []
         var after: CompanyHealthPage.Position?
@@ -94,14 +120,22 @@ struct CompanyHealthStoreTests {
         }
         let order = [1, 4, 2, 7, 0, 3, 5, 6, 8].map { companies[$0].id.rawValue }
         #expect(seen == order)
-        #expect(try store.page(status: .down, after: nil, limit: 10).map(\.companyId) == [1, 4].map { companies[$0].id.rawValue })
-        #expect(try store.page(status: .degraded, after: CompanyHealthPage.Position(severity: 1, companyId: companies[2].id.rawValue), limit: 10)
+        #expect(
+            try store.page(status: .down, after: nil, limit: 10).map(\.companyId)
+                == [1, 4].map { companies[$0].id.rawValue })
+        #expect(
+            try store.page(
+                status: .degraded, after: CompanyHealthPage.Position(severity: 1, companyId: companies[2].id.rawValue),
+                limit: 10
+            )
             .map(\.companyId) == [companies[7].id.rawValue])
         let summary = try store.summary()
         #expect(summary.companies == 9 && summary.checked == 8 && summary.neverChecked == 1)
         #expect(summary.down == 2 && summary.degraded == 2 && summary.oldestCheckAt == Timestamp.format(now))
         let stored = try #require(try store.record(of: companies[1].id))
-        #expect(stored.problems == ["trouble at Company 1"] && stored.account?.status == "active" && stored.durationMs == 12.3)
+        #expect(
+            stored.problems == ["trouble at Company 1"] && stored.account?.status == "active"
+                && stored.durationMs == 12.3)
     }
 
     @Test("a run of failures is counted from its first DOWN check, and ends with a check that is not DOWN")
@@ -117,7 +151,9 @@ struct CompanyHealthStoreTests {
         #expect(degraded.consecutiveFailures == 0)
     }
 
-    @Test("a company's health goes with it: removed on request; on the embedded store deleting the company deletes it, and a result for it is refused")
+    @Test(
+        "a company's health goes with it: removed on request; on the embedded store deleting the company deletes it, and a result for it is refused"
+    )
     func deletion() throws {
         let (directory, store, companies) = try Self.stores(.sqlite, companies: 3)
         _ = try store.enrolMissing(limit: 10, at: Date())
@@ -135,7 +171,9 @@ struct CompanyHealthStoreTests {
         }
     }
 
-    @Test("the platform check's candidates: only companies with credentials, the earliest lastUpdated first (none first), then id", arguments: DirectoryBackend.all)
+    @Test(
+        "the platform check's candidates: only companies with credentials, the earliest lastUpdated first (none first), then id",
+        arguments: DirectoryBackend.all)
     func credentialCandidates(backend: DirectoryBackend) throws {
         let directory = try backend.make()
         let ids = Self.ids(5)
@@ -157,11 +195,19 @@ struct CompanyHealthStoreTests {
         _ = try directory.companiesWithTwilioCredentials(limit: 1)
         let database = try (directory as! SQLiteTenantDirectory).sharedDatabase()
         func plan(_ sql: String) throws -> String {
-            try database.prepare("EXPLAIN QUERY PLAN " + sql).rows([]).map { $0.compactMap { $0 }.joined(separator: " ") }.joined(separator: "\n")
+            try database.prepare("EXPLAIN QUERY PLAN " + sql).rows([]).map {
+                $0.compactMap { $0 }.joined(separator: " ")
+            }.joined(separator: "\n")
         }
-        let credentials = try plan("SELECT document FROM companies WHERE \(SQLiteTenantDirectory.hasCredentials) ORDER BY json_extract(document, '$.twilioConfig.lastUpdated'), id LIMIT 1")
-        #expect(credentials.contains("companies_with_credentials") && !credentials.contains("TEMP B-TREE"), "\(credentials)")
-        let listing = try plan("SELECT record FROM company_health WHERE severity < 2 OR (severity = 2 AND company_id > '') ORDER BY severity DESC, company_id LIMIT 51")
+        let credentials = try plan(
+            "SELECT document FROM companies WHERE \(SQLiteTenantDirectory.hasCredentials) ORDER BY json_extract(document, '$.twilioConfig.lastUpdated'), id LIMIT 1"
+        )
+        #expect(
+            credentials.contains("companies_with_credentials") && !credentials.contains("TEMP B-TREE"), "\(credentials)"
+        )
+        let listing = try plan(
+            "SELECT record FROM company_health WHERE severity < 2 OR (severity = 2 AND company_id > '') ORDER BY severity DESC, company_id LIMIT 51"
+        )
         #expect(listing.contains("company_health_listing") && !listing.contains("TEMP B-TREE"), "\(listing)")
     }
 }

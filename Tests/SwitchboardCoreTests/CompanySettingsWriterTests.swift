@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SwitchboardCore
 
 @Suite("Saving a company's settings")
@@ -22,24 +23,33 @@ struct CompanySettingsWriterTests {
     @Test("plaintext secrets are sealed, and the change is stamped")
     func sealsAndStamps() throws {
         let (directory, writer) = try setup()
-        let stored = try writer.save(company { $0.apiKey = "SK" + String(repeating: "1", count: 32); $0.apiSecret = .plaintext("api-secret") }, updatedBy: "tester").company
+        let stored = try writer.save(
+            company {
+                $0.apiKey = "SK" + String(repeating: "1", count: 32)
+                $0.apiSecret = .plaintext("api-secret")
+            }, updatedBy: "tester"
+        ).company
         let read = try #require(try directory.company(id: stored.id))
         #expect(read.twilio.authToken?.isSealed == true)
         #expect(read.twilio.apiSecret?.isSealed == true)
-        #expect(try DirectoryFixtures.sealer.open(read.twilio.authToken!, companyID: read.id.rawValue, field: .authToken) == Self.token)
+        #expect(
+            try DirectoryFixtures.sealer.open(read.twilio.authToken!, companyID: read.id.rawValue, field: .authToken)
+                == Self.token)
         #expect(read.twilio.updatedBy == "tester")
         #expect(read.twilio.lastUpdated != nil)
     }
 
-    @Test("invalid settings are refused with a reason, and nothing is written", arguments: [
-        ("accountSid", "accountSid must be AC followed by 32 hex digits"),
-        ("mode", "callRoutingMode must be one of ai-agent, voicemail, forward"),
-        ("forward", "callRoutingMode forward needs a forwardNumber"),
-        ("forwardNumber", "forwardNumber has no + or 00 country prefix, so its country is ambiguous"),
-        ("stream", "agentStreamUrl must be a wss:// URL"),
-        ("number", "phone number \"555-0100\" has no + or 00 country prefix, so its country is ambiguous"),
-        ("whisper", "whisperMessage must be at most 1000 characters"),
-    ])
+    @Test(
+        "invalid settings are refused with a reason, and nothing is written",
+        arguments: [
+            ("accountSid", "accountSid must be AC followed by 32 hex digits"),
+            ("mode", "callRoutingMode must be one of ai-agent, voicemail, forward"),
+            ("forward", "callRoutingMode forward needs a forwardNumber"),
+            ("forwardNumber", "forwardNumber has no + or 00 country prefix, so its country is ambiguous"),
+            ("stream", "agentStreamUrl must be a wss:// URL"),
+            ("number", "phone number \"555-0100\" has no + or 00 country prefix, so its country is ambiguous"),
+            ("whisper", "whisperMessage must be at most 1000 characters"),
+        ])
     func refusals(field: String, message: String) throws {
         let (directory, writer) = try setup()
         let bad = company { config in
@@ -60,12 +70,14 @@ struct CompanySettingsWriterTests {
     @Test("numbers are stored in E.164 whatever spelling they were given in")
     func normalisesNumbers() throws {
         let (directory, writer) = try setup()
-        let stored = try writer.save(company {
-            $0.phoneNumbers = [PhoneNumberEntry(phoneNumber: "+44-20-7946-0958")]
-            $0.phoneNumber = "+1 (555) 010-0009"
-            $0.callRoutingMode = "forward"
-            $0.forwardNumber = "+1-555-000-1111"
-        }, updatedBy: "tester").company
+        let stored = try writer.save(
+            company {
+                $0.phoneNumbers = [PhoneNumberEntry(phoneNumber: "+44-20-7946-0958")]
+                $0.phoneNumber = "+1 (555) 010-0009"
+                $0.callRoutingMode = "forward"
+                $0.forwardNumber = "+1-555-000-1111"
+            }, updatedBy: "tester"
+        ).company
         #expect(stored.twilio.phoneNumbers.map(\.phoneNumber) == ["+442079460958"])
         let read = try #require(try directory.company(id: stored.id))
         #expect(read.twilio.phoneNumber == "+15550100009")
@@ -75,7 +87,8 @@ struct CompanySettingsWriterTests {
     @Test("a replaced auth token is kept, sealed, for the grace period; an unchanged one is not rotated")
     func tokenRotation() throws {
         let directory = try DirectoryBackend.sqlite.make()
-        let writer = CompanySettingsWriter(directory: directory, sealer: DirectoryFixtures.sealer, tokenGracePeriod: .seconds(3_600))
+        let writer = CompanySettingsWriter(
+            directory: directory, sealer: DirectoryFixtures.sealer, tokenGracePeriod: .seconds(3_600))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let first = try writer.save(company(), updatedBy: "tester", now: now)
         #expect(!first.tokenRotated)
@@ -87,13 +100,18 @@ struct CompanySettingsWriterTests {
         #expect(again.company.twilio.authTokenPrevious == nil)
 
         let newToken = "fedcba9876543210fedcba9876543210"
-        let rotated = try writer.save(company { $0.authToken = .plaintext(newToken) }, updatedBy: "tester", now: now.addingTimeInterval(2))
+        let rotated = try writer.save(
+            company { $0.authToken = .plaintext(newToken) }, updatedBy: "tester", now: now.addingTimeInterval(2))
         #expect(rotated.tokenRotated)
         let read = try #require(try directory.company(id: rotated.company.id))
         let previous = try #require(read.twilio.authTokenPrevious)
         #expect(previous.isSealed)
-        #expect(try DirectoryFixtures.sealer.open(previous, companyID: read.id.rawValue, field: .authTokenPrevious) == Self.token)
-        #expect(try DirectoryFixtures.sealer.open(read.twilio.authToken!, companyID: read.id.rawValue, field: .authToken) == newToken)
+        #expect(
+            try DirectoryFixtures.sealer.open(previous, companyID: read.id.rawValue, field: .authTokenPrevious)
+                == Self.token)
+        #expect(
+            try DirectoryFixtures.sealer.open(read.twilio.authToken!, companyID: read.id.rawValue, field: .authToken)
+                == newToken)
         #expect(read.twilio.authTokenPreviousExpiresAt == Timestamp.format(now.addingTimeInterval(3_602)))
         // Sealed for its own field: it does not open as the current token.
         #expect(throws: SealingError.authenticationFailed) {
@@ -106,7 +124,8 @@ struct CompanySettingsWriterTests {
         #expect(snapshot.previousAuthToken(at: now.addingTimeInterval(3_603)) == nil)
 
         // A later save after the grace period drops the old token.
-        let later = try writer.save(company { $0.authToken = .plaintext(newToken) }, updatedBy: "tester", now: now.addingTimeInterval(4_000))
+        let later = try writer.save(
+            company { $0.authToken = .plaintext(newToken) }, updatedBy: "tester", now: now.addingTimeInterval(4_000))
         #expect(!later.tokenRotated)
         #expect(later.company.twilio.authTokenPrevious == nil)
         #expect(later.company.twilio.authTokenPreviousExpiresAt == nil)

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 /// A directory backend the contract suite runs against. Every backend must pass the
@@ -29,13 +30,15 @@ enum DirectoryFixtures {
         mode: String = "voicemail"
     ) -> Company {
         let companyID = try! CompanyID(id)
-        return Company(id: companyID, name: name, twilio: TwilioConfig(
-            accountSid: "AC" + String(repeating: "a", count: 32),
-            authToken: .sealed(sealer.seal("token-\(id)", companyID: id, field: .authToken)),
-            phoneNumber: legacy,
-            phoneNumbers: list.map { PhoneNumberEntry(phoneNumber: $0.0, status: $0.1) },
-            callRoutingMode: mode
-        ))
+        return Company(
+            id: companyID, name: name,
+            twilio: TwilioConfig(
+                accountSid: "AC" + String(repeating: "a", count: 32),
+                authToken: .sealed(sealer.seal("token-\(id)", companyID: id, field: .authToken)),
+                phoneNumber: legacy,
+                phoneNumbers: list.map { PhoneNumberEntry(phoneNumber: $0.0, status: $0.1) },
+                callRoutingMode: mode
+            ))
     }
 
     static func number(_ text: String) -> PhoneNumber { try! PhoneNumber(parsing: text) }
@@ -48,7 +51,8 @@ struct DirectoryContractTests {
     @Test("a saved company reads back unchanged, by id", arguments: DirectoryBackend.all)
     func roundTrip(backend: DirectoryBackend) throws {
         let directory = try backend.make()
-        var company = F.company("65a1f0c2e4b0a1a2b3c4d5e1", name: "Acme & Sons ✓", list: [("+15550100001", "active")], mode: "forward")
+        var company = F.company(
+            "65a1f0c2e4b0a1a2b3c4d5e1", name: "Acme & Sons ✓", list: [("+15550100001", "active")], mode: "forward")
         company.twilio.forwardNumber = "+15550199999"
         company.twilio.whisperMessage = "Call for Acme <urgent>"
         company.twilio.recordingEnabled = true
@@ -70,10 +74,12 @@ struct DirectoryContractTests {
         #expect(try directory.company(servingNumber: F.number("+15550100003")) == nil)
     }
 
-    @Test("a number outside North America saved formatted is stored in E.164 and found", arguments: DirectoryBackend.all)
+    @Test(
+        "a number outside North America saved formatted is stored in E.164 and found", arguments: DirectoryBackend.all)
     func formattedInternationalNumber(backend: DirectoryBackend) throws {
         let directory = try backend.make()
-        var company = F.company("uk", list: [("+44-20-7946-0958", "active")], legacy: "+33 1 42 68 53 00", mode: "forward")
+        var company = F.company(
+            "uk", list: [("+44-20-7946-0958", "active")], legacy: "+33 1 42 68 53 00", mode: "forward")
         company.twilio.forwardNumber = "+49 (30) 901820"
         try directory.save(company)
         #expect(try directory.company(servingNumber: F.number("+442079460958"))?.id.rawValue == "uk")
@@ -139,7 +145,9 @@ struct DirectoryContractTests {
     @Test("inactive numbers are not answered, but still belong to their company", arguments: DirectoryBackend.all)
     func inactiveNumbers(backend: DirectoryBackend) throws {
         let directory = try backend.make()
-        try directory.save(F.company("c1", list: [("+15550200001", "active"), ("+15550200002", "inactive"), ("+15550200003", "released")]))
+        try directory.save(
+            F.company(
+                "c1", list: [("+15550200001", "active"), ("+15550200002", "inactive"), ("+15550200003", "released")]))
         #expect(try directory.company(servingNumber: F.number("+15550200001"))?.id.rawValue == "c1")
         #expect(try directory.company(servingNumber: F.number("+15550200002")) == nil)
         #expect(try directory.company(servingNumber: F.number("+15550200003")) == nil)
@@ -153,10 +161,10 @@ struct DirectoryContractTests {
         let directory = try backend.make()
         try directory.save(F.company("c1", list: [("+15550300001", "active")], legacy: "+1-555-030-0009"))
         let attempts: [Company] = [
-            F.company("c2", list: [("+15550300001", "active")]),           // list vs list
-            F.company("c2", legacy: "+15550300001"),                        // legacy vs list
-            F.company("c2", list: [("+1-555-030-0009", "inactive")]),       // list vs legacy, other spelling
-            F.company("c2", legacy: "+1 555 030 0009"),                     // legacy vs legacy
+            F.company("c2", list: [("+15550300001", "active")]),  // list vs list
+            F.company("c2", legacy: "+15550300001"),  // legacy vs list
+            F.company("c2", list: [("+1-555-030-0009", "inactive")]),  // list vs legacy, other spelling
+            F.company("c2", legacy: "+1 555 030 0009"),  // legacy vs legacy
         ]
         for attempt in attempts {
             #expect(throws: DirectoryError.self) { try directory.save(attempt) }
@@ -180,7 +188,9 @@ struct DirectoryContractTests {
         #expect(try directory.company(servingNumber: F.number("+15550500002"))?.id == second.id)
     }
 
-    @Test("a company can re-save itself, hold a number in both fields, and release numbers", arguments: DirectoryBackend.all)
+    @Test(
+        "a company can re-save itself, hold a number in both fields, and release numbers",
+        arguments: DirectoryBackend.all)
     func ownNumbers(backend: DirectoryBackend) throws {
         let directory = try backend.make()
         try directory.save(F.company("c1", list: [("+15550600001", "active")], legacy: "+1-555-060-0001"))
@@ -197,7 +207,9 @@ struct DirectoryContractTests {
         let directory = try backend.make()
         var plaintext = F.company("c1", list: [("+15550700001", "active")])
         plaintext.twilio.authToken = .plaintext("0123456789abcdef0123456789abcdef")
-        #expect(throws: DirectoryError.invalidCompany("authToken must be sealed before it is stored")) { try directory.save(plaintext) }
+        #expect(throws: DirectoryError.invalidCompany("authToken must be sealed before it is stored")) {
+            try directory.save(plaintext)
+        }
         let badNumber = F.company("c1", list: [("555-0100", "active")])
         #expect(throws: DirectoryError.self) { try directory.save(badNumber) }
         #expect(try directory.allCompanies().isEmpty)

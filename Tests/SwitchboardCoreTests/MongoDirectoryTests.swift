@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 /// What only the MongoDB directory has: indexes, races, outages, old documents.
@@ -57,19 +58,22 @@ struct MongoDirectoryTests {
         let uri = server.uri + "/legacy"
         let directory = try Self.directory(uri)
         // Written as the Node.js system wrote it.
-        try MongoSeed.insert(uri: uri, json: #"""
-            {"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5e9"}, "companyName": "Old Co", "plan": "gold",
-             "twilioConfig": {"accountSid": "AC00000000000000000000000000000001", "authToken": "plaintext-token",
-               "phoneNumber": "+1-555-070-0001", "callRoutingMode": "voicemail", "recordingEnabled": false,
-               "lastUpdated": {"$date": "2024-03-01T10:00:00Z"}, "legacyFlag": true}}
-            """#)
+        try MongoSeed.insert(
+            uri: uri,
+            json: #"""
+                {"_id": {"$oid": "65a1f0c2e4b0a1a2b3c4d5e9"}, "companyName": "Old Co", "plan": "gold",
+                 "twilioConfig": {"accountSid": "AC00000000000000000000000000000001", "authToken": "plaintext-token",
+                   "phoneNumber": "+1-555-070-0001", "callRoutingMode": "voicemail", "recordingEnabled": false,
+                   "lastUpdated": {"$date": "2024-03-01T10:00:00Z"}, "legacyFlag": true}}
+                """#)
         let found = try #require(try directory.company(servingNumber: F.number("+15550700001")))
         #expect(found.id.rawValue == "65a1f0c2e4b0a1a2b3c4d5e9")
         #expect(found.twilio.authToken == .plaintext("plaintext-token"))
         var full = try #require(try directory.company(id: CompanyID("65a1f0c2e4b0a1a2b3c4d5e9")))
         #expect(full.twilio.lastUpdated?.hasPrefix("2024-03-01") == true)
         // A save keeps what Switchboard does not model.
-        full.twilio.authToken = .sealed(F.sealer.seal("plaintext-token", companyID: full.id.rawValue, field: .authToken))
+        full.twilio.authToken = .sealed(
+            F.sealer.seal("plaintext-token", companyID: full.id.rawValue, field: .authToken))
         try directory.save(full)
         let raw = try MongoSeed.find(uri: uri, json: #"{"find": "v2companies", "filter": {}}"#)
         #expect(raw.contains("\"plan\": \"gold\""))
@@ -88,7 +92,10 @@ struct MongoDirectoryTests {
             _ = try directory.company(servingNumber: F.number("+15550800001"))
             Issue.record("a lookup succeeded with the server down")
         } catch {
-            guard case .unavailable(let why) = error else { Issue.record("not .unavailable: \(error)"); return }
+            guard case .unavailable(let why) = error else {
+                Issue.record("not .unavailable: \(error)")
+                return
+            }
             #expect(why.contains("MongoDB"))
         }
         try server.start()  // empty again: the test server keeps nothing
@@ -103,13 +110,15 @@ struct MongoDirectoryTests {
         #expect(try directory.company(servingNumber: F.number("+15550800001"))?.id.rawValue == "c1")
     }
 
-    @Test("a bad connection string is a clear error without the password or option values", arguments: [
-        "mongodb://user:hunter2@/",
-        "mongodb://user:hunter2@host:99999/db",
-        "mongodb://host/db?authMechanismProperties=AWS_SESSION_TOKEN:hunter2&authMechanism=NOPE",
-        "mongodb://host/db?tls=hunter2",                 // libmongoc quotes the value it refuses
-        "mongodb://host/db?readPreference=hunter2",
-    ])
+    @Test(
+        "a bad connection string is a clear error without the password or option values",
+        arguments: [
+            "mongodb://user:hunter2@/",
+            "mongodb://user:hunter2@host:99999/db",
+            "mongodb://host/db?authMechanismProperties=AWS_SESSION_TOKEN:hunter2&authMechanism=NOPE",
+            "mongodb://host/db?tls=hunter2",  // libmongoc quotes the value it refuses
+            "mongodb://host/db?readPreference=hunter2",
+        ])
     func badURI(uri: String) {
         do {
             _ = try MongoTenantDirectory(uri: uri, appName: "x")
@@ -120,12 +129,17 @@ struct MongoDirectoryTests {
         }
     }
 
-    @Test("the store's description never shows credentials or options", arguments: [
-        ("mongodb://app:s3cret@db.example:27017/switchboard", "mongodb://***@db.example:27017/switchboard"),
-        ("mongodb://app:p@ss@word@db.example/switchboard", "mongodb://***@db.example/switchboard"),
-        ("mongodb+srv://app:s3cret@cluster.example/sb?authMechanismProperties=AWS_SESSION_TOKEN:s3cret", "mongodb+srv://***@cluster.example/sb?…"),
-        ("mongodb://db.example/switchboard", "mongodb://db.example/switchboard"),
-    ])
+    @Test(
+        "the store's description never shows credentials or options",
+        arguments: [
+            ("mongodb://app:s3cret@db.example:27017/switchboard", "mongodb://***@db.example:27017/switchboard"),
+            ("mongodb://app:p@ss@word@db.example/switchboard", "mongodb://***@db.example/switchboard"),
+            (
+                "mongodb+srv://app:s3cret@cluster.example/sb?authMechanismProperties=AWS_SESSION_TOKEN:s3cret",
+                "mongodb+srv://***@cluster.example/sb?…"
+            ),
+            ("mongodb://db.example/switchboard", "mongodb://db.example/switchboard"),
+        ])
     func storeDescription(uri: String, shown: String) {
         #expect(StoreLocation.mongodb(uri: uri).description == shown)
     }
@@ -134,6 +148,14 @@ struct MongoDirectoryTests {
 final class ResultsBox: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [Bool] = []
-    func add(_ won: Bool) { lock.lock(); results.append(won); lock.unlock() }
-    var wins: Int { lock.lock(); defer { lock.unlock() }; return results.filter { $0 }.count }
+    func add(_ won: Bool) {
+        lock.lock()
+        results.append(won)
+        lock.unlock()
+    }
+    var wins: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return results.filter { $0 }.count
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SwitchboardCore
 
 @Suite("SMS: keywords, GSM-7 and UCS-2 segments, the planner")
@@ -11,15 +12,20 @@ struct SMSTests {
     }()
 
     static func message(_ body: String, media: [String] = []) -> InboundMessage {
-        InboundMessage(sid: "SM" + String(repeating: "1", count: 32), from: "+15557654321", to: "+15550300001", body: body, mediaURLs: media)
+        InboundMessage(
+            sid: "SM" + String(repeating: "1", count: 32), from: "+15557654321", to: "+15550300001", body: body,
+            mediaURLs: media)
     }
 
-    @Test("keywords: the whole body, any case, white space around it; anything more is a message", arguments: [
-        ("STOP", "STOP"), ("stop", "STOP"), ("  Stop \n", "STOP"), ("unsubscribe", "UNSUBSCRIBE"), ("StopAll", "STOPALL"),
-        ("cancel", "CANCEL"), ("END", "END"), ("quit", "QUIT"), ("revoke", "REVOKE"), ("optout", "OPTOUT"),
-        ("start", "START"), ("Yes", "YES"), ("unstop", "UNSTOP"), ("help", "HELP"), ("INFO", "INFO"),
-        ("stop please", nil), ("STOP!", nil), ("don't stop", nil), ("", nil), ("stopp", nil), ("ＳＴＯＰ", nil),
-    ] as [(String, String?)])
+    @Test(
+        "keywords: the whole body, any case, white space around it; anything more is a message",
+        arguments: [
+            ("STOP", "STOP"), ("stop", "STOP"), ("  Stop \n", "STOP"), ("unsubscribe", "UNSUBSCRIBE"),
+            ("StopAll", "STOPALL"),
+            ("cancel", "CANCEL"), ("END", "END"), ("quit", "QUIT"), ("revoke", "REVOKE"), ("optout", "OPTOUT"),
+            ("start", "START"), ("Yes", "YES"), ("unstop", "UNSTOP"), ("help", "HELP"), ("INFO", "INFO"),
+            ("stop please", nil), ("STOP!", nil), ("don't stop", nil), ("", nil), ("stopp", nil), ("ＳＴＯＰ", nil),
+        ] as [(String, String?)])
     func keywords(body: String, word: String?) {
         #expect(SMSKeyword(body: body)?.word == word)
     }
@@ -29,7 +35,7 @@ struct SMSTests {
         #expect(SMSEncoding.of("Hello @ £5, ¿qué?") == .gsm7)
         #expect(SMSEncoding.gsm7.cost("a{b}€") == 8)
         #expect(SMSEncoding.of("naïve") == .ucs2)  // ï is not GSM-7
-        #expect(SMSEncoding.of("café") == .gsm7)   // é is
+        #expect(SMSEncoding.of("café") == .gsm7)  // é is
         #expect(SMSEncoding.of("👍") == .ucs2)
         #expect(SMSEncoding.ucs2.cost("a👍") == 3)  // a surrogate pair costs two
     }
@@ -43,7 +49,7 @@ struct SMSTests {
         #expect(SMSEncoding.ucs2.prefix(of: "x" + combining + "y", fitting: 2) == "x")
         #expect(SMSEncoding.ucs2.prefix(of: "x" + combining + "y", fitting: 3) == "x" + combining)
         #expect(SMSEncoding.gsm7.prefix(of: "ab{", fitting: 3) == "ab")  // { costs two septets
-        #expect(SMSEncoding.gsm7.prefix(of: "abc", fitting: 3) == nil)    // fits already
+        #expect(SMSEncoding.gsm7.prefix(of: "abc", fitting: 3) == nil)  // fits already
     }
 
     @Test("a forward at the 10-segment boundary: GSM-7 1,530 septets, UCS-2 670 units")
@@ -78,16 +84,21 @@ struct SMSTests {
     func planner() throws {
         let planner = SMSMessagePlanner()
         var tenant = Self.tenant
-        let forward = planner.answer(tenant: tenant, message: Self.message("Leak <under> the sink & more", media: ["https://x.example/m1"]))
+        let forward = planner.answer(
+            tenant: tenant, message: Self.message("Leak <under> the sink & more", media: ["https://x.example/m1"]))
         #expect(forward.action == "forward")
-        #expect(forward.twiml.contains(#"<Message to="+15550399999">From +15557654321: Leak &lt;under&gt; the sink &amp; more"#))
+        #expect(
+            forward.twiml.contains(
+                #"<Message to="+15550399999">From +15557654321: Leak &lt;under&gt; the sink &amp; more"#))
         #expect(forward.twiml.contains("Media: https://x.example/m1"))
         tenant.smsForwardNumber = "+15550388888"
         #expect(planner.answer(tenant: tenant, message: Self.message("hi")).twiml.contains(#"to="+15550388888""#))
         tenant.smsMode = "auto-reply"
         tenant.smsAutoReply = "Thanks! We'll reply soon."
         let reply = planner.answer(tenant: tenant, message: Self.message("hi"))
-        #expect(reply.action == "auto-reply" && reply.twiml.hasSuffix("<Response><Message>Thanks! We&apos;ll reply soon.</Message></Response>"))
+        #expect(
+            reply.action == "auto-reply"
+                && reply.twiml.hasSuffix("<Response><Message>Thanks! We&apos;ll reply soon.</Message></Response>"))
         let stop = planner.answer(tenant: tenant, message: Self.message("Stop"))
         #expect(stop.action == "keyword" && stop.keyword?.kind == .optOut && stop.twiml.hasSuffix("<Response/>"))
         tenant.smsAutoReply = nil
@@ -113,8 +124,14 @@ struct SMSDoctorTests {
             company("a") { $0.smsMode = "broadcast" },
             company("b") { $0.smsMode = "auto-reply" },
             company("c") { $0.smsMode = "forward" },
-            company("d") { $0.smsMode = "forward"; $0.forwardNumber = "+15550199999" },
-            company("e") { $0.smsMode = "auto-reply"; $0.smsAutoReply = "Hi" },
+            company("d") {
+                $0.smsMode = "forward"
+                $0.forwardNumber = "+15550199999"
+            },
+            company("e") {
+                $0.smsMode = "auto-reply"
+                $0.smsAutoReply = "Hi"
+            },
         ]).filter { $0.kind == .smsUnworkable }
         #expect(findings.map(\.companyIDs) == [["a"], ["b"], ["c"]])
     }

@@ -10,7 +10,9 @@ struct SQLiteStatementTests {
     static func database() throws -> SQLiteDatabase {
         let path = try TestPaths.temporaryFolder().appendingPathComponent("driver.sqlite").path
         let database = try SQLiteDatabase(path: path)
-        try database.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, n INTEGER, z TEXT)")
+        try database.execute(
+            "CREATE TABLE kept (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, n INTEGER, z TEXT)"
+        )
         return database
     }
 
@@ -30,9 +32,19 @@ struct SQLiteStatementTests {
             .integer(-42),
             .null,
         ]
-        try database.prepare("INSERT INTO kept (id, a, b, c, d, e, f, n, z) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)").run(values)
-        let rows = try database.prepare("SELECT a, b, c, d, e, f, n, z, typeof(a) FROM kept WHERE id = ?1").rows([.integer(7)])
-        #expect(rows == [["", "+15550100001", long, "Zoë’s café — 日本語 ☎️", "before\u{0}after", "CA0123456789abcdef0123456789abcdef", "-42", nil, "text"]])
+        try database.prepare(
+            "INSERT INTO kept (id, a, b, c, d, e, f, n, z) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ).run(values)
+        let rows = try database.prepare("SELECT a, b, c, d, e, f, n, z, typeof(a) FROM kept WHERE id = ?1").rows([
+            .integer(7)
+        ])
+        #expect(
+            rows == [
+                [
+                    "", "+15550100001", long, "Zoë’s café — 日本語 ☎️", "before\u{0}after",
+                    "CA0123456789abcdef0123456789abcdef", "-42", nil, "text",
+                ]
+            ])
     }
 
     @Test("a statement runs again with new values, none of the last run's left bound")

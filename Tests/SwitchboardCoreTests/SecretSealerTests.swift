@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwitchboardCore
 
 @Suite("Sealing secrets at rest")
@@ -19,7 +20,9 @@ struct SecretSealerTests {
     @Test("sealing twice gives different values (fresh nonce)")
     func freshNonce() {
         let sealer = SecretSealer(current: Self.key)
-        #expect(sealer.seal(Self.token, companyID: "c1", field: .authToken) != sealer.seal(Self.token, companyID: "c1", field: .authToken))
+        #expect(
+            sealer.seal(Self.token, companyID: "c1", field: .authToken)
+                != sealer.seal(Self.token, companyID: "c1", field: .authToken))
     }
 
     @Test("the wrong key is a clear error, and the key id says which key is missing")
@@ -42,8 +45,12 @@ struct SecretSealerTests {
     func boundToCompanyAndField() {
         let sealer = SecretSealer(current: Self.key)
         let sealed = sealer.seal(Self.token, companyID: "c1", field: .authToken)
-        #expect(throws: SealingError.authenticationFailed) { try sealer.open(.sealed(sealed), companyID: "c2", field: .authToken) }
-        #expect(throws: SealingError.authenticationFailed) { try sealer.open(.sealed(sealed), companyID: "c1", field: .apiSecret) }
+        #expect(throws: SealingError.authenticationFailed) {
+            try sealer.open(.sealed(sealed), companyID: "c2", field: .authToken)
+        }
+        #expect(throws: SealingError.authenticationFailed) {
+            try sealer.open(.sealed(sealed), companyID: "c1", field: .apiSecret)
+        }
     }
 
     @Test("tampering is detected")
@@ -52,8 +59,12 @@ struct SecretSealerTests {
         var text = Array(sealer.seal(Self.token, companyID: "c1", field: .authToken).stored.utf8)
         text[text.count - 3] = text[text.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         let tampered = StoredSecret(stored: String(decoding: text, as: UTF8.self))
-        #expect(throws: SealingError.authenticationFailed) { try sealer.open(tampered, companyID: "c1", field: .authToken) }
-        #expect(throws: SealingError.damaged) { try sealer.open(StoredSecret(stored: "sealed:v1:nokeyid"), companyID: "c1", field: .authToken) }
+        #expect(throws: SealingError.authenticationFailed) {
+            try sealer.open(tampered, companyID: "c1", field: .authToken)
+        }
+        #expect(throws: SealingError.damaged) {
+            try sealer.open(StoredSecret(stored: "sealed:v1:nokeyid"), companyID: "c1", field: .authToken)
+        }
     }
 
     @Test("legacy plaintext values are still read")
@@ -71,13 +82,23 @@ struct SecretSealerTests {
         #expect("\(TwilioAuthToken(Self.token))" == "<redacted>")
     }
 
-    @Test("the key setting: missing, malformed, short", arguments: [
-        ([:], "SWITCHBOARD_DATA_KEY is not set"),
-        (["SWITCHBOARD_DATA_KEY": "not base64!"], "SWITCHBOARD_DATA_KEY is malformed: data key is not base64"),
-        (["SWITCHBOARD_DATA_KEY": "c2hvcnQ="], "SWITCHBOARD_DATA_KEY is malformed: data key must be 32 bytes, got 5"),
-        (["SWITCHBOARD_DATA_KEY": "c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=", "SWITCHBOARD_DATA_KEY_PREVIOUS": "x"],
-         "SWITCHBOARD_DATA_KEY_PREVIOUS entry 1 is malformed"),
-    ])
+    @Test(
+        "the key setting: missing, malformed, short",
+        arguments: [
+            ([:], "SWITCHBOARD_DATA_KEY is not set"),
+            (["SWITCHBOARD_DATA_KEY": "not base64!"], "SWITCHBOARD_DATA_KEY is malformed: data key is not base64"),
+            (
+                ["SWITCHBOARD_DATA_KEY": "c2hvcnQ="],
+                "SWITCHBOARD_DATA_KEY is malformed: data key must be 32 bytes, got 5"
+            ),
+            (
+                [
+                    "SWITCHBOARD_DATA_KEY": "c3dpdGNoYm9hcmQtZGVtby1rZXktbm90LXNlY3JldCE=",
+                    "SWITCHBOARD_DATA_KEY_PREVIOUS": "x",
+                ],
+                "SWITCHBOARD_DATA_KEY_PREVIOUS entry 1 is malformed"
+            ),
+        ])
     func keySetting(values: [String: String], message: String) {
         do {
             _ = try Settings.sealer(Environment(values))

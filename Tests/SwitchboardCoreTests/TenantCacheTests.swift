@@ -1,9 +1,10 @@
-import RedisDriver
-import TLSDriver
 import Foundation
 import Logging
+import RedisDriver
+import TLSDriver
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 /// The phone → tenant cache against a real redis-server (each test its own), over plain
@@ -22,14 +23,18 @@ struct TenantCacheTests {
         let resolver: CachingTenantResolver
         let writer: CompanySettingsWriter
 
-        init(_ transport: RedisTransport, negativeTTL: Int = 30, inner: ((any TenantResolver) -> any TenantResolver)? = nil) throws {
+        init(
+            _ transport: RedisTransport, negativeTTL: Int = 30,
+            inner: ((any TenantResolver) -> any TenantResolver)? = nil
+        ) throws {
             redis = try RedisServer(transport)
             directory = try DirectoryBackend.sqlite.make()
             var settings = try #require(try CacheSettings.fromEnvironment(Environment(redis.environment)))
             settings.negativeTTLSeconds = negativeTTL
             cache = RedisTenantCache(settings: settings, logger: TenantCacheTests.logger)
             let plain = DirectoryTenantResolver(directory: directory)
-            resolver = CachingTenantResolver(cache: cache, directory: inner?(plain) ?? plain, logger: TenantCacheTests.logger)
+            resolver = CachingTenantResolver(
+                cache: cache, directory: inner?(plain) ?? plain, logger: TenantCacheTests.logger)
             writer = CompanySettingsWriter(directory: directory, sealer: F.sealer, cache: cache)
         }
     }
@@ -75,14 +80,20 @@ struct TenantCacheTests {
     func invalidation(transport: RedisTransport) throws {
         let setup = try Setup(transport)
         let (a, b, c) = (F.number("+15550100001"), F.number("+15550100002"), F.number("+15550100003"))
-        try setup.writer.save(F.company("c1", list: [("+15550100001", "active"), ("+15550100002", "active")]), updatedBy: "test")
+        try setup.writer.save(
+            F.company("c1", list: [("+15550100001", "active"), ("+15550100002", "active")]), updatedBy: "test")
         for number in [a, b, c] { _ = try setup.resolver.tenant(servingNumber: number) }
         _ = try setup.resolver.tenant(id: CompanyID("c1"))
         #expect(try setup.redis.cli(["GET", RedisTenantCache.key(for: c)]) == "N")  // c is cached as "no tenant"
 
         // c1 gives up a, keeps b, takes c, and changes mode.
-        try setup.writer.save(F.company("c1", list: [("+15550100002", "active"), ("+15550100003", "active")], mode: "ai-agent"), updatedBy: "test")
-        for key in [RedisTenantCache.key(for: a), RedisTenantCache.key(for: b), RedisTenantCache.key(for: c), RedisTenantCache.key(for: try CompanyID("c1"))] {
+        try setup.writer.save(
+            F.company("c1", list: [("+15550100002", "active"), ("+15550100003", "active")], mode: "ai-agent"),
+            updatedBy: "test")
+        for key in [
+            RedisTenantCache.key(for: a), RedisTenantCache.key(for: b), RedisTenantCache.key(for: c),
+            RedisTenantCache.key(for: try CompanyID("c1")),
+        ] {
             #expect(try setup.redis.cli(["EXISTS", key]) == "0", "\(key) survived the change")
         }
         #expect(try setup.resolver.tenant(servingNumber: a) == nil)
@@ -91,7 +102,9 @@ struct TenantCacheTests {
         #expect(try setup.resolver.tenant(id: CompanyID("c1"))?.callRoutingMode == "ai-agent")
     }
 
-    @Test("the stale re-fill race, forced step by step: an invalidation is never undone", arguments: RedisTransport.allCases)
+    @Test(
+        "the stale re-fill race, forced step by step: an invalidation is never undone",
+        arguments: RedisTransport.allCases)
     func staleRefillRace(transport: RedisTransport) throws {
         let setup = try Setup(transport)
         let number = F.number("+15550100001")
@@ -122,11 +135,16 @@ struct TenantCacheTests {
         #expect(try setup.cache.fill(leaseC, with: new) == true)
         // A late fill with A's lease still cannot overwrite C's value.
         #expect(try setup.cache.fill(leaseA, with: old) == false)
-        guard case .tenant(let cached) = try setup.cache.entry(key) else { Issue.record("no tenant cached"); return }
+        guard case .tenant(let cached) = try setup.cache.entry(key) else {
+            Issue.record("no tenant cached")
+            return
+        }
         #expect(cached.callRoutingMode == "forward")
     }
 
-    @Test("the same race through the resolver: the change lands while it reads the directory", arguments: RedisTransport.allCases)
+    @Test(
+        "the same race through the resolver: the change lands while it reads the directory",
+        arguments: RedisTransport.allCases)
     func raceThroughResolver(transport: RedisTransport) throws {
         let writerBox = WriterBox()
         let setup = try Setup(transport, inner: { plain in InterleavingResolver(inner: plain) { writerBox.change?() } })
@@ -158,7 +176,9 @@ struct TenantCacheTests {
         #expect(!raw.contains("token-c1"))
     }
 
-    @Test("Redis down, then back: lookups fall back to the directory, then hits resume", arguments: RedisTransport.allCases)
+    @Test(
+        "Redis down, then back: lookups fall back to the directory, then hits resume",
+        arguments: RedisTransport.allCases)
     func redisDownAndBack(transport: RedisTransport) throws {
         let setup = try Setup(transport)
         try setup.writer.save(F.company("c1", list: [("+15550100001", "active")]), updatedBy: "test")
@@ -188,24 +208,31 @@ struct TenantCacheTests {
         #expect(setup.resolver.counters.fallbacks == 2)
     }
 
-    @Test("REDIS_URL forms, and the errors that name it", arguments: [
-        ("redis://127.0.0.1:6380", "redis://127.0.0.1:6380/0"),
-        ("redis://cache.internal", "redis://cache.internal:6379/0"),
-        ("redis://:p%40ss@10.0.0.5:6379/2", "redis://10.0.0.5:6379/2"),
-        ("redis://app:secret@[::1]:7000/1", "redis://app@::1:7000/1"),
-        ("unix:/run/redis.sock?db=3", "unix:/run/redis.sock db 3"),
-        ("rediss://default:s3cret@cache.abc123.use1.cache.amazonaws.com:6379", "rediss://default@cache.abc123.use1.cache.amazonaws.com:6379/0"),
-    ])
+    @Test(
+        "REDIS_URL forms, and the errors that name it",
+        arguments: [
+            ("redis://127.0.0.1:6380", "redis://127.0.0.1:6380/0"),
+            ("redis://cache.internal", "redis://cache.internal:6379/0"),
+            ("redis://:p%40ss@10.0.0.5:6379/2", "redis://10.0.0.5:6379/2"),
+            ("redis://app:secret@[::1]:7000/1", "redis://app@::1:7000/1"),
+            ("unix:/run/redis.sock?db=3", "unix:/run/redis.sock db 3"),
+            (
+                "rediss://default:s3cret@cache.abc123.use1.cache.amazonaws.com:6379",
+                "rediss://default@cache.abc123.use1.cache.amazonaws.com:6379/0"
+            ),
+        ])
     func urls(text: String, description: String) throws {
         let endpoint = try CacheSettings.parseURL(text)
         #expect(endpoint.description == description)
         #expect(!endpoint.description.contains("secret") && !endpoint.description.contains("p@ss"))
     }
 
-    @Test("bad REDIS_URLs", arguments: [
-        ("rediss://", "no host"), ("http://cache", "must be redis://"), ("redis://cache:0", "port"),
-        ("redis://cache:6379/99", "database"), ("unix:relative.sock", "absolute"), ("redis://", "no host"),
-    ])
+    @Test(
+        "bad REDIS_URLs",
+        arguments: [
+            ("rediss://", "no host"), ("http://cache", "must be redis://"), ("redis://cache:0", "port"),
+            ("redis://cache:6379/99", "database"), ("unix:relative.sock", "absolute"), ("redis://", "no host"),
+        ])
     func badURLs(text: String, fragment: String) {
         do {
             _ = try CacheSettings.parseURL(text)
@@ -220,16 +247,24 @@ struct TenantCacheTests {
     func authentication(transport: RedisTransport) throws {
         let redis = try RedisServer(transport)
         try redis.cli(["CONFIG", "SET", "requirepass", "s3cret"])
-        try redis.cli(["-a", "s3cret", "--no-auth-warning", "ACL", "SETUSER", "switchboard", "on", ">app-pass", "~*", "+@all"])
+        try redis.cli([
+            "-a", "s3cret", "--no-auth-warning", "ACL", "SETUSER", "switchboard", "on", ">app-pass", "~*", "+@all",
+        ])
         let tls = transport == .tls ? TLSSettings(caFile: TestCertificates.shared.path("ca.pem")) : nil
         let host = transport == .tls ? "localhost" : "127.0.0.1"
         let good = RedisEndpoint(address: .tcp(host: host, port: redis.port), password: "s3cret", database: 2, tls: tls)
-        let connection = try RedisConnection(endpoint: good, connectTimeoutMilliseconds: 500, commandTimeoutMilliseconds: 500)
+        let connection = try RedisConnection(
+            endpoint: good, connectTimeoutMilliseconds: 500, commandTimeoutMilliseconds: 500)
         #expect(try connection.command(["PING"]) == .status("PONG"))
-        let user = RedisEndpoint(address: .tcp(host: host, port: redis.port), username: "switchboard", password: "app-pass", tls: tls)
-        #expect(try RedisConnection(endpoint: user, connectTimeoutMilliseconds: 500, commandTimeoutMilliseconds: 500).command(["ACL", "WHOAMI"]) == .string(Array("switchboard".utf8)))
+        let user = RedisEndpoint(
+            address: .tcp(host: host, port: redis.port), username: "switchboard", password: "app-pass", tls: tls)
+        #expect(
+            try RedisConnection(endpoint: user, connectTimeoutMilliseconds: 500, commandTimeoutMilliseconds: 500)
+                .command(["ACL", "WHOAMI"]) == .string(Array("switchboard".utf8)))
         let bad = RedisEndpoint(address: .tcp(host: host, port: redis.port), password: "wrong", tls: tls)
-        #expect(throws: RedisError.self) { try RedisConnection(endpoint: bad, connectTimeoutMilliseconds: 200, commandTimeoutMilliseconds: 200) }
+        #expect(throws: RedisError.self) {
+            try RedisConnection(endpoint: bad, connectTimeoutMilliseconds: 200, commandTimeoutMilliseconds: 200)
+        }
         do {
             _ = try RedisConnection(endpoint: bad, connectTimeoutMilliseconds: 200, commandTimeoutMilliseconds: 200)
         } catch {

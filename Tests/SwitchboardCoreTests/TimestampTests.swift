@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SwitchboardCore
 
 @Suite("Stored timestamps")
@@ -7,8 +8,11 @@ struct TimestampTests {
     @Test("written as Foundation's ISO 8601 style writes them, and read back to the millisecond")
     func matchesFoundation() {
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_795_752_000.999_9), Date(timeIntervalSince1970: -1.5),
-                     Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 4_102_444_799.5)]
+        var dates = [
+            Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_795_752_000.999_9),
+            Date(timeIntervalSince1970: -1.5),
+            Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 4_102_444_799.5),
+        ]
         // Random dates between 0.1 and 0.9 ms past a millisecond: there both ways of taking
         // the milliseconds agree. (On a boundary Foundation subtracts the whole seconds
         // first and can land a millisecond low; Switchboard multiplies first, so a stamp

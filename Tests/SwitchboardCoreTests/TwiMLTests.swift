@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 @Suite("TwiML")
@@ -12,18 +13,22 @@ struct TwiMLTests {
         #expect(try TwiMLReader.read(document).map(\.name) == ["Response", "Say", "Hangup"])
     }
 
-    @Test("text and attributes are escaped; forbidden characters dropped", arguments: [
-        "Tom & Jerry <b>\"quoted\"</b> 'single'",
-        "</Say><Dial>+15550000000</Dial><Say>",
-        "bell\u{7} null\u{0} escape\u{1B} ok",
-        "]]> <!-- comment --> <?pi?>",
-        "unicode ✓ 日本 😀 \u{FFFE}",
-    ])
+    @Test(
+        "text and attributes are escaped; forbidden characters dropped",
+        arguments: [
+            "Tom & Jerry <b>\"quoted\"</b> 'single'",
+            "</Say><Dial>+15550000000</Dial><Say>",
+            "bell\u{7} null\u{0} escape\u{1B} ok",
+            "]]> <!-- comment --> <?pi?>",
+            "unicode ✓ 日本 😀 \u{FFFE}",
+        ])
     func escaping(text: String) throws {
         let document = TwiML.response([TwiMLElement("Say", [("voice", text)], text: text)])
         let elements = try TwiMLReader.read(document)
         #expect(elements.map(\.name) == ["Response", "Say"])
-        let expected = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0xFFFE || $0 == "\n" }))
+        let expected = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0xFFFE || $0 == "\n" }))
         #expect(elements[1].text == expected)
         #expect(elements[1].attributes["voice"] == expected)
     }

@@ -1,5 +1,6 @@
 import TestSupport
 import Testing
+
 @testable import SwitchboardCore
 
 @Suite("How calls are answered")
@@ -9,7 +10,8 @@ struct VoiceCallPlannerTests {
     func tenant(_ mode: String?, _ edit: (inout TwilioConfig) -> Void = { _ in }) -> TenantSnapshot {
         var config = TwilioConfig(callRoutingMode: mode)
         edit(&config)
-        return TenantSnapshot(Company(id: try! CompanyID("65a1f0c2e4b0a1a2b3c4d5e1"), name: "Acme & Co", twilio: config))
+        return TenantSnapshot(
+            Company(id: try! CompanyID("65a1f0c2e4b0a1a2b3c4d5e1"), name: "Acme & Co", twilio: config))
     }
 
     @Test("ai-agent: Connect/Stream with the company id and call sid")
@@ -28,37 +30,44 @@ struct VoiceCallPlannerTests {
     @Test("ai-agent: the company's own stream wins over the platform's")
     func ownAgent() throws {
         let planner = VoiceCallPlanner(platformAgentStreamURL: "wss://agent.example.com/stream")
-        let answer = planner.answer(tenant: tenant("ai-agent") { $0.agentStreamUrl = "wss://acme.example/agent" }, callSid: nil, voiceURL: Self.voiceURL)
+        let answer = planner.answer(
+            tenant: tenant("ai-agent") { $0.agentStreamUrl = "wss://acme.example/agent" }, callSid: nil,
+            voiceURL: Self.voiceURL)
         #expect(try TwiMLReader.read(answer.twiml)[2].attributes["url"] == "wss://acme.example/agent")
     }
 
     @Test("ai-agent with no stream anywhere falls back to voicemail, saying why")
     func agentFallback() {
-        let answer = VoiceCallPlanner(platformAgentStreamURL: nil).answer(tenant: tenant("ai-agent"), callSid: nil, voiceURL: Self.voiceURL)
+        let answer = VoiceCallPlanner(platformAgentStreamURL: nil).answer(
+            tenant: tenant("ai-agent"), callSid: nil, voiceURL: Self.voiceURL)
         #expect(answer.mode == .voicemail)
         #expect(answer.fallbackReason?.contains("agent stream URL") == true)
     }
 
     @Test("voicemail: greeting naming the company, then Record calling back")
     func voicemail() throws {
-        let answer = VoiceCallPlanner(platformAgentStreamURL: nil).answer(tenant: tenant("voicemail"), callSid: nil, voiceURL: Self.voiceURL)
+        let answer = VoiceCallPlanner(platformAgentStreamURL: nil).answer(
+            tenant: tenant("voicemail"), callSid: nil, voiceURL: Self.voiceURL)
         let elements = try TwiMLReader.read(answer.twiml)
         #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
         #expect(elements[1].text == "You have reached Acme & Co. Please leave a message after the beep.")
         #expect(elements[2].attributes["action"] == Self.voiceURL + "?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
         #expect(elements[2].attributes["maxLength"] == "120")
-        let custom = VoiceCallPlanner(platformAgentStreamURL: nil).answer(tenant: tenant("voicemail") { $0.voicemailGreeting = "Closed <today>" }, callSid: nil, voiceURL: Self.voiceURL)
+        let custom = VoiceCallPlanner(platformAgentStreamURL: nil).answer(
+            tenant: tenant("voicemail") { $0.voicemailGreeting = "Closed <today>" }, callSid: nil,
+            voiceURL: Self.voiceURL)
         #expect(try TwiMLReader.read(custom.twiml)[1].text == "Closed <today>")
     }
 
     @Test("forward: Dial the number, recorded and whispered when set")
     func forward() throws {
         let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
-        let full = planner.answer(tenant: tenant("forward") {
-            $0.forwardNumber = "+1 (555) 039-9999"
-            $0.recordingEnabled = true
-            $0.whisperMessage = "Call for Acme"
-        }, callSid: nil, voiceURL: Self.voiceURL)
+        let full = planner.answer(
+            tenant: tenant("forward") {
+                $0.forwardNumber = "+1 (555) 039-9999"
+                $0.recordingEnabled = true
+                $0.whisperMessage = "Call for Acme"
+            }, callSid: nil, voiceURL: Self.voiceURL)
         let elements = try TwiMLReader.read(full.twiml)
         #expect(elements.map(\.name) == ["Response", "Dial", "Number"])
         #expect(elements[1].attributes["record"] == "record-from-answer-dual")
@@ -67,17 +76,21 @@ struct VoiceCallPlannerTests {
         #expect(elements[2].text == "+15550399999")
         #expect(elements[2].attributes["url"] == Self.voiceURL + "?whisper=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
 
-        let plain = planner.answer(tenant: tenant("forward") { $0.forwardNumber = "+15550399999" }, callSid: nil, voiceURL: Self.voiceURL)
+        let plain = planner.answer(
+            tenant: tenant("forward") { $0.forwardNumber = "+15550399999" }, callSid: nil, voiceURL: Self.voiceURL)
         let plainElements = try TwiMLReader.read(plain.twiml)
         #expect(plainElements[1].attributes["record"] == nil)
         #expect(plainElements[2].attributes["url"] == nil)
     }
 
-    @Test("forward without a valid number, or an unknown mode, goes to voicemail", arguments: [
-        ("forward", nil), ("forward", "555-0100"), ("conference", nil), (nil, nil),
-    ] as [(String?, String?)])
+    @Test(
+        "forward without a valid number, or an unknown mode, goes to voicemail",
+        arguments: [
+            ("forward", nil), ("forward", "555-0100"), ("conference", nil), (nil, nil),
+        ] as [(String?, String?)])
     func fallbacks(mode: String?, forward: String?) {
-        let answer = VoiceCallPlanner(platformAgentStreamURL: nil).answer(tenant: tenant(mode) { $0.forwardNumber = forward }, callSid: nil, voiceURL: Self.voiceURL)
+        let answer = VoiceCallPlanner(platformAgentStreamURL: nil).answer(
+            tenant: tenant(mode) { $0.forwardNumber = forward }, callSid: nil, voiceURL: Self.voiceURL)
         #expect(answer.mode == .voicemail)
         #expect(answer.fallbackReason != nil)
     }
@@ -85,22 +98,34 @@ struct VoiceCallPlannerTests {
     @Test("whisper and recording callbacks")
     func callbacks() throws {
         let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
-        #expect(try TwiMLReader.read(planner.whisper(tenant: tenant("forward") { $0.whisperMessage = "Hi & bye" }))[1].text == "Hi & bye")
+        #expect(
+            try TwiMLReader.read(planner.whisper(tenant: tenant("forward") { $0.whisperMessage = "Hi & bye" }))[1].text
+                == "Hi & bye")
         #expect(try TwiMLReader.read(planner.whisper(tenant: tenant("forward"))).map(\.name) == ["Response"])
-        #expect(try TwiMLReader.read(planner.recordingFinished(tenant: tenant("voicemail"))).map(\.name) == ["Response", "Say", "Hangup"])
+        #expect(
+            try TwiMLReader.read(planner.recordingFinished(tenant: tenant("voicemail"))).map(\.name) == [
+                "Response", "Say", "Hangup",
+            ])
         let query = try FormParameters(decoding: Array("whisper=1&companyId=abc".utf8))
         #expect(VoiceCallPlanner.callback(in: query)?.leg == .whisper)
         #expect(VoiceCallPlanner.callback(in: query)?.companyID == "abc")
         #expect(VoiceCallPlanner.callback(in: FormParameters([])) == nil)
     }
 
-    @Test("a forward nobody answers, that is busy or fails gets the company's fallback; an answered or abandoned one ends", arguments: [
-        ("no-answer", nil, "voicemail"), ("busy", nil, "voicemail"), ("failed", "voicemail", "voicemail"), ("NO-ANSWER", "hangup", "hangup"),
-        ("completed", nil, nil), ("answered", "hangup", nil), ("canceled", nil, nil), (nil, nil, nil),
-    ] as [(String?, String?, String?)])
+    @Test(
+        "a forward nobody answers, that is busy or fails gets the company's fallback; an answered or abandoned one ends",
+        arguments: [
+            ("no-answer", nil, "voicemail"), ("busy", nil, "voicemail"), ("failed", "voicemail", "voicemail"),
+            ("NO-ANSWER", "hangup", "hangup"),
+            ("completed", nil, nil), ("answered", "hangup", nil), ("canceled", nil, nil), (nil, nil, nil),
+        ] as [(String?, String?, String?)])
     func dialFinished(status: String?, stored: String?, expected: String?) throws {
         let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
-        let company = tenant("forward") { $0.forwardNumber = "+15550399999"; $0.forwardFallback = stored; $0.voicemailGreeting = "Leave it here" }
+        let company = tenant("forward") {
+            $0.forwardNumber = "+15550399999"
+            $0.forwardFallback = stored
+            $0.voicemailGreeting = "Leave it here"
+        }
         let outcome = planner.dialFinished(tenant: company, dialStatus: status, voiceURL: Self.voiceURL)
         #expect(outcome.fallback?.rawValue == expected)
         let elements = try TwiMLReader.read(outcome.twiml)
@@ -108,7 +133,8 @@ struct VoiceCallPlannerTests {
         case "voicemail":
             #expect(elements.map(\.name) == ["Response", "Say", "Record", "Say", "Hangup"])
             #expect(elements[1].text == "Leave it here")
-            #expect(elements[2].attributes["action"] == Self.voiceURL + "?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
+            #expect(
+                elements[2].attributes["action"] == Self.voiceURL + "?recorded=1&companyId=65a1f0c2e4b0a1a2b3c4d5e1")
         case "hangup":
             #expect(elements.map(\.name) == ["Response", "Say", "Hangup"])
         default:
@@ -119,7 +145,9 @@ struct VoiceCallPlannerTests {
     @Test("an unknown stored fallback still gives the caller voicemail, and the dialed callback is recognised")
     func unknownFallback() throws {
         let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
-        let outcome = planner.dialFinished(tenant: tenant("forward") { $0.forwardFallback = "ring-forever" }, dialStatus: "busy", voiceURL: Self.voiceURL)
+        let outcome = planner.dialFinished(
+            tenant: tenant("forward") { $0.forwardFallback = "ring-forever" }, dialStatus: "busy",
+            voiceURL: Self.voiceURL)
         #expect(outcome.fallback == .voicemail)
         let query = try FormParameters(decoding: Array("dialed=1&companyId=abc".utf8))
         #expect(VoiceCallPlanner.callback(in: query)?.leg == .dialed)
@@ -128,6 +156,7 @@ struct VoiceCallPlannerTests {
     @Test("fixed answers parse")
     func fixedAnswers() throws {
         #expect(try TwiMLReader.read(VoiceCallPlanner.notConfigured).map(\.name) == ["Response", "Say", "Hangup"])
-        #expect(try TwiMLReader.read(VoiceCallPlanner.temporarilyUnavailable).map(\.name) == ["Response", "Say", "Hangup"])
+        #expect(
+            try TwiMLReader.read(VoiceCallPlanner.temporarilyUnavailable).map(\.name) == ["Response", "Say", "Hangup"])
     }
 }

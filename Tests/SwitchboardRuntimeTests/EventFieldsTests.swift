@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SwitchboardRuntime
 
 @Suite("Events read for the fields a handler keeps")
@@ -9,7 +10,8 @@ struct EventFieldsTests {
     /// `json` read as a one-shot event keeping `fields`.
     static func reading(_ json: String, _ fields: EventFields) -> Result<HTTPEvent, ProtocolDecodingError> {
         do throws(ProtocolDecodingError) {
-            guard case .http(let event) = try InvocationRequest.Payload(parsing: Array(json.utf8), fields: fields) else {
+            guard case .http(let event) = try InvocationRequest.Payload(parsing: Array(json.utf8), fields: fields)
+            else {
                 return .failure(.missing("an HTTP event"))
             }
             return .success(event)
@@ -35,35 +37,39 @@ struct EventFieldsTests {
         #expect(kept.rawPath == all.rawPath && kept.rawQueryString == all.rawQueryString)
         #expect(kept.body == all.body && kept.isBase64Encoded && kept.method == "POST")
         #expect(kept.requestContext.domainName == all.requestContext.domainName)
-        #expect(kept.requestContext.requestId == "req-1" && kept.requestContext.timeEpoch == 1795644000000)
+        #expect(kept.requestContext.requestId == "req-1" && kept.requestContext.timeEpoch == 1_795_644_000_000)
         #expect(kept.headers == ["x-twilio-signature": "sig", "host": "example.com"])
         #expect(kept.header("X-Twilio-Signature") == "sig" && kept.host == all.host)
         #expect(kept.version == nil && kept.routeKey == nil && kept.cookies == nil)
         #expect(kept.queryStringParameters == nil && kept.pathParameters == nil)
-        #expect(kept.requestContext.accountId == nil && kept.requestContext.stage == nil && kept.requestContext.time == nil)
+        #expect(
+            kept.requestContext.accountId == nil && kept.requestContext.stage == nil && kept.requestContext.time == nil)
         #expect(kept.requestContext.http.sourceIp == nil && kept.requestContext.http.userAgent == nil)
         #expect(all.requestContext.http.sourceIp == "54.172.60.1" && all.headers.count == 4)
     }
 
-    @Test("a fault in a member left out is named exactly as when every member is read", arguments: [
-        // the wrong type, in a left-out member of each kind
-        (#""accountId":"123""#, #""accountId":123"#, true),
-        (#""sourceIp":"54.172.60.1""#, #""sourceIp":["54"]"#, true),
-        (#""version":"2.0""#, #""version":2"#, true),
-        (#""user-agent":"TwilioProxy/1.1""#, #""user-agent":null"#, true),
-        (#""pathParameters":{"p":"q"}"#, #""pathParameters":{"p":1}"#, true),
-        // not JSON inside a left-out string: a bad escape, a raw control character, a lone surrogate
-        (#""stage":"$default""#, #""stage":"\x""#, true),
-        (#""time":"25"#, "\"time\":\"\u{1}25", true),
-        (#""apiId":"api""#, #""apiId":"\uD800""#, true),
-        // escapes that are fine, and text that is not ASCII
-        (#""stage":"$default""#, #""stage":"a\"b\u00e9""#, false),
-        (#""domainPrefix":"abc""#, #""domainPrefix":"ab✓c""#, false),
-    ])
+    @Test(
+        "a fault in a member left out is named exactly as when every member is read",
+        arguments: [
+            // the wrong type, in a left-out member of each kind
+            (#""accountId":"123""#, #""accountId":123"#, true),
+            (#""sourceIp":"54.172.60.1""#, #""sourceIp":["54"]"#, true),
+            (#""version":"2.0""#, #""version":2"#, true),
+            (#""user-agent":"TwilioProxy/1.1""#, #""user-agent":null"#, true),
+            (#""pathParameters":{"p":"q"}"#, #""pathParameters":{"p":1}"#, true),
+            // not JSON inside a left-out string: a bad escape, a raw control character, a lone surrogate
+            (#""stage":"$default""#, #""stage":"\x""#, true),
+            (#""time":"25"#, "\"time\":\"\u{1}25", true),
+            (#""apiId":"api""#, #""apiId":"\uD800""#, true),
+            // escapes that are fine, and text that is not ASCII
+            (#""stage":"$default""#, #""stage":"a\"b\u00e9""#, false),
+            (#""domainPrefix":"abc""#, #""domainPrefix":"ab✓c""#, false),
+        ])
     func faultsNamedAlike(member: String, replacement: String, refused: Bool) {
         #expect(Self.full.contains(member))
         let json = Self.full.replacingOccurrences(of: member, with: replacement)
-        let all = Self.reading(json, .all), kept = Self.reading(json, Self.webhook)
+        let all = Self.reading(json, .all)
+        let kept = Self.reading(json, Self.webhook)
         switch (all, kept) {
         case (.failure(let expected), .failure(let got)):
             #expect(refused)
@@ -80,7 +86,10 @@ struct EventFieldsTests {
         let at = (0...(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker }!
         bytes[at] = 0xFF
         func read(_ fields: EventFields) -> ProtocolDecodingError? {
-            do throws(ProtocolDecodingError) { _ = try InvocationRequest.Payload(parsing: bytes, fields: fields); return nil } catch { return error }
+            do throws(ProtocolDecodingError) {
+                _ = try InvocationRequest.Payload(parsing: bytes, fields: fields)
+                return nil
+            } catch { return error }
         }
         #expect(read(.all) != nil)
         #expect(read(Self.webhook) == read(.all))

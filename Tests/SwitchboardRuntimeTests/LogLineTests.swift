@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import SwitchboardRuntime
 
 @Suite("Log lines")
@@ -10,7 +11,9 @@ struct LogLineTests {
     static func lines(format: LogSettings.Format, _ body: (inout Logger) -> Void) -> [String] {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        var logger = Logger(label: "test") { LogLineHandler(label: $0, settings: LogSettings(level: .info, format: format), descriptor: fds[1]) }
+        var logger = Logger(label: "test") {
+            LogLineHandler(label: $0, settings: LogSettings(level: .info, format: format), descriptor: fds[1])
+        }
         logger[metadataKey: "function"] = "Voice"
         logger[metadataKey: "requestId"] = "req-1"
         body(&logger)
@@ -24,11 +27,16 @@ struct LogLineTests {
         }
     }
 
-    @Test("a line written from its fields is the line swift-log writes for the same metadata", arguments: [LogSettings.Format.json, .text])
+    @Test(
+        "a line written from its fields is the line swift-log writes for the same metadata",
+        arguments: [LogSettings.Format.json, .text])
     func directLine(format: LogSettings.Format) {
         let lines = Self.lines(format: format) { logger in
-            logger.log(.info, "voice.answered", fields: [("call.sid", "CA1"), ("company.id", "acme \"co\""), ("to", "+1555\n\u{1}")])
-            logger.info("voice.answered", metadata: ["to": "+1555\n\u{1}", "company.id": "acme \"co\"", "call.sid": "CA1"])
+            logger.log(
+                .info, "voice.answered",
+                fields: [("call.sid", "CA1"), ("company.id", "acme \"co\""), ("to", "+1555\n\u{1}")])
+            logger.info(
+                "voice.answered", metadata: ["to": "+1555\n\u{1}", "company.id": "acme \"co\"", "call.sid": "CA1"])
         }
         #expect(lines.count == 2)
         #expect(lines.first == lines.last)

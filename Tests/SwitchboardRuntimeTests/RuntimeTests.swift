@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import SwitchboardRuntime
 import SwitchboardJSON
+import Testing
+
+@testable import SwitchboardRuntime
 
 @Suite("Event protocol pieces")
 struct RuntimeTests {
@@ -38,12 +39,17 @@ struct RuntimeTests {
     @Test("protocol messages name the field at fault")
     func fieldErrors() {
         func problem(_ json: String) -> String {
-            do { _ = try InvocationRequest(parsing: Array(json.utf8)); return "" } catch { return error.description }
+            do {
+                _ = try InvocationRequest(parsing: Array(json.utf8))
+                return ""
+            } catch { return error.description }
         }
         #expect(problem("nope").hasPrefix("not valid JSON"))
         #expect(problem("{}") == "missing id")
         #expect(problem(#"{"id":"1"}"#) == "missing event")
-        #expect(problem(#"{"id":"1","event":{"requestContext":{"http":{}}}}"#) == "missing event.requestContext.http.method")
+        #expect(
+            problem(#"{"id":"1","event":{"requestContext":{"http":{}}}}"#) == "missing event.requestContext.http.method"
+        )
         #expect(problem(#"{"id":"1","event":{"rawPath":1}}"#) == "event.rawPath must be a string")
         #expect(problem(#"{"id":"1","event":{"headers":{"a":1}}}"#) == "event.headers.a must be a string")
         #expect(problem(#"{"id":"1","deadlineMs":1.5,"event":{}}"#) == "deadlineMs must be a whole number")
@@ -64,23 +70,34 @@ struct RuntimeTests {
         }
     }
 
-    @Test("JSON: RFC 8259 values", arguments: [
-        (#"{"a":[1,-2.5e3,0,true,false,null,"x"]}"#, JSONValue.object(["a": .array([.number("1"), .number("-2.5e3"), .number("0"), .bool(true), .bool(false), .null, .string("x")])])),
-        (#" "\u00e9\ud83d\ude00\n\/\"" "#, .string("é😀\n/\"")),
-        ("\"caf\u{E9}\"", .string("café")),
-        ("[]", .array([])),
-        ("{}", .object([:])),
-        (#"{"k":1,"k":2}"#, .object(["k": .number("2")])),
-    ])
+    @Test(
+        "JSON: RFC 8259 values",
+        arguments: [
+            (
+                #"{"a":[1,-2.5e3,0,true,false,null,"x"]}"#,
+                JSONValue.object([
+                    "a": .array([
+                        .number("1"), .number("-2.5e3"), .number("0"), .bool(true), .bool(false), .null, .string("x"),
+                    ])
+                ])
+            ),
+            (#" "\u00e9\ud83d\ude00\n\/\"" "#, .string("é😀\n/\"")),
+            ("\"caf\u{E9}\"", .string("café")),
+            ("[]", .array([])),
+            ("{}", .object([:])),
+            (#"{"k":1,"k":2}"#, .object(["k": .number("2")])),
+        ])
     func jsonValues(text: String, value: JSONValue) throws {
         #expect(try JSONValue(parsing: Array(text.utf8)) == value)
     }
 
-    @Test("JSON: malformed and hostile input is refused", arguments: [
-        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", "'x'", "\"unterminated",
-        "\"tab\there\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u12\"", "{} {}", "[1] x", "{1:2}",
-        String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
-    ])
+    @Test(
+        "JSON: malformed and hostile input is refused",
+        arguments: [
+            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", "'x'", "\"unterminated",
+            "\"tab\there\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u12\"", "{} {}", "[1] x", "{1:2}",
+            String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+        ])
     func jsonRefusals(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
     }
@@ -115,7 +132,10 @@ struct RuntimeTests {
     func lineReaderDeadline() {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
         RawOutput.write(Array("partial".utf8), to: fds[1])
         var reader = LineReader(descriptor: fds[0], maximumLineBytes: 100)
         guard case .timedOut? = reader.next(deadline: epochMilliseconds() + 50) else {
@@ -157,14 +177,20 @@ struct RuntimeTests {
     func readersAgreeOnMutations() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Examples/events")
-        let bases = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
-            .map { try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent($0))) as! [String: Any] }
+        let bases = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+            .sorted()
+            .map {
+                try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent($0)))
+                    as! [String: Any]
+            }
         let replacements: [Any] = [1, true, [Any](), [String: Any](), NSNull(), "x", ["a": 1], ["x"], [1]]
         let paths: [[String]] = [
             ["version"], ["routeKey"], ["rawPath"], ["rawQueryString"], ["cookies"], ["headers"], ["headers", "host"],
-            ["headers", "X-Upper"], ["queryStringParameters"], ["pathParameters"], ["requestContext"], ["requestContext", "http"],
+            ["headers", "X-Upper"], ["queryStringParameters"], ["pathParameters"], ["requestContext"],
+            ["requestContext", "http"],
             ["requestContext", "http", "method"], ["requestContext", "http", "path"], ["requestContext", "domainName"],
-            ["requestContext", "timeEpoch"], ["requestContext", "requestId"], ["body"], ["isBase64Encoded"], ["stageVariables"],
+            ["requestContext", "timeEpoch"], ["requestContext", "requestId"], ["body"], ["isBase64Encoded"],
+            ["stageVariables"],
         ]
         func setting(_ object: [String: Any], _ path: ArraySlice<String>, _ value: Any?) -> [String: Any] {
             var object = object
@@ -192,9 +218,13 @@ struct RuntimeTests {
             if ours == nil { refused += 1 }
             // What serve writes for an event reads back as the same event, both ways.
             if let ours {
-                let line = InvocationRequest(id: "r\(round)", deadlineMs: 1_795_752_000_000, traceId: "Root=1", event: ours).jsonLine()
+                let line = InvocationRequest(
+                    id: "r\(round)", deadlineMs: 1_795_752_000_000, traceId: "Root=1", event: ours
+                ).jsonLine()
                 let back = try InvocationRequest(parsing: line.dropLast())
-                #expect(back.event == ours && back.id == "r\(round)" && back.deadlineMs == 1_795_752_000_000 && back.traceId == "Root=1")
+                #expect(
+                    back.event == ours && back.id == "r\(round)" && back.deadlineMs == 1_795_752_000_000
+                        && back.traceId == "Root=1")
                 #expect(try JSONDecoder().decode(InvocationRequest.self, from: Data(line)).event == ours)
             }
         }
@@ -203,16 +233,17 @@ struct RuntimeTests {
 
     @Test("an envelope that is not JSON anywhere is refused as such, however right its start")
     func envelopeSyntaxAnywhere() {
-        let good = #"{"id":"1","event":{"rawPath":"/","requestContext":{"http":{"method":"POST"}},"headers":{"a":"b"}}}"#
+        let good =
+            #"{"id":"1","event":{"rawPath":"/","requestContext":{"http":{"method":"POST"}},"headers":{"a":"b"}}}"#
         #expect((try? InvocationRequest(parsing: Array(good.utf8))) != nil)
         let broken = [
-            #"{"id":"1","event":{"rawPath":1,"headers":{"a":"b",}}}"#,     // a type fault first, then a trailing comma
-            #"{"id":2,"event":{"body":"\x"}}"#,                             // a bad escape after a type fault
-            #"{"id":"1","event":{"headers":{"a":"\ud800"}}}"#,             // a lone surrogate in a header
+            #"{"id":"1","event":{"rawPath":1,"headers":{"a":"b",}}}"#,  // a type fault first, then a trailing comma
+            #"{"id":2,"event":{"body":"\x"}}"#,  // a bad escape after a type fault
+            #"{"id":"1","event":{"headers":{"a":"\ud800"}}}"#,  // a lone surrogate in a header
             #"{"id":"1","event":{"requestContext":{"http":{"method":"POST"},"x":[1,]}}}"#,
             #"{"id":"1","event":{"rawPath":"/"}} trailing"#,
             #"{"id":"1","event":"# + String(repeating: "[", count: 80) + String(repeating: "]", count: 80) + "}",
-            #"{"id":"1","event":{"headers":{"a":"b"}}"#,                     // truncated
+            #"{"id":"1","event":{"headers":{"a":"b"}}"#,  // truncated
         ]
         for text in broken {
             do {
@@ -222,18 +253,32 @@ struct RuntimeTests {
                 #expect(error.description.hasPrefix("not valid JSON"), "\(text): \(error)")
             }
         }
-        #expect(throws: ProtocolDecodingError.self) { try InvocationRequest(parsing: [0x7B, 0x22, 0x69, 0x64, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D]) }
+        #expect(throws: ProtocolDecodingError.self) {
+            try InvocationRequest(parsing: [0x7B, 0x22, 0x69, 0x64, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D])
+        }
     }
 
     @Test("a non-HTTP event in an envelope is read whole, as JSON")
     func otherEvents() throws {
         let line = #"{"id":"s1","event":{"source":"aws.events","detail":{"n":[1,2]},"time":"2026-11-27T10:00:00Z"}}"#
         let request = try InvocationRequest(parsing: Array(line.utf8))
-        #expect(request.payload == .other(.object(["source": .string("aws.events"), "detail": .object(["n": .array([.number("1"), .number("2")])]), "time": .string("2026-11-27T10:00:00Z")])))
-        let reply = try InvocationReply.decode(Array(#"{"id":"1","response":{"statusCode":201,"headers":{"a":"b"},"body":"x"}}"#.utf8))
+        #expect(
+            request.payload
+                == .other(
+                    .object([
+                        "source": .string("aws.events"),
+                        "detail": .object(["n": .array([.number("1"), .number("2")])]),
+                        "time": .string("2026-11-27T10:00:00Z"),
+                    ])))
+        let reply = try InvocationReply.decode(
+            Array(#"{"id":"1","response":{"statusCode":201,"headers":{"a":"b"},"body":"x"}}"#.utf8))
         #expect(reply.response == HTTPResponse(statusCode: 201, headers: ["a": "b"], body: "x"))
-        #expect(try InvocationReply.decode(Array(#"{"id":null,"error":{"type":"T","message":"m"}}"#.utf8)).error == InvocationError(type: "T", message: "m"))
-        #expect(throws: ProtocolDecodingError.missing("error")) { try InvocationReply.decode(Array(#"{"id":"1"}"#.utf8)) }
+        #expect(
+            try InvocationReply.decode(Array(#"{"id":null,"error":{"type":"T","message":"m"}}"#.utf8)).error
+                == InvocationError(type: "T", message: "m"))
+        #expect(throws: ProtocolDecodingError.missing("error")) {
+            try InvocationReply.decode(Array(#"{"id":"1"}"#.utf8))
+        }
     }
 
     @Test("JSON strings of every length and mix read back exactly, and a control byte anywhere is refused")

@@ -8,9 +8,11 @@ public enum ExampleData {
         if let folder = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN_DIR"], !folder.isEmpty {
             return URL(fileURLWithPath: folder)
         }
-        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let bundle =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var folder = URL(fileURLWithPath: bundle).deletingLastPathComponent()
-        while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Voice").path) {
+        while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Voice").path)
+        {
             folder.deleteLastPathComponent()
         }
         return folder
@@ -27,18 +29,22 @@ public enum ExampleData {
     /// Every secret in the example companies (auth tokens, API secrets, webhook SharedKeys).
     public static let secrets: [String] = {
         guard let data = try? Data(contentsOf: companiesFile),
-              let companies = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+            let companies = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return [] }
         return companies.flatMap { company -> [String] in
             let config = company["twilioConfig"] as? [String: Any] ?? [:]
             return ["authToken", "apiSecret"].compactMap { config[$0] as? String }
-                + ["webhookSharedKey", "webhookSharedKeyPrevious"].compactMap { (config[$0] as? [String: Any])?["secret"] as? String }
+                + ["webhookSharedKey", "webhookSharedKeyPrevious"].compactMap {
+                    (config[$0] as? [String: Any])?["secret"] as? String
+                }
         }
     }()
 
     /// The auth token of the example company named `name`.
     public static func authToken(ofCompanyNamed name: String) -> String? {
         guard let data = try? Data(contentsOf: companiesFile),
-              let companies = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return nil }
+            let companies = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return nil }
         let company = companies.first { ($0["companyName"] as? String) == name }
         return (company?["twilioConfig"] as? [String: Any])?["authToken"] as? String
     }

@@ -59,7 +59,8 @@ public final class LocalServer: @unchecked Sendable {
     /// waits until it accepts connections.
     public init(_ arguments: [String], environment: [String: String], port chosen: Int? = nil) throws {
         port = try chosen ?? RedisServer.freePort()
-        child = try SupervisedProcess(ExampleData.executable("switchboard"), arguments + ["--port", "\(port)"], environment: environment)
+        child = try SupervisedProcess(
+            ExampleData.executable("switchboard"), arguments + ["--port", "\(port)"], environment: environment)
         let client = try CurlHTTPClient()
         for _ in 0..<400 {
             if (try? client.send("GET", "http://127.0.0.1:\(port)/", timeoutMilliseconds: 200)) != nil { return }
@@ -99,22 +100,25 @@ public enum ProcessTable {
     /// Whether `pid` is a live process (a zombie, dead but not yet reaped, is not).
     public static func isLive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.first.map { $0 != "Z" && $0 != "X" } ?? false
     }
 
     /// The command name of `pid` (as `ps -o comm` shows it).
     public static func name(_ pid: Int32) -> String {
-        ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+        ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     private static func parents() -> [(Int32, Int32)] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry in
             guard let pid = Int32(entry), isLive(pid),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 2, let parent = Int32(fields[1]) else { return nil }
             return (pid, parent)
@@ -133,13 +137,17 @@ public final class BootstrapProcess: @unchecked Sendable {
 
     /// The number of open file descriptors of the bootstrap process.
     public var openDescriptors: Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.process.processIdentifier)/fd").count) ?? -1
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.process.processIdentifier)/fd").count)
+            ?? -1
     }
 
     /// The resident memory of the bootstrap process, in kilobytes.
     public var residentKilobytes: Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(child.process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+        guard
+            let status = try? String(
+                contentsOfFile: "/proc/\(child.process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
     }
 

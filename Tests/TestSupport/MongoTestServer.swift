@@ -21,7 +21,9 @@ public final class MongoTestServer: @unchecked Sendable {
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try TestPaths.python())
-        process.arguments = [TestPaths.packageRoot.appendingPathComponent("Tests/Support/mongo_wire_server.py").path, "\(port)"]
+        process.arguments = [
+            TestPaths.packageRoot.appendingPathComponent("Tests/Support/mongo_wire_server.py").path, "\(port)",
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -41,9 +43,12 @@ public final class MongoTestServer: @unchecked Sendable {
 
     /// How many connections the server has accepted since it started.
     public func connectionsAccepted() throws -> Int {
-        let code = "import sys, pymongo\nprint(pymongo.MongoClient(sys.argv[1], directConnection=True).admin.command('switchboardTestStats')['connections'])"
-        let result = try ProcessRunner.run(try TestPaths.python(), ["-c", code, uri], environment: ["PATH": "/usr/bin:/bin"])
-        guard result.status == 0, let count = Int(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let code =
+            "import sys, pymongo\nprint(pymongo.MongoClient(sys.argv[1], directConnection=True).admin.command('switchboardTestStats')['connections'])"
+        let result = try ProcessRunner.run(
+            try TestPaths.python(), ["-c", code, uri], environment: ["PATH": "/usr/bin:/bin"])
+        guard result.status == 0, let count = Int(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw TestSetupError("cannot read the test server's statistics: \(result.stderrText)")
         }
         // pymongo's own monitor and application connections for this question.
@@ -90,27 +95,44 @@ public final class MongoTestServer: @unchecked Sendable {
 public enum MongoSeed {
     /// Inserts one document given as Extended JSON into the URI's database.
     public static func insert(uri: String, json: String) throws {
-        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nc.get_default_database().v2companies.insert_one(json_util.loads(sys.argv[2]))", json)
+        try run(
+            uri: uri,
+            code:
+                "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nc.get_default_database().v2companies.insert_one(json_util.loads(sys.argv[2]))",
+            json)
     }
 
     /// Runs one pymongo statement on the collection `c` (e.g. `c.update_one(...)`).
     public static func execute(uri: String, statement: String) throws {
-        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1]).get_default_database().v2companies\n" + statement, "")
+        try run(
+            uri: uri,
+            code:
+                "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1]).get_default_database().v2companies\n"
+                + statement, "")
     }
 
     /// Every document of the URI's database, as Extended JSON.
     public static func find(uri: String, json: String = "") throws -> String {
-        try run(uri: uri, code: "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nprint(json_util.dumps(list(c.get_default_database().v2companies.find({}))))", json)
+        try run(
+            uri: uri,
+            code:
+                "import sys, pymongo\nfrom bson import json_util\nc = pymongo.MongoClient(sys.argv[1])\nprint(json_util.dumps(list(c.get_default_database().v2companies.find({}))))",
+            json)
     }
 
     /// The names of the collection's indexes.
     public static func indexNames(uri: String) throws -> String {
-        try run(uri: uri, code: "import sys, pymongo\nc = pymongo.MongoClient(sys.argv[1])\nprint(sorted(i['name'] for i in c.get_default_database().v2companies.list_indexes()))", "")
+        try run(
+            uri: uri,
+            code:
+                "import sys, pymongo\nc = pymongo.MongoClient(sys.argv[1])\nprint(sorted(i['name'] for i in c.get_default_database().v2companies.list_indexes()))",
+            "")
     }
 
     @discardableResult
     static func run(uri: String, code: String, _ argument: String) throws -> String {
-        let result = try ProcessRunner.run(try TestPaths.python(), ["-c", code, uri, argument], environment: ["PATH": "/usr/bin:/bin"])
+        let result = try ProcessRunner.run(
+            try TestPaths.python(), ["-c", code, uri, argument], environment: ["PATH": "/usr/bin:/bin"])
         guard result.status == 0 else { throw TestSetupError("pymongo failed: \(result.stderrText)") }
         return result.stdoutText
     }

@@ -55,9 +55,11 @@ public final class RedisServer: @unchecked Sendable {
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.executable("redis-server"))
-        process.arguments = [
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
-        ] + listening
+        process.arguments =
+            [
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode",
+                "yes", "--loglevel", "warning",
+            ] + listening
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -95,7 +97,8 @@ public final class RedisServer: @unchecked Sendable {
         let certificates = TestCertificates.shared
         return [
             "--port", "0", "--tls-port", "\(port)", "--tls-cert-file", certificates.path(certificate + ".pem"),
-            "--tls-key-file", certificates.path(certificate + ".key"), "--tls-ca-cert-file", certificates.path("ca.pem"),
+            "--tls-key-file", certificates.path(certificate + ".key"), "--tls-ca-cert-file",
+            certificates.path("ca.pem"),
             "--tls-auth-clients", "no",
         ]
     }
@@ -110,7 +113,8 @@ public final class RedisServer: @unchecked Sendable {
     @discardableResult
     public func cli(_ arguments: [String]) throws -> String {
         let result = try ProcessRunner.run(
-            try Self.executable("redis-cli"), cliConnection + ["--raw"] + arguments, environment: ["PATH": "/usr/bin:/bin"])
+            try Self.executable("redis-cli"), cliConnection + ["--raw"] + arguments,
+            environment: ["PATH": "/usr/bin:/bin"])
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -137,7 +141,8 @@ public final class RedisServer: @unchecked Sendable {
     }
 
     static func executable(_ name: String) throws -> String {
-        for folder in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
+        for folder in ["/usr/bin", "/usr/local/bin", "/usr/sbin"]
+        where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
             return "\(folder)/\(name)"
         }
         throw TestSetupError("\(name) is not installed: run `make test`, which installs redis-server")
@@ -154,7 +159,9 @@ public final class RedisServer: @unchecked Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
         }
         guard bound else { throw TestSetupError("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -174,7 +181,8 @@ public final class TestCertificates: Sendable {
     private init() throws {
         folder = try TestPaths.temporaryFolder().appendingPathComponent("certificates").path
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/Support/make_certificates.py").path
-        let result = try ProcessRunner.run(try TestPaths.python(), [script, folder], environment: ["PATH": "/usr/bin:/bin"])
+        let result = try ProcessRunner.run(
+            try TestPaths.python(), [script, folder], environment: ["PATH": "/usr/bin:/bin"])
         guard result.status == 0 else { throw TestSetupError("make_certificates.py failed: \(result.stderrText)") }
     }
 

@@ -14,7 +14,8 @@ public final class SecretsManagerServer: @unchecked Sendable {
     /// after that many calls (so a test can set up, then be refused).
     public init(enforcingIAMAfter calls: Int? = nil) throws {
         port = try RedisServer.freePort()
-        let motoServer = URL(fileURLWithPath: try TestPaths.python()).deletingLastPathComponent().appendingPathComponent("moto_server").path
+        let motoServer = URL(fileURLWithPath: try TestPaths.python()).deletingLastPathComponent()
+            .appendingPathComponent("moto_server").path
         var environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         if let calls { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "\(calls)" }
         child = try SupervisedProcess(motoServer, ["-H", "127.0.0.1", "-p", "\(port)"], environment: environment)
@@ -39,7 +40,9 @@ public final class SecretsManagerServer: @unchecked Sendable {
             iam = boto3.client('iam', **kw)
 
             """
-        let result = try ProcessRunner.run(try TestPaths.python(), ["-c", prelude + code, endpoint], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
+        let result = try ProcessRunner.run(
+            try TestPaths.python(), ["-c", prelude + code, endpoint],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
         guard result.status == 0 else { throw TestSetupError("boto3 failed: \(result.stderrText)") }
         return result.stdoutText
     }
@@ -48,14 +51,18 @@ public final class SecretsManagerServer: @unchecked Sendable {
     public func createSecret(_ name: String, _ text: String) throws {
         // JSON array literals are Python list literals (slashes left unescaped).
         func literal(_ value: String) throws -> String {
-            String(decoding: try JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]), as: UTF8.self) + "[0]"
+            String(
+                decoding: try JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]),
+                as: UTF8.self) + "[0]"
         }
         try boto("secrets.create_secret(Name=\(try literal(name)), SecretString=\(try literal(text)))")
     }
 
     /// An IAM user with no permissions, and its access key: (id, secret).
     public func userWithoutPermissions() throws -> (String, String) {
-        let output = try boto("iam.create_user(UserName='nobody')\nk = iam.create_access_key(UserName='nobody')['AccessKey']\nprint(k['AccessKeyId'], k['SecretAccessKey'])")
+        let output = try boto(
+            "iam.create_user(UserName='nobody')\nk = iam.create_access_key(UserName='nobody')['AccessKey']\nprint(k['AccessKeyId'], k['SecretAccessKey'])"
+        )
         let parts = output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard parts.count == 2 else { throw TestSetupError("no access key: \(output)") }
         return (parts[0], parts[1])

@@ -10,7 +10,8 @@ public enum TestDirectories {
     public static func make(_ backend: String) throws -> any TenantDirectory {
         switch backend {
         case "sqlite":
-            return try SQLiteTenantDirectory(path: try TestPaths.temporaryFolder().appendingPathComponent("nested/dir/store.sqlite").path)
+            return try SQLiteTenantDirectory(
+                path: try TestPaths.temporaryFolder().appendingPathComponent("nested/dir/store.sqlite").path)
         case "mongodb":
             return try MongoTenantDirectory(uri: try MongoTestServer.freshDatabaseURI(), appName: "switchboard-tests")
         default:

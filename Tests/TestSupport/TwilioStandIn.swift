@@ -16,11 +16,16 @@ public final class TwilioStandIn: @unchecked Sendable {
     public init() throws {
         port = try RedisServer.freePort()
         child = try SupervisedProcess(
-            try TestPaths.python(), [TestPaths.packageRoot.appendingPathComponent("Tests/Support/twilio_standin.py").path, "\(port)"],
+            try TestPaths.python(),
+            [TestPaths.packageRoot.appendingPathComponent("Tests/Support/twilio_standin.py").path, "\(port)"],
             environment: ["PATH": "/usr/bin:/bin"])
         client = try CurlHTTPClient()
         for _ in 0..<200 {
-            if let response = try? client.send("GET", "http://127.0.0.1:\(port)/__standin/requests", timeoutMilliseconds: 500), response.status == 200 { return }
+            if let response = try? client.send(
+                "GET", "http://127.0.0.1:\(port)/__standin/requests", timeoutMilliseconds: 500), response.status == 200
+            {
+                return
+            }
             usleep(50_000)
         }
         throw TestSetupError("the Twilio stand-in did not start on \(port): \(child.stop())")
@@ -29,7 +34,8 @@ public final class TwilioStandIn: @unchecked Sendable {
     deinit { child.stop() }
 
     /// Adds an account with its auth token, status and API keys (`SK…` → secret).
-    public func addAccount(_ sid: String, token: String, status: String = "active", keys: [String: String] = [:]) throws {
+    public func addAccount(_ sid: String, token: String, status: String = "active", keys: [String: String] = [:]) throws
+    {
         try control("POST", "accounts", ["sid": sid, "token": token, "status": status, "keys": keys])
     }
 
@@ -88,7 +94,9 @@ public final class TwilioStandIn: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let authorization = "Basic " + Data("\(apiKey):\(secret)".utf8).base64EncodedString()
-        let response = try client.send("DELETE", "\(baseURL)/v1/Webhooks/Rules/\(id)", headers: ["Authorization": authorization], timeoutMilliseconds: 5_000)
+        let response = try client.send(
+            "DELETE", "\(baseURL)/v1/Webhooks/Rules/\(id)", headers: ["Authorization": authorization],
+            timeoutMilliseconds: 5_000)
         guard response.status < 300 else { throw TestSetupError("deleting Rule \(id): HTTP \(response.status)") }
     }
 
@@ -96,10 +104,15 @@ public final class TwilioStandIn: @unchecked Sendable {
     /// per status, signed with its account's auth token as Twilio signs them; the HTTP
     /// status each got.
     @discardableResult
-    public func progress(_ sid: String, _ statuses: [String], duration: Int? = nil, errorCode: String? = nil) throws -> [Int] {
+    public func progress(_ sid: String, _ statuses: [String], duration: Int? = nil, errorCode: String? = nil) throws
+        -> [Int]
+    {
         var body: [String: Any] = ["sid": sid, "statuses": statuses]
         if let duration { body["duration"] = duration }
-        if let errorCode { body["error_code"] = errorCode; body["error_message"] = "Unreachable destination handset" }
+        if let errorCode {
+            body["error_code"] = errorCode
+            body["error_message"] = "Unreachable destination handset"
+        }
         return (try control("POST", "progress", body) as? [String: Any])?["answers"] as? [Int] ?? []
     }
 

@@ -39,17 +39,23 @@ struct ArchiveCommand: ParsableCommand {
             let id: CompanyID
             do { id = try CompanyID(company) } catch { throw CommandFailure("--company: \(error)") }
             let from = try since.map { text in
-                guard let date = Timestamp.parse(text) else { throw CommandFailure("--since must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z") }
+                guard let date = Timestamp.parse(text) else {
+                    throw CommandFailure("--since must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z")
+                }
                 return date
             }
             let kindFilter = try kind.map { text in
-                guard let kind = ArchiveRecord.Kind(rawValue: text) else { throw CommandFailure("--kind must be call or message") }
+                guard let kind = ArchiveRecord.Kind(rawValue: text) else {
+                    throw CommandFailure("--kind must be call or message")
+                }
                 return kind
             }
             guard (1...10_000).contains(limit) else { throw CommandFailure("--limit must be from 1 to 10000") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            for record in try ArchiveCommand.store("switchboard-archive").archive.records(companyID: id, since: from, kind: kindFilter, limit: limit) {
+            for record in try ArchiveCommand.store("switchboard-archive").archive.records(
+                companyID: id, since: from, kind: kindFilter, limit: limit)
+            {
                 print(String(decoding: try encoder.encode(record), as: UTF8.self))
             }
         }
@@ -60,12 +66,15 @@ struct ArchiveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Write back the records of archive.write_failed log lines read from standard input.",
-            discussion: "Any log (CloudWatch export, a function's standard error) may be piped in; other lines are skipped. Records already stored are left as they are, so importing twice is safe.")
+            discussion:
+                "Any log (CloudWatch export, a function's standard error) may be piped in; other lines are skipped. Records already stored are left as they are, so importing twice is safe."
+        )
 
         func run() throws {
             let archive = try ArchiveCommand.store("switchboard-archive").archive
             let input = FileHandle.standardInput.readDataToEndOfFile()
-            let (records, unreadable) = ArchiveRecord.fromLog(String(decoding: input, as: UTF8.self).split(separator: "\n"))
+            let (records, unreadable) = ArchiveRecord.fromLog(
+                String(decoding: input, as: UTF8.self).split(separator: "\n"))
             var failed = 0
             for record in records {
                 do { try archive.record(record) } catch {
@@ -73,7 +82,9 @@ struct ArchiveCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("switchboard archive import: \(record.sid): \(error)\n".utf8))
                 }
             }
-            print("\(records.count - failed) of \(records.count) records imported" + (unreadable > 0 ? "; \(unreadable) archive.write_failed lines could not be read" : ""))
+            print(
+                "\(records.count - failed) of \(records.count) records imported"
+                    + (unreadable > 0 ? "; \(unreadable) archive.write_failed lines could not be read" : ""))
             if failed > 0 { throw ExitCode(1) }
         }
     }
@@ -83,13 +94,17 @@ struct ArchiveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
             abstract: "Delete every record older than a time: call records are personal data.",
-            discussion: "On MongoDB, SWITCHBOARD_ARCHIVE_RETENTION_DAYS instead keeps a TTL index that deletes old records continuously.")
+            discussion:
+                "On MongoDB, SWITCHBOARD_ARCHIVE_RETENTION_DAYS instead keeps a TTL index that deletes old records continuously."
+        )
 
         @Option(help: "Delete records before this time (ISO 8601).")
         var before: String
 
         func run() throws {
-            guard let cutoff = Timestamp.parse(before) else { throw CommandFailure("--before must be an ISO 8601 time, e.g. 2026-01-01T00:00:00Z") }
+            guard let cutoff = Timestamp.parse(before) else {
+                throw CommandFailure("--before must be an ISO 8601 time, e.g. 2026-01-01T00:00:00Z")
+            }
             let count = try ArchiveCommand.store("switchboard-archive").archive.prune(before: cutoff)
             print("\(count) records before \(Timestamp.format(cutoff)) deleted")
         }

@@ -8,8 +8,10 @@ import SwitchboardRuntime
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Report numbers held twice, numbers not in E.164, plaintext or unopenable secrets, and settings that cannot work.",
-        discussion: "Exits 1 when it finds a problem, 0 when it finds none. Nothing is changed; `switchboard migrate` fixes what can be fixed automatically."
+        abstract:
+            "Report numbers held twice, numbers not in E.164, plaintext or unopenable secrets, and settings that cannot work.",
+        discussion:
+            "Exits 1 when it finds a problem, 0 when it finds none. Nothing is changed; `switchboard migrate` fixes what can be fixed automatically."
     )
 
     @Flag(help: "Print the findings as JSON.")
@@ -32,8 +34,15 @@ struct DoctorCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            struct Report: Encodable { let store: String; let companies: Int; let findings: [DirectoryDoctor.Finding] }
-            print(String(decoding: try encoder.encode(Report(store: "\(store)", companies: documents, findings: findings)), as: UTF8.self))
+            struct Report: Encodable {
+                let store: String
+                let companies: Int
+                let findings: [DirectoryDoctor.Finding]
+            }
+            print(
+                String(
+                    decoding: try encoder.encode(Report(store: "\(store)", companies: documents, findings: findings)),
+                    as: UTF8.self))
         } else {
             print("\(documents) companies in \(store)")
             for finding in findings {
@@ -69,7 +78,10 @@ struct MigrateCommand: ParsableCommand {
         let plan: [(change: DirectoryMigration.Change, migrated: Company)]
         let survey = try directory.survey()
         for document in survey.unreadable {
-            FileHandle.standardError.write(Data("switchboard migrate: skipped unreadable document \(document.id ?? "?"): \(document.reason.prefix(200))\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "switchboard migrate: skipped unreadable document \(document.id ?? "?"): \(document.reason.prefix(200))\n"
+                        .utf8))
         }
         do {
             plan = try DirectoryMigration(sealer: sealer).plan(survey.companies)
@@ -78,10 +90,14 @@ struct MigrateCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let cache = try CacheSettings.fromEnvironment(environment).map { settings in
-            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.migrate") { LogLineHandler(label: $0, level: .warning) })
+            RedisTenantCache(
+                settings: settings,
+                logger: Logger(label: "switchboard.migrate") { LogLineHandler(label: $0, level: .warning) })
         }
         for (change, migrated) in plan {
-            print("\(apply ? "migrated" : "would migrate") \(change.companyID): \(change.actions.joined(separator: "; "))")
+            print(
+                "\(apply ? "migrated" : "would migrate") \(change.companyID): \(change.actions.joined(separator: "; "))"
+            )
             if apply {
                 try directory.save(migrated)
                 _ = cache?.invalidate(companyID: migrated.id, numbers: migrated.allNumbers)
@@ -92,9 +108,14 @@ struct MigrateCommand: ParsableCommand {
                 try mongo.ensureIndexes()
                 print("unique number indexes ensured on \(mongo.databaseName).\(MongoTenantDirectory.collection)")
             } else {
-                print("would ensure the unique number indexes on \(mongo.databaseName).\(MongoTenantDirectory.collection)")
+                print(
+                    "would ensure the unique number indexes on \(mongo.databaseName).\(MongoTenantDirectory.collection)"
+                )
             }
         }
-        print(plan.isEmpty ? "nothing to migrate" : "\(plan.count) companies \(apply ? "migrated" : "to migrate; run again with --apply")")
+        print(
+            plan.isEmpty
+                ? "nothing to migrate"
+                : "\(plan.count) companies \(apply ? "migrated" : "to migrate; run again with --apply")")
     }
 }

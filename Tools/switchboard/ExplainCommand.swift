@@ -46,14 +46,19 @@ struct ExplainCommand: ParsableCommand {
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store, appName: "switchboard-explain", creating: false)
         let logger = Logger(label: "switchboard.explain") { LogLineHandler(label: $0, level: .critical) }
-        let cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
+        let cache = try CacheSettings.fromEnvironment(environment).map {
+            RedisTenantCache(settings: $0, logger: logger)
+        }
         let sealer = try Settings.sealer(environment)
         let planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
-        let voice = try voiceURL ?? (Settings.publicURL(environment)?.base).map { $0 + "/api/twilio/voice" } ?? "https://<your-api>/api/twilio/voice"
+        let voice =
+            try voiceURL ?? (Settings.publicURL(environment)?.base).map { $0 + "/api/twilio/voice" }
+            ?? "https://<your-api>/api/twilio/voice"
         var explanation = try CallExplainer(directory: directory, cache: cache, sealer: sealer, planner: planner)
             .explain(number.joined(separator: " "), callSid: callSid, voiceURL: voice)
         if twilio, let id = explanation.company?.companyId, let company = try directory.company(id: try CompanyID(id)) {
-            explanation.twilio = try Self.twilioRouting(of: company, number: explanation.e164 ?? "", sealer: sealer, environment: environment)
+            explanation.twilio = try Self.twilioRouting(
+                of: company, number: explanation.e164 ?? "", sealer: sealer, environment: environment)
         }
         if json {
             let encoder = JSONEncoder()
@@ -66,24 +71,41 @@ struct ExplainCommand: ParsableCommand {
     }
 
     /// How Twilio routes the number, with the company's own credentials.
-    static func twilioRouting(of company: Company, number: String, sealer: SecretSealer, environment: Environment) throws -> CallExplanation.TwilioRouting {
+    static func twilioRouting(of company: Company, number: String, sealer: SecretSealer, environment: Environment)
+        throws -> CallExplanation.TwilioRouting
+    {
         guard let credentials = HealthChecker.credentials(of: company, sealer: sealer) else {
-            return .init(voice: "unknown", sms: "unknown", voiceUrl: nil, smsUrl: nil, detail: "the company's credentials do not open, so Twilio cannot be asked")
+            return .init(
+                voice: "unknown", sms: "unknown", voiceUrl: nil, smsUrl: nil,
+                detail: "the company's credentials do not open, so Twilio cannot be asked")
         }
         let targets = try WebhookTargets.fromEnvironment(environment)
         let client = try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment))
         let found: TwilioIncomingNumber
         do {
-            guard let first = try client.incomingPhoneNumbers(credentials, number: try PhoneNumber(parsing: number)).first else {
-                return .init(voice: "not_found", sms: "not_found", voiceUrl: nil, smsUrl: nil, detail: "Twilio account \(credentials.accountSid) does not own this number")
+            guard
+                let first = try client.incomingPhoneNumbers(credentials, number: try PhoneNumber(parsing: number)).first
+            else {
+                return .init(
+                    voice: "not_found", sms: "not_found", voiceUrl: nil, smsUrl: nil,
+                    detail: "Twilio account \(credentials.accountSid) does not own this number")
             }
             found = first
         } catch {
-            return .init(voice: "unknown", sms: "unknown", voiceUrl: nil, smsUrl: nil, detail: "Twilio could not be asked: \(error)")
+            return .init(
+                voice: "unknown", sms: "unknown", voiceUrl: nil, smsUrl: nil,
+                detail: "Twilio could not be asked: \(error)")
         }
-        let voice = HealthChecker.finding(url: found.voiceUrl, method: found.voiceMethod, target: targets?.voiceURL, overriddenBy: [found.voiceApplicationSid, found.trunkSid])
-        let sms = HealthChecker.finding(url: found.smsUrl, method: found.smsMethod, target: targets?.smsURL, overriddenBy: [found.smsApplicationSid])
-        let advice = [HealthChecker.advice(voice, kind: "Voice", target: targets?.voiceURL), HealthChecker.advice(sms, kind: "SMS", target: targets?.smsURL)].compactMap { $0 }
+        let voice = HealthChecker.finding(
+            url: found.voiceUrl, method: found.voiceMethod, target: targets?.voiceURL,
+            overriddenBy: [found.voiceApplicationSid, found.trunkSid])
+        let sms = HealthChecker.finding(
+            url: found.smsUrl, method: found.smsMethod, target: targets?.smsURL, overriddenBy: [found.smsApplicationSid]
+        )
+        let advice = [
+            HealthChecker.advice(voice, kind: "Voice", target: targets?.voiceURL),
+            HealthChecker.advice(sms, kind: "SMS", target: targets?.smsURL),
+        ].compactMap { $0 }
         var detail = advice.isEmpty ? "Twilio sends its calls and messages here" : advice.joined(separator: "; ")
         if targets == nil { detail += " (this deployment's URLs are not set: SWITCHBOARD_PUBLIC_URL)" }
         return .init(voice: voice, sms: sms, voiceUrl: found.voiceUrl, smsUrl: found.smsUrl, detail: detail)
@@ -102,13 +124,18 @@ struct ExplainCommand: ParsableCommand {
                 lines.append("2. \(company.companyName) (\(company.companyId)) answers it: \(company.matchedBy)")
             } else {
                 lines.append("2. No company answers it in the directory.")
-                for miss in explanation.nearMisses { lines.append("   near miss: \(miss.companyName) (\(miss.companyId)): \(miss.detail)") }
-                if explanation.nearMisses.isEmpty { lines.append("   No company holds it in any spelling, and none holds a number one digit away.") }
+                for miss in explanation.nearMisses {
+                    lines.append("   near miss: \(miss.companyName) (\(miss.companyId)): \(miss.detail)")
+                }
+                if explanation.nearMisses.isEmpty {
+                    lines.append("   No company holds it in any spelling, and none holds a number one digit away.")
+                }
             }
             lines.append("3. Cache: \(explanation.cache.detail)")
         }
         if let credentials = explanation.credentials {
-            var text = "4. Credentials: Account SID \(credentials.hasAccountSid ? "set" : "MISSING"); auth token \(credentials.authTokenDetail)"
+            var text =
+                "4. Credentials: Account SID \(credentials.hasAccountSid ? "set" : "MISSING"); auth token \(credentials.authTokenDetail)"
             if let previous = credentials.previousToken { text += "; \(previous.detail) (\(previous.keyStatus))" }
             lines.append(text)
             lines.append("   Webhooks: \(credentials.signing)")
@@ -117,9 +144,14 @@ struct ExplainCommand: ParsableCommand {
             var text = "5. Routing: \(routing.storedMode ?? "no callRoutingMode stored") → \(routing.usedMode)"
             if let fallback = routing.fallback { text += " (fallback: \(fallback))" }
             if let stream = routing.agentStreamUrl { text += "; agent stream \(stream)" }
-            if let forward = routing.forwardNumber { text += "; rings \(forward)\(routing.recordingEnabled ? ", recorded" : "")\(routing.whisper ? ", with a whisper" : "")" }
+            if let forward = routing.forwardNumber {
+                text +=
+                    "; rings \(forward)\(routing.recordingEnabled ? ", recorded" : "")\(routing.whisper ? ", with a whisper" : "")"
+            }
             if let fallback = routing.forwardFallback {
-                text += fallback == ForwardFallback.hangup.rawValue ? "; unanswered, busy or failed: hangs up" : "; unanswered, busy or failed: \(fallback)"
+                text +=
+                    fallback == ForwardFallback.hangup.rawValue
+                    ? "; unanswered, busy or failed: hangs up" : "; unanswered, busy or failed: \(fallback)"
             }
             lines.append(text)
         }

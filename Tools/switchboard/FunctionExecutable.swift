@@ -11,7 +11,8 @@ struct FunctionExecutable {
     /// Finds function `name` in the folder holding this executable.
     init(named name: String) throws {
         guard Self.knownFunctions.contains(name) else {
-            throw CommandFailure("unknown function \(name); the functions are \(Self.knownFunctions.joined(separator: ", "))")
+            throw CommandFailure(
+                "unknown function \(name); the functions are \(Self.knownFunctions.joined(separator: ", "))")
         }
         let folder = Self.binFolder()
         let candidate = folder + "/" + name
@@ -24,7 +25,8 @@ struct FunctionExecutable {
 
     /// The folder holding this executable (and, after `swift build`, the functions).
     static func binFolder() -> String {
-        let myself = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let myself =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: myself).deletingLastPathComponent().path
     }
 

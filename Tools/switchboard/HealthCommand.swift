@@ -10,7 +10,8 @@ import Synchronization
 struct HealthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Check the directory, Redis and Twilio; with --scope all, show every company's stored health; with --sweep, check every company now.",
+        abstract:
+            "Check the directory, Redis and Twilio; with --scope all, show every company's stored health; with --sweep, check every company now.",
         discussion: """
             Exits 0 when nothing critical is down, 1 otherwise, as the Health function answers 200 or 503. \
             --sweep checks every company once (SWITCHBOARD_SWEEP_CONCURRENCY at a time), storing each result as the \
@@ -49,10 +50,13 @@ struct HealthCommand: ParsableCommand {
         var report = checker.check()
         if scope == "all" {
             var request = TenantHealthPage.Request()
-            guard (1...TenantHealthPage.maximumLimit).contains(limit) else { throw CommandFailure("--limit must be from 1 to \(TenantHealthPage.maximumLimit)") }
+            guard (1...TenantHealthPage.maximumLimit).contains(limit) else {
+                throw CommandFailure("--limit must be from 1 to \(TenantHealthPage.maximumLimit)")
+            }
             request.limit = limit
             if let status {
-                guard let wanted = HealthStatus(rawValue: status.uppercased()), wanted == .down || wanted == .degraded else {
+                guard let wanted = HealthStatus(rawValue: status.uppercased()), wanted == .down || wanted == .degraded
+                else {
                     throw CommandFailure("--status must be DOWN or DEGRADED")
                 }
                 request.status = wanted
@@ -71,7 +75,10 @@ struct HealthCommand: ParsableCommand {
 
     /// Every company checked once: passes until the round is done, a progress bar on a
     /// terminal (a line per thousand otherwise), then what it found.
-    static func sweep(directory: any TenantDirectory, healthStore: any CompanyHealthStore, sealer: SecretSealer, settings: HealthSettings) throws {
+    static func sweep(
+        directory: any TenantDirectory, healthStore: any CompanyHealthStore, sealer: SecretSealer,
+        settings: HealthSettings
+    ) throws {
         let round = Date()
         var logger = Logger(label: "switchboard.health")
         logger.logLevel = .critical  // the summary names every DOWN company
@@ -84,15 +91,20 @@ struct HealthCommand: ParsableCommand {
         let total = try healthStore.countDue(notCheckedSince: round)
         let progress = SweepProgress(total: total, terminal: isatty(2) == 1)
         let sweep = HealthSweep(
-            store: healthStore, directory: directory, check: TenantHealthCheck(settings: settings, sealer: sealer), settings: settings, logger: logger)
+            store: healthStore, directory: directory, check: TenantHealthCheck(settings: settings, sealer: sealer),
+            settings: settings, logger: logger)
         let clock = ContinuousClock()
         let started = clock.now
-        var checked = 0, downCount = 0, removed = 0
+        var checked = 0
+        var downCount = 0
+        var removed = 0
         var down: [(id: String, name: String, problem: String)] = []
         var passes = 0
         while true {
             let before = checked
-            let pass = sweep.run(round: round, budget: .milliseconds(settings.sweepBudgetMilliseconds)) { inPass in progress.show(before + inPass) }
+            let pass = sweep.run(round: round, budget: .milliseconds(settings.sweepBudgetMilliseconds)) { inPass in
+                progress.show(before + inPass)
+            }
             passes += 1
             checked += pass.checked
             downCount += pass.downCount
@@ -107,13 +119,19 @@ struct HealthCommand: ParsableCommand {
         progress.end()
         let elapsed = clock.now - started
         let seconds = Self.seconds(elapsed)
-        var lines = [String(format: "checked %d companies in %.1f s (%d pass%@, %.1f companies/s)", checked, seconds, passes, passes == 1 ? "" : "es",
-                            seconds > 0 ? Double(checked) / seconds : 0)]
+        var lines = [
+            String(
+                format: "checked %d companies in %.1f s (%d pass%@, %.1f companies/s)", checked, seconds, passes,
+                passes == 1 ? "" : "es",
+                seconds > 0 ? Double(checked) / seconds : 0)
+        ]
         if enrolled > 0 { lines.append("\(enrolled) companies had no health yet and were added") }
         if removed > 0 { lines.append("\(removed) companies are gone from the directory; their health was removed") }
         lines.append("DOWN: \(downCount)")
         for company in down { lines.append("  \(company.name) [\(company.id)]: \(company.problem)") }
-        if downCount > down.count { lines.append("  … and \(downCount - down.count) more: switchboard health --scope all --status DOWN") }
+        if downCount > down.count {
+            lines.append("  … and \(downCount - down.count) more: switchboard health --scope all --status DOWN")
+        }
         print(lines.joined(separator: "\n"))
     }
 
@@ -127,12 +145,13 @@ struct HealthCommand: ParsableCommand {
         func paint(_ status: HealthStatus?) -> String {
             let text = (status?.rawValue ?? "UNCHECKED").padding(toLength: 14, withPad: " ", startingAt: 0)
             guard colour else { return text }
-            let code = switch status {
-            case .healthy?: "32"
-            case .degraded?: "33"
-            case .down?: "31"
-            case .notConfigured?, nil: "90"
-            }
+            let code =
+                switch status {
+                case .healthy?: "32"
+                case .degraded?: "33"
+                case .down?: "31"
+                case .notConfigured?, nil: "90"
+                }
             return "\u{1B}[\(code)m\(text)\u{1B}[0m"
         }
         func latency(_ value: Double?) -> String {
@@ -142,19 +161,27 @@ struct HealthCommand: ParsableCommand {
         for name in ["directory", "cache", "twilio"] {
             guard let dependency = report.dependencies[name] else { continue }
             var message = dependency.message
-            if case .string(let source)? = dependency.details["credentialSource"] { message += " [credentials: \(source)]" }
-            lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0) + paint(dependency.status) + " " + latency(dependency.latencyMs) + message)
+            if case .string(let source)? = dependency.details["credentialSource"] {
+                message += " [credentials: \(source)]"
+            }
+            lines.append(
+                name.padding(toLength: 12, withPad: " ", startingAt: 0) + paint(dependency.status) + " "
+                    + latency(dependency.latencyMs) + message)
         }
-        lines.append("overall: " + paint(report.overall).trimmingCharacters(in: .whitespaces) + " (checked \(report.checkedAt))")
+        lines.append(
+            "overall: " + paint(report.overall).trimmingCharacters(in: .whitespaces) + " (checked \(report.checkedAt))")
         guard let tenants = report.tenants else { return lines.joined(separator: "\n") }
         let summary = tenants.summary
         lines.append("")
-        lines.append("companies: \(summary.companies) (\(summary.configured) configured), checked \(summary.checked), never checked \(summary.neverChecked), "
-            + "DOWN \(summary.down), DEGRADED \(summary.degraded); oldest check \(summary.oldestCheckAt ?? "none")")
+        lines.append(
+            "companies: \(summary.companies) (\(summary.configured) configured), checked \(summary.checked), never checked \(summary.neverChecked), "
+                + "DOWN \(summary.down), DEGRADED \(summary.degraded); oldest check \(summary.oldestCheckAt ?? "none")")
         for company in tenants.companies {
             lines.append("")
-            lines.append("\(company.companyName) [\(company.companyId)]: " + paint(company.status).trimmingCharacters(in: .whitespaces)
-                + (company.checkedAt.map { " (checked \($0))" } ?? ""))
+            lines.append(
+                "\(company.companyName) [\(company.companyId)]: "
+                    + paint(company.status).trimmingCharacters(in: .whitespaces)
+                    + (company.checkedAt.map { " (checked \($0))" } ?? ""))
             for problem in company.problems { lines.append("  - " + problem) }
             for number in company.numbers where number.action == nil {
                 lines.append("  \(number.phoneNumber): voice \(number.voice), sms \(number.sms)")
@@ -186,7 +213,12 @@ final class SweepProgress: Sendable {
                 let elapsed = ContinuousClock.now - started
                 let seconds = max(0.001, HealthCommand.seconds(elapsed))
                 let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-                FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d companies  %.1f/s", bar, checked, max(total, checked), Double(checked) / seconds).utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        String(
+                            format: "\r[%@] %d/%d companies  %.1f/s", bar, checked, max(total, checked),
+                            Double(checked) / seconds
+                        ).utf8))
                 shown.drawn = true
             } else if checked / 1_000 > shown.last / 1_000 {
                 FileHandle.standardError.write(Data("checked \(checked) of \(max(total, checked)) companies\n".utf8))

@@ -20,7 +20,11 @@ struct InvokeCommand: ParsableCommand {
     @Option(help: "The event file.")
     var event: String
 
-    @Option(name: .customLong("header"), help: ArgumentHelp("Add or replace a request header, e.g. \"authorization: Bearer $TOKEN\" (repeatable).", valueName: "name: value"))
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "Add or replace a request header, e.g. \"authorization: Bearer $TOKEN\" (repeatable).",
+            valueName: "name: value"))
     var headers: [String] = []
 
     @Flag(help: "Print the response JSON exactly as the function wrote it.")
@@ -50,7 +54,9 @@ struct InvokeCommand: ParsableCommand {
         }
         var existing = document["headers"] as? [String: Any] ?? [:]
         for header in headers {
-            guard let colon = header.firstIndex(of: ":") else { throw CommandFailure("--header must be \"name: value\", got \"\(header.prefix(40))\"") }
+            guard let colon = header.firstIndex(of: ":") else {
+                throw CommandFailure("--header must be \"name: value\", got \"\(header.prefix(40))\"")
+            }
             let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             for key in existing.keys where key.lowercased() == name { existing.removeValue(forKey: key) }
             existing[name] = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)

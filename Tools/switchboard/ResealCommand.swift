@@ -8,7 +8,8 @@ import SwitchboardRuntime
 struct ResealCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reseal",
-        abstract: "Seal every stored secret again under the current SWITCHBOARD_DATA_KEY, so an old key can be retired.",
+        abstract:
+            "Seal every stored secret again under the current SWITCHBOARD_DATA_KEY, so an old key can be retired.",
         discussion: """
             Auth tokens, replaced tokens and API secrets sealed under a key in \
             SWITCHBOARD_DATA_KEY_PREVIOUS (or still in clear) are opened and sealed under \
@@ -30,14 +31,17 @@ struct ResealCommand: ParsableCommand {
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store, appName: "switchboard-reseal", creating: false)
         let logger = Logger(label: "switchboard.reseal") { LogLineHandler(label: $0, level: .warning) }
-        let cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
+        let cache = try CacheSettings.fromEnvironment(environment).map {
+            RedisTenantCache(settings: $0, logger: logger)
+        }
         let resealing = SecretResealing(sealer: sealer)
         var report = SecretResealing.Report()
         for company in try directory.survey().companies {
             guard var next = resealing.reseal(company, into: &report) else { continue }
             report.companies += 1
             guard !dryRun else { continue }
-            next.twilio.lastUpdated = Timestamp.format(CompanySettingsWriter.stamp(after: company.twilio.lastUpdated, now: Date()))
+            next.twilio.lastUpdated = Timestamp.format(
+                CompanySettingsWriter.stamp(after: company.twilio.lastUpdated, now: Date()))
             next.twilio.updatedBy = "switchboard reseal"
             try directory.save(next, replacing: company)
             _ = cache?.invalidate(companyID: next.id, numbers: next.allNumbers)
@@ -49,11 +53,18 @@ struct ResealCommand: ParsableCommand {
         } else {
             let verb = dryRun ? "would move" : "moved"
             for (from, count) in report.moved.sorted(by: { $0.key < $1.key }) {
-                print("\(verb) \(count) value\(count == 1 ? "" : "s") from \(from == "plaintext" ? "clear text" : "key id \(from)") to key id \(sealer.currentKeyID)")
+                print(
+                    "\(verb) \(count) value\(count == 1 ? "" : "s") from \(from == "plaintext" ? "clear text" : "key id \(from)") to key id \(sealer.currentKeyID)"
+                )
             }
-            print("\(report.current) value\(report.current == 1 ? " was" : "s were") already under the current key (id \(sealer.currentKeyID)); \(report.companies) compan\(report.companies == 1 ? "y" : "ies") \(dryRun ? "to change" : "changed")")
+            print(
+                "\(report.current) value\(report.current == 1 ? " was" : "s were") already under the current key (id \(sealer.currentKeyID)); \(report.companies) compan\(report.companies == 1 ? "y" : "ies") \(dryRun ? "to change" : "changed")"
+            )
             for value in report.unopenable {
-                FileHandle.standardError.write(Data("switchboard reseal: \(value.companyId) \(value.field) cannot be opened (it needs \(value.needs)); left as it is\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "switchboard reseal: \(value.companyId) \(value.field) cannot be opened (it needs \(value.needs)); left as it is\n"
+                            .utf8))
             }
         }
         if !report.unopenable.isEmpty { throw ExitCode(1) }

@@ -36,39 +36,60 @@ struct RotateTokenCommand: ParsableCommand {
         let id: CompanyID
         do { id = try CompanyID(company) } catch { throw CommandFailure("--company: \(error)") }
         let sealer = try Settings.sealer(environment)
-        let directory = try DirectoryFactory.open(try Settings.store(environment), appName: "switchboard-rotate-token", creating: false)
+        let directory = try DirectoryFactory.open(
+            try Settings.store(environment), appName: "switchboard-rotate-token", creating: false)
         let logger = Logger(label: "switchboard.rotate-token") { LogLineHandler(label: $0, level: .warning) }
-        let cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
-        let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache, tokenGracePeriod: try Settings.tokenGracePeriod(environment))
+        let cache = try CacheSettings.fromEnvironment(environment).map {
+            RedisTenantCache(settings: $0, logger: logger)
+        }
+        let writer = CompanySettingsWriter(
+            directory: directory, sealer: sealer, cache: cache,
+            tokenGracePeriod: try Settings.tokenGracePeriod(environment))
         guard let current = try directory.company(id: id) else { throw CommandFailure("no company has id \(id)") }
 
         if endGrace {
-            try writer.save(current, updatedBy: "switchboard rotate-token --end-grace", replacing: current, endingTokenGracePeriod: true)
+            try writer.save(
+                current, updatedBy: "switchboard rotate-token --end-grace", replacing: current,
+                endingTokenGracePeriod: true)
             print("\(id): only the current auth token is accepted from now on")
             return
         }
 
         guard let line = readLine(strippingNewline: true)?.trimmingASCIIWhitespace(), !line.isEmpty else {
-            throw CommandFailure("no token on standard input; pipe the new auth token in: printf '%s' \"$TOKEN\" | switchboard rotate-token --company \(id)")
+            throw CommandFailure(
+                "no token on standard input; pipe the new auth token in: printf '%s' \"$TOKEN\" | switchboard rotate-token --company \(id)"
+            )
         }
         let token = String(line)
-        guard token.utf8.count == 32, token.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+        guard token.utf8.count == 32,
+            token.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66)
+            })
+        else {
             throw CommandFailure("the token on standard input is not 32 hexadecimal characters")
         }
-        if let old = current.twilio.authToken, (try? sealer.open(old, companyID: id.rawValue, field: .authToken)) == token {
+        if let old = current.twilio.authToken,
+            (try? sealer.open(old, companyID: id.rawValue, field: .authToken)) == token
+        {
             print("\(id): that is already the company's auth token; nothing changed")
             return
         }
-        guard let accountSid = current.twilio.accountSid else { throw CommandFailure("company \(id) has no Account SID; set one with the config API first") }
+        guard let accountSid = current.twilio.accountSid else {
+            throw CommandFailure("company \(id) has no Account SID; set one with the config API first")
+        }
         if !noVerify {
             let client = try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment))
             do {
                 let account = try client.fetchAccount(TwilioCredentials(accountSid: accountSid, authToken: token))
-                guard account.isActive else { throw CommandFailure("Twilio account \(accountSid) is \(account.status); nothing changed") }
+                guard account.isActive else {
+                    throw CommandFailure("Twilio account \(accountSid) is \(account.status); nothing changed")
+                }
             } catch let error as TwilioRESTError {
-                throw CommandFailure(error.isAuthenticationFailure
-                    ? "Twilio rejected the new token for account \(accountSid); nothing changed"
-                    : "could not check the token with Twilio (\(error)); nothing changed. --no-verify stores it unchecked")
+                throw CommandFailure(
+                    error.isAuthenticationFailure
+                        ? "Twilio rejected the new token for account \(accountSid); nothing changed"
+                        : "could not check the token with Twilio (\(error)); nothing changed. --no-verify stores it unchecked"
+                )
             }
         }
         var next = current
@@ -80,7 +101,10 @@ struct RotateTokenCommand: ParsableCommand {
             print("\(id): auth token replaced")
         }
         if !saved.cacheInvalidated {
-            FileHandle.standardError.write(Data("switchboard rotate-token: the cache could not be told; warm functions may check the old token only until their cache entries expire\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "switchboard rotate-token: the cache could not be told; warm functions may check the old token only until their cache entries expire\n"
+                        .utf8))
         }
     }
 }

@@ -31,7 +31,9 @@ struct SeedCommand: ParsableCommand {
         let store = try Settings.store(environment)
         let directory = try DirectoryFactory.open(store)
         let cache = try CacheSettings.fromEnvironment(environment).map { settings in
-            RedisTenantCache(settings: settings, logger: Logger(label: "switchboard.seed") { LogLineHandler(label: $0, level: .warning) })
+            RedisTenantCache(
+                settings: settings,
+                logger: Logger(label: "switchboard.seed") { LogLineHandler(label: $0, level: .warning) })
         }
         let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache)
 
@@ -45,20 +47,27 @@ struct SeedCommand: ParsableCommand {
         let saved: [CompanySettingsWriter.Saved]
         do {
             guard problems.isEmpty else { throw CompanyBatch.Refusal(problems: problems) }
-            saved = try CompanyBatch(directory: directory, writer: writer).save(companies, updatedBy: "switchboard seed")
+            saved = try CompanyBatch(directory: directory, writer: writer).save(
+                companies, updatedBy: "switchboard seed")
         } catch {
             let reasons = (error as? CompanyBatch.Refusal)?.problems ?? ["\(error)"]
             for reason in reasons { FileHandle.standardError.write(Data("switchboard seed: \(reason)\n".utf8)) }
-            FileHandle.standardError.write(Data("switchboard seed: nothing was saved: the file is applied as one change, all or nothing\n".utf8))
+            FileHandle.standardError.write(
+                Data("switchboard seed: nothing was saved: the file is applied as one change, all or nothing\n".utf8))
             print("0 of \(documents.count) companies saved to \(store)")
             throw ExitCode(1)
         }
         for result in saved {
             let stored = result.company
             let numbers = stored.numberClaims
-            print("seeded \(stored.id) \"\(stored.name.prefix(60))\": \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode ?? "none")")
+            print(
+                "seeded \(stored.id) \"\(stored.name.prefix(60))\": \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode ?? "none")"
+            )
             if !result.cacheInvalidated {
-                FileHandle.standardError.write(Data("switchboard seed: \"\(stored.name.prefix(60))\" saved, but the cache could not be told; it may answer with the old settings for up to \(cache?.settings.ttlSeconds ?? 0) s\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "switchboard seed: \"\(stored.name.prefix(60))\" saved, but the cache could not be told; it may answer with the old settings for up to \(cache?.settings.ttlSeconds ?? 0) s\n"
+                            .utf8))
             }
         }
         print("\(saved.count) of \(documents.count) companies saved to \(store)")

@@ -39,7 +39,10 @@ struct SignCommand: ParsableCommand {
     @Option(help: "With --shared-key: HMAC_SHA256 (the default) or HMAC_SHA1.")
     var algorithm = "HMAC_SHA256"
 
-    @Option(help: "Print a signed curl command posting the event to this address (e.g. http://127.0.0.1:8080, switchboard serve) instead of rewriting the file.")
+    @Option(
+        help:
+            "Print a signed curl command posting the event to this address (e.g. http://127.0.0.1:8080, switchboard serve) instead of rewriting the file."
+    )
     var curl: String?
 
     func run() throws {
@@ -59,8 +62,11 @@ struct SignCommand: ParsableCommand {
         var host = decoded.host
         var address: String?
         if let curl {
-            guard let url = URL(string: curl), let scheme = url.scheme, ["http", "https"].contains(scheme), let name = url.host, url.path.isEmpty || url.path == "/" else {
-                throw CommandFailure("--curl must be an address such as http://127.0.0.1:8080 (a scheme and a host, no path)")
+            guard let url = URL(string: curl), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                let name = url.host, url.path.isEmpty || url.path == "/"
+            else {
+                throw CommandFailure(
+                    "--curl must be an address such as http://127.0.0.1:8080 (a scheme and a host, no path)")
             }
             host = url.port.map { "\(name):\($0)" } ?? name
             address = "\(scheme)://\(host ?? name)"
@@ -71,29 +77,37 @@ struct SignCommand: ParsableCommand {
             publicBase: try Settings.publicURL(Environment()))
         let key: WebhookSigningKey
         if let sharedKey {
-            guard WebhookSharedKey.isValidSid(sharedKey) else { throw CommandFailure("--shared-key must be a SharedKey id (letters, digits and _)") }
-            guard let chosen = WebhookSignatureAlgorithm(rawValue: algorithm) else { throw CommandFailure("--algorithm must be HMAC_SHA256 or HMAC_SHA1") }
+            guard WebhookSharedKey.isValidSid(sharedKey) else {
+                throw CommandFailure("--shared-key must be a SharedKey id (letters, digits and _)")
+            }
+            guard let chosen = WebhookSignatureAlgorithm(rawValue: algorithm) else {
+                throw CommandFailure("--algorithm must be HMAC_SHA256 or HMAC_SHA1")
+            }
             key = WebhookSigningKey(secret: token, algorithm: chosen)
         } else {
             key = WebhookSigningKey(TwilioAuthToken(token))
         }
         let signature = TwilioSignature.compute(url: webhook.url, content: webhook.content, key: key)
         if let address {
-            print(Self.curlCommand(
-                url: address + decoded.rawPath + (decoded.rawQueryString.isEmpty ? "" : "?" + decoded.rawQueryString),
-                contentType: decoded.header("content-type"), signature: signature,
-                settings: sharedKey.map { "key=\($0),algorithm=\(algorithm)" }, body: try decoded.bodyBytes()))
+            print(
+                Self.curlCommand(
+                    url: address + decoded.rawPath
+                        + (decoded.rawQueryString.isEmpty ? "" : "?" + decoded.rawQueryString),
+                    contentType: decoded.header("content-type"), signature: signature,
+                    settings: sharedKey.map { "key=\($0),algorithm=\(algorithm)" }, body: try decoded.bodyBytes()))
             return
         }
 
         var headers = document["headers"] as? [String: Any] ?? [:]
-        for name in headers.keys where ["x-twilio-signature", "x-twilio-webhooks-signature-settings"].contains(name.lowercased()) {
+        for name in headers.keys
+        where ["x-twilio-signature", "x-twilio-webhooks-signature-settings"].contains(name.lowercased()) {
             headers.removeValue(forKey: name)
         }
         headers["x-twilio-signature"] = signature
         if let sharedKey { headers["x-twilio-webhooks-signature-settings"] = "key=\(sharedKey),algorithm=\(algorithm)" }
         document["headers"] = headers
-        let signed = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let signed = try JSONSerialization.data(
+            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         let destination = output ?? event
         guard FileManager.default.createFile(atPath: destination, contents: signed + Data("\n".utf8)) else {
             throw CommandFailure("cannot write \(destination)")
@@ -103,7 +117,9 @@ struct SignCommand: ParsableCommand {
 
     /// A curl command posting `body` to `url` with the webhook's headers, each word quoted
     /// for a POSIX shell.
-    static func curlCommand(url: String, contentType: String?, signature: String, settings: String?, body: [UInt8]) -> String {
+    static func curlCommand(url: String, contentType: String?, signature: String, settings: String?, body: [UInt8])
+        -> String
+    {
         func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         var words = ["curl", "-sS", "-i", "-X", "POST", quoted(url)]
         if let contentType { words += ["-H", quoted("content-type: \(contentType)")] }

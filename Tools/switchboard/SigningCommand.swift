@@ -35,8 +35,11 @@ struct SigningCommand: ParsableCommand {
         var algorithm = "HMAC_SHA256"
 
         func run() throws {
-            guard let algorithm = WebhookSignatureAlgorithm(rawValue: algorithm) else { throw CommandFailure("--algorithm must be HMAC_SHA256 or HMAC_SHA1") }
-            try SigningCommand.change(options.company, verb: "enable") { setup, company, _ throws(WebhookSigningSetup.Failure) in
+            guard let algorithm = WebhookSignatureAlgorithm(rawValue: algorithm) else {
+                throw CommandFailure("--algorithm must be HMAC_SHA256 or HMAC_SHA1")
+            }
+            try SigningCommand.change(options.company, verb: "enable") {
+                setup, company, _ throws(WebhookSigningSetup.Failure) in
                 try setup.enable(company, algorithm: algorithm)
             }
         }
@@ -44,22 +47,26 @@ struct SigningCommand: ParsableCommand {
 
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a new SharedKey, move the Rules to it, keep the old one valid for SWITCHBOARD_TOKEN_GRACE_HOURS.")
+            abstract:
+                "Make a new SharedKey, move the Rules to it, keep the old one valid for SWITCHBOARD_TOKEN_GRACE_HOURS.")
         @OptionGroup var options: Options
 
         func run() throws {
-            try SigningCommand.change(options.company, verb: "rotate") { setup, company, now throws(WebhookSigningSetup.Failure) in
+            try SigningCommand.change(options.company, verb: "rotate") {
+                setup, company, now throws(WebhookSigningSetup.Failure) in
                 try setup.rotate(company, now: now)
             }
         }
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove what enable and rotate made; Twilio signs with the auth token again.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove what enable and rotate made; Twilio signs with the auth token again.")
         @OptionGroup var options: Options
 
         func run() throws {
-            try SigningCommand.change(options.company, verb: "disable") { setup, company, _ throws(WebhookSigningSetup.Failure) in
+            try SigningCommand.change(options.company, verb: "disable") {
+                setup, company, _ throws(WebhookSigningSetup.Failure) in
                 try setup.disable(company)
             }
         }
@@ -68,29 +75,37 @@ struct SigningCommand: ParsableCommand {
     /// Runs one change at Twilio and stores its result; prints the report.
     static func change(
         _ text: String, verb: String,
-        _ body: (WebhookSigningSetup, Company, Date) throws(WebhookSigningSetup.Failure) -> (Company, WebhookSigningSetup.Report)
+        _ body: (WebhookSigningSetup, Company, Date) throws(WebhookSigningSetup.Failure) -> (
+            Company, WebhookSigningSetup.Report
+        )
     ) throws {
         let environment = Environment()
         let id: CompanyID
         do { id = try CompanyID(text) } catch { throw CommandFailure("--company: \(error)") }
         let sealer = try Settings.sealer(environment)
-        let directory = try DirectoryFactory.open(try Settings.store(environment), appName: "switchboard-signing", creating: false)
+        let directory = try DirectoryFactory.open(
+            try Settings.store(environment), appName: "switchboard-signing", creating: false)
         let logger = Logger(label: "switchboard.signing") { LogLineHandler(label: $0, level: .warning) }
-        let cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
+        let cache = try CacheSettings.fromEnvironment(environment).map {
+            RedisTenantCache(settings: $0, logger: logger)
+        }
         let grace = try Settings.tokenGracePeriod(environment)
         let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache, tokenGracePeriod: grace)
         let setup = WebhookSigningSetup(
             client: try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment)),
             targets: try WebhookTargets.fromEnvironment(environment), sealer: sealer, gracePeriod: grace)
         guard let current = try directory.company(id: id) else { throw CommandFailure("no company has id \(id)") }
-        let changed: Company, report: WebhookSigningSetup.Report
+        let changed: Company
+        let report: WebhookSigningSetup.Report
         do { (changed, report) = try body(setup, current, Date()) } catch {
             throw CommandFailure("not done: \(error)")
         }
         do {
             try writer.save(changed, updatedBy: "switchboard signing \(verb)", replacing: current)
         } catch {
-            throw CommandFailure("Twilio was changed (\(report.action)), but the company could not be saved: \(error). Run the command again after fixing it")
+            throw CommandFailure(
+                "Twilio was changed (\(report.action)), but the company could not be saved: \(error). Run the command again after fixing it"
+            )
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -16,8 +16,10 @@ struct SwitchboardCommand: AsyncParsableCommand {
             """,
         version: "switchboard \(SwitchboardVersion.current)",
         subcommands: [
-            SeedCommand.self, InvokeCommand.self, SignCommand.self, TokenCommand.self, RotateTokenCommand.self, ServeCommand.self,
-            EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self, CallCommand.self,
+            SeedCommand.self, InvokeCommand.self, SignCommand.self, TokenCommand.self, RotateTokenCommand.self,
+            ServeCommand.self,
+            EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self,
+            CallCommand.self,
             HealthCommand.self, ExplainCommand.self, ResealCommand.self, SigningCommand.self,
         ]
     )

@@ -27,7 +27,8 @@ struct TokenCommand: ParsableCommand {
     var company: String?
 
     @Option(help: "Who the token names; recorded as updatedBy on every change made with it.")
-    var subject: String = ProcessInfo.processInfo.environment["USER"].map { "\($0)@switchboard-cli" } ?? "switchboard-cli"
+    var subject: String =
+        ProcessInfo.processInfo.environment["USER"].map { "\($0)@switchboard-cli" } ?? "switchboard-cli"
 
     @Option(help: "How long the token lives: 90s, 30m, 1h, 7d (at most 30d).")
     var ttl: String = "1h"
@@ -38,13 +39,17 @@ struct TokenCommand: ParsableCommand {
         let tokenRole: AdminIdentity.Role
         switch role {
         case .admin:
-            guard company == nil else { throw CommandFailure("--company is for company tokens; an admin token sees every company") }
+            guard company == nil else {
+                throw CommandFailure("--company is for company tokens; an admin token sees every company")
+            }
             tokenRole = .admin
         case .company:
             guard let company else { throw CommandFailure("a company token needs --company ID") }
             do { tokenRole = .company(try CompanyID(company)) } catch { throw CommandFailure("--company: \(error)") }
         }
-        guard !subject.isEmpty, subject.utf8.count <= 200 else { throw CommandFailure("--subject must be 1-200 characters") }
+        guard !subject.isEmpty, subject.utf8.count <= 200 else {
+            throw CommandFailure("--subject must be 1-200 characters")
+        }
         print(try AdminTokenIssuer(secrets: secrets).token(subject: subject, role: tokenRole, lifetime: lifetime))
     }
 

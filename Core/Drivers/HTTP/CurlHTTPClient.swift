@@ -43,7 +43,8 @@ public struct HTTPClientError: Error, Sendable, Equatable, CustomStringConvertib
     /// True when no connection could be made: the name did not resolve, or the host
     /// refused or could not be reached.
     public var isConnectionFailure: Bool {
-        [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].map { Int($0.rawValue) }.contains(code)
+        [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].map { Int($0.rawValue) }
+            .contains(code)
     }
 }
 
@@ -54,13 +55,17 @@ private let curlLoaded: Result<Void, HTTPClientError> = {
     let library = String(cString: ccurl_library_marker()).split(separator: "=").last.map(String.init) ?? "libcurl"
     var reason = [CChar](repeating: 0, count: 512)
     guard ccurl_load(&reason, reason.count) == 0 else {
-        return .failure(HTTPClientError(
-            code: Int(CURLE_FAILED_INIT.rawValue), operation: "load \(library)",
-            message: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        return .failure(
+            HTTPClientError(
+                code: Int(CURLE_FAILED_INIT.rawValue), operation: "load \(library)",
+                message: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
     }
     let status = ccurl_global_init()
     guard status == CURLE_OK else {
-        return .failure(HTTPClientError(code: Int(status.rawValue), operation: "curl_global_init", message: String(cString: ccurl_easy_strerror(status))))
+        return .failure(
+            HTTPClientError(
+                code: Int(status.rawValue), operation: "curl_global_init",
+                message: String(cString: ccurl_easy_strerror(status))))
     }
     return .success(())
 }()
@@ -80,7 +85,8 @@ public final class CurlHTTPClient {
     public init() throws(HTTPClientError) {
         try curlLoaded.get()
         guard let handle = ccurl_easy_init() else {
-            throw HTTPClientError(code: Int(CURLE_FAILED_INIT.rawValue), operation: "curl_easy_init", message: "cannot create a handle")
+            throw HTTPClientError(
+                code: Int(CURLE_FAILED_INIT.rawValue), operation: "curl_easy_init", message: "cannot create a handle")
         }
         self.handle = handle
     }
@@ -102,7 +108,8 @@ public final class CurlHTTPClient {
     ///   - signing: AWS credentials to sign the request with (SigV4), if it goes to AWS.
     /// - Throws: ``HTTPClientError`` when no response arrived.
     public func send(
-        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeoutMilliseconds: Int = 0,
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
+        timeoutMilliseconds: Int = 0,
         connectTimeoutMilliseconds: Int = 5_000, signing: AWSSigningCredentials? = nil
     ) throws(HTTPClientError) -> HTTPClientResponse {
         ccurl_easy_reset(handle)  // keeps the live connection and caches, drops options
@@ -118,13 +125,18 @@ public final class CurlHTTPClient {
         try check(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "set method")
         try check(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "set NOSIGNAL")
         try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds), "set timeout")
-        try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds), "set connect timeout")
+        try check(
+            ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds), "set connect timeout")
         try check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "set headers")
         // This machine's CA bundle, wherever its distribution keeps it: the libcurl in the
         // Lambda zips is Debian's, which would look for Debian's on Amazon Linux.
-        if let bundle = SystemTrust.bundle { try check(ccurl_setopt_string(handle, CURLOPT_CAINFO, bundle), "set CA bundle") }
+        if let bundle = SystemTrust.bundle {
+            try check(ccurl_setopt_string(handle, CURLOPT_CAINFO, bundle), "set CA bundle")
+        }
         if let signing {
-            try check(ccurl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)"), "set AWS SigV4")
+            try check(
+                ccurl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)"),
+                "set AWS SigV4")
             try check(ccurl_setopt_string(handle, CURLOPT_USERNAME, signing.accessKeyID), "set AWS access key")
             try check(ccurl_setopt_string(handle, CURLOPT_PASSWORD, signing.secretAccessKey), "set AWS secret key")
         }
@@ -141,19 +153,25 @@ public final class CurlHTTPClient {
             try check(ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1), "set GET")
         }
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        try check(ccurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
-            guard let data, let context else { return 0 }
-            let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
-            sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
-            return size * count
-        }), "set body callback")
+        try check(
+            ccurl_setopt_write_function(
+                handle, CURLOPT_WRITEFUNCTION,
+                { data, size, count, context in
+                    guard let data, let context else { return 0 }
+                    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+                    sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+                    return size * count
+                }), "set body callback")
         try check(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "set body context")
-        try check(ccurl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
-            guard let data, let context else { return 0 }
-            let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
-            sink.addHeaderLine(Array(UnsafeRawBufferPointer(start: data, count: size * count)))
-            return size * count
-        }), "set header callback")
+        try check(
+            ccurl_setopt_write_function(
+                handle, CURLOPT_HEADERFUNCTION,
+                { data, size, count, context in
+                    guard let data, let context else { return 0 }
+                    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+                    sink.addHeaderLine(Array(UnsafeRawBufferPointer(start: data, count: size * count)))
+                    return size * count
+                }), "set header callback")
         try check(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "set header context")
 
         try check(ccurl_easy_perform(handle), "\(method) \(url)")
@@ -164,7 +182,8 @@ public final class CurlHTTPClient {
 
     private func check(_ code: CURLcode, _ operation: String) throws(HTTPClientError) {
         guard code == CURLE_OK else {
-            throw HTTPClientError(code: Int(code.rawValue), operation: operation, message: String(cString: ccurl_easy_strerror(code)))
+            throw HTTPClientError(
+                code: Int(code.rawValue), operation: operation, message: String(cString: ccurl_easy_strerror(code)))
         }
     }
 }
@@ -186,7 +205,10 @@ private final class ResponseSink {
         // Work on bytes: "\r\n" is one Character in Swift, so character tests miss it.
         var line = bytes[...]
         while let last = line.last, last == 0x0A || last == 0x0D { line = line.dropLast() }
-        if line.starts(with: Array("HTTP/".utf8)) { headers.removeAll(); return }  // a new response (after a redirect or 100)
+        if line.starts(with: Array("HTTP/".utf8)) {
+            headers.removeAll()
+            return
+        }  // a new response (after a redirect or 100)
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         var value = line[line.index(after: colon)...]
         while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }

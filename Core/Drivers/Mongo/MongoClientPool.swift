@@ -65,7 +65,10 @@ private enum Mongoc {
     static let loaded: Result<Void, MongoError> = {
         var reason = [CChar](repeating: 0, count: 512)
         guard cmongoc_load(&reason, reason.count) == 0 else {
-            return .failure(MongoError(.unreachable, String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+            return .failure(
+                MongoError(
+                    .unreachable,
+                    String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         cmongoc_log_set_handler(forwardToLogger, nil)
         return .success(())
@@ -80,9 +83,11 @@ private enum Mongoc {
 private let forwardToLogger: cmongoc_log_func_t = { level, domain, message, _ in
     guard level <= UInt32(CMONGOC_LOG_LEVEL_WARNING), let logger = Mongoc.logger.withLock({ $0 }) else { return }
     let metadata: Logger.Metadata = [
-        "domain": "\(domain.map { String(cString: $0) } ?? "")", "detail": "\(message.map { String(cString: $0) } ?? "")",
+        "domain": "\(domain.map { String(cString: $0) } ?? "")",
+        "detail": "\(message.map { String(cString: $0) } ?? "")",
     ]
-    logger.log(level: level <= UInt32(CMONGOC_LOG_LEVEL_CRITICAL) ? .error : .warning, "mongodb.driver", metadata: metadata)
+    logger.log(
+        level: level <= UInt32(CMONGOC_LOG_LEVEL_CRITICAL) ? .error : .warning, "mongodb.driver", metadata: metadata)
 }
 
 /// A pool of connections to one MongoDB deployment: the only owner of libmongoc's
@@ -150,7 +155,9 @@ public final class MongoClientPool {
             }
             if let question = rest.firstIndex(of: "?") {
                 for option in rest[rest.index(after: question)...].split(separator: "&") {
-                    if let equals = option.firstIndex(of: "=") { secrets.append(option[option.index(after: equals)...]) }
+                    if let equals = option.firstIndex(of: "=") {
+                        secrets.append(option[option.index(after: equals)...])
+                    }
                 }
             }
         }
@@ -174,9 +181,11 @@ public final class MongoClientPool {
     public func command(_ json: String, database: String? = nil) throws(MongoError) -> String {
         var error = cmongoc_error_t()
         let bytes = Array(json.utf8)
-        guard let command = bytes.withUnsafeBufferPointer({ buffer in
-            cmongoc_bson_new_from_json(buffer.baseAddress, buffer.count, &error)
-        }) else {
+        guard
+            let command = bytes.withUnsafeBufferPointer({ buffer in
+                cmongoc_bson_new_from_json(buffer.baseAddress, buffer.count, &error)
+            })
+        else {
             throw MongoError(.invalidDocument, "command is not valid Extended JSON: \(MongoError(error).message)")
         }
         defer { cmongoc_bson_destroy(command) }
@@ -186,7 +195,8 @@ public final class MongoClientPool {
         defer { cmongoc_client_pool_push(pool, client) }
         // The reply is a caller-owned bson_t that libmongoc initialises: aligned storage
         // here, bson_destroy for its contents, then the storage itself.
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: Int(CMONGOC_BSON_T_SIZE), alignment: Int(CMONGOC_BSON_T_ALIGNMENT))
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: Int(CMONGOC_BSON_T_SIZE), alignment: Int(CMONGOC_BSON_T_ALIGNMENT))
         defer { storage.deallocate() }
         let reply = OpaquePointer(storage)
         let succeeded = cmongoc_client_command_simple(client, database ?? databaseName, command, nil, reply, &error)

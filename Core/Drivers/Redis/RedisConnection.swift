@@ -23,7 +23,9 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// TLS over TCP (`rediss://`), and how the server is checked; `nil` for plain TCP.
     public var tls: TLSSettings?
 
-    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLSSettings? = nil) {
+    public init(
+        address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLSSettings? = nil
+    ) {
         self.address = address
         self.username = username
         self.password = password
@@ -34,7 +36,8 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// Says where, never with the password.
     public var description: String {
         switch address {
-        case .tcp(let host, let port): "\(tls == nil ? "redis" : "rediss")://\(username.map { $0 + "@" } ?? "")\(host):\(port)/\(database)"
+        case .tcp(let host, let port):
+            "\(tls == nil ? "redis" : "rediss")://\(username.map { $0 + "@" } ?? "")\(host):\(port)/\(database)"
         case .unix(let path): "unix:\(path) db \(database)"
         }
     }
@@ -105,23 +108,35 @@ public final class RedisConnection {
     ///   - connectTimeoutMilliseconds: how long connecting may take.
     ///   - commandTimeoutMilliseconds: how long any one command may take.
     /// - Throws: ``RedisError`` when the server cannot be reached or refuses the login.
-    public init(endpoint: RedisEndpoint, connectTimeoutMilliseconds: Int, commandTimeoutMilliseconds: Int) throws(RedisError) {
+    public init(endpoint: RedisEndpoint, connectTimeoutMilliseconds: Int, commandTimeoutMilliseconds: Int)
+        throws(RedisError)
+    {
         if let tls = endpoint.tls, case .tcp(let host, let port) = endpoint.address {
             // The handshake is part of connecting, and bounded with it.
-            let socket = try Self.connectTCP(host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds, endpoint: endpoint)
+            let socket = try Self.connectTCP(
+                host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds, endpoint: endpoint)
             let stream: TLSStream
             do {
-                stream = try TLSStream(socket: socket, host: host, settings: tls, timeoutMilliseconds: connectTimeoutMilliseconds)
+                stream = try TLSStream(
+                    socket: socket, host: host, settings: tls, timeoutMilliseconds: connectTimeoutMilliseconds)
             } catch {
                 // A Redis port without TLS reads the greeting as the start of a command and
                 // never answers it; asked in plain RESP on a second connection, it says so.
-                if error.kind == .timeout, Self.answersPlainRESP(host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds, endpoint: endpoint) {
-                    throw RedisError(.connection, "cannot connect to \(endpoint): TLS: the server answers plain Redis on this port, without TLS (use redis://, or the server's TLS port)")
+                if error.kind == .timeout,
+                    Self.answersPlainRESP(
+                        host: host, port: port, timeoutMilliseconds: connectTimeoutMilliseconds, endpoint: endpoint)
+                {
+                    throw RedisError(
+                        .connection,
+                        "cannot connect to \(endpoint): TLS: the server answers plain Redis on this port, without TLS (use redis://, or the server's TLS port)"
+                    )
                 }
                 throw RedisError(.connection, "cannot connect to \(endpoint): \(error)")
             }
             stream.setTimeout(milliseconds: commandTimeoutMilliseconds)
-            guard let reader = redisReaderCreate() else { throw RedisError(.connection, "cannot allocate a reply reader for \(endpoint)") }
+            guard let reader = redisReaderCreate() else {
+                throw RedisError(.connection, "cannot allocate a reply reader for \(endpoint)")
+            }
             transport = .tls(stream, reader)
         } else {
             let connectTimeout = Self.timeval(milliseconds: connectTimeoutMilliseconds)
@@ -172,7 +187,8 @@ public final class RedisConnection {
             let raw: UnsafeMutableRawPointer? = withArgumentPointers(utf8) { pointers in
                 lengths.withUnsafeBufferPointer { lengthBuffer in
                     pointers.withUnsafeMutableBufferPointer { pointerBuffer in
-                        redisCommandArgv(context, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
+                        redisCommandArgv(
+                            context, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
                     }
                 }
             }
@@ -188,13 +204,16 @@ public final class RedisConnection {
             let length = withArgumentPointers(utf8) { pointers in
                 lengths.withUnsafeBufferPointer { lengthBuffer in
                     pointers.withUnsafeMutableBufferPointer { pointerBuffer in
-                        redisFormatCommandArgv(&formatted, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
+                        redisFormatCommandArgv(
+                            &formatted, Int32(utf8.count), pointerBuffer.baseAddress, lengthBuffer.baseAddress)
                     }
                 }
             }
             guard let formatted, length > 0 else { throw RedisError(.protocolError, "cannot format the command") }
             defer { redisFreeCommand(formatted) }
-            do { try stream.write(UnsafeRawBufferPointer(start: formatted, count: Int(length))) } catch { throw broken(error) }
+            do { try stream.write(UnsafeRawBufferPointer(start: formatted, count: Int(length))) } catch {
+                throw broken(error)
+            }
             while true {
                 if let reply = try nextParsedReply(reader) { return reply }
                 try readMore(stream, into: reader)
@@ -254,7 +273,9 @@ public final class RedisConnection {
     }
 
     /// Moves every complete reply in hiredis's read buffer into `replies`.
-    private func takeParsedReplies(from context: UnsafeMutablePointer<redisContext>, into replies: inout [RedisReply]) throws(RedisError) {
+    private func takeParsedReplies(from context: UnsafeMutablePointer<redisContext>, into replies: inout [RedisReply])
+        throws(RedisError)
+    {
         while true {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReplyFromReader(context, &raw) == REDIS_OK else {
@@ -272,7 +293,9 @@ public final class RedisConnection {
         var raw: UnsafeMutableRawPointer?
         guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
             isBroken = true
-            throw RedisError(.protocolError, withUnsafeBytes(of: reader.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+            throw RedisError(
+                .protocolError,
+                withUnsafeBytes(of: reader.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         guard let raw else { return nil }
         defer { freeReplyObject(raw) }
@@ -282,13 +305,17 @@ public final class RedisConnection {
     /// Reads what has arrived over TLS (waiting at most the command timeout) into the reader.
     private func readMore(_ stream: TLSStream, into reader: UnsafeMutablePointer<redisReader>) throws(RedisError) {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        let outcome = buffer.withUnsafeMutableBytes { bytes in Result { () throws(TLSError) in try stream.read(into: bytes) } }
+        let outcome = buffer.withUnsafeMutableBytes { bytes in
+            Result { () throws(TLSError) in try stream.read(into: bytes) }
+        }
         let count: Int
         switch outcome {
         case .success(let read): count = read
         case .failure(let error): throw broken(error)
         }
-        let fed = buffer.withUnsafeBytes { bytes in redisReaderFeed(reader, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), count) }
+        let fed = buffer.withUnsafeBytes { bytes in
+            redisReaderFeed(reader, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), count)
+        }
         guard fed == REDIS_OK else {
             isBroken = true
             throw RedisError(.protocolError, "the reply reader refused what arrived")
@@ -354,8 +381,13 @@ public final class RedisConnection {
 
     /// Whether the server at `host`:`port` answers a plain `PING` in RESP (`+PONG`, or an
     /// error such as `-NOAUTH`): a Redis port without TLS.
-    private static func answersPlainRESP(host: String, port: Int, timeoutMilliseconds: Int, endpoint: RedisEndpoint) -> Bool {
-        guard let socket = try? connectTCP(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds, endpoint: endpoint) else { return false }
+    private static func answersPlainRESP(host: String, port: Int, timeoutMilliseconds: Int, endpoint: RedisEndpoint)
+        -> Bool
+    {
+        guard
+            let socket = try? connectTCP(
+                host: host, port: port, timeoutMilliseconds: timeoutMilliseconds, endpoint: endpoint)
+        else { return false }
         defer { close(socket) }
         var time = Glibc.timeval(tv_sec: timeoutMilliseconds / 1_000, tv_usec: (timeoutMilliseconds % 1_000) * 1_000)
         _ = setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<Glibc.timeval>.size))
@@ -367,7 +399,9 @@ public final class RedisConnection {
     }
 
     /// A TCP connection to `host`:`port` within `timeoutMilliseconds`, left blocking.
-    private static func connectTCP(host: String, port: Int, timeoutMilliseconds: Int, endpoint: RedisEndpoint) throws(RedisError) -> Int32 {
+    private static func connectTCP(host: String, port: Int, timeoutMilliseconds: Int, endpoint: RedisEndpoint)
+        throws(RedisError) -> Int32
+    {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
@@ -381,8 +415,12 @@ public final class RedisConnection {
         var next: UnsafeMutablePointer<addrinfo>? = first
         while let address = next {
             next = address.pointee.ai_next
-            let socket = Glibc.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
-            guard socket >= 0 else { reason = String(cString: strerror(errno)); continue }
+            let socket = Glibc.socket(
+                address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+            guard socket >= 0 else {
+                reason = String(cString: strerror(errno))
+                continue
+            }
             let flags = fcntl(socket, F_GETFL)
             _ = fcntl(socket, F_SETFL, flags | O_NONBLOCK)
             var connected = Glibc.connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0
@@ -402,7 +440,10 @@ public final class RedisConnection {
             } else if !connected {
                 reason = String(cString: strerror(errno))
             }
-            guard connected else { close(socket); continue }
+            guard connected else {
+                close(socket)
+                continue
+            }
             _ = fcntl(socket, F_SETFL, flags)
             var one: Int32 = 1
             _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

@@ -65,11 +65,12 @@ public final class SQLiteDatabase {
     /// - Throws: ``SQLiteError`` when the file cannot be opened.
     public init(path: String, busyTimeoutMilliseconds: Int32 = 2_000, mode: OpenMode = .create) throws(SQLiteError) {
         var raw: OpaquePointer?
-        let access: Int32 = switch mode {
-        case .create: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-        case .existing: SQLITE_OPEN_READWRITE
-        case .readOnly: SQLITE_OPEN_READONLY
-        }
+        let access: Int32 =
+            switch mode {
+            case .create: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            case .existing: SQLITE_OPEN_READWRITE
+            case .readOnly: SQLITE_OPEN_READONLY
+            }
         let flags = access | SQLITE_OPEN_NOMUTEX
         _ = Self.configured
         let status = sqlite3_open_v2(path, &raw, flags, nil)
@@ -242,14 +243,20 @@ public final class SQLiteStatement {
                 case .text:
                     let range = place.next() ?? 0..<0
                     // An empty text still needs an address, or SQLite would bind NULL.
-                    let start = range.isEmpty ? UnsafeRawPointer(Self.emptyText.utf8Start) : UnsafeRawPointer(buffer.baseAddress! + range.lowerBound)
-                    status = sqlite3_bind_text(statement, index, start.assumingMemoryBound(to: CChar.self), Int32(range.count), nil)
+                    let start =
+                        range.isEmpty
+                        ? UnsafeRawPointer(Self.emptyText.utf8Start)
+                        : UnsafeRawPointer(buffer.baseAddress! + range.lowerBound)
+                    status = sqlite3_bind_text(
+                        statement, index, start.assumingMemoryBound(to: CChar.self), Int32(range.count), nil)
                 case .integer(let number):
                     status = sqlite3_bind_int64(statement, index, number)
                 case .null:
                     status = sqlite3_bind_null(statement, index)
                 }
-                guard status == SQLITE_OK else { throw SQLiteError(code: status, operation: "bind", handle: database.rawHandle) }
+                guard status == SQLITE_OK else {
+                    throw SQLiteError(code: status, operation: "bind", handle: database.rawHandle)
+                }
             }
             return try allRows(of: statement)
         }

@@ -83,7 +83,9 @@ public final class TLSStream {
         guard result == 1 else {
             let failure = describe(result, during: "the handshake")
             throw failure.kind == .closed
-                ? TLSError(.handshake, "the server closed the connection during the handshake (does it speak TLS on this port?)")
+                ? TLSError(
+                    .handshake,
+                    "the server closed the connection during the handshake (does it speak TLS on this port?)")
                 : failure
         }
         established = true
@@ -106,7 +108,8 @@ public final class TLSStream {
     public func write(_ bytes: UnsafeRawBufferPointer) throws(TLSError) {
         var offset = 0
         while offset < bytes.count {
-            let written = ctls_write(connection, bytes.baseAddress! + offset, Int32(min(bytes.count - offset, Int(Int32.max))))
+            let written = ctls_write(
+                connection, bytes.baseAddress! + offset, Int32(min(bytes.count - offset, Int(Int32.max))))
             guard written > 0 else { throw describe(written, during: "a write") }
             offset += Int(written)
         }
@@ -143,7 +146,9 @@ public final class TLSStream {
         case CTLS_ERROR_ZERO_RETURN, CTLS_ERROR_SYSCALL:
             return TLSError(.closed, "the connection was closed during \(step)\(savedErrno != 0 ? ": " + reason : "")")
         default:
-            if reason.contains("wrong version number") || reason.contains("packet length too long") || reason.contains("record layer failure") {
+            if reason.contains("wrong version number") || reason.contains("packet length too long")
+                || reason.contains("record layer failure")
+            {
                 return TLSError(.handshake, "the server does not speak TLS on this port (\(reason))")
             }
             return TLSError(.handshake, "\(step) failed: \(reason)")
@@ -153,13 +158,15 @@ public final class TLSStream {
     /// No answer in time; during the handshake, a server that is not speaking TLS on the
     /// port is the likely reason (the caller may find out: see RedisConnection).
     private func timedOut(during step: String) -> TLSError {
-        TLSError(.timeout, "no answer within the time allowed, during \(step)\(established ? "" : " (is this a TLS port?)")")
+        TLSError(
+            .timeout, "no answer within the time allowed, during \(step)\(established ? "" : " (is this a TLS port?)")")
     }
 
     /// What to do about a refused certificate, by OpenSSL's verdict.
     private static func advice(forVerdict verdict: Int) -> String {
         switch verdict {
-        case 2, 18, 19, 20, 21: " (it is not signed by an authority this machine trusts: name the one that signed it in SWITCHBOARD_REDIS_CA_FILE)"
+        case 2, 18, 19, 20, 21:
+            " (it is not signed by an authority this machine trusts: name the one that signed it in SWITCHBOARD_REDIS_CA_FILE)"
         case 9, 10: " (renew the server's certificate)"
         case 62, 64: " (it is for another host name than the one in REDIS_URL)"
         default: ""
@@ -192,7 +199,10 @@ public final class TLSStream {
         }
         return try contexts.withLock { made throws(TLSError) -> OpaquePointer in
             if let context = made[settings] { return context.pointer }
-            guard let context = ctls_client_context(settings.caFile ?? SystemTrust.bundle, settings.verifiesPeer ? 1 : 0, &text, text.count) else {
+            guard
+                let context = ctls_client_context(
+                    settings.caFile ?? SystemTrust.bundle, settings.verifiesPeer ? 1 : 0, &text, text.count)
+            else {
                 throw TLSError(.setup, String(cText: text))
             }
             made[settings] = Context(pointer: context)

@@ -18,7 +18,9 @@ public struct APIResponse: Sendable, Equatable {
     }
 
     /// `value` as `application/json`.
-    public static func json(_ status: Int, _ value: some Encodable, headers extra: [String: String] = [:]) -> APIResponse {
+    public static func json(_ status: Int, _ value: some Encodable, headers extra: [String: String] = [:])
+        -> APIResponse
+    {
         var headers = ["content-type": "application/json", "cache-control": "no-store"]
         headers.merge(extra) { _, new in new }
         return APIResponse(status: status, headers: headers, body: APIJSON.encode(value))

@@ -46,7 +46,8 @@ public struct AdminGate: Sendable {
     public static func companyInPath(parameters: [String: String]?, rawPath: String, under rest: [String]) -> String? {
         let segments = rawPath.split(separator: "/", omittingEmptySubsequences: true)
         guard segments.count == 3 + rest.count, segments[0] == "api", segments[1] == "companies",
-              zip(segments.dropFirst(3), rest).allSatisfy({ $0 == $1 }) else {
+            zip(segments.dropFirst(3), rest).allSatisfy({ $0 == $1 })
+        else {
             return nil
         }
         return parameters?["companyId"] ?? String(segments[2])  // a company id never needs percent-escapes
@@ -62,7 +63,9 @@ public struct AdminGate: Sendable {
     /// A `true`/`false` query flag (also `1`/`0`), or `defaultValue` when absent.
     ///
     /// - Throws: 400 naming the parameter when it holds anything else.
-    public static func flag(_ query: FormParameters, _ name: String, default defaultValue: Bool = false) throws(Problem) -> Bool {
+    public static func flag(_ query: FormParameters, _ name: String, default defaultValue: Bool = false) throws(Problem)
+        -> Bool
+    {
         guard let text = query[name] else { return defaultValue }
         switch text.lowercased() {
         case "true", "1", "": return true

@@ -15,7 +15,9 @@ public enum JSONRequestBody {
     ///   - expected: what the object holds, for the error when it is not an object.
     /// - Throws: 415 for a content type other than JSON, 413 for a body over `limit`,
     ///   400 for invalid JSON or a value that is not an object.
-    public static func object(contentType: String?, body: [UInt8], limit: Int, expected: String) throws(Problem) -> [String: AnyJSON] {
+    public static func object(contentType: String?, body: [UInt8], limit: Int, expected: String) throws(Problem)
+        -> [String: AnyJSON]
+    {
         guard contentType.map(MediaType.of) == "application/json" else { throw .unsupportedMediaType(contentType) }
         guard body.count <= limit else { throw .tooLarge(limit: limit) }
         let value: AnyJSON

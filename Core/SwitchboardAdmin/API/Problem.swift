@@ -24,7 +24,10 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
     /// Headers the answer needs (`WWW-Authenticate`, `Retry-After`).
     public let headers: [String: String]
 
-    public init(slug: String, title: String, status: Int, detail: String, errors: [FieldError]? = nil, headers: [String: String] = [:]) {
+    public init(
+        slug: String, title: String, status: Int, detail: String, errors: [FieldError]? = nil,
+        headers: [String: String] = [:]
+    ) {
         self.type = "urn:switchboard:problem:" + slug
         self.title = title
         self.status = status
@@ -46,8 +49,9 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
 
     /// 401: no token, or one that does not verify.
     public static func unauthorized(_ error: AdminAuthError) -> Problem {
-        Problem(slug: "unauthorized", title: "Not signed in", status: 401, detail: error.description,
-                headers: ["www-authenticate": "Bearer error=\"invalid_token\""])
+        Problem(
+            slug: "unauthorized", title: "Not signed in", status: 401, detail: error.description,
+            headers: ["www-authenticate": "Bearer error=\"invalid_token\""])
     }
 
     /// 403: signed in, but this needs a platform admin.
@@ -68,66 +72,86 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
 
     /// 405, naming the methods allowed.
     public static func methodNotAllowed(_ allowed: String) -> Problem {
-        Problem(slug: "method-not-allowed", title: "Method not allowed", status: 405, detail: "use \(allowed)", headers: ["allow": allowed])
+        Problem(
+            slug: "method-not-allowed", title: "Method not allowed", status: 405, detail: "use \(allowed)",
+            headers: ["allow": allowed])
     }
 
     /// 413: the body is larger than the limit.
     public static func tooLarge(limit: Int) -> Problem {
-        Problem(slug: "payload-too-large", title: "Body too large", status: 413, detail: "the request body is larger than \(limit) bytes")
+        Problem(
+            slug: "payload-too-large", title: "Body too large", status: 413,
+            detail: "the request body is larger than \(limit) bytes")
     }
 
     /// 415: the body is not JSON.
     public static func unsupportedMediaType(_ received: String?) -> Problem {
-        Problem(slug: "unsupported-media-type", title: "Unsupported media type", status: 415,
-                detail: "send Content-Type: application/json (got \(received.map { "\"\($0.prefix(60))\"" } ?? "none"))")
+        Problem(
+            slug: "unsupported-media-type", title: "Unsupported media type", status: 415,
+            detail: "send Content-Type: application/json (got \(received.map { "\"\($0.prefix(60))\"" } ?? "none"))")
     }
 
     /// 422: the settings break rules; every problem found, each naming its field.
     public static func invalid(_ errors: [FieldError]) -> Problem {
-        Problem(slug: "validation-failed", title: "Invalid settings", status: 422,
-                detail: "\(errors.count) problem\(errors.count == 1 ? "" : "s") with the settings; nothing was changed", errors: errors)
+        Problem(
+            slug: "validation-failed", title: "Invalid settings", status: 422,
+            detail: "\(errors.count) problem\(errors.count == 1 ? "" : "s") with the settings; nothing was changed",
+            errors: errors)
     }
 
     /// 422: a request to send breaks rules; every problem found, each naming its field.
     public static func invalidRequest(_ errors: [FieldError]) -> Problem {
-        Problem(slug: "validation-failed", title: "Invalid request", status: 422,
-                detail: "\(errors.count) problem\(errors.count == 1 ? "" : "s") with the request; nothing was sent", errors: errors)
+        Problem(
+            slug: "validation-failed", title: "Invalid request", status: 422,
+            detail: "\(errors.count) problem\(errors.count == 1 ? "" : "s") with the request; nothing was sent",
+            errors: errors)
     }
 
     /// 409: a number belongs to another company.
     public static func numberTaken(_ number: String, field: String, holder: String?) -> Problem {
         let owner = holder.map { "company \($0)" } ?? "another company"
-        return Problem(slug: "number-taken", title: "Number belongs to another company", status: 409,
-                       detail: "\(number) already belongs to \(owner); nothing was changed",
-                       errors: [FieldError(field: field, message: "\(number) already belongs to \(owner)")])
+        return Problem(
+            slug: "number-taken", title: "Number belongs to another company", status: 409,
+            detail: "\(number) already belongs to \(owner); nothing was changed",
+            errors: [FieldError(field: field, message: "\(number) already belongs to \(owner)")])
     }
 
     /// 412: the company changed since the caller read it.
     public static func changedMeanwhile(_ id: String) -> Problem {
-        Problem(slug: "precondition-failed", title: "Changed meanwhile", status: 412,
-                detail: "company \(id) was changed since you read it (its ETag no longer matches); read it again and reapply your change")
+        Problem(
+            slug: "precondition-failed", title: "Changed meanwhile", status: 412,
+            detail:
+                "company \(id) was changed since you read it (its ETag no longer matches); read it again and reapply your change"
+        )
     }
 
     /// 422: Twilio said no to the credentials or numbers.
     public static func twilioRefused(_ detail: String, errors: [FieldError]) -> Problem {
-        Problem(slug: "twilio-refused", title: "Twilio refused these settings", status: 422, detail: detail + "; nothing was changed", errors: errors)
+        Problem(
+            slug: "twilio-refused", title: "Twilio refused these settings", status: 422,
+            detail: detail + "; nothing was changed", errors: errors)
     }
 
     /// 503: Twilio could not be asked.
     public static func twilioUnavailable(_ detail: String) -> Problem {
-        Problem(slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503,
-                detail: detail + "; nothing was changed. Try again, or save with ?verify=false (platform admins) to skip the check",
-                headers: ["retry-after": "5"])
+        Problem(
+            slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503,
+            detail: detail
+                + "; nothing was changed. Try again, or save with ?verify=false (platform admins) to skip the check",
+            headers: ["retry-after": "5"])
     }
 
     /// 503: the store behind a request (the archive, the outbound ledger) could not be reached.
     public static func storeUnavailable(_ detail: String) -> Problem {
-        Problem(slug: "store-unavailable", title: "Store unavailable", status: 503, detail: detail, headers: ["retry-after": "5"])
+        Problem(
+            slug: "store-unavailable", title: "Store unavailable", status: 503, detail: detail,
+            headers: ["retry-after": "5"])
     }
 
     /// 503: the directory could not be reached.
     public static func directoryUnavailable() -> Problem {
-        Problem(slug: "directory-unavailable", title: "Directory unavailable", status: 503,
-                detail: "the company directory could not be reached; try again shortly", headers: ["retry-after": "5"])
+        Problem(
+            slug: "directory-unavailable", title: "Directory unavailable", status: 503,
+            detail: "the company directory could not be reached; try again shortly", headers: ["retry-after": "5"])
     }
 }

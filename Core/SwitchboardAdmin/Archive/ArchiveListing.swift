@@ -56,8 +56,13 @@ public struct ArchiveListing {
             before = try query["before"].map { text throws(Problem) in try Cursor.decode(text) }
             if let status = query["status"] {
                 guard (1...32).contains(status.utf8.count),
-                      status.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
-                    throw .badRequest("status must be one of Twilio's statuses (completed, no-answer, delivered, undelivered, …): 1-32 lower-case letters, - or _")
+                    status.utf8.allSatisfy({
+                        ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+                    })
+                else {
+                    throw .badRequest(
+                        "status must be one of Twilio's statuses (completed, no-answer, delivered, undelivered, …): 1-32 lower-case letters, - or _"
+                    )
                 }
                 self.status = status
             } else {
@@ -73,9 +78,11 @@ public struct ArchiveListing {
     }
 
     /// The page `request` asks for of company `id`'s calls or messages.
-    public func page(_ request: Request, companyID id: CompanyID, kind: ArchiveRecord.Kind) throws(ArchiveError) -> Page {
+    public func page(_ request: Request, companyID id: CompanyID, kind: ArchiveRecord.Kind) throws(ArchiveError) -> Page
+    {
         // One more than asked tells whether there is a next page.
-        let records = try archive.page(companyID: id, kind: kind, before: request.before, status: request.status, limit: request.limit + 1)
+        let records = try archive.page(
+            companyID: id, kind: kind, before: request.before, status: request.status, limit: request.limit + 1)
         let shown = records.prefix(request.limit)
         let next = records.count > request.limit ? shown.last.map { Cursor.encode($0.position) } : nil
         return Page(companyId: id.rawValue, kind: kind.rawValue, records: shown.map(ArchiveRecordView.init), next: next)
@@ -89,10 +96,10 @@ public struct ArchiveListing {
 
         static func decode(_ text: String) throws(Problem) -> ArchiveRecord.Position {
             guard text.utf8.count <= 200, let data = Data(base64URLEncoded: Substring(text)),
-                  let decoded = String(validating: data, as: UTF8.self), decoded.hasPrefix("v1:"),
-                  let space = decoded.firstIndex(of: " "),
-                  let at = Timestamp.parse(String(decoded[decoded.index(decoded.startIndex, offsetBy: 3)..<space])),
-                  case let sid = String(decoded[decoded.index(after: space)...]), ArchiveRecord.isValidSid(sid)
+                let decoded = String(validating: data, as: UTF8.self), decoded.hasPrefix("v1:"),
+                let space = decoded.firstIndex(of: " "),
+                let at = Timestamp.parse(String(decoded[decoded.index(decoded.startIndex, offsetBy: 3)..<space])),
+                case let sid = String(decoded[decoded.index(after: space)...]), ArchiveRecord.isValidSid(sid)
             else { throw .badRequest("before is not a cursor this API gave out; start again without it") }
             return ArchiveRecord.Position(at: Timestamp.format(at), sid: sid)
         }

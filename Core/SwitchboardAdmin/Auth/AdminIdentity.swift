@@ -1,9 +1,10 @@
+import SwitchboardCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import SwitchboardCore
 
 /// Who an admin token speaks for, once verified, and what they may see.
 public struct AdminIdentity: Sendable, Equatable {

@@ -25,7 +25,9 @@ public struct AdminTokenIssuer: Sendable {
     /// A token for `role`, naming `subject`, valid from `now` for `lifetime`. Its times are
     /// whole seconds, as JWT consumers commonly expect (RFC 7519 allows fractions; many
     /// libraries reject them).
-    public func token(subject: String, role: AdminIdentity.Role, lifetime: Duration, now: Date = Date()) throws -> String {
+    public func token(subject: String, role: AdminIdentity.Role, lifetime: Duration, now: Date = Date()) throws
+        -> String
+    {
         let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expiry = now.addingTimeInterval(Double(lifetime.components.seconds))
         var claims = AdminClaims(

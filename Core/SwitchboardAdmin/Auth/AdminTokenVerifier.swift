@@ -27,7 +27,8 @@ public struct AdminTokenVerifier: Sendable {
     /// A verifier accepting tokens signed with either of `secrets`.
     public init(secrets: AdminSecrets) {
         let keys = JWTKeyCollection()
-        let current = secrets.current, previous = secrets.previous
+        let current = secrets.current
+        let previous = secrets.previous
         // Adding keys to the actor cannot fail; only the bridge's signature throws.
         _ = try? waitForAsync { () async -> Bool in
             await keys.add(hmac: HMACKey(from: current), digestAlgorithm: .sha256, kid: "current")
@@ -43,11 +44,17 @@ public struct AdminTokenVerifier: Sendable {
     ///   - authorization: the header's value, or `nil` when it was not sent.
     ///   - now: the time the token's time claims are judged against.
     /// - Throws: ``AdminAuthError`` saying what is wrong (never echoing the token).
-    public func identity(fromAuthorization authorization: String?, now: Date = Date()) throws(AdminAuthError) -> AdminIdentity {
+    public func identity(fromAuthorization authorization: String?, now: Date = Date()) throws(AdminAuthError)
+        -> AdminIdentity
+    {
         guard let authorization, !authorization.isEmpty else { throw .missing }
-        guard authorization.utf8.count <= Self.maximumHeaderBytes else { throw .malformed("the Authorization header is too long") }
+        guard authorization.utf8.count <= Self.maximumHeaderBytes else {
+            throw .malformed("the Authorization header is too long")
+        }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .malformed("use Authorization: Bearer <token>") }
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw .malformed("use Authorization: Bearer <token>")
+        }
         let token = Array(parts[1].utf8)
 
         let header: JWTHeader
@@ -71,7 +78,8 @@ public struct AdminTokenVerifier: Sendable {
         if let nbf = claims.nbf, nbf.value.timeIntervalSince(now) > leeway { throw .notYetValid }
         if let iat = claims.iat, iat.value.timeIntervalSince(now) > leeway { throw .notYetValid }
         let subject = claims.sub.value
-        guard !subject.isEmpty, subject.utf8.count <= 200, !subject.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+        guard !subject.isEmpty, subject.utf8.count <= 200, !subject.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+        else {
             throw .malformed("sub must be 1-200 printable characters")
         }
         switch claims.role {

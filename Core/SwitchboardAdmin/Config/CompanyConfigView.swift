@@ -88,15 +88,22 @@ public struct TwilioConfigView: Encodable, Sendable {
         let config = company.twilio
         func e164(_ text: String) -> String { (try? PhoneNumber(parsing: text))?.e164 ?? text }
         accountSid = config.accountSid
-        authToken = config.authToken.map { SecretMask.mask($0, companyID: company.id, field: .authToken, sealer: sealer) }
+        authToken = config.authToken.map {
+            SecretMask.mask($0, companyID: company.id, field: .authToken, sealer: sealer)
+        }
         hasAuthToken = config.authToken != nil
-        authTokenPreviousExpiresAt = config.authTokenPrevious == nil ? nil : config.authTokenPreviousExpiresAt.map(Self.canonicalTime)
+        authTokenPreviousExpiresAt =
+            config.authTokenPrevious == nil ? nil : config.authTokenPreviousExpiresAt.map(Self.canonicalTime)
         apiKey = config.apiKey
-        apiSecret = config.apiSecret.map { SecretMask.mask($0, companyID: company.id, field: .apiSecret, sealer: sealer) }
+        apiSecret = config.apiSecret.map {
+            SecretMask.mask($0, companyID: company.id, field: .apiSecret, sealer: sealer)
+        }
         hasApiSecret = config.apiSecret != nil
         phoneNumber = config.phoneNumber.map(e164)
         phoneNumbers = config.phoneNumbers.map {
-            Number(phoneNumber: e164($0.phoneNumber), friendlyName: $0.friendlyName, status: $0.status, isPrimary: $0.isPrimary)
+            Number(
+                phoneNumber: e164($0.phoneNumber), friendlyName: $0.friendlyName, status: $0.status,
+                isPrimary: $0.isPrimary)
         }
         callRoutingMode = config.callRoutingMode
         forwardNumber = config.forwardNumber.map(e164)
@@ -110,10 +117,14 @@ public struct TwilioConfigView: Encodable, Sendable {
         smsForwardNumber = config.smsForwardNumber.map(e164)
         webhookSigning = config.webhookSigning ?? WebhookSigning.authToken.rawValue
         webhookSharedKey = config.webhookSharedKey.map { key in
-            SharedKeyView(sid: key.sid, algorithm: key.algorithm, secret: SecretMask.mask(key.secret, companyID: company.id, field: .webhookSharedKey, sealer: sealer),
-                          settingId: key.settingId, ruleIds: key.ruleIds)
+            SharedKeyView(
+                sid: key.sid, algorithm: key.algorithm,
+                secret: SecretMask.mask(key.secret, companyID: company.id, field: .webhookSharedKey, sealer: sealer),
+                settingId: key.settingId, ruleIds: key.ruleIds)
         }
-        webhookSharedKeyPreviousExpiresAt = config.webhookSharedKeyPrevious == nil ? nil : config.webhookSharedKeyPreviousExpiresAt.map(Self.canonicalTime)
+        webhookSharedKeyPreviousExpiresAt =
+            config.webhookSharedKeyPrevious == nil
+            ? nil : config.webhookSharedKeyPreviousExpiresAt.map(Self.canonicalTime)
         requireSharedKey = config.requireSharedKey
         lastUpdated = config.lastUpdated.map(Self.canonicalTime)
         updatedBy = config.updatedBy
@@ -127,7 +138,8 @@ public struct TwilioConfigView: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case accountSid, authToken, hasAuthToken, authTokenPreviousExpiresAt, apiKey, apiSecret, hasApiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
-        case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated
+        case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply,
+            smsForwardNumber, lastUpdated
         case updatedBy, webhookSigning, webhookSharedKey, webhookSharedKeyPreviousExpiresAt, requireSharedKey
     }
 

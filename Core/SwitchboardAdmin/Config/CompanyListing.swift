@@ -77,10 +77,15 @@ public struct CompanyListing {
             let config = company.twilio
             func e164(_ text: String) -> String { (try? PhoneNumber(parsing: text))?.e164 ?? text }
             var numbers = config.phoneNumbers.map {
-                Number(phoneNumber: e164($0.phoneNumber), friendlyName: $0.friendlyName, status: $0.status ?? "inactive", isPrimary: $0.isPrimary ?? false)
+                Number(
+                    phoneNumber: e164($0.phoneNumber), friendlyName: $0.friendlyName, status: $0.status ?? "inactive",
+                    isPrimary: $0.isPrimary ?? false)
             }
             if let legacy = config.phoneNumber.map(e164), !numbers.contains(where: { $0.phoneNumber == legacy }) {
-                numbers.insert(Number(phoneNumber: legacy, friendlyName: nil, status: "active", isPrimary: numbers.allSatisfy { !$0.isPrimary }), at: 0)
+                numbers.insert(
+                    Number(
+                        phoneNumber: legacy, friendlyName: nil, status: "active",
+                        isPrimary: numbers.allSatisfy { !$0.isPrimary }), at: 0)
             }
             phoneNumbers = numbers
             callRoutingMode = config.callRoutingMode
@@ -96,7 +101,9 @@ public struct CompanyListing {
             try c.encode(twilioConfigured, forKey: .twilioConfigured)
             try c.encode(health, forKey: .health)
         }
-        enum CodingKeys: String, CodingKey { case companyId, companyName, phoneNumbers, callRoutingMode, twilioConfigured, health }
+        enum CodingKeys: String, CodingKey {
+            case companyId, companyName, phoneNumbers, callRoutingMode, twilioConfigured, health
+        }
     }
 
     /// One page: the companies, and the cursor for the next page (`null` on the last).
@@ -174,8 +181,8 @@ public struct CompanyListing {
 
         static func decode(_ text: String) throws(Problem) -> CompanyID {
             guard text.utf8.count <= 200, let data = Data(base64URLEncoded: Substring(text)),
-                  let decoded = String(validating: data, as: UTF8.self), decoded.hasPrefix("v1:"),
-                  let id = try? CompanyID(String(decoded.dropFirst(3)))
+                let decoded = String(validating: data, as: UTF8.self), decoded.hasPrefix("v1:"),
+                let id = try? CompanyID(String(decoded.dropFirst(3)))
             else { throw .badRequest("after is not a cursor this API gave out; start again without it") }
             return id
         }

@@ -15,7 +15,8 @@ public enum CompanyVersion {
     public static func etag(of company: Company) -> String {
         var canonical = company
         canonical.twilio.lastUpdated = company.twilio.lastUpdated.map(TwilioConfigView.canonicalTime)
-        canonical.twilio.authTokenPreviousExpiresAt = company.twilio.authTokenPreviousExpiresAt.map(TwilioConfigView.canonicalTime)
+        canonical.twilio.authTokenPreviousExpiresAt = company.twilio.authTokenPreviousExpiresAt.map(
+            TwilioConfigView.canonicalTime)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let document = (try? encoder.encode(canonical)) ?? Data()

@@ -42,7 +42,8 @@ public struct ConfigChange: Sendable {
     /// - Throws: 415 for a content type other than JSON, 413 for a body over 64 KiB,
     ///   400 for invalid JSON or a value that is not an object.
     public static func jsonObject(contentType: String?, body: [UInt8]) throws(Problem) -> [String: AnyJSON] {
-        try JSONRequestBody.object(contentType: contentType, body: body, limit: maximumBodyBytes, expected: "the twilioConfig settings")
+        try JSONRequestBody.object(
+            contentType: contentType, body: body, limit: maximumBodyBytes, expected: "the twilioConfig settings")
     }
 
     /// Checks `body` against `current` and builds the company to store.
@@ -61,7 +62,8 @@ public struct ConfigChange: Sendable {
             // The whole view, as ConfigGet answers it.
             reader.refuseUnknown(body, allowed: ["companyId", "companyName", "twilioConfig"], at: "")
             if let id = reader.string(body, "companyId", at: ""), id != current.id.rawValue {
-                throw .badRequest("companyId \(id.prefix(64)) in the body is not the company in the path (\(current.id))")
+                throw .badRequest(
+                    "companyId \(id.prefix(64)) in the body is not the company in the path (\(current.id))")
             }
             if let given = reader.string(body, "companyName", at: "") {
                 if given.isEmpty || given.count > 200 || given.containsControlCharacters(allowingLineBreaks: false) {
@@ -75,7 +77,8 @@ public struct ConfigChange: Sendable {
             }
             config = inner
         }
-        let (company, newToken, newSecret) = Self.build(config, name: name, current: current, sealer: sealer, reader: &reader)
+        let (company, newToken, newSecret) = Self.build(
+            config, name: name, current: current, sealer: sealer, reader: &reader)
         guard reader.errors.isEmpty else { throw .invalid(reader.errors) }
         self.company = company
         self.current = current
@@ -119,8 +122,10 @@ public struct ConfigChange: Sendable {
         "webhookSharedKeyPreviousExpiresAt",
     ]
     private static let editable: Set<String> = [
-        "accountSid", "authToken", "apiKey", "apiSecret", "phoneNumber", "phoneNumbers", "callRoutingMode", "forwardNumber",
-        "recordingEnabled", "whisperMessage", "forwardFallback", "voicemailGreeting", "agentStreamUrl", "smsMode", "smsAutoReply", "smsForwardNumber",
+        "accountSid", "authToken", "apiKey", "apiSecret", "phoneNumber", "phoneNumbers", "callRoutingMode",
+        "forwardNumber",
+        "recordingEnabled", "whisperMessage", "forwardFallback", "voicemailGreeting", "agentStreamUrl", "smsMode",
+        "smsAutoReply", "smsForwardNumber",
         "webhookSigning", "requireSharedKey",
     ]
 
@@ -161,8 +166,12 @@ public struct ConfigChange: Sendable {
         config.apiSecret = secret.value
         let newSecret = secret.new
         let secretGiven = body["apiSecret"].map { $0 != .null } ?? false
-        if config.apiKey != nil && config.apiSecret == nil && !secretGiven { reader.fail("apiSecret", "is required with apiKey") }
-        if body["apiKey"].map({ $0 == .null }) ?? true, newSecret != nil { reader.fail("apiKey", "is required with apiSecret") }
+        if config.apiKey != nil && config.apiSecret == nil && !secretGiven {
+            reader.fail("apiSecret", "is required with apiKey")
+        }
+        if body["apiKey"].map({ $0 == .null }) ?? true, newSecret != nil {
+            reader.fail("apiKey", "is required with apiSecret")
+        }
         if config.apiKey == nil { config.apiSecret = nil }
 
         // Numbers, stored in E.164.
@@ -171,7 +180,9 @@ public struct ConfigChange: Sendable {
             if let number = reader.phoneNumber(text, at: "phoneNumber") { config.phoneNumber = number.e164 }
         }
         if let entries = reader.array(body, "phoneNumbers", at: "") {
-            if entries.count > maximumNumbers { reader.fail("phoneNumbers", "may list at most \(maximumNumbers) numbers") }
+            if entries.count > maximumNumbers {
+                reader.fail("phoneNumbers", "may list at most \(maximumNumbers) numbers")
+            }
             var primaries = 0
             for (index, entry) in entries.prefix(maximumNumbers).enumerated() {
                 let path = "phoneNumbers[\(index)]"
@@ -179,17 +190,27 @@ public struct ConfigChange: Sendable {
                     reader.fail(path, "must be an object with phoneNumber, friendlyName, status and isPrimary")
                     continue
                 }
-                reader.refuseUnknown(fields, allowed: ["phoneNumber", "friendlyName", "status", "isPrimary"], at: path + ".")
+                reader.refuseUnknown(
+                    fields, allowed: ["phoneNumber", "friendlyName", "status", "isPrimary"], at: path + ".")
                 guard let text = reader.string(fields, "phoneNumber", at: path + ".") else {
-                    if fields["phoneNumber"] == nil || fields["phoneNumber"] == .null { reader.fail(path + ".phoneNumber", "is required") }
+                    if fields["phoneNumber"] == nil || fields["phoneNumber"] == .null {
+                        reader.fail(path + ".phoneNumber", "is required")
+                    }
                     continue
                 }
                 let friendlyName = reader.string(fields, "friendlyName", at: path + ".")
-                if let friendlyName, friendlyName.count > maximumFriendlyNameLength || friendlyName.containsControlCharacters(allowingLineBreaks: false) {
-                    reader.fail(path + ".friendlyName", "must be at most \(maximumFriendlyNameLength) characters without control characters")
+                if let friendlyName,
+                    friendlyName.count > maximumFriendlyNameLength
+                        || friendlyName.containsControlCharacters(allowingLineBreaks: false)
+                {
+                    reader.fail(
+                        path + ".friendlyName",
+                        "must be at most \(maximumFriendlyNameLength) characters without control characters")
                 }
                 let status = reader.string(fields, "status", at: path + ".") ?? "active"
-                if status != "active" && status != "inactive" { reader.fail(path + ".status", "must be active or inactive") }
+                if status != "active" && status != "inactive" {
+                    reader.fail(path + ".status", "must be active or inactive")
+                }
                 let isPrimary = reader.bool(fields, "isPrimary", at: path + ".")
                 if isPrimary == true { primaries += 1 }
                 guard let number = reader.phoneNumber(text, at: path + ".phoneNumber") else { continue }
@@ -197,29 +218,39 @@ public struct ConfigChange: Sendable {
                     reader.fail(path + ".phoneNumber", "\(number) is listed twice")
                     continue
                 }
-                config.phoneNumbers.append(PhoneNumberEntry(phoneNumber: number.e164, friendlyName: friendlyName, status: status, isPrimary: isPrimary))
+                config.phoneNumbers.append(
+                    PhoneNumberEntry(
+                        phoneNumber: number.e164, friendlyName: friendlyName, status: status, isPrimary: isPrimary))
             }
-            if primaries > 1 { reader.fail("phoneNumbers", "at most one number may be marked isPrimary (\(primaries) are)") }
+            if primaries > 1 {
+                reader.fail("phoneNumbers", "at most one number may be marked isPrimary (\(primaries) are)")
+            }
         }
 
         // Call handling.
         config.callRoutingMode = reader.string(body, "callRoutingMode", at: "")
         if let mode = config.callRoutingMode, CallRoutingMode(rawValue: mode) == nil {
-            reader.fail("callRoutingMode", "must be one of \(CallRoutingMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            reader.fail(
+                "callRoutingMode", "must be one of \(CallRoutingMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let text = reader.string(body, "forwardNumber", at: "") {
             if let number = reader.phoneNumber(text, at: "forwardNumber") {
                 config.forwardNumber = number.e164
-                if config.numberClaimsInclude(number) { reader.fail("forwardNumber", "\(number) is one of this company's own numbers; calls would loop") }
+                if config.numberClaimsInclude(number) {
+                    reader.fail("forwardNumber", "\(number) is one of this company's own numbers; calls would loop")
+                }
             }
         }
-        if config.routingMode == .forward && config.forwardNumber == nil && body["forwardNumber"].map({ $0 == .null }) ?? true {
+        if config.routingMode == .forward && config.forwardNumber == nil
+            && body["forwardNumber"].map({ $0 == .null }) ?? true
+        {
             reader.fail("forwardNumber", "is required when callRoutingMode is forward")
         }
         config.recordingEnabled = reader.bool(body, "recordingEnabled", at: "") ?? false
         config.forwardFallback = reader.string(body, "forwardFallback", at: "")
         if config.forwardFallbackMode == nil {
-            reader.fail("forwardFallback", "must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
+            reader.fail(
+                "forwardFallback", "must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for field in ["whisperMessage", "voicemailGreeting"] {
             guard let text = reader.string(body, field, at: "") else { continue }
@@ -241,36 +272,53 @@ public struct ConfigChange: Sendable {
         if config.smsMode == SMSMode.none.rawValue { config.smsMode = nil }
         config.smsAutoReply = reader.string(body, "smsAutoReply", at: "")
         if let reply = config.smsAutoReply,
-           reply.isEmpty || reply.count > SMSMessagePlanner.maximumReplyLength || reply.containsControlCharacters(allowingLineBreaks: true) {
-            reader.fail("smsAutoReply", "must be 1-\(SMSMessagePlanner.maximumReplyLength) characters without control characters")
+            reply.isEmpty || reply.count > SMSMessagePlanner.maximumReplyLength
+                || reply.containsControlCharacters(allowingLineBreaks: true)
+        {
+            reader.fail(
+                "smsAutoReply",
+                "must be 1-\(SMSMessagePlanner.maximumReplyLength) characters without control characters")
         }
-        if config.messageMode == .autoReply && config.smsAutoReply == nil && body["smsAutoReply"].map({ $0 == .null }) ?? true {
+        if config.messageMode == .autoReply && config.smsAutoReply == nil
+            && body["smsAutoReply"].map({ $0 == .null }) ?? true
+        {
             reader.fail("smsAutoReply", "is required when smsMode is auto-reply")
         }
-        if let text = reader.string(body, "smsForwardNumber", at: ""), let number = reader.phoneNumber(text, at: "smsForwardNumber") {
+        if let text = reader.string(body, "smsForwardNumber", at: ""),
+            let number = reader.phoneNumber(text, at: "smsForwardNumber")
+        {
             config.smsForwardNumber = number.e164
-            if config.numberClaimsInclude(number) { reader.fail("smsForwardNumber", "\(number) is one of this company's own numbers; messages would loop") }
+            if config.numberClaimsInclude(number) {
+                reader.fail("smsForwardNumber", "\(number) is one of this company's own numbers; messages would loop")
+            }
         }
         if config.messageMode == .forward && config.smsForwardNumber == nil && config.forwardNumber == nil
-            && body["smsForwardNumber"].map({ $0 == .null }) ?? true {
+            && body["smsForwardNumber"].map({ $0 == .null }) ?? true
+        {
             reader.fail("smsForwardNumber", "is required when smsMode is forward and there is no forwardNumber")
         }
 
         // How Twilio signs the company's webhooks.
         config.webhookSigning = reader.string(body, "webhookSigning", at: "")
         if WebhookSigning(stored: config.webhookSigning) == nil {
-            reader.fail("webhookSigning", "must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
+            reader.fail(
+                "webhookSigning", "must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if config.webhookSigning == WebhookSigning.authToken.rawValue { config.webhookSigning = nil }
         config.requireSharedKey = reader.bool(body, "requireSharedKey", at: "") ?? false
         if config.requireSharedKey && config.webhookSharedKey == nil {
-            reader.fail("requireSharedKey", "needs the company's webhooks signed with a shared key first: set webhookSigning to shared-key and save with ?configureWebhooks=true, or run switchboard signing enable")
+            reader.fail(
+                "requireSharedKey",
+                "needs the company's webhooks signed with a shared key first: set webhookSigning to shared-key and save with ?configureWebhooks=true, or run switchboard signing enable"
+            )
         }
 
         // Twilio signs every webhook with the auth token: while a number answers, the
         // company needs its account and token.
         if config.numberClaimsAreActive {
-            if config.authToken == nil { reader.fail("authToken", "is required while any number is active: it verifies Twilio's requests") }
+            if config.authToken == nil {
+                reader.fail("authToken", "is required while any number is active: it verifies Twilio's requests")
+            }
             if config.accountSid == nil { reader.fail("accountSid", "is required while any number is active") }
         }
         return (Company(id: current.id, name: name, twilio: config), newToken, newSecret)
@@ -333,7 +381,8 @@ struct FieldReader {
             return (stored, nil)
         case .null?:
             return (nil, nil)
-        case .string(let text)? where stored.map({ SecretMask.mask($0, companyID: company, field: field, sealer: sealer) }) == text:
+        case .string(let text)?
+        where stored.map({ SecretMask.mask($0, companyID: company, field: field, sealer: sealer) }) == text:
             return (stored, nil)
         case .string(let text)? where isValid(text):
             return (.plaintext(text), text)
@@ -361,7 +410,9 @@ extension TwilioConfig {
 
     /// True when `number` is one of the company's own, in either field, active or not.
     func numberClaimsInclude(_ number: PhoneNumber) -> Bool {
-        ([phoneNumber].compactMap { $0 } + phoneNumbers.map(\.phoneNumber)).contains { (try? PhoneNumber(parsing: $0)) == number }
+        ([phoneNumber].compactMap { $0 } + phoneNumbers.map(\.phoneNumber)).contains {
+            (try? PhoneNumber(parsing: $0)) == number
+        }
     }
 }
 

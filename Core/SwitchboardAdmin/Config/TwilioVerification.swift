@@ -49,7 +49,11 @@ public struct TwilioVerification {
         } else if let opened = try? sealer.open(stored, companyID: company.id.rawValue, field: .authToken) {
             token = opened
         } else {
-            throw .invalid([.init(field: "authToken", message: "the stored token cannot be opened with this deployment's data key; send the token again")])
+            throw .invalid([
+                .init(
+                    field: "authToken",
+                    message: "the stored token cannot be opened with this deployment's data key; send the token again")
+            ])
         }
         let credentials = TwilioCredentials(accountSid: accountSid, authToken: token)
         let numbers = everything ? company.numberClaims.filter(\.isActive).map(\.number) : change.numbersToVerify
@@ -61,9 +65,13 @@ public struct TwilioVerification {
         if checkAccount {
             let fetched = try ask { () throws(TwilioRESTError) in try client.fetchAccount(credentials) }
             guard fetched.isActive else {
-                throw .twilioRefused("the Twilio account \(accountSid) is \(fetched.status)", errors: [
-                    .init(field: "accountSid", message: "the Twilio account is \(fetched.status); only an active account can take calls"),
-                ])
+                throw .twilioRefused(
+                    "the Twilio account \(accountSid) is \(fetched.status)",
+                    errors: [
+                        .init(
+                            field: "accountSid",
+                            message: "the Twilio account is \(fetched.status); only an active account can take calls")
+                    ])
             }
             account = fetched
         }
@@ -71,34 +79,50 @@ public struct TwilioVerification {
         var confirmed: [String] = []
         var notOwned: [PhoneNumber] = []
         for number in numbers {
-            let found = try ask { () throws(TwilioRESTError) in try client.incomingPhoneNumbers(credentials, number: number) }
+            let found = try ask { () throws(TwilioRESTError) in
+                try client.incomingPhoneNumbers(credentials, number: number)
+            }
             if found.isEmpty { notOwned.append(number) } else { confirmed.append(number.e164) }
         }
         if !notOwned.isEmpty {
             throw .twilioRefused(
                 "Twilio account \(accountSid) does not own \(notOwned.map(\.e164).joined(separator: ", "))",
-                errors: notOwned.map { .init(field: change.field(of: $0), message: "\($0) is not a number of Twilio account \(accountSid)") })
+                errors: notOwned.map {
+                    .init(field: change.field(of: $0), message: "\($0) is not a number of Twilio account \(accountSid)")
+                })
         }
 
         if checkKey, let key = company.twilio.apiKey {
-            let secret: String? = change.newAPISecret ?? company.twilio.apiSecret.flatMap {
-                try? sealer.open($0, companyID: company.id.rawValue, field: .apiSecret)
-            }
+            let secret: String? =
+                change.newAPISecret
+                ?? company.twilio.apiSecret.flatMap {
+                    try? sealer.open($0, companyID: company.id.rawValue, field: .apiSecret)
+                }
             guard let secret else {
-                throw .invalid([.init(field: "apiSecret", message: "the stored secret cannot be opened with this deployment's data key; send it again")])
+                throw .invalid([
+                    .init(
+                        field: "apiSecret",
+                        message: "the stored secret cannot be opened with this deployment's data key; send it again")
+                ])
             }
             let keyCredentials = TwilioCredentials(accountSid: accountSid, apiKey: key, apiSecret: secret)
             do {
                 _ = try client.incomingPhoneNumbers(keyCredentials, number: numbers.first)
-            } catch where error.isAuthenticationFailure {
-                throw .twilioRefused("Twilio rejected the API key", errors: [
-                    .init(field: "apiKey", message: "Twilio rejected this API key and secret for account \(accountSid)"),
-                ])
+            } catch  where error.isAuthenticationFailure {
+                throw .twilioRefused(
+                    "Twilio rejected the API key",
+                    errors: [
+                        .init(
+                            field: "apiKey",
+                            message: "Twilio rejected this API key and secret for account \(accountSid)")
+                    ])
             } catch {
                 throw Self.problem(error)
             }
         }
-        return Report(accountStatus: account?.status, accountName: account?.friendlyName, numbersConfirmed: confirmed, apiKeyConfirmed: checkKey)
+        return Report(
+            accountStatus: account?.status, accountName: account?.friendlyName, numbersConfirmed: confirmed,
+            apiKeyConfirmed: checkKey)
     }
 
     /// One call to Twilio, its failure as the config API answers it.
@@ -112,10 +136,16 @@ public struct TwilioVerification {
 
     static func problem(_ error: TwilioRESTError) -> Problem {
         if error.isAuthenticationFailure {
-            return .twilioRefused("Twilio rejected these credentials", errors: [
-                .init(field: "authToken", message: "Twilio rejected this Account SID and auth token (HTTP 401, error 20003)"),
-                .init(field: "accountSid", message: "Twilio rejected this Account SID and auth token (HTTP 401, error 20003)"),
-            ])
+            return .twilioRefused(
+                "Twilio rejected these credentials",
+                errors: [
+                    .init(
+                        field: "authToken",
+                        message: "Twilio rejected this Account SID and auth token (HTTP 401, error 20003)"),
+                    .init(
+                        field: "accountSid",
+                        message: "Twilio rejected this Account SID and auth token (HTTP 401, error 20003)"),
+                ])
         }
         if error.isUnavailable {
             return .twilioUnavailable("Twilio could not confirm the settings: \(error)")

@@ -61,17 +61,27 @@ public struct WebhookTargets: Sendable, Equatable {
         let voice = try url("SWITCHBOARD_VOICE_URL") ?? base.map { $0 + "/api/twilio/voice" }
         let sms = try url("SWITCHBOARD_SMS_URL") ?? base.map { $0 + "/api/twilio/sms" }
         // Checked whether or not the primary URLs are known: a wrong one stops the start.
-        let voiceFallback = try url("SWITCHBOARD_VOICE_FALLBACK_URL"), smsFallback = try url("SWITCHBOARD_SMS_FALLBACK_URL")
+        let voiceFallback = try url("SWITCHBOARD_VOICE_FALLBACK_URL")
+        let smsFallback = try url("SWITCHBOARD_SMS_FALLBACK_URL")
         switch (voice, sms) {
         case (let voice?, let sms?):
-            return WebhookTargets(voiceURL: voice, smsURL: sms, voiceFallbackURL: voiceFallback, smsFallbackURL: smsFallback)
+            return WebhookTargets(
+                voiceURL: voice, smsURL: sms, voiceFallbackURL: voiceFallback, smsFallbackURL: smsFallback)
         case (nil, nil) where voiceFallback != nil || smsFallback != nil:
             throw ConfigurationError(
                 variable: voiceFallback != nil ? "SWITCHBOARD_VOICE_FALLBACK_URL" : "SWITCHBOARD_SMS_FALLBACK_URL",
-                problem: "is set, but this deployment's own URLs are not; set SWITCHBOARD_PUBLIC_URL (or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL) too")
+                problem:
+                    "is set, but this deployment's own URLs are not; set SWITCHBOARD_PUBLIC_URL (or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL) too"
+            )
         case (nil, nil): return nil
-        case (nil, _): throw ConfigurationError(variable: "SWITCHBOARD_VOICE_URL", problem: "is not set, but SWITCHBOARD_SMS_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
-        case (_, nil): throw ConfigurationError(variable: "SWITCHBOARD_SMS_URL", problem: "is not set, but SWITCHBOARD_VOICE_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
+        case (nil, _):
+            throw ConfigurationError(
+                variable: "SWITCHBOARD_VOICE_URL",
+                problem: "is not set, but SWITCHBOARD_SMS_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
+        case (_, nil):
+            throw ConfigurationError(
+                variable: "SWITCHBOARD_SMS_URL",
+                problem: "is not set, but SWITCHBOARD_VOICE_URL is; set both, or SWITCHBOARD_PUBLIC_URL")
         }
     }
 }
@@ -114,14 +124,20 @@ public struct WebhookSetup {
     /// Configures every active number of `company` with `credentials`.
     public func configure(_ company: Company, credentials: TwilioCredentials) -> [NumberReport] {
         let statusCallback = targets.voiceStatusURL(companyID: company.id)
-        return company.numberClaims.filter(\.isActive).map { claim in configure(claim.number, statusCallback: statusCallback, credentials: credentials) }
+        return company.numberClaims.filter(\.isActive).map { claim in
+            configure(claim.number, statusCallback: statusCallback, credentials: credentials)
+        }
     }
 
-    private func configure(_ number: PhoneNumber, statusCallback: String, credentials: TwilioCredentials) -> NumberReport {
+    private func configure(_ number: PhoneNumber, statusCallback: String, credentials: TwilioCredentials)
+        -> NumberReport
+    {
         let found: TwilioIncomingNumber
         do {
             guard let first = try client.incomingPhoneNumbers(credentials, number: number).first else {
-                return NumberReport(phoneNumber: number.e164, result: "not-found", changed: [], note: "Twilio account \(credentials.accountSid) does not own this number")
+                return NumberReport(
+                    phoneNumber: number.e164, result: "not-found", changed: [],
+                    note: "Twilio account \(credentials.accountSid) does not own this number")
             }
             found = first
         } catch {
@@ -129,11 +145,26 @@ public struct WebhookSetup {
         }
         var routing = IncomingNumberRouting()
         var changed: [String] = []
-        if found.voiceUrl != targets.voiceURL { routing.voiceURL = targets.voiceURL; changed.append("VoiceUrl") }
-        if found.voiceMethod?.uppercased() != "POST" { routing.voiceMethod = "POST"; changed.append("VoiceMethod") }
-        if found.smsUrl != targets.smsURL { routing.smsURL = targets.smsURL; changed.append("SmsUrl") }
-        if found.smsMethod?.uppercased() != "POST" { routing.smsMethod = "POST"; changed.append("SmsMethod") }
-        if found.statusCallback != statusCallback { routing.statusCallback = statusCallback; changed.append("StatusCallback") }
+        if found.voiceUrl != targets.voiceURL {
+            routing.voiceURL = targets.voiceURL
+            changed.append("VoiceUrl")
+        }
+        if found.voiceMethod?.uppercased() != "POST" {
+            routing.voiceMethod = "POST"
+            changed.append("VoiceMethod")
+        }
+        if found.smsUrl != targets.smsURL {
+            routing.smsURL = targets.smsURL
+            changed.append("SmsUrl")
+        }
+        if found.smsMethod?.uppercased() != "POST" {
+            routing.smsMethod = "POST"
+            changed.append("SmsMethod")
+        }
+        if found.statusCallback != statusCallback {
+            routing.statusCallback = statusCallback
+            changed.append("StatusCallback")
+        }
         if let fallback = targets.voiceFallbackURL, found.voiceFallbackUrl != fallback {
             routing.voiceFallbackURL = fallback
             routing.voiceFallbackMethod = "POST"
@@ -144,9 +175,14 @@ public struct WebhookSetup {
             routing.smsFallbackMethod = "POST"
             changed.append("SmsFallbackUrl")
         }
-        if found.statusCallbackMethod?.uppercased() != "POST" { routing.statusCallbackMethod = "POST"; changed.append("StatusCallbackMethod") }
+        if found.statusCallbackMethod?.uppercased() != "POST" {
+            routing.statusCallbackMethod = "POST"
+            changed.append("StatusCallbackMethod")
+        }
         let note = Self.override(found)
-        guard !changed.isEmpty else { return NumberReport(phoneNumber: number.e164, result: "unchanged", changed: [], note: note) }
+        guard !changed.isEmpty else {
+            return NumberReport(phoneNumber: number.e164, result: "unchanged", changed: [], note: note)
+        }
         do {
             _ = try client.updateIncomingPhoneNumber(credentials, sid: found.sid, routing: routing)
         } catch {
@@ -159,7 +195,8 @@ public struct WebhookSetup {
     static func override(_ number: TwilioIncomingNumber) -> String? {
         var notes: [String] = []
         if let app = number.voiceApplicationSid, !app.isEmpty {
-            notes.append("TwiML app \(app) takes this number's calls; remove it in Twilio's console or VoiceUrl is not used")
+            notes.append(
+                "TwiML app \(app) takes this number's calls; remove it in Twilio's console or VoiceUrl is not used")
         }
         if let trunk = number.trunkSid, !trunk.isEmpty {
             notes.append("SIP trunk \(trunk) takes this number's calls; remove it or VoiceUrl is not used")

@@ -56,11 +56,14 @@ public struct WebhookSigningSetup {
 
         public var description: String {
             switch self {
-            case .needsAPIKey(let id): "company \(id) has no API key (apiKey and apiSecret): Twilio's Webhooks configuration API accepts only API keys"
+            case .needsAPIKey(let id):
+                "company \(id) has no API key (apiKey and apiSecret): Twilio's Webhooks configuration API accepts only API keys"
             case .noAccount(let id): "company \(id) has no Twilio Account SID"
             case .notEnabled(let id): "company \(id) does not sign its webhooks with a shared key"
-            case .alreadyEnabled(let id, let sid): "company \(id) already signs its webhooks with shared key \(sid); use rotate for a new one"
-            case .noWebhookURLs: "this deployment does not know its webhook URLs: set SWITCHBOARD_PUBLIC_URL, or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL"
+            case .alreadyEnabled(let id, let sid):
+                "company \(id) already signs its webhooks with shared key \(sid); use rotate for a new one"
+            case .noWebhookURLs:
+                "this deployment does not know its webhook URLs: set SWITCHBOARD_PUBLIC_URL, or SWITCHBOARD_VOICE_URL and SWITCHBOARD_SMS_URL"
             case .twilio(let error): "\(error)"
             }
         }
@@ -84,7 +87,8 @@ public struct WebhookSigningSetup {
     /// signed with the key: each distinct base of the Voice and SMS URLs and their
     /// fallbacks (`…/api/twilio/` under a public URL, the whole Function URL otherwise).
     public static func prefixes(of targets: WebhookTargets) -> [String] {
-        let urls = [targets.voiceURL, targets.smsURL] + [targets.voiceFallbackURL, targets.smsFallbackURL].compactMap { $0 }
+        let urls =
+            [targets.voiceURL, targets.smsURL] + [targets.voiceFallbackURL, targets.smsFallbackURL].compactMap { $0 }
         return Set(urls.map(prefix(of:))).sorted()
     }
 
@@ -100,16 +104,21 @@ public struct WebhookSigningSetup {
     // MARK: Enable, rotate, disable
 
     /// Creates a SharedKey, a Setting signing with it and the Rules applying it.
-    public func enable(_ company: Company, algorithm: WebhookSignatureAlgorithm = .hmacSHA256) throws(Failure) -> (Company, Report) {
+    public func enable(_ company: Company, algorithm: WebhookSignatureAlgorithm = .hmacSHA256) throws(Failure) -> (
+        Company, Report
+    ) {
         if let key = company.twilio.webhookSharedKey { throw .alreadyEnabled(company.id, key.sid) }
         guard let targets else { throw .noWebhookURLs }
         let credentials = try self.credentials(of: company)
         var made = Made()
         do {
-            let (key, setting) = try makeKeyAndSetting(company, algorithm: algorithm, credentials: credentials, made: &made)
+            let (key, setting) = try makeKeyAndSetting(
+                company, algorithm: algorithm, credentials: credentials, made: &made)
             var rules: [String] = []
             for prefix in Self.prefixes(of: targets) {
-                let rule = try client.createRule(credentials, friendlyName: "Switchboard \(company.id) \(prefix)", prefix: prefix, settingId: setting)
+                let rule = try client.createRule(
+                    credentials, friendlyName: "Switchboard \(company.id) \(prefix)", prefix: prefix, settingId: setting
+                )
                 made.rules.append(rule.id)
                 rules.append(rule.id)
             }
@@ -117,7 +126,12 @@ public struct WebhookSigningSetup {
             enabled.twilio.webhookSigning = WebhookSigning.sharedKey.rawValue
             enabled.twilio.webhookSharedKey = WebhookSharedKey(
                 sid: key.sid, secret: key.secret, algorithm: algorithm.rawValue, settingId: setting, ruleIds: rules)
-            return (enabled, Report(action: "enabled", key: enabled.twilio.webhookSharedKey, prefixes: Self.prefixes(of: targets), previous: nil, removed: []))
+            return (
+                enabled,
+                Report(
+                    action: "enabled", key: enabled.twilio.webhookSharedKey, prefixes: Self.prefixes(of: targets),
+                    previous: nil, removed: [])
+            )
         } catch {
             undo(made, credentials: credentials)
             throw .twilio(error)
@@ -148,7 +162,9 @@ public struct WebhookSigningSetup {
                 if let prefix = rule.prefix { covered.insert(prefix) }
             }
             for prefix in Self.prefixes(of: targets) where !covered.contains(prefix) {
-                let rule = try client.createRule(credentials, friendlyName: "Switchboard \(company.id) \(prefix)", prefix: prefix, settingId: setting)
+                let rule = try client.createRule(
+                    credentials, friendlyName: "Switchboard \(company.id) \(prefix)", prefix: prefix, settingId: setting
+                )
                 made.rules.append(rule.id)
                 pointed.append(rule.id)
             }
@@ -164,11 +180,17 @@ public struct WebhookSigningSetup {
         var previous = current
         previous.ruleIds = []
         rotated.twilio.webhookSharedKeyPrevious = previous
-        rotated.twilio.webhookSharedKeyPreviousExpiresAt = Timestamp.format(now.addingTimeInterval(Double(gracePeriod.components.seconds)))
-        rotated.twilio.webhookSharedKey = WebhookSharedKey(sid: key.sid, secret: key.secret, algorithm: algorithm.rawValue, settingId: setting, ruleIds: rules)
-        return (rotated, Report(
-            action: "rotated", key: rotated.twilio.webhookSharedKey, prefixes: Self.prefixes(of: targets), previous: previous,
-            previousExpiresAt: rotated.twilio.webhookSharedKeyPreviousExpiresAt, removed: removed))
+        rotated.twilio.webhookSharedKeyPreviousExpiresAt = Timestamp.format(
+            now.addingTimeInterval(Double(gracePeriod.components.seconds)))
+        rotated.twilio.webhookSharedKey = WebhookSharedKey(
+            sid: key.sid, secret: key.secret, algorithm: algorithm.rawValue, settingId: setting, ruleIds: rules)
+        return (
+            rotated,
+            Report(
+                action: "rotated", key: rotated.twilio.webhookSharedKey, prefixes: Self.prefixes(of: targets),
+                previous: previous,
+                previousExpiresAt: rotated.twilio.webhookSharedKeyPreviousExpiresAt, removed: removed)
+        )
     }
 
     /// Removes the Rules, Settings and SharedKeys enable and rotate made; Twilio signs
@@ -217,7 +239,8 @@ public struct WebhookSigningSetup {
             throw .unreadableResponse(status: 201, "the SharedKey's creation answered without its secret")
         }
         let setting = try client.createSigningSetting(
-            credentials, friendlyName: "Switchboard \(company.id)", sharedKeyId: created.id, algorithm: algorithm.rawValue)
+            credentials, friendlyName: "Switchboard \(company.id)", sharedKeyId: created.id,
+            algorithm: algorithm.rawValue)
         made.setting = setting.id
         return ((created.id, .plaintext(secret)), setting.id)
     }
@@ -235,8 +258,13 @@ public struct WebhookSigningSetup {
     /// what was removed. A failure leaves the resource in the account, unused.
     private func remove(_ key: WebhookSharedKey, credentials: TwilioCredentials) -> [String] {
         var removed: [String] = []
-        if let setting = key.settingId, (try? client.deleteWebhookResource(credentials, "Settings", id: setting)) != nil { removed.append(setting) }
-        if (try? client.deleteWebhookResource(credentials, "SharedKeys", id: key.sid)) != nil { removed.append(key.sid) }
+        if let setting = key.settingId, (try? client.deleteWebhookResource(credentials, "Settings", id: setting)) != nil
+        {
+            removed.append(setting)
+        }
+        if (try? client.deleteWebhookResource(credentials, "SharedKeys", id: key.sid)) != nil {
+            removed.append(key.sid)
+        }
         return removed
     }
 
@@ -244,15 +272,20 @@ public struct WebhookSigningSetup {
     private func credentials(of company: Company) throws(Failure) -> TwilioCredentials {
         guard let account = company.twilio.accountSid else { throw .noAccount(company.id) }
         guard let key = company.twilio.apiKey, let sealed = company.twilio.apiSecret,
-              let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret) else { throw .needsAPIKey(company.id) }
+            let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret)
+        else { throw .needsAPIKey(company.id) }
         return TwilioCredentials(accountSid: account, apiKey: key, apiSecret: secret)
     }
 }
 
 extension WebhookSigningSetup.Report {
-    init(action: String, key: WebhookSharedKey?, prefixes: [String], previous: WebhookSharedKey?, previousExpiresAt: String? = nil, removed: [String]) {
+    init(
+        action: String, key: WebhookSharedKey?, prefixes: [String], previous: WebhookSharedKey?,
+        previousExpiresAt: String? = nil, removed: [String]
+    ) {
         self.init(
-            action: action, sharedKey: key?.sid, algorithm: key?.algorithm, settingId: key?.settingId, ruleIds: key?.ruleIds ?? [],
+            action: action, sharedKey: key?.sid, algorithm: key?.algorithm, settingId: key?.settingId,
+            ruleIds: key?.ruleIds ?? [],
             prefixes: prefixes, previousKey: previous?.sid, previousExpiresAt: previousExpiresAt, removed: removed)
     }
 }

@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import SwitchboardCore
+import Synchronization
 import TwilioREST
 
 #if canImport(FoundationEssentials)
@@ -54,7 +54,9 @@ public final class HealthChecker: @unchecked Sendable {
     }
 
     /// The checker of the directory `store` names, `directory` being the one it opened.
-    public convenience init(store: StoreLocation, directory: any TenantDirectory, sealer: SecretSealer, settings: HealthSettings) {
+    public convenience init(
+        store: StoreLocation, directory: any TenantDirectory, sealer: SecretSealer, settings: HealthSettings
+    ) {
         let opener: @Sendable () throws -> any TenantDirectory
         switch store {
         case .sqlite(let path):
@@ -85,12 +87,16 @@ public final class HealthChecker: @unchecked Sendable {
         _ = group.wait(timeout: deadline)
 
         var dependencies = results.all
-        let outOfTime = "did not answer within the health check's \(settings.deadlineMilliseconds) ms (SWITCHBOARD_HEALTH_DEADLINE_MS)"
+        let outOfTime =
+            "did not answer within the health check's \(settings.deadlineMilliseconds) ms (SWITCHBOARD_HEALTH_DEADLINE_MS)"
         if dependencies["directory"] == nil {
-            dependencies["directory"] = DependencyHealth(status: .down, critical: true, message: "the directory \(outOfTime)", details: directoryDetails)
+            dependencies["directory"] = DependencyHealth(
+                status: .down, critical: true, message: "the directory \(outOfTime)", details: directoryDetails)
         }
         if dependencies["cache"] == nil {
-            dependencies["cache"] = DependencyHealth(status: .degraded, critical: false, message: "Redis \(outOfTime); calls still route through the directory")
+            dependencies["cache"] = DependencyHealth(
+                status: .degraded, critical: false,
+                message: "Redis \(outOfTime); calls still route through the directory")
         }
         if dependencies["twilio"] == nil {
             dependencies["twilio"] = DependencyHealth(status: .down, critical: true, message: "Twilio \(outOfTime)")
@@ -108,25 +114,36 @@ public final class HealthChecker: @unchecked Sendable {
         let (latency, error) = Self.timed { () throws(DirectoryError) in try probe.run() }
         let what = probe.backend == "mongodb" ? "MongoDB" : "the embedded store"
         if let error {
-            return DependencyHealth(status: .down, critical: true, message: "\(what) does not answer: \(error)", latencyMs: latency, details: directoryDetails)
+            return DependencyHealth(
+                status: .down, critical: true, message: "\(what) does not answer: \(error)", latencyMs: latency,
+                details: directoryDetails)
         }
         let slow = latency > Double(settings.slowMilliseconds)
         return DependencyHealth(
             status: slow ? .degraded : .healthy, critical: true,
-            message: slow ? "\(what) answers, slowly" : "\(what) answers", latencyMs: latency, details: directoryDetails)
+            message: slow ? "\(what) answers, slowly" : "\(what) answers", latencyMs: latency, details: directoryDetails
+        )
     }
 
     private func checkCache() -> DependencyHealth {
         guard let cache = settings.cache else {
-            return DependencyHealth(status: .notConfigured, critical: false, message: "Redis not configured (REDIS_URL is not set): lookups go to the directory")
+            return DependencyHealth(
+                status: .notConfigured, critical: false,
+                message: "Redis not configured (REDIS_URL is not set): lookups go to the directory")
         }
         let probe = RedisProbe(settings: cache)
         let (latency, error) = Self.timed { () throws(RedisProbe.Failure) in try probe.run() }
-        let details: [String: AnyJSON] = ["endpoint": .string(probe.endpoint), "transportSecurity": .string(cache.transportSecurity)]
+        let details: [String: AnyJSON] = [
+            "endpoint": .string(probe.endpoint), "transportSecurity": .string(cache.transportSecurity),
+        ]
         if let error {
-            return DependencyHealth(status: .degraded, critical: false, message: "Redis does not answer (\(error)); calls still route through the directory", latencyMs: latency, details: details)
+            return DependencyHealth(
+                status: .degraded, critical: false,
+                message: "Redis does not answer (\(error)); calls still route through the directory",
+                latencyMs: latency, details: details)
         }
-        return DependencyHealth(status: .healthy, critical: false, message: "Redis answers", latencyMs: latency, details: details)
+        return DependencyHealth(
+            status: .healthy, critical: false, message: "Redis answers", latencyMs: latency, details: details)
     }
 
     private func checkTwilio(deadline: DispatchTime) -> DependencyHealth {
@@ -138,10 +155,14 @@ public final class HealthChecker: @unchecked Sendable {
         } else {
             let chosen: (company: Company, credentials: TwilioCredentials)?
             do { chosen = try credentialCompany() } catch {
-                return DependencyHealth(status: .down, critical: true, message: "no company could be read to check Twilio with: \(error)", details: ["credentialSource": .null])
+                return DependencyHealth(
+                    status: .down, critical: true, message: "no company could be read to check Twilio with: \(error)",
+                    details: ["credentialSource": .null])
             }
             guard let chosen else {
-                return DependencyHealth(status: .notConfigured, critical: false, message: "Twilio not configured (per-company system)", details: ["credentialSource": .null])
+                return DependencyHealth(
+                    status: .notConfigured, critical: false, message: "Twilio not configured (per-company system)",
+                    details: ["credentialSource": .null])
             }
             credentials = chosen.credentials
             source = "company:\(chosen.company.name)"
@@ -165,7 +186,8 @@ public final class HealthChecker: @unchecked Sendable {
 
     public static func credentials(of company: Company, sealer: SecretSealer) -> TwilioCredentials? {
         guard let sid = company.twilio.accountSid, !sid.isEmpty, let sealed = company.twilio.authToken,
-              let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken) else { return nil }
+            let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken)
+        else { return nil }
         return TwilioCredentials(accountSid: sid, authToken: token)
     }
 
@@ -185,21 +207,28 @@ public final class HealthChecker: @unchecked Sendable {
         let latency = Self.milliseconds(ContinuousClock.now - start)
         if let failure {
             let why = failure.isAuthenticationFailure ? "Twilio refused the credentials (HTTP 401)" : "\(failure)"
-            return DependencyHealth(status: .down, critical: true, message: why, latencyMs: latency, details: ["accountStatus": .null])
+            return DependencyHealth(
+                status: .down, critical: true, message: why, latencyMs: latency, details: ["accountStatus": .null])
         }
         let status = account?.status ?? "unknown"
         guard account?.isActive == true else {
-            return DependencyHealth(status: .down, critical: true, message: "the Twilio account is \(status)", latencyMs: latency, details: ["accountStatus": .string(status)])
+            return DependencyHealth(
+                status: .down, critical: true, message: "the Twilio account is \(status)", latencyMs: latency,
+                details: ["accountStatus": .string(status)])
         }
         let slow = latency > Double(settings.slowMilliseconds)
         return DependencyHealth(
             status: slow ? .degraded : .healthy, critical: true,
-            message: slow ? "Twilio answers, slowly (over \(settings.slowMilliseconds) ms)" : "Twilio answers; the account is active",
+            message: slow
+                ? "Twilio answers, slowly (over \(settings.slowMilliseconds) ms)"
+                : "Twilio answers; the account is active",
             latencyMs: latency, details: ["accountStatus": .string(status)])
     }
 
     /// `ok`, `not_set`, `url_mismatch`, `wrong_method` or `overridden`.
-    public static func finding(url: String?, method: String?, target: String?, overriddenBy overrides: [String?]) -> String {
+    public static func finding(url: String?, method: String?, target: String?, overriddenBy overrides: [String?])
+        -> String
+    {
         if overrides.contains(where: { !($0 ?? "").isEmpty }) { return "overridden" }
         guard let url, !url.isEmpty else { return "not_set" }
         if let target, url != target { return "url_mismatch" }
@@ -208,14 +237,19 @@ public final class HealthChecker: @unchecked Sendable {
     }
 
     public static func advice(_ finding: String, kind: String, target: String?) -> String? {
-        let fix = target.map { "set its \(kind) URL to \($0) (HTTP POST), or PUT the company's config with ?configureWebhooks=true" }
+        let fix =
+            target.map {
+                "set its \(kind) URL to \($0) (HTTP POST), or PUT the company's config with ?configureWebhooks=true"
+            }
             ?? "point its \(kind) URL at this deployment (HTTP POST)"
         switch finding {
         case "ok": return nil
         case "not_set": return "no \(kind) URL is set, so Twilio has nowhere to send it: \(fix)"
         case "url_mismatch": return "its \(kind) URL points somewhere else: \(fix)"
         case "wrong_method": return "its \(kind) URL is called with GET: switch it to HTTP POST"
-        case "overridden": return "a TwiML app or SIP trunk takes its \(kind == "Voice" ? "calls" : "messages"), so the \(kind) URL is never used: remove it in Twilio's console"
+        case "overridden":
+            return
+                "a TwiML app or SIP trunk takes its \(kind == "Voice" ? "calls" : "messages"), so the \(kind) URL is never used: remove it in Twilio's console"
         default: return nil
         }
     }

@@ -9,7 +9,10 @@ public struct DependencyHealth: Sendable, Encodable, Equatable {
     public var latencyMs: Double?
     public var details: [String: AnyJSON]
 
-    public init(status: HealthStatus, critical: Bool, message: String, latencyMs: Double? = nil, details: [String: AnyJSON] = [:]) {
+    public init(
+        status: HealthStatus, critical: Bool, message: String, latencyMs: Double? = nil,
+        details: [String: AnyJSON] = [:]
+    ) {
         self.status = status
         self.critical = critical
         self.message = message
@@ -72,7 +75,8 @@ extension HealthReport {
     public func metricLines(namespace: String = "Switchboard", timestamp milliseconds: Int64) -> [String] {
         dependencies.keys.sorted().map { name in
             let dependency = dependencies[name]!
-            var line = "{\"_aws\":{\"Timestamp\":\(milliseconds),\"CloudWatchMetrics\":[{\"Namespace\":\"\(namespace)\","
+            var line =
+                "{\"_aws\":{\"Timestamp\":\(milliseconds),\"CloudWatchMetrics\":[{\"Namespace\":\"\(namespace)\","
             line += "\"Dimensions\":[[\"Dependency\"]],\"Metrics\":[{\"Name\":\"Status\",\"Unit\":\"None\"}"
             if dependency.latencyMs != nil { line += ",{\"Name\":\"LatencyMs\",\"Unit\":\"Milliseconds\"}" }
             line += "]}]},\"Dependency\":\"\(name)\",\"Status\":\(dependency.status.severity)"

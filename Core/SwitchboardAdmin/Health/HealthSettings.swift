@@ -25,7 +25,8 @@ public struct HealthSettings: Sendable {
     public var targets: WebhookTargets?
 
     public init(
-        deadlineMilliseconds: Int = 5_000, slowMilliseconds: Int = 2_000, twilio: TwilioRESTSettings = TwilioRESTSettings(),
+        deadlineMilliseconds: Int = 5_000, slowMilliseconds: Int = 2_000,
+        twilio: TwilioRESTSettings = TwilioRESTSettings(),
         globalCredentials: TwilioCredentials? = nil, cache: CacheSettings? = nil, targets: WebhookTargets? = nil
     ) {
         self.deadlineMilliseconds = deadlineMilliseconds
@@ -41,25 +42,31 @@ public struct HealthSettings: Sendable {
     /// - Throws: ``ConfigurationError`` naming the variable that is wrong.
     public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> HealthSettings {
         var settings = HealthSettings(
-            deadlineMilliseconds: try environment.integer("SWITCHBOARD_HEALTH_DEADLINE_MS", default: 5_000, range: 100...60_000),
+            deadlineMilliseconds: try environment.integer(
+                "SWITCHBOARD_HEALTH_DEADLINE_MS", default: 5_000, range: 100...60_000),
             slowMilliseconds: try environment.integer("SWITCHBOARD_HEALTH_SLOW_MS", default: 2_000, range: 1...60_000),
             twilio: try TwilioRESTSettings.fromEnvironment(environment),
             cache: try CacheSettings.fromEnvironment(environment),
             targets: try WebhookTargets.fromEnvironment(environment))
-        settings.sweepConcurrency = try environment.integer("SWITCHBOARD_SWEEP_CONCURRENCY", default: 16, range: 1...256)
-        settings.sweepBudgetMilliseconds = try environment.integer("SWITCHBOARD_SWEEP_BUDGET_MS", default: 60_000, range: 1_000...900_000)
+        settings.sweepConcurrency = try environment.integer(
+            "SWITCHBOARD_SWEEP_CONCURRENCY", default: 16, range: 1...256)
+        settings.sweepBudgetMilliseconds = try environment.integer(
+            "SWITCHBOARD_SWEEP_BUDGET_MS", default: 60_000, range: 1_000...900_000)
         switch (environment["TWILIO_ACCOUNT_SID"], environment["TWILIO_AUTH_TOKEN"]) {
         case (let sid?, let token?):
             guard TwilioSID.isValid(sid, prefix: "AC") else {
-                throw ConfigurationError(variable: "TWILIO_ACCOUNT_SID", problem: "must be AC followed by 32 hexadecimal digits")
+                throw ConfigurationError(
+                    variable: "TWILIO_ACCOUNT_SID", problem: "must be AC followed by 32 hexadecimal digits")
             }
             settings.globalCredentials = TwilioCredentials(accountSid: sid, authToken: token)
         case (nil, nil):
             break
         case (nil, _):
-            throw ConfigurationError(variable: "TWILIO_ACCOUNT_SID", problem: "is not set, but TWILIO_AUTH_TOKEN is; set both or neither")
+            throw ConfigurationError(
+                variable: "TWILIO_ACCOUNT_SID", problem: "is not set, but TWILIO_AUTH_TOKEN is; set both or neither")
         case (_, nil):
-            throw ConfigurationError(variable: "TWILIO_AUTH_TOKEN", problem: "is not set, but TWILIO_ACCOUNT_SID is; set both or neither")
+            throw ConfigurationError(
+                variable: "TWILIO_AUTH_TOKEN", problem: "is not set, but TWILIO_ACCOUNT_SID is; set both or neither")
         }
         return settings
     }

@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
-import Synchronization
 import SwitchboardCore
+import Synchronization
 import TwilioREST
 
 #if canImport(FoundationEssentials)
@@ -65,7 +65,10 @@ public final class HealthSweep: Sendable {
 
     /// A sweep over `directory` storing into `store`. While ``run(round:budget:progress:)``
     /// runs, they are used under the sweep's lock only: the caller must not use them meanwhile.
-    public init(store: any CompanyHealthStore, directory: any TenantDirectory, check: TenantHealthCheck, settings: HealthSettings, logger: Logger) {
+    public init(
+        store: any CompanyHealthStore, directory: any TenantDirectory, check: TenantHealthCheck,
+        settings: HealthSettings, logger: Logger
+    ) {
         storage = Mutex(Storage(store: store, directory: directory))
         self.check = check
         concurrency = settings.sweepConcurrency
@@ -86,7 +89,9 @@ public final class HealthSweep: Sendable {
         let deadline = started + budget
         var pass = Pass()
         do {
-            pass.enrolled = try storage.withLock { storage throws(HealthStoreError) in try storage.store.enrolMissing(limit: Self.enrolmentPerPass, at: Date()) }
+            pass.enrolled = try storage.withLock { storage throws(HealthStoreError) in
+                try storage.store.enrolMissing(limit: Self.enrolmentPerPass, at: Date())
+            }
         } catch {
             pass.storeFailure = error.description
             logger.error("health.sweep_store_failed", metadata: ["error": "\(error)"])
@@ -100,11 +105,18 @@ public final class HealthSweep: Sendable {
             BlockingThread.start(in: group) {
                 var clients: TenantHealthCheck.Clients?
                 while clock.now + checkBound <= deadline, let job = self.next(state) {
-                    if clients == nil || clients?.isAbandoned == true { clients = try? TenantHealthCheck.Clients(settings: self.twilio) }
-                    guard let clients else { state.fail("cannot create an HTTP client for Twilio"); return }
+                    if clients == nil || clients?.isAbandoned == true {
+                        clients = try? TenantHealthCheck.Clients(settings: self.twilio)
+                    }
+                    guard let clients else {
+                        state.fail("cannot create an HTTP client for Twilio")
+                        return
+                    }
                     let checkStarted = Date()
                     let record = self.check.check(job.company, clients: clients).following(job.previous)
-                    self.finish(record, of: job.company.id, previous: job.previous, startedAt: checkStarted, state: state, progress: progress)
+                    self.finish(
+                        record, of: job.company.id, previous: job.previous, startedAt: checkStarted, state: state,
+                        progress: progress)
                 }
             }
         }
@@ -117,7 +129,10 @@ public final class HealthSweep: Sendable {
         pass.downCount = outcome.downCount
         pass.removed = outcome.removed
         pass.storeFailure = outcome.failure
-        pass.remaining = (try? storage.withLock { storage throws(HealthStoreError) in try storage.store.countDue(notCheckedSince: round) }) ?? 0
+        pass.remaining =
+            (try? storage.withLock { storage throws(HealthStoreError) in
+                try storage.store.countDue(notCheckedSince: round)
+            }) ?? 0
         pass.elapsed = clock.now - started
         return pass
     }
@@ -125,19 +140,25 @@ public final class HealthSweep: Sendable {
     /// The next company to check, its previous record, or `nil` when there is none.
     private func next(_ state: SweepState) -> (company: Company, previous: CompanyHealthRecord?)? {
         while true {
-            guard let id = state.take(refill: { inFlight throws(HealthStoreError) in
-                try storage.withLock { storage throws(HealthStoreError) in
-                    try storage.store.nextDue(notCheckedSince: state.round, limit: concurrency * 4 + inFlight)
-                }
-            }) else { return nil }
+            guard
+                let id = state.take(refill: { inFlight throws(HealthStoreError) in
+                    try storage.withLock { storage throws(HealthStoreError) in
+                        try storage.store.nextDue(notCheckedSince: state.round, limit: concurrency * 4 + inFlight)
+                    }
+                })
+            else { return nil }
             do {
-                let company = try storage.withLock { storage throws(DirectoryError) in try storage.directory.company(id: id) }
+                let company = try storage.withLock { storage throws(DirectoryError) in
+                    try storage.directory.company(id: id)
+                }
                 guard let company else {
                     try storage.withLock { storage throws(HealthStoreError) in try storage.store.remove(id) }
                     state.removed(id)
                     continue
                 }
-                let previous = try storage.withLock { storage throws(HealthStoreError) in try storage.store.record(of: id) }
+                let previous = try storage.withLock { storage throws(HealthStoreError) in
+                    try storage.store.record(of: id)
+                }
                 return (company, previous)
             } catch {
                 state.fail("\(error)")
@@ -148,12 +169,15 @@ public final class HealthSweep: Sendable {
     }
 
     private func finish(
-        _ record: CompanyHealthRecord, of id: CompanyID, previous: CompanyHealthRecord?, startedAt: Date, state: SweepState,
+        _ record: CompanyHealthRecord, of id: CompanyID, previous: CompanyHealthRecord?, startedAt: Date,
+        state: SweepState,
         progress: (@Sendable (Int) -> Void)?
     ) {
         do {
-            try storage.withLock { storage throws(HealthStoreError) in try storage.store.store(record, checkStartedAt: startedAt) }
-        } catch where error.companyGone {
+            try storage.withLock { storage throws(HealthStoreError) in
+                try storage.store.store(record, checkStartedAt: startedAt)
+            }
+        } catch  where error.companyGone {
             state.removed(id)
             return
         } catch {
@@ -174,9 +198,14 @@ public final class HealthSweep: Sendable {
         if previous?.status == nil && status.severity == 0 { return }
         let metadata: Logger.Metadata = [
             "company.id": "\(record.companyId)", "company.name": "\(record.companyName)",
-            "from": "\(previous?.status?.rawValue ?? "UNCHECKED")", "to": "\(status.rawValue)", "problem": "\(record.headline)",
+            "from": "\(previous?.status?.rawValue ?? "UNCHECKED")", "to": "\(status.rawValue)",
+            "problem": "\(record.headline)",
         ]
-        if status == .down { logger.error("health.company_changed", metadata: metadata) } else { logger.notice("health.company_changed", metadata: metadata) }
+        if status == .down {
+            logger.error("health.company_changed", metadata: metadata)
+        } else {
+            logger.notice("health.company_changed", metadata: metadata)
+        }
     }
 }
 

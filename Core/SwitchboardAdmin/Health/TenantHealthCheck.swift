@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import SwitchboardCore
+import Synchronization
 import TwilioREST
 
 #if canImport(FoundationEssentials)
@@ -65,13 +65,17 @@ public struct TenantHealthCheck: Sendable {
         record.due = false
         guard company.hasTwilioCredentials else {
             record.status = .notConfigured
-            record.account = CompanyHealthRecord.Account(status: nil, message: "no Account SID or auth token: Twilio is not asked")
+            record.account = CompanyHealthRecord.Account(
+                status: nil, message: "no Account SID or auth token: Twilio is not asked")
             return finished(record, start: start)
         }
         guard let credentials = HealthChecker.credentials(of: company, sealer: sealer) else {
             record.status = .down
-            record.problems = ["its auth token cannot be opened with this deployment's data key (SWITCHBOARD_DATA_KEY): save the token again, or reseal the store with the key that sealed it"]
-            record.account = CompanyHealthRecord.Account(status: nil, message: "not asked: the auth token cannot be opened")
+            record.problems = [
+                "its auth token cannot be opened with this deployment's data key (SWITCHBOARD_DATA_KEY): save the token again, or reseal the store with the key that sealed it"
+            ]
+            record.account = CompanyHealthRecord.Account(
+                status: nil, message: "not asked: the auth token cannot be opened")
             return finished(record, start: start)
         }
 
@@ -86,7 +90,9 @@ public struct TenantHealthCheck: Sendable {
         let account = Result { () throws(TwilioRESTError) in try clients.account.fetchAccount(credentials) }
         let accountLatency = HealthChecker.milliseconds(ContinuousClock.now - accountStart)
         // The listing is bounded by its own timeout; this wait only guards a stuck one.
-        if group.wait(timeout: .now() + .milliseconds(clients.numbers.settings.timeoutMilliseconds + 1_000)) == .timedOut {
+        if group.wait(timeout: .now() + .milliseconds(clients.numbers.settings.timeoutMilliseconds + 1_000))
+            == .timedOut
+        {
             clients.abandon()
         }
 
@@ -95,7 +101,8 @@ public struct TenantHealthCheck: Sendable {
         switch account {
         case .failure(let failure):
             status = .down
-            let why = failure.isAuthenticationFailure
+            let why =
+                failure.isAuthenticationFailure
                 ? "Twilio refused its credentials (HTTP 401): the auth token was regenerated or is wrong; save the new one"
                 : "its Twilio account could not be checked: \(failure)"
             record.account = CompanyHealthRecord.Account(status: nil, message: why, latencyMs: accountLatency)
@@ -108,7 +115,10 @@ public struct TenantHealthCheck: Sendable {
         case .success(let found):
             let slow = accountLatency > Double(settings.slowMilliseconds)
             record.account = CompanyHealthRecord.Account(
-                status: found.status, message: slow ? "the account is active; Twilio answered slowly (over \(settings.slowMilliseconds) ms)" : "the account is active",
+                status: found.status,
+                message: slow
+                    ? "the account is active; Twilio answered slowly (over \(settings.slowMilliseconds) ms)"
+                    : "the account is active",
                 latencyMs: accountLatency)
             if slow {
                 status = .degraded
@@ -121,7 +131,9 @@ public struct TenantHealthCheck: Sendable {
             switch listing.result.withLock({ $0 }) {
             case .success(let numbers)?:
                 for claim in claims {
-                    let routing = routing(of: claim.number, company: company.id, listed: numbers, credentials: credentials, client: clients.numbers)
+                    let routing = routing(
+                        of: claim.number, company: company.id, listed: numbers, credentials: credentials,
+                        client: clients.numbers)
                     record.numbers.append(routing)
                     guard let action = routing.action else { continue }
                     problems.append("\(claim.number): \(action)")
@@ -143,7 +155,9 @@ public struct TenantHealthCheck: Sendable {
             }
             if settings.targets == nil && !record.numbers.isEmpty {
                 status = max(status, .degraded)
-                problems.append("this deployment's webhook URLs are not set (SWITCHBOARD_PUBLIC_URL), so the numbers' URLs could not be compared with them")
+                problems.append(
+                    "this deployment's webhook URLs are not set (SWITCHBOARD_PUBLIC_URL), so the numbers' URLs could not be compared with them"
+                )
             }
         }
         record.status = status
@@ -155,22 +169,29 @@ public struct TenantHealthCheck: Sendable {
     /// Rule gone, or naming another Setting. Asked with the API key when the company has
     /// one (the configuration API's own advice), else with `fallback`.
     private func signingProblem(_ company: Company, client: TwilioRESTClient, fallback: TwilioCredentials) -> String? {
-        guard let key = company.twilio.webhookSharedKey, let setting = key.settingId, !key.ruleIds.isEmpty else { return nil }
+        guard let key = company.twilio.webhookSharedKey, let setting = key.settingId, !key.ruleIds.isEmpty else {
+            return nil
+        }
         var credentials = fallback
-        if let account = company.twilio.accountSid, let apiKey = company.twilio.apiKey, let sealed = company.twilio.apiSecret,
-           let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret) {
+        if let account = company.twilio.accountSid, let apiKey = company.twilio.apiKey,
+            let sealed = company.twilio.apiSecret,
+            let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret)
+        {
             credentials = TwilioCredentials(accountSid: account, apiKey: apiKey, apiSecret: secret)
         }
-        let effect = company.twilio.requireSharedKey
+        let effect =
+            company.twilio.requireSharedKey
             ? "Twilio signs its webhooks with the auth token again, and it requires the shared key: every webhook is refused"
             : "Twilio signs its webhooks with the auth token again"
         for id in key.ruleIds {
             do {
                 guard let rule = try client.fetchRule(credentials, id: id) else {
-                    return "its webhook signing Rule \(id) is gone: \(effect); run switchboard signing rotate (or disable)"
+                    return
+                        "its webhook signing Rule \(id) is gone: \(effect); run switchboard signing rotate (or disable)"
                 }
                 guard rule.settings?.contains(where: { $0.settingId == setting }) == true else {
-                    return "its webhook signing Rule \(id) no longer names Switchboard's Setting \(setting): \(effect); run switchboard signing rotate"
+                    return
+                        "its webhook signing Rule \(id) no longer names Switchboard's Setting \(setting): \(effect); run switchboard signing rotate"
                 }
             } catch {
                 return "its webhook signing Rule \(id) could not be checked: \(error)"
@@ -190,22 +211,29 @@ public struct TenantHealthCheck: Sendable {
     /// How Twilio routes `number`, from the listing or, when the listing was a full page
     /// without it, from a lookup of its own.
     private func routing(
-        of number: PhoneNumber, company: CompanyID, listed: [TwilioIncomingNumber], credentials: TwilioCredentials, client: TwilioRESTClient
+        of number: PhoneNumber, company: CompanyID, listed: [TwilioIncomingNumber], credentials: TwilioCredentials,
+        client: TwilioRESTClient
     ) -> NumberRouting {
         var found = listed.first { (try? PhoneNumber(parsing: $0.phoneNumber)) == number }
         if found == nil && listed.count >= 1_000 {
             do { found = try client.incomingPhoneNumbers(credentials, number: number).first } catch {
-                return NumberRouting(phoneNumber: number.e164, voice: "unknown", sms: "unknown", action: "Twilio could not be asked: \(error)")
+                return NumberRouting(
+                    phoneNumber: number.e164, voice: "unknown", sms: "unknown",
+                    action: "Twilio could not be asked: \(error)")
             }
         }
         guard let found else {
-            return NumberRouting(phoneNumber: number.e164, voice: "not_found", sms: "not_found",
-                                 action: "the Twilio account does not own this number: release it here, or add it to the account")
+            return NumberRouting(
+                phoneNumber: number.e164, voice: "not_found", sms: "not_found",
+                action: "the Twilio account does not own this number: release it here, or add it to the account")
         }
         let targets = settings.targets
-        let voice = HealthChecker.finding(url: found.voiceUrl, method: found.voiceMethod, target: targets?.voiceURL,
-                                          overriddenBy: [found.voiceApplicationSid, found.trunkSid])
-        let sms = HealthChecker.finding(url: found.smsUrl, method: found.smsMethod, target: targets?.smsURL, overriddenBy: [found.smsApplicationSid])
+        let voice = HealthChecker.finding(
+            url: found.voiceUrl, method: found.voiceMethod, target: targets?.voiceURL,
+            overriddenBy: [found.voiceApplicationSid, found.trunkSid])
+        let sms = HealthChecker.finding(
+            url: found.smsUrl, method: found.smsMethod, target: targets?.smsURL, overriddenBy: [found.smsApplicationSid]
+        )
         var actions: [String] = []
         if let action = HealthChecker.advice(voice, kind: "Voice", target: targets?.voiceURL) { actions.append(action) }
         if let action = HealthChecker.advice(sms, kind: "SMS", target: targets?.smsURL) { actions.append(action) }
@@ -214,16 +242,22 @@ public struct TenantHealthCheck: Sendable {
             let wanted = targets.voiceStatusURL(companyID: company)
             outcomes = Self.statusCallbackFinding(found, wanted: wanted)
             if outcomes != "ok" {
-                actions.append("how its calls end is not reported to this deployment: set its call status callback to \(wanted) (HTTP POST), or PUT the company's config with ?configureWebhooks=true")
+                actions.append(
+                    "how its calls end is not reported to this deployment: set its call status callback to \(wanted) (HTTP POST), or PUT the company's config with ?configureWebhooks=true"
+                )
             }
             if let fallback = targets.voiceFallbackURL, found.voiceFallbackUrl != fallback {
-                actions.append("its Voice fallback URL is not \(fallback): PUT the company's config with ?configureWebhooks=true")
+                actions.append(
+                    "its Voice fallback URL is not \(fallback): PUT the company's config with ?configureWebhooks=true")
             }
             if let fallback = targets.smsFallbackURL, found.smsFallbackUrl != fallback {
-                actions.append("its SMS fallback URL is not \(fallback): PUT the company's config with ?configureWebhooks=true")
+                actions.append(
+                    "its SMS fallback URL is not \(fallback): PUT the company's config with ?configureWebhooks=true")
             }
         }
-        return NumberRouting(phoneNumber: number.e164, voice: voice, sms: sms, statusCallback: outcomes, action: actions.isEmpty ? nil : actions.joined(separator: "; "))
+        return NumberRouting(
+            phoneNumber: number.e164, voice: voice, sms: sms, statusCallback: outcomes,
+            action: actions.isEmpty ? nil : actions.joined(separator: "; "))
     }
 
     /// `ok`, `not_set`, `url_mismatch` or `wrong_method`: whether the number reports how

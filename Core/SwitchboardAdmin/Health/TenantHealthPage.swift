@@ -26,7 +26,10 @@ public struct TenantHealthPage: Sendable, Equatable {
         public var status: HealthStatus?
         public var after: CompanyHealthPage.Position?
 
-        public init(limit: Int = TenantHealthPage.defaultLimit, status: HealthStatus? = nil, after: CompanyHealthPage.Position? = nil) {
+        public init(
+            limit: Int = TenantHealthPage.defaultLimit, status: HealthStatus? = nil,
+            after: CompanyHealthPage.Position? = nil
+        ) {
             self.limit = limit
             self.status = status
             self.after = after
@@ -44,7 +47,8 @@ public struct TenantHealthPage: Sendable, Equatable {
                 self.limit = limit
             }
             if let text = query["status"] {
-                guard let status = HealthStatus(rawValue: text.uppercased()), status == .down || status == .degraded else {
+                guard let status = HealthStatus(rawValue: text.uppercased()), status == .down || status == .degraded
+                else {
                     throw .badRequest("status must be DOWN or DEGRADED")
                 }
                 self.status = status
@@ -54,12 +58,16 @@ public struct TenantHealthPage: Sendable, Equatable {
     }
 
     /// The page `request` asks for, from `store`.
-    public static func read(_ request: Request, from store: any CompanyHealthStore) throws(HealthStoreError) -> TenantHealthPage {
+    public static func read(_ request: Request, from store: any CompanyHealthStore) throws(HealthStoreError)
+        -> TenantHealthPage
+    {
         let summary = try store.summary()
         // One more than asked tells whether there is a next page.
         let records = try store.page(status: request.status, after: request.after, limit: request.limit + 1)
         let shown = Array(records.prefix(request.limit))
-        let next = records.count > request.limit ? shown.last.map { Cursor.encode(CompanyHealthPage.Position(after: $0), status: request.status) } : nil
+        let next =
+            records.count > request.limit
+            ? shown.last.map { Cursor.encode(CompanyHealthPage.Position(after: $0), status: request.status) } : nil
         return TenantHealthPage(summary: summary, companies: shown, next: next)
     }
 
@@ -72,12 +80,16 @@ public struct TenantHealthPage: Sendable, Equatable {
 
         static func decode(_ text: String, status: HealthStatus?) throws(Problem) -> CompanyHealthPage.Position {
             guard text.utf8.count <= 300, let data = Data(base64URLEncoded: Substring(text)),
-                  let decoded = String(validating: data, as: UTF8.self) else { throw invalid }
+                let decoded = String(validating: data, as: UTF8.self)
+            else { throw invalid }
             let parts = decoded.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
             guard parts.count == 4, parts[0] == "h1", let severity = Int(parts[2]), (0...2).contains(severity),
-                  (try? CompanyID(String(parts[3]))) != nil else { throw invalid }
+                (try? CompanyID(String(parts[3]))) != nil
+            else { throw invalid }
             guard parts[1] == (status?.rawValue ?? "*") else {
-                throw .badRequest("after is a cursor of another status filter; keep the filter of the page that gave it, or start again without it")
+                throw .badRequest(
+                    "after is a cursor of another status filter; keep the filter of the page that gave it, or start again without it"
+                )
             }
             return CompanyHealthPage.Position(severity: severity, companyId: String(parts[3]))
         }

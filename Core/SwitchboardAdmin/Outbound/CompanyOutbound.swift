@@ -66,7 +66,8 @@ public final class CompanyOutbound {
         public var description: String {
             switch self {
             case .noSuchCompany(let id): "no company has id \(id)"
-            case .noCredentials(let id): "company \(id) has no Twilio Account SID and auth token (or API key) to send with"
+            case .noCredentials(let id):
+                "company \(id) has no Twilio Account SID and auth token (or API key) to send with"
             case .notOwnNumber(let number): "\(number) is not one of the company's numbers"
             case .inactiveNumber(let number): "\(number) is one of the company's numbers, but it is inactive"
             case .noActiveNumber(let id): "company \(id) has no active number to send from"
@@ -91,17 +92,20 @@ public final class CompanyOutbound {
         let sender = try self.sender(of: company, asked: request.from)
         let credentials = try self.credentials(of: company)
         var record = ArchiveRecord(
-            sid: "", kind: request.kind.archiveKind, companyId: company.id.rawValue, direction: "outbound-api", at: Timestamp.format(Date()))
+            sid: "", kind: request.kind.archiveKind, companyId: company.id.rawValue, direction: "outbound-api",
+            at: Timestamp.format(Date()))
         record.accountSid = company.twilio.accountSid
         record.from = sender.e164
         record.to = request.to.e164
-        let sid: String, status: String?
+        let sid: String
+        let status: String?
         switch request {
         case .message(let to, let body, let media, _):
             let message: TwilioMessage
             do {
                 message = try client.sendMessage(
-                    credentials, from: sender, to: to, body: body, mediaURLs: media, statusCallback: callbacks?.smsStatusURL(companyID: company.id))
+                    credentials, from: sender, to: to, body: body, mediaURLs: media,
+                    statusCallback: callbacks?.smsStatusURL(companyID: company.id))
             } catch { throw .twilio(error) }
             (sid, status) = (message.sid, message.status)
             record.decision = "sent"
@@ -109,12 +113,17 @@ public final class CompanyOutbound {
             record.mediaUrls = media.isEmpty ? nil : media
         case .call(let to, let connect, let message, _):
             let twiml: String
-            do { twiml = try planner.outboundCall(tenant: TenantSnapshot(company), connect: connect, from: sender, to: to, message: message) } catch {
+            do {
+                twiml = try planner.outboundCall(
+                    tenant: TenantSnapshot(company), connect: connect, from: sender, to: to, message: message)
+            } catch {
                 throw .unplaceable(error)
             }
             let call: TwilioCall
             do {
-                call = try client.createCall(credentials, from: sender, to: to, twiml: twiml, statusCallback: callbacks?.voiceStatusURL(companyID: company.id))
+                call = try client.createCall(
+                    credentials, from: sender, to: to, twiml: twiml,
+                    statusCallback: callbacks?.voiceStatusURL(companyID: company.id))
             } catch { throw .twilio(error) }
             (sid, status) = (call.sid, call.status)
             record.decision = connect.rawValue
@@ -139,7 +148,9 @@ public final class CompanyOutbound {
             return asked
         }
         let active = claims.filter(\.isActive).map(\.number)
-        let primary = company.twilio.phoneNumbers.first { $0.isActive && $0.isPrimary == true }.flatMap { try? PhoneNumber(parsing: $0.phoneNumber) }
+        let primary = company.twilio.phoneNumbers.first { $0.isActive && $0.isPrimary == true }.flatMap {
+            try? PhoneNumber(parsing: $0.phoneNumber)
+        }
         let legacy = company.twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) }
         guard let chosen = primary ?? legacy ?? active.first else { throw .noActiveNumber(company.id) }
         return chosen
@@ -150,10 +161,13 @@ public final class CompanyOutbound {
     private func credentials(of company: Company) throws(Failure) -> TwilioCredentials {
         guard let sid = company.twilio.accountSid else { throw .noCredentials(company.id) }
         if let key = company.twilio.apiKey, let sealed = company.twilio.apiSecret,
-           let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret) {
+            let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret)
+        {
             return TwilioCredentials(accountSid: sid, apiKey: key, apiSecret: secret)
         }
-        guard let sealed = company.twilio.authToken, let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken) else {
+        guard let sealed = company.twilio.authToken,
+            let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken)
+        else {
             throw .noCredentials(company.id)
         }
         return TwilioCredentials(accountSid: sid, authToken: token)

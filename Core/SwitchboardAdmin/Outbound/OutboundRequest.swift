@@ -60,9 +60,12 @@ public enum OutboundRequest: Sendable, Equatable {
     /// - Throws: ``Problem/invalidRequest(_:)`` naming every field that is wrong.
     public init(_ kind: Kind, body: [String: AnyJSON]) throws(Problem) {
         var reader = FieldReader()
-        let allowed: Set<String> = kind == .message ? ["to", "body", "mediaUrls", "from"] : ["to", "from", "connect", "message"]
+        let allowed: Set<String> =
+            kind == .message ? ["to", "body", "mediaUrls", "from"] : ["to", "from", "connect", "message"]
         for key in body.keys.sorted() where !allowed.contains(key) {
-            reader.fail(String(key.prefix(64)), "is not a field of a \(kind.rawValue) (\(allowed.sorted().joined(separator: ", ")))")
+            reader.fail(
+                String(key.prefix(64)),
+                "is not a field of a \(kind.rawValue) (\(allowed.sorted().joined(separator: ", ")))")
         }
         var to: PhoneNumber?
         if let text = reader.string(body, "to", at: "") {
@@ -79,18 +82,24 @@ public enum OutboundRequest: Sendable, Equatable {
             var media: [String] = []
             for (index, item) in (reader.array(body, "mediaUrls", at: "") ?? []).enumerated() {
                 guard case .string(let url) = item, Self.isMediaURL(url) else {
-                    reader.fail("mediaUrls[\(index)]", "must be an https:// URL of at most 2048 characters without spaces")
+                    reader.fail(
+                        "mediaUrls[\(index)]", "must be an https:// URL of at most 2048 characters without spaces")
                     continue
                 }
                 media.append(url)
             }
-            if media.count > Self.maximumMediaURLs { reader.fail("mediaUrls", "may list at most \(Self.maximumMediaURLs) URLs") }
+            if media.count > Self.maximumMediaURLs {
+                reader.fail("mediaUrls", "may list at most \(Self.maximumMediaURLs) URLs")
+            }
             if text.isEmpty && media.isEmpty {
                 reader.fail("body", "is required (or mediaUrls): the text to send")
             } else if text.containsControlCharacters(allowingLineBreaks: true) {
                 reader.fail("body", "must not contain control characters")
             } else if SMSEncoding.segments(of: text) > SMSMessagePlanner.maximumSegments {
-                reader.fail("body", "is \(SMSEncoding.segments(of: text)) segments long; at most \(SMSMessagePlanner.maximumSegments) are sent")
+                reader.fail(
+                    "body",
+                    "is \(SMSEncoding.segments(of: text)) segments long; at most \(SMSMessagePlanner.maximumSegments) are sent"
+                )
             }
             guard reader.errors.isEmpty, let to else { throw .invalidRequest(reader.errors) }
             self = .message(to: to, body: text, mediaURLs: media, from: from)
@@ -104,13 +113,18 @@ public enum OutboundRequest: Sendable, Equatable {
                 reader.fail("connect", "is required: what the person called is connected to (\(choices))")
             }
             let message = reader.string(body, "message", at: "")
-            if let message, message.isEmpty || message.count > Self.maximumSpokenLength || message.containsControlCharacters(allowingLineBreaks: true) {
+            if let message,
+                message.isEmpty || message.count > Self.maximumSpokenLength
+                    || message.containsControlCharacters(allowingLineBreaks: true)
+            {
                 reader.fail("message", "must be 1-\(Self.maximumSpokenLength) characters without control characters")
             }
             if connect == .say && message == nil && (body["message"] == nil || body["message"] == .null) {
                 reader.fail("message", "is required when connect is say: the words spoken")
             }
-            if let connect, connect != .say, message != nil { reader.fail("message", "is spoken only when connect is say") }
+            if let connect, connect != .say, message != nil {
+                reader.fail("message", "is spoken only when connect is say")
+            }
             guard reader.errors.isEmpty, let to, let connect else { throw .invalidRequest(reader.errors) }
             self = .call(to: to, connect: connect, message: message, from: from)
         }

@@ -49,17 +49,27 @@ public final class OutboundService {
     /// counts), the Twilio client's (`TWILIO_API_BASE`, …), `SWITCHBOARD_AGENT_STREAM_URL`,
     /// and this deployment's webhook URLs for the status callbacks
     /// (`SWITCHBOARD_PUBLIC_URL`, or `SWITCHBOARD_VOICE_URL` and `SWITCHBOARD_SMS_URL`).
-    public convenience init(environment: Environment, directory: any TenantDirectory, archive: any CallArchive, logger: Logger) throws {
-        let recorder = try ArchiveRecorder.isEnabled(environment)
-            ? ArchiveRecorder(archive: archive, timeoutMilliseconds: max(try ArchiveRecorder.timeout(environment), 2_000)) : nil
+    public convenience init(
+        environment: Environment, directory: any TenantDirectory, archive: any CallArchive, logger: Logger
+    ) throws {
+        let recorder =
+            try ArchiveRecorder.isEnabled(environment)
+            ? ArchiveRecorder(
+                archive: archive, timeoutMilliseconds: max(try ArchiveRecorder.timeout(environment), 2_000)) : nil
         let outbound = CompanyOutbound(
             directory: directory, sealer: try Settings.sealer(environment),
-            client: try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment)), recorder: recorder,
+            client: try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment)),
+            recorder: recorder,
             planner: VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment)),
             callbacks: try WebhookTargets.fromEnvironment(environment))
         let ledger = OutboundLedgers.beside(directory)
-        let redis = try CacheSettings.fromEnvironment(environment).map { RedisSendCounter(settings: $0, logger: logger) }
-        self.init(outbound: outbound, ledger: ledger, rateLimit: OutboundRateLimit(perMinute: try OutboundRateLimit.perMinute(environment), redis: redis, ledger: ledger))
+        let redis = try CacheSettings.fromEnvironment(environment).map {
+            RedisSendCounter(settings: $0, logger: logger)
+        }
+        self.init(
+            outbound: outbound, ledger: ledger,
+            rateLimit: OutboundRateLimit(
+                perMinute: try OutboundRateLimit.perMinute(environment), redis: redis, ledger: ledger))
     }
 
     /// Whether Twilio will report back how each message and call went.
@@ -71,21 +81,27 @@ public final class OutboundService {
     /// - Parameters:
     ///   - idempotencyKey: the request's `Idempotency-Key`, if it has one.
     public func send(
-        _ kind: OutboundRequest.Kind, body: [String: AnyJSON], companyID id: CompanyID, idempotencyKey: String?, actor: String, logger: Logger
+        _ kind: OutboundRequest.Kind, body: [String: AnyJSON], companyID id: CompanyID, idempotencyKey: String?,
+        actor: String, logger: Logger
     ) -> APIResponse {
         do {
-            return try attempt(kind, body: body, companyID: id, idempotencyKey: idempotencyKey, actor: actor, logger: logger)
+            return try attempt(
+                kind, body: body, companyID: id, idempotencyKey: idempotencyKey, actor: actor, logger: logger)
         } catch {
-            logger.notice("outbound.refused", metadata: [
-                "company.id": "\(id)", "kind": "\(kind.rawValue)", "by": "\(actor)", "status": "\(error.status)", "problem": "\(error.type)",
-                "detail": "\(error.detail)",
-            ])
+            logger.notice(
+                "outbound.refused",
+                metadata: [
+                    "company.id": "\(id)", "kind": "\(kind.rawValue)", "by": "\(actor)", "status": "\(error.status)",
+                    "problem": "\(error.type)",
+                    "detail": "\(error.detail)",
+                ])
             return error.response
         }
     }
 
     private func attempt(
-        _ kind: OutboundRequest.Kind, body: [String: AnyJSON], companyID id: CompanyID, idempotencyKey: String?, actor: String, logger: Logger
+        _ kind: OutboundRequest.Kind, body: [String: AnyJSON], companyID id: CompanyID, idempotencyKey: String?,
+        actor: String, logger: Logger
     ) throws(Problem) -> APIResponse {
         if let idempotencyKey { try Self.checkKey(idempotencyKey) }
         let request = try OutboundRequest(kind, body: body)
@@ -95,20 +111,33 @@ public final class OutboundService {
         let now = Date()
         if let key = idempotencyKey {
             let claim: IdempotencyClaim
-            do { claim = try ledger.claim(companyID: id, key: key, requestHash: Self.hash(kind, body), now: now) } catch {
+            do { claim = try ledger.claim(companyID: id, key: key, requestHash: Self.hash(kind, body), now: now) } catch
+            {
                 logger.error("outbound.ledger_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
-                throw .storeUnavailable("the request could not be made idempotent: the store did not answer; nothing was sent")
+                throw .storeUnavailable(
+                    "the request could not be made idempotent: the store did not answer; nothing was sent")
             }
             switch claim {
             case .claimed:
                 break
             case .replay(let answer):
-                logger.info("outbound.replayed", metadata: ["company.id": "\(id)", "kind": "\(kind.rawValue)", "by": "\(actor)", "status": "\(answer.status)"])
+                logger.info(
+                    "outbound.replayed",
+                    metadata: [
+                        "company.id": "\(id)", "kind": "\(kind.rawValue)", "by": "\(actor)",
+                        "status": "\(answer.status)",
+                    ])
                 let type = answer.status < 300 ? "application/json" : "application/problem+json"
-                return APIResponse(status: answer.status, headers: ["content-type": type, "cache-control": "no-store", "idempotent-replayed": "true"], body: answer.body)
+                return APIResponse(
+                    status: answer.status,
+                    headers: ["content-type": type, "cache-control": "no-store", "idempotent-replayed": "true"],
+                    body: answer.body)
             case .conflict:
-                throw Problem(slug: "idempotency-key-reused", title: "Idempotency-Key used for another request", status: 422,
-                              detail: "this Idempotency-Key was used in the last 24 hours for a request with another body; nothing was sent. Use a new key for a new request")
+                throw Problem(
+                    slug: "idempotency-key-reused", title: "Idempotency-Key used for another request", status: 422,
+                    detail:
+                        "this Idempotency-Key was used in the last 24 hours for a request with another body; nothing was sent. Use a new key for a new request"
+                )
             case .unfinished(let since):
                 throw Self.unfinished(since: since, now: now)
             }
@@ -118,7 +147,11 @@ public final class OutboundService {
             answer = try deliver(request, company: company, now: now, actor: actor, logger: logger)
         } catch {
             if let key = idempotencyKey {
-                if Self.keepsAnswer(error) { settle(id, key, error.response, logger: logger) } else { release(id, key, logger: logger) }
+                if Self.keepsAnswer(error) {
+                    settle(id, key, error.response, logger: logger)
+                } else {
+                    release(id, key, logger: logger)
+                }
             }
             throw error
         }
@@ -127,23 +160,33 @@ public final class OutboundService {
     }
 
     /// Steps 4–6: the rate limit, Twilio, the archive.
-    private func deliver(_ request: OutboundRequest, company: Company, now: Date, actor: String, logger: Logger) throws(Problem) -> APIResponse {
+    private func deliver(_ request: OutboundRequest, company: Company, now: Date, actor: String, logger: Logger)
+        throws(Problem) -> APIResponse
+    {
         let decision: OutboundRateLimit.Decision
         do { decision = try rateLimit.admit(company.id, now: now, logger: logger) } catch {
             logger.error("outbound.ledger_unavailable", metadata: ["company.id": "\(company.id)", "error": "\(error)"])
-            throw .storeUnavailable("the send could not be counted against the company's limit: the store did not answer; nothing was sent")
+            throw .storeUnavailable(
+                "the send could not be counted against the company's limit: the store did not answer; nothing was sent")
         }
         if case .limited(let seconds) = decision {
-            throw Problem(slug: "rate-limited", title: "Too many messages and calls", status: 429,
-                          detail: "company \(company.id) may send at most \(rateLimit.perMinute) messages and calls a minute (SWITCHBOARD_OUTBOUND_PER_MINUTE); nothing was sent. Try again in \(seconds) s",
-                          headers: ["retry-after": String(seconds)])
+            throw Problem(
+                slug: "rate-limited", title: "Too many messages and calls", status: 429,
+                detail:
+                    "company \(company.id) may send at most \(rateLimit.perMinute) messages and calls a minute (SWITCHBOARD_OUTBOUND_PER_MINUTE); nothing was sent. Try again in \(seconds) s",
+                headers: ["retry-after": String(seconds)])
         }
         let sent: CompanyOutbound.Sent
-        do { sent = try outbound.send(request, for: company, logger: logger) } catch { throw Self.problem(error, request, logger: logger) }
-        logger.info("outbound.sent", metadata: [
-            "company.id": "\(company.id)", "kind": "\(request.kind.rawValue)", "by": "\(actor)", "sid": "\(sent.sid)",
-            "from": "\(sent.record.from ?? "")", "to": "\(request.to)", "archived": "\(sent.archived)",
-        ])
+        do { sent = try outbound.send(request, for: company, logger: logger) } catch {
+            throw Self.problem(error, request, logger: logger)
+        }
+        logger.info(
+            "outbound.sent",
+            metadata: [
+                "company.id": "\(company.id)", "kind": "\(request.kind.rawValue)", "by": "\(actor)",
+                "sid": "\(sent.sid)",
+                "from": "\(sent.record.from ?? "")", "to": "\(request.to)", "archived": "\(sent.archived)",
+            ])
         return .json(201, SentAnswer(sent, kind: request.kind))
     }
 
@@ -183,7 +226,9 @@ public final class OutboundService {
     /// 1–255 printable ASCII characters.
     static func checkKey(_ key: String) throws(Problem) {
         guard !key.isEmpty, key.utf8.count <= maximumKeyLength, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw .badRequest("Idempotency-Key must be 1-\(maximumKeyLength) printable ASCII characters without spaces (a UUID is a good key)")
+            throw .badRequest(
+                "Idempotency-Key must be 1-\(maximumKeyLength) printable ASCII characters without spaces (a UUID is a good key)"
+            )
         }
     }
 
@@ -204,29 +249,42 @@ public final class OutboundService {
     }
 
     private func settle(_ id: CompanyID, _ key: String, _ answer: APIResponse, logger: Logger) {
-        do { try ledger.settle(companyID: id, key: key, answer: OutboundAnswer(status: answer.status, body: answer.body)) } catch {
-            logger.error("outbound.ledger_unavailable", metadata: [
-                "company.id": "\(id)", "error": "\(error)", "effect": "a retry with this Idempotency-Key is answered 409 until the key expires",
-            ])
+        do {
+            try ledger.settle(companyID: id, key: key, answer: OutboundAnswer(status: answer.status, body: answer.body))
+        } catch {
+            logger.error(
+                "outbound.ledger_unavailable",
+                metadata: [
+                    "company.id": "\(id)", "error": "\(error)",
+                    "effect": "a retry with this Idempotency-Key is answered 409 until the key expires",
+                ])
         }
     }
 
     private func release(_ id: CompanyID, _ key: String, logger: Logger) {
         do { try ledger.release(companyID: id, key: key) } catch {
-            logger.error("outbound.ledger_unavailable", metadata: [
-                "company.id": "\(id)", "error": "\(error)", "effect": "a retry with this Idempotency-Key is answered 409 until the key expires",
-            ])
+            logger.error(
+                "outbound.ledger_unavailable",
+                metadata: [
+                    "company.id": "\(id)", "error": "\(error)",
+                    "effect": "a retry with this Idempotency-Key is answered 409 until the key expires",
+                ])
         }
     }
 
     static func unfinished(since: Date, now: Date) -> Problem {
         if now.timeIntervalSince(since) < Double(IdempotencyWindow.unfinishedAfterSeconds) {
-            return Problem(slug: "idempotency-key-in-use", title: "Request in progress", status: 409,
-                           detail: "the first request with this Idempotency-Key (at \(Timestamp.format(since))) is still being answered; try again shortly",
-                           headers: ["retry-after": "2"])
+            return Problem(
+                slug: "idempotency-key-in-use", title: "Request in progress", status: 409,
+                detail:
+                    "the first request with this Idempotency-Key (at \(Timestamp.format(since))) is still being answered; try again shortly",
+                headers: ["retry-after": "2"])
         }
-        return Problem(slug: "idempotency-key-in-use", title: "Request did not finish", status: 409,
-                       detail: "the first request with this Idempotency-Key (at \(Timestamp.format(since))) stopped before it was answered, so whether it was sent is unknown; look for it in the company's archive, and send again with a new key if it is not there")
+        return Problem(
+            slug: "idempotency-key-in-use", title: "Request did not finish", status: 409,
+            detail:
+                "the first request with this Idempotency-Key (at \(Timestamp.format(since))) stopped before it was answered, so whether it was sent is unknown; look for it in the company's archive, and send again with a new key if it is not there"
+        )
     }
 
     // MARK: Problems
@@ -237,15 +295,21 @@ public final class OutboundService {
         case .noSuchCompany(let id):
             return .companyNotFound(id.rawValue)
         case .noCredentials(let id):
-            return Problem(slug: "company-cannot-send", title: "The company cannot send", status: 422,
-                           detail: "company \(id) has no Twilio Account SID and auth token (or API key) to send with; nothing was sent")
+            return Problem(
+                slug: "company-cannot-send", title: "The company cannot send", status: 422,
+                detail:
+                    "company \(id) has no Twilio Account SID and auth token (or API key) to send with; nothing was sent"
+            )
         case .noActiveNumber(let id):
-            return Problem(slug: "company-cannot-send", title: "The company cannot send", status: 422,
-                           detail: "company \(id) has no active number to send from; nothing was sent")
+            return Problem(
+                slug: "company-cannot-send", title: "The company cannot send", status: 422,
+                detail: "company \(id) has no active number to send from; nothing was sent")
         case .notOwnNumber(let number):
             return .invalidRequest([.init(field: "from", message: "\(number) is not one of the company's numbers")])
         case .inactiveNumber(let number):
-            return .invalidRequest([.init(field: "from", message: "\(number) is one of the company's numbers, but it is inactive")])
+            return .invalidRequest([
+                .init(field: "from", message: "\(number) is one of the company's numbers, but it is inactive")
+            ])
         case .unplaceable(let why):
             let field = why == .noMessage ? "message" : "connect"
             return .invalidRequest([.init(field: field, message: why.description)])
@@ -261,7 +325,8 @@ public final class OutboundService {
     static func twilioProblem(_ error: TwilioRESTError, _ request: OutboundRequest) -> Problem {
         switch error {
         case .rejected(let refusal):
-            let cause = "\(refusal.message.prefix(200)) (Twilio error \(refusal.code.map(String.init) ?? "HTTP \(refusal.status)"))"
+            let cause =
+                "\(refusal.message.prefix(200)) (Twilio error \(refusal.code.map(String.init) ?? "HTTP \(refusal.status)"))"
             var field: Problem.FieldError?
             var detail: String
             switch refusal.code {
@@ -269,31 +334,45 @@ public final class OutboundService {
                 field = .init(field: "to", message: "Twilio does not take \(request.to) as a number to reach")
                 detail = "Twilio says \(request.to) is not a valid number to reach"
             case 21610?:
-                field = .init(field: "to", message: "\(request.to) has unsubscribed (replied STOP) from this company's messages")
-                detail = "the recipient has unsubscribed (replied STOP) from the company's number; they must text START before anything more is sent"
+                field = .init(
+                    field: "to", message: "\(request.to) has unsubscribed (replied STOP) from this company's messages")
+                detail =
+                    "the recipient has unsubscribed (replied STOP) from the company's number; they must text START before anything more is sent"
             case 21408?, 21215?, 21612?:
-                detail = "the company's Twilio account may not reach \(request.to): its geographic permissions do not include that region (Twilio console: Voice or Messaging geo permissions)"
+                detail =
+                    "the company's Twilio account may not reach \(request.to): its geographic permissions do not include that region (Twilio console: Voice or Messaging geo permissions)"
             case 21210?, 21606?, 21212?, 21659?:
                 field = .init(field: "from", message: "Twilio will not send from this number for the company's account")
-                detail = "Twilio does not accept the company's number as the sender (not verified, or not capable of this kind of message)"
+                detail =
+                    "Twilio does not accept the company's number as the sender (not verified, or not capable of this kind of message)"
             default:
                 if error.isAuthenticationFailure {
-                    detail = "Twilio refused the company's credentials; update them (PUT /api/companies/{companyId}/twilio/config)"
+                    detail =
+                        "Twilio refused the company's credentials; update them (PUT /api/companies/{companyId}/twilio/config)"
                 } else {
                     detail = "Twilio refused the \(request.kind.rawValue)"
                 }
             }
-            return Problem(slug: "send-refused", title: "Twilio refused to send", status: 422, detail: "\(detail): \(cause); nothing was sent",
-                           errors: field.map { [$0] })
+            return Problem(
+                slug: "send-refused", title: "Twilio refused to send", status: 422,
+                detail: "\(detail): \(cause); nothing was sent",
+                errors: field.map { [$0] })
         case .timedOut(let milliseconds):
-            return Problem(slug: "outcome-unknown", title: "Twilio did not answer in time", status: 504,
-                           detail: "Twilio did not answer within \(milliseconds) ms, so whether the \(request.kind.rawValue) was sent is unknown; look for it in the company's archive before sending again")
+            return Problem(
+                slug: "outcome-unknown", title: "Twilio did not answer in time", status: 504,
+                detail:
+                    "Twilio did not answer within \(milliseconds) ms, so whether the \(request.kind.rawValue) was sent is unknown; look for it in the company's archive before sending again"
+            )
         case .unreadableResponse:
-            return Problem(slug: "outcome-unknown", title: "Twilio's answer could not be read", status: 502,
-                           detail: "\(error), so whether the \(request.kind.rawValue) was sent is unknown; look for it in the company's archive before sending again")
+            return Problem(
+                slug: "outcome-unknown", title: "Twilio's answer could not be read", status: 502,
+                detail:
+                    "\(error), so whether the \(request.kind.rawValue) was sent is unknown; look for it in the company's archive before sending again"
+            )
         case .unreachable, .rateLimited, .serverError:
-            return Problem(slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503,
-                           detail: "\(error); nothing was sent. Try again shortly", headers: ["retry-after": "5"])
+            return Problem(
+                slug: "twilio-unavailable", title: "Twilio could not be reached", status: 503,
+                detail: "\(error); nothing was sent. Try again shortly", headers: ["retry-after": "5"])
         }
     }
 }

@@ -18,15 +18,18 @@ enum BlockingThread {
     /// be made, `body` runs here.
     static func start(in group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
         group.enter()
-        let work = Unmanaged.passRetained(Work {
-            body()
-            group.leave()
-        })
+        let work = Unmanaged.passRetained(
+            Work {
+                body()
+                group.leave()
+            })
         var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { argument in
-            Unmanaged<Work>.fromOpaque(argument!).takeRetainedValue().body()
-            return nil
-        }, work.toOpaque())
+        let started = pthread_create(
+            &thread, nil,
+            { argument in
+                Unmanaged<Work>.fromOpaque(argument!).takeRetainedValue().body()
+                return nil
+            }, work.toOpaque())
         if started == 0 {
             pthread_detach(thread)
         } else {

@@ -21,7 +21,8 @@ extension ArchiveRecord {
     /// Twilio's message statuses in the order a message goes through them.
     static let messageStatusRanks: [String: Int] = [
         "accepted": 1, "scheduled": 1, "queued": 2, "sending": 3, "receiving": 3, "sent": 4, "received": 4,
-        "delivery_unknown": 5, "delivered": 6, "undelivered": 6, "failed": 6, "canceled": 6, "partially_delivered": 6, "read": 7,
+        "delivery_unknown": 5, "delivered": 6, "undelivered": 6, "failed": 6, "canceled": 6, "partially_delivered": 6,
+        "read": 7,
     ]
 
     /// Twilio's `Direction` values, which a record keeps as they are.
@@ -45,15 +46,22 @@ extension ArchiveRecord {
         let sidName = kind == .call ? "CallSid" : "MessageSid"
         let statusName = kind == .call ? "CallStatus" : "MessageStatus"
         guard let sid = parameters[sidName] ?? (kind == .message ? parameters["SmsSid"] : nil), Self.isValidSid(sid),
-              let reported = parameters[statusName] ?? (kind == .message ? parameters["SmsStatus"] : nil), !reported.isEmpty else { return nil }
+            let reported = parameters[statusName] ?? (kind == .message ? parameters["SmsStatus"] : nil),
+            !reported.isEmpty
+        else { return nil }
         let status = reported.lowercased().clipped(to: 32)
-        let direction = parameters["Direction"].map { Self.directions.contains($0) ? $0 : $0.hasPrefix("outbound") ? "outbound-api" : "inbound" } ?? "inbound"
-        self.init(sid: sid, kind: kind, companyId: tenant.companyID.rawValue, direction: direction, at: Timestamp.format(now))
+        let direction =
+            parameters["Direction"].map {
+                Self.directions.contains($0) ? $0 : $0.hasPrefix("outbound") ? "outbound-api" : "inbound"
+            } ?? "inbound"
+        self.init(
+            sid: sid, kind: kind, companyId: tenant.companyID.rawValue, direction: direction, at: Timestamp.format(now))
         accountSid = parameters["AccountSid"].map(Self.field)
         from = parameters["From"].map(Self.field)
         to = parameters["To"].map(Self.field)
         self.status = status
-        let order = Self.statusOrder(kind: kind, status: status, sequence: parameters["SequenceNumber"].flatMap { Int($0) })
+        let order = Self.statusOrder(
+            kind: kind, status: status, sequence: parameters["SequenceNumber"].flatMap { Int($0) })
         statusOrder = order
         let rank = order / 1_000
         if kind == .call {

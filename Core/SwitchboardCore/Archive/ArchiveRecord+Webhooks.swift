@@ -9,7 +9,9 @@ extension ArchiveRecord {
     /// `CallSid` (nothing to key it by).
     public init?(call parameters: FormParameters, tenant: TenantSnapshot, decision: String, at now: Date = Date()) {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
-        self.init(sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
+        )
         accountSid = parameters["AccountSid"].map(Self.field)
         from = parameters["From"].map(Self.field)
         to = parameters["To"].map(Self.field)
@@ -20,7 +22,9 @@ extension ArchiveRecord {
     /// `RecordingUrl`, `RecordingDuration`.
     public init?(recording parameters: FormParameters, tenant: TenantSnapshot, at now: Date = Date()) {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
-        self.init(sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
+        )
         accountSid = parameters["AccountSid"].map(Self.field)
         from = parameters["From"].map(Self.field)
         to = parameters["To"].map(Self.field)
@@ -32,9 +36,15 @@ extension ArchiveRecord {
 
     /// What the end of a forward's dial adds to its call's record: `DialCallStatus`,
     /// `DialCallDuration`, and the fallback the caller got when nobody answered.
-    public init?(dial parameters: FormParameters, tenant: TenantSnapshot, fallback: ForwardFallback?, at now: Date = Date()) {
-        guard let sid = parameters["CallSid"], Self.isValidSid(sid), let status = parameters["DialCallStatus"], !status.isEmpty else { return nil }
-        self.init(sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+    public init?(
+        dial parameters: FormParameters, tenant: TenantSnapshot, fallback: ForwardFallback?, at now: Date = Date()
+    ) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid), let status = parameters["DialCallStatus"],
+            !status.isEmpty
+        else { return nil }
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
+        )
         accountSid = parameters["AccountSid"].map(Self.field)
         from = parameters["From"].map(Self.field)
         to = parameters["To"].map(Self.field)
@@ -45,9 +55,14 @@ extension ArchiveRecord {
     }
 
     /// The record of an incoming message.
-    public init?(message: InboundMessage, parameters: FormParameters, tenant: TenantSnapshot, decision: String, keyword: SMSKeyword?, at now: Date = Date()) {
+    public init?(
+        message: InboundMessage, parameters: FormParameters, tenant: TenantSnapshot, decision: String,
+        keyword: SMSKeyword?, at now: Date = Date()
+    ) {
         guard let sid = message.sid, Self.isValidSid(sid) else { return nil }
-        self.init(sid: sid, kind: .message, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now))
+        self.init(
+            sid: sid, kind: .message, companyId: tenant.companyID.rawValue, direction: "inbound",
+            at: Timestamp.format(now))
         accountSid = parameters["AccountSid"].map(Self.field)
         from = Self.field(message.from)
         to = Self.field(message.to)

@@ -79,7 +79,9 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public static func isValidSid(_ sid: String) -> Bool {
         var sid = sid
         return (2...maximumSidLength).contains(sid.utf8.count)
-            && sid.withUTF8 { $0.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) } }
+            && sid.withUTF8 {
+                $0.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+            }
     }
 
     /// This record with the fields it lacks taken from `later`: what a repeated or later

@@ -48,7 +48,8 @@ public final class ArchiveRecorder {
 
     /// `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`: how long one write may hold up an answer.
     public static func timeout(_ environment: Environment) throws(ConfigurationError) -> Int {
-        try environment.integer("SWITCHBOARD_ARCHIVE_TIMEOUT_MS", default: defaultTimeoutMilliseconds, range: 1...10_000)
+        try environment.integer(
+            "SWITCHBOARD_ARCHIVE_TIMEOUT_MS", default: defaultTimeoutMilliseconds, range: 1...10_000)
     }
 
     /// Records `record` within the bound.
@@ -86,7 +87,9 @@ public final class ArchiveRecorder {
             done.signal()
         }
         guard done.wait(timeout: .now() + .milliseconds(timeoutMilliseconds)) == .success else {
-            logFailure(record, "the store did not answer within \(timeoutMilliseconds) ms (SWITCHBOARD_ARCHIVE_TIMEOUT_MS)", logger: logger)
+            logFailure(
+                record, "the store did not answer within \(timeoutMilliseconds) ms (SWITCHBOARD_ARCHIVE_TIMEOUT_MS)",
+                logger: logger)
             return false
         }
         if let error = outcome.error.withLock({ $0 }) {
@@ -97,10 +100,12 @@ public final class ArchiveRecorder {
     }
 
     private func logFailure(_ record: ArchiveRecord, _ reason: String, logger: Logger) {
-        logger.error("archive.write_failed", metadata: [
-            "company.id": "\(record.companyId)", "error": "\(reason)", "record": record.logMetadata,
-            "recovery": "switchboard archive import < this log",
-        ])
+        logger.error(
+            "archive.write_failed",
+            metadata: [
+                "company.id": "\(record.companyId)", "error": "\(reason)", "record": record.logMetadata,
+                "recovery": "switchboard archive import < this log",
+            ])
     }
 }
 
@@ -154,8 +159,10 @@ extension ArchiveRecord {
                 continue
             }
             guard parsed.message == "archive.write_failed" else { continue }
-            guard let record = parsed.record.flatMap(Self.init(logged:)), isValidSid(record.sid), (try? CompanyID(record.companyId)) != nil,
-                  Timestamp.parse(record.at) != nil else {
+            guard let record = parsed.record.flatMap(Self.init(logged:)), isValidSid(record.sid),
+                (try? CompanyID(record.companyId)) != nil,
+                Timestamp.parse(record.at) != nil
+            else {
                 unreadable += 1
                 continue
             }
@@ -175,9 +182,13 @@ extension ArchiveRecord {
         for (key, member) in object {
             guard case .string(let text) = member else { continue }
             if Self.numericFields.contains(key) { fields[key] = Int(text).map { .number(String($0)) } }
-            if Self.booleanFields.contains(key) { fields[key] = text == "true" ? .bool(true) : text == "false" ? .bool(false) : nil }
+            if Self.booleanFields.contains(key) {
+                fields[key] = text == "true" ? .bool(true) : text == "false" ? .bool(false) : nil
+            }
         }
-        guard let data = try? JSONEncoder().encode(AnyJSON.object(fields)), let record = try? JSONDecoder().decode(ArchiveRecord.self, from: data) else {
+        guard let data = try? JSONEncoder().encode(AnyJSON.object(fields)),
+            let record = try? JSONDecoder().decode(ArchiveRecord.self, from: data)
+        else {
             return nil
         }
         self = record

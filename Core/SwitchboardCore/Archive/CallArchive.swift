@@ -19,7 +19,8 @@ public protocol CallArchive: AnyObject {
     ///   - since: only records at or after this time.
     ///   - kind: only calls, or only messages.
     ///   - limit: at most this many.
-    func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord]
+    func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError)
+        -> [ArchiveRecord]
 
     /// One page of a company's calls or messages, newest first.
     ///

@@ -37,10 +37,17 @@ public final class MongoCallArchive: CallArchive {
         var indexes: [MongoValue] = [
             .document(["key": .document(["sid": 1]), "name": "switchboard_archive_sid_unique", "unique": true]),
             .document(["key": .document(["companyId": 1, "at": -1]), "name": "switchboard_archive_company_time"]),
-            .document(["key": .document(["companyId": 1, "kind": 1, "at": -1, "sid": -1]), "name": "switchboard_archive_company_kind_time"]),
+            .document([
+                "key": .document(["companyId": 1, "kind": 1, "at": -1, "sid": -1]),
+                "name": "switchboard_archive_company_kind_time",
+            ]),
         ]
         if let retentionSeconds {
-            indexes.append(.document(["key": .document(["at": 1]), "name": "switchboard_archive_ttl", "expireAfterSeconds": .int(retentionSeconds)]))
+            indexes.append(
+                .document([
+                    "key": .document(["at": 1]), "name": "switchboard_archive_ttl",
+                    "expireAfterSeconds": .int(retentionSeconds),
+                ]))
         }
         _ = try run(["createIndexes": .string(Self.collection), "indexes": .array(indexes)])
         indexesEnsured.withLock { $0 = true }
@@ -51,7 +58,12 @@ public final class MongoCallArchive: CallArchive {
         // Insert when absent; a repeat changes nothing.
         let reply = try run([
             "update": .string(Self.collection),
-            "updates": .array([.document(["q": .document(["sid": .string(record.sid)]), "u": .document(["$setOnInsert": .document(Self.document(record))]), "upsert": true])]),
+            "updates": .array([
+                .document([
+                    "q": .document(["sid": .string(record.sid)]),
+                    "u": .document(["$setOnInsert": .document(Self.document(record))]), "upsert": true,
+                ])
+            ]),
         ])
         let inserted: Bool
         if case .array(let upserted)? = reply["upserted"], !upserted.isEmpty {
@@ -70,12 +82,13 @@ public final class MongoCallArchive: CallArchive {
         if !inserted && !details.isEmpty {
             _ = try run([
                 "update": .string(Self.collection), "ordered": false,
-                "updates": .array(details.map { name, value in
-                    .document([
-                        "q": .document(["sid": .string(record.sid), name: .document(["$exists": false])]),
-                        "u": .document(["$set": .document([name: value])]),
-                    ])
-                }),
+                "updates": .array(
+                    details.map { name, value in
+                        .document([
+                            "q": .document(["sid": .string(record.sid), name: .document(["$exists": false])]),
+                            "u": .document(["$set": .document([name: value])]),
+                        ])
+                    }),
             ])
         }
         // How it ended moves forwards only: the update matches while the stored order is
@@ -84,17 +97,25 @@ public final class MongoCallArchive: CallArchive {
         if let order = record.statusOrder {
             _ = try run([
                 "update": .string(Self.collection),
-                "updates": .array([.document([
-                    "q": .document(["sid": .string(record.sid), "$or": .array([
-                        .document(["statusOrder": .document(["$lt": .int(order)])]), .document(["statusOrder": .document(["$exists": false])]),
-                    ])]),
-                    "u": .document(["$set": .document(MongoDocument(Self.outcomeFields(record)))]),
-                ])]),
+                "updates": .array([
+                    .document([
+                        "q": .document([
+                            "sid": .string(record.sid),
+                            "$or": .array([
+                                .document(["statusOrder": .document(["$lt": .int(order)])]),
+                                .document(["statusOrder": .document(["$exists": false])]),
+                            ]),
+                        ]),
+                        "u": .document(["$set": .document(MongoDocument(Self.outcomeFields(record)))]),
+                    ])
+                ]),
             ])
         }
     }
 
-    public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord] {
+    public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError)
+        -> [ArchiveRecord]
+    {
         var filter: MongoDocument = ["companyId": .string(companyID.rawValue)]
         if let since { filter.fields.append(("at", .document(["$gte": .date(Timestamp.format(since))]))) }
         if let kind { filter.fields.append(("kind", .string(kind.rawValue))) }
@@ -114,10 +135,14 @@ public final class MongoCallArchive: CallArchive {
         var filter: MongoDocument = ["companyId": .string(companyID.rawValue), "kind": .string(kind.rawValue)]
         if let status { filter.fields.append(("status", .string(status))) }
         if let before {
-            filter.fields.append(("$or", .array([
-                .document(["at": .document(["$lt": .date(before.at)])]),
-                .document(["at": .date(before.at), "sid": .document(["$lt": .string(before.sid)])]),
-            ])))
+            filter.fields.append(
+                (
+                    "$or",
+                    .array([
+                        .document(["at": .document(["$lt": .date(before.at)])]),
+                        .document(["at": .date(before.at), "sid": .document(["$lt": .string(before.sid)])]),
+                    ])
+                ))
         }
         let reply = try run([
             "find": .string(Self.collection), "filter": .document(filter), "sort": .document(["at": -1, "sid": -1]),
@@ -132,7 +157,9 @@ public final class MongoCallArchive: CallArchive {
     public func prune(before: Date) throws(ArchiveError) -> Int {
         let reply = try run([
             "delete": .string(Self.collection),
-            "deletes": .array([.document(["q": .document(["at": .document(["$lt": .date(Timestamp.format(before))])]), "limit": 0])]),
+            "deletes": .array([
+                .document(["q": .document(["at": .document(["$lt": .date(Timestamp.format(before))])]), "limit": 0])
+            ]),
         ])
         guard case .number(let count)? = reply["n"] else { return 0 }
         return Int(count) ?? 0
@@ -142,7 +169,8 @@ public final class MongoCallArchive: CallArchive {
 
     static func document(_ record: ArchiveRecord) -> MongoDocument {
         let identity: [(String, MongoValue)] = [
-            ("sid", .string(record.sid)), ("kind", .string(record.kind.rawValue)), ("companyId", .string(record.companyId)),
+            ("sid", .string(record.sid)), ("kind", .string(record.kind.rawValue)),
+            ("companyId", .string(record.companyId)),
             ("direction", .string(record.direction)), ("at", .date(record.at)),
         ]
         return MongoDocument(identity + detailFields(record) + outcomeFields(record))
@@ -190,7 +218,9 @@ public final class MongoCallArchive: CallArchive {
             switch document[key] {
             case .object(let date)?:
                 if case .string(let iso)? = date["$date"] { return iso }
-                if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] { return milliseconds }
+                if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] {
+                    return milliseconds
+                }
                 return nil
             case .string(let iso)?: return iso
             default: return nil
@@ -200,9 +230,13 @@ public final class MongoCallArchive: CallArchive {
             if case .number(let text)? = document[key] { return Int(text) ?? Double(text).map { Int($0) } }
             return nil
         }
-        guard let sid = text("sid"), let kind = text("kind").flatMap(ArchiveRecord.Kind.init(rawValue:)), let company = text("companyId"),
-              let when = date("at").flatMap(Timestamp.parse) else { return nil }
-        var record = ArchiveRecord(sid: sid, kind: kind, companyId: company, direction: text("direction") ?? "inbound", at: Timestamp.format(when))
+        guard let sid = text("sid"), let kind = text("kind").flatMap(ArchiveRecord.Kind.init(rawValue:)),
+            let company = text("companyId"),
+            let when = date("at").flatMap(Timestamp.parse)
+        else { return nil }
+        var record = ArchiveRecord(
+            sid: sid, kind: kind, companyId: company, direction: text("direction") ?? "inbound",
+            at: Timestamp.format(when))
         record.accountSid = text("accountSid")
         record.from = text("from")
         record.to = text("to")

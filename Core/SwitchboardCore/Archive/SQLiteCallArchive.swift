@@ -30,14 +30,17 @@ public final class SQLiteCallArchive: CallArchive {
             self.database = database
             try database.execute(SQLiteCallArchive.schema)
             insertIfAbsent = database.statement(
-                "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING")
+                "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING"
+            )
             findBySid = database.statement("SELECT record FROM archive WHERE sid = ?1")
             updateRecord = database.statement("UPDATE archive SET record = ?2 WHERE sid = ?1")
-            listRecent = database.statement("""
+            listRecent = database.statement(
+                """
                 SELECT record FROM archive WHERE company_id = ?1 AND at >= ?2 AND (?3 = '' OR kind = ?3)
                 ORDER BY at DESC, sid DESC LIMIT ?4
                 """)
-            listPage = database.statement("""
+            listPage = database.statement(
+                """
                 SELECT record FROM archive
                 WHERE company_id = ?1 AND kind = ?2 AND (?3 = '' OR at < ?3 OR (at = ?3 AND sid < ?4))
                     AND (?5 = '' OR json_extract(record, '$.status') = ?5)
@@ -83,7 +86,9 @@ public final class SQLiteCallArchive: CallArchive {
         do { database = try directory.sharedDatabase() } catch { throw ArchiveError(error.description) }
         if let prepared, prepared.database === database { return prepared }
         do {
-            let made = try database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in try Prepared(database) }
+            let made = try database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
+                try Prepared(database)
+            }
             prepared = made
             return made
         } catch {
@@ -109,7 +114,10 @@ public final class SQLiteCallArchive: CallArchive {
     private func write(_ record: ArchiveRecord, text: String, with prepared: Prepared) throws(ArchiveError) {
         do {
             guard record.addsToExisting else {
-                try prepared.insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
+                try prepared.insertIfAbsent.run([
+                    .text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at),
+                    .text(text),
+                ])
                 return
             }
             try prepared.database.transaction { () throws(ArchiveError) in
@@ -117,7 +125,10 @@ public final class SQLiteCallArchive: CallArchive {
                 do { rows = try prepared.findBySid.rows([.text(record.sid)]) } catch { throw ArchiveError("\(error)") }
                 guard let stored = rows.first?.first ?? nil else {
                     do {
-                        try prepared.insertIfAbsent.run([.text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text)])
+                        try prepared.insertIfAbsent.run([
+                            .text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at),
+                            .text(text),
+                        ])
                     } catch { throw ArchiveError("\(error)") }
                     return
                 }
@@ -126,7 +137,9 @@ public final class SQLiteCallArchive: CallArchive {
                 }
                 let merged = existing.merging(record)
                 guard merged != existing else { return }
-                do { try prepared.updateRecord.run([.text(record.sid), .text(merged.jsonText)]) } catch { throw ArchiveError("\(error)") }
+                do { try prepared.updateRecord.run([.text(record.sid), .text(merged.jsonText)]) } catch {
+                    throw ArchiveError("\(error)")
+                }
             }
         } catch let error as ArchiveError {
             throw error
@@ -140,19 +153,24 @@ public final class SQLiteCallArchive: CallArchive {
         }
     }
 
-    public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError) -> [ArchiveRecord] {
+    public func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError)
+        -> [ArchiveRecord]
+    {
         let prepared = try ready()
         let rows: [[String?]]
         do {
             rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
                 try prepared.listRecent.rows([
-                    .text(companyID.rawValue), .text(since.map(Timestamp.format) ?? ""), .text(kind?.rawValue ?? ""), .integer(Int64(max(0, limit))),
+                    .text(companyID.rawValue), .text(since.map(Timestamp.format) ?? ""), .text(kind?.rawValue ?? ""),
+                    .integer(Int64(max(0, limit))),
                 ])
             }
         } catch {
             throw ArchiveError("\(error)")
         }
-        return rows.compactMap { row in (row.first ?? nil).flatMap { try? JSONDecoder().decode(ArchiveRecord.self, from: Data($0.utf8)) } }
+        return rows.compactMap { row in
+            (row.first ?? nil).flatMap { try? JSONDecoder().decode(ArchiveRecord.self, from: Data($0.utf8)) }
+        }
     }
 
     public func page(
@@ -163,14 +181,17 @@ public final class SQLiteCallArchive: CallArchive {
         do {
             rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
                 try prepared.listPage.rows([
-                    .text(companyID.rawValue), .text(kind.rawValue), .text(before?.at ?? ""), .text(before?.sid ?? ""), .text(status ?? ""),
+                    .text(companyID.rawValue), .text(kind.rawValue), .text(before?.at ?? ""), .text(before?.sid ?? ""),
+                    .text(status ?? ""),
                     .integer(Int64(max(0, limit))),
                 ])
             }
         } catch {
             throw ArchiveError("\(error)")
         }
-        return rows.compactMap { row in (row.first ?? nil).flatMap { try? JSONDecoder().decode(ArchiveRecord.self, from: Data($0.utf8)) } }
+        return rows.compactMap { row in
+            (row.first ?? nil).flatMap { try? JSONDecoder().decode(ArchiveRecord.self, from: Data($0.utf8)) }
+        }
     }
 
     public func prune(before: Date) throws(ArchiveError) -> Int {
@@ -178,7 +199,8 @@ public final class SQLiteCallArchive: CallArchive {
         let prepared = try ready()
         do {
             return try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
-                let count = Int(try prepared.countOlder.rows([.text(cutoff)]).first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0)
+                let count = Int(
+                    try prepared.countOlder.rows([.text(cutoff)]).first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0)
                 try prepared.deleteOlder.run([.text(cutoff)])
                 return count
             }

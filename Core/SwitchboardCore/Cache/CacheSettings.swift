@@ -39,11 +39,16 @@ public struct CacheSettings: Sendable, Equatable {
         }
     }
 
-    public static let connectTimeout = NumericSetting(variable: "SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", defaultValue: 200, range: 1...60_000)
-    public static let commandTimeout = NumericSetting(variable: "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", defaultValue: 100, range: 1...60_000)
-    public static let ttl = NumericSetting(variable: "SWITCHBOARD_CACHE_TTL_SECONDS", defaultValue: 300, range: 1...86_400)
-    public static let negativeTTL = NumericSetting(variable: "SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", defaultValue: 30, range: 1...3_600)
-    public static let localTTL = NumericSetting(variable: "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS", defaultValue: 60, range: 0...3_600)
+    public static let connectTimeout = NumericSetting(
+        variable: "SWITCHBOARD_REDIS_CONNECT_TIMEOUT_MS", defaultValue: 200, range: 1...60_000)
+    public static let commandTimeout = NumericSetting(
+        variable: "SWITCHBOARD_REDIS_COMMAND_TIMEOUT_MS", defaultValue: 100, range: 1...60_000)
+    public static let ttl = NumericSetting(
+        variable: "SWITCHBOARD_CACHE_TTL_SECONDS", defaultValue: 300, range: 1...86_400)
+    public static let negativeTTL = NumericSetting(
+        variable: "SWITCHBOARD_CACHE_NEGATIVE_TTL_SECONDS", defaultValue: 30, range: 1...3_600)
+    public static let localTTL = NumericSetting(
+        variable: "SWITCHBOARD_LOCAL_CACHE_TTL_SECONDS", defaultValue: 60, range: 0...3_600)
 
     public var endpoint: RedisEndpoint
     public var connectTimeoutMilliseconds = connectTimeout.defaultValue
@@ -72,13 +77,17 @@ public struct CacheSettings: Sendable, Equatable {
         switch environment["SWITCHBOARD_REDIS_TLS_INSECURE"] {
         case nil, "0": insecure = false
         case "1": insecure = true
-        default: throw ConfigurationError(variable: "SWITCHBOARD_REDIS_TLS_INSECURE", problem: "must be 1 (no certificate check, local tests only) or 0")
+        default:
+            throw ConfigurationError(
+                variable: "SWITCHBOARD_REDIS_TLS_INSECURE",
+                problem: "must be 1 (no certificate check, local tests only) or 0")
         }
         guard let url = environment["REDIS_URL"] else { return nil }
         var endpoint = try parseURL(url)
         if endpoint.tls != nil {
             if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-                throw ConfigurationError(variable: "SWITCHBOARD_REDIS_CA_FILE", problem: "names \(caFile.prefix(200)), which cannot be read")
+                throw ConfigurationError(
+                    variable: "SWITCHBOARD_REDIS_CA_FILE", problem: "names \(caFile.prefix(200)), which cannot be read")
             }
             endpoint.tls = TLSSettings(caFile: caFile, verifiesPeer: !insecure)
         } else if caFile != nil || insecure {
@@ -97,7 +106,9 @@ public struct CacheSettings: Sendable, Equatable {
 
     /// Parses a `REDIS_URL`. Errors never repeat the password.
     public static func parseURL(_ text: String) throws(ConfigurationError) -> RedisEndpoint {
-        func fail(_ problem: String) -> ConfigurationError { ConfigurationError(variable: "REDIS_URL", problem: problem) }
+        func fail(_ problem: String) -> ConfigurationError {
+            ConfigurationError(variable: "REDIS_URL", problem: problem)
+        }
         if text.hasPrefix("unix:") {
             var path = String(text.dropFirst("unix:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
@@ -114,7 +125,9 @@ public struct CacheSettings: Sendable, Equatable {
             return RedisEndpoint(address: .unix(path: path), database: database)
         }
         let secure = text.hasPrefix("rediss://")
-        guard secure || text.hasPrefix("redis://") else { throw fail("must be redis://host:port[/db], rediss://host:port[/db] (TLS) or unix:<socket path>") }
+        guard secure || text.hasPrefix("redis://") else {
+            throw fail("must be redis://host:port[/db], rediss://host:port[/db] (TLS) or unix:<socket path>")
+        }
         var rest = Substring(text.dropFirst(secure ? "rediss://".count : "redis://".count))
         var username: String?
         var password: String?
@@ -133,7 +146,9 @@ public struct CacheSettings: Sendable, Equatable {
             let path = rest[rest.index(after: slash)...]
             rest = rest[..<slash]
             if !path.isEmpty {
-                guard let number = Int(path), (0...15).contains(number) else { throw fail("has a database that is not 0-15") }
+                guard let number = Int(path), (0...15).contains(number) else {
+                    throw fail("has a database that is not 0-15")
+                }
                 database = number
             }
         }
@@ -156,14 +171,19 @@ public struct CacheSettings: Sendable, Equatable {
     /// Logs, once per process, that the server's certificate is not checked
     /// (`SWITCHBOARD_REDIS_TLS_INSECURE=1`).
     public func warnIfInsecure(_ logger: Logger) {
-        guard let tls = endpoint.tls, !tls.verifiesPeer, Self.insecureWarned.withLock({ warned in
-            defer { warned = true }
-            return !warned
-        }) else { return }
-        logger.warning("cache.redis_tls_insecure", metadata: [
-            "redis": "\(endpoint)", "setting": "SWITCHBOARD_REDIS_TLS_INSECURE=1",
-            "effect": "the server's certificate and name are not checked: anyone on the path can read and change the cache; for local tests only",
-        ])
+        guard let tls = endpoint.tls, !tls.verifiesPeer,
+            Self.insecureWarned.withLock({ warned in
+                defer { warned = true }
+                return !warned
+            })
+        else { return }
+        logger.warning(
+            "cache.redis_tls_insecure",
+            metadata: [
+                "redis": "\(endpoint)", "setting": "SWITCHBOARD_REDIS_TLS_INSECURE=1",
+                "effect":
+                    "the server's certificate and name are not checked: anyone on the path can read and change the cache; for local tests only",
+            ])
     }
 
     private static let insecureWarned = Mutex(false)

@@ -1,5 +1,5 @@
-import RedisDriver
 import Logging
+import RedisDriver
 
 /// Finds tenants cache-aside: the process's own memory first (``LocalTenantCache``,
 /// kept honest by Redis's client tracking), then Redis, then the directory, filling the
@@ -56,7 +56,9 @@ public final class CachingTenantResolver: TenantResolver {
     }
 
     public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
-        try resolve(RedisTenantCache.key(for: number)) { () throws(DirectoryError) in try directory.tenant(servingNumber: number) }
+        try resolve(RedisTenantCache.key(for: number)) { () throws(DirectoryError) in
+            try directory.tenant(servingNumber: number)
+        }
     }
 
     public func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot? {
@@ -66,13 +68,17 @@ public final class CachingTenantResolver: TenantResolver {
     /// Logs the counters now (the runtime calls this when the process ends).
     public func logStatistics() {
         let lookups = counters.localHits + counters.hits + counters.negativeHits + counters.misses + counters.fallbacks
-        let ratio = lookups == 0 ? 0 : Double(counters.localHits + counters.hits + counters.negativeHits) / Double(lookups)
-        logger.info("cache.stats", metadata: [
-            "local_hits": "\(counters.localHits)", "local_invalidations": "\(local?.invalidationsApplied ?? 0)",
-            "hits": "\(counters.hits)", "negative_hits": "\(counters.negativeHits)", "misses": "\(counters.misses)",
-            "refused_fills": "\(counters.refusedFills)", "errors": "\(counters.errors)", "fallbacks": "\(counters.fallbacks)",
-            "hit_ratio": "\((ratio * 1_000).rounded() / 1_000)",
-        ])
+        let ratio =
+            lookups == 0 ? 0 : Double(counters.localHits + counters.hits + counters.negativeHits) / Double(lookups)
+        logger.info(
+            "cache.stats",
+            metadata: [
+                "local_hits": "\(counters.localHits)", "local_invalidations": "\(local?.invalidationsApplied ?? 0)",
+                "hits": "\(counters.hits)", "negative_hits": "\(counters.negativeHits)", "misses": "\(counters.misses)",
+                "refused_fills": "\(counters.refusedFills)", "errors": "\(counters.errors)",
+                "fallbacks": "\(counters.fallbacks)",
+                "hit_ratio": "\((ratio * 1_000).rounded() / 1_000)",
+            ])
         lastStats = clock.now
     }
 

@@ -1,5 +1,5 @@
-import RedisDriver
 import Logging
+import RedisDriver
 
 /// The tenants a warm Voice or SMS process has resolved, kept in its memory so a warm
 /// call asks nobody, and kept honest by Redis's server-assisted client-side caching.
@@ -90,7 +90,8 @@ final class LocalTenantCache {
                 // was not announced. Start afresh on the new connection.
                 entries.removeAll()
                 do {
-                    state = .tracking(listener: listener, generation: try cache.enableTracking(redirectTo: listener.clientID))
+                    state = .tracking(
+                        listener: listener, generation: try cache.enableTracking(redirectTo: listener.clientID))
                 } catch {
                     lose(error, cache: cache)
                     return false
@@ -159,19 +160,23 @@ final class LocalTenantCache {
             entries.removeAll()
             state = .tracking(listener: listener, generation: generation)
             backOff.succeeded()
-            logger.log(level: everTracked ? .notice : .info, "cache.local_tracking", metadata: [
-                "redis": "\(settings.endpoint)", "listener.client_id": "\(listener.clientID)",
-                "local_ttl_s": "\(settings.localTTLSeconds)",
-            ])
+            logger.log(
+                level: everTracked ? .notice : .info, "cache.local_tracking",
+                metadata: [
+                    "redis": "\(settings.endpoint)", "listener.client_id": "\(listener.clientID)",
+                    "local_ttl_s": "\(settings.localTTLSeconds)",
+                ])
             everTracked = true
             return true
-        } catch where error.kind == .server {
+        } catch  where error.kind == .server {
             entries.removeAll()
             state = .off
-            logger.warning("cache.local_cache_off", metadata: [
-                "redis": "\(settings.endpoint)", "error": "\(error)",
-                "effect": "Redis refused client tracking; every lookup asks Redis, as without a local cache",
-            ])
+            logger.warning(
+                "cache.local_cache_off",
+                metadata: [
+                    "redis": "\(settings.endpoint)", "error": "\(error)",
+                    "effect": "Redis refused client tracking; every lookup asks Redis, as without a local cache",
+                ])
             return false
         } catch {
             lose(error, cache: cache)
@@ -188,10 +193,12 @@ final class LocalTenantCache {
         state = .untracked
         backOff.failed()
         if wasTracking || firstFailure {
-            logger.warning("cache.local_tracking_lost", metadata: [
-                "redis": "\(settings.endpoint)", "error": "\(error)",
-                "effect": "local entries dropped; lookups ask Redis until tracking is back",
-            ])
+            logger.warning(
+                "cache.local_tracking_lost",
+                metadata: [
+                    "redis": "\(settings.endpoint)", "error": "\(error)",
+                    "effect": "local entries dropped; lookups ask Redis until tracking is back",
+                ])
         }
     }
 }

@@ -57,9 +57,11 @@ final class RedisInvalidationListener {
             case .null:
                 found.append(.everything)
             case .array(let keys):
-                found.append(.keys(keys.compactMap { key in
-                    if case .string(let bytes) = key { String(decoding: bytes, as: UTF8.self) } else { nil }
-                }))
+                found.append(
+                    .keys(
+                        keys.compactMap { key in
+                            if case .string(let bytes) = key { String(decoding: bytes, as: UTF8.self) } else { nil }
+                        }))
             case .string(let bytes):
                 found.append(.keys([String(decoding: bytes, as: UTF8.self)]))
             default:

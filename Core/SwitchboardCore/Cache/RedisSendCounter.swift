@@ -28,7 +28,9 @@ public final class RedisSendCounter {
     /// - Throws: ``RedisError`` when Redis cannot be reached or fails.
     public func countSend(companyID: CompanyID, minute: Int) throws(RedisError) -> Int {
         let key = "switchboard:outbound:\(companyID.rawValue):\(minute)"
-        let reply = try redis.run { connection throws(RedisError) in try connection.command(["EVAL", Self.script, "1", key, "120"]) }
+        let reply = try redis.run { connection throws(RedisError) in
+            try connection.command(["EVAL", Self.script, "1", key, "120"])
+        }
         switch reply {
         case .integer(let count): return Int(count)
         case .error(let message): throw RedisError(.server, "the send count: \(message)")

@@ -1,5 +1,5 @@
-import RedisDriver
 import Logging
+import RedisDriver
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -152,7 +152,9 @@ public final class RedisTenantCache: TenantCacheInvalidating {
     /// or `L` (someone is filling it).
     ///
     /// - Throws: ``RedisError`` (`unexpectedReply`) for anything else, naming `key`.
-    @_spi(Fuzzing) public static func read(_ bytes: [UInt8], at key: String, decoder: JSONDecoder) throws(RedisError) -> Entry {
+    @_spi(Fuzzing) public static func read(_ bytes: [UInt8], at key: String, decoder: JSONDecoder) throws(RedisError)
+        -> Entry
+    {
         guard let marker = bytes.first else { throw RedisError(.unexpectedReply, "empty value at \(key)") }
         switch marker {
         case UInt8(ascii: "T"):
@@ -170,7 +172,9 @@ public final class RedisTenantCache: TenantCacheInvalidating {
     /// expires. `PTTL`.
     public func remainingMilliseconds(_ key: String) throws(RedisError) -> Int? {
         let reply = try redis.run { connection throws(RedisError) in try connection.command(["PTTL", key]) }
-        guard case .integer(let milliseconds) = reply else { throw RedisError(.unexpectedReply, "PTTL answered \(reply)") }
+        guard case .integer(let milliseconds) = reply else {
+            throw RedisError(.unexpectedReply, "PTTL answered \(reply)")
+        }
         return milliseconds >= 0 ? Int(milliseconds) : nil
     }
 
@@ -198,7 +202,9 @@ public final class RedisTenantCache: TenantCacheInvalidating {
         let value: String
         let ttl: Int
         if let tenant {
-            guard let json = try? encoder.encode(tenant) else { throw RedisError(.unexpectedReply, "cannot encode tenant") }
+            guard let json = try? encoder.encode(tenant) else {
+                throw RedisError(.unexpectedReply, "cannot encode tenant")
+            }
             value = "T" + String(decoding: json, as: UTF8.self)
             ttl = settings.ttlSeconds * 1_000
         } else {
@@ -229,10 +235,12 @@ public final class RedisTenantCache: TenantCacheInvalidating {
             try delete(keys)
             return true
         } catch {
-            logger.error("cache.invalidation_failed", metadata: [
-                "company.id": "\(companyID)", "keys": "\(keys.count)", "error": "\(error)",
-                "effect": "old settings may be served until the cache TTL (\(settings.ttlSeconds) s) ends",
-            ])
+            logger.error(
+                "cache.invalidation_failed",
+                metadata: [
+                    "company.id": "\(companyID)", "keys": "\(keys.count)", "error": "\(error)",
+                    "effect": "old settings may be served until the cache TTL (\(settings.ttlSeconds) s) ends",
+                ])
             return false
         }
     }

@@ -1,5 +1,5 @@
-import RedisDriver
 import Logging
+import RedisDriver
 
 /// A Redis connection that a failure never makes anyone wait on twice.
 ///
@@ -79,9 +79,11 @@ final class ResilientRedis {
         guard let connection else { return false }
         guard connection.hasUnreadInput() else { return true }
         self.connection = nil
-        logger.notice("cache.redis_connection_closed", metadata: [
-            "redis": "\(settings.endpoint)", "effect": "reconnecting on the next lookup",
-        ])
+        logger.notice(
+            "cache.redis_connection_closed",
+            metadata: [
+                "redis": "\(settings.endpoint)", "effect": "reconnecting on the next lookup",
+            ])
         return false
     }
 
@@ -90,10 +92,12 @@ final class ResilientRedis {
         backOff.failed()
         unloggedFailures += 1
         if let last = lastFailureLog, clock.now - last < Self.failureLogInterval { return }
-        logger.warning("cache.redis_unavailable", metadata: [
-            "redis": "\(settings.endpoint)", "error": "\(error)", "failures": "\(unloggedFailures)",
-            "effect": "tenants are read from the directory until Redis answers again",
-        ])
+        logger.warning(
+            "cache.redis_unavailable",
+            metadata: [
+                "redis": "\(settings.endpoint)", "error": "\(error)", "failures": "\(unloggedFailures)",
+                "effect": "tenants are read from the directory until Redis answers again",
+            ])
         lastFailureLog = clock.now
         unloggedFailures = 0
     }

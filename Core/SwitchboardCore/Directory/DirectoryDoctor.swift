@@ -50,9 +50,12 @@ public struct DirectoryDoctor {
 
     /// Every finding for what `survey` found, duplicates first, unreadable documents last.
     public func examine(_ survey: DirectorySurvey) -> [Finding] {
-        examine(survey.companies) + survey.unreadable.map { document in
-            Finding(kind: .unreadableDocument, companyIDs: document.id.map { [$0] } ?? [], detail: String(document.reason.prefix(200)))
-        }
+        examine(survey.companies)
+            + survey.unreadable.map { document in
+                Finding(
+                    kind: .unreadableDocument, companyIDs: document.id.map { [$0] } ?? [],
+                    detail: String(document.reason.prefix(200)))
+            }
     }
 
     /// Every finding for `companies`, duplicates first.
@@ -63,7 +66,10 @@ public struct DirectoryDoctor {
             for number in company.allNumbers { holders[number, default: []].insert(company.id) }
         }
         for (number, ids) in holders.sorted(by: { $0.key < $1.key }) where ids.count > 1 {
-            findings.append(Finding(kind: .duplicateNumber, companyIDs: ids.map(\.rawValue).sorted(), detail: "\(number) is held by \(ids.count) companies"))
+            findings.append(
+                Finding(
+                    kind: .duplicateNumber, companyIDs: ids.map(\.rawValue).sorted(),
+                    detail: "\(number) is held by \(ids.count) companies"))
         }
         for company in companies {
             let id = [company.id.rawValue]
@@ -73,15 +79,22 @@ public struct DirectoryDoctor {
                 do {
                     let number = try PhoneNumber(parsing: text)
                     if number.e164 != text {
-                        findings.append(Finding(kind: .notE164, companyIDs: id, detail: "\"\(text.prefix(40))\" is stored for \(number)"))
+                        findings.append(
+                            Finding(
+                                kind: .notE164, companyIDs: id, detail: "\"\(text.prefix(40))\" is stored for \(number)"
+                            ))
                     }
                     if !lookupFinds(number, text) {
-                        findings.append(Finding(
-                            kind: .unmatchedSpelling, companyIDs: id,
-                            detail: "\"\(text.prefix(40))\" cannot be matched by the lookup: calls to \(number) find no company until `switchboard migrate --apply` stores it as \(number)"))
+                        findings.append(
+                            Finding(
+                                kind: .unmatchedSpelling, companyIDs: id,
+                                detail:
+                                    "\"\(text.prefix(40))\" cannot be matched by the lookup: calls to \(number) find no company until `switchboard migrate --apply` stores it as \(number)"
+                            ))
                     }
                 } catch {
-                    findings.append(Finding(kind: .invalidNumber, companyIDs: id, detail: "\"\(text.prefix(40))\" \(error)"))
+                    findings.append(
+                        Finding(kind: .invalidNumber, companyIDs: id, detail: "\"\(text.prefix(40))\" \(error)"))
                 }
             }
             if let token = config.authToken, !token.isSealed {
@@ -91,38 +104,66 @@ public struct DirectoryDoctor {
                 findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "apiSecret is stored in clear"))
             }
             if let key = config.webhookSharedKey, !key.secret.isSealed {
-                findings.append(Finding(kind: .plaintextSecret, companyIDs: id, detail: "webhookSharedKey.secret is stored in clear"))
+                findings.append(
+                    Finding(
+                        kind: .plaintextSecret, companyIDs: id, detail: "webhookSharedKey.secret is stored in clear"))
             }
             if let sealer {
                 let sealed: [(SecretField, StoredSecret?)] = [
-                    (.authToken, config.authToken), (.authTokenPrevious, config.authTokenPrevious), (.apiSecret, config.apiSecret),
-                    (.webhookSharedKey, config.webhookSharedKey?.secret), (.webhookSharedKey, config.webhookSharedKeyPrevious?.secret),
+                    (.authToken, config.authToken), (.authTokenPrevious, config.authTokenPrevious),
+                    (.apiSecret, config.apiSecret),
+                    (.webhookSharedKey, config.webhookSharedKey?.secret),
+                    (.webhookSharedKey, config.webhookSharedKeyPrevious?.secret),
                 ]
                 for (field, secret) in sealed {
                     guard let secret, secret.isSealed else { continue }
                     switch sealer.keyStatus(of: secret, companyID: company.id.rawValue, field: field) {
                     case .previous(let keyID):
-                        findings.append(Finding(kind: .previousKey, companyIDs: id, detail: "\(field.rawValue) opens only under the previous key id \(keyID): run `switchboard reseal` before retiring it"))
+                        findings.append(
+                            Finding(
+                                kind: .previousKey, companyIDs: id,
+                                detail:
+                                    "\(field.rawValue) opens only under the previous key id \(keyID): run `switchboard reseal` before retiring it"
+                            ))
                     case .unknownKey(let keyID), .doesNotOpen(let keyID):
-                        findings.append(Finding(kind: .unknownKey, companyIDs: id, detail: "\(field.rawValue) is sealed under key id \(keyID), which no configured key opens"))
+                        findings.append(
+                            Finding(
+                                kind: .unknownKey, companyIDs: id,
+                                detail:
+                                    "\(field.rawValue) is sealed under key id \(keyID), which no configured key opens"))
                     default:
                         break
                     }
                 }
             }
             if !stored.isEmpty && ((config.accountSid ?? "").isEmpty || config.authToken == nil) {
-                findings.append(Finding(kind: .missingCredentials, companyIDs: id, detail: "has numbers but no Account SID or auth token"))
+                findings.append(
+                    Finding(
+                        kind: .missingCredentials, companyIDs: id,
+                        detail: "has numbers but no Account SID or auth token"))
             }
             if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
-                findings.append(Finding(kind: .forwardWithoutNumber, companyIDs: id, detail: "forward mode without a forwardNumber"))
+                findings.append(
+                    Finding(kind: .forwardWithoutNumber, companyIDs: id, detail: "forward mode without a forwardNumber")
+                )
             }
             switch config.messageMode {
             case nil:
-                findings.append(Finding(kind: .smsUnworkable, companyIDs: id, detail: "unknown smsMode \"\(config.smsMode?.prefix(40) ?? "")\": messages get no answer"))
+                findings.append(
+                    Finding(
+                        kind: .smsUnworkable, companyIDs: id,
+                        detail: "unknown smsMode \"\(config.smsMode?.prefix(40) ?? "")\": messages get no answer"))
             case .autoReply? where (config.smsAutoReply ?? "").isEmpty:
-                findings.append(Finding(kind: .smsUnworkable, companyIDs: id, detail: "auto-reply smsMode without an smsAutoReply: messages get no answer"))
+                findings.append(
+                    Finding(
+                        kind: .smsUnworkable, companyIDs: id,
+                        detail: "auto-reply smsMode without an smsAutoReply: messages get no answer"))
             case .forward? where (config.smsForwardNumber ?? config.forwardNumber ?? "").isEmpty:
-                findings.append(Finding(kind: .smsUnworkable, companyIDs: id, detail: "forward smsMode without an smsForwardNumber or forwardNumber: messages are not forwarded"))
+                findings.append(
+                    Finding(
+                        kind: .smsUnworkable, companyIDs: id,
+                        detail:
+                            "forward smsMode without an smsForwardNumber or forwardNumber: messages are not forwarded"))
             default:
                 break
             }
@@ -166,7 +207,9 @@ public struct DirectoryMigration {
         for company in companies {
             var migrated = company
             var actions: [String] = []
-            if let legacy = company.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy), number.e164 != legacy {
+            if let legacy = company.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy),
+                number.e164 != legacy
+            {
                 migrated.twilio.phoneNumber = number.e164
                 actions.append("phoneNumber \"\(legacy.prefix(40))\" → \(number)")
             }
@@ -176,24 +219,31 @@ public struct DirectoryMigration {
                     actions.append("phoneNumbers[\(index)] \"\(entry.phoneNumber.prefix(40))\" → \(number)")
                 }
             }
-            if let forward = company.twilio.forwardNumber, let number = try? PhoneNumber(parsing: forward), number.e164 != forward {
+            if let forward = company.twilio.forwardNumber, let number = try? PhoneNumber(parsing: forward),
+                number.e164 != forward
+            {
                 migrated.twilio.forwardNumber = number.e164
                 actions.append("forwardNumber \"\(forward.prefix(40))\" → \(number)")
             }
-            if let forward = company.twilio.smsForwardNumber, let number = try? PhoneNumber(parsing: forward), number.e164 != forward {
+            if let forward = company.twilio.smsForwardNumber, let number = try? PhoneNumber(parsing: forward),
+                number.e164 != forward
+            {
                 migrated.twilio.smsForwardNumber = number.e164
                 actions.append("smsForwardNumber \"\(forward.prefix(40))\" → \(number)")
             }
             if case .plaintext(let token)? = company.twilio.authToken {
-                migrated.twilio.authToken = .sealed(sealer.seal(token, companyID: company.id.rawValue, field: .authToken))
+                migrated.twilio.authToken = .sealed(
+                    sealer.seal(token, companyID: company.id.rawValue, field: .authToken))
                 actions.append("seal authToken")
             }
             if case .plaintext(let secret)? = company.twilio.apiSecret {
-                migrated.twilio.apiSecret = .sealed(sealer.seal(secret, companyID: company.id.rawValue, field: .apiSecret))
+                migrated.twilio.apiSecret = .sealed(
+                    sealer.seal(secret, companyID: company.id.rawValue, field: .apiSecret))
                 actions.append("seal apiSecret")
             }
             if let key = company.twilio.webhookSharedKey, case .plaintext(let secret) = key.secret {
-                migrated.twilio.webhookSharedKey?.secret = .sealed(sealer.seal(secret, companyID: company.id.rawValue, field: .webhookSharedKey))
+                migrated.twilio.webhookSharedKey?.secret = .sealed(
+                    sealer.seal(secret, companyID: company.id.rawValue, field: .webhookSharedKey))
                 actions.append("seal webhookSharedKey.secret")
             }
             if !actions.isEmpty { plan.append((Change(companyID: company.id.rawValue, actions: actions), migrated)) }

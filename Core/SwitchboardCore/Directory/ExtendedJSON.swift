@@ -4,7 +4,8 @@ import SwitchboardJSON
 ///
 /// Only what the directory's commands need; every string is escaped, so a company's
 /// text can never change a command's shape.
-indirect enum MongoValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
+indirect enum MongoValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
+{
     case string(String)
     case int(Int)
     case bool(Bool)

@@ -32,7 +32,9 @@ public final class MongoTenantDirectory: TenantDirectory {
         [
             "key": .document(["twilioConfig.phoneNumbers.phoneNumber": 1]),
             "name": "switchboard_phoneNumbers_unique", "unique": true,
-            "partialFilterExpression": .document(["twilioConfig.phoneNumbers.phoneNumber": .document(["$type": "string"])]),
+            "partialFilterExpression": .document([
+                "twilioConfig.phoneNumbers.phoneNumber": .document(["$type": "string"])
+            ]),
         ],
         [
             "key": .document(["twilioConfig.phoneNumber": 1]),
@@ -49,7 +51,8 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     /// The companies holding an Account SID and an auth token.
     static let credentialsFilter: MongoDocument = [
-        "twilioConfig.accountSid": .document(["$type": "string"]), "twilioConfig.authToken": .document(["$type": "string"]),
+        "twilioConfig.accountSid": .document(["$type": "string"]),
+        "twilioConfig.authToken": .document(["$type": "string"]),
     ]
 
     /// The fields a webhook needs (``TenantSnapshot``'s).
@@ -59,7 +62,8 @@ public final class MongoTenantDirectory: TenantDirectory {
         "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1, "twilioConfig.authTokenPrevious": 1,
         "twilioConfig.authTokenPreviousExpiresAt": 1, "twilioConfig.smsMode": 1, "twilioConfig.smsAutoReply": 1,
         "twilioConfig.smsForwardNumber": 1, "twilioConfig.forwardFallback": 1, "twilioConfig.webhookSharedKey": 1,
-        "twilioConfig.webhookSharedKeyPrevious": 1, "twilioConfig.webhookSharedKeyPreviousExpiresAt": 1, "twilioConfig.requireSharedKey": 1,
+        "twilioConfig.webhookSharedKeyPrevious": 1, "twilioConfig.webhookSharedKeyPreviousExpiresAt": 1,
+        "twilioConfig.requireSharedKey": 1,
     ]
 
     /// The process's one pool, shared with the call archive.
@@ -74,7 +78,9 @@ public final class MongoTenantDirectory: TenantDirectory {
     /// A directory on the deployment `uri` names; the database comes from the URI
     /// (default `switchboard`). No connection is made until the first operation.
     /// libmongoc's own warnings go to `logger`.
-    public init(uri: String, appName: String, logger: Logger = Logger(label: "switchboard.mongodb")) throws(DirectoryError) {
+    public init(uri: String, appName: String, logger: Logger = Logger(label: "switchboard.mongodb"))
+        throws(DirectoryError)
+    {
         do {
             pool = try MongoClientPool(uri: uri, appName: appName, logger: logger)
         } catch {
@@ -90,12 +96,18 @@ public final class MongoTenantDirectory: TenantDirectory {
     public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
         ensureIndexesOnce()
         let spellings = Self.spellings(of: number)
-        let filter: MongoDocument = ["$or": .array([
-            .document(["twilioConfig.phoneNumbers": .document(["$elemMatch": .document([
-                "phoneNumber": .document(["$in": .array(spellings)]), "status": "active",
-            ])])]),
-            .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
-        ])]
+        let filter: MongoDocument = [
+            "$or": .array([
+                .document([
+                    "twilioConfig.phoneNumbers": .document([
+                        "$elemMatch": .document([
+                            "phoneNumber": .document(["$in": .array(spellings)]), "status": "active",
+                        ])
+                    ])
+                ]),
+                .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
+            ])
+        ]
         return try find(filter, projection: Self.webhookProjection, limit: 1).first
     }
 
@@ -117,10 +129,12 @@ public final class MongoTenantDirectory: TenantDirectory {
                 filter = ["_id": .document(["$gt": .id(after)])]
             } else {
                 // A string id sorts before every ObjectId, and $gt compares within a type.
-                filter = ["$or": .array([
-                    .document(["_id": .document(["$gt": .string(after.rawValue)])]),
-                    .document(["_id": .document(["$type": "objectId"])]),
-                ])]
+                filter = [
+                    "$or": .array([
+                        .document(["_id": .document(["$gt": .string(after.rawValue)])]),
+                        .document(["_id": .document(["$type": "objectId"])]),
+                    ])
+                ]
             }
         }
         return try find(filter, sort: ["_id": 1], limit: limit, singleBatch: false)
@@ -150,10 +164,12 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     public func companyID(holding number: PhoneNumber) throws(DirectoryError) -> CompanyID? {
         let spellings = Self.spellings(of: number)
-        let filter: MongoDocument = ["$or": .array([
-            .document(["twilioConfig.phoneNumbers.phoneNumber": .document(["$in": .array(spellings)])]),
-            .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
-        ])]
+        let filter: MongoDocument = [
+            "$or": .array([
+                .document(["twilioConfig.phoneNumbers.phoneNumber": .document(["$in": .array(spellings)])]),
+                .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
+            ])
+        ]
         return try find(filter, projection: ["_id": 1], limit: 1).first?.id
     }
 
@@ -198,11 +214,13 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
         let update: MongoDocument = [
             "update": .string(Self.collection),
-            "updates": .array([.document([
-                "q": .document(query),
-                "u": .document(Self.changes(for: company)),
-                "upsert": .bool(expected == nil),
-            ])]),
+            "updates": .array([
+                .document([
+                    "q": .document(query),
+                    "u": .document(Self.changes(for: company)),
+                    "upsert": .bool(expected == nil),
+                ])
+            ]),
         ]
         let reply = try run(update)
         if case .array(let errors)? = reply["writeErrors"], let first = errors.first {
@@ -238,8 +256,10 @@ public final class MongoTenantDirectory: TenantDirectory {
         ]
         do {
             _ = try pool.command(command.json)
-        } catch where error.kind == .duplicateKey {
-            throw .invalidCompany("cannot create the unique number indexes: two companies hold one number (\(error.message.prefix(200))); run `switchboard doctor`")
+        } catch  where error.kind == .duplicateKey {
+            throw .invalidCompany(
+                "cannot create the unique number indexes: two companies hold one number (\(error.message.prefix(200))); run `switchboard doctor`"
+            )
         } catch {
             throw Self.translate(error)
         }
@@ -288,7 +308,9 @@ public final class MongoTenantDirectory: TenantDirectory {
                     unreadable(document, error.description)
                 }
             }
-            guard case .number(let id)? = cursor["id"], id != "0", limit == nil || !singleBatch else { return companies }
+            guard case .number(let id)? = cursor["id"], id != "0", limit == nil || !singleBatch else {
+                return companies
+            }
             reply = try run(["getMore": .int(Int(id) ?? 0), "collection": .string(Self.collection)])
             batchKey = "nextBatch"
         }
@@ -296,8 +318,11 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     private func run(_ command: MongoDocument) throws(DirectoryError) -> AnyJSON {
         guard unreachable.allowsTry else {
-            let milliseconds = unreachable.remaining.components.seconds * 1_000 + unreachable.remaining.components.attoseconds / 1_000_000_000_000_000
-            throw .unavailable("not tried: MongoDB failed recently (\(lastUnreachable)); trying again in \(milliseconds) ms")
+            let milliseconds =
+                unreachable.remaining.components.seconds * 1_000 + unreachable.remaining.components.attoseconds
+                / 1_000_000_000_000_000
+            throw .unavailable(
+                "not tried: MongoDB failed recently (\(lastUnreachable)); trying again in \(milliseconds) ms")
         }
         let text: String
         do {
@@ -347,7 +372,11 @@ public final class MongoTenantDirectory: TenantDirectory {
         var set: [(String, MongoValue)] = [("companyName", .string(company.name))]
         var unset: [(String, MongoValue)] = []
         func field(_ name: String, _ value: MongoValue?) {
-            if let value { set.append(("twilioConfig." + name, value)) } else { unset.append(("twilioConfig." + name, "")) }
+            if let value {
+                set.append(("twilioConfig." + name, value))
+            } else {
+                unset.append(("twilioConfig." + name, ""))
+            }
         }
         field("accountSid", config.accountSid.map(MongoValue.string))
         field("authToken", config.authToken.map { .string($0.stored) })
@@ -356,13 +385,16 @@ public final class MongoTenantDirectory: TenantDirectory {
         field("apiKey", config.apiKey.map(MongoValue.string))
         field("apiSecret", config.apiSecret.map { .string($0.stored) })
         field("phoneNumber", config.phoneNumber.map(MongoValue.string))
-        field("phoneNumbers", .array(config.phoneNumbers.map { entry in
-            var fields: [(String, MongoValue)] = [("phoneNumber", .string(entry.phoneNumber))]
-            if let name = entry.friendlyName { fields.append(("friendlyName", .string(name))) }
-            if let status = entry.status { fields.append(("status", .string(status))) }
-            if let primary = entry.isPrimary { fields.append(("isPrimary", .bool(primary))) }
-            return .document(MongoDocument(fields))
-        }))
+        field(
+            "phoneNumbers",
+            .array(
+                config.phoneNumbers.map { entry in
+                    var fields: [(String, MongoValue)] = [("phoneNumber", .string(entry.phoneNumber))]
+                    if let name = entry.friendlyName { fields.append(("friendlyName", .string(name))) }
+                    if let status = entry.status { fields.append(("status", .string(status))) }
+                    if let primary = entry.isPrimary { fields.append(("isPrimary", .bool(primary))) }
+                    return .document(MongoDocument(fields))
+                }))
         field("callRoutingMode", config.callRoutingMode.map(MongoValue.string))
         field("forwardNumber", config.forwardNumber.map(MongoValue.string))
         field("recordingEnabled", .bool(config.recordingEnabled))
@@ -375,7 +407,10 @@ public final class MongoTenantDirectory: TenantDirectory {
         field("smsForwardNumber", config.smsForwardNumber.map(MongoValue.string))
         func sharedKey(_ key: WebhookSharedKey?) -> MongoValue? {
             key.map { key in
-                var fields: [(String, MongoValue)] = [("sid", .string(key.sid)), ("secret", .string(key.secret.stored)), ("algorithm", .string(key.algorithm))]
+                var fields: [(String, MongoValue)] = [
+                    ("sid", .string(key.sid)), ("secret", .string(key.secret.stored)),
+                    ("algorithm", .string(key.algorithm)),
+                ]
                 if let setting = key.settingId { fields.append(("settingId", .string(setting))) }
                 fields.append(("ruleIds", .array(key.ruleIds.map(MongoValue.string))))
                 return .document(MongoDocument(fields))
@@ -394,10 +429,12 @@ public final class MongoTenantDirectory: TenantDirectory {
     }
 
     private static func conflictingNumber(_ error: AnyJSON, _ company: Company) -> PhoneNumber {
-        if case .object(let value)? = error["keyValue"], let text = value.values.compactMap({ value -> String? in
-            if case .string(let text) = value { return text }
-            return nil
-        }).first, let number = try? PhoneNumber(parsing: text) {
+        if case .object(let value)? = error["keyValue"],
+            let text = value.values.compactMap({ value -> String? in
+                if case .string(let text) = value { return text }
+                return nil
+            }).first, let number = try? PhoneNumber(parsing: text)
+        {
             return number
         }
         return company.numberClaims.first?.number ?? (try! PhoneNumber(parsing: "+10000000"))

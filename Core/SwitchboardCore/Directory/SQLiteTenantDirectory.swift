@@ -41,7 +41,8 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             // sets what is per connection, and does not parse the schema's DDL at each
             // process start.
             try database.execute(creating ? SQLiteTenantDirectory.schema : SQLiteTenantDirectory.connectionSettings)
-            findByNumber = database.statement("""
+            findByNumber = database.statement(
+                """
                 SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
                 WHERE p.e164 = ?1 AND p.active = 1
                 """)
@@ -49,16 +50,19 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             listAll = database.statement("SELECT document FROM companies ORDER BY id")
             findHolder = database.statement("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
             listPage = database.statement("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
-            listWithCredentials = database.statement("""
+            listWithCredentials = database.statement(
+                """
                 SELECT document FROM companies WHERE \(SQLiteTenantDirectory.hasCredentials)
                 ORDER BY json_extract(document, '$.twilioConfig.lastUpdated'), id LIMIT ?1
                 """)
-            upsertCompany = database.statement("""
+            upsertCompany = database.statement(
+                """
                 INSERT INTO companies (id, document) VALUES (?1, ?2)
                 ON CONFLICT (id) DO UPDATE SET document = excluded.document
                 """)
             deleteNumbers = database.statement("DELETE FROM phone_numbers WHERE company_id = ?1")
-            insertNumber = database.statement("INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
+            insertNumber = database.statement(
+                "INSERT INTO phone_numbers (e164, company_id, active) VALUES (?1, ?2, ?3)")
         }
     }
 
@@ -118,10 +122,14 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         self.path = path
         self.creating = creating
         if !creating && access(path, F_OK) != 0 {
-            throw .unavailable("the embedded store \(path) does not exist; create it with `switchboard seed <companies.json>` (or fix SWITCHBOARD_STORE)")
+            throw .unavailable(
+                "the embedded store \(path) does not exist; create it with `switchboard seed <companies.json>` (or fix SWITCHBOARD_STORE)"
+            )
         }
         if creating {
-            do throws(FileSystemError) { try FileSystem.createParentDirectory(of: path) } catch { throw .unavailable(error.description) }
+            do throws(FileSystemError) { try FileSystem.createParentDirectory(of: path) } catch {
+                throw .unavailable(error.description)
+            }
             _ = try open()
         } else {
             _ = try? open()
@@ -189,7 +197,9 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return try decodeAll(\.listWithCredentials, [.integer(Int64(max(0, limit)))])
     }
 
-    private func decodeAll(_ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue]) throws(DirectoryError) -> [Company] {
+    private func decodeAll(_ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue])
+        throws(DirectoryError) -> [Company]
+    {
         let rows: [[String?]]
         let prepared = try open()[keyPath: statement]
         do throws(SQLiteError) { rows = try prepared.rows(values) } catch { throw unavailable(error) }
@@ -232,7 +242,10 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         do throws(TransactionError<DirectoryError>) {
             try connection.database.transaction { () throws(DirectoryError) in
                 if let expected {
-                    guard try decodeFirst(\.findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue) == expected else {
+                    guard
+                        try decodeFirst(\.findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue)
+                            == expected
+                    else {
                         throw .changedMeanwhile(company.id)
                     }
                 }
@@ -244,8 +257,10 @@ public final class SQLiteTenantDirectory: TenantDirectory {
                 }
                 for claim in company.numberClaims {
                     do throws(SQLiteError) {
-                        try connection.insertNumber.run([.text(claim.number.e164), .text(company.id.rawValue), .integer(claim.isActive ? 1 : 0)])
-                    } catch where error.isConstraintViolation {
+                        try connection.insertNumber.run([
+                            .text(claim.number.e164), .text(company.id.rawValue), .integer(claim.isActive ? 1 : 0),
+                        ])
+                    } catch  where error.isConstraintViolation {
                         throw .numberTaken(claim.number)
                     } catch {
                         throw unavailable(error)

@@ -14,7 +14,9 @@ public struct CallExplainer {
     private let sealer: SecretSealer
     private let planner: VoiceCallPlanner
 
-    public init(directory: any TenantDirectory, cache: RedisTenantCache?, sealer: SecretSealer, planner: VoiceCallPlanner) {
+    public init(
+        directory: any TenantDirectory, cache: RedisTenantCache?, sealer: SecretSealer, planner: VoiceCallPlanner
+    ) {
         self.directory = directory
         self.cache = cache
         self.sealer = sealer
@@ -27,7 +29,9 @@ public struct CallExplainer {
     ///   - callSid: the `CallSid` the TwiML carries (ai-agent mode passes it on).
     ///   - voiceURL: Voice's own URL, which callbacks point at.
     /// - Throws: ``DirectoryError`` when the directory cannot be read.
-    public func explain(_ text: String, callSid: String, voiceURL: String, now: Date = Date()) throws(DirectoryError) -> CallExplanation {
+    public func explain(_ text: String, callSid: String, voiceURL: String, now: Date = Date()) throws(DirectoryError)
+        -> CallExplanation
+    {
         var explanation = CallExplanation(input: text)
         let number: PhoneNumber
         do {
@@ -42,11 +46,13 @@ public struct CallExplainer {
 
         // 2. The company the directory says answers it, or the near misses.
         let owner = try directory.company(servingNumber: number)
-        let full = try owner.flatMap { company throws(DirectoryError) in try directory.company(id: company.id) } ?? owner
+        let full =
+            try owner.flatMap { company throws(DirectoryError) in try directory.company(id: company.id) } ?? owner
         if let company = full {
             let legacy = company.twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) } == number
-            explanation.company = .init(companyId: company.id.rawValue, companyName: company.name,
-                                        matchedBy: legacy ? "the legacy phoneNumber field" : "an active entry of phoneNumbers")
+            explanation.company = .init(
+                companyId: company.id.rawValue, companyName: company.name,
+                matchedBy: legacy ? "the legacy phoneNumber field" : "an active entry of phoneNumbers")
         } else {
             explanation.nearMisses = try nearMisses(number)
         }
@@ -84,20 +90,26 @@ public struct CallExplainer {
         let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: voiceURL)
         explanation.routing = .init(
             storedMode: tenant.callRoutingMode, usedMode: answer.mode.rawValue, fallback: answer.fallbackReason,
-            agentStreamUrl: answer.mode == .aiAgent ? (tenant.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL) : nil,
-            forwardNumber: answer.mode == .forward ? tenant.forwardNumber : nil, recordingEnabled: tenant.recordingEnabled,
+            agentStreamUrl: answer.mode == .aiAgent
+                ? (tenant.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL)
+                : nil,
+            forwardNumber: answer.mode == .forward ? tenant.forwardNumber : nil,
+            recordingEnabled: tenant.recordingEnabled,
             whisper: tenant.whisperMessage.map { !$0.isEmpty } ?? false,
             forwardFallback: answer.mode == .forward ? tenant.forwardFallbackMode.rawValue : nil)
         if !credentials.hasAccountSid || !credentials.hasAuthToken {
             explanation.twiml = VoiceCallPlanner.notConfigured
-            explanation.outcome = "\(tenant.companyName) holds the number but has no Account SID or auth token: every call is answered \"not configured\""
+            explanation.outcome =
+                "\(tenant.companyName) holds the number but has no Account SID or auth token: every call is answered \"not configured\""
         } else if !credentials.authToken.opens {
             explanation.twiml = VoiceCallPlanner.temporarilyUnavailable
-            explanation.outcome = "\(tenant.companyName)'s auth token does not open with this deployment's data keys: calls hear \"try again later\""
+            explanation.outcome =
+                "\(tenant.companyName)'s auth token does not open with this deployment's data keys: calls hear \"try again later\""
         } else {
             explanation.twiml = answer.twiml
             explanation.answered = true
-            explanation.outcome = "answered by \(tenant.companyName) in \(answer.mode.rawValue) mode (resolved from \(source)), when Twilio signs with its token"
+            explanation.outcome =
+                "answered by \(tenant.companyName) in \(answer.mode.rawValue) mode (resolved from \(source)), when Twilio signs with its token"
         }
         return explanation
     }
@@ -107,32 +119,51 @@ public struct CallExplainer {
     private func nearMisses(_ number: PhoneNumber) throws(DirectoryError) -> [CallExplanation.NearMiss] {
         var misses: [CallExplanation.NearMiss] = []
         for company in try directory.survey().companies {
-            let stored = (company.twilio.phoneNumber.map { [($0, "phoneNumber", "active")] } ?? [])
-                + company.twilio.phoneNumbers.enumerated().map { ($1.phoneNumber, "phoneNumbers[\($0)]", $1.status ?? "no status") }
+            let stored =
+                (company.twilio.phoneNumber.map { [($0, "phoneNumber", "active")] } ?? [])
+                + company.twilio.phoneNumbers.enumerated().map {
+                    ($1.phoneNumber, "phoneNumbers[\($0)]", $1.status ?? "no status")
+                }
             for (spelling, field, status) in stored {
                 guard let parsed = try? PhoneNumber(parsing: spelling) else { continue }
                 if parsed == number {
                     if !directory.lookupFinds(number, storedAs: spelling) {
-                        misses.append(.init(kind: "unmatched-spelling", companyId: company.id.rawValue, companyName: company.name, stored: spelling,
-                                            detail: "stored as \"\(spelling.prefix(40))\", a spelling the lookup cannot match; `switchboard migrate --apply` stores it as \(number)"))
+                        misses.append(
+                            .init(
+                                kind: "unmatched-spelling", companyId: company.id.rawValue, companyName: company.name,
+                                stored: spelling,
+                                detail:
+                                    "stored as \"\(spelling.prefix(40))\", a spelling the lookup cannot match; `switchboard migrate --apply` stores it as \(number)"
+                            ))
                     } else if status != "active" {
-                        misses.append(.init(kind: "inactive-entry", companyId: company.id.rawValue, companyName: company.name, stored: spelling,
-                                            detail: "\(field) holds it with status \"\(status.prefix(20))\": only active entries are answered"))
+                        misses.append(
+                            .init(
+                                kind: "inactive-entry", companyId: company.id.rawValue, companyName: company.name,
+                                stored: spelling,
+                                detail:
+                                    "\(field) holds it with status \"\(status.prefix(20))\": only active entries are answered"
+                            ))
                     }
                 } else if status == "active" && Self.differsByOneDigit(parsed.e164, number.e164) {
-                    misses.append(.init(kind: "similar-number", companyId: company.id.rawValue, companyName: company.name, stored: spelling,
-                                        detail: "\(parsed) is configured, one digit away: did you mean it?"))
+                    misses.append(
+                        .init(
+                            kind: "similar-number", companyId: company.id.rawValue, companyName: company.name,
+                            stored: spelling,
+                            detail: "\(parsed) is configured, one digit away: did you mean it?"))
                 }
             }
         }
         let order = ["unmatched-spelling": 0, "inactive-entry": 1, "similar-number": 2]
-        return misses.enumerated().sorted { (order[$0.element.kind] ?? 3, $0.offset) < (order[$1.element.kind] ?? 3, $1.offset) }.map(\.element)
+        return misses.enumerated().sorted {
+            (order[$0.element.kind] ?? 3, $0.offset) < (order[$1.element.kind] ?? 3, $1.offset)
+        }.map(\.element)
     }
 
     /// True when `a` and `b` differ in exactly one digit, or by two neighbouring digits
     /// swapped.
     static func differsByOneDigit(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         let differences = x.indices.filter { x[$0] != y[$0] }
         if differences.count == 1 { return true }
@@ -146,7 +177,8 @@ public struct CallExplainer {
 
     private func cacheState(_ number: PhoneNumber, directory snapshot: TenantSnapshot?) -> CallExplanation.CacheState {
         guard let cache else {
-            return .init(state: "not-configured", detail: "no Redis cache (REDIS_URL is not set): Voice asks the directory")
+            return .init(
+                state: "not-configured", detail: "no Redis cache (REDIS_URL is not set): Voice asks the directory")
         }
         let key = RedisTenantCache.key(for: number)
         let entry: RedisTenantCache.Entry
@@ -155,34 +187,44 @@ public struct CallExplainer {
             entry = try cache.entry(key)
             remaining = try cache.remainingMilliseconds(key)
         } catch {
-            return .init(state: "unreachable", detail: "Redis does not answer (\(error)): Voice falls back to the directory")
+            return .init(
+                state: "unreachable", detail: "Redis does not answer (\(error)): Voice falls back to the directory")
         }
         let seconds = remaining.map { ($0 + 999) / 1_000 }
         let expiry = seconds.map { " for \($0) more s" } ?? ""
         switch entry {
         case .absent:
-            return .init(state: "absent", detail: "nothing cached: the next call asks the directory and caches its answer")
+            return .init(
+                state: "absent", detail: "nothing cached: the next call asks the directory and caches its answer")
         case .leased:
-            return .init(state: "leased", remainingSeconds: seconds, detail: "another process is filling this entry right now")
+            return .init(
+                state: "leased", remainingSeconds: seconds, detail: "another process is filling this entry right now")
         case .noTenant:
             let agrees = snapshot == nil
-            return .init(state: "no-tenant", remainingSeconds: seconds, agrees: agrees,
-                         detail: agrees ? "cached as \"no such number\"\(expiry)"
-                             : "STALE: cached as \"no such number\"\(expiry), but \(snapshot!.companyName) answers it now; calls hear \"not configured\" until it expires")
+            return .init(
+                state: "no-tenant", remainingSeconds: seconds, agrees: agrees,
+                detail: agrees
+                    ? "cached as \"no such number\"\(expiry)"
+                    : "STALE: cached as \"no such number\"\(expiry), but \(snapshot!.companyName) answers it now; calls hear \"not configured\" until it expires"
+            )
         case .tenant(let cached):
             var detail = "holds \(cached.companyName) (\(cached.companyID))\(expiry)"
             var agrees = true
             if let snapshot, snapshot.companyID != cached.companyID {
                 agrees = false
-                detail = "STALE: holds \(cached.companyName) (\(cached.companyID))\(expiry), but the directory says \(snapshot.companyName) (\(snapshot.companyID))"
+                detail =
+                    "STALE: holds \(cached.companyName) (\(cached.companyID))\(expiry), but the directory says \(snapshot.companyName) (\(snapshot.companyID))"
             } else if snapshot == nil {
                 agrees = false
-                detail = "STALE: holds \(cached.companyName)\(expiry), but no company answers the number in the directory"
+                detail =
+                    "STALE: holds \(cached.companyName)\(expiry), but no company answers the number in the directory"
             } else if snapshot != cached {
                 agrees = false
                 detail += ", with older settings than the directory's"
             }
-            return .init(state: "tenant", companyId: cached.companyID.rawValue, remainingSeconds: seconds, agrees: agrees, detail: detail, snapshot: cached)
+            return .init(
+                state: "tenant", companyId: cached.companyID.rawValue, remainingSeconds: seconds, agrees: agrees,
+                detail: detail, snapshot: cached)
         }
     }
 
@@ -195,12 +237,16 @@ public struct CallExplainer {
         if let stored = tenant.authTokenPrevious, let expires = tenant.authTokenPreviousExpiresAt {
             let status = sealer.keyStatus(of: stored, companyID: id, field: .authTokenPrevious)
             let inWindow = tenant.previousAuthToken(at: now) != nil
-            previous = .init(expiresAt: expires, inWindow: inWindow, keyStatus: status.description,
-                             detail: inWindow ? "the token it replaced is still accepted until \(expires)" : "the token it replaced expired at \(expires)")
+            previous = .init(
+                expiresAt: expires, inWindow: inWindow, keyStatus: status.description,
+                detail: inWindow
+                    ? "the token it replaced is still accepted until \(expires)"
+                    : "the token it replaced expired at \(expires)")
         }
         return .init(
             hasAccountSid: !(tenant.accountSid ?? "").isEmpty, hasAuthToken: token != nil,
-            authToken: token ?? .damaged, authTokenDetail: token?.description ?? "no auth token: Twilio's signatures cannot be checked",
+            authToken: token ?? .damaged,
+            authTokenDetail: token?.description ?? "no auth token: Twilio's signatures cannot be checked",
             previousToken: previous, signing: Self.signing(of: tenant, sealer: sealer, now: now))
     }
 
@@ -211,10 +257,14 @@ public struct CallExplainer {
         }
         let opens = sealer.keyStatus(of: key.secret, companyID: tenant.companyID.rawValue, field: .webhookSharedKey)
         var text = "signed with shared key \(key.sid) (\(key.algorithm); its secret \(opens.description))"
-        text += tenant.requireSharedKey == true ? "; auth-token signatures are refused" : "; auth-token signatures are still accepted"
+        text +=
+            tenant.requireSharedKey == true
+            ? "; auth-token signatures are refused" : "; auth-token signatures are still accepted"
         if let previous = tenant.webhookSharedKeyPrevious, let expires = tenant.webhookSharedKeyPreviousExpiresAt {
-            text += tenant.sharedKey(named: previous.sid, at: now) != nil
-                ? "; the key it replaced, \(previous.sid), is accepted until \(expires)" : "; the key it replaced expired at \(expires)"
+            text +=
+                tenant.sharedKey(named: previous.sid, at: now) != nil
+                ? "; the key it replaced, \(previous.sid), is accepted until \(expires)"
+                : "; the key it replaced expired at \(expires)"
         }
         return text
     }

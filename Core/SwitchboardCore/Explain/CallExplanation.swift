@@ -30,7 +30,10 @@ public struct CallExplanation: Encodable, Sendable {
         /// The cached snapshot (never printed: it holds the sealed token).
         var snapshot: TenantSnapshot?
 
-        init(state: String, companyId: String? = nil, remainingSeconds: Int? = nil, agrees: Bool? = nil, detail: String, snapshot: TenantSnapshot? = nil) {
+        init(
+            state: String, companyId: String? = nil, remainingSeconds: Int? = nil, agrees: Bool? = nil, detail: String,
+            snapshot: TenantSnapshot? = nil
+        ) {
             self.state = state
             self.companyId = companyId
             self.remainingSeconds = remainingSeconds
@@ -61,7 +64,9 @@ public struct CallExplanation: Encodable, Sendable {
         /// Which signature the company's webhooks carry: the auth token's, or a SharedKey's.
         public let signing: String
 
-        enum CodingKeys: String, CodingKey { case hasAccountSid, hasAuthToken, authTokenOpens, authTokenDetail, previousToken, signing }
+        enum CodingKeys: String, CodingKey {
+            case hasAccountSid, hasAuthToken, authTokenOpens, authTokenDetail, previousToken, signing
+        }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)

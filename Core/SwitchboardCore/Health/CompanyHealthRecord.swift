@@ -75,7 +75,9 @@ public struct CompanyHealthRecord: Codable, Sendable, Equatable {
 
     /// A company known to the sweep, not checked yet.
     public static func unchecked(_ company: Company) -> CompanyHealthRecord {
-        CompanyHealthRecord(companyId: company.id.rawValue, companyName: company.name, configured: company.hasTwilioCredentials, due: true)
+        CompanyHealthRecord(
+            companyId: company.id.rawValue, companyName: company.name, configured: company.hasTwilioCredentials,
+            due: true)
     }
 
     /// This check's result after `previous`: the run of failures carried on or ended.

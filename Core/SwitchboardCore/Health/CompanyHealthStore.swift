@@ -45,7 +45,8 @@ public protocol CompanyHealthStore: AnyObject {
     func remove(_ id: CompanyID) throws(HealthStoreError)
 
     /// One page of the records, in the order ``CompanyHealthPage/Position`` describes.
-    func page(status: HealthStatus?, after: CompanyHealthPage.Position?, limit: Int) throws(HealthStoreError) -> [CompanyHealthRecord]
+    func page(status: HealthStatus?, after: CompanyHealthPage.Position?, limit: Int) throws(HealthStoreError)
+        -> [CompanyHealthRecord]
 
     /// The counts over every record, each from an index.
     func summary() throws(HealthStoreError) -> CompanyHealthSummary
@@ -88,7 +89,10 @@ public struct CompanyHealthSummary: Codable, Sendable, Equatable {
     /// The oldest last check, `nil` when none was checked.
     public var oldestCheckAt: String?
 
-    public init(companies: Int, configured: Int, checked: Int, neverChecked: Int, down: Int, degraded: Int, oldestCheckAt: String?) {
+    public init(
+        companies: Int, configured: Int, checked: Int, neverChecked: Int, down: Int, degraded: Int,
+        oldestCheckAt: String?
+    ) {
         self.companies = companies
         self.configured = configured
         self.checked = checked
@@ -108,7 +112,9 @@ public struct CompanyHealthSummary: Codable, Sendable, Equatable {
         try c.encode(degraded, forKey: .degraded)
         try c.encode(oldestCheckAt, forKey: .oldestCheckAt)
     }
-    enum CodingKeys: String, CodingKey { case companies, configured, checked, neverChecked, down, degraded, oldestCheckAt }
+    enum CodingKeys: String, CodingKey {
+        case companies, configured, checked, neverChecked, down, degraded, oldestCheckAt
+    }
 }
 
 /// Why the health store could not be read or written.

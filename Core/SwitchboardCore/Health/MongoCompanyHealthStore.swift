@@ -52,20 +52,27 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
     public func markDue(_ company: Company, at time: Date) throws(HealthStoreError) {
         ensureIndexesOnce()
         let record = CompanyHealthRecord.unchecked(company)
-        _ = try run(["update": .string(Self.collection), "updates": .array([.document([
-            "q": .document(["_id": .id(company.id)]),
-            "u": .document([
-                "$set": .document([
-                    "companyId": .string(company.id.rawValue), "companyName": .string(company.name), "configured": .bool(record.configured),
-                    "due": true, "dueAt": .date(Timestamp.format(time)),
-                    "result.companyName": .string(company.name), "result.configured": .bool(record.configured),
-                ]),
-                "$setOnInsert": .document([
-                    "checkedAt": .null, "status": .null, "severity": 0, "result.companyId": .string(company.id.rawValue),
-                ]),
+        _ = try run([
+            "update": .string(Self.collection),
+            "updates": .array([
+                .document([
+                    "q": .document(["_id": .id(company.id)]),
+                    "u": .document([
+                        "$set": .document([
+                            "companyId": .string(company.id.rawValue), "companyName": .string(company.name),
+                            "configured": .bool(record.configured),
+                            "due": true, "dueAt": .date(Timestamp.format(time)),
+                            "result.companyName": .string(company.name), "result.configured": .bool(record.configured),
+                        ]),
+                        "$setOnInsert": .document([
+                            "checkedAt": .null, "status": .null, "severity": 0,
+                            "result.companyId": .string(company.id.rawValue),
+                        ]),
+                    ]),
+                    "upsert": true,
+                ])
             ]),
-            "upsert": true,
-        ])])])
+        ])
     }
 
     public func enrolMissing(limit: Int, at time: Date) throws(HealthStoreError) -> Int {
@@ -81,10 +88,16 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         let reply = try run([
             "aggregate": .string(MongoTenantDirectory.collection),
             "pipeline": .array([
-                .document(["$lookup": .document(["from": .string(Self.collection), "localField": "_id", "foreignField": "_id", "as": "health"])]),
+                .document([
+                    "$lookup": .document([
+                        "from": .string(Self.collection), "localField": "_id", "foreignField": "_id", "as": "health",
+                    ])
+                ]),
                 .document(["$match": .document(["health": .document(["$size": 0])])]),
                 .document(["$limit": .int(limit)]),
-                .document(["$project": .document(["companyName": 1, "twilioConfig.accountSid": 1, "twilioConfig.authToken": 1])]),
+                .document([
+                    "$project": .document(["companyName": 1, "twilioConfig.accountSid": 1, "twilioConfig.authToken": 1])
+                ]),
             ]),
             "cursor": .document([:]),
         ])
@@ -95,28 +108,41 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         for document in batch {
             guard let company = try? MongoTenantDirectory.decodeCompany(document) else { continue }
             let record = CompanyHealthRecord.unchecked(company)
-            _ = try run(["update": .string(Self.collection), "updates": .array([.document([
-                "q": .document(["_id": .id(company.id)]),
-                "u": .document(["$setOnInsert": .document(MongoDocument(Self.fields(of: record, encoded: try text(of: record)) + [
-                    ("due", true), ("dueAt", .date(Timestamp.format(time))),
-                ]))]),
-                "upsert": true,
-            ])])])
+            _ = try run([
+                "update": .string(Self.collection),
+                "updates": .array([
+                    .document([
+                        "q": .document(["_id": .id(company.id)]),
+                        "u": .document([
+                            "$setOnInsert": .document(
+                                MongoDocument(
+                                    Self.fields(of: record, encoded: try text(of: record)) + [
+                                        ("due", true), ("dueAt", .date(Timestamp.format(time))),
+                                    ]))
+                        ]),
+                        "upsert": true,
+                    ])
+                ]),
+            ])
             enrolled += 1
         }
         return enrolled
     }
 
     private static func queueFilter(_ since: Date) -> MongoDocument {
-        ["$or": .array([
-            .document(["due": true]), .document(["checkedAt": .null]),
-            .document(["checkedAt": .document(["$lt": .date(Timestamp.format(since))])]),
-        ])]
+        [
+            "$or": .array([
+                .document(["due": true]), .document(["checkedAt": .null]),
+                .document(["checkedAt": .document(["$lt": .date(Timestamp.format(since))])]),
+            ])
+        ]
     }
 
     public func nextDue(notCheckedSince since: Date, limit: Int) throws(HealthStoreError) -> [CompanyID] {
         ensureIndexesOnce()
-        let batch = try find(Self.queueFilter(since), sort: ["due": -1, "checkedAt": 1, "companyId": 1], limit: limit, projection: ["companyId": 1])
+        let batch = try find(
+            Self.queueFilter(since), sort: ["due": -1, "checkedAt": 1, "companyId": 1], limit: limit,
+            projection: ["companyId": 1])
         return batch.compactMap { document in
             if case .string(let id)? = document["companyId"] { return try? CompanyID(id) }
             return nil
@@ -132,21 +158,35 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         var stored = record
         stored.due = false
         let id = try companyID(record.companyId)
-        _ = try run(["update": .string(Self.collection), "updates": .array([.document([
-            "q": .document(["_id": .id(id)]),
-            "u": .document([
-                "$set": .document(MongoDocument(Self.fields(of: stored, encoded: try text(of: stored)))),
-                "$setOnInsert": .document(["due": false, "dueAt": .null]),
+        _ = try run([
+            "update": .string(Self.collection),
+            "updates": .array([
+                .document([
+                    "q": .document(["_id": .id(id)]),
+                    "u": .document([
+                        "$set": .document(MongoDocument(Self.fields(of: stored, encoded: try text(of: stored)))),
+                        "$setOnInsert": .document(["due": false, "dueAt": .null]),
+                    ]),
+                    "upsert": true,
+                ])
             ]),
-            "upsert": true,
-        ])])])
+        ])
         // Still due only when it was marked due after this check began.
-        _ = try run(["update": .string(Self.collection), "updates": .array([.document([
-            "q": .document(["_id": .id(id), "$or": .array([
-                .document(["dueAt": .null]), .document(["dueAt": .document(["$lte": .date(Timestamp.format(startedAt))])]),
-            ])]),
-            "u": .document(["$set": .document(["due": false, "dueAt": .null])]),
-        ])])])
+        _ = try run([
+            "update": .string(Self.collection),
+            "updates": .array([
+                .document([
+                    "q": .document([
+                        "_id": .id(id),
+                        "$or": .array([
+                            .document(["dueAt": .null]),
+                            .document(["dueAt": .document(["$lte": .date(Timestamp.format(startedAt))])]),
+                        ]),
+                    ]),
+                    "u": .document(["$set": .document(["due": false, "dueAt": .null])]),
+                ])
+            ]),
+        ])
     }
 
     public func record(of id: CompanyID) throws(HealthStoreError) -> CompanyHealthRecord? {
@@ -155,7 +195,8 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
 
     public func records(of ids: [CompanyID]) throws(HealthStoreError) -> [CompanyID: CompanyHealthRecord] {
         guard !ids.isEmpty else { return [:] }
-        let batch = try find(["_id": .document(["$in": .array(ids.map(MongoValue.id))])], sort: nil, limit: ids.count, projection: nil)
+        let batch = try find(
+            ["_id": .document(["$in": .array(ids.map(MongoValue.id))])], sort: nil, limit: ids.count, projection: nil)
         var found: [CompanyID: CompanyHealthRecord] = [:]
         for record in batch.compactMap(Self.decode) {
             if let id = try? CompanyID(record.companyId) { found[id] = record }
@@ -164,10 +205,15 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
     }
 
     public func remove(_ id: CompanyID) throws(HealthStoreError) {
-        _ = try run(["delete": .string(Self.collection), "deletes": .array([.document(["q": .document(["_id": .id(id)]), "limit": 1])])])
+        _ = try run([
+            "delete": .string(Self.collection),
+            "deletes": .array([.document(["q": .document(["_id": .id(id)]), "limit": 1])]),
+        ])
     }
 
-    public func page(status: HealthStatus?, after: CompanyHealthPage.Position?, limit: Int) throws(HealthStoreError) -> [CompanyHealthRecord] {
+    public func page(status: HealthStatus?, after: CompanyHealthPage.Position?, limit: Int) throws(HealthStoreError)
+        -> [CompanyHealthRecord]
+    {
         ensureIndexesOnce()
         let batch: [AnyJSON]
         if let status {
@@ -177,10 +223,14 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         } else {
             var filter: MongoDocument = [:]
             if let after {
-                filter = ["$or": .array([
-                    .document(["severity": .document(["$lt": .int(after.severity)])]),
-                    .document(["severity": .int(after.severity), "companyId": .document(["$gt": .string(after.companyId)])]),
-                ])]
+                filter = [
+                    "$or": .array([
+                        .document(["severity": .document(["$lt": .int(after.severity)])]),
+                        .document([
+                            "severity": .int(after.severity), "companyId": .document(["$gt": .string(after.companyId)]),
+                        ]),
+                    ])
+                ]
             }
             batch = try find(filter, sort: ["severity": -1, "companyId": 1], limit: limit, projection: nil)
         }
@@ -191,12 +241,19 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         ensureIndexesOnce()
         let companies = try count([:])
         let unchecked = try count(["checkedAt": .null])
-        let oldest = try find(["checkedAt": .document(["$ne": .null])], sort: ["checkedAt": 1], limit: 1, projection: ["result.checkedAt": 1]).first
+        let oldest = try find(
+            ["checkedAt": .document(["$ne": .null])], sort: ["checkedAt": 1], limit: 1,
+            projection: ["result.checkedAt": 1]
+        ).first
         var oldestText: String?
-        if case .object(let result)? = oldest?["result"], case .string(let text)? = result["checkedAt"] { oldestText = text }
+        if case .object(let result)? = oldest?["result"], case .string(let text)? = result["checkedAt"] {
+            oldestText = text
+        }
         return CompanyHealthSummary(
-            companies: companies, configured: try count(["configured": true]), checked: companies - unchecked, neverChecked: unchecked,
-            down: try count(["status": .string(HealthStatus.down.rawValue)]), degraded: try count(["status": .string(HealthStatus.degraded.rawValue)]),
+            companies: companies, configured: try count(["configured": true]), checked: companies - unchecked,
+            neverChecked: unchecked,
+            down: try count(["status": .string(HealthStatus.down.rawValue)]),
+            degraded: try count(["status": .string(HealthStatus.degraded.rawValue)]),
             oldestCheckAt: oldestText)
     }
 
@@ -205,15 +262,18 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
     /// The top-level fields of a record's document, and the record itself under `result`.
     static func fields(of record: CompanyHealthRecord, encoded: String) -> [(String, MongoValue)] {
         [
-            ("companyId", .string(record.companyId)), ("companyName", .string(record.companyName)), ("configured", .bool(record.configured)),
-            ("checkedAt", record.checkedAt.map(MongoValue.date) ?? .null), ("status", record.status.map { .string($0.rawValue) } ?? .null),
+            ("companyId", .string(record.companyId)), ("companyName", .string(record.companyName)),
+            ("configured", .bool(record.configured)),
+            ("checkedAt", record.checkedAt.map(MongoValue.date) ?? .null),
+            ("status", record.status.map { .string($0.rawValue) } ?? .null),
             ("severity", .int(record.severity)), ("result", .json(encoded)),
         ]
     }
 
     static func decode(_ document: AnyJSON) -> CompanyHealthRecord? {
         guard let result = document["result"], let data = try? JSONEncoder().encode(result),
-              var record = try? JSONDecoder().decode(CompanyHealthRecord.self, from: data) else { return nil }
+            var record = try? JSONDecoder().decode(CompanyHealthRecord.self, from: data)
+        else { return nil }
         if case .bool(let due)? = document["due"] { record.due = due }
         return record
     }
@@ -230,7 +290,9 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
 
     // MARK: Commands
 
-    private func find(_ filter: MongoDocument, sort: MongoDocument?, limit: Int, projection: MongoDocument?) throws(HealthStoreError) -> [AnyJSON] {
+    private func find(_ filter: MongoDocument, sort: MongoDocument?, limit: Int, projection: MongoDocument?)
+        throws(HealthStoreError) -> [AnyJSON]
+    {
         var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
         if let sort { command.fields.append(("sort", .document(sort))) }
         if let projection { command.fields.append(("projection", .document(projection))) }
@@ -243,7 +305,9 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         return limit > 0 ? batch : []
     }
 
-    private func count(_ filter: MongoDocument, in collection: String = MongoCompanyHealthStore.collection) throws(HealthStoreError) -> Int {
+    private func count(_ filter: MongoDocument, in collection: String = MongoCompanyHealthStore.collection)
+        throws(HealthStoreError) -> Int
+    {
         var command: MongoDocument = ["count": .string(collection)]
         if !filter.fields.isEmpty { command.fields.append(("query", .document(filter))) }
         let reply = try run(command)
@@ -259,7 +323,8 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
             throw HealthStoreError("reply is not readable JSON")
         }
         if case .array(let errors)? = reply["writeErrors"], let first = errors.first {
-            throw HealthStoreError("companyHealth refused the write (\(first["errmsg"].map { "\($0)" }?.prefix(200) ?? "write error"))")
+            throw HealthStoreError(
+                "companyHealth refused the write (\(first["errmsg"].map { "\($0)" }?.prefix(200) ?? "write error"))")
         }
         return reply
     }

@@ -35,13 +35,15 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             self.database = database
             try database.execute(SQLiteCompanyHealthStore.schema)
-            markDue = database.statement("""
+            markDue = database.statement(
+                """
                 INSERT INTO company_health (company_id, configured, due, due_at, checked_at, status, severity, record)
                 VALUES (?1, ?2, 1, ?3, NULL, NULL, 0, ?4)
                 ON CONFLICT (company_id) DO UPDATE SET configured = excluded.configured, due = 1, due_at = excluded.due_at,
                     record = json_set(company_health.record, '$.companyName', ?5, '$.configured', json(?6))
                 """)
-            enrol = database.statement("""
+            enrol = database.statement(
+                """
                 INSERT INTO company_health (company_id, configured, due, due_at, checked_at, status, severity, record)
                 SELECT id, configured, 1, ?1, NULL, NULL, 0,
                        json_object('companyId', id, 'companyName', name, 'configured', json(CASE configured WHEN 1 THEN 'true' ELSE 'false' END))
@@ -51,13 +53,16 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
                       WHERE NOT EXISTS (SELECT 1 FROM company_health h WHERE h.company_id = companies.id)
                       LIMIT ?2)
                 """)
-            queue = database.statement("""
+            queue = database.statement(
+                """
                 SELECT company_id FROM company_health
                 WHERE due = 1 OR checked_at IS NULL OR checked_at < ?1
                 ORDER BY due DESC, checked_at, company_id LIMIT ?2
                 """)
-            countQueue = database.statement("SELECT count(*) FROM company_health WHERE due = 1 OR checked_at IS NULL OR checked_at < ?1")
-            store = database.statement("""
+            countQueue = database.statement(
+                "SELECT count(*) FROM company_health WHERE due = 1 OR checked_at IS NULL OR checked_at < ?1")
+            store = database.statement(
+                """
                 INSERT INTO company_health (company_id, configured, due, due_at, checked_at, status, severity, record)
                 VALUES (?1, ?2, 0, NULL, ?3, ?4, ?5, ?6)
                 ON CONFLICT (company_id) DO UPDATE SET
@@ -67,20 +72,24 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
                     due_at = CASE WHEN company_health.due_at > ?7 THEN company_health.due_at END
                 """)
             find = database.statement("SELECT record, due FROM company_health WHERE company_id = ?1")
-            findMany = database.statement("SELECT record, due FROM company_health WHERE company_id IN (SELECT value FROM json_each(?1))")
+            findMany = database.statement(
+                "SELECT record, due FROM company_health WHERE company_id IN (SELECT value FROM json_each(?1))")
             remove = database.statement("DELETE FROM company_health WHERE company_id = ?1")
-            pageAll = database.statement("""
+            pageAll = database.statement(
+                """
                 SELECT record, due FROM company_health
                 WHERE severity < ?1 OR (severity = ?1 AND company_id > ?2)
                 ORDER BY severity DESC, company_id LIMIT ?3
                 """)
-            pageByStatus = database.statement("""
+            pageByStatus = database.statement(
+                """
                 SELECT record, due FROM company_health WHERE status = ?1 AND company_id > ?2 ORDER BY company_id LIMIT ?3
                 """)
             countAll = database.statement("SELECT count(*) FROM company_health")
             countConfigured = database.statement("SELECT count(*) FROM company_health WHERE configured = 1")
             countUnchecked = database.statement("SELECT count(*) FROM company_health WHERE checked_at IS NULL")
-            countByStatus = database.statement("SELECT status, count(*) FROM company_health WHERE status IS NOT NULL GROUP BY status")
+            countByStatus = database.statement(
+                "SELECT status, count(*) FROM company_health WHERE status IS NOT NULL GROUP BY status")
             oldest = database.statement("SELECT min(checked_at) FROM company_health")
         }
     }
@@ -140,7 +149,8 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         let record = CompanyHealthRecord.unchecked(company)
         do {
             try prepared.markDue.run([
-                .text(company.id.rawValue), .integer(record.configured ? 1 : 0), .text(Timestamp.format(time)), .text(try text(of: record)),
+                .text(company.id.rawValue), .integer(record.configured ? 1 : 0), .text(Timestamp.format(time)),
+                .text(try text(of: record)),
                 .text(company.name), .text(record.configured ? "true" : "false"),
             ])
         } catch let error as SQLiteError {
@@ -166,7 +176,9 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
     public func nextDue(notCheckedSince since: Date, limit: Int) throws(HealthStoreError) -> [CompanyID] {
         let prepared = try ready()
         let rows: [[String?]]
-        do { rows = try prepared.queue.rows([.text(Timestamp.format(since)), .integer(Int64(max(0, limit)))]) } catch { throw failure(error) }
+        do { rows = try prepared.queue.rows([.text(Timestamp.format(since)), .integer(Int64(max(0, limit)))]) } catch {
+            throw failure(error)
+        }
         return rows.compactMap { row in (row.first ?? nil).flatMap { try? CompanyID($0) } }
     }
 
@@ -182,7 +194,8 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         let json = try text(of: stored)
         do {
             try prepared.store.run([
-                .text(record.companyId), .integer(record.configured ? 1 : 0), record.checkedAt.map(SQLiteValue.text) ?? .null,
+                .text(record.companyId), .integer(record.configured ? 1 : 0),
+                record.checkedAt.map(SQLiteValue.text) ?? .null,
                 record.status.map { .text($0.rawValue) } ?? .null, .integer(Int64(record.severity)), .text(json),
                 .text(Timestamp.format(startedAt)),
             ])
@@ -221,15 +234,20 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         do { try prepared.remove.run([.text(id.rawValue)]) } catch { throw failure(error) }
     }
 
-    public func page(status: HealthStatus?, after: CompanyHealthPage.Position?, limit: Int) throws(HealthStoreError) -> [CompanyHealthRecord] {
+    public func page(status: HealthStatus?, after: CompanyHealthPage.Position?, limit: Int) throws(HealthStoreError)
+        -> [CompanyHealthRecord]
+    {
         let prepared = try ready()
         let rows: [[String?]]
         do {
             if let status {
-                rows = try prepared.pageByStatus.rows([.text(status.rawValue), .text(after?.companyId ?? ""), .integer(Int64(max(0, limit)))])
+                rows = try prepared.pageByStatus.rows([
+                    .text(status.rawValue), .text(after?.companyId ?? ""), .integer(Int64(max(0, limit))),
+                ])
             } else {
                 rows = try prepared.pageAll.rows([
-                    .integer(Int64(after?.severity ?? Int.max)), .text(after?.companyId ?? ""), .integer(Int64(max(0, limit))),
+                    .integer(Int64(after?.severity ?? Int.max)), .text(after?.companyId ?? ""),
+                    .integer(Int64(max(0, limit))),
                 ])
             }
         } catch {
@@ -243,13 +261,17 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
         do {
             var byStatus: [String: Int] = [:]
             for row in try prepared.countByStatus.rows([]) {
-                if let status = row.first ?? nil, let count = (row.count > 1 ? row[1] : nil).flatMap({ Int($0) }) { byStatus[status] = count }
+                if let status = row.first ?? nil, let count = (row.count > 1 ? row[1] : nil).flatMap({ Int($0) }) {
+                    byStatus[status] = count
+                }
             }
             let companies = try count(prepared.countAll, [])
             let unchecked = try count(prepared.countUnchecked, [])
             return CompanyHealthSummary(
-                companies: companies, configured: try count(prepared.countConfigured, []), checked: companies - unchecked,
-                neverChecked: unchecked, down: byStatus[HealthStatus.down.rawValue] ?? 0, degraded: byStatus[HealthStatus.degraded.rawValue] ?? 0,
+                companies: companies, configured: try count(prepared.countConfigured, []),
+                checked: companies - unchecked,
+                neverChecked: unchecked, down: byStatus[HealthStatus.down.rawValue] ?? 0,
+                degraded: byStatus[HealthStatus.degraded.rawValue] ?? 0,
                 oldestCheckAt: try prepared.oldest.rows([]).first?.first ?? nil)
         } catch {
             throw failure(error)
@@ -270,7 +292,9 @@ public final class SQLiteCompanyHealthStore: CompanyHealthStore {
 
     /// A row of `record, due`; a record that does not decode is left out.
     private func decode(_ row: [String?]) -> CompanyHealthRecord? {
-        guard let text = row.first ?? nil, var record = try? JSONDecoder().decode(CompanyHealthRecord.self, from: Data(text.utf8)) else { return nil }
+        guard let text = row.first ?? nil,
+            var record = try? JSONDecoder().decode(CompanyHealthRecord.self, from: Data(text.utf8))
+        else { return nil }
         record.due = (row.count > 1 ? row[1] : nil) == "1"
         return record
     }

@@ -26,12 +26,24 @@ public final class MongoOutboundLedger: OutboundLedger {
 
     /// Creates the TTL indexes (idempotent).
     public func ensureIndexes() throws(OutboundLedgerError) {
-        _ = try run(["createIndexes": .string(Self.requests), "indexes": .array([
-            .document(["key": .document(["createdAt": 1]), "name": "switchboard_outbound_requests_ttl", "expireAfterSeconds": .int(IdempotencyWindow.seconds)]),
-        ])])
-        _ = try run(["createIndexes": .string(Self.sends), "indexes": .array([
-            .document(["key": .document(["expiresAt": 1]), "name": "switchboard_outbound_sends_ttl", "expireAfterSeconds": 0]),
-        ])])
+        _ = try run([
+            "createIndexes": .string(Self.requests),
+            "indexes": .array([
+                .document([
+                    "key": .document(["createdAt": 1]), "name": "switchboard_outbound_requests_ttl",
+                    "expireAfterSeconds": .int(IdempotencyWindow.seconds),
+                ])
+            ]),
+        ])
+        _ = try run([
+            "createIndexes": .string(Self.sends),
+            "indexes": .array([
+                .document([
+                    "key": .document(["expiresAt": 1]), "name": "switchboard_outbound_sends_ttl",
+                    "expireAfterSeconds": 0,
+                ])
+            ]),
+        ])
         indexesEnsured.withLock { $0 = true }
     }
 
@@ -39,29 +51,44 @@ public final class MongoOutboundLedger: OutboundLedger {
         if !indexesEnsured.withLock({ $0 }) { try? ensureIndexes() }
     }
 
-    public func claim(companyID: CompanyID, key: String, requestHash: String, now: Date) throws(OutboundLedgerError) -> IdempotencyClaim {
+    public func claim(companyID: CompanyID, key: String, requestHash: String, now: Date) throws(OutboundLedgerError)
+        -> IdempotencyClaim
+    {
         ensureIndexesOnce()
         let id = MongoValue.string(companyID.rawValue + "/" + key)
         let fresh: MongoDocument = [
-            "_id": id, "companyId": .string(companyID.rawValue), "key": .string(key), "requestHash": .string(requestHash),
+            "_id": id, "companyId": .string(companyID.rawValue), "key": .string(key),
+            "requestHash": .string(requestHash),
             "createdAt": .date(Timestamp.format(now)),
         ]
         for _ in 0..<2 {
             let inserted = try run(["insert": .string(Self.requests), "documents": .array([.document(fresh)])])
             guard Self.writeErrorCode(inserted) == "11000" else {
-                if let code = Self.writeErrorCode(inserted) { throw OutboundLedgerError("\(Self.requests) refused the key (code \(code))") }
+                if let code = Self.writeErrorCode(inserted) {
+                    throw OutboundLedgerError("\(Self.requests) refused the key (code \(code))")
+                }
                 return .claimed
             }
-            let found = try run(["find": .string(Self.requests), "filter": .document(["_id": id]), "limit": 1, "singleBatch": true])
-            guard case .object(let cursor)? = found["cursor"], case .array(let batch)? = cursor["firstBatch"], let stored = batch.first else {
+            let found = try run([
+                "find": .string(Self.requests), "filter": .document(["_id": id]), "limit": 1, "singleBatch": true,
+            ])
+            guard case .object(let cursor)? = found["cursor"], case .array(let batch)? = cursor["firstBatch"],
+                let stored = batch.first
+            else {
                 continue  // deleted meanwhile (expired, or released): try the insert again
             }
             let createdAt = Self.date(stored["createdAt"])
             if let createdAt, now.timeIntervalSince(createdAt) >= Double(IdempotencyWindow.seconds) {
                 // Expired, not yet deleted by MongoDB: take it over, unless another request just did.
-                let replaced = try run(["update": .string(Self.requests), "updates": .array([.document([
-                    "q": .document(["_id": id, "createdAt": .date(Timestamp.format(createdAt))]), "u": .document(fresh),
-                ])])])
+                let replaced = try run([
+                    "update": .string(Self.requests),
+                    "updates": .array([
+                        .document([
+                            "q": .document(["_id": id, "createdAt": .date(Timestamp.format(createdAt))]),
+                            "u": .document(fresh),
+                        ])
+                    ]),
+                ])
                 if case .number(let count)? = replaced["n"], count != "0" { return .claimed }
                 continue
             }
@@ -73,23 +100,36 @@ public final class MongoOutboundLedger: OutboundLedger {
                 }
             }
             return SQLiteOutboundLedger.claim(
-                hash: text("requestHash"), status: text("status"), body: text("body"), createdAt: createdAt.map(Timestamp.format),
+                hash: text("requestHash"), status: text("status"), body: text("body"),
+                createdAt: createdAt.map(Timestamp.format),
                 requestHash: requestHash)
         }
         throw OutboundLedgerError("the key \(key.prefix(64)) changed hands twice while it was claimed; try again")
     }
 
     public func settle(companyID: CompanyID, key: String, answer: OutboundAnswer) throws(OutboundLedgerError) {
-        _ = try run(["update": .string(Self.requests), "updates": .array([.document([
-            "q": .document(["_id": .string(companyID.rawValue + "/" + key)]),
-            "u": .document(["$set": .document(["status": .int(answer.status), "body": .string(answer.body)])]),
-        ])])])
+        _ = try run([
+            "update": .string(Self.requests),
+            "updates": .array([
+                .document([
+                    "q": .document(["_id": .string(companyID.rawValue + "/" + key)]),
+                    "u": .document(["$set": .document(["status": .int(answer.status), "body": .string(answer.body)])]),
+                ])
+            ]),
+        ])
     }
 
     public func release(companyID: CompanyID, key: String) throws(OutboundLedgerError) {
-        _ = try run(["delete": .string(Self.requests), "deletes": .array([.document([
-            "q": .document(["_id": .string(companyID.rawValue + "/" + key), "status": .document(["$exists": false])]), "limit": 1,
-        ])])])
+        _ = try run([
+            "delete": .string(Self.requests),
+            "deletes": .array([
+                .document([
+                    "q": .document([
+                        "_id": .string(companyID.rawValue + "/" + key), "status": .document(["$exists": false]),
+                    ]), "limit": 1,
+                ])
+            ]),
+        ])
     }
 
     public func countSend(companyID: CompanyID, minute: Int) throws(OutboundLedgerError) -> Int {
@@ -100,15 +140,24 @@ public final class MongoOutboundLedger: OutboundLedger {
             "query": .document(["_id": .string("\(companyID.rawValue)/\(minute)")]),
             "update": .document([
                 "$inc": .document(["count": 1]),
-                "$setOnInsert": .document(["companyId": .string(companyID.rawValue), "minute": .int(minute), "expiresAt": .date(Timestamp.format(expires))]),
+                "$setOnInsert": .document([
+                    "companyId": .string(companyID.rawValue), "minute": .int(minute),
+                    "expiresAt": .date(Timestamp.format(expires)),
+                ]),
             ]),
             "upsert": true, "new": true,
         ]
         // Two first sends of a minute can race on the upsert; the loser counts again.
         for _ in 0..<2 {
             let reply: AnyJSON
-            do { reply = try run(command) } catch where error.message.contains("E11000") || error.message.contains("11000") { continue }
-            if case .number(let count)? = reply["value"]?["count"], let value = Int(count) ?? Double(count).map({ Int($0) }) { return value }
+            do { reply = try run(command) } catch
+                where error.message.contains("E11000") || error.message.contains("11000")
+            { continue }
+            if case .number(let count)? = reply["value"]?["count"],
+                let value = Int(count) ?? Double(count).map({ Int($0) })
+            {
+                return value
+            }
             throw OutboundLedgerError("findAndModify answered without the count")
         }
         throw OutboundLedgerError("the minute's count could not be written")
@@ -118,7 +167,9 @@ public final class MongoOutboundLedger: OutboundLedger {
         switch value {
         case .object(let date)?:
             if case .string(let iso)? = date["$date"] { return Timestamp.parse(iso) }
-            if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] { return Timestamp.parse(milliseconds) }
+            if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] {
+                return Timestamp.parse(milliseconds)
+            }
             if case .number(let milliseconds)? = date["$date"] { return Timestamp.parse(milliseconds) }
             return nil
         case .string(let iso)?: return Timestamp.parse(iso)

@@ -16,7 +16,8 @@ public protocol OutboundLedger: AnyObject {
     /// Claims `key` for a request of company `companyID` whose body hashes to
     /// `requestHash`: the first request with the key goes ahead; a later one gets the
     /// first one's answer, or is told the key is busy or was used for another request.
-    func claim(companyID: CompanyID, key: String, requestHash: String, now: Date) throws(OutboundLedgerError) -> IdempotencyClaim
+    func claim(companyID: CompanyID, key: String, requestHash: String, now: Date) throws(OutboundLedgerError)
+        -> IdempotencyClaim
 
     /// Keeps `answer` as what `key` answers until the key expires.
     func settle(companyID: CompanyID, key: String, answer: OutboundAnswer) throws(OutboundLedgerError)

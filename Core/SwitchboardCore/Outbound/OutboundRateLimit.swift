@@ -51,9 +51,12 @@ public final class OutboundRateLimit {
             do {
                 count = try redis.countSend(companyID: companyID, minute: minute)
             } catch {
-                logger.warning("outbound.rate_count_fallback", metadata: [
-                    "company.id": "\(companyID)", "redis": "\(redis.endpoint)", "error": "\(error)", "effect": "counted in the store",
-                ])
+                logger.warning(
+                    "outbound.rate_count_fallback",
+                    metadata: [
+                        "company.id": "\(companyID)", "redis": "\(redis.endpoint)", "error": "\(error)",
+                        "effect": "counted in the store",
+                    ])
             }
         }
         let sends: Int

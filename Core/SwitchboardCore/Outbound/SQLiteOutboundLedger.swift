@@ -25,14 +25,20 @@ public final class SQLiteOutboundLedger: OutboundLedger {
             self.database = database
             try database.execute(SQLiteOutboundLedger.schema)
             deleteExpired = database.statement("DELETE FROM outbound_requests WHERE created_at < ?1")
-            insertClaim = database.statement("""
+            insertClaim = database.statement(
+                """
                 INSERT INTO outbound_requests (company_id, key, request_hash, status, body, created_at)
                 VALUES (?1, ?2, ?3, NULL, NULL, ?4) ON CONFLICT (company_id, key) DO NOTHING RETURNING 1
                 """)
-            findClaim = database.statement("SELECT request_hash, status, body, created_at FROM outbound_requests WHERE company_id = ?1 AND key = ?2")
-            settle = database.statement("UPDATE outbound_requests SET status = ?3, body = ?4 WHERE company_id = ?1 AND key = ?2")
-            release = database.statement("DELETE FROM outbound_requests WHERE company_id = ?1 AND key = ?2 AND status IS NULL")
-            countSend = database.statement("""
+            findClaim = database.statement(
+                "SELECT request_hash, status, body, created_at FROM outbound_requests WHERE company_id = ?1 AND key = ?2"
+            )
+            settle = database.statement(
+                "UPDATE outbound_requests SET status = ?3, body = ?4 WHERE company_id = ?1 AND key = ?2")
+            release = database.statement(
+                "DELETE FROM outbound_requests WHERE company_id = ?1 AND key = ?2 AND status IS NULL")
+            countSend = database.statement(
+                """
                 INSERT INTO outbound_sends (company_id, minute, count) VALUES (?1, ?2, 1)
                 ON CONFLICT (company_id, minute) DO UPDATE SET count = count + 1 RETURNING count
                 """)
@@ -83,12 +89,19 @@ public final class SQLiteOutboundLedger: OutboundLedger {
         }
     }
 
-    public func claim(companyID: CompanyID, key: String, requestHash: String, now: Date) throws(OutboundLedgerError) -> IdempotencyClaim {
+    public func claim(companyID: CompanyID, key: String, requestHash: String, now: Date) throws(OutboundLedgerError)
+        -> IdempotencyClaim
+    {
         let prepared = try ready()
-        let company = SQLiteValue.text(companyID.rawValue), key = SQLiteValue.text(key)
+        let company = SQLiteValue.text(companyID.rawValue)
+        let key = SQLiteValue.text(key)
         return try inTransaction(prepared) { () throws(SQLiteError) -> IdempotencyClaim in
-            try prepared.deleteExpired.run([.text(Timestamp.format(now.addingTimeInterval(-Double(IdempotencyWindow.seconds))))])
-            if !(try prepared.insertClaim.rows([company, key, .text(requestHash), .text(Timestamp.format(now))])).isEmpty {
+            try prepared.deleteExpired.run([
+                .text(Timestamp.format(now.addingTimeInterval(-Double(IdempotencyWindow.seconds))))
+            ])
+            if !(try prepared.insertClaim.rows([company, key, .text(requestHash), .text(Timestamp.format(now))]))
+                .isEmpty
+            {
                 return .claimed
             }
             let row = try prepared.findClaim.rows([company, key]).first ?? []
@@ -99,18 +112,23 @@ public final class SQLiteOutboundLedger: OutboundLedger {
     }
 
     /// Runs `body` in one transaction of `prepared`'s connection.
-    private func inTransaction<T>(_ prepared: Prepared, _ body: () throws(SQLiteError) -> T) throws(OutboundLedgerError) -> T {
+    private func inTransaction<T>(_ prepared: Prepared, _ body: () throws(SQLiteError) -> T) throws(OutboundLedgerError)
+        -> T
+    {
         do {
             return try prepared.database.transaction(body)
         } catch {
             switch error {
-            case .body(let failure), .database(let failure): throw OutboundLedgerError("sqlite \(directory.path): \(failure)")
+            case .body(let failure), .database(let failure):
+                throw OutboundLedgerError("sqlite \(directory.path): \(failure)")
             }
         }
     }
 
     /// What a stored claim means for a request with `requestHash`.
-    static func claim(hash: String?, status: String?, body: String?, createdAt: String?, requestHash: String) -> IdempotencyClaim {
+    static func claim(hash: String?, status: String?, body: String?, createdAt: String?, requestHash: String)
+        -> IdempotencyClaim
+    {
         guard hash == requestHash else { return .conflict }
         guard let status = status.flatMap({ Int($0) }), let body else {
             return .unfinished(since: createdAt.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0))
@@ -121,7 +139,9 @@ public final class SQLiteOutboundLedger: OutboundLedger {
     public func settle(companyID: CompanyID, key: String, answer: OutboundAnswer) throws(OutboundLedgerError) {
         let prepared = try ready()
         do {
-            try prepared.settle.run([.text(companyID.rawValue), .text(key), .integer(Int64(answer.status)), .text(answer.body)])
+            try prepared.settle.run([
+                .text(companyID.rawValue), .text(key), .integer(Int64(answer.status)), .text(answer.body),
+            ])
         } catch {
             throw OutboundLedgerError("\(error)")
         }
@@ -129,7 +149,9 @@ public final class SQLiteOutboundLedger: OutboundLedger {
 
     public func release(companyID: CompanyID, key: String) throws(OutboundLedgerError) {
         let prepared = try ready()
-        do { try prepared.release.run([.text(companyID.rawValue), .text(key)]) } catch { throw OutboundLedgerError("\(error)") }
+        do { try prepared.release.run([.text(companyID.rawValue), .text(key)]) } catch {
+            throw OutboundLedgerError("\(error)")
+        }
     }
 
     public func countSend(companyID: CompanyID, minute: Int) throws(OutboundLedgerError) -> Int {
@@ -137,7 +159,8 @@ public final class SQLiteOutboundLedger: OutboundLedger {
         let company = SQLiteValue.text(companyID.rawValue)
         return try inTransaction(prepared) { () throws(SQLiteError) -> Int in
             try prepared.deleteOldSends.run([company, .integer(Int64(minute - 1))])
-            return try prepared.countSend.rows([company, .integer(Int64(minute))]).first?.first?.flatMap { Int($0) } ?? 1
+            return try prepared.countSend.rows([company, .integer(Int64(minute))]).first?.first?.flatMap { Int($0) }
+                ?? 1
         }
     }
 }

@@ -62,9 +62,13 @@ public struct SMSMessagePlanner: Sendable {
             guard let reply = tenant.smsAutoReply, !reply.isEmpty else {
                 return nothing(because: "auto-reply mode has no smsAutoReply")
             }
-            return Answer(action: "auto-reply", twiml: TwiML.response([TwiMLElement("Message", text: Self.fit(reply))]), keyword: nil, fallbackReason: nil)
+            return Answer(
+                action: "auto-reply", twiml: TwiML.response([TwiMLElement("Message", text: Self.fit(reply))]),
+                keyword: nil, fallbackReason: nil)
         case .forward:
-            guard let stored = tenant.smsForwardNumber ?? tenant.forwardNumber, let target = try? PhoneNumber(parsing: stored) else {
+            guard let stored = tenant.smsForwardNumber ?? tenant.forwardNumber,
+                let target = try? PhoneNumber(parsing: stored)
+            else {
                 return nothing(because: "forward mode has no valid smsForwardNumber or forwardNumber")
             }
             let forward = TwiMLElement("Message", [("to", target.e164)], text: Self.forwardText(message))
@@ -80,7 +84,8 @@ public struct SMSMessagePlanner: Sendable {
     /// (never inside a character) so that the whole fits ``maximumSegments`` segments.
     public static func forwardText(_ message: InboundMessage) -> String {
         let header = "From \(message.from): "
-        let media = message.mediaURLs.isEmpty ? "" : "\n" + message.mediaURLs.map { "Media: \($0)" }.joined(separator: "\n")
+        let media =
+            message.mediaURLs.isEmpty ? "" : "\n" + message.mediaURLs.map { "Media: \($0)" }.joined(separator: "\n")
         let whole = header + message.body + media
         let encoding = SMSEncoding.of(whole)
         let limit = maximumSegments * encoding.unitsPerSegment

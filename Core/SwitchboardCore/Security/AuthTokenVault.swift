@@ -59,7 +59,8 @@ public final class AuthTokenVault {
         let entry = SharedKeyEntry(companyID: companyID.rawValue, sid: sharedKey.sid, algorithm: algorithm.rawValue)
         if let known = openedSharedKeys[entry], known.stored == sharedKey.secret.stored { return known.key }
         let key = WebhookSigningKey(
-            secret: try sealer.open(sharedKey.secret, companyID: companyID.rawValue, field: .webhookSharedKey), algorithm: algorithm)
+            secret: try sealer.open(sharedKey.secret, companyID: companyID.rawValue, field: .webhookSharedKey),
+            algorithm: algorithm)
         if openedSharedKeys.count >= capacity { openedSharedKeys.removeAll(keepingCapacity: true) }
         openedSharedKeys[entry] = (sharedKey.secret.stored, key)
         return key

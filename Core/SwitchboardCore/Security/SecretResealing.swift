@@ -51,16 +51,20 @@ public struct SecretResealing {
                 report.current += 1
                 return secret
             case .previous, .plaintext:
-                guard let plain = try? sealer.open(secret, companyID: company.id.rawValue, field: field) else { return secret }
+                guard let plain = try? sealer.open(secret, companyID: company.id.rawValue, field: field) else {
+                    return secret
+                }
                 let from = if case .previous(let id) = status { id } else { "plaintext" }
                 report.moved[from, default: 0] += 1
                 changed = true
                 return .sealed(sealer.seal(plain, companyID: company.id.rawValue, field: field))
             case .unknownKey(let id), .doesNotOpen(let id):
-                report.unopenable.append(.init(companyId: company.id.rawValue, field: field.rawValue, needs: "key id \(id)"))
+                report.unopenable.append(
+                    .init(companyId: company.id.rawValue, field: field.rawValue, needs: "key id \(id)"))
                 return secret
             case .damaged:
-                report.unopenable.append(.init(companyId: company.id.rawValue, field: field.rawValue, needs: "a readable sealed value"))
+                report.unopenable.append(
+                    .init(companyId: company.id.rawValue, field: field.rawValue, needs: "a readable sealed value"))
                 return secret
             }
         }
@@ -68,7 +72,9 @@ public struct SecretResealing {
         next.twilio.authTokenPrevious = reseal(company.twilio.authTokenPrevious, .authTokenPrevious)
         next.twilio.apiSecret = reseal(company.twilio.apiSecret, .apiSecret)
         for keyPath in [\TwilioConfig.webhookSharedKey, \TwilioConfig.webhookSharedKeyPrevious] {
-            if let key = company.twilio[keyPath: keyPath], let secret = reseal(key.secret, .webhookSharedKey) { next.twilio[keyPath: keyPath]?.secret = secret }
+            if let key = company.twilio[keyPath: keyPath], let secret = reseal(key.secret, .webhookSharedKey) {
+                next.twilio[keyPath: keyPath]?.secret = secret
+            }
         }
         return changed ? next : nil
     }

@@ -91,7 +91,8 @@ public struct SecretSealer: Sendable {
             let keyID = String(body[..<colon])
             guard let key = keysByID[keyID] else { throw .unknownKey(keyID) }
             guard let payload = Data(base64URLEncoded: body[body.index(after: colon)...]),
-                  payload.count >= 12 + 16 else { throw .damaged }
+                payload.count >= 12 + 16
+            else { throw .damaged }
             do {
                 // The payload is AES-GCM's combined form: nonce (12 bytes), ciphertext, tag.
                 let box = try AES.GCM.SealedBox(combined: payload)
@@ -145,9 +146,11 @@ public struct SecretSealer: Sendable {
             switch self {
             case .plaintext: "stored in clear (run `switchboard migrate --apply` to seal it)"
             case .current(let id): "opens under the current data key (key id \(id))"
-            case .previous(let id): "opens only under a previous data key (key id \(id), from SWITCHBOARD_DATA_KEY_PREVIOUS)"
+            case .previous(let id):
+                "opens only under a previous data key (key id \(id), from SWITCHBOARD_DATA_KEY_PREVIOUS)"
             case .unknownKey(let id): "sealed under key id \(id), which is not configured: it does not open"
-            case .doesNotOpen(let id): "sealed under key id \(id), but does not open (damaged, or copied from another company)"
+            case .doesNotOpen(let id):
+                "sealed under key id \(id), but does not open (damaged, or copied from another company)"
             case .damaged: "not in the sealed format: it does not open"
             }
         }

@@ -37,10 +37,13 @@ extension Environment {
     ///
     /// - Throws: ``ConfigurationError`` naming the variable when it is not a whole number
     ///   within `range`.
-    public func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    public func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws(ConfigurationError)
+        -> Int
+    {
         guard let text = self[name] else { return defaultValue }
         guard let number = Int(text), range.contains(number) else {
-            throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(
+                variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -137,7 +137,8 @@ public enum DirectoryFactory {
     ) throws -> OpenedStore {
         let location = try Settings.store(environment)
         let directory = try open(location, appName: appName, creating: false, logger: logger)
-        return OpenedStore(location: location, directory: directory, archive: try archive(beside: directory, environment: environment))
+        return OpenedStore(
+            location: location, directory: directory, archive: try archive(beside: directory, environment: environment))
     }
 
     /// The call archive in the same place as `directory`, sharing its connection
@@ -145,13 +146,19 @@ public enum DirectoryFactory {
     /// retention.
     ///
     /// - Throws: ``ConfigurationError`` for a bad setting.
-    public static func archive(beside directory: any TenantDirectory, environment: Environment) throws(ConfigurationError) -> any CallArchive {
+    public static func archive(beside directory: any TenantDirectory, environment: Environment)
+        throws(ConfigurationError) -> any CallArchive
+    {
         let lockTimeout = try ArchiveRecorder.timeout(environment)
         let retention = try environment["SWITCHBOARD_ARCHIVE_RETENTION_DAYS"].map { _ throws(ConfigurationError) in
             try environment.integer("SWITCHBOARD_ARCHIVE_RETENTION_DAYS", default: 0, range: 1...3_650)
         }
-        if let mongo = directory as? MongoTenantDirectory { return MongoCallArchive(sharingPoolOf: mongo, retentionDays: retention) }
-        guard let embedded = directory as? SQLiteTenantDirectory else { preconditionFailure("no archive beside \(type(of: directory))") }
+        if let mongo = directory as? MongoTenantDirectory {
+            return MongoCallArchive(sharingPoolOf: mongo, retentionDays: retention)
+        }
+        guard let embedded = directory as? SQLiteTenantDirectory else {
+            preconditionFailure("no archive beside \(type(of: directory))")
+        }
         return SQLiteCallArchive(sharingConnectionOf: embedded, lockTimeoutMilliseconds: Int32(lockTimeout))
     }
 
@@ -161,21 +168,30 @@ public enum DirectoryFactory {
     /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
     ///   directory cannot be opened. Redis being down is not an error: the cache then
     ///   falls back to the directory.
-    public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws -> any TenantResolver {
+    public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws
+        -> any TenantResolver
+    {
         try resolver(
-            for: try open(try Settings.store(environment), appName: appName, creating: false, logger: logger), environment: environment,
+            for: try open(try Settings.store(environment), appName: appName, creating: false, logger: logger),
+            environment: environment,
             logger: logger)
     }
 
     /// The tenant resolver over `directory`: behind the Redis cache when `REDIS_URL` is set.
-    public static func resolver(for directory: any TenantDirectory, environment: Environment, logger: Logger) throws -> any TenantResolver {
+    public static func resolver(for directory: any TenantDirectory, environment: Environment, logger: Logger) throws
+        -> any TenantResolver
+    {
         let directory = DirectoryTenantResolver(directory: directory)
         guard let cacheSettings = try CacheSettings.fromEnvironment(environment) else { return directory }
-        logger.info("cache.enabled", metadata: [
-            "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",
-            "negative_ttl_s": "\(cacheSettings.negativeTTLSeconds)", "local_ttl_s": "\(cacheSettings.localTTLSeconds)",
-        ])
-        return CachingTenantResolver(cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
+        logger.info(
+            "cache.enabled",
+            metadata: [
+                "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",
+                "negative_ttl_s": "\(cacheSettings.negativeTTLSeconds)",
+                "local_ttl_s": "\(cacheSettings.localTTLSeconds)",
+            ])
+        return CachingTenantResolver(
+            cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
     }
 
     /// The directory `location` names; with `creating` false, a missing embedded store is

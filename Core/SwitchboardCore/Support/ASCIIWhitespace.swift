@@ -4,7 +4,8 @@ extension UnsafeBufferPointer<UInt8> {
     /// character's encoding: what precedes or follows them is white space or the end.
     func asciiTrimmedRange() -> Range<Int> {
         let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        var start = 0, end = count
+        var start = 0
+        var end = count
         while start < end, isSpace(self[start]) { start += 1 }
         while end > start, isSpace(self[end - 1]) { end -= 1 }
         return start..<end
@@ -16,6 +17,7 @@ extension String {
     public func trimmingASCIIWhitespace() -> Substring {
         var text = self
         let kept = text.withUTF8 { $0.asciiTrimmedRange() }
-        return self[utf8.index(startIndex, offsetBy: kept.lowerBound)..<utf8.index(startIndex, offsetBy: kept.upperBound)]
+        return self[
+            utf8.index(startIndex, offsetBy: kept.lowerBound)..<utf8.index(startIndex, offsetBy: kept.upperBound)]
     }
 }

@@ -21,7 +21,8 @@ public struct JSONValueDecoder: Sendable {
         do {
             value = try JSONValue(parsing: bytes)
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "The given data was not valid JSON.", underlyingError: error))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "The given data was not valid JSON.", underlyingError: error))
         }
         return try T(from: ValueDecoder(value: value, codingPath: []))
     }
@@ -45,7 +46,9 @@ private struct ValueDecoder: Decoder {
 
     private func notA(_ type: Any.Type) -> DecodingError {
         guard case .null = value else { return mismatch(type, value, codingPath) }
-        return DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "Cannot get a container -- found null value instead."))
+        return DecodingError.valueNotFound(
+            type, .init(codingPath: codingPath, debugDescription: "Cannot get a container -- found null value instead.")
+        )
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -55,9 +58,12 @@ private struct ValueDecoder: Decoder {
 
 /// A value of type `T` from `value`: strings, booleans and numbers directly, anything
 /// else through its own `init(from:)`.
-private func decodeValue<T: Decodable>(_ type: T.Type, from value: JSONValue, at codingPath: [any CodingKey]) throws -> T {
+private func decodeValue<T: Decodable>(_ type: T.Type, from value: JSONValue, at codingPath: [any CodingKey]) throws
+    -> T
+{
     if case .null = value {
-        throw DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "Expected \(type) value but found null instead."))
+        throw DecodingError.valueNotFound(
+            type, .init(codingPath: codingPath, debugDescription: "Expected \(type) value but found null instead."))
     }
     switch type {
     case is String.Type:
@@ -85,31 +91,39 @@ private func decodeValue<T: Decodable>(_ type: T.Type, from value: JSONValue, at
     }
 }
 
-private func number<T: BinaryFloatingPoint & LosslessStringConvertible>(_ type: T.Type, _ value: JSONValue, _ codingPath: [any CodingKey]) throws -> T {
+private func number<T: BinaryFloatingPoint & LosslessStringConvertible>(
+    _ type: T.Type, _ value: JSONValue, _ codingPath: [any CodingKey]
+) throws -> T {
     guard case .number(let text) = value else { throw mismatch(type, value, codingPath) }
     guard let number = T(text), number.isFinite else {
-        throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "Parsed JSON number <\(text)> does not fit in \(type)."))
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: codingPath, debugDescription: "Parsed JSON number <\(text)> does not fit in \(type)."))
     }
     return number
 }
 
-private func integer<T: FixedWidthInteger>(_ type: T.Type, _ value: JSONValue, _ codingPath: [any CodingKey]) throws -> T {
+private func integer<T: FixedWidthInteger>(_ type: T.Type, _ value: JSONValue, _ codingPath: [any CodingKey]) throws
+    -> T
+{
     guard case .number(let text) = value else { throw mismatch(type, value, codingPath) }
     // A whole number may be written with a fraction or exponent (`1.0`, `1e3`).
     if let exact = T(text) ?? Double(text).flatMap({ T(exactly: $0) }) { return exact }
-    throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "Parsed JSON number <\(text)> does not fit in \(type)."))
+    throw DecodingError.dataCorrupted(
+        .init(codingPath: codingPath, debugDescription: "Parsed JSON number <\(text)> does not fit in \(type)."))
 }
 
 private func mismatch(_ type: Any.Type, _ value: JSONValue, _ codingPath: [any CodingKey]) -> DecodingError {
-    let found = switch value {
-    case .null: "null"
-    case .bool: "bool"
-    case .number: "number"
-    case .string: "a string"
-    case .array: "an array"
-    case .object: "a dictionary"
-    }
-    return DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "Expected to decode \(type) but found \(found) instead."))
+    let found =
+        switch value {
+        case .null: "null"
+        case .bool: "bool"
+        case .number: "number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "a dictionary"
+        }
+    return DecodingError.typeMismatch(
+        type, .init(codingPath: codingPath, debugDescription: "Expected to decode \(type) but found \(found) instead."))
 }
 
 /// An array element's position, for coding paths.
@@ -130,7 +144,11 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func member(_ key: Key) throws -> JSONValue {
         guard let value = members[key.stringValue] else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "No value associated with key \(key) (\"\(key.stringValue)\")."))
+            throw DecodingError.keyNotFound(
+                key,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "No value associated with key \(key) (\"\(key.stringValue)\")."))
         }
         return value
     }
@@ -150,22 +168,52 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return try decodeValue(type, from: value, at: codingPath + [key])
     }
 
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try decodeValue(type, from: member(key), at: codingPath + [key]) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+        try decodeValue(type, from: member(key), at: codingPath + [key])
+    }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         try ValueDecoder(value: member(key), codingPath: codingPath + [key]).container(keyedBy: type)
     }
 
@@ -198,7 +246,8 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     private mutating func next<T>(_ type: T.Type) throws -> (JSONValue, [any CodingKey]) {
         let path = codingPath + [IndexKey(intValue: currentIndex)]
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "Unkeyed container is at end."))
+            throw DecodingError.valueNotFound(
+                type, .init(codingPath: path, debugDescription: "Unkeyed container is at end."))
         }
         defer { currentIndex += 1 }
         return (items[currentIndex], path)
@@ -218,7 +267,9 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
         return try decodeValue(type, from: value, at: path)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         let (value, path) = try next(KeyedDecodingContainer<NestedKey>.self)
         return try ValueDecoder(value: value, codingPath: path).container(keyedBy: type)
     }

@@ -29,7 +29,9 @@ public enum Timestamp {
         var seconds = time_t(milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000)
         let fraction = Int(milliseconds - Int64(seconds) * 1_000)
         var parts = tm()
-        guard gmtime_r(&seconds, &parts) != nil, (0...9_999).contains(parts.tm_year + 1_900) else { return date.formatted(withFractions) }
+        guard gmtime_r(&seconds, &parts) != nil, (0...9_999).contains(parts.tm_year + 1_900) else {
+            return date.formatted(withFractions)
+        }
         // `YYYY-MM-DDTHH:MM:SS.mmmZ`, written straight into the string's storage.
         return String(unsafeUninitializedCapacity: 24) { text in
             var end = 0
@@ -57,7 +59,9 @@ public enum Timestamp {
     public static func parse(_ text: String) -> Date? {
         if let date = try? withFractions.parse(text) { return date }
         if let date = try? withoutFractions.parse(text) { return date }
-        if !text.isEmpty, text.utf8.count <= 16, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let milliseconds = Int64(text) {
+        if !text.isEmpty, text.utf8.count <= 16, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let milliseconds = Int64(text)
+        {
             return Date(timeIntervalSince1970: Double(milliseconds) / 1_000)
         }
         return nil

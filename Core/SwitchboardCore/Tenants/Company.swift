@@ -101,17 +101,20 @@ public struct CompanyID: Hashable, Sendable, Codable, CustomStringConvertible, C
     /// (an ObjectId's 24 hex digits fit), so it is safe in URLs, keys and logs.
     public init(_ rawValue: String) throws(CompanyIDError) {
         guard !rawValue.isEmpty, rawValue.utf8.count <= 64,
-              rawValue.utf8.allSatisfy({ byte in
-                  (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                      || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-              })
+            rawValue.utf8.allSatisfy({ byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            })
         else { throw CompanyIDError(text: String(rawValue.prefix(80))) }
         self.rawValue = rawValue
     }
 
     /// True when the id is a 24-hex-digit ObjectId.
     public var isObjectID: Bool {
-        rawValue.utf8.count == 24 && rawValue.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+        rawValue.utf8.count == 24
+            && rawValue.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+            }
     }
 
     /// A new ObjectId-shaped id: 4 bytes of seconds since 1970, then 8 random bytes.
@@ -235,9 +238,11 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
         authTokenPrevious: StoredSecret? = nil, authTokenPreviousExpiresAt: String? = nil, apiKey: String? = nil,
         apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
         callRoutingMode: String? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
-        whisperMessage: String? = nil, forwardFallback: String? = nil, voicemailGreeting: String? = nil, agentStreamUrl: String? = nil,
+        whisperMessage: String? = nil, forwardFallback: String? = nil, voicemailGreeting: String? = nil,
+        agentStreamUrl: String? = nil,
         smsMode: String? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
-        webhookSigning: String? = nil, webhookSharedKey: WebhookSharedKey? = nil, webhookSharedKeyPrevious: WebhookSharedKey? = nil,
+        webhookSigning: String? = nil, webhookSharedKey: WebhookSharedKey? = nil,
+        webhookSharedKeyPrevious: WebhookSharedKey? = nil,
         webhookSharedKeyPreviousExpiresAt: String? = nil, requireSharedKey: Bool = false,
         lastUpdated: String? = nil, updatedBy: String? = nil
     ) {
@@ -271,8 +276,10 @@ public struct TwilioConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case accountSid, authToken, authTokenPrevious, authTokenPreviousExpiresAt, apiKey, apiSecret
         case phoneNumber, phoneNumbers, callRoutingMode, forwardNumber, recordingEnabled
-        case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply, smsForwardNumber, lastUpdated
-        case updatedBy, webhookSigning, webhookSharedKey, webhookSharedKeyPrevious, webhookSharedKeyPreviousExpiresAt, requireSharedKey
+        case whisperMessage, forwardFallback, voicemailGreeting, agentStreamUrl, smsMode, smsAutoReply,
+            smsForwardNumber, lastUpdated
+        case updatedBy, webhookSigning, webhookSharedKey, webhookSharedKeyPrevious, webhookSharedKeyPreviousExpiresAt,
+            requireSharedKey
     }
 
     public init(from decoder: any Decoder) throws {
@@ -335,7 +342,10 @@ public enum ForwardFallback: String, Sendable, Codable, CaseIterable {
     /// The fallback a stored value names: `voicemail` when nothing is stored, `nil` when
     /// the value is not a fallback.
     public init?(stored: String?) {
-        guard let stored else { self = .voicemail; return }
+        guard let stored else {
+            self = .voicemail
+            return
+        }
         self.init(rawValue: stored)
     }
 }
@@ -352,7 +362,10 @@ public enum SMSMode: String, Sendable, Codable, CaseIterable {
     /// The mode a stored value names: `none` when nothing is stored, `nil` when the
     /// value is not a mode.
     public init?(stored: String?) {
-        guard let stored else { self = .none; return }
+        guard let stored else {
+            self = .none
+            return
+        }
         self.init(rawValue: stored)
     }
 }

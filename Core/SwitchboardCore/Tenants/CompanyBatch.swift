@@ -49,17 +49,20 @@ public struct CompanyBatch {
             if !seen.insert(company.id).inserted { problems.append("\(Self.name(company)) is listed twice") }
             do { try CompanySettingsWriter.check(company) } catch { problems.append("\(Self.name(company)): \(error)") }
         }
-        let stored = try Dictionary(uniqueKeysWithValues: Set(companies.map(\.id)).map { id throws(DirectoryError) in
-            (id, try directory.company(id: id))
-        })
-        let claimants = Dictionary(grouping: companies.flatMap { company in company.allNumbers.map { ($0, company) } }, by: \.0)
+        let stored = try Dictionary(
+            uniqueKeysWithValues: Set(companies.map(\.id)).map { id throws(DirectoryError) in
+                (id, try directory.company(id: id))
+            })
+        let claimants = Dictionary(
+            grouping: companies.flatMap { company in company.allNumbers.map { ($0, company) } }, by: \.0)
         let inFile = Dictionary(companies.map { ($0.id, $0) }) { first, _ in first }
         var released: [CompanyID: Set<PhoneNumber>] = [:]
         for (number, claims) in claimants.sorted(by: { $0.key < $1.key }) {
             let claimers = claims.map(\.1)
             guard claimers.count == 1, let claimant = claimers.first else {
-                problems.append("phone number \(number) is claimed by more than one company in the file: "
-                    + claimers.map(Self.name).joined(separator: ", "))
+                problems.append(
+                    "phone number \(number) is claimed by more than one company in the file: "
+                        + claimers.map(Self.name).joined(separator: ", "))
                 continue
             }
             guard let holder = try directory.companyID(holding: number), holder != claimant.id else { continue }
@@ -68,8 +71,9 @@ public struct CompanyBatch {
                 continue
             }
             let holderName = (try? directory.company(id: holder)).flatMap { $0 }.map(Self.name) ?? "company \(holder)"
-            problems.append("\(Self.name(claimant)): phone number \(number) already belongs to another company: \(holderName), "
-                + (inFile[holder] == nil ? "which the file does not change" : "which the file leaves holding it"))
+            problems.append(
+                "\(Self.name(claimant)): phone number \(number) already belongs to another company: \(holderName), "
+                    + (inFile[holder] == nil ? "which the file does not change" : "which the file leaves holding it"))
         }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
 
@@ -100,8 +104,12 @@ public struct CompanyBatch {
     /// `company` with `numbers` taken out of both of its number fields.
     static func removing(_ numbers: Set<PhoneNumber>, from company: Company) -> Company {
         var copy = company
-        copy.twilio.phoneNumbers.removeAll { entry in (try? PhoneNumber(parsing: entry.phoneNumber)).map(numbers.contains) ?? false }
-        if let legacy = copy.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy), numbers.contains(number) {
+        copy.twilio.phoneNumbers.removeAll { entry in
+            (try? PhoneNumber(parsing: entry.phoneNumber)).map(numbers.contains) ?? false
+        }
+        if let legacy = copy.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy),
+            numbers.contains(number)
+        {
             copy.twilio.phoneNumber = nil
         }
         return copy

@@ -69,7 +69,8 @@ public struct CompanySettingsWriter {
     ///   Nothing is written when it throws.
     @discardableResult
     public func save(
-        _ company: Company, updatedBy: String, now: Date = Date(), replacing expected: Company? = nil, endingTokenGracePeriod: Bool = false
+        _ company: Company, updatedBy: String, now: Date = Date(), replacing expected: Company? = nil,
+        endingTokenGracePeriod: Bool = false
     ) throws(DirectoryError) -> Saved {
         let normalized = company.normalizingNumbers()
         try Self.check(normalized)
@@ -87,9 +88,13 @@ public struct CompanySettingsWriter {
         // A SharedKey's secret (current or replaced) is sealed like the auth token; a replaced
         // key whose grace period is over is dropped.
         for keyPath in [\TwilioConfig.webhookSharedKey, \TwilioConfig.webhookSharedKeyPrevious] {
-            if let key = next.twilio[keyPath: keyPath] { next.twilio[keyPath: keyPath]?.secret = seal(key.secret, company.id, .webhookSharedKey) ?? key.secret }
+            if let key = next.twilio[keyPath: keyPath] {
+                next.twilio[keyPath: keyPath]?.secret = seal(key.secret, company.id, .webhookSharedKey) ?? key.secret
+            }
         }
-        if next.twilio.webhookSharedKeyPrevious == nil || !(next.twilio.webhookSharedKeyPreviousExpiresAt.flatMap(Timestamp.parse).map { $0 > now } ?? false) {
+        if next.twilio.webhookSharedKeyPrevious == nil
+            || !(next.twilio.webhookSharedKeyPreviousExpiresAt.flatMap(Timestamp.parse).map { $0 > now } ?? false)
+        {
             next.twilio.webhookSharedKeyPrevious = nil
             next.twilio.webhookSharedKeyPreviousExpiresAt = nil
         }
@@ -104,7 +109,8 @@ public struct CompanySettingsWriter {
         let invalidated = cache?.invalidate(companyID: next.id, numbers: numbers) ?? true
         // A changed company is checked first by the next sweep pass.
         let due = (try? health.markDue(next, at: now)) != nil
-        return Saved(company: next, previous: current, tokenRotated: rotated, cacheInvalidated: invalidated, healthCheckDue: due)
+        return Saved(
+            company: next, previous: current, tokenRotated: rotated, cacheInvalidated: invalidated, healthCheckDue: due)
     }
 
     /// `now`, or a millisecond after `previous` when that is not earlier: `lastUpdated`
@@ -139,7 +145,8 @@ public struct CompanySettingsWriter {
             config.authToken = current?.twilio.authToken  // unchanged: keep the sealed value as it is
         } else if let oldToken, config.authToken != nil, config.authToken != current?.twilio.authToken {
             config.authTokenPrevious = .sealed(sealer.seal(oldToken, companyID: id, field: .authTokenPrevious))
-            config.authTokenPreviousExpiresAt = Timestamp.format(now.addingTimeInterval(Double(tokenGracePeriod.components.seconds)))
+            config.authTokenPreviousExpiresAt = Timestamp.format(
+                now.addingTimeInterval(Double(tokenGracePeriod.components.seconds)))
             rotated = true
         }
         let stillAccepted = config.authTokenPreviousExpiresAt.flatMap(Timestamp.parse).map { $0 > now } ?? false
@@ -183,7 +190,8 @@ public struct CompanySettingsWriter {
             throw .invalidCompany("callRoutingMode forward needs a forwardNumber")
         }
         if config.forwardFallbackMode == nil {
-            throw .invalidCompany("forwardFallback must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidCompany(
+                "forwardFallback must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let mode = config.smsMode, SMSMode(rawValue: mode) == nil {
             throw .invalidCompany("smsMode must be one of \(SMSMode.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -200,11 +208,17 @@ public struct CompanySettingsWriter {
             throw .invalidCompany("agentStreamUrl must be a wss:// URL")
         }
         if WebhookSigning(stored: config.webhookSigning) == nil {
-            throw .invalidCompany("webhookSigning must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidCompany(
+                "webhookSigning must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        for (field, key) in [("webhookSharedKey", config.webhookSharedKey), ("webhookSharedKeyPrevious", config.webhookSharedKeyPrevious)] {
+        for (field, key) in [
+            ("webhookSharedKey", config.webhookSharedKey),
+            ("webhookSharedKeyPrevious", config.webhookSharedKeyPrevious),
+        ] {
             guard let key else { continue }
-            guard WebhookSharedKey.isValidSid(key.sid) else { throw .invalidCompany("\(field).sid must be a SharedKey id (letters, digits and _)") }
+            guard WebhookSharedKey.isValidSid(key.sid) else {
+                throw .invalidCompany("\(field).sid must be a SharedKey id (letters, digits and _)")
+            }
             guard WebhookSignatureAlgorithm(rawValue: key.algorithm) != nil else {
                 throw .invalidCompany("\(field).algorithm must be HMAC_SHA256 or HMAC_SHA1")
             }
@@ -213,9 +227,13 @@ public struct CompanySettingsWriter {
             }
         }
         if config.requireSharedKey && config.webhookSharedKey == nil {
-            throw .invalidCompany("requireSharedKey needs a webhookSharedKey: set shared-key signing up first (switchboard signing enable)")
+            throw .invalidCompany(
+                "requireSharedKey needs a webhookSharedKey: set shared-key signing up first (switchboard signing enable)"
+            )
         }
-        for (field, text) in [("whisperMessage", config.whisperMessage), ("voicemailGreeting", config.voicemailGreeting)] {
+        for (field, text) in [
+            ("whisperMessage", config.whisperMessage), ("voicemailGreeting", config.voicemailGreeting),
+        ] {
             if let text, text.count > 1_000 { throw .invalidCompany("\(field) must be at most 1000 characters") }
         }
         if let (stored, reason) = company.invalidNumbers.first {

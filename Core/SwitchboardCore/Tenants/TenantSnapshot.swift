@@ -59,7 +59,8 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         smsAutoReply = company.twilio.smsAutoReply
         smsForwardNumber = company.twilio.smsForwardNumber
         webhookSharedKey = company.twilio.webhookSharedKey
-        if company.twilio.webhookSharedKeyPrevious != nil, let expiry = company.twilio.webhookSharedKeyPreviousExpiresAt {
+        if company.twilio.webhookSharedKeyPrevious != nil, let expiry = company.twilio.webhookSharedKeyPreviousExpiresAt
+        {
             webhookSharedKeyPrevious = company.twilio.webhookSharedKeyPrevious
             webhookSharedKeyPreviousExpiresAt = expiry
         }
@@ -82,8 +83,10 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     /// company's current key, or the one it replaced, within its grace period.
     public func sharedKey(named sid: String, at now: Date) -> WebhookSharedKey? {
         if let current = webhookSharedKey, current.sid == sid { return current }
-        guard let previous = webhookSharedKeyPrevious, previous.sid == sid, let text = webhookSharedKeyPreviousExpiresAt,
-              let expiry = Timestamp.parse(text), now < expiry else { return nil }
+        guard let previous = webhookSharedKeyPrevious, previous.sid == sid,
+            let text = webhookSharedKeyPreviousExpiresAt,
+            let expiry = Timestamp.parse(text), now < expiry
+        else { return nil }
         return previous
     }
 
@@ -91,7 +94,8 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     /// period. A previous token without a readable expiry is not accepted.
     public func previousAuthToken(at now: Date) -> StoredSecret? {
         guard let previous = authTokenPrevious, let text = authTokenPreviousExpiresAt,
-              let expiry = Timestamp.parse(text), now < expiry else { return nil }
+            let expiry = Timestamp.parse(text), now < expiry
+        else { return nil }
         return previous
     }
 }

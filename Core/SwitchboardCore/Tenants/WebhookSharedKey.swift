@@ -22,7 +22,8 @@ public struct WebhookSharedKey: Codable, Sendable, Equatable {
     /// The Webhook Rules that apply the Setting to this deployment's webhook URLs.
     public var ruleIds: [String]
 
-    public init(sid: String, secret: StoredSecret, algorithm: String, settingId: String? = nil, ruleIds: [String] = []) {
+    public init(sid: String, secret: StoredSecret, algorithm: String, settingId: String? = nil, ruleIds: [String] = [])
+    {
         self.sid = sid
         self.secret = secret
         self.algorithm = algorithm
@@ -36,7 +37,8 @@ public struct WebhookSharedKey: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sid = try c.decode(String.self, forKey: .sid)
         secret = try c.decode(StoredSecret.self, forKey: .secret)
-        algorithm = try c.decodeIfPresent(String.self, forKey: .algorithm) ?? WebhookSignatureAlgorithm.hmacSHA256.rawValue
+        algorithm =
+            try c.decodeIfPresent(String.self, forKey: .algorithm) ?? WebhookSignatureAlgorithm.hmacSHA256.rawValue
         settingId = try c.decodeIfPresent(String.self, forKey: .settingId)
         ruleIds = try c.decodeIfPresent([String].self, forKey: .ruleIds) ?? []
     }
@@ -44,7 +46,10 @@ public struct WebhookSharedKey: Codable, Sendable, Equatable {
     /// True when `sid` can be a SharedKey's id as Twilio gives it: 1–128 letters, digits and `_`.
     public static func isValidSid(_ sid: String) -> Bool {
         (1...128).contains(sid.utf8.count)
-            && sid.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: "_") }
+            && sid.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                    || $0 == UInt8(ascii: "_")
+            }
     }
 }
 
@@ -64,7 +69,10 @@ public enum WebhookSigning: String, Sendable, CaseIterable {
     /// The signing a stored value names: `auth-token` when nothing is stored, `nil` when
     /// the value is not one.
     public init?(stored: String?) {
-        guard let stored else { self = .authToken; return }
+        guard let stored else {
+            self = .authToken
+            return
+        }
         self.init(rawValue: stored)
     }
 }

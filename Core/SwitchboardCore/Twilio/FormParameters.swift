@@ -45,7 +45,9 @@ public struct FormParameters: Sendable, Equatable {
     /// - Throws: ``FormDecodingError`` when an escape is not two hex digits or the
     ///   decoded bytes are not UTF-8.
     public init(decoding body: some Collection<UInt8>) throws(FormDecodingError) {
-        let decoded: Result<([UInt8], [Span]), FormDecodingError>? = body.withContiguousStorageIfAvailable { Self.decode($0) }
+        let decoded: Result<([UInt8], [Span]), FormDecodingError>? = body.withContiguousStorageIfAvailable {
+            Self.decode($0)
+        }
         switch decoded ?? Array(body).withUnsafeBufferPointer({ Self.decode($0) }) {
         case .success(let (text, spans)):
             self.text = text
@@ -91,7 +93,9 @@ public struct FormParameters: Sendable, Equatable {
         FormEncoding.encode(pairs.map { ($0.name, $0.value) })
     }
 
-    private static func equal(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func equal(
+        _ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         range.count == bytes.count && utf8Order(UnsafeBufferPointer(rebasing: text[range]), bytes) == 0
     }
 
@@ -137,7 +141,8 @@ public struct FormParameters: Sendable, Equatable {
     }
 
     /// Decodes `%XX` escapes (and `+` as a space, unless `plusIsSpace` is false).
-    static func unescape(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(FormDecodingError) -> String {
+    static func unescape(_ bytes: some Collection<UInt8>, plusIsSpace: Bool = true) throws(FormDecodingError) -> String
+    {
         let input = Array(bytes)
         var failure: FormDecodingError?
         let output = input.withUnsafeBufferPointer { input in
@@ -167,11 +172,16 @@ public struct FormParameters: Sendable, Equatable {
         _ input: UnsafeBufferPointer<UInt8>, from index: inout Int, until pieceEnd: PieceEnd, plusIsSpace: Bool = true,
         into output: UnsafeMutableBufferPointer<UInt8>, at written: inout Int
     ) throws(FormDecodingError) {
-        let endsAtAmpersand = pieceEnd != .end, endsAtEquals = pieceEnd == .ampersandOrEquals
+        let endsAtAmpersand = pieceEnd != .end
+        let endsAtEquals = pieceEnd == .ampersandOrEquals
         let start = written
         var highBits: UInt8 = 0
-        var at = index, count = written
-        defer { index = at; written = count }
+        var at = index
+        var count = written
+        defer {
+            index = at
+            written = count
+        }
         func endsPiece(_ position: Int) -> Bool {
             guard position < input.count else { return true }
             let byte = input[position]
@@ -181,7 +191,9 @@ public struct FormParameters: Sendable, Equatable {
             var byte = input[at]
             if byte == UInt8(ascii: "%") {
                 guard !endsPiece(at + 1), !endsPiece(at + 2) else { throw .truncatedEscape }
-                guard let high = hexValue(input[at + 1]), let low = hexValue(input[at + 2]) else { throw .invalidEscape }
+                guard let high = hexValue(input[at + 1]), let low = hexValue(input[at + 2]) else {
+                    throw .invalidEscape
+                }
                 byte = high << 4 | low
                 at += 2
             } else if byte == UInt8(ascii: "+"), plusIsSpace {
@@ -267,8 +279,8 @@ enum FormEncoding {
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                     UInt8(ascii: "."), UInt8(ascii: "~"):
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                    UInt8(ascii: "."), UInt8(ascii: "~"):
                     output.append(byte)
                 case UInt8(ascii: " "):
                     output.append(UInt8(ascii: "+"))

@@ -50,7 +50,8 @@ public struct InboundWebhook: Sendable {
         if let publicBase {
             base = publicBase.base
         } else {
-            guard var host, !host.isEmpty, !host.withUTF8({ $0.contains { $0 <= 0x20 || $0 == UInt8(ascii: "/") } }) else {
+            guard var host, !host.isEmpty, !host.withUTF8({ $0.contains { $0 <= 0x20 || $0 == UInt8(ascii: "/") } })
+            else {
                 throw .missingHost
             }
             base = "https://" + host
@@ -95,7 +96,9 @@ public struct InboundWebhook: Sendable {
     ///   - vault: opens the company's sealed tokens and keys.
     ///   - now: the time the grace periods are judged against.
     /// - Throws: ``WebhookRejection`` saying which check failed.
-    public func authenticate(for tenant: TenantSnapshot, vault: AuthTokenVault, now: Date = Date()) throws(WebhookRejection) {
+    public func authenticate(for tenant: TenantSnapshot, vault: AuthTokenVault, now: Date = Date())
+        throws(WebhookRejection)
+    {
         guard let signature, !signature.isEmpty else { throw .missingSignature }
         guard let accountSid = tenant.accountSid, !accountSid.isEmpty else { throw .tenantHasNoCredentials }
         if let signatureSettings {
@@ -108,7 +111,9 @@ public struct InboundWebhook: Sendable {
             do { key = try vault.signingKey(of: tenant.companyID, sharedKey: sharedKey, algorithm: algorithm) } catch {
                 throw .tokenUnavailable(error)
             }
-            guard TwilioSignature.isValid(signature: signature, url: url, content: content, key: key) else { throw .signatureMismatch }
+            guard TwilioSignature.isValid(signature: signature, url: url, content: content, key: key) else {
+                throw .signatureMismatch
+            }
         } else {
             if tenant.requireSharedKey == true { throw .sharedKeyRequired }
             guard let sealed = tenant.authToken else { throw .tenantHasNoCredentials }
@@ -120,8 +125,9 @@ public struct InboundWebhook: Sendable {
             }
             if !TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: token) {
                 guard let previous = tenant.previousAuthToken(at: now),
-                      let previousToken = try? vault.authToken(of: tenant.companyID, stored: previous, field: .authTokenPrevious),
-                      TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: previousToken)
+                    let previousToken = try? vault.authToken(
+                        of: tenant.companyID, stored: previous, field: .authTokenPrevious),
+                    TwilioSignature.isValid(signature: signature, url: url, content: content, authToken: previousToken)
                 else { throw .signatureMismatch }
             }
         }
@@ -133,10 +139,12 @@ public struct InboundWebhook: Sendable {
     /// The SharedKey id and algorithm `X-Twilio-Webhooks-Signature-Settings` names
     /// (`key=webhooks_sharedkey_…,algorithm=HMAC_SHA256`); `nil` for what it does not.
     public static func parse(signatureSettings header: String) -> (keyID: String?, algorithm: String?) {
-        var keyID: String?, algorithm: String?
+        var keyID: String?
+        var algorithm: String?
         for part in header.split(separator: ",") {
             guard let equals = part.firstIndex(of: "=") else { continue }
-            let name = String(part[..<equals]).trimmingASCIIWhitespace(), value = String(String(part[part.index(after: equals)...]).trimmingASCIIWhitespace())
+            let name = String(part[..<equals]).trimmingASCIIWhitespace()
+            let value = String(String(part[part.index(after: equals)...]).trimmingASCIIWhitespace())
             if name == "key", !value.isEmpty { keyID = value }
             if name == "algorithm", !value.isEmpty { algorithm = value }
         }
@@ -194,9 +202,11 @@ public enum WebhookRejection: Error, Equatable, Sendable, CustomStringConvertibl
         switch self {
         case .missingSignature: "request has no X-Twilio-Signature header"
         case .signatureMismatch: "X-Twilio-Signature does not match this company's auth token or signing key"
-        case .sharedKeyRequired: "this company requires webhooks signed with its shared key, and this one is signed with the auth token"
+        case .sharedKeyRequired:
+            "this company requires webhooks signed with its shared key, and this one is signed with the auth token"
         case .unknownSigningKey: "X-Twilio-Webhooks-Signature-Settings names a signing key that is not this company's"
-        case .unsupportedSignatureAlgorithm(let name): "X-Twilio-Webhooks-Signature-Settings names the algorithm \(name), not HMAC_SHA256 or HMAC_SHA1"
+        case .unsupportedSignatureAlgorithm(let name):
+            "X-Twilio-Webhooks-Signature-Settings names the algorithm \(name), not HMAC_SHA256 or HMAC_SHA1"
         case .accountMismatch: "AccountSid is not this company's Twilio account"
         case .tenantHasNoCredentials: "company has no Twilio Account SID or auth token configured"
         case .tokenUnavailable(let why): "company's auth token cannot be opened: \(why)"

@@ -17,7 +17,9 @@ public enum StatusCallback {
     }
 
     /// Admits `webhook` as a status callback on `route` and records it.
-    public static func answer(_ webhook: InboundWebhook, route: WebhookRoute, services: WebhookServices, logger: Logger) -> WebhookAnswer {
+    public static func answer(_ webhook: InboundWebhook, route: WebhookRoute, services: WebhookServices, logger: Logger)
+        -> WebhookAnswer
+    {
         guard let text = webhook.query["companyId"], !text.isEmpty else {
             logger.notice("\(route.name).bad_request", metadata: ["error": "a status callback without companyId"])
             return .text(400, "a status callback's URL names its company (companyId)")
@@ -34,13 +36,18 @@ public enum StatusCallback {
         let kind = route.kind
         let sidName = kind == .call ? "CallSid" : "MessageSid"
         guard let record = ArchiveRecord(statusCallback: webhook.parameters, kind: kind, tenant: tenant) else {
-            logger.notice("\(route.name).bad_request", metadata: [
-                "company.id": "\(tenant.companyID)", "error": "no valid \(sidName) or status", "callback": "status",
-            ])
-            return .text(400, "a status callback carries \(sidName) and \(kind == .call ? "CallStatus" : "MessageStatus")")
+            logger.notice(
+                "\(route.name).bad_request",
+                metadata: [
+                    "company.id": "\(tenant.companyID)", "error": "no valid \(sidName) or status", "callback": "status",
+                ])
+            return .text(
+                400, "a status callback carries \(sidName) and \(kind == .call ? "CallStatus" : "MessageStatus")")
         }
         _ = services.recorder?.record(record, logger: logger)
-        logger.info("\(route.name).status", metadata: ["company.id": "\(tenant.companyID)", "sid": "\(record.sid)", "status": "\(record.status ?? "")"])
+        logger.info(
+            "\(route.name).status",
+            metadata: ["company.id": "\(tenant.companyID)", "sid": "\(record.sid)", "status": "\(record.status ?? "")"])
         return .noContent
     }
 }

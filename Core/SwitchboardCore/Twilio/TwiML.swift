@@ -18,7 +18,9 @@ public struct TwiMLElement: Sendable, Equatable {
     }
 
     /// An element. Attributes whose value is `nil` are omitted.
-    public init(_ name: String, _ attributes: [(String, String?)] = [], text: String? = nil, children: [TwiMLElement] = []) {
+    public init(
+        _ name: String, _ attributes: [(String, String?)] = [], text: String? = nil, children: [TwiMLElement] = []
+    ) {
         self.name = name
         self.attributes = attributes.compactMap { pair in pair.1.map { Attribute(name: pair.0, value: $0) } }
         self.text = text
@@ -90,7 +92,9 @@ public enum TwiML {
                     continue
                 case 0x00..<0x20:
                     replacement = ""  // no other control characters are allowed
-                case 0xEF where index + 2 < bytes.count && bytes[index + 1] == 0xBF && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF):
+                case 0xEF
+                where index + 2 < bytes.count && bytes[index + 1] == 0xBF
+                    && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF):
                     replacement = ""  // U+FFFE, U+FFFF
                     skip = 3
                 default:
@@ -109,7 +113,7 @@ public enum TwiML {
     /// Bytes below `@` that XML escapes or drops, one bit each: the control characters
     /// but tab, line feed and carriage return (bits 0–31), `"` (34), `&` (38), `'` (39),
     /// `<` (60) and `>` (62).
-    private static let specialBelow64: UInt64 = 0x500000C4FFFFD9FF
+    private static let specialBelow64: UInt64 = 0x5000_00C4_FFFF_D9FF
 
     /// Whether `byte` may need escaping or dropping (0xEF may start U+FFFE or U+FFFF):
     /// one test for the plain bytes that make up nearly all of a document.

@@ -62,7 +62,8 @@ public enum TwilioSignature {
     /// Whether `signature` is a valid Twilio signature for a request to `url` carrying
     /// `content`, made with `key`: the same check, with the key and algorithm of a
     /// SharedKey (whose HMAC-SHA256 signature is 44 characters of base64, not 28).
-    public static func isValid(signature: String?, url: String, content: SignedContent, key: WebhookSigningKey) -> Bool {
+    public static func isValid(signature: String?, url: String, content: SignedContent, key: WebhookSigningKey) -> Bool
+    {
         guard let signature, !signature.isEmpty, signature.utf8.count <= 64 else { return false }
         let expected = Array(signature.utf8)
 
@@ -85,12 +86,14 @@ public enum TwilioSignature {
         }
         // The URL as received almost always matches; its other spellings are worked out
         // only when it does not.
-        let matched = matches(message) || URLSpellings.candidates(for: url).dropFirst().contains { candidate in
-            var spelled: [UInt8] = []
-            spelled.append(utf8Of: candidate)
-            spelled += message[urlLength...]
-            return matches(spelled)
-        }
+        let matched =
+            matches(message)
+            || URLSpellings.candidates(for: url).dropFirst().contains { candidate in
+                var spelled: [UInt8] = []
+                spelled.append(utf8Of: candidate)
+                spelled += message[urlLength...]
+                return matches(spelled)
+            }
         return matched && bodyHashMatches
     }
 
@@ -112,8 +115,12 @@ public enum TwilioSignature {
             // Sorting the (name, value) pairs by name, then value, and dropping repeats
             // gives exactly "each sorted name, then its sorted distinct values".
             func order(_ lhs: FormParameters.Span, _ rhs: FormParameters.Span) -> Int {
-                let names = utf8Order(UnsafeBufferPointer(rebasing: text[lhs.name]), UnsafeBufferPointer(rebasing: text[rhs.name]))
-                return names == 0 ? utf8Order(UnsafeBufferPointer(rebasing: text[lhs.value]), UnsafeBufferPointer(rebasing: text[rhs.value])) : names
+                let names = utf8Order(
+                    UnsafeBufferPointer(rebasing: text[lhs.name]), UnsafeBufferPointer(rebasing: text[rhs.name]))
+                return names == 0
+                    ? utf8Order(
+                        UnsafeBufferPointer(rebasing: text[lhs.value]), UnsafeBufferPointer(rebasing: text[rhs.value]))
+                    : names
             }
             func append(_ span: FormParameters.Span) {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.name]))
@@ -207,7 +214,8 @@ struct URLParts {
         guard let schemeEnd = url.firstRange(of: "://") else { return nil }
         scheme = url[..<schemeEnd.lowerBound]
         let afterScheme = url[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
+        let authorityEnd =
+            afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
         var authority = afterScheme[..<authorityEnd]
         rest = afterScheme[authorityEnd...]
         if let at = authority.lastIndex(of: "@") {

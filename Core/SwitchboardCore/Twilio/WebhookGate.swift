@@ -98,7 +98,8 @@ public struct WebhookGate {
             return .admitted(tenant)
         } catch {
             switch error {
-            case .missingSignature, .signatureMismatch, .accountMismatch, .sharedKeyRequired, .unknownSigningKey, .unsupportedSignatureAlgorithm:
+            case .missingSignature, .signatureMismatch, .accountMismatch, .sharedKeyRequired, .unknownSigningKey,
+                .unsupportedSignatureAlgorithm:
                 return .rejected(error, tenant.companyID)
             case .tenantHasNoCredentials, .tokenUnavailable: return .misconfigured(error, tenant.companyID)
             }

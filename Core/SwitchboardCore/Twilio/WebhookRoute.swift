@@ -26,10 +26,12 @@ public struct WebhookRoute: Sendable {
 
     /// Twilio's incoming-call webhook and Voice's own callbacks.
     public static let voice = WebhookRoute(
-        name: "voice", kind: .call, notConfigured: VoiceCallPlanner.notConfigured, unavailable: VoiceCallPlanner.temporarilyUnavailable)
+        name: "voice", kind: .call, notConfigured: VoiceCallPlanner.notConfigured,
+        unavailable: VoiceCallPlanner.temporarilyUnavailable)
 
     /// Twilio's incoming-message webhook.
-    public static let sms = WebhookRoute(name: "sms", kind: .message, notConfigured: TwiML.response([]), unavailable: TwiML.response([]))
+    public static let sms = WebhookRoute(
+        name: "sms", kind: .message, notConfigured: TwiML.response([]), unavailable: TwiML.response([]))
 
     /// The answer to a request that is not a decodable webhook (400, or 413 for a body over
     /// the limit), logged as the route's `bad_request`.
@@ -47,7 +49,9 @@ public struct WebhookRoute: Sendable {
     ///   - callback: which of the route's callbacks it was (`status`, `whisper`, …), or
     ///     `nil` for a new call or message. A status callback is answered in HTTP statuses.
     ///   - signedWith: what the webhook says signed it, for the log.
-    public func refusal(_ outcome: WebhookGate.Outcome, callback: String? = nil, signedWith: String, logger: Logger) -> WebhookAnswer {
+    public func refusal(_ outcome: WebhookGate.Outcome, callback: String? = nil, signedWith: String, logger: Logger)
+        -> WebhookAnswer
+    {
         let statusCallback = callback == "status"
         var metadata: Logger.Metadata = [:]
         if let callback { metadata["callback"] = "\(callback)" }
@@ -66,7 +70,8 @@ public struct WebhookRoute: Sendable {
             return statusCallback ? .text(400, "not a status callback") : .twiml(notConfigured)
         case .unknownCompany(let id):
             metadata["company.id"] = "\(id)"
-            logger.warning("\(name).\(callback == nil ? "company_missing" : "callback_company_missing")", metadata: metadata)
+            logger.warning(
+                "\(name).\(callback == nil ? "company_missing" : "callback_company_missing")", metadata: metadata)
             return statusCallback ? Self.validationFailed : .twiml(TwiML.response([]))
         case .rejected(let why, let id):
             metadata["company.id"] = "\(id)"

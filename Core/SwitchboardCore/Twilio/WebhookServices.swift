@@ -24,8 +24,10 @@ public final class WebhookServices {
         let opened = try DirectoryFactory.openStore(environment, appName: appName, logger: logger)
         let resolver = try DirectoryFactory.resolver(for: opened.directory, environment: environment, logger: logger)
         gate = WebhookGate(resolver: resolver, vault: vault, publicURL: publicURL)
-        recorder = try ArchiveRecorder.isEnabled(environment)
-            ? ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment)) : nil
+        recorder =
+            try ArchiveRecorder.isEnabled(environment)
+            ? ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment))
+            : nil
         store = opened.location
         archive = opened.archive
     }

@@ -28,7 +28,8 @@ extension VoiceCallPlanner {
 
         public var description: String {
             switch self {
-            case .noAgentStream: "the company has no agent stream URL (agentStreamUrl), and neither has the platform (SWITCHBOARD_AGENT_STREAM_URL)"
+            case .noAgentStream:
+                "the company has no agent stream URL (agentStreamUrl), and neither has the platform (SWITCHBOARD_AGENT_STREAM_URL)"
             case .noForwardNumber: "the company has no valid forwardNumber to bridge the call to"
             case .forwardIsCallee: "the company's forwardNumber is the number being called"
             case .noMessage: "connect \"say\" needs a message"
@@ -45,21 +46,35 @@ extension VoiceCallPlanner {
         switch connect {
         case .aiAgent:
             guard let stream = agentStreamURL(for: tenant) else { throw .noAgentStream }
-            return TwiML.response([TwiMLElement("Connect", children: [
-                TwiMLElement("Stream", [("url", stream)], children: [
-                    TwiMLElement("Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
-                    TwiMLElement("Parameter", [("name", "direction"), ("value", "outbound")]),
-                    TwiMLElement("Parameter", [("name", "from"), ("value", from.e164)]),
-                    TwiMLElement("Parameter", [("name", "to"), ("value", to.e164)]),
-                ]),
-            ])])
+            return TwiML.response([
+                TwiMLElement(
+                    "Connect",
+                    children: [
+                        TwiMLElement(
+                            "Stream", [("url", stream)],
+                            children: [
+                                TwiMLElement(
+                                    "Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
+                                TwiMLElement("Parameter", [("name", "direction"), ("value", "outbound")]),
+                                TwiMLElement("Parameter", [("name", "from"), ("value", from.e164)]),
+                                TwiMLElement("Parameter", [("name", "to"), ("value", to.e164)]),
+                            ])
+                    ])
+            ])
         case .forward:
-            guard let stored = tenant.forwardNumber, let number = try? PhoneNumber(parsing: stored) else { throw .noForwardNumber }
+            guard let stored = tenant.forwardNumber, let number = try? PhoneNumber(parsing: stored) else {
+                throw .noForwardNumber
+            }
             guard number != to else { throw .forwardIsCallee }
-            return TwiML.response([TwiMLElement(
-                "Dial",
-                [("callerId", from.e164), ("answerOnBridge", "true"), ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil)],
-                children: [TwiMLElement("Number", text: number.e164)])])
+            return TwiML.response([
+                TwiMLElement(
+                    "Dial",
+                    [
+                        ("callerId", from.e164), ("answerOnBridge", "true"),
+                        ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil),
+                    ],
+                    children: [TwiMLElement("Number", text: number.e164)])
+            ])
         case .say:
             guard let message, !message.isEmpty else { throw .noMessage }
             return TwiML.response([TwiMLElement("Say", text: message), TwiMLElement("Hangup")])

@@ -33,15 +33,22 @@ public struct VoiceCallPlanner: Sendable {
         switch tenant.routingMode {
         case .aiAgent:
             if let stream = agentStreamURL(for: tenant) {
-                let connect = TwiMLElement("Connect", children: [
-                    TwiMLElement("Stream", [("url", stream)], children: [
-                        TwiMLElement("Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
-                        TwiMLElement("Parameter", [("name", "callSid"), ("value", callSid ?? "")]),
-                    ]),
-                ])
+                let connect = TwiMLElement(
+                    "Connect",
+                    children: [
+                        TwiMLElement(
+                            "Stream", [("url", stream)],
+                            children: [
+                                TwiMLElement(
+                                    "Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
+                                TwiMLElement("Parameter", [("name", "callSid"), ("value", callSid ?? "")]),
+                            ])
+                    ])
                 return CallAnswer(mode: .aiAgent, twiml: TwiML.response([connect]), fallbackReason: nil)
             }
-            return voicemail(tenant, voiceURL, because: "ai-agent mode has no agent stream URL (company or SWITCHBOARD_AGENT_STREAM_URL)")
+            return voicemail(
+                tenant, voiceURL,
+                because: "ai-agent mode has no agent stream URL (company or SWITCHBOARD_AGENT_STREAM_URL)")
         case .forward:
             guard let stored = tenant.forwardNumber, let number = try? PhoneNumber(parsing: stored) else {
                 return voicemail(tenant, voiceURL, because: "forward mode has no valid forwardNumber")
@@ -53,7 +60,8 @@ public struct VoiceCallPlanner: Sendable {
             let dial = TwiMLElement(
                 "Dial",
                 [
-                    ("action", Self.callbackURL(voiceURL, leg: .dialed, companyID: tenant.companyID)), ("method", "POST"),
+                    ("action", Self.callbackURL(voiceURL, leg: .dialed, companyID: tenant.companyID)),
+                    ("method", "POST"),
                     ("answerOnBridge", "true"), ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil),
                 ],
                 children: [TwiMLElement("Number", [("url", whisperURL)], text: number.e164)]
@@ -62,7 +70,8 @@ public struct VoiceCallPlanner: Sendable {
         case .voicemail:
             return voicemail(tenant, voiceURL, because: nil)
         case nil:
-            let stored = tenant.callRoutingMode.map { "unknown callRoutingMode \"\($0.prefix(40))\"" } ?? "no callRoutingMode"
+            let stored =
+                tenant.callRoutingMode.map { "unknown callRoutingMode \"\($0.prefix(40))\"" } ?? "no callRoutingMode"
             return voicemail(tenant, voiceURL, because: stored)
         }
     }
@@ -89,10 +98,12 @@ public struct VoiceCallPlanner: Sendable {
         case .voicemail:
             return DialOutcome(fallback: .voicemail, twiml: voicemail(tenant, voiceURL, because: nil).twiml)
         case .hangup:
-            return DialOutcome(fallback: .hangup, twiml: TwiML.response([
-                TwiMLElement("Say", text: "Sorry, nobody is available to take your call. Goodbye."),
-                TwiMLElement("Hangup"),
-            ]))
+            return DialOutcome(
+                fallback: .hangup,
+                twiml: TwiML.response([
+                    TwiMLElement("Say", text: "Sorry, nobody is available to take your call. Goodbye."),
+                    TwiMLElement("Hangup"),
+                ]))
         }
     }
 
@@ -148,15 +159,18 @@ public struct VoiceCallPlanner: Sendable {
     }
 
     private func voicemail(_ tenant: TenantSnapshot, _ voiceURL: String, because reason: String?) -> CallAnswer {
-        let greeting = tenant.voicemailGreeting.flatMap { $0.isEmpty ? nil : $0 }
+        let greeting =
+            tenant.voicemailGreeting.flatMap { $0.isEmpty ? nil : $0 }
             ?? "You have reached \(tenant.companyName.isEmpty ? "us" : tenant.companyName). Please leave a message after the beep."
         let verbs = [
             TwiMLElement("Say", text: greeting),
-            TwiMLElement("Record", [
-                ("action", Self.callbackURL(voiceURL, leg: .recorded, companyID: tenant.companyID)),
-                ("maxLength", String(Self.voicemailMaxLengthSeconds)),
-                ("playBeep", "true"),
-            ]),
+            TwiMLElement(
+                "Record",
+                [
+                    ("action", Self.callbackURL(voiceURL, leg: .recorded, companyID: tenant.companyID)),
+                    ("maxLength", String(Self.voicemailMaxLengthSeconds)),
+                    ("playBeep", "true"),
+                ]),
             TwiMLElement("Say", text: "We did not receive a message. Goodbye."),
             TwiMLElement("Hangup"),
         ]

@@ -18,17 +18,23 @@ enum WebhookEvents {
         let signature = TwilioSignature.compute(url: url, content: content, authToken: TwilioAuthToken(token))
         let event = HTTPEvent(
             method: "POST", rawPath: path, rawQueryString: query,
-            headers: ["content-type": "application/x-www-form-urlencoded", "host": host, "x-twilio-signature": signature],
-            body: Data(body.utf8).base64EncodedString(), isBase64Encoded: true, domainName: host, requestId: "test-\(UUID().uuidString)")
+            headers: [
+                "content-type": "application/x-www-form-urlencoded", "host": host, "x-twilio-signature": signature,
+            ],
+            body: Data(body.utf8).base64EncodedString(), isBase64Encoded: true, domainName: host,
+            requestId: "test-\(UUID().uuidString)")
         return try JSONEncoder().encode(event)
     }
 
     /// An incoming call to `to` from the company's account.
-    static func call(to: String, account: String, token: String, callSid: String = "CA" + String(repeating: "0", count: 32)) throws -> Data {
-        try event(parameters: [
-            ("AccountSid", account), ("CallSid", callSid), ("From", "+15557654321"), ("To", to),
-            ("CallStatus", "ringing"), ("Direction", "inbound"), ("ApiVersion", "2010-04-01"),
-        ], token: token)
+    static func call(
+        to: String, account: String, token: String, callSid: String = "CA" + String(repeating: "0", count: 32)
+    ) throws -> Data {
+        try event(
+            parameters: [
+                ("AccountSid", account), ("CallSid", callSid), ("From", "+15557654321"), ("To", to),
+                ("CallStatus", "ringing"), ("Direction", "inbound"), ("ApiVersion", "2010-04-01"),
+            ], token: token)
     }
 
     /// A stream-mode envelope carrying `event`.

@@ -1,3 +1,5 @@
+import SwitchboardRuntime
+
 // TestFunction: a function that misbehaves on request, for the shim's and the local
 // server's tests. The event's rawPath says what to do:
 //   /crash  abort mid-invocation        /exit   exit(3) mid-invocation
@@ -8,7 +10,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import SwitchboardRuntime
 
 struct TestFunctionHandler: FunctionHandler {
     struct StartFailure: Error, CustomStringConvertible {

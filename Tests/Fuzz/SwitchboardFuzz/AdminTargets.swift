@@ -1,10 +1,11 @@
+import SwitchboardAdmin
+import SwitchboardCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import SwitchboardAdmin
-import SwitchboardCore
 
 /// The admin API's front door and its body validator.
 enum AdminTargets {
@@ -20,14 +21,17 @@ enum AdminTargets {
         guard let identity = try? verifier.identity(fromAuthorization: header, now: now) else { return }
         require(!identity.subject.isEmpty, "an identity without a subject")
         // Whatever got in must verify again the same way (no state, no partial reads).
-        require((try? verifier.identity(fromAuthorization: header, now: now)) == identity, "a second verification differs")
+        require(
+            (try? verifier.identity(fromAuthorization: header, now: now)) == identity, "a second verification differs")
     }
 
     static let current: Company = {
         var twilio = TwilioConfig(
             accountSid: "AC" + String(repeating: "1", count: 32),
-            authToken: .sealed(StoreTargets.sealer.seal(StoreTargets.token, companyID: StoreTargets.company, field: .authToken)),
-            phoneNumbers: [PhoneNumberEntry(phoneNumber: "+15550100001", isPrimary: true)], callRoutingMode: "voicemail")
+            authToken: .sealed(
+                StoreTargets.sealer.seal(StoreTargets.token, companyID: StoreTargets.company, field: .authToken)),
+            phoneNumbers: [PhoneNumberEntry(phoneNumber: "+15550100001", isPrimary: true)], callRoutingMode: "voicemail"
+        )
         twilio.lastUpdated = "2026-01-01T00:00:00.000Z"
         return Company(id: try! CompanyID(StoreTargets.company), name: "Fuzz Dental", twilio: twilio)
     }()
@@ -38,18 +42,28 @@ enum AdminTargets {
     /// value sent back, never something the body did not say.
     static let configPut = FuzzTarget(name: "config-put", summary: "ConfigPut body validator") { bytes in
         guard let object = try? ConfigChange.jsonObject(contentType: "application/json", body: bytes),
-              let change = try? ConfigChange(body: object, applyingTo: current, sealer: StoreTargets.sealer) else { return }
+            let change = try? ConfigChange(body: object, applyingTo: current, sealer: StoreTargets.sealer)
+        else { return }
         let twilio = change.company.twilio
         require(change.company.id == current.id, "the change moved the company to another id")
         for entry in twilio.phoneNumbers {
-            require((try? PhoneNumber(parsing: entry.phoneNumber))?.e164 == entry.phoneNumber, "a number was saved not in E.164: \(entry.phoneNumber)")
+            require(
+                (try? PhoneNumber(parsing: entry.phoneNumber))?.e164 == entry.phoneNumber,
+                "a number was saved not in E.164: \(entry.phoneNumber)")
         }
-        for (field, secret, stored) in [("authToken", twilio.authToken, current.twilio.authToken), ("apiSecret", twilio.apiSecret, current.twilio.apiSecret)] {
+        for (field, secret, stored) in [
+            ("authToken", twilio.authToken, current.twilio.authToken),
+            ("apiSecret", twilio.apiSecret, current.twilio.apiSecret),
+        ] {
             guard case .plaintext(let value)? = secret else {
-                if case .sealed? = secret { require(secret == stored, "\(field) is sealed but is not the stored value") }
+                if case .sealed? = secret {
+                    require(secret == stored, "\(field) is sealed but is not the stored value")
+                }
                 continue
             }
-            guard case .string(let typed)? = object[field] else { return require(false, "\(field) in clear that the body did not type") }
+            guard case .string(let typed)? = object[field] else {
+                return require(false, "\(field) in clear that the body did not type")
+            }
             require(value == typed && !value.contains("•"), "\(field) in clear is not what the body typed")
         }
     }
@@ -58,9 +72,13 @@ enum AdminTargets {
     /// a status filter of DOWN or DEGRADED only, and a cursor whose position is a known
     /// severity and a company id — whatever the bytes.
     static let healthQuery = FuzzTarget(name: "health-query", summary: "?scope=all query and cursor") { bytes in
-        guard let query = try? FormParameters(decoding: bytes), let request = try? TenantHealthPage.Request(query: query) else { return }
+        guard let query = try? FormParameters(decoding: bytes),
+            let request = try? TenantHealthPage.Request(query: query)
+        else { return }
         require((1...TenantHealthPage.maximumLimit).contains(request.limit), "a page of \(request.limit)")
-        require(request.status == nil || request.status == .down || request.status == .degraded, "a status filter of \(String(describing: request.status))")
+        require(
+            request.status == nil || request.status == .down || request.status == .degraded,
+            "a status filter of \(String(describing: request.status))")
         if let after = request.after {
             require((0...2).contains(after.severity), "a cursor at severity \(after.severity)")
             require((try? CompanyID(after.companyId)) != nil, "a cursor at a company id that is not one")
@@ -71,8 +89,12 @@ enum AdminTargets {
     /// fields, or a request whose numbers are E.164 and differ, whose text fits 10
     /// segments, whose media are at most ten https:// URLs, and whose `say` has words to
     /// speak — whatever the bytes.
-    static let outboundRequest = FuzzTarget(name: "outbound-request", summary: "Outbound message and call bodies") { bytes in
-        guard let object = try? JSONRequestBody.object(contentType: "application/json", body: bytes, limit: OutboundService.maximumBodyBytes, expected: "a request")
+    static let outboundRequest = FuzzTarget(name: "outbound-request", summary: "Outbound message and call bodies") {
+        bytes in
+        guard
+            let object = try? JSONRequestBody.object(
+                contentType: "application/json", body: bytes, limit: OutboundService.maximumBodyBytes,
+                expected: "a request")
         else { return }
         for kind in OutboundRequest.Kind.allCases {
             guard let request = try? OutboundRequest(kind, body: object) else { continue }
@@ -81,8 +103,12 @@ enum AdminTargets {
             switch request {
             case .message(_, let body, let media, _):
                 require(!body.isEmpty || !media.isEmpty, "a message with nothing to send")
-                require(SMSEncoding.segments(of: body) <= SMSMessagePlanner.maximumSegments, "a body of \(SMSEncoding.segments(of: body)) segments")
-                require(media.count <= OutboundRequest.maximumMediaURLs && media.allSatisfy { $0.hasPrefix("https://") }, "media that are not https:// URLs")
+                require(
+                    SMSEncoding.segments(of: body) <= SMSMessagePlanner.maximumSegments,
+                    "a body of \(SMSEncoding.segments(of: body)) segments")
+                require(
+                    media.count <= OutboundRequest.maximumMediaURLs && media.allSatisfy { $0.hasPrefix("https://") },
+                    "media that are not https:// URLs")
             case .call(_, let connect, let message, _):
                 require(connect != .say || !(message ?? "").isEmpty, "say with nothing to say")
                 require(connect == .say || message == nil, "words to speak on a call that speaks none")
@@ -92,8 +118,10 @@ enum AdminTargets {
 
     /// A company archive's query string: refused with a reason, or a page of 1 to 200, a
     /// status of Twilio's vocabulary's shape, and a cursor at a valid time and sid.
-    static let archiveQuery = FuzzTarget(name: "archive-query", summary: "…/calls and …/messages query and cursor") { bytes in
-        guard let query = try? FormParameters(decoding: bytes), let request = try? ArchiveListing.Request(query: query) else { return }
+    static let archiveQuery = FuzzTarget(name: "archive-query", summary: "…/calls and …/messages query and cursor") {
+        bytes in
+        guard let query = try? FormParameters(decoding: bytes), let request = try? ArchiveListing.Request(query: query)
+        else { return }
         require((1...ArchiveListing.maximumLimit).contains(request.limit), "a page of \(request.limit)")
         if let status = request.status {
             require((1...32).contains(status.utf8.count) && !status.contains(" "), "a status filter of \(status)")

@@ -15,13 +15,17 @@ enum RuntimeTargets {
             try InvocationRequest.Payload(parsing: bytes, fields: .twilioWebhook)
         }
         switch (full, webhook) {
-        case (.failure(let expected), .failure(let got)): require(got == expected, "a left-out member changed which fault is named")
+        case (.failure(let expected), .failure(let got)):
+            require(got == expected, "a left-out member changed which fault is named")
         case (.success(.http(let all)), .success(.http(let kept))):
-            require(kept.rawPath == all.rawPath && kept.rawQueryString == all.rawQueryString && kept.body == all.body
-                && kept.isBase64Encoded == all.isBase64Encoded && kept.requestContext.domainName == all.requestContext.domainName
-                && kept.requestContext.http.method == all.requestContext.http.method
-                && kept.header("host") == all.header("host") && kept.header("x-twilio-signature") == all.header("x-twilio-signature")
-                && kept.header("content-type") == all.header("content-type"),
+            require(
+                kept.rawPath == all.rawPath && kept.rawQueryString == all.rawQueryString && kept.body == all.body
+                    && kept.isBase64Encoded == all.isBase64Encoded
+                    && kept.requestContext.domainName == all.requestContext.domainName
+                    && kept.requestContext.http.method == all.requestContext.http.method
+                    && kept.header("host") == all.header("host")
+                    && kept.header("x-twilio-signature") == all.header("x-twilio-signature")
+                    && kept.header("content-type") == all.header("content-type"),
                 "a kept member reads differently when others are left out")
         case (.success(.other), .success(.other)): break
         default: require(false, "an event read in full and for a webhook's fields: one refused, one read")
@@ -42,7 +46,8 @@ enum RuntimeTargets {
         guard let again = try? InvocationRequest(parsing: line.dropLast()) else {
             return require(false, "a readable envelope, written again, does not read back")
         }
-        require(again.id == request.id && again.deadlineMs == request.deadlineMs && again.event == request.event,
-                "the envelope changed when written again")
+        require(
+            again.id == request.id && again.deadlineMs == request.deadlineMs && again.event == request.event,
+            "the envelope changed when written again")
     }
 }

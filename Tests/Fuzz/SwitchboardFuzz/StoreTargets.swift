@@ -1,11 +1,12 @@
+@_spi(Fuzzing) import SwitchboardCore
+import SwitchboardJSON
+import SwitchboardRuntime
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-@_spi(Fuzzing) import SwitchboardCore
-import SwitchboardRuntime
-import SwitchboardJSON
 
 /// What the stores hand back: the cache's values, MongoDB's Extended JSON, sealed secrets.
 enum StoreTargets {
@@ -43,8 +44,11 @@ enum StoreTargets {
         guard case .sealed = stored else { return }
         guard let opened = try? sealer.open(stored, companyID: company, field: .authToken) else { return }
         require(opened == token, "a stored secret opened that was never sealed: \(opened.prefix(40))")
-        require((try? sealer.open(stored, companyID: company, field: .apiSecret)) == nil, "a secret opened as another field")
-        require((try? sealer.open(stored, companyID: "65a1f0c2e4b0a1a2b3c4d5e2", field: .authToken)) == nil,
-                "a secret opened for another company")
+        require(
+            (try? sealer.open(stored, companyID: company, field: .apiSecret)) == nil, "a secret opened as another field"
+        )
+        require(
+            (try? sealer.open(stored, companyID: "65a1f0c2e4b0a1a2b3c4d5e2", field: .authToken)) == nil,
+            "a secret opened for another company")
     }
 }

@@ -13,7 +13,8 @@ import Glibc
 /// The fuzzer's targets, by name.
 let targets: [FuzzTarget] = [
     RuntimeTargets.event, RuntimeTargets.envelope, WebhookTargets.form, WebhookTargets.phone,
-    WebhookTargets.signedURL, AdminTargets.configPut, AdminTargets.jwt, AdminTargets.healthQuery, AdminTargets.outboundRequest,
+    WebhookTargets.signedURL, AdminTargets.configPut, AdminTargets.jwt, AdminTargets.healthQuery,
+    AdminTargets.outboundRequest,
     AdminTargets.archiveQuery, StoreTargets.redisValue,
     StoreTargets.extendedJSON, StoreTargets.sealed,
 ]
@@ -23,8 +24,11 @@ func printError(_ text: String) {
 }
 
 func usage() -> Never {
-    var text = "usage: SwitchboardFuzz <target> <corpus files or folders…>   (make fuzz: SWITCHBOARD_FUZZ_TARGET=<target>)\ntargets:\n"
-    for target in targets { text += "  \(target.name)\(String(repeating: " ", count: max(1, 15 - target.name.count)))\(target.summary)\n" }
+    var text =
+        "usage: SwitchboardFuzz <target> <corpus files or folders…>   (make fuzz: SWITCHBOARD_FUZZ_TARGET=<target>)\ntargets:\n"
+    for target in targets {
+        text += "  \(target.name)\(String(repeating: " ", count: max(1, 15 - target.name.count)))\(target.summary)\n"
+    }
     printError(text)
     exit(64)
 }
@@ -34,10 +38,12 @@ nonisolated(unsafe) var selected = RuntimeTargets.event
 
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     guard let name = getenv("SWITCHBOARD_FUZZ_TARGET").map({ String(cString: $0) }),
-          let target = targets.first(where: { $0.name == name }) else { usage() }
+        let target = targets.first(where: { $0.name == name })
+    else { usage() }
     selected = target
     return 0
 }
@@ -78,7 +84,9 @@ enum SwitchboardFuzz {
         defer { closedir(folder) }
         var files: [String] = []
         while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if !name.hasPrefix(".") { files.append(path + "/" + name) }
         }
         return files.sorted()

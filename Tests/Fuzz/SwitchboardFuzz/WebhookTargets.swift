@@ -16,8 +16,12 @@ enum WebhookTargets {
         guard let number = try? PhoneNumber(parsing: String(decoding: bytes, as: UTF8.self)) else { return }
         let e164 = Array(number.e164.utf8)
         require(e164.first == UInt8(ascii: "+") && (8...16).contains(e164.count), "not E.164 length: \(number.e164)")
-        require(e164.dropFirst().allSatisfy { (0x30...0x39).contains($0) } && e164[1] != 0x30, "not E.164 digits: \(number.e164)")
-        require((try? PhoneNumber(parsing: number.e164)) == number, "E.164 spelling does not parse to itself: \(number.e164)")
+        require(
+            e164.dropFirst().allSatisfy { (0x30...0x39).contains($0) } && e164[1] != 0x30,
+            "not E.164 digits: \(number.e164)")
+        require(
+            (try? PhoneNumber(parsing: number.e164)) == number,
+            "E.164 spelling does not parse to itself: \(number.e164)")
     }
 
     /// The URL Twilio signed, rebuilt from a request: host, path, query and body, one
@@ -28,19 +32,25 @@ enum WebhookTargets {
         let line = { (index: Int) in index < parts.count ? String(decoding: parts[index], as: UTF8.self) : "" }
         let body = parts.count > 3 ? parts[3] : []
         let contentType = body.first == UInt8(ascii: "{") ? "application/json" : "application/x-www-form-urlencoded"
-        guard let webhook = try? InboundWebhook(
-            host: line(0), path: line(1), rawQuery: line(2), contentType: contentType, body: body,
-            signature: line(0), publicBase: nil) else { return }
+        guard
+            let webhook = try? InboundWebhook(
+                host: line(0), path: line(1), rawQuery: line(2), contentType: contentType, body: body,
+                signature: line(0), publicBase: nil)
+        else { return }
         require(webhook.url.hasPrefix("https://" + line(0)), "the URL does not start with the request's host")
         let token = TwilioAuthToken("0123456789abcdef0123456789abcdef")
         let signature = TwilioSignature.compute(url: webhook.url, content: webhook.content, authToken: token)
         if case .form = webhook.content {
-            require(TwilioSignature.isValid(signature: signature, url: webhook.url, content: webhook.content, authToken: token),
-                    "a signature computed for the rebuilt URL does not validate")
+            require(
+                TwilioSignature.isValid(
+                    signature: signature, url: webhook.url, content: webhook.content, authToken: token),
+                "a signature computed for the rebuilt URL does not validate")
         }
         if webhook.signature != signature {
-            require(!TwilioSignature.isValid(signature: webhook.signature, url: webhook.url, content: webhook.content, authToken: token),
-                    "an arbitrary signature validated")
+            require(
+                !TwilioSignature.isValid(
+                    signature: webhook.signature, url: webhook.url, content: webhook.content, authToken: token),
+                "an arbitrary signature validated")
         }
     }
 }

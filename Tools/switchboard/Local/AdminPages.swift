@@ -13,8 +13,10 @@ struct AdminPages: Sendable {
     static let contentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
-                        "png": "image/png", "svg": "image/svg+xml", "ico": "image/x-icon", "json": "application/json"]
+    static let types = [
+        "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+        "png": "image/png", "svg": "image/svg+xml", "ico": "image/x-icon", "json": "application/json",
+    ]
 
     /// `explicit`, or the `Admin` folder beside the package this executable was built in
     /// (walking up from it), or under the current folder.
@@ -41,13 +43,15 @@ struct AdminPages: Sendable {
             return Response(status: .movedPermanently, headers: [.location: "/admin/"])
         }
         guard let folder else {
-            return LocalRouter.problem(.notFound, "NotFound", "the admin page's files (Admin/) were not found; pass --admin <folder>")
+            return LocalRouter.problem(
+                .notFound, "NotFound", "the admin page's files (Admin/) were not found; pass --admin <folder>")
         }
         var relative = String(path.dropFirst("/admin/".count))
         if relative.isEmpty { relative = "index.html" }
         let segments = relative.split(separator: "/", omittingEmptySubsequences: false)
         guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty && $0 != ".." && $0 != "." && !$0.hasPrefix(".") }),
-              !relative.contains("\\"), !relative.contains("%") else {
+            !relative.contains("\\"), !relative.contains("%")
+        else {
             return LocalRouter.problem(.notFound, "NotFound", "no such file")
         }
         let file = folder + "/" + relative
@@ -63,6 +67,8 @@ struct AdminPages: Sendable {
             HTTPField.Name("X-Frame-Options")!: "DENY",
         ]
         headers[.contentLength] = String(data.count)
-        return Response(status: .ok, headers: headers, body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: headers,
+            body: request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

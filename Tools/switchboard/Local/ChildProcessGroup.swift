@@ -1,7 +1,8 @@
+import SwitchboardRuntime
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import SwitchboardRuntime
 
 /// A child started in a process group of its own, with the default handling of every
 /// signal and none blocked, so that it and everything it starts (bootstrap and its

@@ -58,7 +58,8 @@ struct EmulateCommand: AsyncParsableCommand {
             },
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "switchboard-emulate"),
             onServerRunning: { [noBootstrap, function, port] _ in
-                FileHandle.standardError.write(Data("switchboard emulate: Runtime API for \(function) on 127.0.0.1:\(port)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("switchboard emulate: Runtime API for \(function) on 127.0.0.1:\(port)\n".utf8))
                 guard !noBootstrap else { return }
                 do {
                     let started = try ChildProcessGroup(executable: folder + "/bootstrap", environment: environment)
@@ -91,7 +92,8 @@ struct EmulateCommand: AsyncParsableCommand {
             var headers = HTTPFields()
             headers[HTTPField.Name("Lambda-Runtime-Aws-Request-Id")!] = invocation.id
             headers[HTTPField.Name("Lambda-Runtime-Deadline-Ms")!] = String(invocation.deadlineMilliseconds)
-            headers[HTTPField.Name("Lambda-Runtime-Invoked-Function-Arn")!] = "arn:aws:lambda:local:000000000000:function:\(emulator.functionName)"
+            headers[HTTPField.Name("Lambda-Runtime-Invoked-Function-Arn")!] =
+                "arn:aws:lambda:local:000000000000:function:\(emulator.functionName)"
             headers[HTTPField.Name("Lambda-Runtime-Trace-Id")!] = invocation.traceID
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: invocation.event)))
@@ -100,7 +102,9 @@ struct EmulateCommand: AsyncParsableCommand {
             let body = Array(buffer: try await request.collectBody(upTo: 6 * 1024 * 1024))
             switch await emulator.invoke(body) {
             case .response(let bytes):
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             case .error(let type, let bytes):
                 var headers: HTTPFields = [.contentType: "application/json"]
                 headers[HTTPField.Name("X-Amz-Function-Error")!] = type
@@ -110,17 +114,25 @@ struct EmulateCommand: AsyncParsableCommand {
                 headers[HTTPField.Name("X-Amz-Function-Error")!] = "Runtime.InitError"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             case .noAnswer:
-                return Response(status: .gatewayTimeout, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: #"{"errorType":"Emulator.NoAnswer","errorMessage":"the runtime did not answer before the deadline"}"#)))
+                return Response(
+                    status: .gatewayTimeout, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            string:
+                                #"{"errorType":"Emulator.NoAnswer","errorMessage":"the runtime did not answer before the deadline"}"#
+                        )))
             }
         }
         if method == .post && path == prefix + "/init/error" {
             await emulator.failInit(Array(buffer: try await request.collectBody(upTo: 1024 * 1024)))
-            return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
         }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         // 2018-06-01 / runtime / invocation / <id> / response|error
-        if method == .post, parts.count == 5, parts[0] == "2018-06-01", parts[1] == "runtime", parts[2] == "invocation" {
+        if method == .post, parts.count == 5, parts[0] == "2018-06-01", parts[1] == "runtime", parts[2] == "invocation"
+        {
             let id = String(parts[3])
             let body = Array(buffer: try await request.collectBody(upTo: 6 * 1024 * 1024))
             let finished: Bool
@@ -134,12 +146,21 @@ struct EmulateCommand: AsyncParsableCommand {
                 return Response(status: .notFound)
             }
             guard finished else {
-                return Response(status: .badRequest, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: #"{"errorType":"InvalidRequestID","errorMessage":"no such invocation is waiting"}"#)))
+                return Response(
+                    status: .badRequest, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            string: #"{"errorType":"InvalidRequestID","errorMessage":"no such invocation is waiting"}"#)
+                    ))
             }
-            return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
         }
-        return Response(status: .notFound, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: #"{"errorType":"NotFound","errorMessage":"not a Runtime API endpoint"}"#)))
+        return Response(
+            status: .notFound, headers: [.contentType: "application/json"],
+            body: .init(
+                byteBuffer: ByteBuffer(string: #"{"errorType":"NotFound","errorMessage":"not a Runtime API endpoint"}"#)
+            ))
     }
 }

@@ -45,7 +45,9 @@ actor RuntimeAPIEmulator {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
         let invocation = Invocation(
             id: id, event: event, deadlineMilliseconds: now + timeoutMilliseconds,
-            traceID: "Root=1-\(String(now / 1_000, radix: 16))-\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased());Sampled=0")
+            traceID:
+                "Root=1-\(String(now / 1_000, radix: 16))-\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased());Sampled=0"
+        )
         let grace = timeoutMilliseconds + 2_000
         Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(grace))

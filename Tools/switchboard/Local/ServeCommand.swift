@@ -47,7 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let folder = FunctionExecutable.binFolder()
-        let router = LocalRouter(folder: folder, processesPerFunction: processes, admin: AdminPages.locate(explicit: admin, executableFolder: folder))
+        let router = LocalRouter(
+            folder: folder, processesPerFunction: processes,
+            admin: AdminPages.locate(explicit: admin, executableFolder: folder))
         StopSignals.onStop(command: "serve") { router.stop() }
         let settings = LocalServerSettings(timeoutMilliseconds: Int64(timeout * 1_000), maximumBodyBytes: maxBody)
         let app = Application(
@@ -56,8 +58,13 @@ struct ServeCommand: AsyncParsableCommand {
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "switchboard-serve"),
             onServerRunning: { _ in
-                let built = LocalRouter.routes.map(\.function).filter { FileManager.default.isExecutableFile(atPath: folder + "/" + $0) }
-                FileHandle.standardError.write(Data("switchboard serve: http://\(host):\(port) (functions built: \(Set(built).sorted().joined(separator: ", ")))\n".utf8))
+                let built = LocalRouter.routes.map(\.function).filter {
+                    FileManager.default.isExecutableFile(atPath: folder + "/" + $0)
+                }
+                FileHandle.standardError.write(
+                    Data(
+                        "switchboard serve: http://\(host):\(port) (functions built: \(Set(built).sorted().joined(separator: ", ")))\n"
+                            .utf8))
             },
             logger: .init(label: "switchboard.serve") { LogLineHandler(label: $0, level: .warning) })
         try await app.runService(gracefulShutdownSignals: [])  // StopSignals handles them
@@ -142,19 +149,25 @@ struct LocalRouter: Sendable {
         let (matches, allowed) = Self.match(request.uri.path)
         guard !matches.isEmpty else { return Self.problem(.notFound, "NotFound", "no route for \(request.uri.path)") }
         guard let (route, parameters) = matches.first(where: { $0.0.method == request.method }) else {
-            var response = Self.problem(.methodNotAllowed, "MethodNotAllowed", "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
+            var response = Self.problem(
+                .methodNotAllowed, "MethodNotAllowed",
+                "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
         }
         guard let pool = pools[route.function], pool.isBuilt else {
-            return Self.problem(.notImplemented, "NotBuilt", "\(route.function) is not built yet (run `swift build`); nothing serves \(route.method.rawValue) \(request.uri.path)")
+            return Self.problem(
+                .notImplemented, "NotBuilt",
+                "\(route.function) is not built yet (run `swift build`); nothing serves \(route.method.rawValue) \(request.uri.path)"
+            )
         }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: settings.maximumBodyBytes)
         } catch {
-            return Self.problem(.contentTooLarge, "PayloadTooLarge", "request body is larger than \(settings.maximumBodyBytes) bytes")
+            return Self.problem(
+                .contentTooLarge, "PayloadTooLarge", "request body is larger than \(settings.maximumBodyBytes) bytes")
         }
         let requestID = UUID().uuidString.lowercased()
         let event = Self.event(for: request, body: Array(buffer: body), parameters: parameters, requestID: requestID)
@@ -163,8 +176,10 @@ struct LocalRouter: Sendable {
         // Lambda refuses an invocation whose event is over 6 MB before any function runs
         // (a body near 6 MB is over it once base64-encoded); so does serve.
         guard line.count <= Self.lambdaPayloadLimit else {
-            return Self.problem(.contentTooLarge, "PayloadTooLarge",
-                               "the event for this request is \(line.count) bytes; Lambda's invocation payload limit is \(Self.lambdaPayloadLimit)")
+            return Self.problem(
+                .contentTooLarge, "PayloadTooLarge",
+                "the event for this request is \(line.count) bytes; Lambda's invocation payload limit is \(Self.lambdaPayloadLimit)"
+            )
         }
         switch await pool.invoke(envelope: Array(line), deadline: deadline) {
         case .reply(let reply):
@@ -172,7 +187,9 @@ struct LocalRouter: Sendable {
             let error = reply.error ?? InvocationError(type: "Function.Unhandled", message: "no response")
             return Self.problem(.badGateway, error.type, error.message)
         case .timedOut:
-            return Self.problem(.gatewayTimeout, "Function.Timeout", "\(route.function) did not answer within \(settings.timeoutMilliseconds) ms")
+            return Self.problem(
+                .gatewayTimeout, "Function.Timeout",
+                "\(route.function) did not answer within \(settings.timeoutMilliseconds) ms")
         case .crashed(let why):
             return Self.problem(.badGateway, "Function.Crashed", why)
         }
@@ -180,7 +197,8 @@ struct LocalRouter: Sendable {
 
     /// The payload 2.0 event AWS would deliver for `request`: form posts and other
     /// non-text bodies base64-encoded, as Function URLs do.
-    static func event(for request: Request, body: [UInt8], parameters: [String: String], requestID: String) -> HTTPEvent {
+    static func event(for request: Request, body: [UInt8], parameters: [String: String], requestID: String) -> HTTPEvent
+    {
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
@@ -193,7 +211,8 @@ struct LocalRouter: Sendable {
         var event = HTTPEvent(
             method: request.method.rawValue, rawPath: request.uri.path, rawQueryString: request.uri.query ?? "",
             headers: headers,
-            body: body.isEmpty ? nil : (textual ? String(decoding: body, as: UTF8.self) : Data(body).base64EncodedString()),
+            body: body.isEmpty
+                ? nil : (textual ? String(decoding: body, as: UTF8.self) : Data(body).base64EncodedString()),
             isBase64Encoded: !body.isEmpty && !textual,
             domainName: headers["host"], pathParameters: parameters.isEmpty ? nil : parameters, requestId: requestID)
         event.routeKey = "\(request.method.rawValue) \(request.uri.path)"
@@ -208,12 +227,20 @@ struct LocalRouter: Sendable {
         for (name, value) in response.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        let bytes = response.isBase64Encoded ? Array(Data(base64Encoded: response.body) ?? Data()) : Array(response.body.utf8)
-        return Response(status: .init(code: response.statusCode), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        let bytes =
+            response.isBase64Encoded ? Array(Data(base64Encoded: response.body) ?? Data()) : Array(response.body.utf8)
+        return Response(
+            status: .init(code: response.statusCode), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func problem(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": message], options: [.withoutEscapingSlashes])) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        let body =
+            (try? JSONSerialization.data(
+                withJSONObject: ["errorType": type, "errorMessage": message], options: [.withoutEscapingSlashes]))
+            ?? Data()
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
