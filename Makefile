@@ -36,7 +36,7 @@ DEMO_ENV := SWITCHBOARD_STORE=sqlite:$(DEMO_STORE) SWITCHBOARD_DATA_KEY=$(DEMO_D
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps venv build install check-mongoc check-imports demo test fuzz fuzz-build fuzz-replay soak bench package clean
+.PHONY: help deps venv build install check-mongoc check-imports check-format format demo test fuzz fuzz-build fuzz-replay soak bench package clean
 
 help:
 	@echo "make demo   - run the functions on Examples/events over a fresh embedded store"
@@ -82,6 +82,15 @@ $(VENV)/.installed: Tests/requirements.txt
 
 build: deps check-mongoc
 	$(SWIFT) build
+
+## Swift sources as swift format writes them (.swift-format); `make format` rewrites them so.
+SWIFT_SOURCES := Package.swift Core Runtime Functions Tools Tests Benchmarks
+
+check-format:
+	@$(SWIFT) format lint --strict --recursive $(SWIFT_SOURCES)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(SWIFT_SOURCES)
 
 ## The module graph against docs/architecture.md: every import declared, none against the grain.
 check-imports:
@@ -130,7 +139,7 @@ demo: build
 
 test: venv
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(TEST_APT_PACKAGES) $(PACKAGE_APT_PACKAGES)"
-	@$(MAKE) --no-print-directory check-mongoc check-imports
+	@$(MAKE) --no-print-directory check-mongoc check-imports check-format
 	scripts/package.sh
 	@# The release build as a person types it (docs/building.md): it must build and link too.
 	$(SWIFT) build -c release
