@@ -144,6 +144,8 @@ test: venv
 	@# The release build as a person types it (docs/building.md): it must build and link too.
 	$(SWIFT) build -c release
 	$(SWIFT) build --build-tests
+	@# Every shell block of README.md and docs/, run as written (make install included).
+	$(PYTHON) scripts/check_docs.py
 	@mkdir -p $(STATE)
 	@# Everything the tests write to a temporary folder goes into one folder for this run,
 	@# read by the store scan and removed at the end: runs do not pile up on the disk.

@@ -12,7 +12,8 @@ struct SignCommand: ParsableCommand {
             The signed URL is rebuilt exactly as the functions rebuild it: https:// + the \
             event's host + rawPath + ?rawQueryString, or SWITCHBOARD_PUBLIC_URL + rawPath \
             + query when that is set. The token may also come from TWILIO_AUTH_TOKEN, which \
-            keeps it out of the process list. With --shared-key, --token is that SharedKey's \
+            keeps it out of the process list, or, with --company, from the store: the \
+            company's own auth token, opened with SWITCHBOARD_DATA_KEY. With --shared-key, --token is that SharedKey's \
             secret, and the event gets the X-Twilio-Webhooks-Signature-Settings header Twilio \
             sends with such signatures.
 
@@ -30,6 +31,9 @@ struct SignCommand: ParsableCommand {
     @Option(help: "The company's Twilio auth token (default: $TWILIO_AUTH_TOKEN).")
     var token: String?
 
+    @Option(help: "Sign with this company's auth token, read from the store (SWITCHBOARD_STORE, SWITCHBOARD_DATA_KEY).")
+    var company: String?
+
     @Option(help: "Write the signed event here instead of over the input.")
     var output: String?
 
@@ -46,8 +50,10 @@ struct SignCommand: ParsableCommand {
     var curl: String?
 
     func run() throws {
-        guard let token = token ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
-            throw CommandFailure("no token: pass --token or set TWILIO_AUTH_TOKEN")
+        guard let token = try company.map(Self.storedToken(ofCompany:)) ?? token ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"],
+            !token.isEmpty
+        else {
+            throw CommandFailure("no token: pass --token or --company, or set TWILIO_AUTH_TOKEN")
         }
         guard let data = FileManager.default.contents(atPath: event) else {
             throw CommandFailure("cannot read event file \(event)")
@@ -121,11 +127,26 @@ struct SignCommand: ParsableCommand {
         -> String
     {
         func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        var words = ["curl", "-sS", "-i", "-X", "POST", quoted(url)]
+        var words = ["curl", "--fail-with-body", "-sS", "-i", "-X", "POST", quoted(url)]
         if let contentType { words += ["-H", quoted("content-type: \(contentType)")] }
         words += ["-H", quoted("x-twilio-signature: \(signature)")]
         if let settings { words += ["-H", quoted("x-twilio-webhooks-signature-settings: \(settings)")] }
         words += ["--data-binary", quoted(String(decoding: body, as: UTF8.self))]
         return words.joined(separator: " ")
+    }
+
+    /// The auth token of the company `text` names, opened from the store.
+    static func storedToken(ofCompany text: String) throws -> String {
+        let id: CompanyID
+        do { id = try CompanyID(text) } catch { throw CommandFailure("--company: \(error)") }
+        let environment = Environment()
+        let directory = try DirectoryFactory.open(try Settings.store(environment), appName: "switchboard-sign", creating: false)
+        guard let company = try directory.company(id: id) else { throw CommandFailure("no company has id \(id)") }
+        guard let sealed = company.twilio.authToken else { throw CommandFailure("company \(id) has no auth token") }
+        do {
+            return try Settings.sealer(environment).open(sealed, companyID: id.rawValue, field: .authToken)
+        } catch let error as SealingError {
+            throw CommandFailure("company \(id)'s auth token cannot be opened: \(error)")
+        }
     }
 }
