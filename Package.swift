@@ -146,7 +146,9 @@ let package = Package(
         // which never calls Twilio, does not load libcurl.
         .target(
             name: "TwilioREST",
-            dependencies: ["HTTPDriver", "SwitchboardCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HTTPDriver", "SwitchboardCore", "SwitchboardJSON", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Core/TwilioREST",
             swiftSettings: strictSettings
         ),
@@ -156,6 +158,7 @@ let package = Package(
             name: "SwitchboardAdmin",
             dependencies: [
                 "SwitchboardCore",
+                "SwitchboardJSON",
                 "TwilioREST",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -271,6 +274,7 @@ let package = Package(
                 "SwitchboardAdmin",
                 "TwilioREST",
                 "SwitchboardRuntime",
+                "SwitchboardJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -121,34 +123,11 @@ extension TwilioRESTClient {
     }
 
     private func webhooks(
-        _ method: String, _ path: String, _ credentials: TwilioCredentials, _ body: [String: AnyJSONBody]?
+        _ method: String, _ path: String, _ credentials: TwilioCredentials, _ body: [String: JSONValue]?
     ) throws(TwilioRESTError) -> [UInt8] {
-        let document = body.map { Array(AnyJSONBody.object($0).text.utf8) }
+        let document = body.map { JSONValue.object($0).jsonBytes }
         return try call(
             method, settings.webhooksBaseURL + "/v1/Webhooks/" + path, credentials, body: document.map(RequestBody.json)
         )
-    }
-}
-
-/// A JSON document this client sends (the few shapes the Webhooks API takes).
-enum AnyJSONBody {
-    case string(String)
-    case number(String)
-    case array([AnyJSONBody])
-    case object([String: AnyJSONBody])
-
-    var text: String {
-        switch self {
-        case .string(let value):
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .withoutEscapingSlashes
-            return String(decoding: (try? encoder.encode(value)) ?? Data("\"\"".utf8), as: UTF8.self)
-        case .number(let value): return value
-        case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case .object(let members):
-            return "{"
-                + members.keys.sorted().map { AnyJSONBody.string($0).text + ":" + members[$0]!.text }.joined(
-                    separator: ",") + "}"
-        }
     }
 }

@@ -10,7 +10,9 @@ extension JSONValue: Codable {
         } else if let integer = try? container.decode(Int64.self) {
             self = .number(String(integer))
         } else if let number = try? container.decode(Double.self) {
-            self = .number(String(number))
+            // A whole number too large for Int64's decoder but exact as a double keeps
+            // its integer text (MongoDB's relaxed Extended JSON writes some as 1.0e+12).
+            self = .number(number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number))
         } else if let text = try? container.decode(String.self) {
             self = .string(text)
         } else if let items = try? container.decode([JSONValue].self) {

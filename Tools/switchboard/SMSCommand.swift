@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SwitchboardAdmin
 import SwitchboardCore
+import SwitchboardJSON
 import SwitchboardRuntime
 
 /// `switchboard sms send`: a message from a company's own Twilio account.
@@ -46,8 +47,8 @@ struct SMSCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            var request: [String: AnyJSON] = ["to": .string(to), "body": .string(body)]
-            if !mediaURLs.isEmpty { request["mediaUrls"] = .array(mediaURLs.map(AnyJSON.string)) }
+            var request: [String: JSONValue] = ["to": .string(to), "body": .string(body)]
+            if !mediaURLs.isEmpty { request["mediaUrls"] = .array(mediaURLs.map(JSONValue.string)) }
             if let from { request["from"] = .string(from) }
             try OutboundCommand.send(.message, request, company: company, idempotencyKey: idempotencyKey, json: json)
         }
@@ -87,7 +88,7 @@ struct CallCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var request: [String: AnyJSON] = ["to": .string(to), "connect": .string(connect)]
+        var request: [String: JSONValue] = ["to": .string(to), "connect": .string(connect)]
         if let message { request["message"] = .string(message) }
         if let from { request["from"] = .string(from) }
         try OutboundCommand.send(.call, request, company: company, idempotencyKey: idempotencyKey, json: json)
@@ -97,7 +98,7 @@ struct CallCommand: ParsableCommand {
 /// What `sms send` and `call` share: the Outbound function's own service.
 enum OutboundCommand {
     static func send(
-        _ kind: OutboundRequest.Kind, _ body: [String: AnyJSON], company: String, idempotencyKey: String?, json: Bool
+        _ kind: OutboundRequest.Kind, _ body: [String: JSONValue], company: String, idempotencyKey: String?, json: Bool
     ) throws {
         let environment = Environment()
         let id: CompanyID
@@ -110,7 +111,7 @@ enum OutboundCommand {
         let answer = service.send(
             kind, body: body, companyID: id, idempotencyKey: idempotencyKey, actor: actor, logger: logger)
         guard answer.status < 300 else {
-            let problem = try? JSONDecoder().decode(AnyJSON.self, from: Data(answer.body.utf8))
+            let problem = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8))
             var text = "not sent: " + (problem?["detail"].map { "\($0)" } ?? "HTTP \(answer.status)")
             if case .array(let errors)? = problem?["errors"] {
                 for error in errors {
@@ -121,7 +122,7 @@ enum OutboundCommand {
         }
         if json {
             print(answer.body)
-        } else if let sid = (try? JSONDecoder().decode(AnyJSON.self, from: Data(answer.body.utf8)))?["sid"] {
+        } else if let sid = (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8)))?["sid"] {
             print("\(sid)")
         }
     }

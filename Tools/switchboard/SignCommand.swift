@@ -50,7 +50,9 @@ struct SignCommand: ParsableCommand {
     var curl: String?
 
     func run() throws {
-        guard let token = try company.map(Self.storedToken(ofCompany:)) ?? token ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"],
+        guard
+            let token = try company.map(Self.storedToken(ofCompany:)) ?? token
+                ?? ProcessInfo.processInfo.environment["TWILIO_AUTH_TOKEN"],
             !token.isEmpty
         else {
             throw CommandFailure("no token: pass --token or --company, or set TWILIO_AUTH_TOKEN")
@@ -140,7 +142,8 @@ struct SignCommand: ParsableCommand {
         let id: CompanyID
         do { id = try CompanyID(text) } catch { throw CommandFailure("--company: \(error)") }
         let environment = Environment()
-        let directory = try DirectoryFactory.open(try Settings.store(environment), appName: "switchboard-sign", creating: false)
+        let directory = try DirectoryFactory.open(
+            try Settings.store(environment), appName: "switchboard-sign", creating: false)
         guard let company = try directory.company(id: id) else { throw CommandFailure("no company has id \(id)") }
         guard let sealed = company.twilio.authToken else { throw CommandFailure("company \(id) has no auth token") }
         do {

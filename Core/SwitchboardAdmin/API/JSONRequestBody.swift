@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -16,13 +17,13 @@ public enum JSONRequestBody {
     /// - Throws: 415 for a content type other than JSON, 413 for a body over `limit`,
     ///   400 for invalid JSON or a value that is not an object.
     public static func object(contentType: String?, body: [UInt8], limit: Int, expected: String) throws(Problem)
-        -> [String: AnyJSON]
+        -> [String: JSONValue]
     {
         guard contentType.map(MediaType.of) == "application/json" else { throw .unsupportedMediaType(contentType) }
         guard body.count <= limit else { throw .tooLarge(limit: limit) }
-        let value: AnyJSON
+        let value: JSONValue
         do {
-            value = try JSONDecoder().decode(AnyJSON.self, from: Data(body))
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
         } catch {
             throw .badRequest("the body is not valid JSON")
         }

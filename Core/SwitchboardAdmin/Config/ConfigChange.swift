@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -41,7 +42,7 @@ public struct ConfigChange: Sendable {
     ///
     /// - Throws: 415 for a content type other than JSON, 413 for a body over 64 KiB,
     ///   400 for invalid JSON or a value that is not an object.
-    public static func jsonObject(contentType: String?, body: [UInt8]) throws(Problem) -> [String: AnyJSON] {
+    public static func jsonObject(contentType: String?, body: [UInt8]) throws(Problem) -> [String: JSONValue] {
         try JSONRequestBody.object(
             contentType: contentType, body: body, limit: maximumBodyBytes, expected: "the twilioConfig settings")
     }
@@ -54,7 +55,7 @@ public struct ConfigChange: Sendable {
     ///   - sealer: opens the stored secrets, to compare with masked values sent back.
     /// - Throws: ``Problem/invalid(_:)`` listing every field that is wrong, or
     ///   ``Problem/badRequest(_:)`` when the body names another company.
-    public init(body: [String: AnyJSON], applyingTo current: Company, sealer: SecretSealer) throws(Problem) {
+    public init(body: [String: JSONValue], applyingTo current: Company, sealer: SecretSealer) throws(Problem) {
         var reader = FieldReader()
         var config = body
         var name = current.name
@@ -130,7 +131,7 @@ public struct ConfigChange: Sendable {
     ]
 
     private static func build(
-        _ body: [String: AnyJSON], name: String, current: Company, sealer: SecretSealer, reader: inout FieldReader
+        _ body: [String: JSONValue], name: String, current: Company, sealer: SecretSealer, reader: inout FieldReader
     ) -> (Company, String?, String?) {
         reader.refuseUnknown(body, allowed: editable.union(readOnly), at: "")
         let stored = current.twilio
@@ -333,14 +334,14 @@ struct FieldReader {
         errors.append(Problem.FieldError(field: field, message: message))
     }
 
-    mutating func refuseUnknown(_ object: [String: AnyJSON], allowed: Set<String>, at prefix: String) {
+    mutating func refuseUnknown(_ object: [String: JSONValue], allowed: Set<String>, at prefix: String) {
         for key in object.keys.sorted() where !allowed.contains(key) {
             fail(prefix + String(key.prefix(64)), "is not a field of the Twilio settings")
         }
     }
 
     /// The string at `key`; `nil` when absent or `null` (a problem when another type).
-    mutating func string(_ object: [String: AnyJSON], _ key: String, at prefix: String) -> String? {
+    mutating func string(_ object: [String: JSONValue], _ key: String, at prefix: String) -> String? {
         switch object[key] {
         case nil, .null?: return nil
         case .string(let text)?: return text
@@ -350,7 +351,7 @@ struct FieldReader {
         }
     }
 
-    mutating func bool(_ object: [String: AnyJSON], _ key: String, at prefix: String) -> Bool? {
+    mutating func bool(_ object: [String: JSONValue], _ key: String, at prefix: String) -> Bool? {
         switch object[key] {
         case nil, .null?: return nil
         case .bool(let flag)?: return flag
@@ -360,7 +361,7 @@ struct FieldReader {
         }
     }
 
-    mutating func array(_ object: [String: AnyJSON], _ key: String, at prefix: String) -> [AnyJSON]? {
+    mutating func array(_ object: [String: JSONValue], _ key: String, at prefix: String) -> [JSONValue]? {
         switch object[key] {
         case nil, .null?: return nil
         case .array(let items)?: return items
@@ -373,7 +374,7 @@ struct FieldReader {
     /// A secret field: left out, or sent back exactly as masked, keeps `stored`; `null`
     /// removes it; a valid new value is taken in clear (`new`).
     mutating func secret(
-        _ object: [String: AnyJSON], _ key: String, stored: StoredSecret?, field: SecretField, of company: CompanyID,
+        _ object: [String: JSONValue], _ key: String, stored: StoredSecret?, field: SecretField, of company: CompanyID,
         sealer: SecretSealer, isValid: (String) -> Bool, rule: String
     ) -> (value: StoredSecret?, new: String?) {
         switch object[key] {

@@ -1,5 +1,6 @@
 import Dispatch
 import SwitchboardCore
+import SwitchboardJSON
 import Synchronization
 import TwilioREST
 
@@ -106,7 +107,7 @@ public final class HealthChecker: @unchecked Sendable {
 
     // MARK: The checks
 
-    private var directoryDetails: [String: AnyJSON] {
+    private var directoryDetails: [String: JSONValue] {
         ["backend": .string(probe.backend), "store": .string(storeDescription)]
     }
 
@@ -133,7 +134,7 @@ public final class HealthChecker: @unchecked Sendable {
         }
         let probe = RedisProbe(settings: cache)
         let (latency, error) = Self.timed { () throws(RedisProbe.Failure) in try probe.run() }
-        let details: [String: AnyJSON] = [
+        let details: [String: JSONValue] = [
             "endpoint": .string(probe.endpoint), "transportSecurity": .string(cache.transportSecurity),
         ]
         if let error {

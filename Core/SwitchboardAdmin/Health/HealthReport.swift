@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardJSON
 
 /// One dependency's answer: `{ "status", "critical", "message", "latencyMs", "details" }`.
 public struct DependencyHealth: Sendable, Encodable, Equatable {
@@ -7,11 +8,11 @@ public struct DependencyHealth: Sendable, Encodable, Equatable {
     public var critical: Bool
     public var message: String
     public var latencyMs: Double?
-    public var details: [String: AnyJSON]
+    public var details: [String: JSONValue]
 
     public init(
         status: HealthStatus, critical: Bool, message: String, latencyMs: Double? = nil,
-        details: [String: AnyJSON] = [:]
+        details: [String: JSONValue] = [:]
     ) {
         self.status = status
         self.critical = critical

@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -58,7 +59,7 @@ public enum OutboundRequest: Sendable, Equatable {
     /// Reads and checks a request of `kind` from its JSON object.
     ///
     /// - Throws: ``Problem/invalidRequest(_:)`` naming every field that is wrong.
-    public init(_ kind: Kind, body: [String: AnyJSON]) throws(Problem) {
+    public init(_ kind: Kind, body: [String: JSONValue]) throws(Problem) {
         var reader = FieldReader()
         let allowed: Set<String> =
             kind == .message ? ["to", "body", "mediaUrls", "from"] : ["to", "from", "connect", "message"]

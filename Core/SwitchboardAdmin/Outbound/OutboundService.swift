@@ -1,6 +1,7 @@
 import Crypto
 import Logging
 import SwitchboardCore
+import SwitchboardJSON
 import TwilioREST
 
 #if canImport(FoundationEssentials)
@@ -81,7 +82,7 @@ public final class OutboundService {
     /// - Parameters:
     ///   - idempotencyKey: the request's `Idempotency-Key`, if it has one.
     public func send(
-        _ kind: OutboundRequest.Kind, body: [String: AnyJSON], companyID id: CompanyID, idempotencyKey: String?,
+        _ kind: OutboundRequest.Kind, body: [String: JSONValue], companyID id: CompanyID, idempotencyKey: String?,
         actor: String, logger: Logger
     ) -> APIResponse {
         do {
@@ -100,7 +101,7 @@ public final class OutboundService {
     }
 
     private func attempt(
-        _ kind: OutboundRequest.Kind, body: [String: AnyJSON], companyID id: CompanyID, idempotencyKey: String?,
+        _ kind: OutboundRequest.Kind, body: [String: JSONValue], companyID id: CompanyID, idempotencyKey: String?,
         actor: String, logger: Logger
     ) throws(Problem) -> APIResponse {
         if let idempotencyKey { try Self.checkKey(idempotencyKey) }
@@ -234,10 +235,10 @@ public final class OutboundService {
 
     /// What identifies a request's content for its key: the kind and the body, its
     /// members in a fixed order.
-    static func hash(_ kind: OutboundRequest.Kind, _ body: [String: AnyJSON]) -> String {
+    static func hash(_ kind: OutboundRequest.Kind, _ body: [String: JSONValue]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let canonical = (try? encoder.encode(AnyJSON.object(body))) ?? Data()
+        let canonical = (try? encoder.encode(JSONValue.object(body))) ?? Data()
         return SHA256.hash(data: Data(kind.rawValue.utf8) + Data([0x0A]) + canonical).lowercaseHex
     }
 

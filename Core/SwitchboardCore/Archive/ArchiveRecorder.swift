@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import SwitchboardJSON
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -131,10 +132,10 @@ extension ArchiveRecord {
     /// record has (a log line's values are texts, so numbers and booleans are written as
     /// texts; ``fromLog(_:)`` reads them back).
     public var logMetadata: Logger.Metadata.Value {
-        guard case .object(let members)? = try? JSONDecoder().decode(AnyJSON.self, from: Data(jsonText.utf8)) else {
+        guard case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8)) else {
             return .dictionary(["sid": .string(sid), "companyId": .string(companyId)])
         }
-        func value(_ json: AnyJSON) -> Logger.Metadata.Value {
+        func value(_ json: JSONValue) -> Logger.Metadata.Value {
             switch json {
             case .array(let items): .array(items.map(value))
             case .object(let fields): .dictionary(fields.mapValues(value))
@@ -177,7 +178,7 @@ extension ArchiveRecord {
     private static let booleanFields: Set<String> = ["answered"]
 
     /// A record from the JSON object a log line carries (see ``logMetadata``).
-    init?(logged object: [String: AnyJSON]) {
+    init?(logged object: [String: JSONValue]) {
         var fields = object
         for (key, member) in object {
             guard case .string(let text) = member else { continue }
@@ -186,7 +187,7 @@ extension ArchiveRecord {
                 fields[key] = text == "true" ? .bool(true) : text == "false" ? .bool(false) : nil
             }
         }
-        guard let data = try? JSONEncoder().encode(AnyJSON.object(fields)),
+        guard let data = try? JSONEncoder().encode(JSONValue.object(fields)),
             let record = try? JSONDecoder().decode(ArchiveRecord.self, from: data)
         else {
             return nil
@@ -198,5 +199,5 @@ extension ArchiveRecord {
 /// The part of an `archive.write_failed` log line import reads.
 private struct FailedWriteLine: Decodable {
     let message: String
-    let record: [String: AnyJSON]?
+    let record: [String: JSONValue]?
 }

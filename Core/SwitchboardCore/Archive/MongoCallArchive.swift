@@ -1,4 +1,5 @@
 import MongoDriver
+import SwitchboardJSON
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -209,7 +210,7 @@ public final class MongoCallArchive: CallArchive {
         return fields
     }
 
-    static func record(from document: AnyJSON) -> ArchiveRecord? {
+    static func record(from document: JSONValue) -> ArchiveRecord? {
         func text(_ key: String) -> String? {
             if case .string(let value)? = document[key] { return value }
             return nil
@@ -262,15 +263,15 @@ public final class MongoCallArchive: CallArchive {
         return record
     }
 
-    private func run(_ command: MongoDocument) throws(ArchiveError) -> AnyJSON {
+    private func run(_ command: MongoDocument) throws(ArchiveError) -> JSONValue {
         let text: String
         do { text = try pool.command(command.json) } catch { throw ArchiveError(error.description) }
-        do { return try JSONDecoder().decode(AnyJSON.self, from: Data(utf8Of: text)) } catch {
+        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
             throw ArchiveError("reply is not readable JSON")
         }
     }
 
-    private static func writeError(_ reply: AnyJSON) -> String? {
+    private static func writeError(_ reply: JSONValue) -> String? {
         guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
         if case .number(let code)? = first["code"] { return code }
         return "?"

@@ -1,5 +1,6 @@
 import Logging
 import MongoDriver
+import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -284,7 +285,7 @@ public final class MongoTenantDirectory: TenantDirectory {
     /// decode throws, unless `unreadable` is given, which then hears of it instead.
     private func find(
         _ filter: MongoDocument, projection: MongoDocument? = nil, sort: MongoDocument? = nil, limit: Int? = nil,
-        singleBatch: Bool = true, unreadable: ((AnyJSON, String) -> Void)? = nil
+        singleBatch: Bool = true, unreadable: ((JSONValue, String) -> Void)? = nil
     ) throws(DirectoryError) -> [Company] {
         var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
         if let projection { command.fields.append(("projection", .document(projection))) }
@@ -316,7 +317,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
     }
 
-    private func run(_ command: MongoDocument) throws(DirectoryError) -> AnyJSON {
+    private func run(_ command: MongoDocument) throws(DirectoryError) -> JSONValue {
         guard unreachable.allowsTry else {
             let milliseconds =
                 unreachable.remaining.components.seconds * 1_000 + unreachable.remaining.components.attoseconds
@@ -336,7 +337,7 @@ public final class MongoTenantDirectory: TenantDirectory {
             throw Self.translate(error)
         }
         do {
-            return try JSONDecoder().decode(AnyJSON.self, from: Data(utf8Of: text))
+            return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text))
         } catch {
             throw .unavailable("reply is not readable JSON")
         }
@@ -352,7 +353,7 @@ public final class MongoTenantDirectory: TenantDirectory {
     }
 
     /// A company from a document as libmongoc's relaxed Extended JSON gives it.
-    @_spi(Fuzzing) public static func decodeCompany(_ document: AnyJSON) throws(DirectoryError) -> Company {
+    @_spi(Fuzzing) public static func decodeCompany(_ document: JSONValue) throws(DirectoryError) -> Company {
         do {
             let data = try JSONEncoder().encode(document)
             return try JSONDecoder().decode(Company.self, from: data)
@@ -428,7 +429,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         return MongoDocument(changes)
     }
 
-    private static func conflictingNumber(_ error: AnyJSON, _ company: Company) -> PhoneNumber {
+    private static func conflictingNumber(_ error: JSONValue, _ company: Company) -> PhoneNumber {
         if case .object(let value)? = error["keyValue"],
             let text = value.values.compactMap({ value -> String? in
                 if case .string(let text) = value { return text }

@@ -1,4 +1,5 @@
 import MongoDriver
+import SwitchboardJSON
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -215,7 +216,7 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         -> [CompanyHealthRecord]
     {
         ensureIndexesOnce()
-        let batch: [AnyJSON]
+        let batch: [JSONValue]
         if let status {
             var filter: MongoDocument = ["status": .string(status.rawValue)]
             if let after { filter.fields.append(("companyId", .document(["$gt": .string(after.companyId)]))) }
@@ -270,7 +271,7 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         ]
     }
 
-    static func decode(_ document: AnyJSON) -> CompanyHealthRecord? {
+    static func decode(_ document: JSONValue) -> CompanyHealthRecord? {
         guard let result = document["result"], let data = try? JSONEncoder().encode(result),
             var record = try? JSONDecoder().decode(CompanyHealthRecord.self, from: data)
         else { return nil }
@@ -291,7 +292,7 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
     // MARK: Commands
 
     private func find(_ filter: MongoDocument, sort: MongoDocument?, limit: Int, projection: MongoDocument?)
-        throws(HealthStoreError) -> [AnyJSON]
+        throws(HealthStoreError) -> [JSONValue]
     {
         var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
         if let sort { command.fields.append(("sort", .document(sort))) }
@@ -315,11 +316,11 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         return Int(Double(n) ?? 0)
     }
 
-    private func run(_ command: MongoDocument) throws(HealthStoreError) -> AnyJSON {
+    private func run(_ command: MongoDocument) throws(HealthStoreError) -> JSONValue {
         let text: String
         do { text = try pool.command(command.json) } catch { throw HealthStoreError(error.description) }
-        let reply: AnyJSON
-        do { reply = try JSONDecoder().decode(AnyJSON.self, from: Data(utf8Of: text)) } catch {
+        let reply: JSONValue
+        do { reply = try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
             throw HealthStoreError("reply is not readable JSON")
         }
         if case .array(let errors)? = reply["writeErrors"], let first = errors.first {

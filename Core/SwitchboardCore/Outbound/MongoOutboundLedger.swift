@@ -1,4 +1,5 @@
 import MongoDriver
+import SwitchboardJSON
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -149,7 +150,7 @@ public final class MongoOutboundLedger: OutboundLedger {
         ]
         // Two first sends of a minute can race on the upsert; the loser counts again.
         for _ in 0..<2 {
-            let reply: AnyJSON
+            let reply: JSONValue
             do { reply = try run(command) } catch
                 where error.message.contains("E11000") || error.message.contains("11000")
             { continue }
@@ -163,7 +164,7 @@ public final class MongoOutboundLedger: OutboundLedger {
         throw OutboundLedgerError("the minute's count could not be written")
     }
 
-    private static func date(_ value: AnyJSON?) -> Date? {
+    private static func date(_ value: JSONValue?) -> Date? {
         switch value {
         case .object(let date)?:
             if case .string(let iso)? = date["$date"] { return Timestamp.parse(iso) }
@@ -177,16 +178,16 @@ public final class MongoOutboundLedger: OutboundLedger {
         }
     }
 
-    private static func writeErrorCode(_ reply: AnyJSON) -> String? {
+    private static func writeErrorCode(_ reply: JSONValue) -> String? {
         guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
         if case .number(let code)? = first["code"] { return code }
         return "?"
     }
 
-    private func run(_ command: MongoDocument) throws(OutboundLedgerError) -> AnyJSON {
+    private func run(_ command: MongoDocument) throws(OutboundLedgerError) -> JSONValue {
         let text: String
         do { text = try pool.command(command.json) } catch { throw OutboundLedgerError(error.description) }
-        do { return try JSONDecoder().decode(AnyJSON.self, from: Data(utf8Of: text)) } catch {
+        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
             throw OutboundLedgerError("reply is not readable JSON")
         }
     }

@@ -26,7 +26,7 @@ enum StoreTargets {
     /// written into a MongoDB command must read back as itself (nothing a company admin
     /// types can change a command's shape).
     static let extendedJSON = FuzzTarget(name: "extended-json", summary: "Extended JSON") { bytes in
-        if let document = try? JSONDecoder().decode(AnyJSON.self, from: Data(bytes)) {
+        if let document = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) {
             _ = try? MongoTenantDirectory.decodeCompany(document)
         }
         let text = String(decoding: bytes, as: UTF8.self)
