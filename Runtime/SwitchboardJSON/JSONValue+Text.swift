@@ -3,21 +3,23 @@ extension JSONValue: CustomStringConvertible {
     /// The value as compact JSON text, an object's members in sorted order.
     public var jsonBytes: [UInt8] {
         var output: [UInt8] = []
-        append(to: &output)
+        appendJSON(to: &output)
         return output
     }
 
-    private func append(to output: inout [UInt8]) {
+    /// Appends the value as compact JSON text (numbers as they were written, an object's
+    /// members in sorted order).
+    package func appendJSON(to output: inout [UInt8]) {
         switch self {
         case .null: output.append(literal: "null")
-        case .bool(let flag): output.append(utf8Of: flag ? "true" : "false")
+        case .bool(let flag): output.append(literal: flag ? "true" : "false")
         case .number(let text): output.append(utf8Of: text)
         case .string(let text): JSONText.appendString(text, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                item.append(to: &output)
+                item.appendJSON(to: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -26,7 +28,7 @@ extension JSONValue: CustomStringConvertible {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONText.appendString(name, to: &output)
                 output.append(UInt8(ascii: ":"))
-                members[name]?.append(to: &output)
+                members[name]?.appendJSON(to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }

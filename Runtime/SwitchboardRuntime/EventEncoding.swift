@@ -78,31 +78,3 @@ extension HTTPEvent {
         output.append(UInt8(ascii: "}"))
     }
 }
-
-extension JSONValue {
-    /// Appends the value as JSON (numbers as they were written).
-    func appendJSON(to output: inout [UInt8]) {
-        switch self {
-        case .null: output.append(literal: "null")
-        case .bool(let flag): output.append(literal: flag ? "true" : "false")
-        case .number(let text): output.append(utf8Of: text)
-        case .string(let text): JSONText.appendString(text, to: &output)
-        case .array(let items):
-            output.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                item.appendJSON(to: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let members):
-            output.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSONText.appendString(key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                members[key]!.appendJSON(to: &output)
-            }
-            output.append(UInt8(ascii: "}"))
-        }
-    }
-}

@@ -47,19 +47,8 @@ extension VoiceCallPlanner {
         case .aiAgent:
             guard let stream = agentStreamURL(for: tenant) else { throw .noAgentStream }
             return TwiML.response([
-                TwiMLElement(
-                    "Connect",
-                    children: [
-                        TwiMLElement(
-                            "Stream", [("url", stream)],
-                            children: [
-                                TwiMLElement(
-                                    "Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
-                                TwiMLElement("Parameter", [("name", "direction"), ("value", "outbound")]),
-                                TwiMLElement("Parameter", [("name", "from"), ("value", from.e164)]),
-                                TwiMLElement("Parameter", [("name", "to"), ("value", to.e164)]),
-                            ])
-                    ])
+                agentConnect(
+                    stream, tenant, parameters: [("direction", "outbound"), ("from", from.e164), ("to", to.e164)])
             ])
         case .forward:
             guard let stored = tenant.forwardNumber, let number = try? PhoneNumber(parsing: stored) else {

@@ -33,17 +33,7 @@ public struct VoiceCallPlanner: Sendable {
         switch tenant.routingMode {
         case .aiAgent:
             if let stream = agentStreamURL(for: tenant) {
-                let connect = TwiMLElement(
-                    "Connect",
-                    children: [
-                        TwiMLElement(
-                            "Stream", [("url", stream)],
-                            children: [
-                                TwiMLElement(
-                                    "Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]),
-                                TwiMLElement("Parameter", [("name", "callSid"), ("value", callSid ?? "")]),
-                            ])
-                    ])
+                let connect = agentConnect(stream, tenant, parameters: [("callSid", callSid ?? "")])
                 return CallAnswer(mode: .aiAgent, twiml: TwiML.response([connect]), fallbackReason: nil)
             }
             return voicemail(
@@ -156,6 +146,18 @@ public struct VoiceCallPlanner: Sendable {
     func agentStreamURL(for tenant: TenantSnapshot) -> String? {
         if let own = tenant.agentStreamUrl, StreamURL.isValid(own) { return own }
         return platformAgentStreamURL
+    }
+
+    /// `<Connect><Stream>` to the agent at `stream`, with the company's id and
+    /// `parameters` as the stream's custom parameters.
+    func agentConnect(_ stream: String, _ tenant: TenantSnapshot, parameters: [(String, String)]) -> TwiMLElement {
+        var children: [TwiMLElement] = []
+        children.reserveCapacity(1 + parameters.count)
+        children.append(TwiMLElement("Parameter", [("name", "companyId"), ("value", tenant.companyID.rawValue)]))
+        for (name, value) in parameters {
+            children.append(TwiMLElement("Parameter", [("name", name), ("value", value)]))
+        }
+        return TwiMLElement("Connect", children: [TwiMLElement("Stream", [("url", stream)], children: children)])
     }
 
     private func voicemail(_ tenant: TenantSnapshot, _ voiceURL: String, because reason: String?) -> CallAnswer {
