@@ -81,7 +81,8 @@ private func scaleRound(
 
     let before = try standIn.requestCount()
     let sweep = try runBatch(
-        options.bin + "/switchboard", ["health", "--sweep"], environment: settings, input: "/dev/null")
+        options.bin + "/switchboard", ["health", "--sweep"], environment: settings, input: "/dev/null",
+        sampleMemory: true)
     let summary = String(decoding: sweep.replies, as: UTF8.self)
     guard sweep.status == 0, summary.contains("checked \(count) companies") else {
         throw BenchError(
