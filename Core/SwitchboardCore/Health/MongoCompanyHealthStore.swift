@@ -105,29 +105,27 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
             throw HealthStoreError("aggregate answered without a cursor")
         }
-        var enrolled = 0
+        // One update command upserts every company of the page, each only if still missing.
+        var updates: [MongoValue] = []
         for document in batch {
             guard let company = try? MongoTenantDirectory.decodeCompany(document) else { continue }
             let record = CompanyHealthRecord.unchecked(company)
-            _ = try run([
-                "update": .string(Self.collection),
-                "updates": .array([
-                    .document([
-                        "q": .document(["_id": .id(company.id)]),
-                        "u": .document([
-                            "$setOnInsert": .document(
-                                MongoDocument(
-                                    Self.fields(of: record, encoded: try text(of: record)) + [
-                                        ("due", true), ("dueAt", .date(Timestamp.format(time))),
-                                    ]))
-                        ]),
-                        "upsert": true,
-                    ])
-                ]),
-            ])
-            enrolled += 1
+            updates.append(
+                .document([
+                    "q": .document(["_id": .id(company.id)]),
+                    "u": .document([
+                        "$setOnInsert": .document(
+                            MongoDocument(
+                                Self.fields(of: record, encoded: try text(of: record)) + [
+                                    ("due", true), ("dueAt", .date(Timestamp.format(time))),
+                                ]))
+                    ]),
+                    "upsert": true,
+                ]))
         }
-        return enrolled
+        guard !updates.isEmpty else { return 0 }
+        _ = try run(["update": .string(Self.collection), "updates": .array(updates), "ordered": false])
+        return updates.count
     }
 
     private static func queueFilter(_ since: Date) -> MongoDocument {
