@@ -157,7 +157,7 @@ struct ConfigPutHandler: FunctionHandler {
     private func reconcileSigning(
         _ saved: CompanySettingsWriter.Saved, identity: AdminIdentity, logger: Logger
     ) -> (CompanySettingsWriter.Saved, SigningAnswer?) {
-        let wantsSharedKey = WebhookSigning(stored: saved.company.twilio.webhookSigning) == .sharedKey
+        let wantsSharedKey = saved.company.twilio.webhookSigning == .sharedKey
         guard wantsSharedKey != (saved.company.twilio.webhookSharedKey != nil) else { return (saved, nil) }
         let setup = WebhookSigningSetup(
             client: twilio, targets: webhookTargets, sealer: services.sealer, gracePeriod: services.tokenGracePeriod)

@@ -53,7 +53,7 @@ struct SMSHandler: TwilioWebhookFunction {
             logger.warning(
                 "sms.mode_fallback",
                 metadata: [
-                    "company.id": "\(tenant.companyID)", "sms.mode": "\(tenant.smsMode ?? "none")",
+                    "company.id": "\(tenant.companyID)", "sms.mode": "\(tenant.smsMode ?? SMSMode.none)",
                     "reason": "\(reason)",
                 ])
         }

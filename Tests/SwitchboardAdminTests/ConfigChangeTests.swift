@@ -198,7 +198,7 @@ struct ConfigChangeTests {
         #expect(try Self.change(#"{"smsMode": "none"}"#).company.twilio.smsMode == nil)
         #expect(
             try Self.change(#"{"smsMode": "forward", "callRoutingMode": "forward", "forwardNumber": "+15550199999"}"#)
-                .company.twilio.messageMode == .forward)
+                .company.twilio.smsMode == .forward)
     }
 
     @Test("masking: four characters of a long secret, none of a short one")

@@ -170,7 +170,7 @@ struct CallArchiveTests {
         let held = Self.call("CA" + String(repeating: "2", count: 32), company: company.rawValue)
         let error = #expect(throws: ArchiveError.self) { try archive.record(held) }
         #expect(error?.description.contains("locked") == true)
-        #expect(try directory.company(servingNumber: DirectoryFixtures.number("+15550100001"))?.id == company)
+        #expect(try directory.tenant(servingNumber: DirectoryFixtures.number("+15550100001"))?.companyID == company)
         #expect(try wait(shared) == "2000")
         try other.execute("COMMIT")
 

@@ -26,7 +26,7 @@ struct CompanySettingsWriterTests {
         let stored = try writer.save(
             company {
                 $0.apiKey = "SK" + String(repeating: "1", count: 32)
-                $0.apiSecret = .plaintext("api-secret")
+                $0.apiSecret = .plaintext("apiSecret0123456789abcdefABCDEF0")
             }, updatedBy: "tester"
         ).company
         let read = try #require(try directory.company(id: stored.id))
@@ -42,13 +42,19 @@ struct CompanySettingsWriterTests {
     @Test(
         "invalid settings are refused with a reason, and nothing is written",
         arguments: [
-            ("accountSid", "accountSid must be AC followed by 32 hex digits"),
+            ("accountSid", "accountSid must be AC followed by 32 hexadecimal digits"),
             ("mode", "callRoutingMode must be one of ai-agent, voicemail, forward"),
-            ("forward", "callRoutingMode forward needs a forwardNumber"),
-            ("forwardNumber", "forwardNumber has no + or 00 country prefix, so its country is ambiguous"),
-            ("stream", "agentStreamUrl must be a wss:// URL"),
-            ("number", "phone number \"555-0100\" has no + or 00 country prefix, so its country is ambiguous"),
-            ("whisper", "whisperMessage must be at most 1000 characters"),
+            ("forward", "forwardNumber is required when callRoutingMode is forward"),
+            (
+                "forwardNumber",
+                "forwardNumber \"5550100\" is not a phone number: it has no + or 00 country prefix, so its country is ambiguous"
+            ),
+            ("stream", "agentStreamUrl must be a wss:// URL of at most 2048 characters without spaces"),
+            (
+                "number",
+                "phoneNumbers[1].phoneNumber \"555-0100\" is not a phone number: it has no + or 00 country prefix, so its country is ambiguous"
+            ),
+            ("whisper", "whisperMessage must be at most 1000 characters without control characters"),
         ])
     func refusals(field: String, message: String) throws {
         let (directory, writer) = try setup()

@@ -37,7 +37,7 @@ enum DirectoryFixtures {
                 authToken: .sealed(sealer.seal("token-\(id)", companyID: id, field: .authToken)),
                 phoneNumber: legacy,
                 phoneNumbers: list.map { PhoneNumberEntry(phoneNumber: $0.0, status: $0.1) },
-                callRoutingMode: mode
+                callRoutingMode: CallRoutingMode.named(mode)
             ))
     }
 
@@ -68,10 +68,11 @@ struct DirectoryContractTests {
         let directory = try backend.make()
         try directory.save(F.company("c1", list: [("+1-555-010-0001", "active"), ("+15550100002", "active")]))
         for asked in ["+15550100001", "+1-555-010-0001", "+1 (555) 010-0001", "+1.555.010.0001", "001 555 010 0001"] {
-            #expect(try directory.company(servingNumber: F.number(asked))?.id.rawValue == "c1", "asked as \(asked)")
+            #expect(
+                try directory.tenant(servingNumber: F.number(asked))?.companyID.rawValue == "c1", "asked as \(asked)")
         }
-        #expect(try directory.company(servingNumber: F.number("+15550100002"))?.id.rawValue == "c1")
-        #expect(try directory.company(servingNumber: F.number("+15550100003")) == nil)
+        #expect(try directory.tenant(servingNumber: F.number("+15550100002"))?.companyID.rawValue == "c1")
+        #expect(try directory.tenant(servingNumber: F.number("+15550100003")) == nil)
     }
 
     @Test(
@@ -82,8 +83,8 @@ struct DirectoryContractTests {
             "uk", list: [("+44-20-7946-0958", "active")], legacy: "+33 1 42 68 53 00", mode: "forward")
         company.twilio.forwardNumber = "+49 (30) 901820"
         try directory.save(company)
-        #expect(try directory.company(servingNumber: F.number("+442079460958"))?.id.rawValue == "uk")
-        #expect(try directory.company(servingNumber: F.number("+33142685300"))?.id.rawValue == "uk")
+        #expect(try directory.tenant(servingNumber: F.number("+442079460958"))?.companyID.rawValue == "uk")
+        #expect(try directory.tenant(servingNumber: F.number("+33142685300"))?.companyID.rawValue == "uk")
         let stored = try #require(try directory.company(id: CompanyID("uk")))
         #expect(stored.twilio.phoneNumbers.map(\.phoneNumber) == ["+442079460958"])
         #expect(stored.twilio.phoneNumber == "+33142685300")
@@ -98,7 +99,7 @@ struct DirectoryContractTests {
     func legacyField(backend: DirectoryBackend) throws {
         let directory = try backend.make()
         try directory.save(F.company("legacy", legacy: "+1-555-040-0001"))
-        #expect(try directory.company(servingNumber: F.number("+15550400001"))?.id.rawValue == "legacy")
+        #expect(try directory.tenant(servingNumber: F.number("+15550400001"))?.companyID.rawValue == "legacy")
         #expect(try directory.company(id: CompanyID("legacy"))?.twilio.phoneNumber == "+15550400001")
     }
 
@@ -125,7 +126,7 @@ struct DirectoryContractTests {
         first.twilio.lastUpdated = "2026-11-27T01:00:00.001Z"
         try directory.save(first, replacing: read)
         let afterFirst = try #require(try directory.company(id: original.id))
-        #expect(afterFirst.twilio.routingMode == .forward)
+        #expect(afterFirst.twilio.callRoutingMode == .forward)
 
         // A second editor who read the same version is refused, and nothing changes.
         var second = read
@@ -133,8 +134,8 @@ struct DirectoryContractTests {
         second.twilio.lastUpdated = "2026-11-27T01:00:00.002Z"
         #expect(throws: DirectoryError.changedMeanwhile(original.id)) { try directory.save(second, replacing: read) }
         #expect(try directory.company(id: original.id) == afterFirst)
-        #expect(try directory.company(servingNumber: F.number("+15550120002")) == nil)
-        #expect(try directory.company(servingNumber: F.number("+15550120001"))?.id == original.id)
+        #expect(try directory.tenant(servingNumber: F.number("+15550120002")) == nil)
+        #expect(try directory.tenant(servingNumber: F.number("+15550120001"))?.companyID == original.id)
 
         // A company that does not exist cannot be replaced.
         let ghost = F.company("ghost")
@@ -148,9 +149,9 @@ struct DirectoryContractTests {
         try directory.save(
             F.company(
                 "c1", list: [("+15550200001", "active"), ("+15550200002", "inactive"), ("+15550200003", "released")]))
-        #expect(try directory.company(servingNumber: F.number("+15550200001"))?.id.rawValue == "c1")
-        #expect(try directory.company(servingNumber: F.number("+15550200002")) == nil)
-        #expect(try directory.company(servingNumber: F.number("+15550200003")) == nil)
+        #expect(try directory.tenant(servingNumber: F.number("+15550200001"))?.companyID.rawValue == "c1")
+        #expect(try directory.tenant(servingNumber: F.number("+15550200002")) == nil)
+        #expect(try directory.tenant(servingNumber: F.number("+15550200003")) == nil)
         #expect(throws: DirectoryError.numberTaken(F.number("+15550200002"))) {
             try directory.save(F.company("c2", list: [("+15550200002", "active")]))
         }
@@ -171,8 +172,8 @@ struct DirectoryContractTests {
             // Nothing of the refused save was written.
             #expect(try directory.company(id: CompanyID("c2")) == nil)
         }
-        #expect(try directory.company(servingNumber: F.number("+15550300001"))?.id.rawValue == "c1")
-        #expect(try directory.company(servingNumber: F.number("+15550300009"))?.id.rawValue == "c1")
+        #expect(try directory.tenant(servingNumber: F.number("+15550300001"))?.companyID.rawValue == "c1")
+        #expect(try directory.tenant(servingNumber: F.number("+15550300009"))?.companyID.rawValue == "c1")
     }
 
     @Test("a refused update leaves the company as it was", arguments: DirectoryBackend.all)
@@ -185,7 +186,7 @@ struct DirectoryContractTests {
         let grab = F.company("c2", list: [("+15550500002", "active"), ("+15550500001", "active")], mode: "forward")
         #expect(throws: DirectoryError.numberTaken(F.number("+15550500001"))) { try directory.save(grab) }
         #expect(try directory.company(id: second.id) == second)
-        #expect(try directory.company(servingNumber: F.number("+15550500002"))?.id == second.id)
+        #expect(try directory.tenant(servingNumber: F.number("+15550500002"))?.companyID == second.id)
     }
 
     @Test(
@@ -198,8 +199,8 @@ struct DirectoryContractTests {
         // c1 lets the number go; c2 may now have it.
         try directory.save(F.company("c1", list: [("+15550600002", "active")]))
         try directory.save(F.company("c2", list: [("+15550600001", "active")]))
-        #expect(try directory.company(servingNumber: F.number("+15550600001"))?.id.rawValue == "c2")
-        #expect(try directory.company(servingNumber: F.number("+15550600002"))?.id.rawValue == "c1")
+        #expect(try directory.tenant(servingNumber: F.number("+15550600001"))?.companyID.rawValue == "c2")
+        #expect(try directory.tenant(servingNumber: F.number("+15550600002"))?.companyID.rawValue == "c1")
     }
 
     @Test("secrets must be sealed and numbers valid before they are stored", arguments: DirectoryBackend.all)

@@ -196,7 +196,7 @@ struct SharedKeyWebhookTests {
     static func tenant(require: Bool = false) -> TenantSnapshot {
         var tenant = T.tenant("a", account: T.accountA, token: "token-a")
         tenant.webhookSharedKey = sharedKey(keyA, "secret-a", company: "a")
-        tenant.requireSharedKey = require ? true : nil
+        tenant.requireSharedKey = require
         return tenant
     }
 

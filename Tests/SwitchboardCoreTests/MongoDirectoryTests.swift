@@ -47,7 +47,7 @@ struct MongoDirectoryTests {
                 }
             }
             #expect(results.wins == 1, "round \(round): \(results.wins) companies got \(number)")
-            let owner = try Self.directory(uri).company(servingNumber: F.number(number))
+            let owner = try Self.directory(uri).tenant(servingNumber: F.number(number))
             #expect(owner != nil)
         }
     }
@@ -66,9 +66,9 @@ struct MongoDirectoryTests {
                    "phoneNumber": "+1-555-070-0001", "callRoutingMode": "voicemail", "recordingEnabled": false,
                    "lastUpdated": {"$date": "2024-03-01T10:00:00Z"}, "legacyFlag": true}}
                 """#)
-        let found = try #require(try directory.company(servingNumber: F.number("+15550700001")))
-        #expect(found.id.rawValue == "65a1f0c2e4b0a1a2b3c4d5e9")
-        #expect(found.twilio.authToken == .plaintext("plaintext-token"))
+        let found = try #require(try directory.tenant(servingNumber: F.number("+15550700001")))
+        #expect(found.companyID.rawValue == "65a1f0c2e4b0a1a2b3c4d5e9")
+        #expect(found.authToken == .plaintext("plaintext-token"))
         var full = try #require(try directory.company(id: CompanyID("65a1f0c2e4b0a1a2b3c4d5e9")))
         #expect(full.twilio.lastUpdated?.hasPrefix("2024-03-01") == true)
         // A save keeps what Switchboard does not model.
@@ -86,10 +86,10 @@ struct MongoDirectoryTests {
         let server = try MongoTestServer()
         let directory = try Self.directory(server.uri + "/outage?serverSelectionTimeoutMS=300")
         try directory.save(F.company("c1", list: [("+15550800001", "active")]))
-        #expect(try directory.company(servingNumber: F.number("+15550800001")) != nil)
+        #expect(try directory.tenant(servingNumber: F.number("+15550800001")) != nil)
         server.stop()
         do {
-            _ = try directory.company(servingNumber: F.number("+15550800001"))
+            _ = try directory.tenant(servingNumber: F.number("+15550800001"))
             Issue.record("a lookup succeeded with the server down")
         } catch {
             guard case .unavailable(let why) = error else {
@@ -107,7 +107,7 @@ struct MongoDirectoryTests {
             if !recovered { usleep(100_000) }
         }
         #expect(recovered)
-        #expect(try directory.company(servingNumber: F.number("+15550800001"))?.id.rawValue == "c1")
+        #expect(try directory.tenant(servingNumber: F.number("+15550800001"))?.companyID.rawValue == "c1")
     }
 
     @Test(

@@ -8,7 +8,7 @@ struct VoiceCallPlannerTests {
     static let voiceURL = "https://calls.example.com/api/twilio/voice"
 
     func tenant(_ mode: String?, _ edit: (inout TwilioConfig) -> Void = { _ in }) -> TenantSnapshot {
-        var config = TwilioConfig(callRoutingMode: mode)
+        var config = TwilioConfig(callRoutingMode: mode.map(CallRoutingMode.named))
         edit(&config)
         return TenantSnapshot(
             Company(id: try! CompanyID("65a1f0c2e4b0a1a2b3c4d5e1"), name: "Acme & Co", twilio: config))
@@ -123,7 +123,7 @@ struct VoiceCallPlannerTests {
         let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
         let company = tenant("forward") {
             $0.forwardNumber = "+15550399999"
-            $0.forwardFallback = stored
+            $0.forwardFallback = stored.map(ForwardFallback.named)
             $0.voicemailGreeting = "Leave it here"
         }
         let outcome = planner.dialFinished(tenant: company, dialStatus: status, voiceURL: Self.voiceURL)

@@ -88,7 +88,7 @@ public struct CompanyListing {
                         isPrimary: numbers.allSatisfy { !$0.isPrimary }), at: 0)
             }
             phoneNumbers = numbers
-            callRoutingMode = config.callRoutingMode
+            callRoutingMode = config.callRoutingMode?.rawValue
             twilioConfigured = company.hasTwilioCredentials
         }
 

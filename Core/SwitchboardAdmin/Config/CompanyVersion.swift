@@ -14,9 +14,9 @@ public enum CompanyVersion {
     /// canonical form, so both backends and every read give the same tag).
     public static func etag(of company: Company) -> String {
         var canonical = company
-        canonical.twilio.lastUpdated = company.twilio.lastUpdated.map(TwilioConfigView.canonicalTime)
+        canonical.twilio.lastUpdated = company.twilio.lastUpdated.map(Timestamp.canonical)
         canonical.twilio.authTokenPreviousExpiresAt = company.twilio.authTokenPreviousExpiresAt.map(
-            TwilioConfigView.canonicalTime)
+            Timestamp.canonical)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let document = (try? encoder.encode(canonical)) ?? Data()

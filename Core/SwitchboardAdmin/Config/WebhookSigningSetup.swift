@@ -123,7 +123,7 @@ public struct WebhookSigningSetup {
                 rules.append(rule.id)
             }
             var enabled = company
-            enabled.twilio.webhookSigning = WebhookSigning.sharedKey.rawValue
+            enabled.twilio.webhookSigning = .sharedKey
             enabled.twilio.webhookSharedKey = WebhookSharedKey(
                 sid: key.sid, secret: key.secret, algorithm: algorithm.rawValue, settingId: setting, ruleIds: rules)
             return (

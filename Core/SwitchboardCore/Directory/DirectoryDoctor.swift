@@ -29,6 +29,20 @@ public struct DirectoryDoctor {
             case unknownKey = "unknown-key"
             /// A document that is not a company Switchboard can read.
             case unreadableDocument = "unreadable-document"
+            /// A setting that breaks its rule (``CompanyValidator``): saving the company
+            /// as it is would be refused.
+            case invalidSetting = "invalid-setting"
+
+            /// How the doctor reports what the validator found.
+            init(_ kind: SettingProblem.Kind) {
+                switch kind {
+                case .invalidSetting: self = .invalidSetting
+                case .invalidNumber: self = .invalidNumber
+                case .missingCredentials: self = .missingCredentials
+                case .forwardWithoutNumber: self = .forwardWithoutNumber
+                case .smsUnworkable: self = .smsUnworkable
+                }
+            }
         }
 
         public let kind: Kind
@@ -93,8 +107,7 @@ public struct DirectoryDoctor {
                             ))
                     }
                 } catch {
-                    findings.append(
-                        Finding(kind: .invalidNumber, companyIDs: id, detail: "\"\(text.prefix(40))\" \(error)"))
+                    // The validator names it (invalid-number), below.
                 }
             }
             if let token = config.authToken, !token.isSealed {
@@ -136,36 +149,10 @@ public struct DirectoryDoctor {
                     }
                 }
             }
-            if !stored.isEmpty && ((config.accountSid ?? "").isEmpty || config.authToken == nil) {
+            // What saving the company as it is would be refused for: the validator's rules.
+            for problem in CompanyValidator.problems(of: company) {
                 findings.append(
-                    Finding(
-                        kind: .missingCredentials, companyIDs: id,
-                        detail: "has numbers but no Account SID or auth token"))
-            }
-            if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
-                findings.append(
-                    Finding(kind: .forwardWithoutNumber, companyIDs: id, detail: "forward mode without a forwardNumber")
-                )
-            }
-            switch config.messageMode {
-            case nil:
-                findings.append(
-                    Finding(
-                        kind: .smsUnworkable, companyIDs: id,
-                        detail: "unknown smsMode \"\(config.smsMode?.prefix(40) ?? "")\": messages get no answer"))
-            case .autoReply? where (config.smsAutoReply ?? "").isEmpty:
-                findings.append(
-                    Finding(
-                        kind: .smsUnworkable, companyIDs: id,
-                        detail: "auto-reply smsMode without an smsAutoReply: messages get no answer"))
-            case .forward? where (config.smsForwardNumber ?? config.forwardNumber ?? "").isEmpty:
-                findings.append(
-                    Finding(
-                        kind: .smsUnworkable, companyIDs: id,
-                        detail:
-                            "forward smsMode without an smsForwardNumber or forwardNumber: messages are not forwarded"))
-            default:
-                break
+                    Finding(kind: Finding.Kind(problem.kind), companyIDs: id, detail: problem.description))
             }
         }
         return findings

@@ -56,16 +56,10 @@ public final class MongoTenantDirectory: TenantDirectory {
         "twilioConfig.authToken": .document(["$type": "string"]),
     ]
 
-    /// The fields a webhook needs (``TenantSnapshot``'s).
-    static let webhookProjection: MongoDocument = [
-        "companyName": 1, "twilioConfig.accountSid": 1, "twilioConfig.authToken": 1, "twilioConfig.callRoutingMode": 1,
-        "twilioConfig.forwardNumber": 1, "twilioConfig.recordingEnabled": 1, "twilioConfig.whisperMessage": 1,
-        "twilioConfig.voicemailGreeting": 1, "twilioConfig.agentStreamUrl": 1, "twilioConfig.authTokenPrevious": 1,
-        "twilioConfig.authTokenPreviousExpiresAt": 1, "twilioConfig.smsMode": 1, "twilioConfig.smsAutoReply": 1,
-        "twilioConfig.smsForwardNumber": 1, "twilioConfig.forwardFallback": 1, "twilioConfig.webhookSharedKey": 1,
-        "twilioConfig.webhookSharedKeyPrevious": 1, "twilioConfig.webhookSharedKeyPreviousExpiresAt": 1,
-        "twilioConfig.requireSharedKey": 1,
-    ]
+    /// The fields a webhook needs (``TenantSnapshot``'s), as ``CompanySettings`` declares them.
+    static let webhookProjection = MongoDocument(
+        [("companyName", MongoValue.int(1))]
+            + CompanySettings.webhook.map { ("twilioConfig." + $0.name, MongoValue.int(1)) })
 
     /// The process's one pool, shared with the call archive.
     let pool: MongoClientPool
@@ -94,7 +88,7 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     // MARK: TenantDirectory
 
-    public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
+    public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
         ensureIndexesOnce()
         let spellings = Self.spellings(of: number)
         let filter: MongoDocument = [
@@ -109,7 +103,7 @@ public final class MongoTenantDirectory: TenantDirectory {
                 .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
             ])
         ]
-        return try find(filter, projection: Self.webhookProjection, limit: 1).first
+        return try find(filter, projection: Self.webhookProjection, limit: 1).first.map(TenantSnapshot.init)
     }
 
     public func company(id: CompanyID) throws(DirectoryError) -> Company? {
@@ -367,63 +361,19 @@ public final class MongoTenantDirectory: TenantDirectory {
         [.string(number.e164)] + (number.legacyNorthAmericanSpelling.map { [.string($0)] } ?? [])
     }
 
-    /// `$set` for every modelled field that has a value, `$unset` for those that do not.
+    /// `$set` for every setting that has a value, `$unset` for those that do not, as
+    /// ``CompanySettings`` declares them; fields Switchboard does not model are left as
+    /// they are.
     static func changes(for company: Company) -> MongoDocument {
-        let config = company.twilio
         var set: [(String, MongoValue)] = [("companyName", .string(company.name))]
         var unset: [(String, MongoValue)] = []
-        func field(_ name: String, _ value: MongoValue?) {
-            if let value {
-                set.append(("twilioConfig." + name, value))
+        for setting in CompanySettings.all {
+            if let value = setting.stored(company.twilio) {
+                set.append(("twilioConfig." + setting.name, value))
             } else {
-                unset.append(("twilioConfig." + name, ""))
+                unset.append(("twilioConfig." + setting.name, ""))
             }
         }
-        field("accountSid", config.accountSid.map(MongoValue.string))
-        field("authToken", config.authToken.map { .string($0.stored) })
-        field("authTokenPrevious", config.authTokenPrevious.map { .string($0.stored) })
-        field("authTokenPreviousExpiresAt", config.authTokenPreviousExpiresAt.map(MongoValue.date))
-        field("apiKey", config.apiKey.map(MongoValue.string))
-        field("apiSecret", config.apiSecret.map { .string($0.stored) })
-        field("phoneNumber", config.phoneNumber.map(MongoValue.string))
-        field(
-            "phoneNumbers",
-            .array(
-                config.phoneNumbers.map { entry in
-                    var fields: [(String, MongoValue)] = [("phoneNumber", .string(entry.phoneNumber))]
-                    if let name = entry.friendlyName { fields.append(("friendlyName", .string(name))) }
-                    if let status = entry.status { fields.append(("status", .string(status))) }
-                    if let primary = entry.isPrimary { fields.append(("isPrimary", .bool(primary))) }
-                    return .document(MongoDocument(fields))
-                }))
-        field("callRoutingMode", config.callRoutingMode.map(MongoValue.string))
-        field("forwardNumber", config.forwardNumber.map(MongoValue.string))
-        field("recordingEnabled", .bool(config.recordingEnabled))
-        field("whisperMessage", config.whisperMessage.map(MongoValue.string))
-        field("forwardFallback", config.forwardFallback.map(MongoValue.string))
-        field("voicemailGreeting", config.voicemailGreeting.map(MongoValue.string))
-        field("agentStreamUrl", config.agentStreamUrl.map(MongoValue.string))
-        field("smsMode", config.smsMode.map(MongoValue.string))
-        field("smsAutoReply", config.smsAutoReply.map(MongoValue.string))
-        field("smsForwardNumber", config.smsForwardNumber.map(MongoValue.string))
-        func sharedKey(_ key: WebhookSharedKey?) -> MongoValue? {
-            key.map { key in
-                var fields: [(String, MongoValue)] = [
-                    ("sid", .string(key.sid)), ("secret", .string(key.secret.stored)),
-                    ("algorithm", .string(key.algorithm)),
-                ]
-                if let setting = key.settingId { fields.append(("settingId", .string(setting))) }
-                fields.append(("ruleIds", .array(key.ruleIds.map(MongoValue.string))))
-                return .document(MongoDocument(fields))
-            }
-        }
-        field("webhookSigning", config.webhookSigning.map(MongoValue.string))
-        field("webhookSharedKey", sharedKey(config.webhookSharedKey))
-        field("webhookSharedKeyPrevious", sharedKey(config.webhookSharedKeyPrevious))
-        field("webhookSharedKeyPreviousExpiresAt", config.webhookSharedKeyPreviousExpiresAt.map(MongoValue.date))
-        field("requireSharedKey", config.requireSharedKey ? .bool(true) : nil)
-        field("lastUpdated", config.lastUpdated.map(MongoValue.date))
-        field("updatedBy", config.updatedBy.map(MongoValue.string))
         var changes: [(String, MongoValue)] = [("$set", .document(MongoDocument(set)))]
         if !unset.isEmpty { changes.append(("$unset", .document(MongoDocument(unset)))) }
         return MongoDocument(changes)

@@ -81,7 +81,14 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     /// with their exact text: a warm process answering the same number again compares
     /// the text it read with the one it decoded (no hashing of the whole document) and
     /// skips decoding; any change to a document is a new text.
-    private var decoded: [String: (document: String, company: Company)] = [:]
+    private var decoded: [String: Decoded] = [:]
+
+    /// A document read by a lookup, decoded, and its webhook snapshot.
+    private struct Decoded {
+        let document: String
+        let company: Company
+        let tenant: TenantSnapshot
+    }
 
     /// What each connection sets for itself.
     static let connectionSettings = "PRAGMA foreign_keys = ON;"
@@ -172,12 +179,12 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return ""
     }
 
-    public func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company? {
-        try decodeFirst(\.findByNumber, [.text(number.e164)], lookup: "n" + number.e164)
+    public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        try decodeFirst(\.findByNumber, [.text(number.e164)], lookup: "n" + number.e164)?.tenant
     }
 
     public func company(id: CompanyID) throws(DirectoryError) -> Company? {
-        try decodeFirst(\.findByID, [.text(id.rawValue)], lookup: "i" + id.rawValue)
+        try decodeFirst(\.findByID, [.text(id.rawValue)], lookup: "i" + id.rawValue)?.company
     }
 
     public func allCompanies() throws(DirectoryError) -> [Company] {
@@ -205,7 +212,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         do throws(SQLiteError) { rows = try prepared.rows(values) } catch { throw unavailable(error) }
         var companies: [Company] = []
         for row in rows {
-            companies.append(try decode(row.first ?? nil, lookup: nil))
+            companies.append(try decode(row.first ?? nil))
         }
         return companies
     }
@@ -243,8 +250,8 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             try connection.database.transaction { () throws(DirectoryError) in
                 if let expected {
                     guard
-                        try decodeFirst(\.findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue)
-                            == expected
+                        try decodeFirst(\.findByID, [.text(company.id.rawValue)], lookup: "i" + company.id.rawValue)?
+                            .company == expected
                     else {
                         throw .changedMeanwhile(company.id)
                     }
@@ -277,27 +284,26 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     private func decodeFirst(
         _ statement: KeyPath<Connection, SQLiteStatement>, _ values: [SQLiteValue], lookup: String
-    ) throws(DirectoryError) -> Company? {
+    ) throws(DirectoryError) -> Decoded? {
         let rows: [[String?]]
         let prepared = try open()[keyPath: statement]
         do throws(SQLiteError) { rows = try prepared.rows(values) } catch { throw unavailable(error) }
         guard let row = rows.first else { return nil }
-        return try decode(row.first ?? nil, lookup: lookup)
+        guard let document = row.first ?? nil else { throw .unreadableDocument(nil, "document is NULL") }
+        if let known = decoded[lookup], known.document == document { return known }
+        let company = try decode(document)
+        let found = Decoded(document: document, company: company, tenant: TenantSnapshot(company))
+        if decoded.count >= 1_024 { decoded.removeAll(keepingCapacity: true) }
+        decoded[lookup] = found
+        return found
     }
 
-    private func decode(_ document: String?, lookup: String?) throws(DirectoryError) -> Company {
+    private func decode(_ document: String?) throws(DirectoryError) -> Company {
         guard let document else { throw .unreadableDocument(nil, "document is NULL") }
-        if let lookup, let known = decoded[lookup], known.document == document { return known.company }
-        let company: Company
         do {
-            company = try decoder.decode(Company.self, from: document.utf8)
+            return try decoder.decode(Company.self, from: document.utf8)
         } catch {
             throw .unreadableDocument(nil, "\(error)")
         }
-        if let lookup {
-            if decoded.count >= 1_024 { decoded.removeAll(keepingCapacity: true) }
-            decoded[lookup] = (document, company)
-        }
-        return company
     }
 }

@@ -13,8 +13,10 @@
 /// A directory is used from one thread at a time (a function process handles one
 /// invocation at a time), so implementations need not be thread-safe.
 public protocol TenantDirectory: AnyObject {
-    /// The company whose *active* number is `number`, or `nil` when no company answers it.
-    func company(servingNumber number: PhoneNumber) throws(DirectoryError) -> Company?
+    /// The webhook snapshot of the company whose *active* number is `number`, or `nil`
+    /// when no company answers it: the settings ``CompanySettings`` declares `webhook`,
+    /// on every backend (MongoDB reads only those).
+    func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
 
     /// The company with id `id`, or `nil`.
     func company(id: CompanyID) throws(DirectoryError) -> Company?

@@ -45,20 +45,19 @@ public struct CallExplainer {
         explanation.e164 = number.e164
 
         // 2. The company the directory says answers it, or the near misses.
-        let owner = try directory.company(servingNumber: number)
-        let full =
-            try owner.flatMap { company throws(DirectoryError) in try directory.company(id: company.id) } ?? owner
-        if let company = full {
-            let legacy = company.twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) } == number
+        let directorySnapshot = try directory.tenant(servingNumber: number)
+        if let owner = directorySnapshot {
+            // Which field holds the number is no webhook setting: the whole company says.
+            let company = try directory.company(id: owner.companyID)
+            let legacy = company?.twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) } == number
             explanation.company = .init(
-                companyId: company.id.rawValue, companyName: company.name,
+                companyId: owner.companyID.rawValue, companyName: owner.companyName,
                 matchedBy: legacy ? "the legacy phoneNumber field" : "an active entry of phoneNumbers")
         } else {
             explanation.nearMisses = try nearMisses(number)
         }
 
         // 3. What the cache holds, and whether it agrees.
-        let directorySnapshot = full.map(TenantSnapshot.init)
         explanation.cache = cacheState(number, directory: directorySnapshot)
 
         // What Voice would resolve right now: the cache's answer when it has one.
@@ -89,14 +88,15 @@ public struct CallExplainer {
         // 5. The routing, with every fallback, and the exact TwiML.
         let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: voiceURL)
         explanation.routing = .init(
-            storedMode: tenant.callRoutingMode, usedMode: answer.mode.rawValue, fallback: answer.fallbackReason,
+            storedMode: tenant.callRoutingMode?.rawValue, usedMode: answer.mode.rawValue,
+            fallback: answer.fallbackReason,
             agentStreamUrl: answer.mode == .aiAgent
                 ? (tenant.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL)
                 : nil,
             forwardNumber: answer.mode == .forward ? tenant.forwardNumber : nil,
             recordingEnabled: tenant.recordingEnabled,
             whisper: tenant.whisperMessage.map { !$0.isEmpty } ?? false,
-            forwardFallback: answer.mode == .forward ? tenant.forwardFallbackMode.rawValue : nil)
+            forwardFallback: answer.mode == .forward ? (tenant.forwardFallback ?? .whenAbsent).rawValue : nil)
         if !credentials.hasAccountSid || !credentials.hasAuthToken {
             explanation.twiml = VoiceCallPlanner.notConfigured
             explanation.outcome =

@@ -57,7 +57,7 @@ public struct SMSMessagePlanner: Sendable {
         if let keyword = SMSKeyword(body: message.body) {
             return Answer(action: "keyword", twiml: TwiML.response([]), keyword: keyword, fallbackReason: nil)
         }
-        switch tenant.messageMode {
+        switch tenant.smsMode ?? .whenAbsent {
         case .autoReply:
             guard let reply = tenant.smsAutoReply, !reply.isEmpty else {
                 return nothing(because: "auto-reply mode has no smsAutoReply")
@@ -73,10 +73,10 @@ public struct SMSMessagePlanner: Sendable {
             }
             let forward = TwiMLElement("Message", [("to", target.e164)], text: Self.forwardText(message))
             return Answer(action: "forward", twiml: TwiML.response([forward]), keyword: nil, fallbackReason: nil)
-        case .some(.none):
+        case .none:
             return Answer(action: "none", twiml: TwiML.response([]), keyword: nil, fallbackReason: nil)
-        case nil:
-            return nothing(because: "unknown smsMode \"\(tenant.smsMode?.prefix(40) ?? "")\"")
+        case .unrecognized(let name):
+            return nothing(because: "unknown smsMode \"\(name.prefix(40))\"")
         }
     }
 

@@ -66,4 +66,10 @@ public enum Timestamp {
         }
         return nil
     }
+
+    /// A stored time in the one format, whichever form the store returned it in; the
+    /// text as it is when it is no time.
+    public static func canonical(_ text: String) -> String {
+        parse(text).map(format) ?? text
+    }
 }

@@ -47,7 +47,7 @@ public struct CompanyBatch {
         var seen: Set<CompanyID> = []
         for company in companies {
             if !seen.insert(company.id).inserted { problems.append("\(Self.name(company)) is listed twice") }
-            do { try CompanySettingsWriter.check(company) } catch { problems.append("\(Self.name(company)): \(error)") }
+            do { try CompanyValidator.check(company) } catch { problems.append("\(Self.name(company)): \(error)") }
         }
         let stored = try Dictionary(
             uniqueKeysWithValues: Set(companies.map(\.id)).map { id throws(DirectoryError) in

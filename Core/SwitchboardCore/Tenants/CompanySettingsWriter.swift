@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// The one path by which a company's settings are written, whoever writes them (`seed`,
-/// the config API, `rotate-token`, the migration): it checks the settings, stores every
+/// the config API, `rotate-token`): it checks the settings (``CompanyValidator``), stores every
 /// number in E.164, keeps a replaced auth token for its grace period, seals secrets
 /// given in clear, stamps `lastUpdated`/`updatedBy`, saves through the directory (which
 /// enforces number ownership) and then, once the save has committed, invalidates every
@@ -73,7 +73,7 @@ public struct CompanySettingsWriter {
         endingTokenGracePeriod: Bool = false
     ) throws(DirectoryError) -> Saved {
         let normalized = company.normalizingNumbers()
-        try Self.check(normalized)
+        try CompanyValidator.check(normalized)
         let stored = try directory.company(id: company.id)
         if let expected, stored != expected { throw .changedMeanwhile(company.id) }
         let current = stored
@@ -162,82 +162,6 @@ public struct CompanySettingsWriter {
         case .plaintext(let value) where value.isEmpty: nil
         case .plaintext(let value): .sealed(sealer.seal(value, companyID: id.rawValue, field: field))
         case let other: other
-        }
-    }
-
-    /// The rules a company's settings must meet to be saved.
-    static func check(_ company: Company) throws(DirectoryError) {
-        let config = company.twilio
-        guard !company.name.isEmpty, company.name.count <= 200 else {
-            throw .invalidCompany("companyName must be 1-200 characters")
-        }
-        if let sid = config.accountSid, !TwilioSID.isValid(sid, prefix: "AC") {
-            throw .invalidCompany("accountSid must be AC followed by 32 hex digits")
-        }
-        if let key = config.apiKey, !TwilioSID.isValid(key, prefix: "SK") {
-            throw .invalidCompany("apiKey must be SK followed by 32 hex digits")
-        }
-        if let mode = config.callRoutingMode, CallRoutingMode(rawValue: mode) == nil {
-            let known = CallRoutingMode.allCases.map(\.rawValue).joined(separator: ", ")
-            throw .invalidCompany("callRoutingMode must be one of \(known)")
-        }
-        if let forward = config.forwardNumber {
-            do { _ = try PhoneNumber(parsing: forward) } catch {
-                throw .invalidCompany("forwardNumber \(error)")
-            }
-        }
-        if config.routingMode == .forward && (config.forwardNumber ?? "").isEmpty {
-            throw .invalidCompany("callRoutingMode forward needs a forwardNumber")
-        }
-        if config.forwardFallbackMode == nil {
-            throw .invalidCompany(
-                "forwardFallback must be one of \(ForwardFallback.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let mode = config.smsMode, SMSMode(rawValue: mode) == nil {
-            throw .invalidCompany("smsMode must be one of \(SMSMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let forward = config.smsForwardNumber {
-            do { _ = try PhoneNumber(parsing: forward) } catch {
-                throw .invalidCompany("smsForwardNumber \(error)")
-            }
-        }
-        if let reply = config.smsAutoReply, reply.count > SMSMessagePlanner.maximumReplyLength {
-            throw .invalidCompany("smsAutoReply must be at most \(SMSMessagePlanner.maximumReplyLength) characters")
-        }
-        if let url = config.agentStreamUrl, !StreamURL.isValid(url) {
-            throw .invalidCompany("agentStreamUrl must be a wss:// URL")
-        }
-        if WebhookSigning(stored: config.webhookSigning) == nil {
-            throw .invalidCompany(
-                "webhookSigning must be one of \(WebhookSigning.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        for (field, key) in [
-            ("webhookSharedKey", config.webhookSharedKey),
-            ("webhookSharedKeyPrevious", config.webhookSharedKeyPrevious),
-        ] {
-            guard let key else { continue }
-            guard WebhookSharedKey.isValidSid(key.sid) else {
-                throw .invalidCompany("\(field).sid must be a SharedKey id (letters, digits and _)")
-            }
-            guard WebhookSignatureAlgorithm(rawValue: key.algorithm) != nil else {
-                throw .invalidCompany("\(field).algorithm must be HMAC_SHA256 or HMAC_SHA1")
-            }
-            if case .plaintext(let secret) = key.secret, secret.isEmpty || secret.utf8.count > 512 {
-                throw .invalidCompany("\(field).secret must be 1-512 characters")
-            }
-        }
-        if config.requireSharedKey && config.webhookSharedKey == nil {
-            throw .invalidCompany(
-                "requireSharedKey needs a webhookSharedKey: set shared-key signing up first (switchboard signing enable)"
-            )
-        }
-        for (field, text) in [
-            ("whisperMessage", config.whisperMessage), ("voicemailGreeting", config.voicemailGreeting),
-        ] {
-            if let text, text.count > 1_000 { throw .invalidCompany("\(field) must be at most 1000 characters") }
-        }
-        if let (stored, reason) = company.invalidNumbers.first {
-            throw .invalidCompany("phone number \"\(stored.prefix(40))\" \(reason)")
         }
     }
 }

@@ -5,86 +5,79 @@ import Foundation
 #endif
 
 /// The part of a company a webhook needs, and nothing more: who it is, the account that
-/// must have signed the request, the *sealed* auth token, and how to answer.
+/// must have signed the request, the *sealed* auth token, and how to answer — the
+/// settings ``CompanySettings`` declares `webhook`, read as `tenant.forwardNumber`.
 ///
 /// This is what the resolver returns and what the phone → tenant cache stores, so a warm
 /// webhook needs nothing else. The token stays sealed here; it is opened in memory only
 /// to check one request's signature.
+@dynamicMemberLookup
 public struct TenantSnapshot: Codable, Sendable, Equatable {
     public var companyID: CompanyID
     public var companyName: String
-    public var accountSid: String?
-    public var authToken: StoredSecret?
-    /// The replaced token, sealed, accepted until ``authTokenPreviousExpiresAt``.
-    public var authTokenPrevious: StoredSecret?
-    /// When the replaced token stops being accepted (ISO 8601).
-    public var authTokenPreviousExpiresAt: String?
-    public var callRoutingMode: String?
-    public var forwardNumber: String?
-    public var recordingEnabled: Bool
-    public var whisperMessage: String?
-    /// What a forwarded call nobody answers gets (`voicemail` when `nil`).
-    public var forwardFallback: String?
-    public var voicemailGreeting: String?
-    public var agentStreamUrl: String?
-    public var smsMode: String?
-    public var smsAutoReply: String?
-    public var smsForwardNumber: String?
-    /// The SharedKey the company's webhooks are signed with (sealed), when there is one.
-    public var webhookSharedKey: WebhookSharedKey?
-    /// The SharedKey a rotation replaced (sealed), accepted until ``webhookSharedKeyPreviousExpiresAt``.
-    public var webhookSharedKeyPrevious: WebhookSharedKey?
-    public var webhookSharedKeyPreviousExpiresAt: String?
-    /// Webhooks must carry the SharedKey's signature: no downgrade to the auth token.
-    public var requireSharedKey: Bool?
+    /// The webhook settings; every other setting is left empty.
+    public var settings: TwilioConfig
 
-    /// The snapshot of `company`.
+    /// A webhook setting: `tenant.forwardNumber`.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<TwilioConfig, Value>) -> Value {
+        get { settings[keyPath: keyPath] }
+        set { settings[keyPath: keyPath] = newValue }
+    }
+
+    /// The snapshot of `company`: its webhook settings, a replaced token or SharedKey
+    /// only while it has an expiry to be accepted until.
     public init(_ company: Company) {
         companyID = company.id
         companyName = company.name
-        accountSid = company.twilio.accountSid
-        authToken = company.twilio.authToken
-        if company.twilio.authTokenPrevious != nil, let expiry = company.twilio.authTokenPreviousExpiresAt {
-            authTokenPrevious = company.twilio.authTokenPrevious
-            authTokenPreviousExpiresAt = expiry
-        }
-        callRoutingMode = company.twilio.callRoutingMode
-        forwardNumber = company.twilio.forwardNumber
-        recordingEnabled = company.twilio.recordingEnabled
-        whisperMessage = company.twilio.whisperMessage
-        forwardFallback = company.twilio.forwardFallback
-        voicemailGreeting = company.twilio.voicemailGreeting
-        agentStreamUrl = company.twilio.agentStreamUrl
-        smsMode = company.twilio.smsMode
-        smsAutoReply = company.twilio.smsAutoReply
-        smsForwardNumber = company.twilio.smsForwardNumber
-        webhookSharedKey = company.twilio.webhookSharedKey
-        if company.twilio.webhookSharedKeyPrevious != nil, let expiry = company.twilio.webhookSharedKeyPreviousExpiresAt
-        {
-            webhookSharedKeyPrevious = company.twilio.webhookSharedKeyPrevious
-            webhookSharedKeyPreviousExpiresAt = expiry
-        }
-        requireSharedKey = company.twilio.requireSharedKey ? true : nil
+        settings = Self.webhookSettings(of: company.twilio)
     }
 
-    /// The routing mode, or `nil` when none or an unknown one is stored.
-    public var routingMode: CallRoutingMode? {
-        callRoutingMode.flatMap(CallRoutingMode.init(rawValue:))
+    /// The snapshot of a company as stored, or as MongoDB's projection of the webhook
+    /// settings read it.
+    init(id: CompanyID, name: String, settings all: TwilioConfig) {
+        companyID = id
+        companyName = name
+        settings = Self.webhookSettings(of: all)
     }
 
-    /// The SMS mode, or `nil` when an unknown one is stored (no mode stored is `none`).
-    public var messageMode: SMSMode? { SMSMode(stored: smsMode) }
+    private static func webhookSettings(of config: TwilioConfig) -> TwilioConfig {
+        var settings = TwilioConfig()
+        for setting in CompanySettings.webhook { setting.copy(config, &settings) }
+        if settings.authTokenPreviousExpiresAt == nil { settings.authTokenPrevious = nil }
+        if settings.authTokenPrevious == nil { settings.authTokenPreviousExpiresAt = nil }
+        if settings.webhookSharedKeyPreviousExpiresAt == nil { settings.webhookSharedKeyPrevious = nil }
+        if settings.webhookSharedKeyPrevious == nil { settings.webhookSharedKeyPreviousExpiresAt = nil }
+        return settings
+    }
 
-    /// What a forwarded call nobody answers gets; an unknown stored value is `voicemail`,
-    /// which never leaves a caller with nothing.
-    public var forwardFallbackMode: ForwardFallback { ForwardFallback(stored: forwardFallback) ?? .voicemail }
+    private enum IdentityKeys: String, CodingKey { case companyID, companyName }
+
+    /// Flat, as the cache has always held it: `{"companyID": …, "companyName": …,
+    /// "accountSid": …, …}`.
+    public init(from decoder: any Decoder) throws {
+        let identity = try decoder.container(keyedBy: IdentityKeys.self)
+        companyID = try identity.decode(CompanyID.self, forKey: .companyID)
+        companyName = try identity.decode(String.self, forKey: .companyName)
+        let container = try decoder.container(keyedBy: SettingKey.self)
+        var settings = TwilioConfig()
+        for setting in CompanySettings.webhook { try setting.decode(container, &settings) }
+        self.settings = settings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var identity = encoder.container(keyedBy: IdentityKeys.self)
+        try identity.encode(companyID, forKey: .companyID)
+        try identity.encode(companyName, forKey: .companyName)
+        var container = encoder.container(keyedBy: SettingKey.self)
+        for setting in CompanySettings.webhook { try setting.encode(settings, &container) }
+    }
 
     /// The SharedKey with id `sid` when webhooks signed with it are accepted at `now`: the
     /// company's current key, or the one it replaced, within its grace period.
     public func sharedKey(named sid: String, at now: Date) -> WebhookSharedKey? {
-        if let current = webhookSharedKey, current.sid == sid { return current }
-        guard let previous = webhookSharedKeyPrevious, previous.sid == sid,
-            let text = webhookSharedKeyPreviousExpiresAt,
+        if let current = settings.webhookSharedKey, current.sid == sid { return current }
+        guard let previous = settings.webhookSharedKeyPrevious, previous.sid == sid,
+            let text = settings.webhookSharedKeyPreviousExpiresAt,
             let expiry = Timestamp.parse(text), now < expiry
         else { return nil }
         return previous
@@ -93,7 +86,7 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     /// The replaced auth token when it is still accepted at `now`: within its grace
     /// period. A previous token without a readable expiry is not accepted.
     public func previousAuthToken(at now: Date) -> StoredSecret? {
-        guard let previous = authTokenPrevious, let text = authTokenPreviousExpiresAt,
+        guard let previous = settings.authTokenPrevious, let text = settings.authTokenPreviousExpiresAt,
             let expiry = Timestamp.parse(text), now < expiry
         else { return nil }
         return previous
@@ -124,7 +117,7 @@ public final class DirectoryTenantResolver: TenantResolver {
     }
 
     public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
-        try directory.company(servingNumber: number).map(TenantSnapshot.init)
+        try directory.tenant(servingNumber: number)
     }
 
     public func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot? {

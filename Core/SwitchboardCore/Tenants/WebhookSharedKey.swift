@@ -58,21 +58,3 @@ public enum WebhookSignatureAlgorithm: String, Sendable, CaseIterable {
     case hmacSHA256 = "HMAC_SHA256"
     case hmacSHA1 = "HMAC_SHA1"
 }
-
-/// How Twilio signs a company's webhooks.
-public enum WebhookSigning: String, Sendable, CaseIterable {
-    /// With the account's auth token (HMAC-SHA1): Twilio's default.
-    case authToken = "auth-token"
-    /// With a SharedKey Switchboard holds (see ``WebhookSharedKey``).
-    case sharedKey = "shared-key"
-
-    /// The signing a stored value names: `auth-token` when nothing is stored, `nil` when
-    /// the value is not one.
-    public init?(stored: String?) {
-        guard let stored else {
-            self = .authToken
-            return
-        }
-        self.init(rawValue: stored)
-    }
-}

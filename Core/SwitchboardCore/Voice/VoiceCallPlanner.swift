@@ -30,7 +30,7 @@ public struct VoiceCallPlanner: Sendable {
     ///   - callSid: the call's SID, passed to the agent stream.
     ///   - voiceURL: Voice's own URL (no query), where callbacks point.
     public func answer(tenant: TenantSnapshot, callSid: String?, voiceURL: String) -> CallAnswer {
-        switch tenant.routingMode {
+        switch tenant.callRoutingMode {
         case .aiAgent:
             if let stream = agentStreamURL(for: tenant) {
                 let connect = agentConnect(stream, tenant, parameters: [("callSid", callSid ?? "")])
@@ -59,10 +59,10 @@ public struct VoiceCallPlanner: Sendable {
             return CallAnswer(mode: .forward, twiml: TwiML.response([dial]), fallbackReason: nil)
         case .voicemail:
             return voicemail(tenant, voiceURL, because: nil)
+        case .unrecognized(let name):
+            return voicemail(tenant, voiceURL, because: "unknown callRoutingMode \"\(name.prefix(40))\"")
         case nil:
-            let stored =
-                tenant.callRoutingMode.map { "unknown callRoutingMode \"\($0.prefix(40))\"" } ?? "no callRoutingMode"
-            return voicemail(tenant, voiceURL, because: stored)
+            return voicemail(tenant, voiceURL, because: "no callRoutingMode")
         }
     }
 
@@ -84,8 +84,9 @@ public struct VoiceCallPlanner: Sendable {
         guard let status = dialStatus.map({ $0.lowercased() }), Self.unansweredDialStatuses.contains(status) else {
             return DialOutcome(fallback: nil, twiml: TwiML.response([TwiMLElement("Hangup")]))
         }
-        switch tenant.forwardFallbackMode {
-        case .voicemail:
+        switch tenant.forwardFallback ?? .whenAbsent {
+        case .voicemail, .unrecognized:
+            // An unknown stored fallback is voicemail, which never leaves a caller with nothing.
             return DialOutcome(fallback: .voicemail, twiml: voicemail(tenant, voiceURL, because: nil).twiml)
         case .hangup:
             return DialOutcome(

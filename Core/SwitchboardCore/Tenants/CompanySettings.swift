@@ -1,0 +1,397 @@
+import SwitchboardJSON
+
+/// A company's Twilio account and call handling: the `twilioConfig` sub-document.
+///
+/// **Adding a setting** is a stored property here and its declaration in
+/// ``CompanySettings/all`` below (name, access, secret, webhook, rules), then the code
+/// that acts on it, its tests and its docs: the stored document, the snapshot, MongoDB's
+/// projection and `$set`, the config API's view and input, the validator and `doctor`
+/// all follow from the declaration (docs/architecture.md shows one such change).
+public struct TwilioConfig: Sendable, Equatable {
+    /// The company's Twilio Account SID (`AC` + 32 hex digits).
+    public var accountSid: String?
+    /// The account's auth token, sealed at rest; the key for request signatures.
+    public var authToken: StoredSecret?
+    /// The auth token this one replaced, sealed, still accepted for request signatures
+    /// until ``authTokenPreviousExpiresAt``: Twilio signs with whichever token is primary
+    /// in the customer's console, and customers promote a new one on their own schedule.
+    public var authTokenPrevious: StoredSecret?
+    /// When ``authTokenPrevious`` stops being accepted (ISO 8601).
+    public var authTokenPreviousExpiresAt: String?
+    /// An API key SID (`SK…`) for REST calls.
+    public var apiKey: String?
+    /// The API key's secret, sealed at rest.
+    public var apiSecret: StoredSecret?
+    /// The legacy single number field, possibly in the `+1-555-123-4567` spelling.
+    public var phoneNumber: String?
+    /// The company's numbers.
+    public var phoneNumbers: [PhoneNumberEntry]
+    /// How calls are answered; none stored is voicemail.
+    public var callRoutingMode: CallRoutingMode?
+    /// Where `forward` mode rings.
+    public var forwardNumber: String?
+    /// Whether forwarded calls are recorded.
+    public var recordingEnabled: Bool
+    /// Spoken to the person who answers a forwarded call, before the caller is connected.
+    public var whisperMessage: String?
+    /// What a forwarded call nobody answers gets; none stored is voicemail.
+    public var forwardFallback: ForwardFallback?
+    /// The voicemail greeting; a default naming the company is spoken when absent.
+    public var voicemailGreeting: String?
+    /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
+    public var agentStreamUrl: String?
+    /// What an incoming message gets; none stored is `none`.
+    public var smsMode: SMSMode?
+    /// The text of the automatic reply in `auto-reply` mode.
+    public var smsAutoReply: String?
+    /// Where `forward` mode sends messages; the company's `forwardNumber` when absent.
+    public var smsForwardNumber: String?
+    /// How the company asks Twilio to sign its webhooks; none stored is `auth-token`.
+    public var webhookSigning: WebhookSigning?
+    /// The SharedKey Twilio signs the company's webhooks with, when it signs with one.
+    public var webhookSharedKey: WebhookSharedKey?
+    /// The SharedKey a rotation replaced, still accepted until
+    /// ``webhookSharedKeyPreviousExpiresAt``.
+    public var webhookSharedKeyPrevious: WebhookSharedKey?
+    /// When ``webhookSharedKeyPrevious`` stops being accepted (ISO 8601).
+    public var webhookSharedKeyPreviousExpiresAt: String?
+    /// When true, a webhook not signed with the company's SharedKey is refused, whatever
+    /// its auth-token signature: no downgrade to the auth token.
+    public var requireSharedKey: Bool
+    /// When the settings last changed (ISO 8601).
+    public var lastUpdated: String?
+    /// Who last changed them.
+    public var updatedBy: String?
+
+    /// Empty settings, with the ones given.
+    public init(
+        accountSid: String? = nil, authToken: StoredSecret? = nil,
+        authTokenPrevious: StoredSecret? = nil, authTokenPreviousExpiresAt: String? = nil, apiKey: String? = nil,
+        apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
+        callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
+        whisperMessage: String? = nil, forwardFallback: ForwardFallback? = nil, voicemailGreeting: String? = nil,
+        agentStreamUrl: String? = nil,
+        smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
+        webhookSigning: WebhookSigning? = nil, webhookSharedKey: WebhookSharedKey? = nil,
+        webhookSharedKeyPrevious: WebhookSharedKey? = nil,
+        webhookSharedKeyPreviousExpiresAt: String? = nil, requireSharedKey: Bool = false,
+        lastUpdated: String? = nil, updatedBy: String? = nil
+    ) {
+        self.accountSid = accountSid
+        self.authToken = authToken
+        self.authTokenPrevious = authTokenPrevious
+        self.authTokenPreviousExpiresAt = authTokenPreviousExpiresAt
+        self.apiKey = apiKey
+        self.apiSecret = apiSecret
+        self.phoneNumber = phoneNumber
+        self.phoneNumbers = phoneNumbers
+        self.callRoutingMode = callRoutingMode
+        self.forwardNumber = forwardNumber
+        self.recordingEnabled = recordingEnabled
+        self.whisperMessage = whisperMessage
+        self.forwardFallback = forwardFallback
+        self.voicemailGreeting = voicemailGreeting
+        self.agentStreamUrl = agentStreamUrl
+        self.smsMode = smsMode
+        self.smsAutoReply = smsAutoReply
+        self.smsForwardNumber = smsForwardNumber
+        self.webhookSigning = webhookSigning
+        self.webhookSharedKey = webhookSharedKey
+        self.webhookSharedKeyPrevious = webhookSharedKeyPrevious
+        self.webhookSharedKeyPreviousExpiresAt = webhookSharedKeyPreviousExpiresAt
+        self.requireSharedKey = requireSharedKey
+        self.lastUpdated = lastUpdated
+        self.updatedBy = updatedBy
+    }
+}
+
+/// The declaration of every company setting, in the order people are shown them.
+public enum CompanySettings {
+    /// Every setting of `twilioConfig`.
+    public static let all: [CompanySetting] = [
+        CompanySetting(\.accountSid, "accountSid", webhook: true, rules: [sid("AC")]),
+        CompanySetting(
+            \.authToken, "authToken", webhook: true, secret: .authToken, presenceFlag: "hasAuthToken",
+            show: { secret, _, masking in secret.map { .string(masking($0, .authToken)) } ?? .null },
+            rules: [
+                clearSecret(
+                    "must be the account's auth token, 32 hexadecimal characters (or null to remove it)",
+                    { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isHexDigit) })
+            ]),
+        CompanySetting(
+            \.authTokenPrevious, "authTokenPrevious", access: .internalOnly, webhook: true, secret: .authTokenPrevious),
+        time(\.authTokenPreviousExpiresAt, "authTokenPreviousExpiresAt", shownWhile: { $0.authTokenPrevious != nil }),
+        CompanySetting(\.apiKey, "apiKey", rules: [sid("SK")]),
+        CompanySetting(
+            \.apiSecret, "apiSecret", secret: .apiSecret, presenceFlag: "hasApiSecret",
+            show: { secret, _, masking in secret.map { .string(masking($0, .apiSecret)) } ?? .null },
+            rules: [
+                clearSecret(
+                    "must be the API key's secret, 32 letters and digits (or null to remove it)",
+                    { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isASCIIAlphanumeric) })
+            ]),
+        CompanySetting(
+            \.phoneNumber, "phoneNumber", input: phoneNumberInput, show: { number, _, _ in e164(number) },
+            rules: [phoneNumberRule("phoneNumber", kind: .invalidNumber)]),
+        CompanySetting(\.phoneNumbers, "phoneNumbers", rules: [PhoneNumberEntry.rules]),
+        CompanySetting(\.callRoutingMode, "callRoutingMode", webhook: true, rules: [known()]),
+        CompanySetting(
+            \.forwardNumber, "forwardNumber", webhook: true, input: phoneNumberInput,
+            show: { number, _, _ in e164(number) },
+            rules: [phoneNumberRule("forwardNumber"), notOwnNumber("calls would loop")]),
+        CompanySetting(\.recordingEnabled, "recordingEnabled", webhook: true),
+        CompanySetting(\.whisperMessage, "whisperMessage", webhook: true, rules: [text(maximum: 1_000)]),
+        CompanySetting(\.forwardFallback, "forwardFallback", webhook: true, showsDefault: .voicemail, rules: [known()]),
+        CompanySetting(\.voicemailGreeting, "voicemailGreeting", webhook: true, rules: [text(maximum: 1_000)]),
+        CompanySetting(
+            \.agentStreamUrl, "agentStreamUrl", webhook: true,
+            rules: [
+                present { url, _ in
+                    StreamURL.isValid(url)
+                        ? [] : [problem("must be a wss:// URL of at most 2048 characters without spaces")]
+                }
+            ]),
+        CompanySetting(
+            \.smsMode, "smsMode", webhook: true, showsDefault: SMSMode.none, rules: [known(kind: .smsUnworkable)]),
+        CompanySetting(
+            \.smsAutoReply, "smsAutoReply", webhook: true,
+            rules: [text(minimum: 1, maximum: SMSMessagePlanner.maximumReplyLength)]),
+        CompanySetting(
+            \.smsForwardNumber, "smsForwardNumber", webhook: true, input: phoneNumberInput,
+            show: { number, _, _ in e164(number) },
+            rules: [phoneNumberRule("smsForwardNumber"), notOwnNumber("messages would loop")]),
+        CompanySetting(\.webhookSigning, "webhookSigning", showsDefault: .authToken, rules: [known()]),
+        CompanySetting(
+            \.webhookSharedKey, "webhookSharedKey", access: .readOnly, webhook: true, secret: .webhookSharedKey,
+            show: { key, _, masking in sharedKeyShown(key, masking) }, rules: [WebhookSharedKey.rules]),
+        CompanySetting(
+            \.webhookSharedKeyPrevious, "webhookSharedKeyPrevious", access: .internalOnly, webhook: true,
+            secret: .webhookSharedKey, rules: [WebhookSharedKey.rules]),
+        time(
+            \.webhookSharedKeyPreviousExpiresAt, "webhookSharedKeyPreviousExpiresAt",
+            shownWhile: { $0.webhookSharedKeyPrevious != nil }),
+        CompanySetting(
+            \.requireSharedKey, "requireSharedKey", webhook: true, storesDefault: false,
+            rules: [
+                { required, config in
+                    guard required, config.webhookSharedKey == nil else { return [] }
+                    return [
+                        problem(
+                            "needs the company's webhooks signed with a shared key first: set webhookSigning to shared-key and save with ?configureWebhooks=true, or run switchboard signing enable"
+                        )
+                    ]
+                }
+            ]),
+        time(\.lastUpdated, "lastUpdated"),
+        CompanySetting(\.updatedBy, "updatedBy", access: .readOnly),
+    ]
+
+    /// The settings answering a webhook needs: the snapshot's.
+    public static let webhook = all.filter(\.webhook)
+    /// The settings a `PUT` changes.
+    public static let editable = all.filter { $0.access == .editable }
+    /// The names a `PUT` may send back and that are ignored: the read-only settings and
+    /// the view's `has…` flags.
+    public static let readOnlyNames: Set<String> = Set(
+        all.filter { $0.access == .readOnly }.map(\.name) + all.compactMap(\.presenceFlag))
+
+    /// The setting called `name`.
+    public static func named(_ name: String) -> CompanySetting? { all.first { $0.name == name } }
+
+    // MARK: The rules' building blocks
+
+    typealias Rule<Value> = @Sendable (Value, TwilioConfig) -> [SettingProblem]
+
+    /// A problem with the setting itself; the validator puts the setting's name to it (and
+    /// before a field starting with `.`, which names a part of the setting).
+    static func problem(_ message: String, kind: SettingProblem.Kind = .invalidSetting) -> SettingProblem {
+        SettingProblem("", message, kind: kind)
+    }
+
+    /// A rule for a value that is there; an absent one passes.
+    static func present<Value>(_ rule: @escaping @Sendable (Value, TwilioConfig) -> [SettingProblem]) -> Rule<Value?> {
+        { value, config in value.map { rule($0, config) } ?? [] }
+    }
+
+    /// A Twilio id: `prefix` and 32 hex digits.
+    static func sid(_ prefix: String) -> Rule<String?> {
+        present { sid, _ in
+            TwilioSID.isValid(sid, prefix: prefix)
+                ? [] : [problem("must be \(prefix) followed by 32 hexadecimal digits")]
+        }
+    }
+
+    /// A secret given in clear must look like one; a sealed one was checked when sealed.
+    static func clearSecret(_ message: String, _ isValid: @escaping @Sendable (String) -> Bool) -> Rule<StoredSecret?> {
+        present { secret, _ in
+            guard case .plaintext(let text) = secret, !isValid(text) else { return [] }
+            return [problem(message)]
+        }
+    }
+
+    /// A mode Switchboard knows.
+    static func known<Mode: SettingMode>(kind: SettingProblem.Kind = .invalidSetting) -> Rule<Mode?> {
+        present { mode, _ in mode.isKnown ? [] : [problem("must be one of \(Mode.knownNames)", kind: kind)] }
+    }
+
+    /// Text spoken or sent: at most `maximum` characters, no control characters but line breaks.
+    static func text(minimum: Int = 0, maximum: Int) -> Rule<String?> {
+        present { text, _ in
+            guard
+                text.count < minimum || text.count > maximum || text.containsControlCharacters(allowingLineBreaks: true)
+            else { return [] }
+            let length = minimum > 0 ? "\(minimum)-\(maximum)" : "at most \(maximum)"
+            return [problem("must be \(length) characters without control characters")]
+        }
+    }
+
+    /// A number that parses as a phone number.
+    static func phoneNumberRule(_ name: String, kind: SettingProblem.Kind = .invalidSetting) -> Rule<String?> {
+        present { text, _ in
+            do {
+                _ = try PhoneNumber(parsing: text)
+                return []
+            } catch {
+                return [problem("\"\(text.prefix(40))\" is not a phone number: it \(error)", kind: kind)]
+            }
+        }
+    }
+
+    /// A forward number that is not one of the company's own.
+    static func notOwnNumber(_ consequence: String) -> Rule<String?> {
+        present { text, config in
+            guard let number = try? PhoneNumber(parsing: text), config.holds(number) else { return [] }
+            return [problem("\(number) is one of this company's own numbers; \(consequence)")]
+        }
+    }
+
+    /// The config API reads a number in any spelling and keeps it in E.164; what is no
+    /// number is kept as given, for the validator to name.
+    static let phoneNumberInput: @Sendable (JSONValue) -> Result<String?, SettingInputError> = { json in
+        String?.reading(json).map { text in text.map { (try? PhoneNumber(parsing: $0))?.e164 ?? $0 } }
+    }
+
+    static func e164(_ text: String?) -> JSONValue {
+        guard let text else { return .null }
+        return .string((try? PhoneNumber(parsing: text))?.e164 ?? text)
+    }
+
+    /// A time: a BSON date in MongoDB, ISO 8601 text in the embedded store, read as either;
+    /// shown in Switchboard's one format, and only while `companion` holds when given.
+    static func time(
+        _ keyPath: any WritableKeyPath<TwilioConfig, String?> & Sendable, _ name: String,
+        shownWhile companion: (@Sendable (TwilioConfig) -> Bool)? = nil
+    ) -> CompanySetting {
+        CompanySetting(
+            keyPath, name, access: .readOnly, webhook: name != "lastUpdated",
+            show: { time, config, _ in
+                if let companion, !companion(config) { return .null }
+                return time.map { .string(Timestamp.canonical($0)) } ?? .null
+            },
+            store: { time in time.map(MongoValue.date) },
+            decode: { container, key in
+                if let text = try? container.decodeIfPresent(String.self, forKey: key) { return text }
+                return try? container.decodeIfPresent(ExtendedDate.self, forKey: key)?.text
+            })
+    }
+
+    static func sharedKeyShown(_ key: WebhookSharedKey?, _ masking: SecretMasking) -> JSONValue {
+        guard let key else { return .null }
+        return .object([
+            "sid": .string(key.sid), "algorithm": .string(key.algorithm),
+            "secret": .string(masking(key.secret, .webhookSharedKey)),
+            "settingId": key.settingId.map(JSONValue.string) ?? .null,
+            "ruleIds": .array(key.ruleIds.map(JSONValue.string)),
+        ])
+    }
+}
+
+extension TwilioConfig: Codable {
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: SettingKey.self)
+        for setting in CompanySettings.all { try setting.decode(container, &self) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: SettingKey.self)
+        for setting in CompanySettings.all { try setting.encode(self, &container) }
+    }
+
+    /// True when `number` is one of the company's own, in either field, active or not.
+    func holds(_ number: PhoneNumber) -> Bool {
+        if let legacy = phoneNumber, (try? PhoneNumber(parsing: legacy)) == number { return true }
+        return phoneNumbers.contains { (try? PhoneNumber(parsing: $0.phoneNumber)) == number }
+    }
+
+    /// True when any number (the legacy field, or a list entry marked active) answers
+    /// calls: one that is a phone number.
+    public var hasActiveNumbers: Bool {
+        if let legacy = phoneNumber, (try? PhoneNumber(parsing: legacy)) != nil { return true }
+        return phoneNumbers.contains { $0.isActive && (try? PhoneNumber(parsing: $0.phoneNumber)) != nil }
+    }
+}
+
+extension PhoneNumberEntry {
+    /// The most numbers one company may list.
+    public static let maximumNumbers = 100
+    /// The longest friendly name of a number.
+    public static let maximumFriendlyNameLength = 64
+
+    /// The list's rules: each number a phone number listed once, a short friendly name,
+    /// `active` or `inactive`, at most one primary.
+    static let rules: CompanySettings.Rule<[PhoneNumberEntry]> = { entries, _ in
+        var problems: [SettingProblem] = []
+        if entries.count > maximumNumbers {
+            problems.append(SettingProblem("phoneNumbers", "may list at most \(maximumNumbers) numbers"))
+        }
+        var seen: Set<PhoneNumber> = []
+        for (index, entry) in entries.enumerated() {
+            let path = "phoneNumbers[\(index)]"
+            do {
+                let number = try PhoneNumber(parsing: entry.phoneNumber)
+                if !seen.insert(number).inserted {
+                    problems.append(SettingProblem(path + ".phoneNumber", "\(number) is listed twice"))
+                }
+            } catch {
+                problems.append(
+                    SettingProblem(
+                        path + ".phoneNumber", "\"\(entry.phoneNumber.prefix(40))\" is not a phone number: it \(error)",
+                        kind: .invalidNumber))
+            }
+            if let name = entry.friendlyName,
+                name.count > maximumFriendlyNameLength || name.containsControlCharacters(allowingLineBreaks: false)
+            {
+                problems.append(
+                    SettingProblem(
+                        path + ".friendlyName",
+                        "must be at most \(maximumFriendlyNameLength) characters without control characters"))
+            }
+            if let status = entry.status, status != "active" && status != "inactive" {
+                problems.append(SettingProblem(path + ".status", "must be active or inactive"))
+            }
+        }
+        let primaries = entries.filter { $0.isPrimary == true }.count
+        if primaries > 1 {
+            problems.append(
+                SettingProblem("phoneNumbers", "at most one number may be marked isPrimary (\(primaries) are)"))
+        }
+        return problems
+    }
+}
+
+extension WebhookSharedKey {
+    /// A SharedKey's rules: Twilio's id, an algorithm Switchboard checks, a secret.
+    static let rules: CompanySettings.Rule<WebhookSharedKey?> = CompanySettings.present { key, _ in
+        guard WebhookSharedKey.isValidSid(key.sid) else {
+            return [SettingProblem(".sid", "must be a SharedKey id (letters, digits and _)")]
+        }
+        guard WebhookSignatureAlgorithm(rawValue: key.algorithm) != nil else {
+            return [SettingProblem(".algorithm", "must be HMAC_SHA256 or HMAC_SHA1")]
+        }
+        if case .plaintext(let secret) = key.secret, secret.isEmpty || secret.utf8.count > 512 {
+            return [SettingProblem(".secret", "must be 1-512 characters")]
+        }
+        return []
+    }
+}
