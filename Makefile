@@ -84,7 +84,7 @@ build: deps check-mongoc
 	$(SWIFT) build
 
 ## Swift sources as swift format writes them (.swift-format); `make format` rewrites them so.
-SWIFT_SOURCES := Package.swift Core Runtime Functions Tools Tests Benchmarks
+SWIFT_SOURCES := Package.swift Base Core Runtime Functions Tools Tests Benchmarks
 
 check-format:
 	@$(SWIFT) format lint --strict --recursive $(SWIFT_SOURCES)

@@ -135,6 +135,7 @@ let package = Package(
                 "RedisDriver",
                 "MongoDriver",
                 "TLSDriver",
+                "SwitchboardBase",
                 "SwitchboardJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,7 +148,8 @@ let package = Package(
         .target(
             name: "TwilioREST",
             dependencies: [
-                "HTTPDriver", "SwitchboardCore", "SwitchboardJSON", .product(name: "Logging", package: "swift-log"),
+                "HTTPDriver", "SwitchboardBase", "SwitchboardCore", "SwitchboardJSON",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Core/TwilioREST",
             swiftSettings: strictSettings
@@ -157,6 +159,7 @@ let package = Package(
         .target(
             name: "SwitchboardAdmin",
             dependencies: [
+                "SwitchboardBase",
                 "SwitchboardCore",
                 "SwitchboardJSON",
                 "TwilioREST",
@@ -173,17 +176,25 @@ let package = Package(
             path: "Runtime/CGlibcCompat",
             linkerSettings: [.linkedLibrary("m")]
         ),
-        // The bottom of Switchboard's own modules: the strict JSON reader, the JSON and byte
-        // writers, and UTF-8 ordering, which the runtime and the core both use.
+        // The bottom of Switchboard's own modules, in Base/, which the runtime and the core
+        // both stand on: the strict JSON reader, the JSON and byte writers, and UTF-8
+        // ordering; what every function answers, the one configuration error, and the one
+        // writer of the time format.
         .target(
             name: "SwitchboardJSON",
-            path: "Runtime/SwitchboardJSON",
+            path: "Base/SwitchboardJSON",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SwitchboardBase",
+            path: "Base/SwitchboardBase",
             swiftSettings: strictSettings
         ),
         .target(
             name: "SwitchboardRuntime",
             dependencies: [
                 "CGlibcCompat",
+                "SwitchboardBase",
                 "SwitchboardJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -191,11 +202,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The front half every Twilio webhook function shares: the event read, decoded and
-        // put through the gate, and the answer written back (Core's types, the runtime's event).
+        // put through the gate, and the answer written back. It stands on the core and the
+        // runtime, as the functions do, so it lives beside them.
         .target(
             name: "WebhookFunction",
-            dependencies: ["SwitchboardCore", "SwitchboardRuntime", .product(name: "Logging", package: "swift-log")],
-            path: "Core/WebhookFunction",
+            dependencies: [
+                "SwitchboardBase", "SwitchboardCore", "SwitchboardRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Functions/WebhookFunction",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -210,7 +225,7 @@ let package = Package(
         .executableTarget(
             name: "Voice",
             dependencies: [
-                "SwitchboardCore", "SwitchboardRuntime", "WebhookFunction",
+                "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime", "WebhookFunction",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Voice",
@@ -220,7 +235,7 @@ let package = Package(
         .executableTarget(
             name: "SMS",
             dependencies: [
-                "SwitchboardCore", "SwitchboardRuntime", "WebhookFunction",
+                "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime", "WebhookFunction",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/SMS",
@@ -230,7 +245,7 @@ let package = Package(
         .executableTarget(
             name: "ConfigGet",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime",
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/ConfigGet",
@@ -240,7 +255,7 @@ let package = Package(
         .executableTarget(
             name: "ConfigPut",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardRuntime",
+                "SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "SwitchboardBase", "SwitchboardRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/ConfigPut",
@@ -250,7 +265,7 @@ let package = Package(
         .executableTarget(
             name: "Health",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON",
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime", "SwitchboardJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Health",
@@ -260,7 +275,7 @@ let package = Package(
         .executableTarget(
             name: "Outbound",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime",
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Outbound",
@@ -273,6 +288,7 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardAdmin",
                 "TwilioREST",
+                "SwitchboardBase",
                 "SwitchboardRuntime",
                 "SwitchboardJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -287,8 +303,9 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "RedisDriver", "TLSDriver", "HTTPDriver",
-                "CSQLite",
+                "SwitchboardBase", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "RedisDriver",
+                "TLSDriver",
+                "HTTPDriver", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/SwitchboardBench",
@@ -299,14 +316,15 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardFuzz",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON", "WebhookFunction",
+                "SwitchboardAdmin", "SwitchboardBase", "SwitchboardCore", "SwitchboardRuntime", "SwitchboardJSON",
+                "WebhookFunction",
             ],
             path: "Tests/Fuzz/SwitchboardFuzz",
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "TestFunction",
-            dependencies: ["SwitchboardRuntime"],
+            dependencies: ["SwitchboardBase", "SwitchboardRuntime"],
             path: "Tests/Fixtures/TestFunction",
             swiftSettings: strictSettings
         ),
@@ -319,21 +337,27 @@ let package = Package(
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: [
-                "SwitchboardCore", "SwitchboardJSON", "RedisDriver", "TLSDriver", "SQLiteDriver", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "SwitchboardBase", "SwitchboardCore", "SwitchboardJSON", "RedisDriver", "TLSDriver", "SQLiteDriver",
+                "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SwitchboardCoreTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SwitchboardAdminTests",
-            dependencies: ["SwitchboardAdmin", "SwitchboardCore", "TwilioREST", "TestSupport"],
+            dependencies: [
+                "SwitchboardAdmin", "SwitchboardBase", "SwitchboardCore", "SwitchboardJSON", "TwilioREST",
+                "TestSupport",
+            ],
             path: "Tests/SwitchboardAdminTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SwitchboardRuntimeTests",
-            dependencies: ["SwitchboardRuntime", "SwitchboardJSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SwitchboardBase", "SwitchboardRuntime", "SwitchboardJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/SwitchboardRuntimeTests",
             swiftSettings: strictSettings
         ),
@@ -341,7 +365,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "Voice", "SMS", "ConfigGet", "ConfigPut", "Health", "Outbound", "switchboard", "bootstrap",
-                "TestFunction", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport",
+                "TestFunction", "SwitchboardBase", "SwitchboardCore", "SwitchboardRuntime", "HTTPDriver", "TestSupport",
             ],
             path: "Tests/EndToEndTests",
             swiftSettings: strictSettings

@@ -197,7 +197,7 @@ func oneShotBenchmark(_ options: Options, event: [UInt8], environment: [String: 
 func lookupBenchmark(_ options: Options, environment: [String: String], redisURL: String) throws {
     let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
     let settings = Environment(environment)
-    let directory = DirectoryTenantResolver(directory: try DirectoryFactory.open(try Settings.store(settings)))
+    let directory = DirectoryTenantResolver(directory: try Settings.store(settings).open().directory)
     let cache = RedisTenantCache(
         settings: CacheSettings(endpoint: try CacheSettings.parseURL(redisURL)), logger: logger)
     let cached = CachingTenantResolver(cache: cache, directory: directory, logger: logger)

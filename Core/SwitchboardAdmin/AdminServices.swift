@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardCore
 import TwilioREST
 
@@ -11,9 +12,9 @@ import TwilioREST
 /// `TWILIO_API_BASE`, `SWITCHBOARD_TWILIO_CONNECT_TIMEOUT_MS`, `SWITCHBOARD_TWILIO_TIMEOUT_MS`.
 public final class AdminServices {
     public let gate: AdminGate
-    public let directory: any TenantDirectory
+    /// Everything `SWITCHBOARD_STORE` holds.
+    public let store: any SwitchboardStore
     public let sealer: SecretSealer
-    public let store: StoreLocation
     /// The phone → tenant cache a change must invalidate, when `REDIS_URL` is set.
     public let cache: RedisTenantCache?
     public let tokenGracePeriod: Duration
@@ -25,20 +26,22 @@ public final class AdminServices {
     public init(environment: Environment, logger: Logger, appName: String) throws {
         gate = AdminGate(secrets: try AdminSecrets.fromEnvironment(environment))
         sealer = try Settings.sealer(environment)
-        store = try Settings.store(environment)
         tokenGracePeriod = try Settings.tokenGracePeriod(environment)
-        directory = try DirectoryFactory.open(store, appName: appName, creating: false, logger: logger)
+        store = try Settings.store(environment).open(appName: appName, creating: false, logger: logger)
         cache = try CacheSettings.fromEnvironment(environment).map { RedisTenantCache(settings: $0, logger: logger) }
     }
 
+    /// The store's directory.
+    public var directory: any TenantDirectory { store.directory }
+
     /// The one write path, with this process's cache and grace period.
     public var writer: CompanySettingsWriter {
-        CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache, tokenGracePeriod: tokenGracePeriod)
+        CompanySettingsWriter(store: store, sealer: sealer, cache: cache, tokenGracePeriod: tokenGracePeriod)
     }
 
     /// Runs one admin request: its answer, or the problem it threw, logged (status,
     /// problem type and detail; never a token or a secret).
-    public func answer(logger: Logger, _ body: () throws(Problem) -> APIResponse) -> APIResponse {
+    public func answer(logger: Logger, _ body: () throws(Problem) -> HTTPResponse) -> HTTPResponse {
         do {
             return try body()
         } catch {

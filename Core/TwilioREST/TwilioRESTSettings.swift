@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardCore
 
 /// Where Twilio's REST API is and how long a call to it may take.

@@ -1,5 +1,6 @@
 import Logging
 import SwitchboardAdmin
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
 
@@ -31,22 +32,21 @@ struct ConfigGetHandler: FunctionHandler {
         services = try AdminServices(
             environment: Environment(context.environment), logger: context.logger,
             appName: "switchboard-\(context.functionName)")
-        health = CompanyHealthStores.beside(services.directory)
-        archive = try DirectoryFactory.archive(
-            beside: services.directory, environment: Environment(context.environment))
+        health = services.store.healthStore()
+        archive = services.store.archive(try ArchiveSettings(Environment(context.environment)))
         context.logger.info(
             "function.ready",
-            metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
+            metadata: ["store": "\(services.store.location)", "data_key.id": "\(services.sealer.currentKeyID)"])
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
         let answer = services.answer(logger: context.logger) { () throws(Problem) in
             try respond(to: event, logger: context.logger)
         }
-        return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+        return answer
     }
 
-    private func respond(to event: HTTPEvent, logger: Logger) throws(Problem) -> APIResponse {
+    private func respond(to event: HTTPEvent, logger: Logger) throws(Problem) -> HTTPResponse {
         guard event.method == "GET" else { throw .methodNotAllowed("GET") }
         let identity = try services.gate.identity(authorization: event.header("authorization"))
         let query = try queryParameters(event)
@@ -67,7 +67,7 @@ struct ConfigGetHandler: FunctionHandler {
     }
 
     /// One company's settings.
-    private func readConfig(_ text: String, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+    private func readConfig(_ text: String, identity: AdminIdentity, logger: Logger) throws(Problem) -> HTTPResponse {
         let id = try services.gate.company(text, for: identity)
         let found: Company?
         do { found = try services.directory.company(id: id) } catch {
@@ -81,7 +81,7 @@ struct ConfigGetHandler: FunctionHandler {
 
     /// A page of the companies the caller may see.
     private func listCompanies(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem)
-        -> APIResponse
+        -> HTTPResponse
     {
         let request = try CompanyListing.Request(query: query)
         let page: CompanyListing.Page
@@ -98,7 +98,7 @@ struct ConfigGetHandler: FunctionHandler {
     /// A page of a company's calls or messages.
     private func listArchive(
         _ text: String, kind: ArchiveRecord.Kind, query: FormParameters, identity: AdminIdentity, logger: Logger
-    ) throws(Problem) -> APIResponse {
+    ) throws(Problem) -> HTTPResponse {
         let id = try services.gate.company(text, for: identity)
         let request = try ArchiveListing.Request(query: query)
         let exists: Bool

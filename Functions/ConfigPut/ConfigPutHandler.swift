@@ -1,5 +1,6 @@
 import Logging
 import SwitchboardAdmin
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
 import TwilioREST
@@ -40,7 +41,7 @@ struct ConfigPutHandler: FunctionHandler {
         context.logger.info(
             "function.ready",
             metadata: [
-                "store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)",
+                "store": "\(services.store.location)", "data_key.id": "\(services.sealer.currentKeyID)",
                 "twilio.api": "\(twilio.settings.baseURL)",
             ])
     }
@@ -82,10 +83,10 @@ struct ConfigPutHandler: FunctionHandler {
         let answer = services.answer(logger: context.logger) { () throws(Problem) in
             try change(event, logger: context.logger)
         }
-        return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+        return answer
     }
 
-    private func change(_ event: HTTPEvent, logger: Logger) throws(Problem) -> APIResponse {
+    private func change(_ event: HTTPEvent, logger: Logger) throws(Problem) -> HTTPResponse {
         guard event.method == "PUT" else { throw .methodNotAllowed("PUT") }
         let identity = try services.gate.identity(authorization: event.header("authorization"))
         let id = try services.gate.company(

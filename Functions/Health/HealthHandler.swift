@@ -1,5 +1,6 @@
 import Logging
 import SwitchboardAdmin
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardJSON
 import SwitchboardRuntime
@@ -41,8 +42,8 @@ struct HealthHandler: FunctionHandler {
         settings = try HealthSettings.fromEnvironment(environment)
         checker = HealthChecker(services: services, settings: settings)
         tenantCheck = TenantHealthCheck(settings: settings, sealer: services.sealer)
-        healthStore = CompanyHealthStores.beside(services.directory)
-        context.logger.info("function.ready", metadata: ["store": "\(services.store)"])
+        healthStore = services.store.healthStore()
+        context.logger.info("function.ready", metadata: ["store": "\(services.store.location)"])
     }
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
@@ -66,7 +67,7 @@ struct HealthHandler: FunctionHandler {
             try services.gate.requireAdmin(identity, for: "the dependency health check")
             return try dependencyHealth(query, identity: identity, logger: context.logger)
         }
-        return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+        return answer
     }
 
     /// The company of `/api/companies/{companyId}/health`, or `nil` for another path.
@@ -75,7 +76,7 @@ struct HealthHandler: FunctionHandler {
     }
 
     private func dependencyHealth(_ query: FormParameters, identity: AdminIdentity, logger: Logger) throws(Problem)
-        -> APIResponse
+        -> HTTPResponse
     {
         let everyCompany: Bool
         switch query["scope"] {
@@ -99,7 +100,7 @@ struct HealthHandler: FunctionHandler {
     }
 
     /// Checks one company now, stores the result, answers it.
-    private func checkNow(_ text: String, identity: AdminIdentity, logger: Logger) throws(Problem) -> APIResponse {
+    private func checkNow(_ text: String, identity: AdminIdentity, logger: Logger) throws(Problem) -> HTTPResponse {
         let id = try services.gate.company(text, for: identity)
         let found: Company?
         do { found = try services.directory.company(id: id) } catch {
@@ -162,8 +163,8 @@ struct HealthHandler: FunctionHandler {
             StandardError.writeLine(
                 TenantHealthMetrics.line(summary: summary, checkedThisRun: pass.checked, now: Date()))
         }
-        let answer = APIResponse.json(report.httpStatus, report)
-        return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+        let answer = HTTPResponse.json(report.httpStatus, report)
+        return answer
     }
 
     private func log(_ report: HealthReport, by who: String, logger: Logger) {

@@ -1,5 +1,6 @@
 import Logging
 import SwitchboardAdmin
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
 
@@ -25,13 +26,10 @@ struct OutboundHandler: FunctionHandler {
         let environment = Environment(context.environment)
         services = try AdminServices(
             environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
-        service = try OutboundService(
-            environment: environment, directory: services.directory,
-            archive: DirectoryFactory.archive(beside: services.directory, environment: environment),
-            logger: context.logger)
+        service = try OutboundService(environment: environment, store: services.store, logger: context.logger)
         context.logger.info(
             "function.ready",
-            metadata: ["store": "\(services.store)", "data_key.id": "\(services.sealer.currentKeyID)"])
+            metadata: ["store": "\(services.store.location)", "data_key.id": "\(services.sealer.currentKeyID)"])
         if !service.reportsStatus {
             context.logger.warning(
                 "outbound.no_status_callbacks",
@@ -44,7 +42,7 @@ struct OutboundHandler: FunctionHandler {
 
     func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
         let logger = context.logger
-        let answer = services.answer(logger: logger) { () throws(Problem) -> APIResponse in
+        let answer = services.answer(logger: logger) { () throws(Problem) -> HTTPResponse in
             guard event.method == "POST" else { throw .methodNotAllowed("POST") }
             let identity = try services.gate.identity(authorization: event.header("authorization"))
             guard let (text, kind) = Self.route(event) else {
@@ -64,7 +62,7 @@ struct OutboundHandler: FunctionHandler {
                 kind, body: body, companyID: id, idempotencyKey: event.header("idempotency-key"),
                 actor: identity.subject, logger: logger)
         }
-        return HTTPResponse(statusCode: answer.status, headers: answer.headers, body: answer.body)
+        return answer
     }
 
     /// The company and what is sent, from `/api/companies/{companyId}/messages` or `…/calls`.

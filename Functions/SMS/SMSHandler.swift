@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
 import WebhookFunction
@@ -37,7 +38,7 @@ struct SMSHandler: TwilioWebhookFunction {
     static let route = WebhookRoute.sms
 
     /// A new message (the front half has decoded it).
-    func answer(_ webhook: InboundWebhook, logger: Logger) -> WebhookAnswer {
+    func answer(_ webhook: InboundWebhook, logger: Logger) -> HTTPResponse {
         let outcome = services.gate.admitByNumber(webhook)
         guard case .admitted(let tenant) = outcome else {
             return Self.route.refusal(outcome, signedWith: webhook.signedWith, logger: logger)
@@ -46,7 +47,7 @@ struct SMSHandler: TwilioWebhookFunction {
     }
 
     /// A message to one of `tenant`'s numbers.
-    private func answerMessage(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> WebhookAnswer {
+    private func answerMessage(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
         let message = InboundMessage(webhook.parameters)
         let answer = planner.answer(tenant: tenant, message: message)
         if let reason = answer.fallbackReason {

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
 import WebhookFunction
@@ -43,7 +44,7 @@ struct VoiceHandler: TwilioWebhookFunction {
     static let route = WebhookRoute.voice
 
     /// A new call, or one of Voice's own callbacks (the front half has decoded it).
-    func answer(_ webhook: InboundWebhook, logger: Logger) -> WebhookAnswer {
+    func answer(_ webhook: InboundWebhook, logger: Logger) -> HTTPResponse {
         if let callback = VoiceCallPlanner.callback(in: webhook.query) {
             return answerCallback(callback.leg, companyID: callback.companyID, webhook: webhook, logger: logger)
         }
@@ -55,7 +56,7 @@ struct VoiceHandler: TwilioWebhookFunction {
     }
 
     /// A new incoming call to one of `tenant`'s numbers.
-    private func answerCall(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> WebhookAnswer {
+    private func answerCall(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
         let callSid = webhook.parameters["CallSid"]
         let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL)
         if let reason = answer.fallbackReason {
@@ -83,7 +84,7 @@ struct VoiceHandler: TwilioWebhookFunction {
     /// One of Voice's own callbacks, resolved by the company id it carries.
     private func answerCallback(
         _ leg: VoiceCallPlanner.CallbackLeg, companyID text: String, webhook: InboundWebhook, logger: Logger
-    ) -> WebhookAnswer {
+    ) -> HTTPResponse {
         let companyID: CompanyID
         do {
             companyID = try CompanyID(text)

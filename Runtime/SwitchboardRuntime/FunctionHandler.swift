@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardJSON
 
 /// A function's code: built once per process, then called once per event.

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
@@ -107,11 +108,11 @@ public enum FunctionRuntime {
 
     /// Whether `SWITCHBOARD_STDIO` asks for stream mode (`stream`) rather than one-shot
     /// (unset, empty or `one-shot`).
-    static func stdioMode(_ environment: [String: String]) throws(StartupSettingError) -> Bool {
+    static func stdioMode(_ environment: [String: String]) throws(ConfigurationError) -> Bool {
         switch environment["SWITCHBOARD_STDIO"] {
         case nil, "", "one-shot": return false
         case "stream": return true
-        default: throw StartupSettingError(variable: "SWITCHBOARD_STDIO", problem: "must be stream or one-shot")
+        default: throw ConfigurationError(variable: "SWITCHBOARD_STDIO", problem: "must be stream or one-shot")
         }
     }
 

@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardJSON
 
 /// One line of the stream protocol, from the driver to the function:

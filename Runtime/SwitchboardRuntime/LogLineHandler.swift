@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardJSON
 import Synchronization
 
@@ -248,26 +249,19 @@ public struct LogLineHandler: LogHandler {
             return
         }
         let start = bytes.count
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        func digits(_ value: Int, _ width: Int) { appendDigits(value, width: width, to: &bytes) }
-        digits(Int(parts.tm_year) + 1900, 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mon) + 1, 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mday), 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(Int(parts.tm_hour), 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_min), 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_sec), 2)
-        bytes.append(UInt8(ascii: "."))
-        let prefix = Array(bytes[start...])
+        bytes.append(contentsOf: repeatElement(0, count: ISO8601Time.length))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            ISO8601Time.write(
+                seconds: now.tv_sec, milliseconds: now.tv_nsec / 1_000_000,
+                into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+        }
+        guard written > 0 else {
+            bytes.removeLast(ISO8601Time.length)
+            return
+        }
+        // What comes before the milliseconds, for the next lines of this second.
+        let prefix = Array(bytes[start..<start + ISO8601Time.length - 4])
         lastSecond.withLock { $0 = (now.tv_sec, prefix) }
-        digits(Int(now.tv_nsec / 1_000_000), 3)
-        bytes.append(UInt8(ascii: "Z"))
     }
 
     private static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 
 /// How a Switchboard process writes its log lines: which level and above, and in which
 /// format.
@@ -31,10 +32,10 @@ public struct LogSettings: Sendable, Equatable {
     /// `LOG_LEVEL` that names no level stops the process. (Lambda's own variables, which
     /// a person does not set, are read as they are.)
     ///
-    /// - Throws: ``StartupSettingError`` naming `LOG_LEVEL`.
-    public static func checked(environment: [String: String]) throws(StartupSettingError) -> LogSettings {
+    /// - Throws: ``ConfigurationError`` naming `LOG_LEVEL`.
+    public static func checked(environment: [String: String]) throws(ConfigurationError) -> LogSettings {
         if let name = environment["LOG_LEVEL"], level(named: name) == nil {
-            throw StartupSettingError(
+            throw ConfigurationError(
                 variable: "LOG_LEVEL",
                 problem: "must name a level: trace, debug, info, notice, warning, error or critical (or WARN, FATAL)")
         }

@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardJSON
 
 /// Reads the protocol's messages straight from their JSON text — the hot path of every

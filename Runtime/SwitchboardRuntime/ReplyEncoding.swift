@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardJSON
 
 /// Writes protocol replies as JSON by hand: they are flat (strings, one integer, one

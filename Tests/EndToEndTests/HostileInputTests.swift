@@ -1,5 +1,6 @@
 import Foundation
 import HTTPDriver
+import SwitchboardBase
 import SwitchboardRuntime
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBase
 import SwitchboardRuntime
 import TestSupport
 import Testing

@@ -62,9 +62,10 @@ struct CompanyListingTests {
         "each listed company carries its last health check in brief (status, when, first problem); one the sweep has not seen carries none",
         arguments: ["sqlite", "mongodb"])
     func health(backend: String) throws {
-        let directory = try Self.directory(backend)
+        let opened = try TestStores.make(backend)
+        let directory = opened.directory
         let ids = try Self.seed(directory, count: 3)
-        let store = CompanyHealthStores.beside(directory)
+        let store = opened.healthStore()
         let first = try #require(try directory.company(id: try CompanyID(ids[0])))
         try store.markDue(first, at: Date())
         var record = CompanyHealthRecord.unchecked(first)

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBase
 import SwitchboardCore
 import TestSupport
 import Testing

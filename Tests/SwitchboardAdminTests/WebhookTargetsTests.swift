@@ -1,4 +1,5 @@
 import SwitchboardAdmin
+import SwitchboardBase
 import SwitchboardCore
 import Testing
 

@@ -10,7 +10,7 @@ import Testing
 @Suite("Call archive (every backend)")
 struct CallArchiveTests {
     static func archive(_ backend: String) throws -> any CallArchive {
-        try DirectoryFactory.archive(beside: try TestDirectories.make(backend), environment: Environment([:]))
+        try TestStores.make(backend).archive(ArchiveSettings())
     }
 
     static func call(_ sid: String, company: String = "c1", at: String = "2026-11-27T10:00:00.000Z") -> ArchiveRecord {
@@ -113,6 +113,52 @@ struct CallArchiveTests {
             undelivered?.status == "undelivered" && undelivered?.errorCode == "30003"
                 && undelivered?.errorMessage == "Unreachable destination handset")
         #expect(undelivered?.endedAt != nil)
+    }
+
+    /// A record as `switchboard archive import` restores it: what the webhook knew.
+    static func imported(_ sid: String) -> ArchiveRecord {
+        var record = call(sid)
+        record.accountSid = "AC" + String(repeating: "a", count: 32)
+        record.decision = "forward"
+        record.dialStatus = "no-answer"
+        record.forwardFallback = "voicemail"
+        return record
+    }
+
+    @Test(
+        "one merge: an import after a status callback, or a callback after an import, keeps what each knew, on both backends",
+        arguments: ["sqlite", "mongodb"])
+    func mergeInBothOrders(backend: String) throws {
+        let archive = try Self.archive(backend)
+        let company = try CompanyID("c1")
+        func stored(_ sid: String) throws -> ArchiveRecord {
+            try #require(
+                try archive.records(companyID: company, since: nil, kind: .call, limit: 50).first { $0.sid == sid })
+        }
+        // The status callback first (it makes a record of its own), then the import.
+        let callbackFirst = "CA" + String(repeating: "7", count: 32)
+        try archive.record(try Self.outcome(callbackFirst, "completed", sequence: 2, extra: [("CallDuration", "12")]))
+        try archive.record(Self.imported(callbackFirst))
+        // The import first, then the callback.
+        let importFirst = "CA" + String(repeating: "8", count: 32)
+        try archive.record(Self.imported(importFirst))
+        try archive.record(try Self.outcome(importFirst, "completed", sequence: 2, extra: [("CallDuration", "12")]))
+        for sid in [callbackFirst, importFirst] {
+            let record = try stored(sid)
+            #expect(record.decision == "forward" && record.dialStatus == "no-answer", "\(sid)")
+            #expect(
+                record.forwardFallback == "voicemail" && record.from == "+15557654321" && record.to == "+15550100001")
+            #expect(record.status == "completed" && record.durationSeconds == 12 && record.answered == true)
+        }
+        // Both orders end the same, but for who came first's time.
+        var first = try stored(callbackFirst)
+        var second = try stored(importFirst)
+        (first.sid, first.at, second.sid, second.at) = ("", "", "", "")
+        #expect(first == second)
+        // And the merge is the one ArchiveRecord defines.
+        let merged = try Self.outcome(callbackFirst, "completed", sequence: 2, extra: [("CallDuration", "12")])
+            .merging(Self.imported(callbackFirst))
+        #expect(try stored(callbackFirst) == merged)
     }
 
     @Test(

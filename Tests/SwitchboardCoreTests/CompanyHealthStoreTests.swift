@@ -16,12 +16,13 @@ struct CompanyHealthStoreTests {
     static func stores(_ backend: DirectoryBackend, companies count: Int) throws -> (
         any TenantDirectory, any CompanyHealthStore, [Company]
     ) {
-        let directory = try backend.make()
+        let store = try backend.makeStore()
+        let directory = store.directory
         let companies = ids(count).enumerated().map { index, id in
             F.company(id, name: "Company \(index)", list: [(String(format: "+1555030%04d", index), "active")])
         }
         for company in companies { try directory.save(company) }
-        return (directory, CompanyHealthStores.beside(directory), companies)
+        return (directory, store.healthStore(), companies)
     }
 
     static func result(_ company: Company, _ status: HealthStatus, at time: Date, problems: [String] = [])

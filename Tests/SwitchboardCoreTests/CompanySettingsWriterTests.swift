@@ -8,8 +8,8 @@ struct CompanySettingsWriterTests {
     static let token = "0123456789abcdef0123456789abcdef"
 
     func setup() throws -> (any TenantDirectory, CompanySettingsWriter) {
-        let directory = try DirectoryBackend.sqlite.make()
-        return (directory, CompanySettingsWriter(directory: directory, sealer: DirectoryFixtures.sealer))
+        let store = try DirectoryBackend.sqlite.makeStore()
+        return (store.directory, CompanySettingsWriter(store: store, sealer: DirectoryFixtures.sealer))
     }
 
     func company(_ edit: (inout TwilioConfig) -> Void = { _ in }) -> Company {
@@ -92,9 +92,10 @@ struct CompanySettingsWriterTests {
 
     @Test("a replaced auth token is kept, sealed, for the grace period; an unchanged one is not rotated")
     func tokenRotation() throws {
-        let directory = try DirectoryBackend.sqlite.make()
+        let store = try DirectoryBackend.sqlite.makeStore()
+        let directory = store.directory
         let writer = CompanySettingsWriter(
-            directory: directory, sealer: DirectoryFixtures.sealer, tokenGracePeriod: .seconds(3_600))
+            store: store, sealer: DirectoryFixtures.sealer, tokenGracePeriod: .seconds(3_600))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let first = try writer.save(company(), updatedBy: "tester", now: now)
         #expect(!first.tokenRotated)

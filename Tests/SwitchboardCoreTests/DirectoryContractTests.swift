@@ -8,15 +8,20 @@ import Testing
 /// same suite unchanged.
 struct DirectoryBackend: Sendable, CustomTestStringConvertible {
     let name: String
-    let make: @Sendable () throws -> any TenantDirectory
 
     var testDescription: String { name }
 
-    static let sqlite = DirectoryBackend(name: "sqlite") { try TestDirectories.make("sqlite") }
+    /// A new, empty store on this backend.
+    func makeStore() throws -> any SwitchboardStore { try TestStores.make(name) }
+
+    /// The directory of a new, empty store on this backend.
+    func make() throws -> any TenantDirectory { try makeStore().directory }
+
+    static let sqlite = DirectoryBackend(name: "sqlite")
 
     /// MongoDB through libmongoc, on the server `MONGODB_URI` names (the wire-protocol
     /// test server `make test` starts, or a real MongoDB): a fresh database per use.
-    static let mongodb = DirectoryBackend(name: "mongodb") { try TestDirectories.make("mongodb") }
+    static let mongodb = DirectoryBackend(name: "mongodb")
 
     static let all: [DirectoryBackend] = [.sqlite, .mongodb]
 }

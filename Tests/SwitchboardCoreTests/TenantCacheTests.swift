@@ -28,14 +28,15 @@ struct TenantCacheTests {
             inner: ((any TenantResolver) -> any TenantResolver)? = nil
         ) throws {
             redis = try RedisServer(transport)
-            directory = try DirectoryBackend.sqlite.make()
+            let store = try DirectoryBackend.sqlite.makeStore()
+            directory = store.directory
             var settings = try #require(try CacheSettings.fromEnvironment(Environment(redis.environment)))
             settings.negativeTTLSeconds = negativeTTL
             cache = RedisTenantCache(settings: settings, logger: TenantCacheTests.logger)
             let plain = DirectoryTenantResolver(directory: directory)
             resolver = CachingTenantResolver(
                 cache: cache, directory: inner?(plain) ?? plain, logger: TenantCacheTests.logger)
-            writer = CompanySettingsWriter(directory: directory, sealer: F.sealer, cache: cache)
+            writer = CompanySettingsWriter(store: store, sealer: F.sealer, cache: cache)
         }
     }
 

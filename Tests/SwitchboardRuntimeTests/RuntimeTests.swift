@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBase
 import SwitchboardJSON
 import Testing
 

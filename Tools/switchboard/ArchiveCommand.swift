@@ -13,9 +13,10 @@ struct ArchiveCommand: ParsableCommand {
         defaultSubcommand: List.self
     )
 
-    /// Opens the configured store.
-    static func store(_ appName: String) throws -> OpenedStore {
-        try DirectoryFactory.openStore(Environment(), appName: appName)
+    /// The configured store's archive.
+    static func archive(_ appName: String) throws -> any CallArchive {
+        let environment = Environment()
+        return try Stores.open(environment, appName: appName).archive(try ArchiveSettings(environment))
     }
 
     /// `switchboard archive [list] --company ID`: records as JSON lines, newest first.
@@ -53,7 +54,7 @@ struct ArchiveCommand: ParsableCommand {
             guard (1...10_000).contains(limit) else { throw CommandFailure("--limit must be from 1 to 10000") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            for record in try ArchiveCommand.store("switchboard-archive").archive.records(
+            for record in try ArchiveCommand.archive("switchboard-archive").records(
                 companyID: id, since: from, kind: kindFilter, limit: limit)
             {
                 print(String(decoding: try encoder.encode(record), as: UTF8.self))
@@ -71,7 +72,7 @@ struct ArchiveCommand: ParsableCommand {
         )
 
         func run() throws {
-            let archive = try ArchiveCommand.store("switchboard-archive").archive
+            let archive = try ArchiveCommand.archive("switchboard-archive")
             let input = FileHandle.standardInput.readDataToEndOfFile()
             let (records, unreadable) = ArchiveRecord.fromLog(
                 String(decoding: input, as: UTF8.self).split(separator: "\n"))
@@ -105,7 +106,7 @@ struct ArchiveCommand: ParsableCommand {
             guard let cutoff = Timestamp.parse(before) else {
                 throw CommandFailure("--before must be an ISO 8601 time, e.g. 2026-01-01T00:00:00Z")
             }
-            let count = try ArchiveCommand.store("switchboard-archive").archive.prune(before: cutoff)
+            let count = try ArchiveCommand.archive("switchboard-archive").prune(before: cutoff)
             print("\(count) records before \(Timestamp.format(cutoff)) deleted")
         }
     }

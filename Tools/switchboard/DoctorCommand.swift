@@ -27,7 +27,7 @@ struct DoctorCommand: ParsableCommand {
                     + "set the data key (and SWITCHBOARD_DATA_KEY_PREVIOUS during a rotation)")
         }
         let sealer = try Settings.sealer(Environment())
-        let directory = try DirectoryFactory.open(store, appName: "switchboard-doctor", creating: false)
+        let directory = try store.open(appName: "switchboard-doctor", creating: false).directory
         let survey = try directory.survey()
         let documents = survey.companies.count + survey.unreadable.count
         let findings = DirectoryDoctor(lookupFinds: directory.lookupFinds, sealer: sealer).examine(survey)
@@ -74,7 +74,8 @@ struct MigrateCommand: ParsableCommand {
         let environment = Environment()
         let store = try Settings.store(environment)
         let sealer = try Settings.sealer(environment)
-        let directory = try DirectoryFactory.open(store, appName: "switchboard-migrate")
+        let opened = try store.open(appName: "switchboard-migrate")
+        let directory = opened.directory
         let plan: [(change: DirectoryMigration.Change, migrated: Company)]
         let survey = try directory.survey()
         for document in survey.unreadable {
@@ -97,21 +98,18 @@ struct MigrateCommand: ParsableCommand {
         for (change, migrated) in plan {
             print(
                 "\(apply ? "migrated" : "would migrate") \(change.companyID): \(change.actions.joined(separator: "; "))"
+                    + (change.unresolved.isEmpty
+                        ? "" : " (left for a person: \(change.unresolved.joined(separator: "; ")))")
             )
             if apply {
                 try directory.save(migrated)
                 _ = cache?.invalidate(companyID: migrated.id, numbers: migrated.allNumbers)
             }
         }
-        if let mongo = directory as? MongoTenantDirectory {
-            if apply {
-                try mongo.ensureIndexes()
-                print("unique number indexes ensured on \(mongo.databaseName).\(MongoTenantDirectory.collection)")
-            } else {
-                print(
-                    "would ensure the unique number indexes on \(mongo.databaseName).\(MongoTenantDirectory.collection)"
-                )
-            }
+        if apply {
+            if let ensured = try opened.ensureIndexes() { print(ensured) }
+        } else if let planned = opened.indexesToEnsure {
+            print(planned)
         }
         print(
             plan.isEmpty

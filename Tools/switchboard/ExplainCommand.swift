@@ -44,7 +44,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let environment = Environment()
         let store = try Settings.store(environment)
-        let directory = try DirectoryFactory.open(store, appName: "switchboard-explain", creating: false)
+        let directory = try store.open(appName: "switchboard-explain", creating: false).directory
         let logger = Logger(label: "switchboard.explain") { LogLineHandler(label: $0, level: .critical) }
         let cache = try CacheSettings.fromEnvironment(environment).map {
             RedisTenantCache(settings: $0, logger: logger)

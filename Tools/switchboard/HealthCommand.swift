@@ -37,16 +37,16 @@ struct HealthCommand: ParsableCommand {
     func run() throws {
         guard scope == "platform" || scope == "all" else { throw CommandFailure("--scope must be platform or all") }
         let environment = Environment()
-        let store = try Settings.store(environment)
-        let directory = try DirectoryFactory.open(store, appName: "switchboard-health", creating: false)
+        let store = try Stores.open(environment, appName: "switchboard-health")
+        let directory = store.directory
         let sealer = try Settings.sealer(environment)
         let settings = try HealthSettings.fromEnvironment(environment)
-        let healthStore = CompanyHealthStores.beside(directory)
+        let healthStore = store.healthStore()
         if sweep {
             try Self.sweep(directory: directory, healthStore: healthStore, sealer: sealer, settings: settings)
             return
         }
-        let checker = HealthChecker(store: store, directory: directory, sealer: sealer, settings: settings)
+        let checker = HealthChecker(store: store, sealer: sealer, settings: settings)
         var report = checker.check()
         if scope == "all" {
             var request = TenantHealthPage.Request()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwitchboardBase
 import SwitchboardRuntime
 
 /// `switchboard invoke <Function> --event <file>`: runs a function one-shot.

@@ -29,7 +29,7 @@ struct ResealCommand: ParsableCommand {
         let environment = Environment()
         let sealer = try Settings.sealer(environment)
         let store = try Settings.store(environment)
-        let directory = try DirectoryFactory.open(store, appName: "switchboard-reseal", creating: false)
+        let directory = try store.open(appName: "switchboard-reseal", creating: false).directory
         let logger = Logger(label: "switchboard.reseal") { LogLineHandler(label: $0, level: .warning) }
         let cache = try CacheSettings.fromEnvironment(environment).map {
             RedisTenantCache(settings: $0, logger: logger)

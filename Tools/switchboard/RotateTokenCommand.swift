@@ -36,14 +36,14 @@ struct RotateTokenCommand: ParsableCommand {
         let id: CompanyID
         do { id = try CompanyID(company) } catch { throw CommandFailure("--company: \(error)") }
         let sealer = try Settings.sealer(environment)
-        let directory = try DirectoryFactory.open(
-            try Settings.store(environment), appName: "switchboard-rotate-token", creating: false)
+        let store = try Stores.open(environment, appName: "switchboard-rotate-token")
+        let directory = store.directory
         let logger = Logger(label: "switchboard.rotate-token") { LogLineHandler(label: $0, level: .warning) }
         let cache = try CacheSettings.fromEnvironment(environment).map {
             RedisTenantCache(settings: $0, logger: logger)
         }
         let writer = CompanySettingsWriter(
-            directory: directory, sealer: sealer, cache: cache,
+            store: store, sealer: sealer, cache: cache,
             tokenGracePeriod: try Settings.tokenGracePeriod(environment))
         guard let current = try directory.company(id: id) else { throw CommandFailure("no company has id \(id)") }
 

@@ -103,16 +103,15 @@ enum OutboundCommand {
         let environment = Environment()
         let id: CompanyID
         do { id = try CompanyID(company) } catch { throw CommandFailure("--company: \(error)") }
-        let store = try DirectoryFactory.openStore(environment, appName: "switchboard-\(kind.rawValue)")
+        let store = try Stores.open(environment, appName: "switchboard-\(kind.rawValue)")
         let logger = Logger(label: "switchboard.outbound") { LogLineHandler(label: $0, level: .warning) }
-        let service = try OutboundService(
-            environment: environment, directory: store.directory, archive: store.archive, logger: logger)
+        let service = try OutboundService(environment: environment, store: store, logger: logger)
         let actor = "switchboard-cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator")
         let answer = service.send(
             kind, body: body, companyID: id, idempotencyKey: idempotencyKey, actor: actor, logger: logger)
-        guard answer.status < 300 else {
+        guard answer.statusCode < 300 else {
             let problem = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8))
-            var text = "not sent: " + (problem?["detail"].map { "\($0)" } ?? "HTTP \(answer.status)")
+            var text = "not sent: " + (problem?["detail"].map { "\($0)" } ?? "HTTP \(answer.statusCode)")
             if case .array(let errors)? = problem?["errors"] {
                 for error in errors {
                     text += "\n  \(error["field"].map { "\($0)" } ?? ""): \(error["message"].map { "\($0)" } ?? "")"

@@ -28,14 +28,14 @@ struct SeedCommand: ParsableCommand {
     func run() throws {
         let environment = Environment()
         let sealer = try Settings.sealer(environment)
-        let store = try Settings.store(environment)
-        let directory = try DirectoryFactory.open(store)
+        let store = try Settings.store(environment).open()
+        let directory = store.directory
         let cache = try CacheSettings.fromEnvironment(environment).map { settings in
             RedisTenantCache(
                 settings: settings,
                 logger: Logger(label: "switchboard.seed") { LogLineHandler(label: $0, level: .warning) })
         }
-        let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache)
+        let writer = CompanySettingsWriter(store: store, sealer: sealer, cache: cache)
 
         let documents = try Self.readDocuments(file)
         var companies: [Company] = []

@@ -142,8 +142,7 @@ struct SignCommand: ParsableCommand {
         let id: CompanyID
         do { id = try CompanyID(text) } catch { throw CommandFailure("--company: \(error)") }
         let environment = Environment()
-        let directory = try DirectoryFactory.open(
-            try Settings.store(environment), appName: "switchboard-sign", creating: false)
+        let directory = try Stores.open(environment, appName: "switchboard-sign").directory
         guard let company = try directory.company(id: id) else { throw CommandFailure("no company has id \(id)") }
         guard let sealed = company.twilio.authToken else { throw CommandFailure("company \(id) has no auth token") }
         do {

@@ -83,14 +83,14 @@ struct SigningCommand: ParsableCommand {
         let id: CompanyID
         do { id = try CompanyID(text) } catch { throw CommandFailure("--company: \(error)") }
         let sealer = try Settings.sealer(environment)
-        let directory = try DirectoryFactory.open(
-            try Settings.store(environment), appName: "switchboard-signing", creating: false)
+        let store = try Stores.open(environment, appName: "switchboard-signing")
+        let directory = store.directory
         let logger = Logger(label: "switchboard.signing") { LogLineHandler(label: $0, level: .warning) }
         let cache = try CacheSettings.fromEnvironment(environment).map {
             RedisTenantCache(settings: $0, logger: logger)
         }
         let grace = try Settings.tokenGracePeriod(environment)
-        let writer = CompanySettingsWriter(directory: directory, sealer: sealer, cache: cache, tokenGracePeriod: grace)
+        let writer = CompanySettingsWriter(store: store, sealer: sealer, cache: cache, tokenGracePeriod: grace)
         let setup = WebhookSigningSetup(
             client: try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment)),
             targets: try WebhookTargets.fromEnvironment(environment), sealer: sealer, gracePeriod: grace)

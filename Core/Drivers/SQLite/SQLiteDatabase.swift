@@ -107,6 +107,9 @@ public final class SQLiteDatabase {
         withBusyTimeout(0) { sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK }
     }
 
+    /// How many rows the last statement run on this connection inserted, updated or deleted.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
     /// Runs `body` waiting at most `milliseconds` for another process's lock, then goes
     /// back to the connection's own timeout: for a user of a shared connection whose
     /// operations have a tighter bound (the archive, within a call's answer).

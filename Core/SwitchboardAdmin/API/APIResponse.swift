@@ -1,29 +1,20 @@
+import SwitchboardBase
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
 
-/// An admin API answer, before a function hands it to the runtime: status, headers
-/// (lower-case names) and a JSON body.
-public struct APIResponse: Sendable, Equatable {
-    public var status: Int
-    public var headers: [String: String]
-    public var body: String
-
-    public init(status: Int, headers: [String: String] = [:], body: String) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
+/// An admin API answer is an ``HTTPResponse`` with a JSON body.
+extension HTTPResponse {
     /// `value` as `application/json`.
     public static func json(_ status: Int, _ value: some Encodable, headers extra: [String: String] = [:])
-        -> APIResponse
+        -> HTTPResponse
     {
         var headers = ["content-type": "application/json", "cache-control": "no-store"]
         headers.merge(extra) { _, new in new }
-        return APIResponse(status: status, headers: headers, body: APIJSON.encode(value))
+        return HTTPResponse(statusCode: status, headers: headers, body: APIJSON.encode(value))
     }
 }
 

@@ -1,3 +1,5 @@
+import SwitchboardBase
+
 /// An error answer of the admin API, as RFC 9457 problem details
 /// (`application/problem+json`): a `type` URI, a `title` per type, the HTTP `status`, a
 /// `detail` for this occurrence, and for validation an `errors` list naming each field.
@@ -39,10 +41,10 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
 
     /// The answer to send.
-    public var response: APIResponse {
+    public var response: HTTPResponse {
         var headers = ["content-type": "application/problem+json", "cache-control": "no-store"]
         headers.merge(self.headers) { _, new in new }
-        return APIResponse(status: status, headers: headers, body: APIJSON.encode(self))
+        return HTTPResponse(statusCode: status, headers: headers, body: APIJSON.encode(self))
     }
 
     // MARK: The problems the admin API answers with

@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardCore
 
 /// The HMAC secrets admin tokens are signed with.

@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardCore
 import TwilioREST
 

@@ -47,28 +47,18 @@ public final class HealthChecker: @unchecked Sendable {
         self.directory = directory
     }
 
-    /// The checker of the store `services` opened: on MongoDB the checks read through the
-    /// process's directory (its pool is thread-safe); on the embedded store each opens a
-    /// connection of its own.
+    /// The checker of the store `services` opened.
     public convenience init(services: AdminServices, settings: HealthSettings) {
-        self.init(store: services.store, directory: services.directory, sealer: services.sealer, settings: settings)
+        self.init(store: services.store, sealer: services.sealer, settings: settings)
     }
 
-    /// The checker of the directory `store` names, `directory` being the one it opened.
-    public convenience init(
-        store: StoreLocation, directory: any TenantDirectory, sealer: SecretSealer, settings: HealthSettings
-    ) {
-        let opener: @Sendable () throws -> any TenantDirectory
-        switch store {
-        case .sqlite(let path):
-            opener = { try SQLiteTenantDirectory(path: path, creating: false) }
-        case .mongodb:
-            let shared = SharedDirectory(directory: directory)
-            opener = { shared.directory }
-        }
+    /// The checker of `store`: each check reads through a directory the store lends to
+    /// another thread (MongoDB's thread-safe pool, or an embedded connection of its own).
+    public convenience init(store: any SwitchboardStore, sealer: SecretSealer, settings: HealthSettings) {
+        let lent = LentStore(store: store)
         self.init(
-            settings: settings, probe: DirectoryProbe(store, directory: directory),
-            storeDescription: store.withoutCredentials, sealer: sealer, directory: opener)
+            settings: settings, probe: store.probe, storeDescription: store.location.withoutCredentials,
+            sealer: sealer, directory: { try lent.store.directoryForAnotherThread() })
     }
 
     /// Runs every check of the platform's dependencies.
@@ -277,10 +267,10 @@ public final class HealthChecker: @unchecked Sendable {
     }
 }
 
-/// The MongoDB directory, lent to the checks' threads: its reads go through libmongoc's
-/// thread-safe pool.
-private struct SharedDirectory: @unchecked Sendable {
-    let directory: any TenantDirectory
+/// The store, lent to the checks' threads only to hand out a directory for another thread,
+/// which each backend makes safe to do (``SwitchboardStore/directoryForAnotherThread()``).
+private struct LentStore: @unchecked Sendable {
+    let store: any SwitchboardStore
 }
 
 /// The dependencies' results as their threads finish.

@@ -1,5 +1,6 @@
 import Crypto
 import Logging
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardJSON
 import TwilioREST
@@ -44,15 +45,17 @@ public final class OutboundService {
         self.rateLimit = rateLimit
     }
 
-    /// Everything the service needs, from `environment`, over `directory` and its archive.
+    /// Everything the service needs, from `environment`, over `store`.
     ///
     /// Settings: `SWITCHBOARD_OUTBOUND_PER_MINUTE`, `REDIS_URL` (where the rate limit
     /// counts), the Twilio client's (`TWILIO_API_BASE`, …), `SWITCHBOARD_AGENT_STREAM_URL`,
     /// and this deployment's webhook URLs for the status callbacks
     /// (`SWITCHBOARD_PUBLIC_URL`, or `SWITCHBOARD_VOICE_URL` and `SWITCHBOARD_SMS_URL`).
     public convenience init(
-        environment: Environment, directory: any TenantDirectory, archive: any CallArchive, logger: Logger
+        environment: Environment, store: any SwitchboardStore, logger: Logger
     ) throws {
+        let directory = store.directory
+        let archive = store.archive(try ArchiveSettings(environment))
         let recorder =
             try ArchiveRecorder.isEnabled(environment)
             ? ArchiveRecorder(
@@ -63,7 +66,7 @@ public final class OutboundService {
             recorder: recorder,
             planner: VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment)),
             callbacks: try WebhookTargets.fromEnvironment(environment))
-        let ledger = OutboundLedgers.beside(directory)
+        let ledger = store.outboundLedger()
         let redis = try CacheSettings.fromEnvironment(environment).map {
             RedisSendCounter(settings: $0, logger: logger)
         }
@@ -84,7 +87,7 @@ public final class OutboundService {
     public func send(
         _ kind: OutboundRequest.Kind, body: [String: JSONValue], companyID id: CompanyID, idempotencyKey: String?,
         actor: String, logger: Logger
-    ) -> APIResponse {
+    ) -> HTTPResponse {
         do {
             return try attempt(
                 kind, body: body, companyID: id, idempotencyKey: idempotencyKey, actor: actor, logger: logger)
@@ -103,7 +106,7 @@ public final class OutboundService {
     private func attempt(
         _ kind: OutboundRequest.Kind, body: [String: JSONValue], companyID id: CompanyID, idempotencyKey: String?,
         actor: String, logger: Logger
-    ) throws(Problem) -> APIResponse {
+    ) throws(Problem) -> HTTPResponse {
         if let idempotencyKey { try Self.checkKey(idempotencyKey) }
         let request = try OutboundRequest(kind, body: body)
         let company: Company
@@ -129,8 +132,8 @@ public final class OutboundService {
                         "status": "\(answer.status)",
                     ])
                 let type = answer.status < 300 ? "application/json" : "application/problem+json"
-                return APIResponse(
-                    status: answer.status,
+                return HTTPResponse(
+                    statusCode: answer.status,
                     headers: ["content-type": type, "cache-control": "no-store", "idempotent-replayed": "true"],
                     body: answer.body)
             case .conflict:
@@ -143,7 +146,7 @@ public final class OutboundService {
                 throw Self.unfinished(since: since, now: now)
             }
         }
-        let answer: APIResponse
+        let answer: HTTPResponse
         do {
             answer = try deliver(request, company: company, now: now, actor: actor, logger: logger)
         } catch {
@@ -162,7 +165,7 @@ public final class OutboundService {
 
     /// Steps 4–6: the rate limit, Twilio, the archive.
     private func deliver(_ request: OutboundRequest, company: Company, now: Date, actor: String, logger: Logger)
-        throws(Problem) -> APIResponse
+        throws(Problem) -> HTTPResponse
     {
         let decision: OutboundRateLimit.Decision
         do { decision = try rateLimit.admit(company.id, now: now, logger: logger) } catch {
@@ -249,9 +252,10 @@ public final class OutboundService {
         problem.type.hasSuffix(":send-refused") || problem.type.hasSuffix(":outcome-unknown")
     }
 
-    private func settle(_ id: CompanyID, _ key: String, _ answer: APIResponse, logger: Logger) {
+    private func settle(_ id: CompanyID, _ key: String, _ answer: HTTPResponse, logger: Logger) {
         do {
-            try ledger.settle(companyID: id, key: key, answer: OutboundAnswer(status: answer.status, body: answer.body))
+            try ledger.settle(
+                companyID: id, key: key, answer: OutboundAnswer(status: answer.statusCode, body: answer.body))
         } catch {
             logger.error(
                 "outbound.ledger_unavailable",

@@ -84,43 +84,85 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
             }
     }
 
-    /// This record with the fields it lacks taken from `later`: what a repeated or later
-    /// webhook about the same sid adds. Identity fields never change.
-    public func merging(_ later: ArchiveRecord) -> ArchiveRecord {
+    /// This record with what `other`, a record of the same sid, adds: the one merge
+    /// every backend applies, whatever order the records come in (a webhook, its status
+    /// callbacks, a recording, `switchboard archive import`).
+    ///
+    /// - Each detail (``detailFields``: who, what was decided, the recording, the dial)
+    ///   is kept where the record has it and taken from `other` where it does not.
+    /// - How it ended (``outcomeFields``) moves only forwards in Twilio's order: `other`'s
+    ///   replaces it when `other`'s status is further on, each field kept where `other`
+    ///   lacks it; a late or repeated callback changes nothing.
+    /// - Identity fields (sid, kind, company, direction, time) never change.
+    public func merging(_ other: ArchiveRecord) -> ArchiveRecord {
         var merged = self
-        merged.accountSid = accountSid ?? later.accountSid
-        merged.from = from ?? later.from
-        merged.to = to ?? later.to
-        merged.decision = decision ?? later.decision
-        merged.body = body ?? later.body
-        merged.mediaUrls = mediaUrls ?? later.mediaUrls
-        merged.keyword = keyword ?? later.keyword
-        merged.recordingSid = recordingSid ?? later.recordingSid
-        merged.recordingUrl = recordingUrl ?? later.recordingUrl
-        merged.recordingDuration = recordingDuration ?? later.recordingDuration
-        merged.dialStatus = dialStatus ?? later.dialStatus
-        merged.dialDurationSeconds = dialDurationSeconds ?? later.dialDurationSeconds
-        merged.forwardFallback = forwardFallback ?? later.forwardFallback
-        // How it ended moves only forwards in Twilio's order: a late or repeated callback
-        // changes nothing.
-        if let order = later.statusOrder, order > statusOrder ?? Int.min {
-            merged.status = later.status
-            merged.statusOrder = later.statusOrder
-            merged.answered = later.answered ?? answered
-            merged.durationSeconds = later.durationSeconds ?? durationSeconds
-            merged.endedAt = later.endedAt ?? endedAt
-            merged.errorCode = later.errorCode ?? errorCode
-            merged.errorMessage = later.errorMessage ?? errorMessage
+        for field in Self.detailFields { field.fill(&merged, other) }
+        if let order = other.statusOrder, order > statusOrder ?? Int.min {
+            for field in Self.outcomeFields { field.fill(&merged, other) }
+            merged.status = other.status
+            merged.statusOrder = other.statusOrder
         }
         return merged
     }
+}
 
-    /// True when the record carries a voicemail's recording, which joins its call's record.
-    var addsRecording: Bool { recordingSid != nil || recordingUrl != nil || recordingDuration != nil }
+extension ArchiveRecord {
+    /// One field a later record about the same sid may bring, and how each backend
+    /// stores it.
+    struct MergedField: Sendable {
+        let name: String
+        /// Takes `other`'s value where the record has none (details), or where `other`
+        /// has one (outcomes, applied only when `other` is further on).
+        let fill: @Sendable (inout ArchiveRecord, ArchiveRecord) -> Void
+        /// The value as MongoDB stores it, when the record has one.
+        let stored: @Sendable (ArchiveRecord) -> MongoValue?
 
-    /// True when the record carries how a forward's dial ended, which joins its call's record.
-    var addsDial: Bool { dialStatus != nil }
+        /// A detail: kept where present, taken where absent.
+        static func detail<Value: Sendable>(
+            _ name: String, _ keyPath: any WritableKeyPath<ArchiveRecord, Value?> & Sendable,
+            _ stored: @escaping @Sendable (Value) -> MongoValue
+        ) -> MergedField {
+            MergedField(
+                name: name,
+                fill: { record, other in
+                    if record[keyPath: keyPath] == nil { record[keyPath: keyPath] = other[keyPath: keyPath] }
+                },
+                stored: { $0[keyPath: keyPath].map(stored) })
+        }
 
-    /// True when the record carries fields a later webhook adds to an existing record.
-    var addsToExisting: Bool { addsRecording || addsDial || statusOrder != nil }
+        /// An outcome: `other`'s where it has one.
+        static func outcome<Value: Sendable>(
+            _ name: String, _ keyPath: any WritableKeyPath<ArchiveRecord, Value?> & Sendable,
+            _ stored: @escaping @Sendable (Value) -> MongoValue
+        ) -> MergedField {
+            MergedField(
+                name: name,
+                fill: { record, other in
+                    if let value = other[keyPath: keyPath] { record[keyPath: keyPath] = value }
+                },
+                stored: { $0[keyPath: keyPath].map(stored) })
+        }
+    }
+
+    /// What the record says about the call or message besides who, when and how it ended.
+    static let detailFields: [MergedField] = [
+        .detail("accountSid", \.accountSid, MongoValue.string), .detail("from", \.from, MongoValue.string),
+        .detail("to", \.to, MongoValue.string), .detail("decision", \.decision, MongoValue.string),
+        .detail("body", \.body, MongoValue.string),
+        .detail("mediaUrls", \.mediaUrls) { .array($0.map(MongoValue.string)) },
+        .detail("keyword", \.keyword, MongoValue.string), .detail("recordingSid", \.recordingSid, MongoValue.string),
+        .detail("recordingUrl", \.recordingUrl, MongoValue.string),
+        .detail("recordingDuration", \.recordingDuration, MongoValue.string),
+        .detail("dialStatus", \.dialStatus, MongoValue.string),
+        .detail("dialDurationSeconds", \.dialDurationSeconds, MongoValue.int),
+        .detail("forwardFallback", \.forwardFallback, MongoValue.string),
+    ]
+
+    /// How the call or message ended, besides its status and its place in Twilio's order.
+    static let outcomeFields: [MergedField] = [
+        .outcome("answered", \.answered, MongoValue.bool),
+        .outcome("durationSeconds", \.durationSeconds, MongoValue.int),
+        .outcome("endedAt", \.endedAt, MongoValue.date), .outcome("errorCode", \.errorCode, MongoValue.string),
+        .outcome("errorMessage", \.errorMessage, MongoValue.string),
+    ]
 }

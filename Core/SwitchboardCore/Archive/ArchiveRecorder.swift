@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import SwitchboardBase
 import SwitchboardJSON
 import Synchronization
 
@@ -16,7 +17,9 @@ import Foundation
 ///
 /// A write that fails or runs late is logged as one `archive.write_failed` JSON line
 /// carrying the whole record (no secret is ever in one); `switchboard archive import`
-/// writes such lines back, idempotently. Nothing is lost.
+/// writes such lines back, idempotently, merged with whatever the store gained meanwhile
+/// (a status callback, a recording) by the one merge every backend applies
+/// (``ArchiveRecord/merging(_:)``): what either knew is kept.
 ///
 /// The embedded store's write runs right here, bounded by its lock timeout; a MongoDB
 /// write runs on the recorder's own thread, and the function waits for it at most the

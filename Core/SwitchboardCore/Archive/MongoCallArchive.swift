@@ -76,9 +76,10 @@ public final class MongoCallArchive: CallArchive {
         } else {
             inserted = false
         }
-        // A later webhook's fields (the recording, the end of a forward's dial, what an
-        // outbound request knows when its first status callback came first) go into the
-        // record where it lacks them, each on its own: a repeat changes nothing.
+        // ArchiveRecord.merging's rule, as updates that need no read: each detail goes
+        // into the record where it lacks it, on its own (a repeat changes nothing); the
+        // outcome replaces the stored one only while that is earlier in Twilio's order,
+        // so a late or repeated callback changes nothing, even when two race.
         let details = Self.detailFields(record)
         if !inserted && !details.isEmpty {
             _ = try run([
@@ -92,9 +93,6 @@ public final class MongoCallArchive: CallArchive {
                     }),
             ])
         }
-        // How it ended moves forwards only: the update matches while the stored order is
-        // lower (or there is none), so a late or repeated callback changes nothing, even
-        // when two race.
         if let order = record.statusOrder {
             _ = try run([
                 "update": .string(Self.collection),
@@ -177,37 +175,19 @@ public final class MongoCallArchive: CallArchive {
         return MongoDocument(identity + detailFields(record) + outcomeFields(record))
     }
 
-    /// What the record says about the call or message besides who, when and how it ended.
+    /// The record's details (``ArchiveRecord/detailFields``) it has.
     static func detailFields(_ record: ArchiveRecord) -> [(String, MongoValue)] {
-        var fields: [(String, MongoValue)] = []
-        func add(_ name: String, _ value: String?) { if let value { fields.append((name, .string(value))) } }
-        add("accountSid", record.accountSid)
-        add("from", record.from)
-        add("to", record.to)
-        add("decision", record.decision)
-        add("body", record.body)
-        if let media = record.mediaUrls { fields.append(("mediaUrls", .array(media.map(MongoValue.string)))) }
-        add("keyword", record.keyword)
-        add("recordingSid", record.recordingSid)
-        add("recordingUrl", record.recordingUrl)
-        add("recordingDuration", record.recordingDuration)
-        add("dialStatus", record.dialStatus)
-        if let value = record.dialDurationSeconds { fields.append(("dialDurationSeconds", .int(value))) }
-        add("forwardFallback", record.forwardFallback)
-        return fields
+        ArchiveRecord.detailFields.compactMap { field in field.stored(record).map { (field.name, $0) } }
     }
 
-    /// How the call or message ended, as far as the record knows.
+    /// How the call or message ended, as far as the record knows: its status, its place
+    /// in Twilio's order, and ``ArchiveRecord/outcomeFields``.
     static func outcomeFields(_ record: ArchiveRecord) -> [(String, MongoValue)] {
         var fields: [(String, MongoValue)] = []
         if let value = record.status { fields.append(("status", .string(value))) }
         if let value = record.statusOrder { fields.append(("statusOrder", .int(value))) }
-        if let value = record.answered { fields.append(("answered", .bool(value))) }
-        if let value = record.durationSeconds { fields.append(("durationSeconds", .int(value))) }
-        if let value = record.endedAt { fields.append(("endedAt", .date(value))) }
-        if let value = record.errorCode { fields.append(("errorCode", .string(value))) }
-        if let value = record.errorMessage { fields.append(("errorMessage", .string(value))) }
         return fields
+            + ArchiveRecord.outcomeFields.compactMap { field in field.stored(record).map { (field.name, $0) } }
     }
 
     static func record(from document: JSONValue) -> ArchiveRecord? {

@@ -110,16 +110,14 @@ public final class SQLiteCallArchive: CallArchive {
         }
     }
 
-    /// Inserts `record`, or merges it into the stored record with its sid.
+    /// Inserts `record`, or merges it into the stored record with its sid
+    /// (``ArchiveRecord/merging(_:)``): a first webhook is one statement.
     private func write(_ record: ArchiveRecord, text: String, with prepared: Prepared) throws(ArchiveError) {
         do {
-            guard record.addsToExisting else {
-                try prepared.insertIfAbsent.run([
-                    .text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at),
-                    .text(text),
-                ])
-                return
-            }
+            try prepared.insertIfAbsent.run([
+                .text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text),
+            ])
+            if prepared.database.changes == 1 { return }
             try prepared.database.transaction { () throws(ArchiveError) in
                 let rows: [[String?]]
                 do { rows = try prepared.findBySid.rows([.text(record.sid)]) } catch { throw ArchiveError("\(error)") }

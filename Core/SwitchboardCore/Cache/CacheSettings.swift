@@ -1,5 +1,6 @@
 import Logging
 import RedisDriver
+import SwitchboardBase
 import Synchronization
 import TLSDriver
 

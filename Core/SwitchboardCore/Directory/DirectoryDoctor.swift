@@ -162,11 +162,17 @@ public struct DirectoryDoctor {
 /// Brings an existing database up to Switchboard's rules: numbers rewritten to E.164,
 /// secrets sealed, unique indexes created. Refuses while a number is held twice (which
 /// company keeps it is a person's decision). Running it again finds nothing to do.
+///
+/// What only a person can decide (a forward mode with no number, a malformed setting) it
+/// leaves as it is and names, with ``CompanyValidator``'s words, as `doctor` does; a
+/// secret the validator refuses is not sealed, so `doctor` still sees it.
 public struct DirectoryMigration {
     /// What migrating one company changes.
     public struct Change: Sendable, Equatable, Codable {
         public let companyID: String
         public let actions: [String]
+        /// What the company still breaks once migrated: the validator's problems.
+        public let unresolved: [String]
     }
 
     /// Why the migration will not run.
@@ -194,6 +200,7 @@ public struct DirectoryMigration {
         for company in companies {
             var migrated = company
             var actions: [String] = []
+            let refused = Set(CompanyValidator.problems(of: company).map(\.field))
             if let legacy = company.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy),
                 number.e164 != legacy
             {
@@ -218,22 +225,28 @@ public struct DirectoryMigration {
                 migrated.twilio.smsForwardNumber = number.e164
                 actions.append("smsForwardNumber \"\(forward.prefix(40))\" → \(number)")
             }
-            if case .plaintext(let token)? = company.twilio.authToken {
+            if case .plaintext(let token)? = company.twilio.authToken, !refused.contains("authToken") {
                 migrated.twilio.authToken = .sealed(
                     sealer.seal(token, companyID: company.id.rawValue, field: .authToken))
                 actions.append("seal authToken")
             }
-            if case .plaintext(let secret)? = company.twilio.apiSecret {
+            if case .plaintext(let secret)? = company.twilio.apiSecret, !refused.contains("apiSecret") {
                 migrated.twilio.apiSecret = .sealed(
                     sealer.seal(secret, companyID: company.id.rawValue, field: .apiSecret))
                 actions.append("seal apiSecret")
             }
-            if let key = company.twilio.webhookSharedKey, case .plaintext(let secret) = key.secret {
+            if let key = company.twilio.webhookSharedKey, case .plaintext(let secret) = key.secret,
+                !refused.contains("webhookSharedKey.secret")
+            {
                 migrated.twilio.webhookSharedKey?.secret = .sealed(
                     sealer.seal(secret, companyID: company.id.rawValue, field: .webhookSharedKey))
                 actions.append("seal webhookSharedKey.secret")
             }
-            if !actions.isEmpty { plan.append((Change(companyID: company.id.rawValue, actions: actions), migrated)) }
+            if !actions.isEmpty {
+                let unresolved = CompanyValidator.problems(of: migrated).map(\.description)
+                plan.append(
+                    (Change(companyID: company.id.rawValue, actions: actions, unresolved: unresolved), migrated))
+            }
         }
         return plan
     }

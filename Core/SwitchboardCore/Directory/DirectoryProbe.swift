@@ -12,29 +12,21 @@ public struct DirectoryProbe: @unchecked Sendable {
     private enum Target {
         case sqlite(path: String)
         case mongo(MongoTenantDirectory)
-        /// A directory of a kind the probe does not know (a test's own).
-        case unknown
     }
 
     private let target: Target
 
-    /// A probe of the store `location` names; on MongoDB through `directory`'s pool.
-    public init(_ location: StoreLocation, directory: any TenantDirectory) {
-        if case .sqlite(let path) = location {
-            target = .sqlite(path: path)
-        } else if let mongo = directory as? MongoTenantDirectory {
-            target = .mongo(mongo)
-        } else {
-            target = .unknown
-        }
-    }
+    /// A probe of the embedded store at `path`; ``SwitchboardStore/probe`` makes it.
+    init(sqlitePath path: String) { target = .sqlite(path: path) }
+
+    /// A probe through `mongo`'s pool; ``SwitchboardStore/probe`` makes it.
+    init(mongo: MongoTenantDirectory) { target = .mongo(mongo) }
 
     /// `mongodb` or `sqlite`.
     public var backend: String {
         switch target {
         case .sqlite: "sqlite"
         case .mongo: "mongodb"
-        case .unknown: "unknown"
         }
     }
 
@@ -52,8 +44,6 @@ public struct DirectoryProbe: @unchecked Sendable {
             } catch {
                 throw .unavailable("sqlite \(path): \(error)")
             }
-        case .unknown:
-            throw .unavailable("this directory cannot be probed")
         }
     }
 }

@@ -130,16 +130,3 @@ public struct HealthStoreError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String { "company health: \(message)" }
 }
-
-/// The health store beside a directory.
-public enum CompanyHealthStores {
-    /// The store in the same place as `directory`: the same SQLite file and connection,
-    /// or the same MongoDB database and pool.
-    public static func beside(_ directory: any TenantDirectory) -> any CompanyHealthStore {
-        if let mongo = directory as? MongoTenantDirectory { return MongoCompanyHealthStore(sharingPoolOf: mongo) }
-        guard let embedded = directory as? SQLiteTenantDirectory else {
-            preconditionFailure("no health store beside \(type(of: directory))")
-        }
-        return SQLiteCompanyHealthStore(sharingConnectionOf: embedded)
-    }
-}

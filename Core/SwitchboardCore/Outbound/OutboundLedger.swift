@@ -71,16 +71,3 @@ public struct OutboundLedgerError: Error, Sendable, Equatable, CustomStringConve
 
     public var description: String { "outbound ledger: \(message)" }
 }
-
-/// The ledger beside a directory.
-public enum OutboundLedgers {
-    /// The ledger in the same place as `directory`: the same SQLite file and connection,
-    /// or the same MongoDB database and pool.
-    public static func beside(_ directory: any TenantDirectory) -> any OutboundLedger {
-        if let mongo = directory as? MongoTenantDirectory { return MongoOutboundLedger(sharingPoolOf: mongo) }
-        guard let embedded = directory as? SQLiteTenantDirectory else {
-            preconditionFailure("no outbound ledger beside \(type(of: directory))")
-        }
-        return SQLiteOutboundLedger(sharingConnectionOf: embedded)
-    }
-}

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

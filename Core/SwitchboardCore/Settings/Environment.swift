@@ -1,3 +1,5 @@
+import SwitchboardBase
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -47,20 +49,4 @@ extension Environment {
         }
         return number
     }
-}
-
-/// A setting that is missing or wrong, found at start-up. The message names the
-/// variable and never echoes a secret's value.
-public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The environment variable at fault.
-    public let variable: String
-    /// What is wrong with it.
-    public let problem: String
-
-    public init(variable: String, problem: String) {
-        self.variable = variable
-        self.problem = problem
-    }
-
-    public var description: String { "\(variable) \(problem)" }
 }

@@ -1,17 +1,10 @@
 import Logging
+import SwitchboardBase
 
 /// Switchboard's settings, each read from one environment variable and validated when a
 /// function starts, so a mistake stops the process with a message naming the variable
-/// instead of failing calls one by one.
-///
-/// | variable | meaning | default |
-/// |---|---|---|
-/// | `SWITCHBOARD_STORE` | `sqlite:<path>` or a `mongodb://` URI | `sqlite:.switchboard/switchboard.sqlite` |
-/// | `SWITCHBOARD_DATA_KEY` | base64 of 32 bytes: seals and opens secrets at rest | required |
-/// | `SWITCHBOARD_DATA_KEY_PREVIOUS` | comma-separated older keys, still accepted for opening | none |
-/// | `SWITCHBOARD_PUBLIC_URL` | the base URL Twilio calls, when a proxy or custom domain sits in front | rebuilt from the request |
-/// | `SWITCHBOARD_AGENT_STREAM_URL` | the platform's AI agent media stream (`wss://…`) | none: ai-agent calls go to voicemail |
-/// | `SWITCHBOARD_TOKEN_GRACE_HOURS` | how long a replaced auth token still verifies webhooks | 72 |
+/// instead of failing calls one by one. README.md's Settings table lists every variable,
+/// its meaning and default (a test holds it to what the code reads).
 public enum Settings {
     /// `SWITCHBOARD_STORE`: where the directory lives.
     public static func store(_ environment: Environment) throws(ConfigurationError) -> StoreLocation {
@@ -110,102 +103,6 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 rest = "***" + rest[at...]
             }
             return String(uri[..<scheme.upperBound]) + rest + options
-        }
-    }
-}
-
-/// The directory and the call archive a store holds, opened once per process.
-public struct OpenedStore {
-    public let location: StoreLocation
-    public let directory: any TenantDirectory
-    public let archive: any CallArchive
-}
-
-/// Opens the directory a ``StoreLocation`` names.
-public enum DirectoryFactory {
-    /// The directory and archive `SWITCHBOARD_STORE` names. The archive shares the
-    /// directory's connection (embedded store) or pool (MongoDB);
-    /// `SWITCHBOARD_ARCHIVE_RETENTION_DAYS` adds a TTL index on MongoDB.
-    ///
-    /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
-    ///   store cannot be opened.
-    ///
-    /// The embedded store is never created here (only `switchboard seed` and `migrate`
-    /// create it): a mistyped path stops the caller with a message naming it.
-    public static func openStore(
-        _ environment: Environment, appName: String, logger: Logger = Logger(label: "switchboard.store")
-    ) throws -> OpenedStore {
-        let location = try Settings.store(environment)
-        let directory = try open(location, appName: appName, creating: false, logger: logger)
-        return OpenedStore(
-            location: location, directory: directory, archive: try archive(beside: directory, environment: environment))
-    }
-
-    /// The call archive in the same place as `directory`, sharing its connection
-    /// (embedded store) or pool (MongoDB), with the environment's lock timeout and
-    /// retention.
-    ///
-    /// - Throws: ``ConfigurationError`` for a bad setting.
-    public static func archive(beside directory: any TenantDirectory, environment: Environment)
-        throws(ConfigurationError) -> any CallArchive
-    {
-        let lockTimeout = try ArchiveRecorder.timeout(environment)
-        let retention = try environment["SWITCHBOARD_ARCHIVE_RETENTION_DAYS"].map { _ throws(ConfigurationError) in
-            try environment.integer("SWITCHBOARD_ARCHIVE_RETENTION_DAYS", default: 0, range: 1...3_650)
-        }
-        if let mongo = directory as? MongoTenantDirectory {
-            return MongoCallArchive(sharingPoolOf: mongo, retentionDays: retention)
-        }
-        guard let embedded = directory as? SQLiteTenantDirectory else {
-            preconditionFailure("no archive beside \(type(of: directory))")
-        }
-        return SQLiteCallArchive(sharingConnectionOf: embedded, lockTimeoutMilliseconds: Int32(lockTimeout))
-    }
-
-    /// The tenant resolver a webhook function uses: the directory `SWITCHBOARD_STORE`
-    /// names, behind the Redis cache when `REDIS_URL` is set.
-    ///
-    /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
-    ///   directory cannot be opened. Redis being down is not an error: the cache then
-    ///   falls back to the directory.
-    public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws
-        -> any TenantResolver
-    {
-        try resolver(
-            for: try open(try Settings.store(environment), appName: appName, creating: false, logger: logger),
-            environment: environment,
-            logger: logger)
-    }
-
-    /// The tenant resolver over `directory`: behind the Redis cache when `REDIS_URL` is set.
-    public static func resolver(for directory: any TenantDirectory, environment: Environment, logger: Logger) throws
-        -> any TenantResolver
-    {
-        let directory = DirectoryTenantResolver(directory: directory)
-        guard let cacheSettings = try CacheSettings.fromEnvironment(environment) else { return directory }
-        logger.info(
-            "cache.enabled",
-            metadata: [
-                "redis": "\(cacheSettings.endpoint)", "ttl_s": "\(cacheSettings.ttlSeconds)",
-                "negative_ttl_s": "\(cacheSettings.negativeTTLSeconds)",
-                "local_ttl_s": "\(cacheSettings.localTTLSeconds)",
-            ])
-        return CachingTenantResolver(
-            cache: RedisTenantCache(settings: cacheSettings, logger: logger), directory: directory, logger: logger)
-    }
-
-    /// The directory `location` names; with `creating` false, a missing embedded store is
-    /// an error rather than a new empty one. The MongoDB driver's own warnings go to
-    /// `logger` (by default the process's logging system: the `switchboard` command's).
-    public static func open(
-        _ location: StoreLocation, appName: String = "switchboard", creating: Bool = true,
-        logger: Logger = Logger(label: "switchboard.store")
-    ) throws(DirectoryError) -> any TenantDirectory {
-        switch location {
-        case .sqlite(let path):
-            return try SQLiteTenantDirectory(path: path, creating: creating)
-        case .mongodb(let uri):
-            return try MongoTenantDirectory(uri: uri, appName: appName, logger: logger)
         }
     }
 }

@@ -21,17 +21,18 @@ public struct CompanySettingsWriter {
     /// The default time a replaced auth token is still accepted: 72 hours.
     public static let defaultTokenGracePeriod: Duration = .seconds(72 * 3_600)
 
-    /// A writer saving to `directory`, sealing with `sealer`, invalidating `cache`, and
-    /// accepting a replaced auth token for `tokenGracePeriod`.
+    /// A writer saving to `store`'s directory (and making a saved company due in its
+    /// health store), sealing with `sealer`, invalidating `cache`, and accepting a
+    /// replaced auth token for `tokenGracePeriod`.
     public init(
-        directory: any TenantDirectory, sealer: SecretSealer, cache: (any TenantCacheInvalidating)? = nil,
+        store: any SwitchboardStore, sealer: SecretSealer, cache: (any TenantCacheInvalidating)? = nil,
         tokenGracePeriod: Duration = CompanySettingsWriter.defaultTokenGracePeriod
     ) {
-        self.directory = directory
+        directory = store.directory
         self.sealer = sealer
         self.cache = cache
         self.tokenGracePeriod = tokenGracePeriod
-        health = CompanyHealthStores.beside(directory)
+        health = store.healthStore()
     }
 
     /// What a save did.

@@ -183,8 +183,9 @@ public enum WebhookRequestError: Error, Equatable, Sendable, CustomStringConvert
     }
 }
 
-/// Why a webhook was not trusted. The first four are a 403 for the caller; the last is
-/// the operator's problem (the token cannot be opened with the configured keys).
+/// Why a webhook was not trusted. Every case but ``tokenUnavailable(_:)`` is a 403 for
+/// the caller; that one is the operator's problem (the token cannot be opened with the
+/// configured keys): the caller hears "try again later", a status callback gets a 503.
 public enum WebhookRejection: Error, Equatable, Sendable, CustomStringConvertible {
     case missingSignature
     case signatureMismatch

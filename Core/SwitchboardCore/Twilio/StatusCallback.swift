@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 
 /// Twilio's status callbacks — `POST /api/twilio/voice/status` (Voice) and
 /// `POST /api/twilio/sms/status` (SMS) — which say how a call or message ended.
@@ -18,7 +19,7 @@ public enum StatusCallback {
 
     /// Admits `webhook` as a status callback on `route` and records it.
     public static func answer(_ webhook: InboundWebhook, route: WebhookRoute, services: WebhookServices, logger: Logger)
-        -> WebhookAnswer
+        -> HTTPResponse
     {
         guard let text = webhook.query["companyId"], !text.isEmpty else {
             logger.notice("\(route.name).bad_request", metadata: ["error": "a status callback without companyId"])

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 
 /// One route Twilio posts its webhooks to — Voice's or SMS's — and how it answers what
 /// its gate does not let through.
@@ -35,7 +36,7 @@ public struct WebhookRoute: Sendable {
 
     /// The answer to a request that is not a decodable webhook (400, or 413 for a body over
     /// the limit), logged as the route's `bad_request`.
-    public func badRequest(_ error: any Error, callback: String? = nil, logger: Logger) -> WebhookAnswer {
+    public func badRequest(_ error: any Error, callback: String? = nil, logger: Logger) -> HTTPResponse {
         var metadata: Logger.Metadata = ["error": "\(error)"]
         if let callback { metadata["callback"] = "\(callback)" }
         logger.notice("\(name).bad_request", metadata: metadata)
@@ -50,7 +51,7 @@ public struct WebhookRoute: Sendable {
     ///     `nil` for a new call or message. A status callback is answered in HTTP statuses.
     ///   - signedWith: what the webhook says signed it, for the log.
     public func refusal(_ outcome: WebhookGate.Outcome, callback: String? = nil, signedWith: String, logger: Logger)
-        -> WebhookAnswer
+        -> HTTPResponse
     {
         let statusCallback = callback == "status"
         var metadata: Logger.Metadata = [:]
@@ -98,5 +99,5 @@ public struct WebhookRoute: Sendable {
     }
 
     /// A 403 that says no more than that the request was not proven to be Twilio's.
-    static let validationFailed = WebhookAnswer.text(403, "Twilio request validation failed")
+    static let validationFailed = HTTPResponse.text(403, "Twilio request validation failed")
 }

@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 
 /// What a webhook function (Voice, SMS) builds once per process: the gate that finds
 /// and authenticates the owning company, and the recorder of its archive.
@@ -21,15 +22,15 @@ public final class WebhookServices {
     public init(environment: Environment, logger: Logger, appName: String) throws {
         let vault = AuthTokenVault(sealer: try Settings.sealer(environment))
         let publicURL = try Settings.publicURL(environment)
-        let opened = try DirectoryFactory.openStore(environment, appName: appName, logger: logger)
-        let resolver = try DirectoryFactory.resolver(for: opened.directory, environment: environment, logger: logger)
+        let opened = try Stores.open(environment, appName: appName, logger: logger)
+        let resolver = try Stores.resolver(for: opened.directory, environment: environment, logger: logger)
         gate = WebhookGate(resolver: resolver, vault: vault, publicURL: publicURL)
+        let settings = try ArchiveSettings(environment)
+        archive = opened.archive(settings)
         recorder =
             try ArchiveRecorder.isEnabled(environment)
-            ? ArchiveRecorder(archive: opened.archive, timeoutMilliseconds: try ArchiveRecorder.timeout(environment))
-            : nil
+            ? ArchiveRecorder(archive: archive, timeoutMilliseconds: settings.lockTimeoutMilliseconds) : nil
         store = opened.location
-        archive = opened.archive
     }
 
     /// What the process does last: logs what it counted (the cache's hits and misses),

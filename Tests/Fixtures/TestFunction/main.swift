@@ -1,3 +1,4 @@
+import SwitchboardBase
 import SwitchboardRuntime
 
 // TestFunction: a function that misbehaves on request, for the shim's and the local

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SwitchboardBase
 import SwitchboardRuntime
 
 /// `switchboard serve`: Switchboard's routes on a local HTTP server, each request
@@ -222,7 +223,7 @@ struct LocalRouter: Sendable {
         return event
     }
 
-    static func response(from response: SwitchboardRuntime.HTTPResponse) -> Response {
+    static func response(from response: SwitchboardBase.HTTPResponse) -> Response {
         var headers = HTTPFields()
         for (name, value) in response.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }

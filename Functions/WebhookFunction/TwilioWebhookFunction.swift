@@ -1,4 +1,5 @@
 import Logging
+import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
 
@@ -19,7 +20,7 @@ public protocol TwilioWebhookFunction: FunctionHandler {
     /// The process's gate, cache, archive and their settings.
     var services: WebhookServices { get }
     /// Answers a decoded webhook that is not a status callback.
-    func answer(_ webhook: InboundWebhook, logger: Logger) -> WebhookAnswer
+    func answer(_ webhook: InboundWebhook, logger: Logger) -> HTTPResponse
 }
 
 extension TwilioWebhookFunction {
@@ -31,11 +32,11 @@ extension TwilioWebhookFunction {
     }
 
     public func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
-        HTTPResponse(receive(event, logger: context.logger))
+        receive(event, logger: context.logger)
     }
 
     /// Steps 1–4 above, for one event.
-    public func receive(_ event: HTTPEvent, logger: Logger) -> WebhookAnswer {
+    public func receive(_ event: HTTPEvent, logger: Logger) -> HTTPResponse {
         guard event.method == "POST" else { return .postOnly }
         let webhook: InboundWebhook
         do {
@@ -51,12 +52,5 @@ extension TwilioWebhookFunction {
             return StatusCallback.answer(webhook, route: Self.route, services: services, logger: logger)
         }
         return answer(webhook, logger: logger)
-    }
-}
-
-extension HTTPResponse {
-    /// The function's response carrying a webhook route's answer as it is.
-    public init(_ answer: WebhookAnswer) {
-        self.init(statusCode: answer.status, headers: answer.headers, body: answer.body)
     }
 }
