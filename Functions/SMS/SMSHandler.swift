@@ -12,7 +12,7 @@ import WebhookFunction
 ///    the message (its token, or the one it replaced during a rotation, and its
 ///    `AccountSid`). Otherwise: 403 and no TwiML.
 /// 3. The company's `smsMode` picks the answer (see ``SMSMessagePlanner``): an
-///    auto-reply, a forward to `smsForwardNumber`, or nothing. STOP, START, HELP and the
+///    auto-reply, a forward to the company's SMS forward number, or nothing. STOP, START, HELP and the
 ///    other keywords Twilio handles itself get nothing, whatever the mode.
 /// 4. The message is recorded in the company's archive before the answer goes back.
 ///

@@ -7,20 +7,14 @@ import SwitchboardJSON
 ///
 ///     { "companyId": "…", "companyName": "…",
 ///       "twilioConfig": { "accountSid": "AC…", "authToken": "••••1a2b", "hasAuthToken": true,
-///                         "authTokenPreviousExpiresAt": null, "apiKey": null, "apiSecret": null,
-///                         "hasApiSecret": false, "phoneNumber": null,
 ///                         "phoneNumbers": [ { "phoneNumber": "+15550100001", "friendlyName": "Front desk",
 ///                                             "status": "active", "isPrimary": true } ],
-///                         "callRoutingMode": "ai-agent", "forwardNumber": null, "recordingEnabled": false,
-///                         "whisperMessage": null, "forwardFallback": "voicemail", "voicemailGreeting": null,
-///                         "agentStreamUrl": "wss://…", "smsMode": "auto-reply", "smsAutoReply": "Thanks …",
-///                         "smsForwardNumber": null, "webhookSigning": "auth-token", "webhookSharedKey": null,
-///                         "webhookSharedKeyPreviousExpiresAt": null, "requireSharedKey": false,
+///                         "callRoutingMode": "ai-agent", …,
 ///                         "lastUpdated": "2026-11-27T01:32:10.123Z", "updatedBy": "alice" } }
 ///
-/// The same object, edited, is what `PUT` takes back; the read-only fields (`has…`,
-/// `authTokenPreviousExpiresAt`, `webhookSharedKey`, `lastUpdated`, `updatedBy`) are
-/// ignored there.
+/// (every field: openapi.yaml's `TwilioConfig`, which a test holds to the declaration).
+/// The same object, edited, is what `PUT` takes back; the read-only fields (the
+/// declaration's, and the `has…` flags) are ignored there.
 public struct CompanyConfigView: Encodable, Sendable {
     public let companyId: String
     public let companyName: String

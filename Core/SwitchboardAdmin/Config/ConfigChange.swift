@@ -13,7 +13,7 @@ import Foundation
 /// The body is the `twilioConfig` object in the shape ``CompanyConfigView`` shows it
 /// (or that whole view, `{companyId, companyName, twilioConfig}`, so GET, edit, PUT back
 /// works). It **replaces** the company's editable settings: a field left out is cleared
-/// (`phoneNumbers` to none, `recordingEnabled` to false) — except the secrets: an
+/// (a list to none, a flag to false) — except the secrets: an
 /// `authToken` or `apiSecret` left out, or sent back exactly as ``SecretMask`` showed
 /// it, keeps its stored value, and `null` removes it. Read-only fields of the view
 /// (`hasAuthToken`, `hasApiSecret`, `authTokenPreviousExpiresAt`, `lastUpdated`,

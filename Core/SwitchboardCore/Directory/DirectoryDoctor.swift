@@ -201,29 +201,17 @@ public struct DirectoryMigration {
             var migrated = company
             var actions: [String] = []
             let refused = Set(CompanyValidator.problems(of: company).map(\.field))
-            if let legacy = company.twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy),
-                number.e164 != legacy
-            {
-                migrated.twilio.phoneNumber = number.e164
-                actions.append("phoneNumber \"\(legacy.prefix(40))\" → \(number)")
+            // Each setting holding one number, as declared; then the list's entries.
+            for setting in CompanySettings.all {
+                guard let before = setting.rewriteToE164?(&migrated.twilio) else { continue }
+                let after = (try? PhoneNumber(parsing: before))?.e164 ?? before
+                actions.append("\(setting.name) \"\(before.prefix(40))\" → \(after)")
             }
             for (index, entry) in company.twilio.phoneNumbers.enumerated() {
                 if let number = try? PhoneNumber(parsing: entry.phoneNumber), number.e164 != entry.phoneNumber {
                     migrated.twilio.phoneNumbers[index].phoneNumber = number.e164
                     actions.append("phoneNumbers[\(index)] \"\(entry.phoneNumber.prefix(40))\" → \(number)")
                 }
-            }
-            if let forward = company.twilio.forwardNumber, let number = try? PhoneNumber(parsing: forward),
-                number.e164 != forward
-            {
-                migrated.twilio.forwardNumber = number.e164
-                actions.append("forwardNumber \"\(forward.prefix(40))\" → \(number)")
-            }
-            if let forward = company.twilio.smsForwardNumber, let number = try? PhoneNumber(parsing: forward),
-                number.e164 != forward
-            {
-                migrated.twilio.smsForwardNumber = number.e164
-                actions.append("smsForwardNumber \"\(forward.prefix(40))\" → \(number)")
             }
             if case .plaintext(let token)? = company.twilio.authToken, !refused.contains("authToken") {
                 migrated.twilio.authToken = .sealed(

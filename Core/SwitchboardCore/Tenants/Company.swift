@@ -1,15 +1,8 @@
 /// A customer company and its Twilio settings, shaped like the `v2companies` documents
-/// the earlier Node.js system wrote, so an existing database reads as it is.
-///
-///     { _id, companyName,
-///       twilioConfig: { accountSid, authToken, apiKey, apiSecret,
-///                       phoneNumber,                       // legacy single number
-///                       phoneNumbers: [ { phoneNumber, friendlyName, status, isPrimary } ],
-///                       callRoutingMode, forwardNumber, recordingEnabled,
-///                       whisperMessage, lastUpdated } }
-///
-/// Fields Switchboard adds (`voicemailGreeting`, `agentStreamUrl`, `updatedBy`, …) are
-/// optional, so older documents still decode; ``CompanySettings`` declares every one.
+/// the earlier Node.js system wrote, so an existing database reads as it is:
+/// `{ _id, companyName, twilioConfig: { … } }`, the settings of `twilioConfig` each
+/// declared in ``CompanySettings``. The settings Switchboard added are optional, so older
+/// documents still decode.
 public struct Company: Codable, Sendable, Equatable {
     /// The company's id: a MongoDB ObjectId in its 24-hex-digit form.
     public var id: CompanyID
@@ -64,12 +57,10 @@ public struct Company: Codable, Sendable, Equatable {
     public func normalizingNumbers() -> Company {
         var copy = self
         func normalized(_ text: String) -> String { (try? PhoneNumber(parsing: text))?.e164 ?? text }
-        copy.twilio.phoneNumber = twilio.phoneNumber.map(normalized)
         for index in copy.twilio.phoneNumbers.indices {
             copy.twilio.phoneNumbers[index].phoneNumber = normalized(twilio.phoneNumbers[index].phoneNumber)
         }
-        copy.twilio.forwardNumber = twilio.forwardNumber.map(normalized)
-        copy.twilio.smsForwardNumber = twilio.smsForwardNumber.map(normalized)
+        for setting in CompanySettings.all { _ = setting.rewriteToE164?(&copy.twilio) }
         return copy
     }
 

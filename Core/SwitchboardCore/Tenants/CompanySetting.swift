@@ -36,6 +36,9 @@ public struct CompanySetting: Sendable {
     package let copy: @Sendable (TwilioConfig, inout TwilioConfig) -> Void
     let stored: @Sendable (TwilioConfig) -> MongoValue?
     package let shown: @Sendable (TwilioConfig, SecretMasking) -> JSONValue
+    /// For a setting holding one phone number: rewrites it in E.164, returning the
+    /// spelling it had when that changed.
+    package let rewriteToE164: (@Sendable (inout TwilioConfig) -> String?)?
     package let take: @Sendable (JSONValue, inout TwilioConfig) -> SettingInputError?
     let check: @Sendable (TwilioConfig) -> [SettingProblem]
 
@@ -64,8 +67,10 @@ public struct CompanySetting: Sendable {
         show: (@Sendable (Value, TwilioConfig, SecretMasking) -> JSONValue)? = nil,
         store: (@Sendable (Value) -> MongoValue?)? = nil,
         decode: (@Sendable (KeyedDecodingContainer<SettingKey>, SettingKey) throws -> Value)? = nil,
+        rewriteToE164: (@Sendable (inout TwilioConfig) -> String?)? = nil,
         rules: [@Sendable (Value, TwilioConfig) -> [SettingProblem]] = []
     ) {
+        self.rewriteToE164 = rewriteToE164
         self.name = name
         self.access = access
         self.secret = secret
@@ -176,7 +181,7 @@ public struct SettingProblem: Sendable, Equatable, CustomStringConvertible {
         self.kind = kind
     }
 
-    /// `field message`: `agentStreamUrl must be a wss:// URL`.
+    /// `field message`, as people read it.
     public var description: String { "\(field) \(message)" }
 }
 

@@ -130,15 +130,10 @@ public enum CompanySettings {
                     "must be the API key's secret, 32 letters and digits (or null to remove it)",
                     { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isASCIIAlphanumeric) })
             ]),
-        CompanySetting(
-            \.phoneNumber, "phoneNumber", input: phoneNumberInput, show: { number, _, _ in e164(number) },
-            rules: [phoneNumberRule("phoneNumber", kind: .invalidNumber)]),
+        phoneNumber(\.phoneNumber, "phoneNumber", kind: .invalidNumber),
         CompanySetting(\.phoneNumbers, "phoneNumbers", rules: [PhoneNumberEntry.rules]),
         CompanySetting(\.callRoutingMode, "callRoutingMode", webhook: true, rules: [known()]),
-        CompanySetting(
-            \.forwardNumber, "forwardNumber", webhook: true, input: phoneNumberInput,
-            show: { number, _, _ in e164(number) },
-            rules: [phoneNumberRule("forwardNumber"), notOwnNumber("calls would loop")]),
+        phoneNumber(\.forwardNumber, "forwardNumber", webhook: true, also: notOwnNumber("calls would loop")),
         CompanySetting(\.recordingEnabled, "recordingEnabled", webhook: true),
         CompanySetting(\.whisperMessage, "whisperMessage", webhook: true, rules: [text(maximum: 1_000)]),
         CompanySetting(\.forwardFallback, "forwardFallback", webhook: true, showsDefault: .voicemail, rules: [known()]),
@@ -156,10 +151,7 @@ public enum CompanySettings {
         CompanySetting(
             \.smsAutoReply, "smsAutoReply", webhook: true,
             rules: [text(minimum: 1, maximum: SMSMessagePlanner.maximumReplyLength)]),
-        CompanySetting(
-            \.smsForwardNumber, "smsForwardNumber", webhook: true, input: phoneNumberInput,
-            show: { number, _, _ in e164(number) },
-            rules: [phoneNumberRule("smsForwardNumber"), notOwnNumber("messages would loop")]),
+        phoneNumber(\.smsForwardNumber, "smsForwardNumber", webhook: true, also: notOwnNumber("messages would loop")),
         CompanySetting(\.webhookSigning, "webhookSigning", showsDefault: .authToken, rules: [known()]),
         CompanySetting(
             \.webhookSharedKey, "webhookSharedKey", access: .readOnly, webhook: true, secret: .webhookSharedKey,
@@ -184,6 +176,41 @@ public enum CompanySettings {
             ]),
         time(\.lastUpdated, "lastUpdated"),
         CompanySetting(\.updatedBy, "updatedBy", access: .readOnly),
+    ]
+
+    /// What one setting asks of another, for the validator: each names the field a
+    /// person must change.
+    static let betweenSettings: [@Sendable (TwilioConfig) -> SettingProblem?] = [
+        { $0.apiKey != nil && $0.apiSecret == nil ? SettingProblem("apiSecret", "is required with apiKey") : nil },
+        { $0.apiKey == nil && $0.apiSecret != nil ? SettingProblem("apiKey", "is required with apiSecret") : nil },
+        { config in
+            guard config.callRoutingMode == .forward && (config.forwardNumber ?? "").isEmpty else { return nil }
+            return SettingProblem(
+                "forwardNumber", "is required when callRoutingMode is forward", kind: .forwardWithoutNumber)
+        },
+        { config in
+            guard config.smsMode == .autoReply && (config.smsAutoReply ?? "").isEmpty else { return nil }
+            return SettingProblem("smsAutoReply", "is required when smsMode is auto-reply", kind: .smsUnworkable)
+        },
+        { config in
+            guard config.smsMode == .forward && (config.smsForwardNumber ?? config.forwardNumber ?? "").isEmpty
+            else { return nil }
+            return SettingProblem(
+                "smsForwardNumber", "is required when smsMode is forward and there is no forwardNumber",
+                kind: .smsUnworkable)
+        },
+        // Twilio signs every webhook with the account's token: while a number answers,
+        // the company needs its account and token.
+        { config in
+            guard config.hasActiveNumbers && config.authToken == nil else { return nil }
+            return SettingProblem(
+                "authToken", "is required while any number is active: it verifies Twilio's requests",
+                kind: .missingCredentials)
+        },
+        { config in
+            guard config.hasActiveNumbers && (config.accountSid ?? "").isEmpty else { return nil }
+            return SettingProblem("accountSid", "is required while any number is active", kind: .missingCredentials)
+        },
     ]
 
     /// The settings answering a webhook needs: the snapshot's.
@@ -245,8 +272,25 @@ public enum CompanySettings {
         }
     }
 
+    /// A setting holding one phone number: read in any spelling, stored and shown in
+    /// E.164 (`migrate` rewrites an older spelling), and a phone number.
+    static func phoneNumber(
+        _ keyPath: any WritableKeyPath<TwilioConfig, String?> & Sendable, _ name: String, webhook: Bool = false,
+        kind: SettingProblem.Kind = .invalidSetting, also rules: Rule<String?>...
+    ) -> CompanySetting {
+        CompanySetting(
+            keyPath, name, webhook: webhook, input: phoneNumberInput, show: { number, _, _ in e164(number) },
+            rewriteToE164: { config in
+                guard let text = config[keyPath: keyPath], let number = try? PhoneNumber(parsing: text),
+                    number.e164 != text
+                else { return nil }
+                config[keyPath: keyPath] = number.e164
+                return text
+            }, rules: [phoneNumberRule(kind: kind)] + rules)
+    }
+
     /// A number that parses as a phone number.
-    static func phoneNumberRule(_ name: String, kind: SettingProblem.Kind = .invalidSetting) -> Rule<String?> {
+    static func phoneNumberRule(kind: SettingProblem.Kind = .invalidSetting) -> Rule<String?> {
         present { text, _ in
             do {
                 _ = try PhoneNumber(parsing: text)

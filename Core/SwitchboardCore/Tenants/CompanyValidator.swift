@@ -1,5 +1,5 @@
-/// The one set of rules a company's settings must meet: each setting's own rule, as
-/// ``CompanySettings/all`` declares it, and the rules between settings.
+/// The one set of rules a company's settings must meet: each setting's own rule and the
+/// rules between settings, as ``CompanySettings`` declares them.
 ///
 /// `seed`, the config API (`PUT`), `rotate-token` and every other save go through
 /// ``CompanySettingsWriter``, which refuses what this finds; `doctor` reports the same
@@ -25,7 +25,7 @@ public enum CompanyValidator {
                 problems.append(named(problem, setting.name))
             }
         }
-        problems += betweenSettings(config)
+        problems += CompanySettings.betweenSettings.compactMap { $0(config) }
         return ordered(problems)
     }
 
@@ -58,46 +58,5 @@ public enum CompanyValidator {
             return SettingProblem(name + problem.field, problem.message, kind: problem.kind)
         }
         return problem
-    }
-
-    /// What one setting asks of another.
-    static func betweenSettings(_ config: TwilioConfig) -> [SettingProblem] {
-        var problems: [SettingProblem] = []
-        if config.apiKey != nil && config.apiSecret == nil {
-            problems.append(SettingProblem("apiSecret", "is required with apiKey"))
-        }
-        if config.apiKey == nil && config.apiSecret != nil {
-            problems.append(SettingProblem("apiKey", "is required with apiSecret"))
-        }
-        if config.callRoutingMode == .forward && (config.forwardNumber ?? "").isEmpty {
-            problems.append(
-                SettingProblem(
-                    "forwardNumber", "is required when callRoutingMode is forward", kind: .forwardWithoutNumber))
-        }
-        if config.smsMode == .autoReply && (config.smsAutoReply ?? "").isEmpty {
-            problems.append(
-                SettingProblem("smsAutoReply", "is required when smsMode is auto-reply", kind: .smsUnworkable))
-        }
-        if config.smsMode == .forward && (config.smsForwardNumber ?? config.forwardNumber ?? "").isEmpty {
-            problems.append(
-                SettingProblem(
-                    "smsForwardNumber", "is required when smsMode is forward and there is no forwardNumber",
-                    kind: .smsUnworkable))
-        }
-        // Twilio signs every webhook with the account's token: while a number answers,
-        // the company needs its account and token.
-        if config.hasActiveNumbers {
-            if config.authToken == nil {
-                problems.append(
-                    SettingProblem(
-                        "authToken", "is required while any number is active: it verifies Twilio's requests",
-                        kind: .missingCredentials))
-            }
-            if (config.accountSid ?? "").isEmpty {
-                problems.append(
-                    SettingProblem("accountSid", "is required while any number is active", kind: .missingCredentials))
-            }
-        }
-        return problems
     }
 }

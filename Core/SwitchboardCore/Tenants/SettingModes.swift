@@ -108,9 +108,10 @@ public enum ForwardFallback: SettingMode {
 
 /// What a company's incoming messages get (`smsMode`).
 public enum SMSMode: SettingMode {
-    /// A `<Message>` back to the sender with the company's `smsAutoReply`.
+    /// A `<Message>` back to the sender with the company's automatic reply.
     case autoReply
-    /// A `<Message to=…>` to `smsForwardNumber` (or `forwardNumber`) carrying who wrote and what.
+    /// A `<Message to=…>` to the company's SMS forward number (or its call forward number)
+    /// carrying who wrote and what.
     case forward
     /// Nothing (an empty `<Response/>`): the message is only archived.
     case none
