@@ -80,6 +80,8 @@ class CompanyForm {
           this.agentField = field('Agent stream URL', 'agentStreamUrl', text('agentStreamUrl', config.agentStreamUrl, { placeholder: 'wss://…' }), 'Empty: the platform’s agent.'),
           this.greetingField = field('Voicemail greeting', 'voicemailGreeting', area('voicemailGreeting', config.voicemailGreeting), 'Empty: “You have reached <company>…”.'),
           this.forwardField = field('Forward number', 'forwardNumber', text('forwardNumber', config.forwardNumber, { placeholder: '+1 555 123 4567', inputmode: 'tel' })),
+          this.ringField = field('Ring it for (seconds)', 'forwardRingSeconds', text('forwardRingSeconds', config.forwardRingSeconds == null ? '' : String(config.forwardRingSeconds), { inputmode: 'numeric', placeholder: '30' }),
+            'Then the caller gets what you chose below. A mobile’s own voicemail often answers after about 25 seconds: ring for less to keep callers in yours.'),
           this.whisperField = field('Whisper to whoever answers', 'whisperMessage', area('whisperMessage', config.whisperMessage)),
           this.fallbackField = field('When nobody answers the forward', 'forwardFallback', select('forwardFallback', FORWARD_FALLBACKS, config.forwardFallback ?? 'voicemail'),
             'Also when the line is busy or the call fails. Voicemail plays the greeting above and records a message.'),
@@ -225,6 +227,7 @@ class CompanyForm {
     this.greetingField.hidden = mode !== 'voicemail' && !(mode === 'forward' && this.inputs.forwardFallback.value === 'voicemail');
     this.forwardField.hidden = mode !== 'forward' && this.inputs.smsMode.value !== 'forward';
     this.whisperField.hidden = mode !== 'forward';
+    this.ringField.hidden = mode !== 'forward';
     this.fallbackField.hidden = mode !== 'forward';
     const sms = this.inputs.smsMode.value;
     this.replyField.hidden = sms !== 'auto-reply';
@@ -265,16 +268,22 @@ class CompanyForm {
     }));
   }
 
-  /** The PUT body: the settings as GET showed them, edited. */
+  /** The PUT body: the settings as GET showed them, edited. Every setting the page does
+   *  not edit goes back as it was (a PUT replaces them all), the secrets aside: left out,
+   *  they are kept. */
   body() {
     this.readNumbers();
     const value = (name) => { const text = this.inputs[name]?.value.trim(); return text ? text : null; };
+    const whole = (name) => { const text = value(name); return text !== null && /^[0-9]+$/.test(text) ? Number(text) : text; };
+    const { authToken: _token, apiSecret: _secret, ...shown } = this.document.twilioConfig;
     const body = {
+      ...shown,
       accountSid: value('accountSid'),
       apiKey: value('apiKey'),
       phoneNumbers: this.numbers,
       callRoutingMode: this.inputs.callRoutingMode.value,
       forwardNumber: value('forwardNumber'),
+      forwardRingSeconds: whole('forwardRingSeconds'),
       recordingEnabled: this.inputs.recordingEnabled.checked,
       whisperMessage: value('whisperMessage'),
       forwardFallback: this.inputs.forwardFallback.value,

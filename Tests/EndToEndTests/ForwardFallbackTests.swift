@@ -171,4 +171,55 @@ struct ForwardFallbackTests {
             "\(explained.stdoutText) \(explained.stderrText)")
         try api.checkAgainstOpenAPI()
     }
+
+    @Test(
+        "forwardRingSeconds: ConfigPut takes 5-600, the Voice answer rings that long (the snapshot, the projection), a PUT without it goes back to Twilio's 30",
+        arguments: ["sqlite", "mongodb"])
+    func ringTime(backend: String) throws {
+        let api = try F(backend: backend)
+        let admin = try api.adminToken()
+        let cedar = try F.credentials(of: F.cedar)
+        var config = try #require(try F.json(try api.get(F.cedar, token: admin))["twilioConfig"] as? [String: Any])
+        #expect(config["forwardRingSeconds"] is NSNull)
+        func put(_ config: [String: Any]) throws -> HTTPResponse {
+            try api.put(
+                F.cedar, String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self),
+                token: admin)
+        }
+        func dialTimeout() throws -> String? {
+            let sid = "CA" + String(repeating: "9", count: 32)
+            let answers = try StatusCallbackTests.post(
+                [
+                    Callback(
+                        path: "/api/twilio/voice", query: "",
+                        params: Self.params(sid, account: cedar.sid, [("CallStatus", "ringing")]), token: cedar.token)
+                ], api)
+            let dial = try Self.twiml(answers[0].0)
+            #expect(dial.map(\.name) == ["Response", "Dial", "Number"])
+            return dial.count > 1 ? dial[1].attributes["timeout"] : nil
+        }
+
+        config["forwardRingSeconds"] = 3
+        let refused = try put(config)
+        #expect(refused.statusCode == 422)
+        #expect(
+            (try F.json(refused)["errors"] as? [[String: Any]] ?? []).contains {
+                $0["field"] as? String == "forwardRingSeconds"
+                    && ($0["message"] as? String)?.contains("from 5 to 600") == true
+            })
+
+        config["forwardRingSeconds"] = 18
+        #expect(try put(config).statusCode == 200)
+        #expect(
+            (try F.json(try api.get(F.cedar, token: admin))["twilioConfig"] as? [String: Any])?["forwardRingSeconds"]
+                as? Int == 18)
+        #expect(try api.storedDocument(F.cedar).contains("forwardRingSeconds"))
+        #expect(try dialTimeout() == "18")
+
+        config.removeValue(forKey: "forwardRingSeconds")
+        #expect(try put(config).statusCode == 200)
+        #expect(try dialTimeout() == nil)
+        #expect(!(try api.storedDocument(F.cedar).contains("forwardRingSeconds")))
+        try api.checkAgainstOpenAPI()
+    }
 }

@@ -200,15 +200,30 @@ try:
     Select(find("#f-forwardFallback")).select_by_value("hangup")
     assert not driver.find_element(By.ID, "f-voicemailGreeting").is_displayed()
     visible("#f-whisperMessage").send_keys("Call for Acme <front desk> & co")
+    visible("#f-forwardRingSeconds").send_keys("18")
     driver.find_element(By.ID, "f-recordingEnabled").click()
     driver.find_element(By.ID, "save").click()
     text_in("#result", "Saved")
     status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
     config = stored["twilioConfig"]
     assert config["callRoutingMode"] == "forward" and config["forwardNumber"] == "+15550199999", config
+    assert config["forwardRingSeconds"] == 18, config
     assert config["whisperMessage"] == "Call for Acme <front desk> & co" and config["recordingEnabled"] is True
     assert config["forwardFallback"] == "hangup", config
     assert config["authToken"] == "••••8bc2", "the stored token changed"
+
+    step("a setting hidden in another mode is kept by a Save in that mode")
+    open_company(ACME)
+    assert find("#f-forwardRingSeconds").get_attribute("value") == "18"
+    Select(find("#f-callRoutingMode")).select_by_value("voicemail")
+    assert not driver.find_element(By.ID, "f-forwardRingSeconds").is_displayed(), "the ring time shown outside forward mode"
+    driver.find_element(By.ID, "save").click()
+    text_in("#result", "Saved")
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    assert stored["twilioConfig"]["forwardRingSeconds"] == 18, stored["twilioConfig"]
+    Select(find("#f-callRoutingMode")).select_by_value("forward")
+    driver.find_element(By.ID, "save").click()
+    text_in("#result", "Saved")
 
     step("a number another company holds: 409, shown at that number")
     driver.find_element(By.ID, "add-number").click()

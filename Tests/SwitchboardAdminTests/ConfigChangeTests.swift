@@ -128,6 +128,10 @@ struct ConfigChangeTests {
                 ["forwardNumber"]
             ),
             (#"{"agentStreamUrl": "https://agent.example.com"}"#, ["agentStreamUrl"]),
+            (#"{"forwardRingSeconds": 4}"#, ["forwardRingSeconds"]),
+            (#"{"forwardRingSeconds": 601}"#, ["forwardRingSeconds"]),
+            (#"{"forwardRingSeconds": 20.5}"#, ["forwardRingSeconds"]),
+            (#"{"forwardRingSeconds": "20"}"#, ["forwardRingSeconds"]),
             (#"{"whisperMessage": "\#(String(repeating: "x", count: 1_001))"}"#, ["whisperMessage"]),
             (#"{"voicemailGreeting": "bell \u0007 rings"}"#, ["voicemailGreeting"]),
             (#"{"recordingEnabled": "yes"}"#, ["recordingEnabled"]),

@@ -81,6 +81,18 @@ struct VoiceCallPlannerTests {
         let plainElements = try TwiMLReader.read(plain.twiml)
         #expect(plainElements[1].attributes["record"] == nil)
         #expect(plainElements[2].attributes["url"] == nil)
+        #expect(plainElements[1].attributes["timeout"] == nil)  // Twilio's own 30 seconds
+    }
+
+    @Test("forward: the company's ring time is the Dial's timeout")
+    func ringTime() throws {
+        let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
+        let answer = planner.answer(
+            tenant: tenant("forward") {
+                $0.forwardNumber = "+15550399999"
+                $0.forwardRingSeconds = 18
+            }, callSid: nil, voiceURL: Self.voiceURL)
+        #expect(try TwiMLReader.read(answer.twiml)[1].attributes["timeout"] == "18")
     }
 
     @Test(

@@ -238,6 +238,18 @@ extension Bool: SettingValue {
     var storedValue: MongoValue? { .bool(self) }
 }
 
+extension Int: SettingValue {
+    static var absent: Int { 0 }
+    static func reading(_ json: JSONValue) -> Result<Int, SettingInputError> {
+        guard case .number(let text) = json, let value = Int(text) else {
+            return .failure(.type("a whole number", json))
+        }
+        return .success(value)
+    }
+    var shownValue: JSONValue { .number(String(self)) }
+    var storedValue: MongoValue? { .int(self) }
+}
+
 extension CallRoutingMode: SettingValue {}
 extension ForwardFallback: SettingValue {}
 extension SMSMode: SettingValue {}

@@ -30,6 +30,9 @@ public struct TwilioConfig: Sendable, Equatable {
     public var callRoutingMode: CallRoutingMode?
     /// Where `forward` mode rings.
     public var forwardNumber: String?
+    /// How long the forward number rings before the forward counts as not answered (its
+    /// fallback then runs), in seconds; Twilio's own 30 when absent.
+    public var forwardRingSeconds: Int?
     /// Whether forwarded calls are recorded.
     public var recordingEnabled: Bool
     /// Spoken to the person who answers a forwarded call, before the caller is connected.
@@ -68,7 +71,8 @@ public struct TwilioConfig: Sendable, Equatable {
         accountSid: String? = nil, authToken: StoredSecret? = nil,
         authTokenPrevious: StoredSecret? = nil, authTokenPreviousExpiresAt: String? = nil, apiKey: String? = nil,
         apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
-        callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, recordingEnabled: Bool = false,
+        callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, forwardRingSeconds: Int? = nil,
+        recordingEnabled: Bool = false,
         whisperMessage: String? = nil, forwardFallback: ForwardFallback? = nil, voicemailGreeting: String? = nil,
         agentStreamUrl: String? = nil,
         smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
@@ -87,6 +91,7 @@ public struct TwilioConfig: Sendable, Equatable {
         self.phoneNumbers = phoneNumbers
         self.callRoutingMode = callRoutingMode
         self.forwardNumber = forwardNumber
+        self.forwardRingSeconds = forwardRingSeconds
         self.recordingEnabled = recordingEnabled
         self.whisperMessage = whisperMessage
         self.forwardFallback = forwardFallback
@@ -134,6 +139,9 @@ public enum CompanySettings {
         CompanySetting(\.phoneNumbers, "phoneNumbers", rules: [PhoneNumberEntry.rules]),
         CompanySetting(\.callRoutingMode, "callRoutingMode", webhook: true, rules: [known()]),
         phoneNumber(\.forwardNumber, "forwardNumber", webhook: true, also: notOwnNumber("calls would loop")),
+        CompanySetting(
+            \.forwardRingSeconds, "forwardRingSeconds", webhook: true,
+            rules: [whole(in: ForwardRing.seconds, "a whole number of seconds")]),
         CompanySetting(\.recordingEnabled, "recordingEnabled", webhook: true),
         CompanySetting(\.whisperMessage, "whisperMessage", webhook: true, rules: [text(maximum: 1_000)]),
         CompanySetting(\.forwardFallback, "forwardFallback", webhook: true, showsDefault: .voicemail, rules: [known()]),
@@ -253,6 +261,13 @@ public enum CompanySettings {
         present { secret, _ in
             guard case .plaintext(let text) = secret, !isValid(text) else { return [] }
             return [problem(message)]
+        }
+    }
+
+    /// A whole number within `range`.
+    static func whole(in range: ClosedRange<Int>, _ what: String) -> Rule<Int?> {
+        present { value, _ in
+            range.contains(value) ? [] : [problem("must be \(what) from \(range.lowerBound) to \(range.upperBound)")]
         }
     }
 

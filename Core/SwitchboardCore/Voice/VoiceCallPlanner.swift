@@ -5,7 +5,8 @@
 ///   agent URL anywhere, the call goes to voicemail instead, and the reason is noted.
 /// - `voicemail`: the company's greeting (or one naming the company) and `<Record>`,
 ///   whose finished recording comes back to Voice as a `recorded=1` callback.
-/// - `forward`: `<Dial>` to the forward number, recorded when `recordingEnabled`, and
+/// - `forward`: `<Dial>` to the forward number for `forwardRingSeconds` (Twilio's 30 when
+///   none), recorded when `recordingEnabled`, and
 ///   with a whisper to the person answering when `whisperMessage` is set (a
 ///   `whisper=1` callback to Voice). The dial's `action` comes back to Voice (`dialed=1`)
 ///   when the dial ends: a forward nobody answered, that was busy or that failed gets the
@@ -52,7 +53,8 @@ public struct VoiceCallPlanner: Sendable {
                 [
                     ("action", Self.callbackURL(voiceURL, leg: .dialed, companyID: tenant.companyID)),
                     ("method", "POST"),
-                    ("answerOnBridge", "true"), ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil),
+                    ("answerOnBridge", "true"), ("timeout", tenant.forwardRingSeconds.map(String.init)),
+                    ("record", tenant.recordingEnabled ? "record-from-answer-dual" : nil),
                 ],
                 children: [TwiMLElement("Number", [("url", whisperURL)], text: number.e164)]
             )
@@ -179,6 +181,12 @@ public struct VoiceCallPlanner: Sendable {
         ]
         return CallAnswer(mode: .voicemail, twiml: TwiML.response(verbs), fallbackReason: reason)
     }
+}
+
+/// How long a forward may ring.
+public enum ForwardRing {
+    /// The seconds a company may choose: Twilio's `<Dial timeout>` takes 5 to 600.
+    public static let seconds = 5...600
 }
 
 /// What a caller gets once a forward's dial ended.
