@@ -62,7 +62,7 @@ struct SMSHandler: TwilioWebhookFunction {
             message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action,
             keyword: answer.keyword)
         {
-            services.recorder?.record(record, logger: logger)
+            services.recorder?.record(record, arrival: true, logger: logger)
         }
         // Written straight from its fields: this line is written for every message.
         logger.log(

@@ -68,7 +68,7 @@ struct VoiceHandler: TwilioWebhookFunction {
                 ])
         }
         if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
-            services.recorder?.record(record, logger: logger)
+            services.recorder?.record(record, arrival: true, logger: logger)
         }
         // Written straight from its fields: this line is written for every call.
         logger.log(

@@ -161,6 +161,49 @@ struct CallArchiveTests {
         #expect(try stored(callbackFirst) == merged)
     }
 
+    @Test("a retry adds nothing and changes nothing; a text that looks like a key does not hide a missing field")
+    func retryAndLookalike() throws {
+        var first = Self.call("CA" + String(repeating: "9", count: 32))
+        first.decision = nil
+        first.body = #"he said "decision": "forward", "statusOrder": 99"#
+        #expect(!first.mayAdd(toStored: first.jsonText))
+        var later = first
+        later.decision = "voicemail"
+        #expect(later.mayAdd(toStored: first.jsonText))
+        for backend in ["sqlite", "mongodb"] {
+            let archive = try Self.archive(backend)
+            try archive.record(first)
+            try archive.record(first)
+            try archive.record(later)
+            let stored = try archive.records(companyID: try CompanyID("c1"), since: nil, kind: .call, limit: 5)
+            #expect(
+                stored.count == 1 && stored.first?.decision == "voicemail" && stored.first?.body == first.body,
+                "\(backend)")
+        }
+        var callback = try Self.outcome("CA" + String(repeating: "9", count: 32), "completed", sequence: 2)
+        #expect(callback.mayAdd(toStored: first.jsonText))  // an outcome the stored record lacks
+        callback = try Self.outcome("CA" + String(repeating: "9", count: 32), "ringing", sequence: 0)
+        let completed = try Self.outcome("CA" + String(repeating: "9", count: 32), "completed", sequence: 2)
+        #expect(!callback.mayAdd(toStored: first.merging(completed).jsonText))  // a late one
+    }
+
+    @Test(
+        "an arrival (a webhook's first record) is inserted when its sid is new and leaves a stored one as it is; record merges",
+        arguments: ["sqlite", "mongodb"])
+    func arrival(backend: String) throws {
+        let archive = try Self.archive(backend)
+        let sid = "CA" + String(repeating: "b", count: 32)
+        try archive.recordArrival(Self.call(sid))
+        var retry = Self.call(sid, at: "2026-11-27T10:00:05.000Z")
+        retry.keyword = "STOP"  // what a retry says, the stored record is left without
+        try archive.recordArrival(retry)
+        let company = try CompanyID("c1")
+        #expect(try archive.records(companyID: company, since: nil, kind: .call, limit: 5) == [Self.call(sid)])
+        try archive.record(retry)
+        let merged = try archive.records(companyID: company, since: nil, kind: .call, limit: 5)
+        #expect(merged == [Self.call(sid).merging(retry)] && merged.first?.keyword == "STOP")
+    }
+
     @Test(
         "newest first, per company, by kind, since a time, limited; prune deletes what is older",
         arguments: ["sqlite", "mongodb"])

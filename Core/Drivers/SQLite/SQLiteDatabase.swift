@@ -221,6 +221,30 @@ public final class SQLiteStatement {
     /// can run again.
     @discardableResult
     public func rows(_ values: [SQLiteValue] = []) throws(SQLiteError) -> [[String?]] {
+        try bound(values) { (statement) throws(SQLiteError) in try allRows(of: statement) }
+    }
+
+    /// Runs the statement with `values` bound and hands `read` the first row's first
+    /// column as bytes, in place (empty for NULL): nothing is copied or allocated for it.
+    /// `nil` when there is no row. The statement is reset afterwards.
+    public func firstText<T>(_ values: [SQLiteValue], _ read: (UnsafeBufferPointer<UInt8>) -> T) throws(SQLiteError)
+        -> T?
+    {
+        try bound(values) { (statement) throws(SQLiteError) -> T? in
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return nil }
+            guard status == SQLITE_ROW else {
+                throw SQLiteError(code: status, operation: "step", handle: database.rawHandle)
+            }
+            let length = Int(sqlite3_column_bytes(statement, 0))
+            return read(UnsafeBufferPointer(start: sqlite3_column_text(statement, 0), count: length))
+        }
+    }
+
+    /// Binds `values` to `?1…?n`, runs `body` on the statement, and resets it.
+    private func bound<T>(_ values: [SQLiteValue], _ body: (OpaquePointer) throws(SQLiteError) -> T)
+        throws(SQLiteError) -> T
+    {
         let statement = try compiled()
         defer {
             sqlite3_reset(statement)
@@ -237,7 +261,7 @@ public final class SQLiteStatement {
             places.append(start..<texts.count)
         }
         let places = places
-        return try texts.withUnsafeBufferPointer { (buffer) throws(SQLiteError) -> [[String?]] in
+        return try texts.withUnsafeBufferPointer { (buffer) throws(SQLiteError) -> T in
             var place = places.makeIterator()
             for (offset, value) in values.enumerated() {
                 let index = Int32(offset + 1)
@@ -261,7 +285,7 @@ public final class SQLiteStatement {
                     throw SQLiteError(code: status, operation: "bind", handle: database.rawHandle)
                 }
             }
-            return try allRows(of: statement)
+            return try body(statement)
         }
     }
 

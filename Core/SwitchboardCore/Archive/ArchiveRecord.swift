@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One call or message in a company's archive — the earlier system's "record in the
 /// company's call archive" — keyed by Twilio's sid.
 ///
@@ -111,58 +117,120 @@ extension ArchiveRecord {
     /// stores it.
     struct MergedField: Sendable {
         let name: String
+        /// `"name":`, as ``ArchiveRecord/jsonText`` writes the key.
+        let jsonKey: [UInt8]
         /// Takes `other`'s value where the record has none (details), or where `other`
         /// has one (outcomes, applied only when `other` is further on).
         let fill: @Sendable (inout ArchiveRecord, ArchiveRecord) -> Void
         /// The value as MongoDB stores it, when the record has one.
         let stored: @Sendable (ArchiveRecord) -> MongoValue?
+        /// Whether the record has a value.
+        let has: @Sendable (ArchiveRecord) -> Bool
 
         /// A detail: kept where present, taken where absent.
         static func detail<Value: Sendable>(
-            _ name: String, _ keyPath: any WritableKeyPath<ArchiveRecord, Value?> & Sendable,
+            _ name: String, _ get: @escaping @Sendable (ArchiveRecord) -> Value?,
+            _ set: @escaping @Sendable (inout ArchiveRecord, Value?) -> Void,
             _ stored: @escaping @Sendable (Value) -> MongoValue
         ) -> MergedField {
             MergedField(
-                name: name,
+                name: name, jsonKey: Array("\"\(name)\":".utf8),
                 fill: { record, other in
-                    if record[keyPath: keyPath] == nil { record[keyPath: keyPath] = other[keyPath: keyPath] }
+                    if get(record) == nil { set(&record, get(other)) }
                 },
-                stored: { $0[keyPath: keyPath].map(stored) })
+                stored: { get($0).map(stored) }, has: { get($0) != nil })
         }
 
         /// An outcome: `other`'s where it has one.
         static func outcome<Value: Sendable>(
-            _ name: String, _ keyPath: any WritableKeyPath<ArchiveRecord, Value?> & Sendable,
+            _ name: String, _ get: @escaping @Sendable (ArchiveRecord) -> Value?,
+            _ set: @escaping @Sendable (inout ArchiveRecord, Value?) -> Void,
             _ stored: @escaping @Sendable (Value) -> MongoValue
         ) -> MergedField {
             MergedField(
-                name: name,
+                name: name, jsonKey: Array("\"\(name)\":".utf8),
                 fill: { record, other in
-                    if let value = other[keyPath: keyPath] { record[keyPath: keyPath] = value }
+                    if let value = get(other) { set(&record, value) }
                 },
-                stored: { $0[keyPath: keyPath].map(stored) })
+                stored: { get($0).map(stored) }, has: { get($0) != nil })
         }
+    }
+
+    /// Whether merging this record into the stored one, given as the JSON text
+    /// ``jsonText`` wrote, could change it: a detail this record has that the stored one
+    /// lacks, or an outcome further on in Twilio's order. A look at the text's keys, so a
+    /// retry that adds nothing (the common case) is not decoded.
+    func mayAdd(toStored text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { mayAdd(toStored: $0) }
+    }
+
+    /// ``mayAdd(toStored:)-(String)`` on the stored text's bytes, where the store has them.
+    func mayAdd(toStored stored: UnsafeBufferPointer<UInt8>) -> Bool {
+        for field in Self.detailFields where field.has(self) {
+            if Self.find(field.jsonKey, in: stored) == nil { return true }
+        }
+        guard let order = statusOrder else { return false }
+        guard let end = Self.find(Self.statusOrderKey, in: stored) else { return true }
+        var index = end
+        var negative = false
+        if index < stored.count && stored[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var value = 0
+        while index < stored.count, stored[index] >= 0x30, stored[index] <= 0x39 {
+            value = value &* 10 &+ Int(stored[index] - 0x30)
+            index += 1
+        }
+        return order > (negative ? -value : value)
+    }
+
+    private static let statusOrderKey = Array("\"statusOrder\":".utf8)
+
+    /// Where `key` (`"name":`) ends in `bytes`, or `nil`: `memchr` finds each place the
+    /// name's first letter stands, then the rest is compared. A key is written only as a
+    /// key: inside a JSON string every `"` is escaped, so `"name":` never occurs in a value.
+    private static func find(_ key: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress, key.count >= 2 else { return nil }
+        var from = 1
+        while from < bytes.count {
+            guard let hit = memchr(base + from, Int32(key[1]), bytes.count - from) else { return nil }
+            let letter = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            let start = letter - 1
+            if start + key.count <= bytes.count && bytes[start] == key[0] {
+                var matched = 2
+                while matched < key.count && bytes[start + matched] == key[matched] { matched += 1 }
+                if matched == key.count { return start + key.count }
+            }
+            from = letter + 1
+        }
+        return nil
     }
 
     /// What the record says about the call or message besides who, when and how it ended.
     static let detailFields: [MergedField] = [
-        .detail("accountSid", \.accountSid, MongoValue.string), .detail("from", \.from, MongoValue.string),
-        .detail("to", \.to, MongoValue.string), .detail("decision", \.decision, MongoValue.string),
-        .detail("body", \.body, MongoValue.string),
-        .detail("mediaUrls", \.mediaUrls) { .array($0.map(MongoValue.string)) },
-        .detail("keyword", \.keyword, MongoValue.string), .detail("recordingSid", \.recordingSid, MongoValue.string),
-        .detail("recordingUrl", \.recordingUrl, MongoValue.string),
-        .detail("recordingDuration", \.recordingDuration, MongoValue.string),
-        .detail("dialStatus", \.dialStatus, MongoValue.string),
-        .detail("dialDurationSeconds", \.dialDurationSeconds, MongoValue.int),
-        .detail("forwardFallback", \.forwardFallback, MongoValue.string),
+        .detail("accountSid", { $0.accountSid }, { $0.accountSid = $1 }, MongoValue.string),
+        .detail("from", { $0.from }, { $0.from = $1 }, MongoValue.string),
+        .detail("to", { $0.to }, { $0.to = $1 }, MongoValue.string),
+        .detail("decision", { $0.decision }, { $0.decision = $1 }, MongoValue.string),
+        .detail("body", { $0.body }, { $0.body = $1 }, MongoValue.string),
+        .detail("mediaUrls", { $0.mediaUrls }, { $0.mediaUrls = $1 }, { .array($0.map(MongoValue.string)) }),
+        .detail("keyword", { $0.keyword }, { $0.keyword = $1 }, MongoValue.string),
+        .detail("recordingSid", { $0.recordingSid }, { $0.recordingSid = $1 }, MongoValue.string),
+        .detail("recordingUrl", { $0.recordingUrl }, { $0.recordingUrl = $1 }, MongoValue.string),
+        .detail("recordingDuration", { $0.recordingDuration }, { $0.recordingDuration = $1 }, MongoValue.string),
+        .detail("dialStatus", { $0.dialStatus }, { $0.dialStatus = $1 }, MongoValue.string),
+        .detail("dialDurationSeconds", { $0.dialDurationSeconds }, { $0.dialDurationSeconds = $1 }, MongoValue.int),
+        .detail("forwardFallback", { $0.forwardFallback }, { $0.forwardFallback = $1 }, MongoValue.string),
     ]
 
     /// How the call or message ended, besides its status and its place in Twilio's order.
     static let outcomeFields: [MergedField] = [
-        .outcome("answered", \.answered, MongoValue.bool),
-        .outcome("durationSeconds", \.durationSeconds, MongoValue.int),
-        .outcome("endedAt", \.endedAt, MongoValue.date), .outcome("errorCode", \.errorCode, MongoValue.string),
-        .outcome("errorMessage", \.errorMessage, MongoValue.string),
+        .outcome("answered", { $0.answered }, { $0.answered = $1 }, MongoValue.bool),
+        .outcome("durationSeconds", { $0.durationSeconds }, { $0.durationSeconds = $1 }, MongoValue.int),
+        .outcome("endedAt", { $0.endedAt }, { $0.endedAt = $1 }, MongoValue.date),
+        .outcome("errorCode", { $0.errorCode }, { $0.errorCode = $1 }, MongoValue.string),
+        .outcome("errorMessage", { $0.errorMessage }, { $0.errorMessage = $1 }, MongoValue.string),
     ]
 }

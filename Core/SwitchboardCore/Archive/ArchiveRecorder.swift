@@ -56,14 +56,16 @@ public final class ArchiveRecorder {
             "SWITCHBOARD_ARCHIVE_TIMEOUT_MS", default: defaultTimeoutMilliseconds, range: 1...10_000)
     }
 
-    /// Records `record` within the bound.
+    /// Records `record` within the bound: merged into a stored record of its sid, or, as
+    /// an `arrival` (a call's or message's first record, at the webhook it arrived at),
+    /// inserted when its sid is new (``CallArchive/recordArrival(_:)``).
     ///
     /// - Returns: true when the record is stored; false when it was logged instead.
     @discardableResult
-    public func record(_ record: ArchiveRecord, logger: Logger) -> Bool {
+    public func record(_ record: ArchiveRecord, arrival: Bool = false, logger: Logger) -> Bool {
         guard archive.writesOverNetwork else {
             do {
-                try archive.record(record)
+                try arrival ? archive.recordArrival(record) : archive.record(record)
                 return true
             } catch {
                 logFailure(record, "\(error)", logger: logger)
@@ -85,7 +87,9 @@ public final class ArchiveRecorder {
         let pending = self.pending
         worker.async {
             var failure: ArchiveError?
-            do throws(ArchiveError) { try archive.archive.record(record) } catch { failure = error }
+            do throws(ArchiveError) {
+                try arrival ? archive.archive.recordArrival(record) : archive.archive.record(record)
+            } catch { failure = error }
             outcome.error.withLock { [failure] in $0 = failure }
             pending.count.withLock { $0 -= 1 }
             done.signal()

@@ -10,8 +10,19 @@ import Foundation
 /// Writes are idempotent by sid: Twilio's retries and its fallback URL never make a
 /// second record, and a record written again only gains the fields it lacked.
 public protocol CallArchive: AnyObject {
-    /// Records `record`, or adds its new fields to the record with its sid.
+    /// Records `record`, or merges it into the record with its sid by the one merge,
+    /// ``ArchiveRecord/merging(_:)``: whatever order records come in (a callback before an
+    /// import, an outbound request's answer after its first status callback), what each
+    /// knew is kept.
     func record(_ record: ArchiveRecord) throws(ArchiveError)
+
+    /// Records a call's or a message's first record, made by the webhook it arrived at,
+    /// unless its sid is stored already: only Twilio retrying that webhook (or its
+    /// fallback URL) meets a stored sid here, and the stored record says all this one does,
+    /// so it is left as it is, with no read. (What a first record lost — its write failed,
+    /// and a status callback made the record — comes back through `switchboard archive
+    /// import`, which ``record(_:)`` merges.)
+    func recordArrival(_ record: ArchiveRecord) throws(ArchiveError)
 
     /// A company's records, newest first.
     ///

@@ -55,6 +55,16 @@ public final class MongoCallArchive: CallArchive {
     }
 
     public func record(_ record: ArchiveRecord) throws(ArchiveError) {
+        try write(record, merging: true)
+    }
+
+    public func recordArrival(_ record: ArchiveRecord) throws(ArchiveError) {
+        try write(record, merging: false)
+    }
+
+    /// Inserts `record` when its sid is new; `merging`, applies ``ArchiveRecord/merging(_:)``
+    /// to the stored one as updates that need no read.
+    private func write(_ record: ArchiveRecord, merging: Bool) throws(ArchiveError) {
         if !indexesEnsured.withLock({ $0 }) { try? ensureIndexes() }
         // Insert when absent; a repeat changes nothing.
         let reply = try run([
@@ -80,8 +90,9 @@ public final class MongoCallArchive: CallArchive {
         // into the record where it lacks it, on its own (a repeat changes nothing); the
         // outcome replaces the stored one only while that is earlier in Twilio's order,
         // so a late or repeated callback changes nothing, even when two race.
+        guard merging && !inserted else { return }
         let details = Self.detailFields(record)
-        if !inserted && !details.isEmpty {
+        if !details.isEmpty {
             _ = try run([
                 "update": .string(Self.collection), "ordered": false,
                 "updates": .array(

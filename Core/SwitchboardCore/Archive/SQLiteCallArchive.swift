@@ -106,18 +106,32 @@ public final class SQLiteCallArchive: CallArchive {
         let text = record.jsonText
         let prepared = try ready()
         try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(ArchiveError) in
-            try write(record, text: text, with: prepared)
+            try write(record, text: text, with: prepared, merging: true)
         }
     }
 
-    /// Inserts `record`, or merges it into the stored record with its sid
-    /// (``ArchiveRecord/merging(_:)``): a first webhook is one statement.
-    private func write(_ record: ArchiveRecord, text: String, with prepared: Prepared) throws(ArchiveError) {
+    public func recordArrival(_ record: ArchiveRecord) throws(ArchiveError) {
+        let text = record.jsonText
+        let prepared = try ready()
+        try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(ArchiveError) in
+            try write(record, text: text, with: prepared, merging: false)
+        }
+    }
+
+    /// Inserts `record`, or, `merging`, merges it into the stored record with its sid
+    /// (``ArchiveRecord/merging(_:)``): a new sid is one statement.
+    private func write(_ record: ArchiveRecord, text: String, with prepared: Prepared, merging: Bool)
+        throws(ArchiveError)
+    {
         do {
             try prepared.insertIfAbsent.run([
                 .text(record.sid), .text(record.companyId), .text(record.kind.rawValue), .text(record.at), .text(text),
             ])
-            if prepared.database.changes == 1 { return }
+            if !merging || prepared.database.changes == 1 { return }
+            // The sid is stored already: merge what this record adds, if anything (a retry
+            // of the same webhook adds nothing, and is not decoded).
+            let adds = try prepared.findBySid.firstText([.text(record.sid)]) { record.mayAdd(toStored: $0) }
+            guard adds == true else { return }
             try prepared.database.transaction { () throws(ArchiveError) in
                 let rows: [[String?]]
                 do { rows = try prepared.findBySid.rows([.text(record.sid)]) } catch { throw ArchiveError("\(error)") }

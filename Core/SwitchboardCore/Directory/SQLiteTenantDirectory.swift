@@ -77,18 +77,20 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return encoder
     }()
     private let decoder = JSONValueDecoder()
-    /// Documents already decoded, by the lookup that found them (`n+1555…` or `i<id>`),
-    /// with their exact text: a warm process answering the same number again compares
-    /// the text it read with the one it decoded (no hashing of the whole document) and
-    /// skips decoding; any change to a document is a new text.
+    /// Documents already decoded, by the lookup that found them (`i<id>`; number lookups
+    /// keep their snapshots in ``tenants``, `n+1555…`), with their exact text: a warm
+    /// process answering the same number again compares the text it read with the one it
+    /// decoded (no hashing of the whole document) and skips decoding; any change to a
+    /// document is a new text.
     private var decoded: [String: Decoded] = [:]
 
-    /// A document read by a lookup, decoded, and its webhook snapshot.
+    /// A document read by a lookup by id, decoded.
     private struct Decoded {
         let document: String
         let company: Company
-        let tenant: TenantSnapshot
     }
+    /// Webhook snapshots read by number lookups, by lookup, with the text they were read from.
+    private var tenants: [String: (document: String, tenant: TenantSnapshot)] = [:]
 
     /// What each connection sets for itself.
     static let connectionSettings = "PRAGMA foreign_keys = ON;"
@@ -179,8 +181,24 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         return ""
     }
 
+    /// Reads only the webhook settings of the document (``TenantSnapshot/FromDocument``).
     public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
-        try decodeFirst(\.findByNumber, [.text(number.e164)], lookup: "n" + number.e164)?.tenant
+        let rows: [[String?]]
+        let prepared = try open().findByNumber
+        do throws(SQLiteError) { rows = try prepared.rows([.text(number.e164)]) } catch { throw unavailable(error) }
+        guard let row = rows.first else { return nil }
+        guard let document = row.first ?? nil else { throw .unreadableDocument(nil, "document is NULL") }
+        let lookup = "n" + number.e164
+        if let known = tenants[lookup], known.document == document { return known.tenant }
+        let tenant: TenantSnapshot
+        do {
+            tenant = try decoder.decode(TenantSnapshot.FromDocument.self, from: document.utf8).snapshot
+        } catch {
+            throw .unreadableDocument(nil, "\(error)")
+        }
+        if tenants.count >= 1_024 { tenants.removeAll(keepingCapacity: true) }
+        tenants[lookup] = (document, tenant)
+        return tenant
     }
 
     public func company(id: CompanyID) throws(DirectoryError) -> Company? {
@@ -292,7 +310,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         guard let document = row.first ?? nil else { throw .unreadableDocument(nil, "document is NULL") }
         if let known = decoded[lookup], known.document == document { return known }
         let company = try decode(document)
-        let found = Decoded(document: document, company: company, tenant: TenantSnapshot(company))
+        let found = Decoded(document: document, company: company)
         if decoded.count >= 1_024 { decoded.removeAll(keepingCapacity: true) }
         decoded[lookup] = found
         return found

@@ -42,7 +42,8 @@ public struct CompanySetting: Sendable {
     package let take: @Sendable (JSONValue, inout TwilioConfig) -> SettingInputError?
     let check: @Sendable (TwilioConfig) -> [SettingProblem]
 
-    /// A setting held at `keyPath`.
+    /// A setting `get` reads and `set` writes (closures, not key paths: a key path is
+    /// built at run time, by name, at a cost a one-shot function would pay for each).
     ///
     /// - Parameters:
     ///   - name: its name in `twilioConfig` and in the API.
@@ -57,10 +58,14 @@ public struct CompanySetting: Sendable {
     ///     when `nil`); a message naming what is wrong when it cannot.
     ///   - show: how the view shows it (the value's own JSON when `nil`).
     ///   - store: how MongoDB stores it (the value's own when `nil`).
-    ///   - rules: what the value must be, as problems; the validator runs them on every
+    ///   - rule: what the value must be, as problems (one closure, not a list: a list of
+    ///     closures of each value type costs a process start its own generic metadata);
+    ///     the validator runs it on every
     ///     save, every `PUT` and in `doctor`.
+    @inline(__always)
     init<Value: SettingValue>(
-        _ keyPath: any WritableKeyPath<TwilioConfig, Value> & Sendable, _ name: String, access: Access = .editable,
+        _ name: String, _ get: @escaping @Sendable (TwilioConfig) -> Value,
+        _ set: @escaping @Sendable (inout TwilioConfig, Value) -> Void, access: Access = .editable,
         webhook: Bool = false, secret: SecretField? = nil, presenceFlag: String? = nil, showsDefault: Value? = nil,
         storesDefault: Bool = true,
         input: (@Sendable (JSONValue) -> Result<Value, SettingInputError>)? = nil,
@@ -68,7 +73,7 @@ public struct CompanySetting: Sendable {
         store: (@Sendable (Value) -> MongoValue?)? = nil,
         decode: (@Sendable (KeyedDecodingContainer<SettingKey>, SettingKey) throws -> Value)? = nil,
         rewriteToE164: (@Sendable (inout TwilioConfig) -> String?)? = nil,
-        rules: [@Sendable (Value, TwilioConfig) -> [SettingProblem]] = []
+        rule: (@Sendable (Value, TwilioConfig) -> [SettingProblem])? = nil
     ) {
         self.rewriteToE164 = rewriteToE164
         self.name = name
@@ -79,45 +84,38 @@ public struct CompanySetting: Sendable {
         let key = SettingKey(name)
         self.decode = { container, config in
             if let decode {
-                config[keyPath: keyPath] = try decode(container, key)
+                set(&config, try decode(container, key))
             } else {
-                config[keyPath: keyPath] = try container.decodeIfPresent(Value.self, forKey: key) ?? Value.absent
+                set(&config, try Value.decode(from: container, key) ?? Value.absent)
             }
         }
         self.encode = { config, container in
-            let value = config[keyPath: keyPath]
+            let value = get(config)
             // As Swift's own Codable writes a document: an absent optional is left out.
             if Value.absentIsNothing && value == Value.absent { return }
-            try container.encode(value, forKey: key)
+            try value.encode(to: &container, key)
         }
-        self.copy = { source, target in target[keyPath: keyPath] = source[keyPath: keyPath] }
+        self.copy = { source, target in set(&target, get(source)) }
         self.stored = { config in
-            let value = config[keyPath: keyPath]
+            let value = get(config)
             if !storesDefault && value == Value.absent { return nil }
             return store.map { $0(value) } ?? value.storedValue
         }
         self.shown = { config, masking in
-            var value = config[keyPath: keyPath]
+            var value = get(config)
             if value == Value.absent, let showsDefault { value = showsDefault }
             return show.map { $0(value, config, masking) } ?? value.shownValue
         }
         self.take = { json, config in
             switch input.map({ $0(json) }) ?? Value.reading(json) {
             case .success(let value):
-                config[keyPath: keyPath] = value
+                set(&config, value)
                 return nil
             case .failure(let error):
                 return error
             }
         }
-        self.check = { config in
-            let value = config[keyPath: keyPath]
-            for rule in rules {
-                let problems = rule(value, config)
-                if !problems.isEmpty { return problems }
-            }
-            return []
-        }
+        self.check = { config in rule?(get(config), config) ?? [] }
     }
 }
 
@@ -202,11 +200,28 @@ protocol SettingValue: Codable, Sendable, Equatable {
 
 extension SettingValue {
     static var absentIsNothing: Bool { false }
+
+    /// The value a document holds at `key`, `nil` when it holds none: through Codable,
+    /// unless the type reads itself more directly (text, flags and numbers use the
+    /// container's own reads, not the generic path, on every lookup that decodes a company).
+    static func decode(from container: KeyedDecodingContainer<SettingKey>, _ key: SettingKey) throws -> Self? {
+        try container.decodeIfPresent(Self.self, forKey: key)
+    }
+
+    func encode(to container: inout KeyedEncodingContainer<SettingKey>, _ key: SettingKey) throws {
+        try container.encode(self, forKey: key)
+    }
 }
 
 extension Optional: SettingValue where Wrapped: SettingValue {
     static var absent: Self { nil }
     static var absentIsNothing: Bool { true }
+    static func decode(from container: KeyedDecodingContainer<SettingKey>, _ key: SettingKey) throws -> Self? {
+        try Wrapped.decode(from: container, key).map { .some($0) }
+    }
+    func encode(to container: inout KeyedEncodingContainer<SettingKey>, _ key: SettingKey) throws {
+        if let self { try self.encode(to: &container, key) }
+    }
     static func reading(_ json: JSONValue) -> Result<Self, SettingInputError> {
         if json == .null { return .success(nil) }
         return Wrapped.reading(json).map { $0 }
@@ -217,6 +232,12 @@ extension Optional: SettingValue where Wrapped: SettingValue {
 
 extension String: SettingValue {
     static var absent: String { "" }
+    static func decode(from container: KeyedDecodingContainer<SettingKey>, _ key: SettingKey) throws -> String? {
+        try container.decodeIfPresent(String.self, forKey: key)
+    }
+    func encode(to container: inout KeyedEncodingContainer<SettingKey>, _ key: SettingKey) throws {
+        try container.encode(self, forKey: key)
+    }
     static func reading(_ json: JSONValue) -> Result<String, SettingInputError> {
         guard case .string(let text) = json else { return .failure(.type("a string", json)) }
         return .success(text)
@@ -227,6 +248,12 @@ extension String: SettingValue {
 
 extension Bool: SettingValue {
     static var absent: Bool { false }
+    static func decode(from container: KeyedDecodingContainer<SettingKey>, _ key: SettingKey) throws -> Bool? {
+        try container.decodeIfPresent(Bool.self, forKey: key)
+    }
+    func encode(to container: inout KeyedEncodingContainer<SettingKey>, _ key: SettingKey) throws {
+        try container.encode(self, forKey: key)
+    }
     static func reading(_ json: JSONValue) -> Result<Bool, SettingInputError> {
         switch json {
         case .bool(let flag): .success(flag)
@@ -240,6 +267,12 @@ extension Bool: SettingValue {
 
 extension Int: SettingValue {
     static var absent: Int { 0 }
+    static func decode(from container: KeyedDecodingContainer<SettingKey>, _ key: SettingKey) throws -> Int? {
+        try container.decodeIfPresent(Int.self, forKey: key)
+    }
+    func encode(to container: inout KeyedEncodingContainer<SettingKey>, _ key: SettingKey) throws {
+        try container.encode(self, forKey: key)
+    }
     static func reading(_ json: JSONValue) -> Result<Int, SettingInputError> {
         guard case .number(let text) = json, let value = Int(text) else {
             return .failure(.type("a whole number", json))
@@ -257,6 +290,12 @@ extension WebhookSigning: SettingValue {}
 
 extension SettingMode {
     static var absent: Self { whenAbsent }
+    static func decode(from container: KeyedDecodingContainer<SettingKey>, _ key: SettingKey) throws -> Self? {
+        try container.decodeIfPresent(String.self, forKey: key).map(Self.named)
+    }
+    func encode(to container: inout KeyedEncodingContainer<SettingKey>, _ key: SettingKey) throws {
+        try container.encode(rawValue, forKey: key)
+    }
     static func reading(_ json: JSONValue) -> Result<Self, SettingInputError> {
         guard case .string(let text) = json else { return .failure(.type("a string", json)) }
         return .success(Self.named(text))

@@ -114,76 +114,93 @@ public struct TwilioConfig: Sendable, Equatable {
 public enum CompanySettings {
     /// Every setting of `twilioConfig`.
     public static let all: [CompanySetting] = [
-        CompanySetting(\.accountSid, "accountSid", webhook: true, rules: [sid("AC")]),
+        CompanySetting("accountSid", { $0.accountSid }, { $0.accountSid = $1 }, webhook: true, rule: sid("AC")),
         CompanySetting(
-            \.authToken, "authToken", webhook: true, secret: .authToken, presenceFlag: "hasAuthToken",
+            "authToken", { $0.authToken }, { $0.authToken = $1 }, webhook: true, secret: .authToken,
+            presenceFlag: "hasAuthToken",
             show: { secret, _, masking in secret.map { .string(masking($0, .authToken)) } ?? .null },
-            rules: [
+            rule:
                 clearSecret(
                     "must be the account's auth token, 32 hexadecimal characters (or null to remove it)",
-                    { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isHexDigit) })
-            ]),
+                    { $0.utf8.count == 32 && $0.utf8.allSatisfy { $0.isHexDigit } })),
         CompanySetting(
-            \.authTokenPrevious, "authTokenPrevious", access: .internalOnly, webhook: true, secret: .authTokenPrevious),
-        time(\.authTokenPreviousExpiresAt, "authTokenPreviousExpiresAt", shownWhile: { $0.authTokenPrevious != nil }),
-        CompanySetting(\.apiKey, "apiKey", rules: [sid("SK")]),
+            "authTokenPrevious", { $0.authTokenPrevious }, { $0.authTokenPrevious = $1 }, access: .internalOnly,
+            webhook: true, secret: .authTokenPrevious),
+        time(
+            "authTokenPreviousExpiresAt", { $0.authTokenPreviousExpiresAt }, { $0.authTokenPreviousExpiresAt = $1 },
+            shownWhile: { $0.authTokenPrevious != nil }),
+        CompanySetting("apiKey", { $0.apiKey }, { $0.apiKey = $1 }, rule: sid("SK")),
         CompanySetting(
-            \.apiSecret, "apiSecret", secret: .apiSecret, presenceFlag: "hasApiSecret",
+            "apiSecret", { $0.apiSecret }, { $0.apiSecret = $1 }, secret: .apiSecret, presenceFlag: "hasApiSecret",
             show: { secret, _, masking in secret.map { .string(masking($0, .apiSecret)) } ?? .null },
-            rules: [
+            rule:
                 clearSecret(
                     "must be the API key's secret, 32 letters and digits (or null to remove it)",
-                    { $0.utf8.count == 32 && $0.utf8.allSatisfy(\.isASCIIAlphanumeric) })
-            ]),
-        phoneNumber(\.phoneNumber, "phoneNumber", kind: .invalidNumber),
-        CompanySetting(\.phoneNumbers, "phoneNumbers", rules: [PhoneNumberEntry.rules]),
-        CompanySetting(\.callRoutingMode, "callRoutingMode", webhook: true, rules: [known()]),
-        phoneNumber(\.forwardNumber, "forwardNumber", webhook: true, also: notOwnNumber("calls would loop")),
+                    { $0.utf8.count == 32 && $0.utf8.allSatisfy { $0.isASCIIAlphanumeric } })),
+        phoneNumber("phoneNumber", { $0.phoneNumber }, { $0.phoneNumber = $1 }, kind: .invalidNumber),
+        CompanySetting("phoneNumbers", { $0.phoneNumbers }, { $0.phoneNumbers = $1 }, rule: PhoneNumberEntry.rules),
         CompanySetting(
-            \.forwardRingSeconds, "forwardRingSeconds", webhook: true,
-            rules: [whole(in: ForwardRing.seconds, "a whole number of seconds")]),
-        CompanySetting(\.recordingEnabled, "recordingEnabled", webhook: true),
-        CompanySetting(\.whisperMessage, "whisperMessage", webhook: true, rules: [text(maximum: 1_000)]),
-        CompanySetting(\.forwardFallback, "forwardFallback", webhook: true, showsDefault: .voicemail, rules: [known()]),
-        CompanySetting(\.voicemailGreeting, "voicemailGreeting", webhook: true, rules: [text(maximum: 1_000)]),
+            "callRoutingMode", { $0.callRoutingMode }, { $0.callRoutingMode = $1 }, webhook: true, rule: known()),
+        phoneNumber(
+            "forwardNumber", { $0.forwardNumber }, { $0.forwardNumber = $1 }, webhook: true,
+            also: notOwnNumber("calls would loop")),
         CompanySetting(
-            \.agentStreamUrl, "agentStreamUrl", webhook: true,
-            rules: [
+            "forwardRingSeconds", { $0.forwardRingSeconds }, { $0.forwardRingSeconds = $1 }, webhook: true,
+            rule: whole(in: ForwardRing.seconds, "a whole number of seconds")),
+        CompanySetting("recordingEnabled", { $0.recordingEnabled }, { $0.recordingEnabled = $1 }, webhook: true),
+        CompanySetting(
+            "whisperMessage", { $0.whisperMessage }, { $0.whisperMessage = $1 }, webhook: true,
+            rule: text(maximum: 1_000)),
+        CompanySetting(
+            "forwardFallback", { $0.forwardFallback }, { $0.forwardFallback = $1 }, webhook: true,
+            showsDefault: ForwardFallback.voicemail, rule: known()),
+        CompanySetting(
+            "voicemailGreeting", { $0.voicemailGreeting }, { $0.voicemailGreeting = $1 }, webhook: true,
+            rule: text(maximum: 1_000)),
+        CompanySetting(
+            "agentStreamUrl", { $0.agentStreamUrl }, { $0.agentStreamUrl = $1 }, webhook: true,
+            rule:
                 present { url, _ in
                     StreamURL.isValid(url)
                         ? [] : [problem("must be a wss:// URL of at most 2048 characters without spaces")]
-                }
-            ]),
+                }),
         CompanySetting(
-            \.smsMode, "smsMode", webhook: true, showsDefault: SMSMode.none, rules: [known(kind: .smsUnworkable)]),
+            "smsMode", { $0.smsMode }, { $0.smsMode = $1 }, webhook: true, showsDefault: SMSMode.none,
+            rule: known(kind: .smsUnworkable)),
         CompanySetting(
-            \.smsAutoReply, "smsAutoReply", webhook: true,
-            rules: [text(minimum: 1, maximum: SMSMessagePlanner.maximumReplyLength)]),
-        phoneNumber(\.smsForwardNumber, "smsForwardNumber", webhook: true, also: notOwnNumber("messages would loop")),
-        CompanySetting(\.webhookSigning, "webhookSigning", showsDefault: .authToken, rules: [known()]),
+            "smsAutoReply", { $0.smsAutoReply }, { $0.smsAutoReply = $1 }, webhook: true,
+            rule: text(minimum: 1, maximum: SMSMessagePlanner.maximumReplyLength)),
+        phoneNumber(
+            "smsForwardNumber", { $0.smsForwardNumber }, { $0.smsForwardNumber = $1 }, webhook: true,
+            also: notOwnNumber("messages would loop")),
         CompanySetting(
-            \.webhookSharedKey, "webhookSharedKey", access: .readOnly, webhook: true, secret: .webhookSharedKey,
-            show: { key, _, masking in sharedKeyShown(key, masking) }, rules: [WebhookSharedKey.rules]),
+            "webhookSigning", { $0.webhookSigning }, { $0.webhookSigning = $1 }, showsDefault: WebhookSigning.authToken,
+            rule: known()),
         CompanySetting(
-            \.webhookSharedKeyPrevious, "webhookSharedKeyPrevious", access: .internalOnly, webhook: true,
-            secret: .webhookSharedKey, rules: [WebhookSharedKey.rules]),
+            "webhookSharedKey", { $0.webhookSharedKey }, { $0.webhookSharedKey = $1 }, access: .readOnly, webhook: true,
+            secret: .webhookSharedKey,
+            show: { key, _, masking in sharedKeyShown(key, masking) }, rule: WebhookSharedKey.rules),
+        CompanySetting(
+            "webhookSharedKeyPrevious", { $0.webhookSharedKeyPrevious }, { $0.webhookSharedKeyPrevious = $1 },
+            access: .internalOnly, webhook: true,
+            secret: .webhookSharedKey, rule: WebhookSharedKey.rules),
         time(
-            \.webhookSharedKeyPreviousExpiresAt, "webhookSharedKeyPreviousExpiresAt",
+            "webhookSharedKeyPreviousExpiresAt", { $0.webhookSharedKeyPreviousExpiresAt },
+            { $0.webhookSharedKeyPreviousExpiresAt = $1 },
             shownWhile: { $0.webhookSharedKeyPrevious != nil }),
         CompanySetting(
-            \.requireSharedKey, "requireSharedKey", webhook: true, storesDefault: false,
-            rules: [
-                { required, config in
-                    guard required, config.webhookSharedKey == nil else { return [] }
-                    return [
-                        problem(
-                            "needs the company's webhooks signed with a shared key first: set webhookSigning to shared-key and save with ?configureWebhooks=true, or run switchboard signing enable"
-                        )
-                    ]
-                }
-            ]),
-        time(\.lastUpdated, "lastUpdated"),
-        CompanySetting(\.updatedBy, "updatedBy", access: .readOnly),
+            "requireSharedKey", { $0.requireSharedKey }, { $0.requireSharedKey = $1 }, webhook: true,
+            storesDefault: false,
+            rule: { required, config in
+                guard required, config.webhookSharedKey == nil else { return [] }
+                return [
+                    problem(
+                        "needs the company's webhooks signed with a shared key first: set webhookSigning to shared-key and save with ?configureWebhooks=true, or run switchboard signing enable"
+                    )
+                ]
+            }),
+        time("lastUpdated", { $0.lastUpdated }, { $0.lastUpdated = $1 }),
+        CompanySetting("updatedBy", { $0.updatedBy }, { $0.updatedBy = $1 }, access: .readOnly),
     ]
 
     /// What one setting asks of another, for the validator: each names the field a
@@ -222,13 +239,13 @@ public enum CompanySettings {
     ]
 
     /// The settings answering a webhook needs: the snapshot's.
-    public static let webhook = all.filter(\.webhook)
+    public static let webhook = all.filter { $0.webhook }
     /// The settings a `PUT` changes.
     public static let editable = all.filter { $0.access == .editable }
     /// The names a `PUT` may send back and that are ignored: the read-only settings and
     /// the view's `has…` flags.
     public static let readOnlyNames: Set<String> = Set(
-        all.filter { $0.access == .readOnly }.map(\.name) + all.compactMap(\.presenceFlag))
+        all.filter { $0.access == .readOnly }.map { $0.name } + all.compactMap { $0.presenceFlag })
 
     /// The setting called `name`.
     public static func named(_ name: String) -> CompanySetting? { all.first { $0.name == name } }
@@ -241,6 +258,14 @@ public enum CompanySettings {
     /// before a field starting with `.`, which names a part of the setting).
     static func problem(_ message: String, kind: SettingProblem.Kind = .invalidSetting) -> SettingProblem {
         SettingProblem("", message, kind: kind)
+    }
+
+    /// `one`'s problems, or when it finds none, `other`'s.
+    static func first<Value>(_ one: @escaping Rule<Value>, _ other: @escaping Rule<Value>) -> Rule<Value> {
+        { value, config in
+            let problems = one(value, config)
+            return problems.isEmpty ? other(value, config) : problems
+        }
     }
 
     /// A rule for a value that is there; an absent one passes.
@@ -289,19 +314,21 @@ public enum CompanySettings {
 
     /// A setting holding one phone number: read in any spelling, stored and shown in
     /// E.164 (`migrate` rewrites an older spelling), and a phone number.
+    @inline(__always)
     static func phoneNumber(
-        _ keyPath: any WritableKeyPath<TwilioConfig, String?> & Sendable, _ name: String, webhook: Bool = false,
-        kind: SettingProblem.Kind = .invalidSetting, also rules: Rule<String?>...
+        _ name: String, _ get: @escaping @Sendable (TwilioConfig) -> String?,
+        _ set: @escaping @Sendable (inout TwilioConfig, String?) -> Void, webhook: Bool = false,
+        kind: SettingProblem.Kind = .invalidSetting, also: Rule<String?>? = nil
     ) -> CompanySetting {
         CompanySetting(
-            keyPath, name, webhook: webhook, input: phoneNumberInput, show: { number, _, _ in e164(number) },
+            name, get, set, webhook: webhook, input: phoneNumberInput, show: { number, _, _ in e164(number) },
             rewriteToE164: { config in
-                guard let text = config[keyPath: keyPath], let number = try? PhoneNumber(parsing: text),
+                guard let text = get(config), let number = try? PhoneNumber(parsing: text),
                     number.e164 != text
                 else { return nil }
-                config[keyPath: keyPath] = number.e164
+                set(&config, number.e164)
                 return text
-            }, rules: [phoneNumberRule(kind: kind)] + rules)
+            }, rule: also.map { first(phoneNumberRule(kind: kind), $0) } ?? phoneNumberRule(kind: kind))
     }
 
     /// A number that parses as a phone number.
@@ -337,12 +364,14 @@ public enum CompanySettings {
 
     /// A time: a BSON date in MongoDB, ISO 8601 text in the embedded store, read as either;
     /// shown in Switchboard's one format, and only while `companion` holds when given.
+    @inline(__always)
     static func time(
-        _ keyPath: any WritableKeyPath<TwilioConfig, String?> & Sendable, _ name: String,
+        _ name: String, _ get: @escaping @Sendable (TwilioConfig) -> String?,
+        _ set: @escaping @Sendable (inout TwilioConfig, String?) -> Void,
         shownWhile companion: (@Sendable (TwilioConfig) -> Bool)? = nil
     ) -> CompanySetting {
         CompanySetting(
-            keyPath, name, access: .readOnly, webhook: name != "lastUpdated",
+            name, get, set, access: .readOnly, webhook: name != "lastUpdated",
             show: { time, config, _ in
                 if let companion, !companion(config) { return .null }
                 return time.map { .string(Timestamp.canonical($0)) } ?? .null

@@ -43,6 +43,12 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     private static func webhookSettings(of config: TwilioConfig) -> TwilioConfig {
         var settings = TwilioConfig()
         for setting in CompanySettings.webhook { setting.copy(config, &settings) }
+        return acceptedPairs(settings)
+    }
+
+    /// A replaced token or SharedKey goes only with the time it is accepted until.
+    private static func acceptedPairs(_ settings: TwilioConfig) -> TwilioConfig {
+        var settings = settings
         if settings.authTokenPreviousExpiresAt == nil { settings.authTokenPrevious = nil }
         if settings.authTokenPrevious == nil { settings.authTokenPreviousExpiresAt = nil }
         if settings.webhookSharedKeyPreviousExpiresAt == nil { settings.webhookSharedKeyPrevious = nil }
@@ -51,6 +57,38 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
     }
 
     private enum IdentityKeys: String, CodingKey { case companyID, companyName }
+
+    /// The snapshot read straight from a stored company document (`{_id, companyName,
+    /// twilioConfig}`): its webhook settings only, the rest of the document (its numbers,
+    /// its API key) not decoded. What a number lookup on the embedded store reads.
+    struct FromDocument: Decodable {
+        let snapshot: TenantSnapshot
+
+        private enum DocumentKeys: String, CodingKey {
+            case id = "_id"
+            case name = "companyName"
+            case twilio = "twilioConfig"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let document = try decoder.container(keyedBy: DocumentKeys.self)
+            var settings = TwilioConfig()
+            if document.contains(.twilio) {
+                let config = try document.nestedContainer(keyedBy: SettingKey.self, forKey: .twilio)
+                for setting in CompanySettings.webhook { try setting.decode(config, &settings) }
+            }
+            snapshot = TenantSnapshot(
+                companyID: try document.decode(CompanyID.self, forKey: .id),
+                companyName: try document.decodeIfPresent(String.self, forKey: .name) ?? "",
+                settings: TenantSnapshot.acceptedPairs(settings))
+        }
+    }
+
+    private init(companyID: CompanyID, companyName: String, settings: TwilioConfig) {
+        self.companyID = companyID
+        self.companyName = companyName
+        self.settings = settings
+    }
 
     /// Flat, as the cache has always held it: `{"companyID": …, "companyName": …,
     /// "accountSid": …, …}`.
