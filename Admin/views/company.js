@@ -327,7 +327,8 @@ class CompanyForm {
         body.signing.result === 'failed' ? `Webhook signing was not changed: ${body.signing.error}`
           : body.signing.result === 'enabled' ? `Twilio now signs this company’s webhooks with shared key ${body.signing.report.sharedKey}.`
             : 'Twilio signs this company’s webhooks with its auth token again.') : null;
-      this.result.replaceChildren(h('p', { class: 'ok' }, 'Saved.'), webhooks, signing);
+      // Only what happened: a plain Save has no webhook or signing report to show.
+      this.result.replaceChildren(...[h('p', { class: 'ok' }, 'Saved.'), webhooks, signing].filter(Boolean));
       announce(body.webhooks ? 'Saved, and the webhooks were set up.' : 'Saved.');
       this.form.querySelector('#save')?.focus();
     } catch (error) {

@@ -203,7 +203,8 @@ try:
     visible("#f-forwardRingSeconds").send_keys("18")
     driver.find_element(By.ID, "f-recordingEnabled").click()
     driver.find_element(By.ID, "save").click()
-    text_in("#result", "Saved")
+    saved = text_in("#result", "Saved")
+    assert "null" not in saved and "undefined" not in saved, f"the result after a plain Save: {saved!r}"
     status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
     config = stored["twilioConfig"]
     assert config["callRoutingMode"] == "forward" and config["forwardNumber"] == "+15550199999", config

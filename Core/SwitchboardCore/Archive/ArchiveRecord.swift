@@ -133,12 +133,9 @@ extension ArchiveRecord {
             _ set: @escaping @Sendable (inout ArchiveRecord, Value?) -> Void,
             _ stored: @escaping @Sendable (Value) -> MongoValue
         ) -> MergedField {
-            MergedField(
-                name: name, jsonKey: Array("\"\(name)\":".utf8),
-                fill: { record, other in
-                    if get(record) == nil { set(&record, get(other)) }
-                },
-                stored: { get($0).map(stored) }, has: { get($0) != nil })
+            field(name, get, stored) { record, other in
+                if get(record) == nil { set(&record, get(other)) }
+            }
         }
 
         /// An outcome: `other`'s where it has one.
@@ -147,12 +144,19 @@ extension ArchiveRecord {
             _ set: @escaping @Sendable (inout ArchiveRecord, Value?) -> Void,
             _ stored: @escaping @Sendable (Value) -> MongoValue
         ) -> MergedField {
+            field(name, get, stored) { record, other in
+                if let value = get(other) { set(&record, value) }
+            }
+        }
+
+        private static func field<Value: Sendable>(
+            _ name: String, _ get: @escaping @Sendable (ArchiveRecord) -> Value?,
+            _ stored: @escaping @Sendable (Value) -> MongoValue,
+            fill: @escaping @Sendable (inout ArchiveRecord, ArchiveRecord) -> Void
+        ) -> MergedField {
             MergedField(
-                name: name, jsonKey: Array("\"\(name)\":".utf8),
-                fill: { record, other in
-                    if let value = get(other) { set(&record, value) }
-                },
-                stored: { get($0).map(stored) }, has: { get($0) != nil })
+                name: name, jsonKey: Array("\"\(name)\":".utf8), fill: fill, stored: { get($0).map(stored) },
+                has: { get($0) != nil })
         }
     }
 
