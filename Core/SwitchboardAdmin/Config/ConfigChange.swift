@@ -130,7 +130,7 @@ public struct ConfigChange: Sendable {
             } else if setting.name == "phoneNumbers" {
                 config.phoneNumbers = reader.phoneNumberEntries(body)
             } else if let json = body[setting.name], let error = setting.take(json, &config) {
-                reader.fail(setting.name + (error.field ?? ""), error.message)
+                reader.fail(setting.name, error.message)
             }
         }
         var newToken: String?

@@ -16,20 +16,6 @@ public enum Stores {
         try Settings.store(environment).open(appName: appName, creating: false, logger: logger)
     }
 
-    /// The tenant resolver a webhook function uses: the directory `SWITCHBOARD_STORE`
-    /// names, behind the Redis cache when `REDIS_URL` is set.
-    ///
-    /// - Throws: ``ConfigurationError`` for a bad setting, ``DirectoryError`` when the
-    ///   directory cannot be opened. Redis being down is not an error: the cache then
-    ///   falls back to the directory.
-    public static func resolver(_ environment: Environment, logger: Logger, appName: String = "switchboard") throws
-        -> any TenantResolver
-    {
-        try resolver(
-            for: try open(environment, appName: appName, logger: logger).directory, environment: environment,
-            logger: logger)
-    }
-
     /// The tenant resolver over `directory`: behind the Redis cache when `REDIS_URL` is set.
     public static func resolver(for directory: any TenantDirectory, environment: Environment, logger: Logger) throws
         -> any TenantResolver

@@ -132,15 +132,11 @@ struct SettingKey: CodingKey {
 public typealias SecretMasking = @Sendable (StoredSecret, SecretField) -> String
 
 /// Why the config API's JSON for a setting cannot be its value: the message says what it
-/// must be, for the field it names (the setting, or a part of it such as
-/// `phoneNumbers[0].status`).
+/// must be.
 public struct SettingInputError: Error, Sendable, Equatable {
-    /// The field, from the setting's name; `nil` for the setting itself.
-    public var field: String?
     public var message: String
 
-    public init(field: String? = nil, _ message: String) {
-        self.field = field
+    public init(_ message: String) {
         self.message = message
     }
 

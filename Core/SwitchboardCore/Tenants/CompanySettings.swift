@@ -247,9 +247,6 @@ public enum CompanySettings {
     public static let readOnlyNames: Set<String> = Set(
         all.filter { $0.access == .readOnly }.map { $0.name } + all.compactMap { $0.presenceFlag })
 
-    /// The setting called `name`.
-    public static func named(_ name: String) -> CompanySetting? { all.first { $0.name == name } }
-
     // MARK: The rules' building blocks
 
     typealias Rule<Value> = @Sendable (Value, TwilioConfig) -> [SettingProblem]

@@ -32,14 +32,6 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         settings = Self.webhookSettings(of: company.twilio)
     }
 
-    /// The snapshot of a company as stored, or as MongoDB's projection of the webhook
-    /// settings read it.
-    init(id: CompanyID, name: String, settings all: TwilioConfig) {
-        companyID = id
-        companyName = name
-        settings = Self.webhookSettings(of: all)
-    }
-
     private static func webhookSettings(of config: TwilioConfig) -> TwilioConfig {
         var settings = TwilioConfig()
         for setting in CompanySettings.webhook { setting.copy(config, &settings) }
