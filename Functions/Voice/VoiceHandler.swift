@@ -110,6 +110,10 @@ struct VoiceHandler: TwilioWebhookFunction {
                 services.recorder?.record(record, logger: logger)
             }
             return .twiml(planner.recordingFinished(tenant: tenant))
+        case .recording:
+            return recordArrived(ArchiveRecord(recordingStatus: webhook.parameters, tenant: tenant), leg, logger)
+        case .transcript:
+            return recordArrived(ArchiveRecord(transcription: webhook.parameters, tenant: tenant), leg, logger)
         case .dialed:
             let dialStatus = webhook.parameters["DialCallStatus"]
             let outcome = planner.dialFinished(tenant: tenant, dialStatus: dialStatus, voiceURL: webhook.endpointURL)
@@ -126,5 +130,20 @@ struct VoiceHandler: TwilioWebhookFunction {
             }
             return .twiml(outcome.twiml)
         }
+    }
+
+    /// A recording's status or its transcript: joins the call's record, answered with an
+    /// empty 204 (Twilio reads no body); a callback without what it must carry is a 400.
+    private func recordArrived(_ record: ArchiveRecord?, _ leg: VoiceCallPlanner.CallbackLeg, _ logger: Logger)
+        -> HTTPResponse
+    {
+        guard let record else {
+            let needs = leg == .recording ? "RecordingStatus" : "TranscriptionStatus"
+            logger.notice(
+                "voice.bad_request", metadata: ["error": "no valid CallSid or \(needs)", "callback": "\(leg.rawValue)"])
+            return .text(400, "a \(leg.rawValue) callback carries CallSid and \(needs)")
+        }
+        services.recorder?.record(record, logger: logger)
+        return .noContent
     }
 }

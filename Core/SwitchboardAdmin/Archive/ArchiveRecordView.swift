@@ -15,7 +15,8 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case sid, kind, companyId, direction, at, accountSid, from, to, decision, body, mediaUrls, keyword
-        case recordingSid, recordingUrl, recordingDuration, dialStatus, dialDurationSeconds, forwardFallback
+        case recordingSid, recordingUrl, recordingDuration, recordingDurationSeconds, recordingStatus
+        case transcript, transcriptStatus, dialStatus, dialDurationSeconds, forwardFallback
         case status, answered, durationSeconds, endedAt, errorCode, errorMessage
     }
 
@@ -36,6 +37,10 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
         try c.encodeIfPresent(record.recordingSid, forKey: .recordingSid)
         try c.encodeIfPresent(record.recordingUrl, forKey: .recordingUrl)
         try c.encodeIfPresent(record.recordingDuration, forKey: .recordingDuration)
+        try c.encodeIfPresent(record.recordingDurationSeconds, forKey: .recordingDurationSeconds)
+        try c.encodeIfPresent(record.recordingStatus, forKey: .recordingStatus)
+        try c.encodeIfPresent(record.transcript, forKey: .transcript)
+        try c.encodeIfPresent(record.transcriptStatus, forKey: .transcriptStatus)
         try c.encodeIfPresent(record.dialStatus, forKey: .dialStatus)
         try c.encodeIfPresent(record.dialDurationSeconds, forKey: .dialDurationSeconds)
         try c.encodeIfPresent(record.forwardFallback, forKey: .forwardFallback)

@@ -45,7 +45,12 @@ extension ArchiveRecord {
             output.append(UInt8(ascii: "]"))
         }
         object.string("recordingDuration", recordingDuration, to: &output)
+        if let recordingDurationSeconds {
+            object.key("recordingDurationSeconds", to: &output)
+            output.append(contentsOf: Array(String(recordingDurationSeconds).utf8))
+        }
         object.string("recordingSid", recordingSid, to: &output)
+        object.string("recordingStatus", recordingStatus, to: &output)
         object.string("recordingUrl", recordingUrl, to: &output)
         object.string("sid", sid, to: &output)
         object.string("status", status, to: &output)
@@ -54,6 +59,8 @@ extension ArchiveRecord {
             output.append(contentsOf: Array(String(statusOrder).utf8))
         }
         object.string("to", to, to: &output)
+        object.string("transcript", transcript, to: &output)
+        object.string("transcriptStatus", transcriptStatus, to: &output)
         output.append(UInt8(ascii: "}"))
         return String(decoding: output, as: UTF8.self)
     }

@@ -34,6 +34,55 @@ extension ArchiveRecord {
         recordingDuration = parameters["RecordingDuration"].map(Self.field)
     }
 
+    /// What a recording's status callback adds to its call's record: the recording
+    /// (`RecordingSid`, `RecordingUrl`, `RecordingDuration`) and `RecordingStatus`;
+    /// `nil` without a valid `CallSid` or a status Switchboard knows (`in-progress` is
+    /// not asked for).
+    public init?(recordingStatus parameters: FormParameters, tenant: TenantSnapshot, at now: Date = Date()) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid),
+            let status = parameters["RecordingStatus"]?.lowercased(), Self.recordingStatuses.contains(status)
+        else { return nil }
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
+        )
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = parameters["To"].map(Self.field)
+        recordingStatus = status
+        if status == "completed" {
+            recordingSid = parameters["RecordingSid"].flatMap { Self.isValidSid($0) ? $0 : nil }
+            recordingUrl = parameters["RecordingUrl"].map { $0.clipped(to: 2_048) }
+            recordingDuration = parameters["RecordingDuration"].map(Self.field)
+            recordingDurationSeconds = parameters["RecordingDuration"].flatMap { Int($0) }.map { max(0, $0) }
+        }
+    }
+
+    /// The `RecordingStatus` values a recording's status callback is taken with.
+    public static let recordingStatuses: Set<String> = ["completed", "absent", "failed"]
+
+    /// The longest transcript kept, in characters: a 2-minute message is far shorter.
+    public static let maximumTranscriptLength = 8_000
+
+    /// What Twilio's transcription callback adds to its call's record: the transcript
+    /// (`TranscriptionText`, cut to ``maximumTranscriptLength``) and `TranscriptionStatus`;
+    /// `nil` without a valid `CallSid` or a status of `completed` or `failed`.
+    public init?(transcription parameters: FormParameters, tenant: TenantSnapshot, at now: Date = Date()) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid),
+            let status = parameters["TranscriptionStatus"]?.lowercased(), status == "completed" || status == "failed"
+        else { return nil }
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
+        )
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = parameters["To"].map(Self.field)
+        recordingSid = parameters["RecordingSid"].flatMap { Self.isValidSid($0) ? $0 : nil }
+        transcriptStatus = status
+        if status == "completed" {
+            transcript = (parameters["TranscriptionText"] ?? "").clipped(to: Self.maximumTranscriptLength)
+        }
+    }
+
     /// What the end of a forward's dial adds to its call's record: `DialCallStatus`,
     /// `DialCallDuration`, and the fallback the caller got when nobody answered.
     public init?(

@@ -46,6 +46,15 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var recordingUrl: String?
     /// Seconds, as Twilio sends it.
     public var recordingDuration: String?
+    /// Seconds, as a number: from the recording's status callback.
+    public var recordingDurationSeconds: Int?
+    /// What the recording's status callback said: `completed`, or `absent` (the caller
+    /// said nothing, or hung up before the beep).
+    public var recordingStatus: String?
+    /// The voicemail's transcript, from Twilio's transcription callback.
+    public var transcript: String?
+    /// How the transcription went: `completed` or `failed`.
+    public var transcriptStatus: String?
     /// How a forward's dial ended (Twilio's `DialCallStatus`: `completed`, `answered`,
     /// `busy`, `no-answer`, `failed`, `canceled`).
     public var dialStatus: String?
@@ -224,6 +233,12 @@ extension ArchiveRecord {
         .detail("recordingSid", { $0.recordingSid }, { $0.recordingSid = $1 }, MongoValue.string),
         .detail("recordingUrl", { $0.recordingUrl }, { $0.recordingUrl = $1 }, MongoValue.string),
         .detail("recordingDuration", { $0.recordingDuration }, { $0.recordingDuration = $1 }, MongoValue.string),
+        .detail(
+            "recordingDurationSeconds", { $0.recordingDurationSeconds }, { $0.recordingDurationSeconds = $1 },
+            MongoValue.int),
+        .detail("recordingStatus", { $0.recordingStatus }, { $0.recordingStatus = $1 }, MongoValue.string),
+        .detail("transcript", { $0.transcript }, { $0.transcript = $1 }, MongoValue.string),
+        .detail("transcriptStatus", { $0.transcriptStatus }, { $0.transcriptStatus = $1 }, MongoValue.string),
         .detail("dialStatus", { $0.dialStatus }, { $0.dialStatus = $1 }, MongoValue.string),
         .detail("dialDurationSeconds", { $0.dialDurationSeconds }, { $0.dialDurationSeconds = $1 }, MongoValue.int),
         .detail("forwardFallback", { $0.forwardFallback }, { $0.forwardFallback = $1 }, MongoValue.string),

@@ -41,6 +41,9 @@ public struct TwilioConfig: Sendable, Equatable {
     public var forwardFallback: ForwardFallback?
     /// The voicemail greeting; a default naming the company is spoken when absent.
     public var voicemailGreeting: String?
+    /// Whether a voicemail is transcribed (Twilio's transcription: English, 2 s to 2
+    /// minutes); none stored is on.
+    public var transcribeVoicemail: Bool?
     /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
     public var agentStreamUrl: String?
     /// What an incoming message gets; none stored is `none`.
@@ -74,7 +77,7 @@ public struct TwilioConfig: Sendable, Equatable {
         callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, forwardRingSeconds: Int? = nil,
         recordingEnabled: Bool = false,
         whisperMessage: String? = nil, forwardFallback: ForwardFallback? = nil, voicemailGreeting: String? = nil,
-        agentStreamUrl: String? = nil,
+        transcribeVoicemail: Bool? = nil, agentStreamUrl: String? = nil,
         smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
         webhookSigning: WebhookSigning? = nil, webhookSharedKey: WebhookSharedKey? = nil,
         webhookSharedKeyPrevious: WebhookSharedKey? = nil,
@@ -96,6 +99,7 @@ public struct TwilioConfig: Sendable, Equatable {
         self.whisperMessage = whisperMessage
         self.forwardFallback = forwardFallback
         self.voicemailGreeting = voicemailGreeting
+        self.transcribeVoicemail = transcribeVoicemail
         self.agentStreamUrl = agentStreamUrl
         self.smsMode = smsMode
         self.smsAutoReply = smsAutoReply
@@ -157,6 +161,9 @@ public enum CompanySettings {
         CompanySetting(
             "voicemailGreeting", { $0.voicemailGreeting }, { $0.voicemailGreeting = $1 }, webhook: true,
             rule: text(maximum: 1_000)),
+        CompanySetting(
+            "transcribeVoicemail", { $0.transcribeVoicemail }, { $0.transcribeVoicemail = $1 }, webhook: true,
+            showsDefault: .some(true)),
         CompanySetting(
             "agentStreamUrl", { $0.agentStreamUrl }, { $0.agentStreamUrl = $1 }, webhook: true,
             rule:

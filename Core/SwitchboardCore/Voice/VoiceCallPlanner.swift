@@ -4,7 +4,9 @@
 ///   platform's), passing the company id and call SID as stream parameters. With no
 ///   agent URL anywhere, the call goes to voicemail instead, and the reason is noted.
 /// - `voicemail`: the company's greeting (or one naming the company) and `<Record>`,
-///   whose finished recording comes back to Voice as a `recorded=1` callback.
+///   whose finished recording comes back to Voice as a `recorded=1` callback (the
+///   caller's next TwiML), its status as a `recording=1` callback and, unless the company
+///   turned `transcribeVoicemail` off, its transcript as a `transcript=1` callback.
 /// - `forward`: `<Dial>` to the forward number for `forwardRingSeconds` (Twilio's 30 when
 ///   none), recorded when `recordingEnabled`, and
 ///   with a whisper to the person answering when `whisperMessage` is set (a
@@ -131,6 +133,10 @@ public struct VoiceCallPlanner: Sendable {
         case recorded
         /// A forward's `<Dial>` has ended (answered, or not).
         case dialed
+        /// A voicemail's recording status callback: completed, or absent.
+        case recording
+        /// A voicemail's transcription callback: completed, or failed.
+        case transcript
     }
 
     /// Voice's URL with the query that marks a callback for `companyID`.
@@ -140,7 +146,7 @@ public struct VoiceCallPlanner: Sendable {
 
     /// The callback a request's query marks, with its company id, or `nil` for a new call.
     public static func callback(in query: FormParameters) -> (leg: CallbackLeg, companyID: String)? {
-        for leg in [CallbackLeg.whisper, .recorded, .dialed] where query[leg.rawValue] == "1" {
+        for leg in [CallbackLeg.whisper, .recorded, .dialed, .recording, .transcript] where query[leg.rawValue] == "1" {
             return (leg, query["companyId"] ?? "")
         }
         return nil
@@ -164,6 +170,7 @@ public struct VoiceCallPlanner: Sendable {
     }
 
     private func voicemail(_ tenant: TenantSnapshot, _ voiceURL: String, because reason: String?) -> CallAnswer {
+        let transcribes = tenant.transcribeVoicemail ?? true
         let greeting =
             tenant.voicemailGreeting.flatMap { $0.isEmpty ? nil : $0 }
             ?? "You have reached \(tenant.companyName.isEmpty ? "us" : tenant.companyName). Please leave a message after the beep."
@@ -175,6 +182,17 @@ public struct VoiceCallPlanner: Sendable {
                     ("action", Self.callbackURL(voiceURL, leg: .recorded, companyID: tenant.companyID)),
                     ("maxLength", String(Self.voicemailMaxLengthSeconds)),
                     ("playBeep", "true"),
+                    (
+                        "recordingStatusCallback",
+                        Self.callbackURL(voiceURL, leg: .recording, companyID: tenant.companyID)
+                    ),
+                    ("recordingStatusCallbackMethod", "POST"),
+                    ("recordingStatusCallbackEvent", "completed absent"),
+                    ("transcribe", transcribes ? "true" : nil),
+                    (
+                        "transcribeCallback",
+                        transcribes ? Self.callbackURL(voiceURL, leg: .transcript, companyID: tenant.companyID) : nil
+                    ),
                 ]),
             TwiMLElement("Say", text: "We did not receive a message. Goodbye."),
             TwiMLElement("Hangup"),
