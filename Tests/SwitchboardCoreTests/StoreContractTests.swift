@@ -66,4 +66,67 @@ struct StoreContractTests {
         #expect(try ledger.countSend(companyID: other, minute: 100) == 1)
         #expect(try ledger.countSend(companyID: company, minute: 101) == 1)
     }
+
+    @Test(
+        "the notification ledger: scheduled once, brought forward while pending, claimed by one until its lease ends, finished as sent, skipped, failed (retried) or abandoned",
+        arguments: DirectoryBackend.all)
+    func notificationLedger(backend: DirectoryBackend) throws {
+        let ledger = try backend.makeStore().notificationLedger()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let call = NotificationKey(companyID: try CompanyID("c1"), callSid: "CA" + String(repeating: "1", count: 32))
+        let same = NotificationKey(companyID: try CompanyID("c2"), callSid: call.callSid)
+        let wait = now.addingTimeInterval(120)
+
+        try ledger.schedule(call, dueAt: wait, now: now)
+        try ledger.schedule(call, dueAt: now.addingTimeInterval(600), now: now)  // a later one changes nothing
+        try ledger.schedule(same, dueAt: wait, now: now)  // another company's call of that sid is its own
+        #expect(try ledger.entry(call) == NotificationEntry(key: call, state: .pending, dueAt: wait))
+        #expect(try ledger.claim(call, now: now, leaseSeconds: 60) == nil)  // not yet due
+        #expect(try ledger.due(now: now, limit: 10).isEmpty)
+        #expect(
+            try ledger.due(now: wait, limit: 10).map(\.key).sorted { $0.description < $1.description } == [call, same])
+        #expect(try ledger.due(now: wait, limit: 1).count == 1)
+
+        // The transcript arrives: the call is brought forward and claimed by one sender only.
+        try ledger.schedule(call, dueAt: now.addingTimeInterval(5), now: now)
+        let soon = now.addingTimeInterval(5)
+        #expect(try ledger.claim(call, now: soon, leaseSeconds: 60)?.state == .sending)
+        #expect(try ledger.claim(call, now: soon, leaseSeconds: 60) == nil)
+        try ledger.schedule(call, dueAt: soon, now: soon)  // a repeat while it is claimed changes nothing
+        #expect(try ledger.claim(call, now: soon, leaseSeconds: 60) == nil)
+        // A sender that died: its lease runs out and another claims it.
+        let leaseOver = soon.addingTimeInterval(60)
+        #expect(try ledger.due(now: leaseOver, limit: 10).contains { $0.key == call })
+        #expect(try ledger.claim(call, now: leaseOver, leaseSeconds: 60) != nil)
+        let retry = leaseOver.addingTimeInterval(60)
+        try ledger.finish(call, .failed("Twilio answered 503", retryAt: retry), now: leaseOver)
+        var entry = try #require(try ledger.entry(call))
+        #expect(entry.state == .failed && entry.failures == 1 && entry.lastError == "Twilio answered 503")
+        #expect(entry.dueAt == retry)
+        #expect(try ledger.claim(call, now: leaseOver, leaseSeconds: 60) == nil)
+        #expect(try ledger.claim(call, now: retry, leaseSeconds: 60) != nil)
+        try ledger.finish(call, .sent, now: retry)
+        entry = try #require(try ledger.entry(call))
+        #expect(entry.state == .sent && entry.sentAt == retry && entry.dueAt == nil && entry.failures == 1)
+        // Sent is final: nothing brings it back.
+        try ledger.schedule(call, dueAt: retry, now: retry)
+        #expect(try ledger.claim(call, now: retry.addingTimeInterval(3_600), leaseSeconds: 60) == nil)
+        #expect(!(try ledger.due(now: retry.addingTimeInterval(3_600), limit: 10).contains { $0.key == call }))
+        // A finish without a claim changes nothing.
+        try ledger.finish(same, .sent, now: retry)
+        #expect(try ledger.entry(same)?.state == .pending)
+
+        #expect(try ledger.claim(same, now: wait, leaseSeconds: 60) != nil)
+        try ledger.finish(same, .failed("no relay", retryAt: nil), now: wait)
+        #expect(try ledger.entry(same)?.state == .abandoned)
+        #expect(try ledger.due(now: wait.addingTimeInterval(86_400), limit: 10).isEmpty)
+
+        let answered = NotificationKey(
+            companyID: try CompanyID("c1"), callSid: "CA" + String(repeating: "2", count: 32))
+        try ledger.schedule(answered, dueAt: now, now: now)
+        #expect(try ledger.claim(answered, now: now, leaseSeconds: 60) != nil)
+        try ledger.finish(answered, .skipped, now: now)
+        #expect(try ledger.entry(answered)?.state == .skipped)
+        #expect(try ledger.entry(NotificationKey(companyID: try CompanyID("c3"), callSid: "CA1")) == nil)
+    }
 }

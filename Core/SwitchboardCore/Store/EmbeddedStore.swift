@@ -20,6 +20,10 @@ public final class EmbeddedStore: SwitchboardStore {
 
     public func outboundLedger() -> any OutboundLedger { SQLiteOutboundLedger(sharingConnectionOf: embedded) }
 
+    public func notificationLedger() -> any NotificationLedger {
+        SQLiteNotificationLedger(sharingConnectionOf: embedded)
+    }
+
     public var probe: DirectoryProbe { DirectoryProbe(sqlitePath: embedded.path) }
 
     public func directoryForAnotherThread() throws(DirectoryError) -> any TenantDirectory {

@@ -20,6 +20,8 @@ public final class MongoStore: SwitchboardStore {
 
     public func outboundLedger() -> any OutboundLedger { MongoOutboundLedger(sharingPoolOf: mongo) }
 
+    public func notificationLedger() -> any NotificationLedger { MongoNotificationLedger(sharingPoolOf: mongo) }
+
     public var probe: DirectoryProbe { DirectoryProbe(mongo: mongo) }
 
     /// The pool is thread-safe: the same directory serves another thread.

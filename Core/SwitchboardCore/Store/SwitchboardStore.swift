@@ -19,6 +19,8 @@ public protocol SwitchboardStore: AnyObject {
     func healthStore() -> any CompanyHealthStore
     /// Outbound's idempotency keys and per-company send counts.
     func outboundLedger() -> any OutboundLedger
+    /// Which calls each company is to be told of, and how far each announcement got.
+    func notificationLedger() -> any NotificationLedger
     /// Asks whether the store answers, from any thread (the health check's).
     var probe: DirectoryProbe { get }
     /// A directory another thread may use while this one serves calls: the embedded
