@@ -154,6 +154,17 @@ let package = Package(
             path: "Core/TwilioREST",
             swiftSettings: strictSettings
         ),
+        // Telling companies of their voicemails and missed calls: text messages through
+        // their own Twilio accounts, e-mail through the deployment's relay (libcurl's SMTP).
+        .target(
+            name: "SwitchboardNotify",
+            dependencies: [
+                "HTTPDriver", "SwitchboardBase", "SwitchboardCore", "TwilioREST",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Core/SwitchboardNotify",
+            swiftSettings: strictSettings
+        ),
         // What the admin-side functions share: admin tokens, problem responses, the
         // config API's view, validation, credential checks and webhook set-up.
         .target(
@@ -225,7 +236,7 @@ let package = Package(
         .executableTarget(
             name: "Voice",
             dependencies: [
-                "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime", "WebhookFunction",
+                "SwitchboardCore", "SwitchboardBase", "SwitchboardNotify", "SwitchboardRuntime", "WebhookFunction",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Voice",
@@ -265,7 +276,8 @@ let package = Package(
         .executableTarget(
             name: "Health",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime", "SwitchboardJSON",
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardNotify", "SwitchboardRuntime",
+                "SwitchboardJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Health",

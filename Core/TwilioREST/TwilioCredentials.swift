@@ -1,3 +1,5 @@
+import SwitchboardCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -37,4 +39,23 @@ public struct TwilioCredentials: Sendable, CustomStringConvertible, CustomDebugS
 
     public var description: String { "TwilioCredentials(\(username), <redacted>)" }
     public var debugDescription: String { description }
+}
+
+extension TwilioCredentials {
+    /// What `company`'s own account is reached with: its API key when it has one
+    /// (Twilio's preferred credential), else its Account SID and auth token, opened from
+    /// their sealed form in memory only; `nil` without an account or a secret that opens.
+    public init?(of company: Company, sealer: SecretSealer) {
+        guard let sid = company.twilio.accountSid, !sid.isEmpty else { return nil }
+        if let key = company.twilio.apiKey, let sealed = company.twilio.apiSecret,
+            let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret)
+        {
+            self.init(accountSid: sid, apiKey: key, apiSecret: secret)
+            return
+        }
+        guard let sealed = company.twilio.authToken,
+            let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken)
+        else { return nil }
+        self.init(accountSid: sid, authToken: token)
+    }
 }

@@ -3,6 +3,7 @@ import SwitchboardAdmin
 import SwitchboardBase
 import SwitchboardCore
 import SwitchboardJSON
+import SwitchboardNotify
 import SwitchboardRuntime
 
 #if canImport(FoundationEssentials)
@@ -22,7 +23,9 @@ import Foundation
 /// - `GET /api/companies/{companyId}/health` (an admin, or the company's own token;
 ///   another company's id is a 404): checks that company's account and numbers now,
 ///   stores the result and answers it — the admin page's "Check now".
-/// - A scheduled run (an EventBridge event, no token): the platform check, then one pass
+/// - A scheduled run (an EventBridge event, no token): the platform check, the
+///   announcements of voicemails and missed calls that are due (``CallAnnouncer``: what
+///   waited its full time for a transcript, retries), then one pass
 ///   of the rolling sweep (``HealthSweep``) within `SWITCHBOARD_SWEEP_BUDGET_MS`, answered
 ///   in the log: `health.checked`, `health.swept`, one `health.company_changed` line per
 ///   company whose status changed, and embedded-metric lines for the dependencies and
@@ -34,6 +37,7 @@ struct HealthHandler: FunctionHandler {
     let checker: HealthChecker
     let tenantCheck: TenantHealthCheck
     let healthStore: any CompanyHealthStore
+    let announcer: CallAnnouncer
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
@@ -43,6 +47,9 @@ struct HealthHandler: FunctionHandler {
         checker = HealthChecker(services: services, settings: settings)
         tenantCheck = TenantHealthCheck(settings: settings, sealer: services.sealer)
         healthStore = services.store.healthStore()
+        announcer = try CallAnnouncer(
+            environment: environment, store: services.store,
+            archive: services.store.archive(try ArchiveSettings(environment)), logger: context.logger)
         context.logger.info("function.ready", metadata: ["store": "\(services.store.location)"])
     }
 
@@ -143,6 +150,16 @@ struct HealthHandler: FunctionHandler {
         for line in report.metricLines(timestamp: Int64(Date().timeIntervalSince1970 * 1_000)) {
             StandardError.writeLine(line)
         }
+
+        // Announcements first: a company waits on them. A quarter of the sweep's budget.
+        let announced = announcer.sendDue(
+            budget: .milliseconds(settings.sweepBudgetMilliseconds / 4), logger: context.logger)
+        context.logger.log(
+            level: announced.failed > 0 ? .error : .info, "notification.pass",
+            metadata: [
+                "sent": "\(announced.sent)", "skipped": "\(announced.skipped)", "failed": "\(announced.failed)",
+                "waiting": "\(announced.waiting)",
+            ])
 
         let sweep = HealthSweep(
             store: healthStore, directory: services.directory, check: tenantCheck, settings: settings,

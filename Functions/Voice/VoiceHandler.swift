@@ -1,8 +1,15 @@
 import Logging
 import SwitchboardBase
 import SwitchboardCore
+import SwitchboardNotify
 import SwitchboardRuntime
 import WebhookFunction
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Answers Twilio's incoming-call webhook.
 ///
@@ -30,12 +37,15 @@ import WebhookFunction
 struct VoiceHandler: TwilioWebhookFunction {
     let services: WebhookServices
     let planner: VoiceCallPlanner
+    let announcer: CallAnnouncer
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
         services = try WebhookServices(
             environment: environment, logger: context.logger, appName: "switchboard-\(context.functionName)")
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
+        announcer = try CallAnnouncer(
+            environment: environment, store: services.stores, archive: services.archive, logger: context.logger)
         context.logger.info(
             "function.ready",
             metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
@@ -111,14 +121,24 @@ struct VoiceHandler: TwilioWebhookFunction {
             }
             return .twiml(planner.recordingFinished(tenant: tenant))
         case .recording:
-            return recordArrived(ArchiveRecord(recordingStatus: webhook.parameters, tenant: tenant), leg, logger)
+            return recordArrived(
+                ArchiveRecord(recordingStatus: webhook.parameters, tenant: tenant), leg, tenant: tenant, logger)
         case .transcript:
-            return recordArrived(ArchiveRecord(transcription: webhook.parameters, tenant: tenant), leg, logger)
+            return recordArrived(
+                ArchiveRecord(transcription: webhook.parameters, tenant: tenant), leg, tenant: tenant, logger)
         case .dialed:
             let dialStatus = webhook.parameters["DialCallStatus"]
             let outcome = planner.dialFinished(tenant: tenant, dialStatus: dialStatus, voiceURL: webhook.endpointURL)
             if let record = ArchiveRecord(dial: webhook.parameters, tenant: tenant, fallback: outcome.fallback) {
                 services.recorder?.record(record, logger: logger)
+            }
+            if outcome.fallback == .hangup, let sid = webhook.parameters["CallSid"], ArchiveRecord.isValidSid(sid) {
+                // The caller is told goodbye: a missed call, once a late recording had its time.
+                let now = Date()
+                services.announcements.write(
+                    services.announcements.callEnded(settings: tenant.settings, now: now),
+                    for: NotificationKey(companyID: tenant.companyID, callSid: sid), to: services.notificationLedger,
+                    now: now, logger: logger)
             }
             if let fallback = outcome.fallback {
                 logger.info(
@@ -132,11 +152,13 @@ struct VoiceHandler: TwilioWebhookFunction {
         }
     }
 
-    /// A recording's status or its transcript: joins the call's record, answered with an
-    /// empty 204 (Twilio reads no body); a callback without what it must carry is a 400.
-    private func recordArrived(_ record: ArchiveRecord?, _ leg: VoiceCallPlanner.CallbackLeg, _ logger: Logger)
-        -> HTTPResponse
-    {
+    /// A recording's status or its transcript: joins the call's record, and schedules the
+    /// company's announcement of it (or makes it now, once the transcript is in);
+    /// answered with an empty 204 (Twilio reads no body). A callback without what it must
+    /// carry is a 400.
+    private func recordArrived(
+        _ record: ArchiveRecord?, _ leg: VoiceCallPlanner.CallbackLeg, tenant: TenantSnapshot, _ logger: Logger
+    ) -> HTTPResponse {
         guard let record else {
             let needs = leg == .recording ? "RecordingStatus" : "TranscriptionStatus"
             logger.notice(
@@ -144,6 +166,14 @@ struct VoiceHandler: TwilioWebhookFunction {
             return .text(400, "a \(leg.rawValue) callback carries CallSid and \(needs)")
         }
         services.recorder?.record(record, logger: logger)
+        let now = Date()
+        let step = services.announcements.recordingArrived(record, settings: tenant.settings, now: now)
+        let call = NotificationKey(companyID: tenant.companyID, callSid: record.sid)
+        if services.announcements.write(step, for: call, to: services.notificationLedger, now: now, logger: logger),
+            step == .announceNow
+        {
+            announcer.announce(call, now: now, logger: logger)
+        }
         return .noContent
     }
 }

@@ -19,7 +19,8 @@ enum BootSecrets {
     static let knownNames: Set<String> = [
         "SWITCHBOARD_DATA_KEY", "SWITCHBOARD_DATA_KEY_PREVIOUS", "SWITCHBOARD_ADMIN_SECRET",
         "SWITCHBOARD_ADMIN_SECRET_PREVIOUS",
-        "SWITCHBOARD_STORE", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+        "SWITCHBOARD_STORE", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SWITCHBOARD_SMTP_USER",
+        "SWITCHBOARD_SMTP_PASSWORD",
     ]
 
     /// What every function needs from the secret, and what the admin functions need too.

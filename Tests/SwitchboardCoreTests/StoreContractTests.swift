@@ -99,15 +99,19 @@ struct StoreContractTests {
         #expect(try ledger.due(now: leaseOver, limit: 10).contains { $0.key == call })
         #expect(try ledger.claim(call, now: leaseOver, leaseSeconds: 60) != nil)
         let retry = leaseOver.addingTimeInterval(60)
-        try ledger.finish(call, .failed("Twilio answered 503", retryAt: retry), now: leaseOver)
+        try ledger.finish(
+            call, .failed("Twilio answered 503", retryAt: retry, delivered: ["+15550001111", "a@example.com"]),
+            now: leaseOver)
         var entry = try #require(try ledger.entry(call))
         #expect(entry.state == .failed && entry.failures == 1 && entry.lastError == "Twilio answered 503")
+        #expect(entry.delivered == ["+15550001111", "a@example.com"])
         #expect(entry.dueAt == retry)
         #expect(try ledger.claim(call, now: leaseOver, leaseSeconds: 60) == nil)
         #expect(try ledger.claim(call, now: retry, leaseSeconds: 60) != nil)
         try ledger.finish(call, .sent, now: retry)
         entry = try #require(try ledger.entry(call))
         #expect(entry.state == .sent && entry.sentAt == retry && entry.dueAt == nil && entry.failures == 1)
+        #expect(entry.delivered == ["+15550001111", "a@example.com"])
         // Sent is final: nothing brings it back.
         try ledger.schedule(call, dueAt: retry, now: retry)
         #expect(try ledger.claim(call, now: retry.addingTimeInterval(3_600), leaseSeconds: 60) == nil)

@@ -75,7 +75,7 @@ private let curlLoaded: Result<Void, HTTPClientError> = {
 ///
 /// Not thread-safe: one request at a time.
 public final class CurlHTTPClient {
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
     private let sink = ResponseSink()
 
     /// A client; no connection is made until the first request. The first client of a
@@ -180,7 +180,7 @@ public final class CurlHTTPClient {
         return HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
     }
 
-    private func check(_ code: CURLcode, _ operation: String) throws(HTTPClientError) {
+    func check(_ code: CURLcode, _ operation: String) throws(HTTPClientError) {
         guard code == CURLE_OK else {
             throw HTTPClientError(
                 code: Int(code.rawValue), operation: operation, message: String(cString: ccurl_easy_strerror(code)))

@@ -147,30 +147,14 @@ public final class CompanyOutbound {
             guard claim.isActive else { throw .inactiveNumber(asked) }
             return asked
         }
-        let active = claims.filter(\.isActive).map(\.number)
-        let primary = company.twilio.phoneNumbers.first { $0.isActive && $0.isPrimary == true }.flatMap {
-            try? PhoneNumber(parsing: $0.phoneNumber)
-        }
-        let legacy = company.twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) }
-        guard let chosen = primary ?? legacy ?? active.first else { throw .noActiveNumber(company.id) }
+        guard let chosen = company.defaultSendingNumber else { throw .noActiveNumber(company.id) }
         return chosen
     }
 
-    /// The company's API key when it has one (Twilio's preferred credential), else its
-    /// Account SID and auth token.
+    /// The company's own credentials (``TwilioCredentials/init(of:sealer:)``).
     private func credentials(of company: Company) throws(Failure) -> TwilioCredentials {
-        guard let sid = company.twilio.accountSid else { throw .noCredentials(company.id) }
-        if let key = company.twilio.apiKey, let sealed = company.twilio.apiSecret,
-            let secret = try? sealer.open(sealed, companyID: company.id.rawValue, field: .apiSecret)
-        {
-            return TwilioCredentials(accountSid: sid, apiKey: key, apiSecret: secret)
-        }
-        guard let sealed = company.twilio.authToken,
-            let token = try? sealer.open(sealed, companyID: company.id.rawValue, field: .authToken)
-        else {
-            throw .noCredentials(company.id)
-        }
-        return TwilioCredentials(accountSid: sid, authToken: token)
+        guard let credentials = TwilioCredentials(of: company, sealer: sealer) else { throw .noCredentials(company.id) }
+        return credentials
     }
 }
 

@@ -33,6 +33,9 @@ public protocol CallArchive: AnyObject {
     func records(companyID: CompanyID, since: Date?, kind: ArchiveRecord.Kind?, limit: Int) throws(ArchiveError)
         -> [ArchiveRecord]
 
+    /// The record of `sid`, when it is `companyID`'s.
+    func record(sid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord?
+
     /// One page of a company's calls or messages, newest first.
     ///
     /// - Parameters:

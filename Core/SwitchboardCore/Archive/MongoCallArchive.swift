@@ -139,6 +139,18 @@ public final class MongoCallArchive: CallArchive {
         return batch.compactMap(Self.record(from:))
     }
 
+    public func record(sid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord? {
+        let reply = try run([
+            "find": .string(Self.collection),
+            "filter": .document(["sid": .string(sid), "companyId": .string(companyID.rawValue)]), "limit": 1,
+            "singleBatch": true,
+        ])
+        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+            throw ArchiveError("find answered without a cursor")
+        }
+        return batch.first.flatMap(Self.record(from:))
+    }
+
     public func page(
         companyID: CompanyID, kind: ArchiveRecord.Kind, before: ArchiveRecord.Position?, status: String?, limit: Int
     ) throws(ArchiveError) -> [ArchiveRecord] {

@@ -185,6 +185,23 @@ public final class SQLiteCallArchive: CallArchive {
         }
     }
 
+    public func record(sid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord? {
+        let prepared = try ready()
+        let rows: [[String?]]
+        do {
+            rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
+                try prepared.findBySid.rows([.text(sid)])
+            }
+        } catch {
+            throw ArchiveError("\(error)")
+        }
+        guard let text = rows.first?.first ?? nil,
+            let record = try? JSONDecoder().decode(ArchiveRecord.self, from: Data(text.utf8)),
+            record.companyId == companyID.rawValue
+        else { return nil }
+        return record
+    }
+
     public func page(
         companyID: CompanyID, kind: ArchiveRecord.Kind, before: ArchiveRecord.Position?, status: String?, limit: Int
     ) throws(ArchiveError) -> [ArchiveRecord] {

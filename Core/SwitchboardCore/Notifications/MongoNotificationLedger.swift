@@ -115,11 +115,12 @@ public final class MongoNotificationLedger: NotificationLedger {
         case .skipped:
             set = ["state": .string(NotificationState.skipped.rawValue)]
             unset = ["dueAt": ""]
-        case .failed(let why, let retryAt):
+        case .failed(let why, let retryAt, let delivered):
             set = [
                 "state": .string((retryAt == nil ? NotificationState.abandoned : .failed).rawValue),
                 "lastError": .string(why.clipped(to: 500)),
             ]
+            if !delivered.isEmpty { set.fields.append(("delivered", .array(delivered.map(MongoValue.string)))) }
             if let retryAt {
                 set.fields.append(("dueAt", .date(Timestamp.format(retryAt))))
             } else {
@@ -177,9 +178,14 @@ public final class MongoNotificationLedger: NotificationLedger {
         if case .number(let count)? = document["failures"] {
             failures = Int(count) ?? Double(count).map { Int($0) } ?? 0
         }
+        var delivered: [String] = []
+        if case .array(let values)? = document["delivered"] {
+            delivered = values.compactMap { if case .string(let target) = $0 { target } else { nil } }
+        }
         return NotificationEntry(
             key: NotificationKey(companyID: company, callSid: sid), state: state, failures: failures,
-            dueAt: date(document["dueAt"]), lastError: text("lastError"), sentAt: date(document["sentAt"]))
+            dueAt: date(document["dueAt"]), lastError: text("lastError"), sentAt: date(document["sentAt"]),
+            delivered: delivered)
     }
 
     private static func date(_ value: JSONValue?) -> Date? {

@@ -80,11 +80,15 @@ public struct NotificationEntry: Sendable, Equatable {
     public var lastError: String?
     /// When it was sent.
     public var sentAt: Date?
+    /// Whom it reached already, when a send reached some and failed for others: a retry
+    /// sends only to the rest.
+    public var delivered: [String]
 
     public init(
         key: NotificationKey, state: NotificationState, failures: Int = 0, dueAt: Date? = nil, lastError: String? = nil,
-        sentAt: Date? = nil
+        sentAt: Date? = nil, delivered: [String] = []
     ) {
+        self.delivered = delivered
         self.key = key
         self.state = state
         self.failures = failures
@@ -101,7 +105,8 @@ public enum NotificationOutcome: Sendable, Equatable {
     /// There was nothing to tell.
     case skipped
     /// It failed, with why; tried again at `retryAt`, or never when that is `nil`.
-    case failed(String, retryAt: Date?)
+    /// `delivered`: whom it reached all the same (with whom earlier tries reached).
+    case failed(String, retryAt: Date?, delivered: [String] = [])
 }
 
 /// Why the ledger could not be read or written.

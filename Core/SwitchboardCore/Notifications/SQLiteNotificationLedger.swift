@@ -36,7 +36,7 @@ public final class SQLiteNotificationLedger: NotificationLedger {
             finish = database.statement(
                 """
                 UPDATE notifications SET state = ?2, failures = failures + ?3, due_at = ?4, last_error = ?5,
-                sent_at = ?6 WHERE id = ?1 AND state = 'sending'
+                sent_at = ?6, delivered = coalesce(?7, delivered) WHERE id = ?1 AND state = 'sending'
                 """)
             due = database.statement(
                 "SELECT \(SQLiteNotificationLedger.columns) FROM notifications WHERE due_at <= ?1 ORDER BY due_at LIMIT ?2"
@@ -56,12 +56,13 @@ public final class SQLiteNotificationLedger: NotificationLedger {
             due_at TEXT,
             last_error TEXT,
             sent_at TEXT,
+            delivered TEXT,
             created_at TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS notifications_due ON notifications(due_at) WHERE due_at IS NOT NULL;
         """
 
-    static let columns = "company_id, call_sid, state, failures, due_at, last_error, sent_at"
+    static let columns = "company_id, call_sid, state, failures, due_at, last_error, sent_at, delivered"
 
     private let directory: SQLiteTenantDirectory
     private var prepared: Prepared?
@@ -115,13 +116,16 @@ public final class SQLiteNotificationLedger: NotificationLedger {
         let values: [SQLiteValue]
         switch outcome {
         case .sent:
-            values = [.text(NotificationState.sent.rawValue), .integer(0), .null, .null, .text(Timestamp.format(now))]
+            values = [
+                .text(NotificationState.sent.rawValue), .integer(0), .null, .null, .text(Timestamp.format(now)), .null,
+            ]
         case .skipped:
-            values = [.text(NotificationState.skipped.rawValue), .integer(0), .null, .null, .null]
-        case .failed(let why, let retryAt):
+            values = [.text(NotificationState.skipped.rawValue), .integer(0), .null, .null, .null, .null]
+        case .failed(let why, let retryAt, let delivered):
             values = [
                 .text((retryAt == nil ? NotificationState.abandoned : .failed).rawValue), .integer(1),
                 retryAt.map { .text(Timestamp.format($0)) } ?? .null, .text(why.clipped(to: 500)), .null,
+                delivered.isEmpty ? .null : .text(delivered.joined(separator: "\n")),
             ]
         }
         try run { () throws(SQLiteError) in try prepared.finish.run([.text(call.description)] + values) }
@@ -148,12 +152,13 @@ public final class SQLiteNotificationLedger: NotificationLedger {
 
     /// An entry from a row of ``columns``.
     private static func entry(_ row: [String?]) -> NotificationEntry? {
-        guard row.count == 7, let company = row[0].flatMap({ try? CompanyID($0) }), let sid = row[1],
+        guard row.count == 8, let company = row[0].flatMap({ try? CompanyID($0) }), let sid = row[1],
             let state = row[2].flatMap(NotificationState.init(rawValue:))
         else { return nil }
         return NotificationEntry(
             key: NotificationKey(companyID: company, callSid: sid), state: state,
             failures: row[3].flatMap { Int($0) } ?? 0, dueAt: row[4].flatMap(Timestamp.parse), lastError: row[5],
-            sentAt: row[6].flatMap(Timestamp.parse))
+            sentAt: row[6].flatMap(Timestamp.parse),
+            delivered: row[7].map { $0.split(separator: "\n").map(String.init) } ?? [])
     }
 }

@@ -31,6 +31,17 @@ public struct Company: Codable, Sendable, Equatable {
         twilio = try container.decodeIfPresent(TwilioConfig.self, forKey: .twilio) ?? TwilioConfig()
     }
 
+    /// The number the company sends from when none is asked for: its primary active
+    /// number, else its legacy single number, else its first active one; `nil` when it
+    /// has no active number.
+    public var defaultSendingNumber: PhoneNumber? {
+        let primary = twilio.phoneNumbers.first { $0.isActive && $0.isPrimary == true }.flatMap {
+            try? PhoneNumber(parsing: $0.phoneNumber)
+        }
+        let legacy = twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) }
+        return primary ?? legacy ?? numberClaims.first(where: \.isActive)?.number
+    }
+
     /// Every number the company holds, active or not, in either field, in E.164; numbers
     /// that do not parse are left out (``invalidNumbers`` lists them).
     public var allNumbers: Set<PhoneNumber> {

@@ -44,6 +44,12 @@ public struct TwilioConfig: Sendable, Equatable {
     /// Whether a voicemail is transcribed (Twilio's transcription: English, 2 s to 2
     /// minutes); none stored is on.
     public var transcribeVoicemail: Bool?
+    /// The numbers texted of each voicemail (and missed call, when `notifyOn` asks), in E.164.
+    public var notifySms: SettingList?
+    /// The addresses e-mailed of each voicemail (and missed call, when `notifyOn` asks).
+    public var notifyEmail: SettingList?
+    /// What the company is told of: `voicemail`, `missed-call`; none stored is `voicemail`.
+    public var notifyOn: SettingList?
     /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
     public var agentStreamUrl: String?
     /// What an incoming message gets; none stored is `none`.
@@ -77,7 +83,8 @@ public struct TwilioConfig: Sendable, Equatable {
         callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, forwardRingSeconds: Int? = nil,
         recordingEnabled: Bool = false,
         whisperMessage: String? = nil, forwardFallback: ForwardFallback? = nil, voicemailGreeting: String? = nil,
-        transcribeVoicemail: Bool? = nil, agentStreamUrl: String? = nil,
+        transcribeVoicemail: Bool? = nil, notifySms: SettingList? = nil, notifyEmail: SettingList? = nil,
+        notifyOn: SettingList? = nil, agentStreamUrl: String? = nil,
         smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
         webhookSigning: WebhookSigning? = nil, webhookSharedKey: WebhookSharedKey? = nil,
         webhookSharedKeyPrevious: WebhookSharedKey? = nil,
@@ -100,6 +107,9 @@ public struct TwilioConfig: Sendable, Equatable {
         self.forwardFallback = forwardFallback
         self.voicemailGreeting = voicemailGreeting
         self.transcribeVoicemail = transcribeVoicemail
+        self.notifySms = notifySms
+        self.notifyEmail = notifyEmail
+        self.notifyOn = notifyOn
         self.agentStreamUrl = agentStreamUrl
         self.smsMode = smsMode
         self.smsAutoReply = smsAutoReply
@@ -164,6 +174,31 @@ public enum CompanySettings {
         CompanySetting(
             "transcribeVoicemail", { $0.transcribeVoicemail }, { $0.transcribeVoicemail = $1 }, webhook: true,
             showsDefault: .some(true)),
+        CompanySetting(
+            "notifySms", { $0.notifySms }, { $0.notifySms = $1 }, webhook: true, input: phoneNumbersInput,
+            show: { list, _, _ in list.map { .array($0.items.map(e164)) } ?? .array([]) },
+            rule: listRule { number, config in
+                guard let parsed = try? PhoneNumber(parsing: number) else {
+                    return "\"\(number.prefix(40))\" is not a phone number"
+                }
+                return config.holds(parsed) ? "\(parsed) is one of this company's own numbers" : nil
+            }),
+        CompanySetting(
+            "notifyEmail", { $0.notifyEmail }, { $0.notifyEmail = $1 }, webhook: true,
+            input: { json in SettingList?.reading(json).map { $0.flatMap { $0.items.isEmpty ? nil : $0 } } },
+            show: { list, _, _ in list?.shownValue ?? .array([]) },
+            rule: listRule { address, _ in
+                EmailAddress.isValid(address)
+                    ? nil : "\"\(address.prefix(60))\" is not an e-mail address Switchboard sends to (name@example.com)"
+            }),
+        CompanySetting(
+            "notifyOn", { $0.notifyOn }, { $0.notifyOn = $1 }, webhook: true,
+            showsDefault: .some(NotificationEvent.defaults),
+            rule: listRule { event, _ in
+                NotificationEvent(rawValue: event) == nil
+                    ? "\"\(event.prefix(40))\" is not one of \(NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))"
+                    : nil
+            }),
         CompanySetting(
             "agentStreamUrl", { $0.agentStreamUrl }, { $0.agentStreamUrl = $1 }, webhook: true,
             rule:
@@ -313,6 +348,39 @@ public enum CompanySettings {
             else { return [] }
             let length = minimum > 0 ? "\(minimum)-\(maximum)" : "at most \(maximum)"
             return [problem("must be \(length) characters without control characters")]
+        }
+    }
+
+    /// A list of at most ``SettingList/maximumCount`` different entries, each of which
+    /// `entry` finds nothing wrong with (or names what is): one problem, naming each
+    /// entry that is wrong by its place.
+    static func listRule(_ entry: @escaping @Sendable (String, TwilioConfig) -> String?) -> Rule<SettingList?> {
+        present { list, config in
+            if list.items.count > SettingList.maximumCount {
+                return [problem("takes at most \(SettingList.maximumCount) entries")]
+            }
+            var seen: Set<String> = []
+            var wrong: [String] = []
+            for (index, item) in list.items.enumerated() {
+                if item.containsControlCharacters(allowingLineBreaks: false) {
+                    wrong.append("entry \(index + 1): holds a line break or another control character")
+                } else if let why = entry(item, config) {
+                    wrong.append("entry \(index + 1): \(why)")
+                } else if !seen.insert(item).inserted {
+                    wrong.append("entry \(index + 1): \"\(item.prefix(60))\" is listed twice")
+                }
+            }
+            // One problem naming every entry: the config API shows one a field.
+            return wrong.isEmpty ? [] : [problem(wrong.joined(separator: "; "))]
+        }
+    }
+
+    /// A list of phone numbers, read in any spelling and kept in E.164 (what is no number
+    /// is kept as given, for the validator to name); an empty list is none.
+    static let phoneNumbersInput: @Sendable (JSONValue) -> Result<SettingList?, SettingInputError> = { json in
+        SettingList?.reading(json).map { list in
+            guard let list, !list.items.isEmpty else { return nil }
+            return SettingList(list.items.map { (try? PhoneNumber(parsing: $0))?.e164 ?? $0 })
         }
     }
 

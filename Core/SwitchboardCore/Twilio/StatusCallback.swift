@@ -1,6 +1,12 @@
 import Logging
 import SwitchboardBase
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Twilio's status callbacks — `POST /api/twilio/voice/status` (Voice) and
 /// `POST /api/twilio/sms/status` (SMS) — which say how a call or message ended.
 ///
@@ -46,6 +52,15 @@ public enum StatusCallback {
                 400, "a status callback carries \(sidName) and \(kind == .call ? "CallStatus" : "MessageStatus")")
         }
         _ = services.recorder?.record(record, logger: logger)
+        // The end of an incoming call may be a missed one: looked at once a late
+        // recording had its time to come.
+        if kind == .call, record.direction == "inbound", record.endedAt != nil {
+            let now = Date()
+            services.announcements.write(
+                services.announcements.callEnded(settings: tenant.settings, now: now),
+                for: NotificationKey(companyID: tenant.companyID, callSid: record.sid),
+                to: services.notificationLedger, now: now, logger: logger)
+        }
         logger.info(
             "\(route.name).status",
             metadata: ["company.id": "\(tenant.companyID)", "sid": "\(record.sid)", "status": "\(record.status ?? "")"])

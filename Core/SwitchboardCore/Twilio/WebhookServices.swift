@@ -6,14 +6,21 @@ import SwitchboardBase
 ///
 /// Settings: `SWITCHBOARD_DATA_KEY` (and `_PREVIOUS`), `SWITCHBOARD_PUBLIC_URL`,
 /// `SWITCHBOARD_STORE`, `REDIS_URL` and the cache's, `SWITCHBOARD_ARCHIVE` (`off` keeps
-/// no archive), `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`, `SWITCHBOARD_ARCHIVE_RETENTION_DAYS`.
+/// no archive), `SWITCHBOARD_ARCHIVE_TIMEOUT_MS`, `SWITCHBOARD_ARCHIVE_RETENTION_DAYS`,
+/// `SWITCHBOARD_TRANSCRIPT_WAIT_SECONDS`.
 public final class WebhookServices {
     public let gate: WebhookGate
     /// The archive's recorder; `nil` when `SWITCHBOARD_ARCHIVE=off`.
     public let recorder: ArchiveRecorder?
     public let store: StoreLocation
+    /// When each call's announcement is due (`SWITCHBOARD_TRANSCRIPT_WAIT_SECONDS`).
+    public let announcements: AnnouncementSchedule
     /// The store's archive, opened whether or not calls are recorded.
-    private let archive: any CallArchive
+    public let archive: any CallArchive
+    /// Everything the process keeps, for the stores a callback may need.
+    public let stores: any SwitchboardStore
+    /// The notification ledger, made the first time a callback needs it.
+    public private(set) lazy var notificationLedger: any NotificationLedger = stores.notificationLedger()
 
     /// Builds the services from `environment`.
     ///
@@ -31,6 +38,8 @@ public final class WebhookServices {
             try ArchiveRecorder.isEnabled(environment)
             ? ArchiveRecorder(archive: archive, timeoutMilliseconds: settings.lockTimeoutMilliseconds) : nil
         store = opened.location
+        stores = opened
+        announcements = try AnnouncementSchedule.fromEnvironment(environment)
     }
 
     /// What the process does last: logs what it counted (the cache's hits and misses),
