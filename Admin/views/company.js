@@ -14,7 +14,9 @@ function activityTable(kind, records) {
     const parts = [record.status ?? 'no outcome yet'];
     if (record.durationSeconds !== undefined) parts.push(`${record.durationSeconds} s`);
     if (record.dialStatus) parts.push(`forward: ${record.dialStatus}${record.forwardFallback ? `, then ${record.forwardFallback}` : ''}`);
-    if (record.recordingSid) parts.push('voicemail left');
+    if (record.recordingSid && record.recordingStatus !== 'absent') parts.push(`voicemail left${record.recordingDurationSeconds !== undefined ? ` (${record.recordingDurationSeconds} s)` : ''}`);
+    if (record.recordingStatus === 'absent') parts.push('no message left');
+    if (record.transcriptStatus === 'failed') parts.push('no transcript');
     if (record.errorCode) parts.push(`error ${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}`);
     return parts.join('; ');
   };
@@ -22,7 +24,8 @@ function activityTable(kind, records) {
     h('thead', {}, h('tr', {}, ['When', 'Direction', 'From', 'To', 'Switchboard', 'How it ended'].map((title) => h('th', { scope: 'col' }, title)))),
     h('tbody', {}, records.map((record) => h('tr', { 'data-sid': record.sid },
       h('td', {}, when(record.at)), h('td', {}, record.direction), h('td', { class: 'mono' }, record.from ?? '—'),
-      h('td', { class: 'mono' }, record.to ?? '—'), h('td', {}, record.decision ?? '—'), h('td', { class: 'outcome' }, ended(record)))))));
+      h('td', { class: 'mono' }, record.to ?? '—'), h('td', {}, record.decision ?? '—'), h('td', { class: 'outcome' }, ended(record),
+        record.transcript ? h('q', { class: 'transcript' }, record.transcript) : null))))));
 }
 
 export async function renderCompany(view, companyId, session) {
@@ -55,6 +58,11 @@ class CompanyForm {
     const area = (name, value) => {
       const element = h('textarea', { rows: 3 });
       element.value = value ?? '';
+      return (this.inputs[name] = element);
+    };
+    const list = (name, values, placeholder) => {
+      const element = h('textarea', { rows: 2, placeholder, spellcheck: 'false' });
+      element.value = (values ?? []).join('\n');
       return (this.inputs[name] = element);
     };
     const select = (name, options, value) => (this.inputs[name] = h('select', {}, options.map(([option, label]) => h('option', { value: option, selected: option === value }, label))));
@@ -91,6 +99,16 @@ class CompanyForm {
           h('div', { class: 'field inline' },
             this.inputs.transcribeVoicemail = h('input', { type: 'checkbox', id: 'f-transcribeVoicemail', checked: config.transcribeVoicemail !== false }),
             h('label', { for: 'f-transcribeVoicemail' }, 'Transcribe voicemails (English, messages of 2 seconds to 2 minutes)'))),
+        h('fieldset', {}, h('legend', {}, 'Voicemails and missed calls'),
+          field('Text these numbers', 'notifySms', list('notifySms', config.notifySms, '+1 555 123 4567'), 'One a line, up to 10. Sent from the number that was called, through this company’s Twilio account.'),
+          field('E-mail these addresses', 'notifyEmail', list('notifyEmail', config.notifyEmail, 'office@example.com'), 'One a line, up to 10.'),
+          h('div', { class: 'field inline' },
+            this.inputs.notifyVoicemail = h('input', { type: 'checkbox', id: 'f-notifyOn-voicemail', checked: (config.notifyOn ?? ['voicemail']).includes('voicemail') }),
+            h('label', { for: 'f-notifyOn-voicemail' }, 'Tell them of every voicemail, with its transcript')),
+          h('div', { class: 'field inline' },
+            this.inputs.notifyMissed = h('input', { type: 'checkbox', id: 'f-notifyOn-missed-call', checked: (config.notifyOn ?? []).includes('missed-call') }),
+            h('label', { for: 'f-notifyOn-missed-call' }, 'Tell them of every missed call (nobody answered, no message left)')),
+          h('p', { class: 'field-error', id: 'f-notifyOn-error', hidden: true })),
         h('fieldset', {}, h('legend', {}, 'Messages'),
           field('Messages get', 'smsMode', select('smsMode', SMS_MODES, config.smsMode ?? 'none')),
           this.replyField = field('Automatic reply', 'smsAutoReply', area('smsAutoReply', config.smsAutoReply)),
@@ -277,6 +295,7 @@ class CompanyForm {
   body() {
     this.readNumbers();
     const value = (name) => { const text = this.inputs[name]?.value.trim(); return text ? text : null; };
+    const lines = (name) => this.inputs[name].value.split(/[\n,]/).map((line) => line.trim()).filter((line) => line);
     const whole = (name) => { const text = value(name); return text !== null && /^[0-9]+$/.test(text) ? Number(text) : text; };
     const { authToken: _token, apiSecret: _secret, ...shown } = this.document.twilioConfig;
     const body = {
@@ -292,6 +311,9 @@ class CompanyForm {
       forwardFallback: this.inputs.forwardFallback.value,
       voicemailGreeting: value('voicemailGreeting'),
       transcribeVoicemail: this.inputs.transcribeVoicemail.checked,
+      notifySms: lines('notifySms'),
+      notifyEmail: lines('notifyEmail'),
+      notifyOn: [['voicemail', this.inputs.notifyVoicemail], ['missed-call', this.inputs.notifyMissed]].filter(([, box]) => box.checked).map(([event]) => event),
       agentStreamUrl: value('agentStreamUrl'),
       smsMode: this.inputs.smsMode.value,
       smsAutoReply: value('smsAutoReply'),

@@ -213,7 +213,9 @@ public final class CallAnnouncer {
         guard let to = try? PhoneNumber(parsing: recipient) else { throw SendFailure(message: "not a phone number") }
         let called = calledNumber.flatMap { try? PhoneNumber(parsing: $0) }
         let from =
-            called.flatMap { number in company.numberClaims.contains { $0.number == number && $0.isActive } ? number : nil }
+            called.flatMap { number in
+                company.numberClaims.contains { $0.number == number && $0.isActive } ? number : nil
+            }
             ?? company.defaultSendingNumber
         guard let from else { throw SendFailure(message: "the company has no active number to send from") }
         guard let credentials = TwilioCredentials(of: company, sealer: sealer) else {

@@ -52,7 +52,8 @@ public final class MailRelay {
             guard let from = environment["SWITCHBOARD_MAIL_FROM"], EmailAddress.isValid(from) else {
                 throw ConfigurationError(
                     variable: "SWITCHBOARD_MAIL_FROM",
-                    problem: "must be the address e-mail is sent from (name@example.com) when SWITCHBOARD_SMTP_URL is set")
+                    problem:
+                        "must be the address e-mail is sent from (name@example.com) when SWITCHBOARD_SMTP_URL is set")
             }
             let tls = environment["SWITCHBOARD_SMTP_TLS"] ?? "on"
             guard tls == "on" || tls == "off" else {
@@ -67,7 +68,8 @@ public final class MailRelay {
             if (username == nil) != (password == nil) {
                 throw ConfigurationError(
                     variable: username == nil ? "SWITCHBOARD_SMTP_USER" : "SWITCHBOARD_SMTP_PASSWORD",
-                    problem: "is required with \(username == nil ? "SWITCHBOARD_SMTP_PASSWORD" : "SWITCHBOARD_SMTP_USER")")
+                    problem:
+                        "is required with \(username == nil ? "SWITCHBOARD_SMTP_PASSWORD" : "SWITCHBOARD_SMTP_USER")")
             }
             let caFile = environment["SWITCHBOARD_SMTP_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
             if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {

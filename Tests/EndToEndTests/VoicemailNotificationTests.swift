@@ -227,7 +227,8 @@ struct VoicemailNotificationTests {
                 // Birch's caller hangs up during the greeting: no recording, only the call's end.
                 Callback(
                     path: "/api/twilio/voice", query: "",
-                    params: V.params(hungUp, account: birch.sid, [("CallStatus", "ringing"), ("Direction", "inbound")]),
+                    params: V.params(
+                        hungUp, account: birch.sid, [("CallStatus", "ringing"), ("Direction", "inbound")]),
                     token: birch.token),
                 Callback(
                     path: "/api/twilio/voice/status", query: "companyId=\(F.birch)",
@@ -240,7 +241,8 @@ struct VoicemailNotificationTests {
         let run = try HealthTests.scheduledRun(api.environment)
         let bodies = try Self.texts(api).compactMap { $0["body"] as? String }
         #expect(bodies.count == 2, "\(bodies) \(run.stderrText)")
-        #expect(bodies.contains { $0.hasPrefix("Missed call for Cedar Plumbing") && $0.contains("No message was left") })
+        #expect(
+            bodies.contains { $0.hasPrefix("Missed call for Cedar Plumbing") && $0.contains("No message was left") })
         #expect(bodies.contains { $0.hasPrefix("Missed call for Birch & Partners Law") })
         #expect(try Self.ledgerEntry(api, company: F.cedar, call: answered)?.state == .skipped)
         let mail = try #require(try smtp.received().first)

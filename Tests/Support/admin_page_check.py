@@ -226,6 +226,28 @@ try:
     driver.find_element(By.ID, "save").click()
     text_in("#result", "Saved")
 
+    step("voicemails and missed calls: who is told, checked at its field, kept in E.164")
+    open_company(ACME)
+    assert find("#f-notifyOn-voicemail").is_selected() and not find("#f-notifyOn-missed-call").is_selected()
+    find("#f-notifySms").send_keys("555\n+1 (555) 777-0001")
+    find("#f-notifyEmail").send_keys("front-desk@acme.example")
+    driver.find_element(By.ID, "f-notifyOn-missed-call").click()
+    driver.find_element(By.ID, "save").click()
+    problem = text_in("#f-notifySms-error", "entry 1")
+    assert "not a phone number" in problem, problem
+    find("#f-notifySms").clear()
+    find("#f-notifySms").send_keys("+1 (555) 777-0001")
+    driver.find_element(By.ID, "save").click()
+    text_in("#result", "Saved")
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    config = stored["twilioConfig"]
+    assert config["notifySms"] == ["+15557770001"] and config["notifyEmail"] == ["front-desk@acme.example"], config
+    assert config["notifyOn"] == ["voicemail", "missed-call"], config
+    open_company(ACME)
+    assert find("#f-notifySms").get_attribute("value") == "+15557770001"
+    assert find("#f-notifyOn-missed-call").is_selected()
+    shot("company-notifications")
+
     step("a number another company holds: 409, shown at that number")
     driver.find_element(By.ID, "add-number").click()
     new_row = find("#f-phoneNumbers-2-phoneNumber")

@@ -44,7 +44,8 @@ public final class SMTPServer: @unchecked Sendable {
             let pieces = data.components(separatedBy: "Content-Type: " + type)
             guard pieces.count > 1 else { return nil }
             let after = pieces[1].components(separatedBy: "\r\n\r\n").dropFirst().first ?? ""
-            let encoded = (after.components(separatedBy: "\r\n--").first ?? "").replacingOccurrences(of: "\r\n", with: "")
+            let encoded = (after.components(separatedBy: "\r\n--").first ?? "").replacingOccurrences(
+                of: "\r\n", with: "")
             return Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) }
         }
 

@@ -155,6 +155,17 @@ struct ExplainCommand: ParsableCommand {
             }
             lines.append(text)
         }
+        if let told = explanation.notifications {
+            var text = "   Voicemail: \(told.transcribeVoicemail ? "transcribed" : "not transcribed")"
+            if told.notifyOn.isEmpty {
+                text += "; nobody is told of voicemails or missed calls"
+                if told.notifySms.isEmpty && told.notifyEmail.isEmpty { text += " (no notifySms or notifyEmail)" }
+            } else {
+                let whom = (told.notifySms + told.notifyEmail).joined(separator: ", ")
+                text += "; \(told.notifyOn.joined(separator: " and ")) told to \(whom)"
+            }
+            lines.append(text)
+        }
         if let twilio = explanation.twilio {
             lines.append("6. Twilio: voice \(twilio.voice), sms \(twilio.sms): \(twilio.detail)")
         }

@@ -97,6 +97,10 @@ public struct CallExplainer {
             recordingEnabled: tenant.recordingEnabled,
             whisper: tenant.whisperMessage.map { !$0.isEmpty } ?? false,
             forwardFallback: answer.mode == .forward ? (tenant.forwardFallback ?? .whenAbsent).rawValue : nil)
+        explanation.notifications = .init(
+            transcribeVoicemail: tenant.transcribeVoicemail ?? true, notifySms: tenant.notifySms?.items ?? [],
+            notifyEmail: tenant.notifyEmail?.items ?? [],
+            notifyOn: AnnouncementSchedule.events(of: tenant.settings).map(\.rawValue).sorted { $0 > $1 })
         if !credentials.hasAccountSid || !credentials.hasAuthToken {
             explanation.twiml = VoiceCallPlanner.notConfigured
             explanation.outcome =

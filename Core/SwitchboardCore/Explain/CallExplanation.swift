@@ -93,6 +93,16 @@ public struct CallExplanation: Encodable, Sendable {
         public let forwardFallback: String?
     }
 
+    /// What becomes of a voicemail or a missed call: transcribed or not, and whom the
+    /// company tells of which.
+    public struct Notifications: Encodable, Sendable {
+        public let transcribeVoicemail: Bool
+        public let notifySms: [String]
+        public let notifyEmail: [String]
+        /// What is told: `voicemail`, `missed-call`; empty when nobody is told anything.
+        public let notifyOn: [String]
+    }
+
     /// How Twilio routes the number (with `--twilio`): its webhook URLs against this
     /// deployment's.
     public struct TwilioRouting: Encodable, Sendable {
@@ -120,6 +130,7 @@ public struct CallExplanation: Encodable, Sendable {
     public var resolvedFrom: String?
     public var credentials: Credentials?
     public var routing: Routing?
+    public var notifications: Notifications?
     /// The TwiML Voice answers, exactly.
     public var twiml = ""
     public var twilio: TwilioRouting?

@@ -33,8 +33,7 @@ public struct AnnouncementSchedule: Sendable {
     }
 
     /// `SWITCHBOARD_TRANSCRIPT_WAIT_SECONDS`: 0–3600, default 120.
-    public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> AnnouncementSchedule
-    {
+    public static func fromEnvironment(_ environment: Environment) throws(ConfigurationError) -> AnnouncementSchedule {
         AnnouncementSchedule(
             transcriptWaitSeconds: try environment.integer(
                 "SWITCHBOARD_TRANSCRIPT_WAIT_SECONDS", default: defaultWaitSeconds, range: 0...3_600))
@@ -52,7 +51,8 @@ public struct AnnouncementSchedule: Sendable {
         guard !(settings.notifySms?.items ?? []).isEmpty || !(settings.notifyEmail?.items ?? []).isEmpty else {
             return []
         }
-        return Set((settings.notifyOn ?? NotificationEvent.defaults).items.compactMap(NotificationEvent.init(rawValue:)))
+        return Set(
+            (settings.notifyOn ?? NotificationEvent.defaults).items.compactMap(NotificationEvent.init(rawValue:)))
     }
 
     /// After a recording's status callback or a transcription callback joined the record.
@@ -81,7 +81,9 @@ public struct AnnouncementSchedule: Sendable {
     /// due now. Logged, never thrown: a ledger that cannot be written costs the
     /// announcement, not the caller's call.
     @discardableResult
-    public func write(_ step: Step, for call: NotificationKey, to ledger: any NotificationLedger, now: Date, logger: Logger)
+    public func write(
+        _ step: Step, for call: NotificationKey, to ledger: any NotificationLedger, now: Date, logger: Logger
+    )
         -> Bool
     {
         let due: Date

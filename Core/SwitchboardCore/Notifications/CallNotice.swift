@@ -138,7 +138,8 @@ public struct CallNotice: Sendable, Equatable {
     /// The e-mail's HTML body, every text escaped.
     public var emailHTML: String {
         var html = "<!DOCTYPE html><html><body style=\"font-family: sans-serif\">"
-        html += "<p>" + (kind == .voicemail ? "A caller left a voicemail." : "A caller reached nobody and left no message.")
+        html +=
+            "<p>" + (kind == .voicemail ? "A caller left a voicemail." : "A caller reached nobody and left no message.")
         html += "</p><table>"
         func row(_ name: String, _ value: String) {
             html += "<tr><th align=\"left\">" + name + "</th><td>" + Self.escapeHTML(value) + "</td></tr>"
@@ -151,10 +152,12 @@ public struct CallNotice: Sendable, Equatable {
         if kind == .voicemail {
             if let transcript {
                 let lines = Self.plainLines(transcript).split(separator: "\r\n", omittingEmptySubsequences: false)
-                html += "<h3>Transcript</h3><blockquote>"
+                html +=
+                    "<h3>Transcript</h3><blockquote>"
                     + lines.map { Self.escapeHTML(String($0)) }.joined(separator: "<br>") + "</blockquote>"
             } else {
-                html += "<p>" + (transcriptFailed ? "Twilio could not transcribe this message." : "No transcript.")
+                html +=
+                    "<p>" + (transcriptFailed ? "Twilio could not transcribe this message." : "No transcript.")
                     + "</p>"
             }
         }
@@ -176,7 +179,8 @@ public struct CallNotice: Sendable, Equatable {
         var result = ""
         var lastWasSpace = false
         for scalar in text.unicodeScalars {
-            let space = scalar.properties.isWhitespace || scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            let space =
+                scalar.properties.isWhitespace || scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
                 || scalar == "\u{2028}" || scalar == "\u{2029}"
             if space {
                 if !lastWasSpace && !result.isEmpty { result.unicodeScalars.append(" ") }

@@ -94,6 +94,7 @@ public struct MailMessage: Sendable, Equatable {
         let parts = CallNotice.utcParts(date)
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let second = ((seconds % 60) + 60) % 60
-        return "\(parts.weekday), \(parts.day < 10 ? "0" : "")\(parts.day) \(CallNotice.months[parts.month - 1]) \(parts.year) \(parts.time):\(second < 10 ? "0" : "")\(second) +0000"
+        return
+            "\(parts.weekday), \(parts.day < 10 ? "0" : "")\(parts.day) \(CallNotice.months[parts.month - 1]) \(parts.year) \(parts.time):\(second < 10 ? "0" : "")\(second) +0000"
     }
 }
