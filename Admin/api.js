@@ -66,6 +66,24 @@ export const api = {
   },
   /** Sends a message from the company's primary number; `key` makes a retry send nothing twice. */
   sendMessage: (id, message, key) => request('POST', `/api/companies/${encodeURIComponent(id)}/messages`, { body: message, headers: { 'Idempotency-Key': key } }),
+  /** A recording's audio, fetched with the session's token, as a blob the page can play. */
+  recording: async (id, sid) => {
+    const session = current();
+    let response;
+    try {
+      response = await fetch(`${base}/api/companies/${encodeURIComponent(id)}/recordings/${encodeURIComponent(sid)}`, {
+        headers: session ? { Authorization: `Bearer ${session.token}` } : {}, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+      });
+    } catch {
+      throw new APIError(0, { detail: 'The API could not be reached. Check your connection and try again.' });
+    }
+    if (!response.ok) {
+      let json = null;
+      try { json = await response.json(); } catch { json = null; }
+      throw new APIError(response.status, json);
+    }
+    return response.blob();
+  },
   /** Checks one company's account and numbers now; the result is stored and answered. */
   checkCompany: (id) => request('GET', `/api/companies/${encodeURIComponent(id)}/health`),
 };

@@ -28,6 +28,35 @@ function activityTable(kind, records) {
         record.transcript ? h('q', { class: 'transcript' }, record.transcript) : null))))));
 }
 
+/** The voicemails among the last calls: who, when, what they said, and a player loaded on demand. */
+function voicemailList(companyId, records) {
+  const left = records.filter((record) => record.recordingSid && record.recordingStatus !== 'absent');
+  if (!left.length) return h('p', { class: 'hint' }, 'No voicemails among the last calls.');
+  return h('ul', { class: 'voicemails' }, left.map((record) => {
+    const player = h('div', { class: 'player' });
+    const play = h('button', { type: 'button', class: 'play', 'data-recording': record.recordingSid }, 'Play');
+    play.addEventListener('click', async () => {
+      play.disabled = true;
+      player.replaceChildren(h('p', {}, 'Loading…'));
+      try {
+        const blob = await api.recording(companyId, record.recordingSid);
+        const audio = h('audio', { controls: true, preload: 'metadata', src: URL.createObjectURL(blob) });
+        player.replaceChildren(audio);
+        play.hidden = true;
+      } catch (error) {
+        player.replaceChildren(h('p', { class: 'error' }, error.message));
+        play.disabled = false;
+      }
+    });
+    const length = record.recordingDurationSeconds !== undefined ? `, ${record.recordingDurationSeconds} s` : '';
+    return h('li', { 'data-sid': record.sid },
+      h('p', {}, h('span', { class: 'mono' }, record.from ?? 'a withheld number'), ` — ${when(record.at)}${length}`),
+      record.transcript ? h('q', { class: 'transcript' }, record.transcript)
+        : h('p', { class: 'hint' }, record.transcriptStatus === 'failed' ? 'Twilio could not transcribe it.' : 'No transcript (yet).'),
+      play, player);
+  }));
+}
+
 export async function renderCompany(view, companyId, session) {
   view.replaceChildren(h('p', {}, 'Loading…'));
   let loaded;
@@ -168,14 +197,17 @@ class CompanyForm {
   /** Calls and messages: the last of each with how it ended, and "Send a test message". */
   activityCard() {
     const calls = h('div', { id: 'activity-calls', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
+    const voicemails = h('div', { id: 'voicemails', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
     const messages = h('div', { id: 'activity-messages', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
     const load = async () => {
       for (const [kind, element] of [['calls', calls], ['messages', messages]]) {
         try {
           const { body } = await api.archive(this.companyId, kind);
           element.replaceChildren(activityTable(kind, body.records));
+          if (kind === 'calls') voicemails.replaceChildren(voicemailList(this.companyId, body.records));
         } catch (error) {
           element.replaceChildren(h('p', { class: 'error' }, error.message));
+          if (kind === 'calls') voicemails.replaceChildren(h('p', { class: 'error' }, error.message));
         }
       }
     };
@@ -218,6 +250,7 @@ class CompanyForm {
     load();
     return h('section', { class: 'card', 'aria-labelledby': 'activity-title' },
       h('h3', { id: 'activity-title' }, 'Calls and messages'),
+      h('h4', {}, 'Voicemails'), voicemails,
       h('h4', {}, 'Last calls'), calls,
       h('h4', {}, 'Last messages'), messages,
       form);

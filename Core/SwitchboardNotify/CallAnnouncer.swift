@@ -42,12 +42,21 @@ public final class CallAnnouncer {
     private let rateLimit: OutboundRateLimit
     private let twilioSettings: TwilioRESTSettings
     private let mail: MailRelay?
+    private let links: PlaybackLinkSigner?
+    private let linkBase: String?
     private var twilio: TwilioRESTClient?
 
+    /// - Parameters:
+    ///   - links: signs each voicemail's playback link; `nil`: notifications carry none.
+    ///   - linkBase: where links point (``PlaybackLinkSigner/base(_:)``); a webhook may
+    ///     give its own origin when this is `nil`.
     public init(
         directory: any TenantDirectory, archive: any CallArchive, ledger: any NotificationLedger, sealer: SecretSealer,
-        rateLimit: OutboundRateLimit, twilioSettings: TwilioRESTSettings, mail: MailRelay?
+        rateLimit: OutboundRateLimit, twilioSettings: TwilioRESTSettings, mail: MailRelay?,
+        links: PlaybackLinkSigner?, linkBase: String?
     ) {
+        self.links = links
+        self.linkBase = linkBase
         self.directory = directory
         self.archive = archive
         self.ledger = ledger
@@ -60,7 +69,9 @@ public final class CallAnnouncer {
     /// Everything from `environment`, over `store` (its archive is `archive`).
     ///
     /// Settings: the relay's (``MailRelay/Settings``), Twilio's client's (`TWILIO_API_BASE`,
-    /// …), `SWITCHBOARD_OUTBOUND_PER_MINUTE` and `REDIS_URL` (the rate limit's count).
+    /// …), `SWITCHBOARD_OUTBOUND_PER_MINUTE` and `REDIS_URL` (the rate limit's count), the
+    /// playback links' (`SWITCHBOARD_ADMIN_SECRET`, `SWITCHBOARD_PLAYBACK_LINK_DAYS`, and
+    /// their base: `SWITCHBOARD_PUBLIC_URL`, `SWITCHBOARD_API_URL`, `SWITCHBOARD_VOICE_URL`).
     public convenience init(
         environment: Environment, store: any SwitchboardStore, archive: any CallArchive, logger: Logger
     ) throws {
@@ -74,20 +85,24 @@ public final class CallAnnouncer {
             rateLimit: OutboundRateLimit(
                 perMinute: try OutboundRateLimit.perMinute(environment), redis: redis, ledger: ledger),
             twilioSettings: try TwilioRESTSettings.fromEnvironment(environment),
-            mail: try MailRelay.Settings.fromEnvironment(environment).map { MailRelay(settings: $0, logger: logger) })
+            mail: try MailRelay.Settings.fromEnvironment(environment).map { MailRelay(settings: $0, logger: logger) },
+            links: try PlaybackLinkSigner.fromEnvironment(environment), linkBase: PlaybackLinkSigner.base(environment))
     }
 
     /// Announces `call` now if it is due and nobody else holds it; what became of it, or
-    /// `nil` when it was not this process's to send.
+    /// `nil` when it was not this process's to send. `origin`: where playback links point
+    /// when the settings name no base (the webhook's own `scheme://host`).
     @discardableResult
-    public func announce(_ call: NotificationKey, now: Date = Date(), logger: Logger) -> NotificationOutcome? {
+    public func announce(_ call: NotificationKey, now: Date = Date(), origin: String? = nil, logger: Logger)
+        -> NotificationOutcome?
+    {
         let claimed: NotificationEntry?
         do { claimed = try ledger.claim(call, now: now, leaseSeconds: Self.leaseSeconds) } catch {
             logger.error("notification.unavailable", metadata: ["call.sid": "\(call.callSid)", "error": "\(error)"])
             return nil
         }
         guard let entry = claimed else { return nil }
-        let outcome = send(entry, now: now, logger: logger)
+        let outcome = send(entry, now: now, origin: origin, logger: logger)
         do { try ledger.finish(call, outcome, now: Date()) } catch {
             logger.error(
                 "notification.unrecorded",
@@ -134,7 +149,7 @@ public final class CallAnnouncer {
 
     // MARK: Sending
 
-    private func send(_ entry: NotificationEntry, now: Date, logger: Logger) -> NotificationOutcome {
+    private func send(_ entry: NotificationEntry, now: Date, origin: String?, logger: Logger) -> NotificationOutcome {
         let call = entry.key
         let company: Company
         let record: ArchiveRecord
@@ -152,7 +167,13 @@ public final class CallAnnouncer {
             return failure(entry, "the store could not be read: \(error)", delivered: entry.delivered, logger: logger)
         }
         let events = AnnouncementSchedule.events(of: company.twilio)
-        guard let notice = CallNotice(record: record, companyName: company.name, playbackLink: nil),
+        var link: String?
+        if let links, let base = linkBase ?? origin, let recording = record.recordingSid,
+            TwilioSID.isValid(recording, prefix: "RE")
+        {
+            link = base + links.path(companyID: company.id, recordingSid: recording, now: now)
+        }
+        guard let notice = CallNotice(record: record, companyName: company.name, playbackLink: link),
             events.contains(notice.kind == .voicemail ? .voicemail : .missedCall)
         else { return .skipped }
 

@@ -118,6 +118,30 @@ public final class TwilioRESTClient {
             from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Calls.json", credentials, form: form))
     }
 
+    /// A recording's audio as MP3: `GET …/Recordings/{RE…}.mp3`, fetched with the
+    /// company's own credentials (Twilio answers 404 for another account's recording, and
+    /// when "Enforce HTTP Auth on Media URLs" is on it needs them).
+    public func recordingAudio(_ credentials: TwilioCredentials, sid: String) throws(TwilioRESTError) -> [UInt8] {
+        try call(
+            "GET",
+            settings.baseURL
+                + "/2010-04-01/Accounts/\(credentials.accountSid)/Recordings/\(Self.pathSegment(sid)).mp3",
+            credentials, body: nil)
+    }
+
+    /// Deletes a recording at Twilio: `DELETE …/Recordings/{RE…}.json` (204). One that is
+    /// gone already (404) counts as deleted.
+    public func deleteRecording(_ credentials: TwilioCredentials, sid: String) throws(TwilioRESTError) {
+        do {
+            _ = try call(
+                "DELETE", "/2010-04-01/Accounts/\(credentials.accountSid)/Recordings/\(Self.pathSegment(sid)).json",
+                credentials)
+        } catch {
+            if case .rejected(let refusal) = error, refusal.status == 404 { return }
+            throw error
+        }
+    }
+
     // MARK: Calls
 
     /// What a call sends: a form (the 2010-04-01 API) or a JSON document (the Webhooks

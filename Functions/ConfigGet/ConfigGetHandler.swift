@@ -3,6 +3,7 @@ import SwitchboardAdmin
 import SwitchboardBase
 import SwitchboardCore
 import SwitchboardRuntime
+import TwilioREST
 
 /// Answers the config API's reads.
 ///
@@ -14,6 +15,9 @@ import SwitchboardRuntime
 /// - `GET /api/companies/{companyId}/calls` and `…/messages`: the company's archive,
 ///   newest first, a page at a time, each call or message with how it ended (see
 ///   ``ArchiveListing``).
+/// - `GET /api/companies/{companyId}/recordings/{recordingSid}`, and a notification's
+///   signed link `GET /api/recordings/{recordingSid}?…` (no token): the recording's audio
+///   (see ``RecordingPlayback``).
 ///
 /// The story of one request:
 /// 1. Only `GET` is answered.
@@ -27,13 +31,20 @@ struct ConfigGetHandler: FunctionHandler {
     let health: any CompanyHealthStore
     /// The companies' calls and messages.
     let archive: any CallArchive
+    /// Their recordings, fetched from Twilio with their own credentials.
+    let recordings: RecordingPlayback
 
     init(context: FunctionInitContext) throws {
         services = try AdminServices(
             environment: Environment(context.environment), logger: context.logger,
             appName: "switchboard-\(context.functionName)")
         health = services.store.healthStore()
-        archive = services.store.archive(try ArchiveSettings(Environment(context.environment)))
+        let environment = Environment(context.environment)
+        archive = services.store.archive(try ArchiveSettings(environment))
+        recordings = RecordingPlayback(
+            directory: services.directory, archive: archive, sealer: services.sealer,
+            twilioSettings: try TwilioRESTSettings.fromEnvironment(environment),
+            signer: try PlaybackLinkSigner.fromEnvironment(environment))
         context.logger.info(
             "function.ready",
             metadata: ["store": "\(services.store.location)", "data_key.id": "\(services.sealer.currentKeyID)"])
@@ -48,8 +59,18 @@ struct ConfigGetHandler: FunctionHandler {
 
     private func respond(to event: HTTPEvent, logger: Logger) throws(Problem) -> HTTPResponse {
         guard event.method == "GET" else { throw .methodNotAllowed("GET") }
-        let identity = try services.gate.identity(authorization: event.header("authorization"))
         let query = try queryParameters(event)
+        // A notification's playback link: signed, no login.
+        if let recording = RecordingPlayback.linkRoute(event.rawPath, parameters: event.pathParameters) {
+            let id = try recordings.company(ofLink: recording, query: query)
+            return try recordings.play(id, recordingSid: recording, logger: logger)
+        }
+        let identity = try services.gate.identity(authorization: event.header("authorization"))
+        if let (text, recording) = RecordingPlayback.companyRoute(event.rawPath, parameters: event.pathParameters) {
+            let id = try services.gate.company(text, for: identity)
+            logger.info("recording.asked", metadata: ["company.id": "\(id)", "by": "\(identity.subject)"])
+            return try recordings.play(id, recordingSid: recording, logger: logger)
+        }
         if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath) {
             return try readConfig(id, identity: identity, logger: logger)
         }
@@ -60,7 +81,7 @@ struct ConfigGetHandler: FunctionHandler {
             throw Problem(
                 slug: "not-found", title: "No such route", status: 404,
                 detail:
-                    "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls and …/messages"
+                    "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls, …/messages and …/recordings/{recordingSid}"
             )
         }
         return try listCompanies(query, identity: identity, logger: logger)

@@ -122,10 +122,11 @@ struct VoiceHandler: TwilioWebhookFunction {
             return .twiml(planner.recordingFinished(tenant: tenant))
         case .recording:
             return recordArrived(
-                ArchiveRecord(recordingStatus: webhook.parameters, tenant: tenant), leg, tenant: tenant, logger)
+                ArchiveRecord(recordingStatus: webhook.parameters, tenant: tenant), leg, tenant: tenant, webhook, logger
+            )
         case .transcript:
             return recordArrived(
-                ArchiveRecord(transcription: webhook.parameters, tenant: tenant), leg, tenant: tenant, logger)
+                ArchiveRecord(transcription: webhook.parameters, tenant: tenant), leg, tenant: tenant, webhook, logger)
         case .dialed:
             let dialStatus = webhook.parameters["DialCallStatus"]
             let outcome = planner.dialFinished(tenant: tenant, dialStatus: dialStatus, voiceURL: webhook.endpointURL)
@@ -157,7 +158,8 @@ struct VoiceHandler: TwilioWebhookFunction {
     /// answered with an empty 204 (Twilio reads no body). A callback without what it must
     /// carry is a 400.
     private func recordArrived(
-        _ record: ArchiveRecord?, _ leg: VoiceCallPlanner.CallbackLeg, tenant: TenantSnapshot, _ logger: Logger
+        _ record: ArchiveRecord?, _ leg: VoiceCallPlanner.CallbackLeg, tenant: TenantSnapshot,
+        _ webhook: InboundWebhook, _ logger: Logger
     ) -> HTTPResponse {
         guard let record else {
             let needs = leg == .recording ? "RecordingStatus" : "TranscriptionStatus"
@@ -172,7 +174,7 @@ struct VoiceHandler: TwilioWebhookFunction {
         if services.announcements.write(step, for: call, to: services.notificationLedger, now: now, logger: logger),
             step == .announceNow
         {
-            announcer.announce(call, now: now, logger: logger)
+            announcer.announce(call, now: now, origin: PlaybackLinkSigner.origin(webhook.endpointURL), logger: logger)
         }
         return .noContent
     }

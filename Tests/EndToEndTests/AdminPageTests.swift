@@ -28,6 +28,21 @@ struct AdminPageTests {
             try ProcessRunner.run(
                 ExampleData.executable("switchboard"), ["health", "--sweep"], environment: api.environment
             ).status == 0)
+        // Birch has a voicemail: its recording at Twilio, its transcript in the archive.
+        let birch = try F.credentials(of: F.birch)
+        let call = "CA" + String(repeating: "3", count: 32)
+        try api.twilio.addRecording(VoicemailCallbackTests.recordingSid, account: birch.sid, seconds: 4)
+        // Signed for the host the callbacks name, as Twilio would sign them without a public URL.
+        api.setEnvironment("SWITCHBOARD_PUBLIC_URL", nil)
+        defer { api.setEnvironment("SWITCHBOARD_PUBLIC_URL", "https://calls.example.com") }
+        let answers = try StatusCallbackTests.post(
+            [
+                VoicemailCallbackTests.recording(call, account: birch.sid, token: birch.token),
+                VoicemailCallbackTests.transcript(
+                    call, account: birch.sid, token: birch.token, text: "Hello, it's <Dana> about the lease."),
+            ], api)
+        #expect(answers.allSatisfy { $0.0.statusCode == 204 }, "\(answers.map(\.1))")
+        api.setEnvironment("SWITCHBOARD_PUBLIC_URL", "https://calls.example.com")
         let server = try LocalServer(["serve"], environment: api.environment)
         defer { server.stop() }
         let screenshots = TestPaths.packageRoot.appendingPathComponent(".switchboard/screenshots").path
@@ -41,7 +56,7 @@ struct AdminPageTests {
             environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
         #expect(result.stdoutText.contains("admin page: all steps passed"))
-        for name in ["sign-in", "companies", "company", "health", "company-phone"] {
+        for name in ["sign-in", "companies", "company", "health", "company-phone", "voicemails"] {
             #expect(FileManager.default.fileExists(atPath: screenshots + "/\(name).png"), "no screenshot of \(name)")
         }
     }

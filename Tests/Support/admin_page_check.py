@@ -226,6 +226,24 @@ try:
     driver.find_element(By.ID, "save").click()
     text_in("#result", "Saved")
 
+    step("voicemails: caller, time and transcript as text, and a player that loads the recording")
+    open_company(BIRCH)
+    listed = text_in("#voicemails", "+15557654321")
+    assert "Hello, it's <Dana> about the lease." in listed, listed
+    assert not driver.find_elements(By.CSS_SELECTOR, "#voicemails Dana"), "a transcript became markup"
+    driver.find_element(By.CSS_SELECTOR, "#voicemails button.play").click()
+    audio = find("#voicemails audio")
+    try:
+        wait.until(lambda d: d.execute_script(
+            "const a = document.querySelector('#voicemails audio'); return a && a.readyState >= 1 && isFinite(a.duration) && a.duration > 0"))
+    except Exception:
+        state = driver.execute_script(
+            "const a = document.querySelector('#voicemails audio'); return [document.querySelector('#voicemails').innerText, a && a.readyState, a && a.error && a.error.message]")
+        raise AssertionError(f"the recording did not load: {state}")
+    duration = driver.execute_script("return document.querySelector('#voicemails audio').duration")
+    assert 3.5 < duration < 4.5, duration
+    shot("voicemails")
+
     step("voicemails and missed calls: who is told, checked at its field, kept in E.164")
     open_company(ACME)
     assert find("#f-notifyOn-voicemail").is_selected() and not find("#f-notifyOn-missed-call").is_selected()

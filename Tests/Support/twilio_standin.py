@@ -16,6 +16,9 @@ account with its secret; anything else is 401 with error 20003):
                                                             StatusCallback
   POST /2010-04-01/Accounts/{AC}/Calls.json                 To, From (one of the account's numbers), Twiml or Url,
                                                             StatusCallback, StatusCallbackMethod, StatusCallbackEvent
+  GET  /2010-04-01/Accounts/{AC}/Recordings/{RE}.mp3        the recording's audio: a real MP3 (MPEG-1 Layer III,
+                                                            32 kHz mono, 32 kbit/s, silent) of its length
+  DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json     204; the audio is gone (404, error 20404) from then on
 
 Twilio's Webhooks configuration API (Public Beta; the shapes of twilio-python 9.13's
 webhooks v1 models), authenticated with an API key of the account (or its SID and token),
@@ -50,6 +53,8 @@ The tests' side, under /__standin/ (no auth):
                             that order, as Twilio does: Twilio's parameters, signed with the account's auth token by
                             Twilio's own helper library (X-Twilio-Signature) -> {"answers": [HTTP status, ...]}
   GET  /__standin/webhooks  every SharedKey (with its secret), Setting and Rule, by account
+  POST /__standin/recordings {"sid": "RE…", "account": "AC…", "seconds"?: 3}: a recording the account holds
+  GET  /__standin/recordings every recording, with "deleted" once a DELETE removed it
   POST /__standin/reset     forget everything
 """
 import base64
@@ -66,11 +71,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"accounts": {}, "numbers": {}, "by_account": {}, "messages": [], "calls": [], "faults": [], "requests": [],
+         "recordings": {},
          "latency_ms": 0, "webhooks": {}}
 
 ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})\.json$")
 NUMBERS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$")
 NUMBER = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNumbers/(PN[0-9a-fA-F]{32})\.json$")
+RECORDING = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Recordings/(RE[0-9a-fA-F]{32})\.(mp3|json)$")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
 CALLS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
 WEBHOOKS = re.compile(r"^/v1/Webhooks/(SharedKeys|Settings|Rules)(?:/([A-Za-z0-9_]+))?$")
@@ -83,6 +90,14 @@ NUMBER_FIELDS = {
     "StatusCallback": "status_callback", "StatusCallbackMethod": "status_callback_method",
     "VoiceFallbackMethod": "voice_fallback_method", "SmsFallbackMethod": "sms_fallback_method",
 }
+
+
+def silent_mp3(seconds):
+    """A real MP3 of `seconds` of silence: MPEG-1 Layer III frames, 32 kHz mono at 32 kbit/s
+    (each 144 bytes, 1152 samples), every frame's side information zero."""
+    frame = bytes([0xFF, 0xFB, 0x18, 0xC0]) + bytes(140)
+    frames = max(1, round(seconds * 32000 / 1152))
+    return frame * frames
 
 
 def sid(prefix):
@@ -204,7 +219,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(status, payload, headers)
         form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True) if method == "POST" else {}
         for pattern, handler in ((ACCOUNT, self.account), (NUMBERS, self.numbers), (NUMBER, self.number),
-                                 (MESSAGES, self.messages), (CALLS, self.calls)):
+                                 (MESSAGES, self.messages), (CALLS, self.calls), (RECORDING, self.recording)):
             match = pattern.match(path)
             if match:
                 if not self.authorized(match.group(1)):
@@ -266,6 +281,25 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["messages"].append(message)
         self.answer(201, message)
+
+    def recording(self, method, match, query, form):
+        with LOCK:
+            held = STATE["recordings"].get(match.group(2))
+        if held is None or held["account"] != match.group(1) or held.get("deleted"):
+            return self.answer(*twilio_error(404, 20404, f"The requested resource {self.path} was not found"))
+        if method == "DELETE" and match.group(3) == "json":
+            with LOCK:
+                held["deleted"] = True
+            return self.answer_empty(204)
+        if method == "GET" and match.group(3) == "mp3":
+            audio = silent_mp3(held.get("seconds", 3))
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/mpeg")
+            self.send_header("Content-Length", str(len(audio)))
+            self.end_headers()
+            self.wfile.write(audio)
+            return None
+        return self.answer(*twilio_error(405, 20004, "Method not allowed"))
 
     def calls(self, method, match, query, form):
         if method != "POST":
@@ -414,10 +448,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, STATE["messages"])
             if method == "GET" and path == "/__standin/calls":
                 return self.answer(200, STATE["calls"])
+            if method == "POST" and path == "/__standin/recordings":
+                STATE["recordings"][payload["sid"]] = dict(payload)
+                return self.answer(201, {"recordings": len(STATE["recordings"])})
+            if method == "GET" and path == "/__standin/recordings":
+                return self.answer(200, list(STATE["recordings"].values()))
             if method == "GET" and path == "/__standin/webhooks":
                 return self.answer(200, STATE["webhooks"])
             if method == "POST" and path == "/__standin/reset":
-                for key in ("accounts", "numbers", "by_account", "webhooks"):
+                for key in ("accounts", "numbers", "by_account", "webhooks", "recordings"):
                     STATE[key] = {}
                 STATE["latency_ms"] = 0
                 for key in ("messages", "calls", "faults", "requests"):

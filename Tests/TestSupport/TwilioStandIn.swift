@@ -48,6 +48,16 @@ public final class TwilioStandIn: @unchecked Sendable {
         return (answer as? [String: Any])?["sid"] as? String ?? ""
     }
 
+    /// Gives an account a recording of `seconds` (its audio a real, silent MP3).
+    public func addRecording(_ sid: String, account: String, seconds: Int = 3) throws {
+        try control("POST", "recordings", ["sid": sid, "account": account, "seconds": seconds])
+    }
+
+    /// Every recording, with `deleted` once a DELETE removed it.
+    public func recordings() throws -> [[String: Any]] {
+        try control("GET", "recordings", nil) as? [[String: Any]] ?? []
+    }
+
     /// Injects faults: each is a dictionary as the stand-in's documentation describes
     /// (`match`, `status`, `code`, `retry_after`, `delay_ms`, `hang`, `times`).
     public func inject(_ faults: [[String: Any]]) throws {

@@ -19,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
             GET /api/companies (ConfigGet), \
             GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
             GET /api/companies/{companyId}/calls and /messages (ConfigGet: the archive), \
+            GET /api/companies/{companyId}/recordings/{recordingSid} and a notification's link \
+            /api/recordings/{recordingSid} (ConfigGet: a recording's audio), \
             POST /api/companies/{companyId}/calls and /messages (Outbound), \
             GET /api/admin/notifications/dependency-health and GET /api/companies/{companyId}/health (Health); the admin page at \
             /admin/. Point a Twilio \
@@ -95,6 +97,10 @@ struct LocalRouter: Sendable {
         Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "calls"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "messages"], function: "ConfigGet"),
+        Route(
+            method: .get, segments: ["api", "companies", "{companyId}", "recordings", "{recordingSid}"],
+            function: "ConfigGet"),
+        Route(method: .get, segments: ["api", "recordings", "{recordingSid}"], function: "ConfigGet"),
         Route(method: .post, segments: ["api", "companies", "{companyId}", "calls"], function: "Outbound"),
         Route(method: .post, segments: ["api", "companies", "{companyId}", "messages"], function: "Outbound"),
         Route(method: .get, segments: ["api", "admin", "notifications", "dependency-health"], function: "Health"),
