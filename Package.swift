@@ -277,7 +277,7 @@ let package = Package(
             name: "Health",
             dependencies: [
                 "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardNotify", "SwitchboardRuntime",
-                "SwitchboardJSON",
+                "SwitchboardJSON", "TwilioREST",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/Health",
@@ -299,6 +299,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore",
                 "SwitchboardAdmin",
+                "SwitchboardNotify",
                 "TwilioREST",
                 "SwitchboardBase",
                 "SwitchboardRuntime",

@@ -5,6 +5,7 @@ import SwitchboardCore
 import SwitchboardJSON
 import SwitchboardNotify
 import SwitchboardRuntime
+import TwilioREST
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -38,6 +39,7 @@ struct HealthHandler: FunctionHandler {
     let tenantCheck: TenantHealthCheck
     let healthStore: any CompanyHealthStore
     let announcer: CallAnnouncer
+    let retention: RecordingRetention
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
@@ -47,9 +49,12 @@ struct HealthHandler: FunctionHandler {
         checker = HealthChecker(services: services, settings: settings)
         tenantCheck = TenantHealthCheck(settings: settings, sealer: services.sealer)
         healthStore = services.store.healthStore()
+        let archive = services.store.archive(try ArchiveSettings(environment))
         announcer = try CallAnnouncer(
-            environment: environment, store: services.store,
-            archive: services.store.archive(try ArchiveSettings(environment)), logger: context.logger)
+            environment: environment, store: services.store, archive: archive, logger: context.logger)
+        retention = RecordingRetention(
+            directory: services.directory, archive: archive, sealer: services.sealer,
+            twilioSettings: try TwilioRESTSettings.fromEnvironment(environment))
         context.logger.info("function.ready", metadata: ["store": "\(services.store.location)"])
     }
 
@@ -159,6 +164,15 @@ struct HealthHandler: FunctionHandler {
             metadata: [
                 "sent": "\(announced.sent)", "skipped": "\(announced.skipped)", "failed": "\(announced.failed)",
                 "waiting": "\(announced.waiting)",
+            ])
+
+        // Recordings past their company's retention, deleted at Twilio: an eighth of the budget.
+        let deleted = retention.run(budget: .milliseconds(settings.sweepBudgetMilliseconds / 8), logger: context.logger)
+        context.logger.log(
+            level: deleted.failed > 0 ? .error : .info, "retention.pass",
+            metadata: [
+                "companies": "\(deleted.companies)", "deleted": "\(deleted.deleted)", "failed": "\(deleted.failed)",
+                "unfinished": "\(deleted.unfinished)",
             ])
 
         let sweep = HealthSweep(

@@ -20,7 +20,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
             ServeCommand.self,
             EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self,
             CallCommand.self,
-            HealthCommand.self, ExplainCommand.self, ResealCommand.self, SigningCommand.self,
+            HealthCommand.self, ExplainCommand.self, ResealCommand.self, SigningCommand.self, RecordingsCommand.self,
         ]
     )
 

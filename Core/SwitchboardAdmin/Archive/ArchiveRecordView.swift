@@ -16,7 +16,7 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case sid, kind, companyId, direction, at, accountSid, from, to, decision, body, mediaUrls, keyword
         case recordingSid, recordingUrl, recordingDuration, recordingDurationSeconds, recordingStatus
-        case transcript, transcriptStatus, dialStatus, dialDurationSeconds, forwardFallback
+        case transcript, transcriptStatus, recordingDeletedAt, dialStatus, dialDurationSeconds, forwardFallback
         case status, answered, durationSeconds, endedAt, errorCode, errorMessage
     }
 
@@ -41,6 +41,7 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
         try c.encodeIfPresent(record.recordingStatus, forKey: .recordingStatus)
         try c.encodeIfPresent(record.transcript, forKey: .transcript)
         try c.encodeIfPresent(record.transcriptStatus, forKey: .transcriptStatus)
+        try c.encodeIfPresent(record.recordingDeletedAt, forKey: .recordingDeletedAt)
         try c.encodeIfPresent(record.dialStatus, forKey: .dialStatus)
         try c.encodeIfPresent(record.dialDurationSeconds, forKey: .dialDurationSeconds)
         try c.encodeIfPresent(record.forwardFallback, forKey: .forwardFallback)

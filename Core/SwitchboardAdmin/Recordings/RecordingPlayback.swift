@@ -97,7 +97,9 @@ public final class RecordingPlayback {
             throw .directoryUnavailable()
         }
         guard let company = found else { throw .companyNotFound(id.rawValue) }
-        if let deleted = try? deletedOn(recordingSid, of: id) {
+        if let record = try? archive.record(recordingSid: recordingSid, companyID: id),
+            let deleted = record.recordingDeletedAt
+        {
             throw Problem(
                 slug: "recording-deleted", title: "Recording deleted", status: 410,
                 detail: "Recording \(recordingSid) was deleted on \(deleted.prefix(10)) by the company's retention.")
@@ -141,11 +143,6 @@ public final class RecordingPlayback {
                 "x-content-type-options": "nosniff",
             ],
             body: Data(audio).base64EncodedString(), isBase64Encoded: true)
-    }
-
-    /// When the company's retention deleted the recording, if it did.
-    private func deletedOn(_ recordingSid: String, of id: CompanyID) throws -> String? {
-        nil
     }
 }
 

@@ -44,6 +44,7 @@ extension ArchiveRecord {
             }
             output.append(UInt8(ascii: "]"))
         }
+        object.string("recordingDeletedAt", recordingDeletedAt, to: &output)
         object.string("recordingDuration", recordingDuration, to: &output)
         if let recordingDurationSeconds {
             object.key("recordingDurationSeconds", to: &output)

@@ -55,6 +55,9 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var transcript: String?
     /// How the transcription went: `completed` or `failed`.
     public var transcriptStatus: String?
+    /// When the company's retention (or `switchboard recordings purge`) deleted the
+    /// recording at Twilio (ISO 8601, UTC, milliseconds).
+    public var recordingDeletedAt: String?
     /// How a forward's dial ended (Twilio's `DialCallStatus`: `completed`, `answered`,
     /// `busy`, `no-answer`, `failed`, `canceled`).
     public var dialStatus: String?
@@ -239,6 +242,7 @@ extension ArchiveRecord {
         .detail("recordingStatus", { $0.recordingStatus }, { $0.recordingStatus = $1 }, MongoValue.string),
         .detail("transcript", { $0.transcript }, { $0.transcript = $1 }, MongoValue.string),
         .detail("transcriptStatus", { $0.transcriptStatus }, { $0.transcriptStatus = $1 }, MongoValue.string),
+        .detail("recordingDeletedAt", { $0.recordingDeletedAt }, { $0.recordingDeletedAt = $1 }, MongoValue.date),
         .detail("dialStatus", { $0.dialStatus }, { $0.dialStatus = $1 }, MongoValue.string),
         .detail("dialDurationSeconds", { $0.dialDurationSeconds }, { $0.dialDurationSeconds = $1 }, MongoValue.int),
         .detail("forwardFallback", { $0.forwardFallback }, { $0.forwardFallback = $1 }, MongoValue.string),

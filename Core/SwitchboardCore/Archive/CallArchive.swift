@@ -36,6 +36,13 @@ public protocol CallArchive: AnyObject {
     /// The record of `sid`, when it is `companyID`'s.
     func record(sid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord?
 
+    /// The record of the call whose recording is `recordingSid`, when it is `companyID`'s.
+    func record(recordingSid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord?
+
+    /// At most `limit` of a company's calls before `before` whose recording is not yet
+    /// deleted, oldest first: what its retention deletes next.
+    func recordingsToDelete(companyID: CompanyID, before: Date, limit: Int) throws(ArchiveError) -> [ArchiveRecord]
+
     /// One page of a company's calls or messages, newest first.
     ///
     /// - Parameters:

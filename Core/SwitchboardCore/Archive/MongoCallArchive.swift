@@ -151,6 +151,36 @@ public final class MongoCallArchive: CallArchive {
         return batch.first.flatMap(Self.record(from:))
     }
 
+    public func record(recordingSid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord? {
+        try find(["companyId": .string(companyID.rawValue), "recordingSid": .string(recordingSid)], limit: 1).first
+    }
+
+    public func recordingsToDelete(companyID: CompanyID, before: Date, limit: Int) throws(ArchiveError)
+        -> [ArchiveRecord]
+    {
+        try find(
+            [
+                "companyId": .string(companyID.rawValue), "kind": "call",
+                "at": .document(["$lt": .date(Timestamp.format(before))]),
+                "recordingSid": .document(["$type": "string"]), "recordingDeletedAt": .document(["$exists": false]),
+            ], sort: ["at": 1], limit: limit)
+    }
+
+    private func find(_ filter: MongoDocument, sort: MongoDocument? = nil, limit: Int) throws(ArchiveError)
+        -> [ArchiveRecord]
+    {
+        guard limit > 0 else { return [] }
+        var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
+        if let sort { command.fields.append(("sort", .document(sort))) }
+        command.fields.append(("limit", .int(limit)))
+        command.fields.append(("singleBatch", true))
+        let reply = try run(command)
+        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+            throw ArchiveError("find answered without a cursor")
+        }
+        return batch.compactMap(Self.record(from:))
+    }
+
     public func page(
         companyID: CompanyID, kind: ArchiveRecord.Kind, before: ArchiveRecord.Position?, status: String?, limit: Int
     ) throws(ArchiveError) -> [ArchiveRecord] {
@@ -257,6 +287,7 @@ public final class MongoCallArchive: CallArchive {
         record.recordingStatus = text("recordingStatus")
         record.transcript = text("transcript")
         record.transcriptStatus = text("transcriptStatus")
+        record.recordingDeletedAt = date("recordingDeletedAt").flatMap(Timestamp.parse).map(Timestamp.format)
         record.dialStatus = text("dialStatus")
         record.dialDurationSeconds = integer("dialDurationSeconds")
         record.forwardFallback = text("forwardFallback")

@@ -20,6 +20,8 @@ public final class SQLiteCallArchive: CallArchive {
         let database: SQLiteDatabase
         let insertIfAbsent: SQLiteStatement
         let findBySid: SQLiteStatement
+        let findByRecording: SQLiteStatement
+        let listRecordings: SQLiteStatement
         let updateRecord: SQLiteStatement
         let listRecent: SQLiteStatement
         let listPage: SQLiteStatement
@@ -33,6 +35,15 @@ public final class SQLiteCallArchive: CallArchive {
                 "INSERT INTO archive (sid, company_id, kind, at, record) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sid) DO NOTHING"
             )
             findBySid = database.statement("SELECT record FROM archive WHERE sid = ?1")
+            findByRecording = database.statement(
+                "SELECT record FROM archive WHERE company_id = ?1 AND json_extract(record, '$.recordingSid') = ?2 LIMIT 1"
+            )
+            listRecordings = database.statement(
+                """
+                SELECT record FROM archive WHERE company_id = ?1 AND kind = 'call' AND at < ?2
+                AND json_extract(record, '$.recordingSid') IS NOT NULL
+                AND json_extract(record, '$.recordingDeletedAt') IS NULL ORDER BY at LIMIT ?3
+                """)
             updateRecord = database.statement("UPDATE archive SET record = ?2 WHERE sid = ?1")
             listRecent = database.statement(
                 """
@@ -200,6 +211,36 @@ public final class SQLiteCallArchive: CallArchive {
             record.companyId == companyID.rawValue
         else { return nil }
         return record
+    }
+
+    public func record(recordingSid: String, companyID: CompanyID) throws(ArchiveError) -> ArchiveRecord? {
+        try read(\.findByRecording, [.text(companyID.rawValue), .text(recordingSid)]).first
+    }
+
+    public func recordingsToDelete(companyID: CompanyID, before: Date, limit: Int) throws(ArchiveError)
+        -> [ArchiveRecord]
+    {
+        try read(
+            \.listRecordings,
+            [.text(companyID.rawValue), .text(Timestamp.format(before)), .integer(Int64(max(0, limit)))])
+    }
+
+    /// The records `statement` finds with `values`.
+    private func read(_ statement: KeyPath<Prepared, SQLiteStatement>, _ values: [SQLiteValue]) throws(ArchiveError)
+        -> [ArchiveRecord]
+    {
+        let prepared = try ready()
+        let rows: [[String?]]
+        do {
+            rows = try prepared.database.withBusyTimeout(lockTimeoutMilliseconds) { () throws(SQLiteError) in
+                try prepared[keyPath: statement].rows(values)
+            }
+        } catch {
+            throw ArchiveError("\(error)")
+        }
+        return rows.compactMap { row in
+            (row.first ?? nil).flatMap { try? JSONDecoder().decode(ArchiveRecord.self, from: Data($0.utf8)) }
+        }
     }
 
     public func page(

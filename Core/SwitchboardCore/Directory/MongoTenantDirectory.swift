@@ -42,6 +42,11 @@ public final class MongoTenantDirectory: TenantDirectory {
             "name": "switchboard_phoneNumber_unique", "unique": true,
             "partialFilterExpression": .document(["twilioConfig.phoneNumber": .document(["$type": "string"])]),
         ],
+        // The companies that keep recordings a limited time: the retention pass's pages.
+        [
+            "key": .document(["twilioConfig.recordingRetentionDays": 1]),
+            "name": "switchboard_recording_retention", "sparse": true,
+        ],
         // The companies with credentials by `lastUpdated`: the platform check's one-document read.
         [
             "key": .document(["twilioConfig.lastUpdated": 1, "_id": 1]),
@@ -131,6 +136,23 @@ public final class MongoTenantDirectory: TenantDirectory {
                     ])
                 ]
             }
+        }
+        return try find(filter, sort: ["_id": 1], limit: limit, singleBatch: false)
+    }
+
+    public func companiesWithRecordingRetention(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
+        guard limit > 0 else { return [] }
+        ensureIndexesOnce()
+        var filter: MongoDocument = ["twilioConfig.recordingRetentionDays": .document(["$type": "number"])]
+        if let after {
+            let later: MongoValue =
+                after.isObjectID
+                ? .array([.document(["_id": .document(["$gt": .id(after)])])])
+                : .array([
+                    .document(["_id": .document(["$gt": .string(after.rawValue)])]),
+                    .document(["_id": .document(["$type": "objectId"])]),
+                ])
+            filter.fields.append(("$or", later))
         }
         return try find(filter, sort: ["_id": 1], limit: limit, singleBatch: false)
     }

@@ -30,6 +30,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
         let findHolder: SQLiteStatement
         let listPage: SQLiteStatement
         let listWithCredentials: SQLiteStatement
+        let listWithRetention: SQLiteStatement
         let upsertCompany: SQLiteStatement
         let deleteNumbers: SQLiteStatement
         let insertNumber: SQLiteStatement
@@ -50,6 +51,11 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             listAll = database.statement("SELECT document FROM companies ORDER BY id")
             findHolder = database.statement("SELECT company_id FROM phone_numbers WHERE e164 = ?1")
             listPage = database.statement("SELECT document FROM companies WHERE id > ?1 ORDER BY id LIMIT ?2")
+            listWithRetention = database.statement(
+                """
+                SELECT document FROM companies WHERE id > ?1
+                AND json_extract(document, '$.twilioConfig.recordingRetentionDays') IS NOT NULL ORDER BY id LIMIT ?2
+                """)
             listWithCredentials = database.statement(
                 """
                 SELECT document FROM companies WHERE \(SQLiteTenantDirectory.hasCredentials)
@@ -211,6 +217,10 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     public func companies(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
         try decodeAll(\.listPage, [.text(after?.rawValue ?? ""), .integer(Int64(max(0, limit)))])
+    }
+
+    public func companiesWithRecordingRetention(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company] {
+        try decodeAll(\.listWithRetention, [.text(after?.rawValue ?? ""), .integer(Int64(max(0, limit)))])
     }
 
     public func companiesWithTwilioCredentials(limit: Int) throws(DirectoryError) -> [Company] {

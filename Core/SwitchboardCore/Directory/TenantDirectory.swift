@@ -53,6 +53,11 @@ public protocol TenantDirectory: AnyObject {
     /// costs the same for twenty companies or twenty thousand.
     func companiesWithTwilioCredentials(limit: Int) throws(DirectoryError) -> [Company]
 
+    /// At most `limit` companies, after `after` and ordered by id, that keep their
+    /// recordings a limited time (`recordingRetentionDays`): the ones the retention pass
+    /// visits. Answered from an index on MongoDB.
+    func companiesWithRecordingRetention(after: CompanyID?, limit: Int) throws(DirectoryError) -> [Company]
+
     /// Every company that can be read, and what could not be: for `doctor` and `migrate`,
     /// which must not stop at one bad document in a database another system wrote.
     func survey() throws(DirectoryError) -> DirectorySurvey

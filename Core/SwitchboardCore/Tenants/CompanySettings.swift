@@ -50,6 +50,8 @@ public struct TwilioConfig: Sendable, Equatable {
     public var notifyEmail: SettingList?
     /// What the company is told of: `voicemail`, `missed-call`; none stored is `voicemail`.
     public var notifyOn: SettingList?
+    /// How many days the company's recordings are kept at Twilio; none stored: kept.
+    public var recordingRetentionDays: Int?
     /// The company's own agent media-stream URL (`wss://…`), overriding the platform's.
     public var agentStreamUrl: String?
     /// What an incoming message gets; none stored is `none`.
@@ -84,7 +86,7 @@ public struct TwilioConfig: Sendable, Equatable {
         recordingEnabled: Bool = false,
         whisperMessage: String? = nil, forwardFallback: ForwardFallback? = nil, voicemailGreeting: String? = nil,
         transcribeVoicemail: Bool? = nil, notifySms: SettingList? = nil, notifyEmail: SettingList? = nil,
-        notifyOn: SettingList? = nil, agentStreamUrl: String? = nil,
+        notifyOn: SettingList? = nil, recordingRetentionDays: Int? = nil, agentStreamUrl: String? = nil,
         smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
         webhookSigning: WebhookSigning? = nil, webhookSharedKey: WebhookSharedKey? = nil,
         webhookSharedKeyPrevious: WebhookSharedKey? = nil,
@@ -110,6 +112,7 @@ public struct TwilioConfig: Sendable, Equatable {
         self.notifySms = notifySms
         self.notifyEmail = notifyEmail
         self.notifyOn = notifyOn
+        self.recordingRetentionDays = recordingRetentionDays
         self.agentStreamUrl = agentStreamUrl
         self.smsMode = smsMode
         self.smsAutoReply = smsAutoReply
@@ -199,6 +202,9 @@ public enum CompanySettings {
                     ? "\"\(event.prefix(40))\" is not one of \(NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))"
                     : nil
             }),
+        CompanySetting(
+            "recordingRetentionDays", { $0.recordingRetentionDays }, { $0.recordingRetentionDays = $1 },
+            rule: whole(in: RecordingRetentionPolicy.days, "a whole number of days")),
         CompanySetting(
             "agentStreamUrl", { $0.agentStreamUrl }, { $0.agentStreamUrl = $1 }, webhook: true,
             rule:
