@@ -256,7 +256,7 @@ let package = Package(
         .executableTarget(
             name: "ConfigGet",
             dependencies: [
-                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardRuntime", "TwilioREST",
+                "SwitchboardAdmin", "SwitchboardCore", "SwitchboardBase", "SwitchboardNotify", "SwitchboardRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Functions/ConfigGet",

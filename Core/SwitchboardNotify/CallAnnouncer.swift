@@ -71,7 +71,7 @@ public final class CallAnnouncer {
     /// Settings: the relay's (``MailRelay/Settings``), Twilio's client's (`TWILIO_API_BASE`,
     /// …), `SWITCHBOARD_OUTBOUND_PER_MINUTE` and `REDIS_URL` (the rate limit's count), the
     /// playback links' (`SWITCHBOARD_ADMIN_SECRET`, `SWITCHBOARD_PLAYBACK_LINK_DAYS`, and
-    /// their base: `SWITCHBOARD_PUBLIC_URL`, `SWITCHBOARD_API_URL`, `SWITCHBOARD_VOICE_URL`).
+    /// their base: `SWITCHBOARD_PUBLIC_URL`, else `SWITCHBOARD_VOICE_URL`'s origin).
     public convenience init(
         environment: Environment, store: any SwitchboardStore, archive: any CallArchive, logger: Logger
     ) throws {

@@ -2,8 +2,8 @@ import Logging
 import SwitchboardAdmin
 import SwitchboardBase
 import SwitchboardCore
+import SwitchboardNotify
 import SwitchboardRuntime
-import TwilioREST
 
 /// Answers the config API's reads.
 ///
@@ -41,10 +41,7 @@ struct ConfigGetHandler: FunctionHandler {
         health = services.store.healthStore()
         let environment = Environment(context.environment)
         archive = services.store.archive(try ArchiveSettings(environment))
-        recordings = RecordingPlayback(
-            directory: services.directory, archive: archive, sealer: services.sealer,
-            twilioSettings: try TwilioRESTSettings.fromEnvironment(environment),
-            signer: try PlaybackLinkSigner.fromEnvironment(environment))
+        recordings = try RecordingPlayback(environment: environment, store: services.store, archive: archive)
         context.logger.info(
             "function.ready",
             metadata: ["store": "\(services.store.location)", "data_key.id": "\(services.sealer.currentKeyID)"])
@@ -62,14 +59,18 @@ struct ConfigGetHandler: FunctionHandler {
         let query = try queryParameters(event)
         // A notification's playback link: signed, no login.
         if let recording = RecordingPlayback.linkRoute(event.rawPath, parameters: event.pathParameters) {
-            let id = try recordings.company(ofLink: recording, query: query)
-            return try recordings.play(id, recordingSid: recording, logger: logger)
+            do {
+                let id = try recordings.company(ofLink: recording, query: query)
+                return try recordings.play(id, recordingSid: recording, logger: logger)
+            } catch { throw Self.problem(error) }
         }
         let identity = try services.gate.identity(authorization: event.header("authorization"))
         if let (text, recording) = RecordingPlayback.companyRoute(event.rawPath, parameters: event.pathParameters) {
             let id = try services.gate.company(text, for: identity)
             logger.info("recording.asked", metadata: ["company.id": "\(id)", "by": "\(identity.subject)"])
-            return try recordings.play(id, recordingSid: recording, logger: logger)
+            do { return try recordings.play(id, recordingSid: recording, logger: logger) } catch {
+                throw Self.problem(error)
+            }
         }
         if let id = AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath) {
             return try readConfig(id, identity: identity, logger: logger)
@@ -140,6 +141,11 @@ struct ConfigGetHandler: FunctionHandler {
                 "by": "\(identity.subject)",
             ])
         return .json(200, page)
+    }
+
+    /// A refused playback as the admin API's problem.
+    static func problem(_ refusal: PlaybackRefusal) -> Problem {
+        Problem(slug: refusal.slug, title: refusal.title, status: refusal.status, detail: refusal.detail)
     }
 
     /// The company and kind of `/api/companies/{companyId}/calls` or `…/messages`.

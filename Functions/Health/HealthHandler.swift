@@ -156,7 +156,10 @@ struct HealthHandler: FunctionHandler {
             StandardError.writeLine(line)
         }
 
-        // Announcements first: a company waits on them. A quarter of the sweep's budget.
+        // One pass within SWITCHBOARD_SWEEP_BUDGET_MS: announcements first (a company waits
+        // on them; at most a quarter), then retention (an eighth), then the sweep (the rest).
+        let clock = ContinuousClock()
+        let passEnds = clock.now + .milliseconds(settings.sweepBudgetMilliseconds)
         let announced = announcer.sendDue(
             budget: .milliseconds(settings.sweepBudgetMilliseconds / 4), logger: context.logger)
         context.logger.log(
@@ -166,7 +169,6 @@ struct HealthHandler: FunctionHandler {
                 "waiting": "\(announced.waiting)",
             ])
 
-        // Recordings past their company's retention, deleted at Twilio: an eighth of the budget.
         let deleted = retention.run(budget: .milliseconds(settings.sweepBudgetMilliseconds / 8), logger: context.logger)
         context.logger.log(
             level: deleted.failed > 0 ? .error : .info, "retention.pass",
@@ -178,7 +180,7 @@ struct HealthHandler: FunctionHandler {
         let sweep = HealthSweep(
             store: healthStore, directory: services.directory, check: tenantCheck, settings: settings,
             logger: context.logger)
-        let pass = sweep.run(round: Date(), budget: .milliseconds(settings.sweepBudgetMilliseconds))
+        let pass = sweep.run(round: Date(), budget: max(.milliseconds(1_000), passEnds - clock.now))
         var metadata: Logger.Metadata = [
             "checked": "\(pass.checked)", "down": "\(pass.downCount)", "enrolled": "\(pass.enrolled)",
             "removed": "\(pass.removed)",

@@ -38,6 +38,8 @@ struct VoiceHandler: TwilioWebhookFunction {
     let services: WebhookServices
     let planner: VoiceCallPlanner
     let announcer: CallAnnouncer
+    /// Plays a voicemail notification's link when it points at Voice's own URL.
+    let playback: RecordingPlayback
 
     init(context: FunctionInitContext) throws {
         let environment = Environment(context.environment)
@@ -46,12 +48,37 @@ struct VoiceHandler: TwilioWebhookFunction {
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
         announcer = try CallAnnouncer(
             environment: environment, store: services.stores, archive: services.archive, logger: context.logger)
+        playback = try RecordingPlayback(environment: environment, store: services.stores, archive: services.archive)
         context.logger.info(
             "function.ready",
             metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])
     }
 
     static let route = WebhookRoute.voice
+
+    /// Twilio's webhooks; and a notification's playback link (`GET /api/recordings/…`),
+    /// which points here when the deployment names no public URL.
+    func handle(_ event: HTTPEvent, context: InvocationContext) -> HTTPResponse {
+        if event.method == "GET", let recording = RecordingPlayback.linkRoute(event.rawPath, parameters: nil) {
+            return playLink(recording, rawQuery: event.rawQueryString, logger: context.logger)
+        }
+        return receive(event, logger: context.logger)
+    }
+
+    private func playLink(_ recording: String, rawQuery: String, logger: Logger) -> HTTPResponse {
+        do throws(PlaybackRefusal) {
+            let query: FormParameters
+            do { query = try FormParameters(decoding: Array(rawQuery.utf8)) } catch {
+                throw PlaybackRefusal(
+                    slug: "bad-request", title: "Bad request", status: 400, detail: "query string: \(error)")
+            }
+            let id = try playback.company(ofLink: recording, query: query)
+            return try playback.play(id, recordingSid: recording, logger: logger)
+        } catch {
+            logger.notice("voice.playback_refused", metadata: ["status": "\(error.status)", "reason": "\(error.slug)"])
+            return .text(error.status, error.detail)
+        }
+    }
 
     /// A new call, or one of Voice's own callbacks (the front half has decoded it).
     func answer(_ webhook: InboundWebhook, logger: Logger) -> HTTPResponse {

@@ -85,6 +85,16 @@ struct PlaybackTests {
         let query = url.percentEncodedQuery ?? ""
         let played = try api.call("ConfigGet", "GET", url.path, query: query, token: nil).response
         #expect(played.statusCode == 200 && Self.audio(played)?.count == 83 * 144, "\(played.body.prefix(300))")
+        // Voice answers the same link on its own URL (where it points without a public URL).
+        let voice = try api.call("Voice", "GET", url.path, query: query, token: nil, documented: false).response
+        #expect(voice.statusCode == 200 && Self.audio(voice) == Self.audio(played), "\(voice.body.prefix(300))")
+        let voiceTampered = try api.call(
+            "Voice", "GET", url.path, query: query.replacingOccurrences(of: "expires=", with: "expires=1"), token: nil,
+            documented: false
+        ).response
+        #expect(voiceTampered.statusCode == 403 && !voiceTampered.body.contains("<Response"))
+        #expect(
+            try api.call("Voice", "GET", "/api/twilio/voice", token: nil, documented: false).response.statusCode == 405)
 
         func refused(_ path: String, _ query: String) throws -> HTTPResponse {
             try api.call("ConfigGet", "GET", path, query: query, token: nil).response

@@ -55,8 +55,9 @@ def main():
         check(props.get("Handler") == handler, f"{logical} Handler names {handler}")
         env = props.get("Environment", {}).get("Variables", {})
         if logical == "HealthFunction":
-            budget = int(env.get("SWITCHBOARD_SWEEP_BUDGET_MS", "60000")) / 1000
-            check(props.get("Timeout", 0) >= budget + 10, f"{logical} has time for a sweep pass ({budget:.0f} s) and the platform check")
+            budget = int(env.get("SWITCHBOARD_SWEEP_BUDGET_MS", "50000")) / 1000
+            check(budget + 5 <= props.get("Timeout", 0) < 60,
+                  f"{logical} has time for the platform check (5 s) and a pass ({budget:.0f} s), and ends within the minute")
         else:
             check(props.get("Timeout", 0) < 15, f"{logical} times out before Twilio's 15 s")
         env = props.get("Environment", {}).get("Variables", {})
@@ -64,7 +65,8 @@ def main():
         check("resolve:secretsmanager" not in json.dumps(env) and "resolve:ssm" not in json.dumps(env),
               f"{logical} resolves no secret into its environment")
         secret_names = {"SWITCHBOARD_DATA_KEY", "SWITCHBOARD_DATA_KEY_PREVIOUS", "SWITCHBOARD_ADMIN_SECRET",
-                        "SWITCHBOARD_ADMIN_SECRET_PREVIOUS", "SWITCHBOARD_STORE", "TWILIO_AUTH_TOKEN"}
+                        "SWITCHBOARD_ADMIN_SECRET_PREVIOUS", "SWITCHBOARD_STORE", "TWILIO_AUTH_TOKEN",
+                        "SWITCHBOARD_SMTP_PASSWORD"}
         secret_looking = [name for name, value in env.items()
                           if name in secret_names or (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9+/=_-]{24,}", value))]
         check(not secret_looking, f"{logical} holds no secret, and nothing secret-looking, in its environment {secret_looking}")
@@ -114,9 +116,13 @@ def main():
           "ConfigPut points numbers' fallback URLs at the public URL's routes when there is one")
 
     schedules = [r for r in resources.values() if r.get("Type") == "AWS::Events::Rule"]
-    check(any(r["Properties"].get("ScheduleExpression") == "rate(5 minutes)"
+    check(any(r["Properties"].get("ScheduleExpression") == "rate(1 minute)"
               and "HealthFunction" in str(r["Properties"].get("Targets")) for r in schedules),
-          "Health runs every 5 minutes on an EventBridge schedule")
+          "Health runs every minute on an EventBridge schedule")
+    health = resources.get("HealthFunction", {}).get("Properties", {})
+    budget = int(health.get("Environment", {}).get("Variables", {}).get("SWITCHBOARD_SWEEP_BUDGET_MS", "0"))
+    check(0 < budget <= 50000 and budget / 1000 < health.get("Timeout", 0) < 60,
+          "a scheduled pass is bounded to 50 s and Health's timeout ends it before the next minute's run")
     alarms = {n: r["Properties"] for n, r in resources.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
     rise = [a for a in alarms.values() if "DIFF(down)" in json.dumps(a.get("Metrics", []))]
     check(len(rise) == 1 and "CompaniesDown" in json.dumps(rise[0]["Metrics"]) and rise[0].get("ComparisonOperator") == "GreaterThanThreshold",

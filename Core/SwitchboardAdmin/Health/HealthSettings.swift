@@ -10,14 +10,14 @@ import TwilioREST
 /// | `SWITCHBOARD_HEALTH_SLOW_MS` | a dependency slower than this is `DEGRADED` | 2000 |
 /// | `TWILIO_ACCOUNT_SID` / `TWILIO_AUTH_TOKEN` | global credentials to check Twilio with (both, or neither) | none: a company's |
 /// | `SWITCHBOARD_SWEEP_CONCURRENCY` | how many companies the sweep checks at once | 16 |
-/// | `SWITCHBOARD_SWEEP_BUDGET_MS` | how long one scheduled sweep pass may take | 60000 |
+/// | `SWITCHBOARD_SWEEP_BUDGET_MS` | how long one scheduled pass may take: announcements (at most a quarter), retention (an eighth), the sweep (the rest) | 50000 |
 public struct HealthSettings: Sendable {
     public var deadlineMilliseconds: Int
     public var slowMilliseconds: Int
     /// How many companies the sweep checks at once.
     public var sweepConcurrency = 16
     /// How long one sweep pass may take, its last checks included.
-    public var sweepBudgetMilliseconds = 60_000
+    public var sweepBudgetMilliseconds = 50_000
     public var twilio: TwilioRESTSettings
     /// Global Twilio credentials, when both variables are set.
     public var globalCredentials: TwilioCredentials?
@@ -52,7 +52,7 @@ public struct HealthSettings: Sendable {
         settings.sweepConcurrency = try environment.integer(
             "SWITCHBOARD_SWEEP_CONCURRENCY", default: 16, range: 1...256)
         settings.sweepBudgetMilliseconds = try environment.integer(
-            "SWITCHBOARD_SWEEP_BUDGET_MS", default: 60_000, range: 1_000...900_000)
+            "SWITCHBOARD_SWEEP_BUDGET_MS", default: 50_000, range: 1_000...900_000)
         switch (environment["TWILIO_ACCOUNT_SID"], environment["TWILIO_AUTH_TOKEN"]) {
         case (let sid?, let token?):
             guard TwilioSID.isValid(sid, prefix: "AC") else {

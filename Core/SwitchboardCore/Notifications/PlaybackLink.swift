@@ -43,13 +43,12 @@ public struct PlaybackLinkSigner: Sendable {
             days: days)
     }
 
-    /// Where links point: `SWITCHBOARD_PUBLIC_URL`, else `SWITCHBOARD_API_URL` (the HTTP
-    /// API the template deploys, which serves the playback route), else the origin of
-    /// `SWITCHBOARD_VOICE_URL`; `nil` when none is set (a webhook then uses its own host).
+    /// Where links point: `SWITCHBOARD_PUBLIC_URL` (its `/api/recordings/…` route is
+    /// ConfigGet's), else the origin of `SWITCHBOARD_VOICE_URL` (Voice's own URL, which
+    /// answers the link too); `nil` when neither is set: a callback then uses the host it
+    /// came to, which is Voice's.
     public static func base(_ environment: Environment) -> String? {
-        for name in ["SWITCHBOARD_PUBLIC_URL", "SWITCHBOARD_API_URL"] {
-            if let text = environment[name], let base = try? PublicBaseURL(text) { return base.base }
-        }
+        if let text = environment["SWITCHBOARD_PUBLIC_URL"], let base = try? PublicBaseURL(text) { return base.base }
         return environment["SWITCHBOARD_VOICE_URL"].flatMap(origin)
     }
 

@@ -12,15 +12,18 @@ import Foundation
 /// A company's recordings, played without handing out its credentials:
 ///
 /// - `GET /api/companies/{companyId}/recordings/{recordingSid}` — an admin token or the
-///   company's own;
+///   company's own (ConfigGet);
 /// - `GET /api/recordings/{recordingSid}?companyId=…&expires=…&signature=…` — the signed,
-///   expiring link of a notification (``PlaybackLinkSigner``), no login.
+///   expiring link of a notification (``PlaybackLinkSigner``), no login: ConfigGet on the
+///   HTTP API, and Voice on its Function URL (where a link points when the deployment
+///   names no public URL, since Twilio's callbacks reach Voice there).
 ///
 /// The audio is fetched from Twilio with the company's own credentials and answered as
 /// `audio/mpeg`; the answer never redirects to a URL that would carry them. Another
 /// account's recording is a 404 (Twilio itself refuses the company's credentials for
 /// it); one deleted by the company's retention is a 410; one too large for Lambda's 6 MB
-/// answer is a 502 naming the limit.
+/// answer is a 502 naming the limit. Each refusal is a ``PlaybackRefusal``, which each
+/// function answers in its own form.
 public final class RecordingPlayback {
     /// The largest recording answered: its base64 must fit Lambda's 6 MB response.
     public static let maximumBytes = 4_400_000
@@ -44,6 +47,15 @@ public final class RecordingPlayback {
         self.signer = signer
     }
 
+    /// Everything from `environment`, over `store` (its archive is `archive`): the data key,
+    /// Twilio's client's settings, the links' (`SWITCHBOARD_ADMIN_SECRET`, …).
+    public convenience init(environment: Environment, store: any SwitchboardStore, archive: any CallArchive) throws {
+        self.init(
+            directory: store.directory, archive: archive, sealer: try Settings.sealer(environment),
+            twilioSettings: try TwilioRESTSettings.fromEnvironment(environment),
+            signer: try PlaybackLinkSigner.fromEnvironment(environment))
+    }
+
     /// The company and recording of `/api/companies/{companyId}/recordings/{recordingSid}`.
     public static func companyRoute(_ rawPath: String, parameters: [String: String]?) -> (String, String)? {
         let segments = rawPath.split(separator: "/")
@@ -63,11 +75,11 @@ public final class RecordingPlayback {
     ///
     /// - Throws: 403 for a tampered, re-targeted or expired link (saying which of
     ///   "expired" or "not valid"), 404 when links are not served here.
-    public func company(ofLink recordingSid: String, query: FormParameters) throws(Problem) -> CompanyID {
+    public func company(ofLink recordingSid: String, query: FormParameters) throws(PlaybackRefusal) -> CompanyID {
         guard let signer else {
-            throw Problem(
+            throw PlaybackRefusal(
                 slug: "not-found", title: "No such route", status: 404,
-                detail: "this deployment signs no playback links (no SWITCHBOARD_ADMIN_SECRET)")
+                detail: "This deployment signs no playback links (no SWITCHBOARD_ADMIN_SECRET).")
         }
         let companyText = query["companyId"] ?? ""
         switch signer.verify(
@@ -82,30 +94,38 @@ public final class RecordingPlayback {
         }
     }
 
-    private static func refusedLink(_ why: String) -> Problem {
-        Problem(slug: "link-refused", title: "Playback link refused", status: 403, detail: "This playback link \(why).")
+    private static func refusedLink(_ why: String) -> PlaybackRefusal {
+        PlaybackRefusal(
+            slug: "link-refused", title: "Playback link refused", status: 403, detail: "This playback link \(why).")
     }
 
     /// The audio of `recordingSid` of company `id`.
-    public func play(_ id: CompanyID, recordingSid: String, logger: Logger) throws(Problem) -> HTTPResponse {
+    public func play(_ id: CompanyID, recordingSid: String, logger: Logger) throws(PlaybackRefusal) -> HTTPResponse {
         guard TwilioSID.isValid(recordingSid, prefix: "RE") else {
-            throw .badRequest("recordingSid must be RE followed by 32 hexadecimal digits")
+            throw PlaybackRefusal(
+                slug: "bad-request", title: "Bad request", status: 400,
+                detail: "recordingSid must be RE followed by 32 hexadecimal digits")
         }
         let found: Company?
         do { found = try directory.company(id: id) } catch {
             logger.error("recording.directory_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
-            throw .directoryUnavailable()
+            throw PlaybackRefusal(
+                slug: "directory-unavailable", title: "Directory unavailable", status: 503,
+                detail: "The directory could not be reached; try again shortly.")
         }
-        guard let company = found else { throw .companyNotFound(id.rawValue) }
+        guard let company = found else {
+            throw PlaybackRefusal(
+                slug: "not-found", title: "No such company", status: 404, detail: "No company \(id.rawValue).")
+        }
         if let record = try? archive.record(recordingSid: recordingSid, companyID: id),
             let deleted = record.recordingDeletedAt
         {
-            throw Problem(
+            throw PlaybackRefusal(
                 slug: "recording-deleted", title: "Recording deleted", status: 410,
                 detail: "Recording \(recordingSid) was deleted on \(deleted.prefix(10)) by the company's retention.")
         }
         guard let credentials = TwilioCredentials(of: company, sealer: sealer) else {
-            throw Problem(
+            throw PlaybackRefusal(
                 slug: "no-credentials", title: "No Twilio credentials", status: 409,
                 detail: "Company \(id) has no Twilio account and token to fetch its recordings with.")
         }
@@ -115,18 +135,22 @@ public final class RecordingPlayback {
             audio = try client!.recordingAudio(credentials, sid: recordingSid)
         } catch {
             if case .rejected(let refusal) = error, refusal.status == 404 {
-                throw Problem(
+                throw PlaybackRefusal(
                     slug: "not-found", title: "No such recording", status: 404,
                     detail: "Company \(id) has no recording \(recordingSid).")
             }
             logger.error("recording.twilio_failed", metadata: ["company.id": "\(id)", "error": "\(error)"])
-            if error.isUnavailable { throw .twilioUnavailable("Twilio could not be asked for the recording: \(error)") }
-            throw Problem(
+            if error.isUnavailable {
+                throw PlaybackRefusal(
+                    slug: "twilio-unavailable", title: "Twilio unavailable", status: 503,
+                    detail: "Twilio could not be asked for the recording: \(error)")
+            }
+            throw PlaybackRefusal(
                 slug: "twilio-refused", title: "Twilio refused", status: 502,
                 detail: "Twilio refused the recording: \(error)")
         }
         guard audio.count <= Self.maximumBytes else {
-            throw Problem(
+            throw PlaybackRefusal(
                 slug: "recording-too-large", title: "Recording too large", status: 502,
                 detail:
                     "Recording \(recordingSid) is \(audio.count) bytes; one answer carries at most \(Self.maximumBytes)"
@@ -148,3 +172,19 @@ public final class RecordingPlayback {
 
 @available(*, unavailable)
 extension RecordingPlayback: Sendable {}
+
+/// Why a recording was not played: an HTTP status, a problem type's slug and title, and a
+/// detail naming the recording or the company, never a credential.
+public struct PlaybackRefusal: Error, Sendable, Equatable {
+    public let slug: String
+    public let title: String
+    public let status: Int
+    public let detail: String
+
+    public init(slug: String, title: String, status: Int, detail: String) {
+        self.slug = slug
+        self.title = title
+        self.status = status
+        self.detail = detail
+    }
+}
