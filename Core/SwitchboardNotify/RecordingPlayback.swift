@@ -13,7 +13,7 @@ import Foundation
 ///
 /// - `GET /api/companies/{companyId}/recordings/{recordingSid}` — an admin token or the
 ///   company's own (ConfigGet);
-/// - `GET /api/recordings/{recordingSid}?companyId=…&expires=…&signature=…` — the signed,
+/// - `GET /api/recordings/{recordingSid}?c=<companyId>&e=<expiry>&s=<signature>` — the signed,
 ///   expiring link of a notification (``PlaybackLinkSigner``), no login: ConfigGet on the
 ///   HTTP API, and Voice on its Function URL (where a link points when the deployment
 ///   names no public URL, since Twilio's callbacks reach Voice there).
@@ -81,10 +81,9 @@ public final class RecordingPlayback {
                 slug: "not-found", title: "No such route", status: 404,
                 detail: "This deployment signs no playback links (no SWITCHBOARD_ADMIN_SECRET).")
         }
-        let companyText = query["companyId"] ?? ""
+        let companyText = query["c"] ?? ""
         switch signer.verify(
-            companyID: companyText, recordingSid: recordingSid, expires: query["expires"] ?? "",
-            signature: query["signature"] ?? "")
+            companyID: companyText, recordingSid: recordingSid, expires: query["e"] ?? "", signature: query["s"] ?? "")
         {
         case .valid:
             guard let id = try? CompanyID(companyText) else { throw Self.refusedLink("is not valid") }

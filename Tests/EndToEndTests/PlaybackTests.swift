@@ -76,7 +76,7 @@ struct PlaybackTests {
         // Without SWITCHBOARD_PUBLIC_URL, the link points at the host the callback came to.
         #expect(
             link.hasPrefix(
-                "https://\(WebhookEvents.host)/api/recordings/\(V.recordingSid)?companyId=\(F.birch)&expires="))
+                "https://\(WebhookEvents.host)/api/recordings/\(V.recordingSid)?c=\(F.birch)&e="))
         let mail = try #require(try smtp.received().first)
         #expect(mail.part("text/plain")?.contains("Listen: " + link) == true)
         #expect(mail.part("text/html")?.contains(link.replacingOccurrences(of: "&", with: "&amp;")) == true)
@@ -89,7 +89,7 @@ struct PlaybackTests {
         let voice = try api.call("Voice", "GET", url.path, query: query, token: nil, documented: false).response
         #expect(voice.statusCode == 200 && Self.audio(voice) == Self.audio(played), "\(voice.body.prefix(300))")
         let voiceTampered = try api.call(
-            "Voice", "GET", url.path, query: query.replacingOccurrences(of: "expires=", with: "expires=1"), token: nil,
+            "Voice", "GET", url.path, query: query.replacingOccurrences(of: "e=", with: "e=1"), token: nil,
             documented: false
         ).response
         #expect(voiceTampered.statusCode == 403 && !voiceTampered.body.contains("<Response"))
@@ -100,21 +100,21 @@ struct PlaybackTests {
             try api.call("ConfigGet", "GET", path, query: query, token: nil).response
         }
         let items = url.queryItems ?? []
-        let signature = items.first { $0.name == "signature" }?.value ?? ""
-        let expires = items.first { $0.name == "expires" }?.value ?? ""
+        let signature = items.first { $0.name == "s" }?.value ?? ""
+        let expires = items.first { $0.name == "e" }?.value ?? ""
         var flipped = Array(signature)
         flipped[3] = flipped[3] == "A" ? "B" : "A"
         let cases: [(String, String)] = [
             // A changed signature.
-            (url.path, "companyId=\(F.birch)&expires=\(expires)&signature=\(String(flipped))"),
+            (url.path, "c=\(F.birch)&e=\(expires)&s=\(String(flipped))"),
             // Another recording with the same signature.
             ("/api/recordings/RE" + String(repeating: "b", count: 32), query),
             // Another company.
-            (url.path, "companyId=\(F.acme)&expires=\(expires)&signature=\(signature)"),
+            (url.path, "c=\(F.acme)&e=\(expires)&s=\(signature)"),
             // A later expiry.
-            (url.path, "companyId=\(F.birch)&expires=\((Int(expires) ?? 0) + 86_400)&signature=\(signature)"),
+            (url.path, "c=\(F.birch)&e=\((Int(expires) ?? 0) + 86_400)&s=\(signature)"),
             // No signature at all.
-            (url.path, "companyId=\(F.birch)&expires=\(expires)"),
+            (url.path, "c=\(F.birch)&e=\(expires)"),
         ]
         for (path, query) in cases {
             let answer = try refused(path, query)

@@ -98,7 +98,9 @@ struct VoicemailNotificationTests {
         #expect(text["from"] as? String == "+15550200001")
         let body = try #require(text["body"] as? String)
         #expect(body.hasPrefix("Voicemail for Birch & Partners Law from +15557654321"))
-        #expect(body.contains(", 23 s: \"Hi it's Dana. Bcc: everyone@example.com <script>"))
+        // The transcript on one line, cut with "..." so the link still fits two segments.
+        #expect(body.contains(", 23 s: \"Hi it's Dana. Bcc: every"), "\(body)")
+        #expect(body.contains("...\" Listen: https://"))
         #expect(!body.contains("\r") && !body.contains("\n"))
         #expect(SMSEncoding.segments(of: body) <= 2, "\(body.count) characters")
 

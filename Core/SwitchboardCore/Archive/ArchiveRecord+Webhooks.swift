@@ -9,12 +9,7 @@ extension ArchiveRecord {
     /// `CallSid` (nothing to key it by).
     public init?(call parameters: FormParameters, tenant: TenantSnapshot, decision: String, at now: Date = Date()) {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
-        self.init(
-            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
-        )
-        accountSid = parameters["AccountSid"].map(Self.field)
-        from = parameters["From"].map(Self.field)
-        to = parameters["To"].map(Self.field)
+        self.init(incomingCall: parameters, sid: sid, tenant: tenant, at: now)
         self.decision = decision
     }
 
@@ -22,12 +17,7 @@ extension ArchiveRecord {
     /// `RecordingUrl`, `RecordingDuration`.
     public init?(recording parameters: FormParameters, tenant: TenantSnapshot, at now: Date = Date()) {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
-        self.init(
-            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
-        )
-        accountSid = parameters["AccountSid"].map(Self.field)
-        from = parameters["From"].map(Self.field)
-        to = parameters["To"].map(Self.field)
+        self.init(incomingCall: parameters, sid: sid, tenant: tenant, at: now)
         decision = "voicemail"
         recordingSid = parameters["RecordingSid"].map(Self.field)
         recordingUrl = parameters["RecordingUrl"].map { $0.clipped(to: 2_048) }
@@ -42,12 +32,7 @@ extension ArchiveRecord {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid),
             let status = parameters["RecordingStatus"]?.lowercased(), Self.recordingStatuses.contains(status)
         else { return nil }
-        self.init(
-            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
-        )
-        accountSid = parameters["AccountSid"].map(Self.field)
-        from = parameters["From"].map(Self.field)
-        to = parameters["To"].map(Self.field)
+        self.init(incomingCall: parameters, sid: sid, tenant: tenant, at: now)
         recordingStatus = status
         if status == "completed" {
             recordingSid = parameters["RecordingSid"].flatMap { Self.isValidSid($0) ? $0 : nil }
@@ -70,12 +55,7 @@ extension ArchiveRecord {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid),
             let status = parameters["TranscriptionStatus"]?.lowercased(), status == "completed" || status == "failed"
         else { return nil }
-        self.init(
-            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
-        )
-        accountSid = parameters["AccountSid"].map(Self.field)
-        from = parameters["From"].map(Self.field)
-        to = parameters["To"].map(Self.field)
+        self.init(incomingCall: parameters, sid: sid, tenant: tenant, at: now)
         recordingSid = parameters["RecordingSid"].flatMap { Self.isValidSid($0) ? $0 : nil }
         transcriptStatus = status
         if status == "completed" {
@@ -91,12 +71,7 @@ extension ArchiveRecord {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid), let status = parameters["DialCallStatus"],
             !status.isEmpty
         else { return nil }
-        self.init(
-            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
-        )
-        accountSid = parameters["AccountSid"].map(Self.field)
-        from = parameters["From"].map(Self.field)
-        to = parameters["To"].map(Self.field)
+        self.init(incomingCall: parameters, sid: sid, tenant: tenant, at: now)
         decision = CallRoutingMode.forward.rawValue
         dialStatus = status.lowercased().clipped(to: 32)
         dialDurationSeconds = parameters["DialCallDuration"].flatMap { Int($0) }.map { max(0, $0) }
@@ -119,6 +94,17 @@ extension ArchiveRecord {
         body = message.body.clipped(to: 1_600 * 4)
         mediaUrls = message.mediaURLs.isEmpty ? nil : message.mediaURLs.map { $0.clipped(to: 2_048) }
         self.keyword = keyword?.word
+    }
+
+    /// An incoming call's record for `tenant`, keyed by `sid`, with the account and the
+    /// numbers Twilio posted: what every webhook about the call starts its record with.
+    private init(incomingCall parameters: FormParameters, sid: String, tenant: TenantSnapshot, at now: Date) {
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "inbound", at: Timestamp.format(now)
+        )
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = parameters["To"].map(Self.field)
     }
 
     /// A short field as it is kept: at most 64 characters.

@@ -79,9 +79,9 @@ public final class MongoCallArchive: CallArchive {
         let inserted: Bool
         if case .array(let upserted)? = reply["upserted"], !upserted.isEmpty {
             inserted = true
-        } else if Self.writeError(reply) == "11000" {
+        } else if MongoReply.writeErrorCode(reply) == "11000" {
             inserted = false  // two writers raced on one sid and the unique index kept one
-        } else if let error = Self.writeError(reply) {
+        } else if let error = MongoReply.writeErrorCode(reply) {
             throw ArchiveError("callArchive refused the record (code \(error))")
         } else {
             inserted = false
@@ -307,11 +307,5 @@ public final class MongoCallArchive: CallArchive {
         do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
             throw ArchiveError("reply is not readable JSON")
         }
-    }
-
-    private static func writeError(_ reply: JSONValue) -> String? {
-        guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
-        if case .number(let code)? = first["code"] { return code }
-        return "?"
     }
 }

@@ -87,21 +87,22 @@ public struct CallNotice: Sendable, Equatable {
     /// message fits two SMS segments, and the link.
     public var smsText: String {
         var head = kind == .voicemail ? "Voicemail for " : "Missed call for "
-        head += Self.oneLine(companyName, limit: 60) + " from " + callerText + ", " + Self.shortTime(at)
+        head +=
+            Self.oneLine(companyName, limit: 60, ellipsis: "...") + " from " + callerText + ", " + Self.shortTime(at)
         if kind == .voicemail, let seconds = durationSeconds { head += ", \(seconds) s" }
         let tail = playbackLink.map { " Listen: " + $0 } ?? ""
         guard kind == .voicemail else { return head + ". No message was left." + tail }
         guard let transcript else {
             return head + (transcriptFailed ? ". No transcript." : ".") + tail
         }
-        let said = Self.oneLine(transcript, limit: 2_000)
+        let said = Self.oneLine(transcript, limit: 2_000, ellipsis: "...")
         let whole = head + ": \"" + said + "\"" + tail
         let encoding = SMSEncoding.of(whole)
         let limit = 2 * encoding.unitsPerSegment
-        guard let cut = encoding.prefix(of: said, fitting: limit - encoding.cost(head + ": \"…\"" + tail)) else {
-            return whole
-        }
-        return head + ": \"" + cut + "…\"" + tail
+        // "..." and not "…", which GSM-7 lacks: one would make the whole message UCS-2.
+        guard let cut = encoding.prefix(of: said, fitting: max(0, limit - encoding.cost(head + ": \"...\"" + tail)))
+        else { return whole }
+        return head + ": \"" + cut + "...\"" + tail
     }
 
     /// The e-mail's subject: what happened and who called.
@@ -170,12 +171,12 @@ public struct CallNotice: Sendable, Equatable {
 
     /// The caller as shown: their number, or "a withheld number".
     var callerText: String {
-        caller.map { Self.oneLine($0, limit: 40) } ?? "a withheld number"
+        caller.map { Self.oneLine($0, limit: 40, ellipsis: "...") } ?? "a withheld number"
     }
 
     /// `text` on one line: control characters and line breaks as spaces, runs of spaces
     /// as one, at most `limit` characters.
-    static func oneLine(_ text: String, limit: Int) -> String {
+    static func oneLine(_ text: String, limit: Int, ellipsis: String = "…") -> String {
         var result = ""
         var lastWasSpace = false
         for scalar in text.unicodeScalars {
@@ -191,7 +192,7 @@ public struct CallNotice: Sendable, Equatable {
             }
         }
         while result.hasSuffix(" ") { result.removeLast() }
-        return result.count > limit ? String(result.prefix(limit)) + "…" : result
+        return result.count > limit ? String(result.prefix(limit)) + ellipsis : result
     }
 
     /// `text` as lines ending in CRLF, other control characters removed: a bare CR or LF

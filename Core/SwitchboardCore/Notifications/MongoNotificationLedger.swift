@@ -65,7 +65,7 @@ public final class MongoNotificationLedger: NotificationLedger {
                 ])
             ]),
         ])
-        if let code = Self.writeErrorCode(inserted), code != "11000" {
+        if let code = MongoReply.writeErrorCode(inserted), code != "11000" {
             throw NotificationLedgerError("\(Self.collection) refused the entry (code \(code))")
         }
         // A pending entry due later is brought forward.
@@ -184,28 +184,9 @@ public final class MongoNotificationLedger: NotificationLedger {
         }
         return NotificationEntry(
             key: NotificationKey(companyID: company, callSid: sid), state: state, failures: failures,
-            dueAt: date(document["dueAt"]), lastError: text("lastError"), sentAt: date(document["sentAt"]),
+            dueAt: MongoReply.date(document["dueAt"]), lastError: text("lastError"),
+            sentAt: MongoReply.date(document["sentAt"]),
             delivered: delivered)
-    }
-
-    private static func date(_ value: JSONValue?) -> Date? {
-        switch value {
-        case .object(let date)?:
-            if case .string(let iso)? = date["$date"] { return Timestamp.parse(iso) }
-            if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] {
-                return Timestamp.parse(milliseconds)
-            }
-            if case .number(let milliseconds)? = date["$date"] { return Timestamp.parse(milliseconds) }
-            return nil
-        case .string(let iso)?: return Timestamp.parse(iso)
-        default: return nil
-        }
-    }
-
-    private static func writeErrorCode(_ reply: JSONValue) -> String? {
-        guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
-        if case .number(let code)? = first["code"] { return code }
-        return "?"
     }
 
     private func run(_ command: MongoDocument) throws(NotificationLedgerError) -> JSONValue {

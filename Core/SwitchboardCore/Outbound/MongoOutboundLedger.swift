@@ -64,8 +64,8 @@ public final class MongoOutboundLedger: OutboundLedger {
         ]
         for _ in 0..<2 {
             let inserted = try run(["insert": .string(Self.requests), "documents": .array([.document(fresh)])])
-            guard Self.writeErrorCode(inserted) == "11000" else {
-                if let code = Self.writeErrorCode(inserted) {
+            guard MongoReply.writeErrorCode(inserted) == "11000" else {
+                if let code = MongoReply.writeErrorCode(inserted) {
                     throw OutboundLedgerError("\(Self.requests) refused the key (code \(code))")
                 }
                 return .claimed
@@ -78,7 +78,7 @@ public final class MongoOutboundLedger: OutboundLedger {
             else {
                 continue  // deleted meanwhile (expired, or released): try the insert again
             }
-            let createdAt = Self.date(stored["createdAt"])
+            let createdAt = MongoReply.date(stored["createdAt"])
             if let createdAt, now.timeIntervalSince(createdAt) >= Double(IdempotencyWindow.seconds) {
                 // Expired, not yet deleted by MongoDB: take it over, unless another request just did.
                 let replaced = try run([
@@ -162,26 +162,6 @@ public final class MongoOutboundLedger: OutboundLedger {
             throw OutboundLedgerError("findAndModify answered without the count")
         }
         throw OutboundLedgerError("the minute's count could not be written")
-    }
-
-    private static func date(_ value: JSONValue?) -> Date? {
-        switch value {
-        case .object(let date)?:
-            if case .string(let iso)? = date["$date"] { return Timestamp.parse(iso) }
-            if case .object(let long)? = date["$date"], case .string(let milliseconds)? = long["$numberLong"] {
-                return Timestamp.parse(milliseconds)
-            }
-            if case .number(let milliseconds)? = date["$date"] { return Timestamp.parse(milliseconds) }
-            return nil
-        case .string(let iso)?: return Timestamp.parse(iso)
-        default: return nil
-        }
-    }
-
-    private static func writeErrorCode(_ reply: JSONValue) -> String? {
-        guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
-        if case .number(let code)? = first["code"] { return code }
-        return "?"
     }
 
     private func run(_ command: MongoDocument) throws(OutboundLedgerError) -> JSONValue {
