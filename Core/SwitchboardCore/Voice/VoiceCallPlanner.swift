@@ -140,8 +140,10 @@ public struct VoiceCallPlanner: Sendable {
     }
 
     /// Voice's URL with the query that marks a callback for `companyID`.
+    /// Written as it is, with nothing to escape: a leg's name is a word, and a company id
+    /// holds only letters, digits, `-` and `_` (``CompanyID``).
     public static func callbackURL(_ voiceURL: String, leg: CallbackLeg, companyID: CompanyID) -> String {
-        voiceURL + "?" + FormEncoding.encode([(leg.rawValue, "1"), ("companyId", companyID.rawValue)])
+        voiceURL + "?" + leg.rawValue + "=1&companyId=" + companyID.rawValue
     }
 
     /// The callback a request's query marks, with its company id, or `nil` for a new call.
