@@ -18,6 +18,11 @@ function activityTable(kind, records) {
     if (record.recordingStatus === 'absent') parts.push('no message left');
     if (record.transcriptStatus === 'failed') parts.push('no transcript');
     if (record.errorCode) parts.push(`error ${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}`);
+    const told = record.notification;
+    if (told?.state === 'sent') parts.push(`company told ${when(told.sentAt)}`);
+    else if (told?.state === 'failed') parts.push(`telling the company failed (${told.failures} ${told.failures === 1 ? 'try' : 'tries'}; next ${when(told.nextTryAt)}): ${told.lastError}`);
+    else if (told?.state === 'abandoned') parts.push(`telling the company failed for good: ${told.lastError}`);
+    else if (told?.state === 'pending' || told?.state === 'sending') parts.push('telling the company soon');
     return parts.join('; ');
   };
   return h('div', { class: 'table-wrap' }, h('table', { class: 'activity' },

@@ -130,7 +130,10 @@ struct ConfigGetHandler: FunctionHandler {
         }
         guard exists else { throw .companyNotFound(id.rawValue) }
         let page: ArchiveListing.Page
-        do { page = try ArchiveListing(archive: archive).page(request, companyID: id, kind: kind) } catch {
+        do {
+            page = try ArchiveListing(archive: archive, notifications: services.store.notificationLedger()).page(
+                request, companyID: id, kind: kind)
+        } catch {
             logger.error("archive.unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
             throw .storeUnavailable("the archive could not be read; try again shortly")
         }

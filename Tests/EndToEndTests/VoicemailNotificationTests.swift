@@ -125,6 +125,13 @@ struct VoicemailNotificationTests {
 
         let entry = try #require(try Self.ledgerEntry(api, company: F.birch, call: sid))
         #expect(entry.state == .sent && entry.sentAt != nil)
+        let listed = try api.call(
+            "ConfigGet", "GET", "/api/companies/\(F.birch)/calls", token: try api.companyToken(F.birch)
+        ).response
+        let told =
+            (try F.json(listed)["records"] as? [[String: Any]] ?? []).first { $0["sid"] as? String == sid }?[
+                "notification"] as? [String: Any]
+        #expect(told?["state"] as? String == "sent" && told?["sentAt"] is String && told?["lastError"] == nil)
         // The scheduled run finds nothing left to send.
         let run = try HealthTests.scheduledRun(api.environment)
         #expect(run.stderrText.contains("\"notification.pass\"") || run.stderrText.contains("notification.pass"))
@@ -285,6 +292,15 @@ struct VoicemailNotificationTests {
         #expect(!why.contains(Self.login.1))
         #expect(try plain.received().isEmpty)  // nothing went in clear
         #expect(entry.delivered.isEmpty)
+        // The failure is in the call's record as the API (and the admin page) shows it.
+        let listed = try api.call(
+            "ConfigGet", "GET", "/api/companies/\(F.birch)/calls", token: try api.adminToken()
+        ).response
+        let calls = try F.json(listed)["records"] as? [[String: Any]] ?? []
+        let told = calls.first { $0["sid"] as? String == sid }?["notification"] as? [String: Any]
+        #expect(told?["state"] as? String == "failed" && told?["failures"] as? Int == 1, "\(calls)")
+        #expect((told?["lastError"] as? String)?.contains("503") == true && told?["nextTryAt"] is String)
+        try api.checkAgainstOpenAPI()
     }
 
     @Test("notifySms, notifyEmail and notifyOn are checked by the one validator and shown by ConfigGet")

@@ -132,5 +132,11 @@ struct StoreContractTests {
         try ledger.finish(answered, .skipped, now: now)
         #expect(try ledger.entry(answered)?.state == .skipped)
         #expect(try ledger.entry(NotificationKey(companyID: try CompanyID("c3"), callSid: "CA1")) == nil)
+        // A page's calls in one read: those with an entry, of that company only.
+        let listed = try ledger.entries(
+            companyID: try CompanyID("c1"),
+            callSids: [call.callSid, answered.callSid, "CA" + String(repeating: "3", count: 32)])
+        #expect(Set(listed.map(\.key)) == [call, answered])
+        #expect(try ledger.entries(companyID: try CompanyID("c2"), callSids: [answered.callSid]).isEmpty)
     }
 }

@@ -72,9 +72,12 @@ public struct ArchiveListing {
     }
 
     private let archive: any CallArchive
+    private let notifications: (any NotificationLedger)?
 
-    public init(archive: any CallArchive) {
+    /// - Parameter notifications: where each call's announcement stands, shown beside it.
+    public init(archive: any CallArchive, notifications: (any NotificationLedger)? = nil) {
         self.archive = archive
+        self.notifications = notifications
     }
 
     /// The page `request` asks for of company `id`'s calls or messages.
@@ -85,7 +88,17 @@ public struct ArchiveListing {
             companyID: id, kind: kind, before: request.before, status: request.status, limit: request.limit + 1)
         let shown = records.prefix(request.limit)
         let next = records.count > request.limit ? shown.last.map { Cursor.encode($0.position) } : nil
-        return Page(companyId: id.rawValue, kind: kind.rawValue, records: shown.map(ArchiveRecordView.init), next: next)
+        // One read of the ledger for the page's calls; a ledger that cannot be read leaves
+        // the page as the archive has it.
+        var announced: [String: NotificationEntry] = [:]
+        if kind == .call, let notifications,
+            let entries = try? notifications.entries(companyID: id, callSids: shown.map(\.sid))
+        {
+            for entry in entries { announced[entry.key.callSid] = entry }
+        }
+        return Page(
+            companyId: id.rawValue, kind: kind.rawValue,
+            records: shown.map { ArchiveRecordView($0, notification: announced[$0.sid]) }, next: next)
     }
 
     /// The opaque `before` cursor: base64url of `v1:`, the last record's time and its sid.

@@ -8,16 +8,37 @@ import SwitchboardCore
 ///       "decision": "sent", "body": "…", "status": "delivered", "endedAt": "…" }
 public struct ArchiveRecordView: Encodable, Sendable, Equatable {
     public let record: ArchiveRecord
+    /// For a call the company is to be told of: how far its announcement got.
+    public let notification: NotificationEntry?
 
-    public init(_ record: ArchiveRecord) {
+    public init(_ record: ArchiveRecord, notification: NotificationEntry? = nil) {
         self.record = record
+        self.notification = notification
+    }
+
+    /// An announcement as the API shows it: where it stands, when it was sent, how many
+    /// tries failed and why the last did, and when the next try is.
+    struct NotificationView: Encodable {
+        let entry: NotificationEntry
+
+        enum CodingKeys: String, CodingKey { case state, sentAt, failures, lastError, nextTryAt }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(entry.state.rawValue, forKey: .state)
+            try c.encodeIfPresent(entry.sentAt.map(Timestamp.format), forKey: .sentAt)
+            try c.encode(entry.failures, forKey: .failures)
+            try c.encodeIfPresent(entry.state == .sent ? nil : entry.lastError, forKey: .lastError)
+            let waiting = entry.state == .failed || entry.state == .pending
+            try c.encodeIfPresent(waiting ? entry.dueAt.map(Timestamp.format) : nil, forKey: .nextTryAt)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case sid, kind, companyId, direction, at, accountSid, from, to, decision, body, mediaUrls, keyword
         case recordingSid, recordingUrl, recordingDuration, recordingDurationSeconds, recordingStatus
         case transcript, transcriptStatus, recordingDeletedAt, dialStatus, dialDurationSeconds, forwardFallback
-        case status, answered, durationSeconds, endedAt, errorCode, errorMessage
+        case status, answered, durationSeconds, endedAt, errorCode, errorMessage, notification
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,5 +72,6 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
         try c.encodeIfPresent(record.endedAt, forKey: .endedAt)
         try c.encodeIfPresent(record.errorCode, forKey: .errorCode)
         try c.encodeIfPresent(record.errorMessage, forKey: .errorMessage)
+        try c.encodeIfPresent(notification.map(NotificationView.init), forKey: .notification)
     }
 }

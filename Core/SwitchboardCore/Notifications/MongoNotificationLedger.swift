@@ -166,6 +166,21 @@ public final class MongoNotificationLedger: NotificationLedger {
         return batch.first.flatMap(Self.entry)
     }
 
+    public func entries(companyID: CompanyID, callSids: [String]) throws(NotificationLedgerError)
+        -> [NotificationEntry]
+    {
+        guard !callSids.isEmpty else { return [] }
+        let ids = callSids.map { MongoValue.string(NotificationKey(companyID: companyID, callSid: $0).description) }
+        let reply = try run([
+            "find": .string(Self.collection), "filter": .document(["_id": .document(["$in": .array(ids)])]),
+            "limit": .int(ids.count), "singleBatch": true,
+        ])
+        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+            return []
+        }
+        return batch.compactMap(Self.entry)
+    }
+
     private static func entry(_ document: JSONValue) -> NotificationEntry? {
         func text(_ key: String) -> String? {
             if case .string(let value)? = document[key] { return value }

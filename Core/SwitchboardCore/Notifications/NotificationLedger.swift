@@ -35,6 +35,10 @@ public protocol NotificationLedger: AnyObject {
 
     /// The call's entry, if it has one.
     func entry(_ call: NotificationKey) throws(NotificationLedgerError) -> NotificationEntry?
+
+    /// The entries of `callSids` of `companyID` that exist: what a page of the archive
+    /// shows beside its calls.
+    func entries(companyID: CompanyID, callSids: [String]) throws(NotificationLedgerError) -> [NotificationEntry]
 }
 
 /// A call of a company: what a ledger entry is kept by.
