@@ -167,7 +167,8 @@ test: venv
 	@# No secret in clear in anything the run printed, nor in what it left in the stores.
 	@$(VENV)/bin/python Tests/Support/scan_for_secrets.py Examples/companies.json \
 		--secret "the end-to-end tests' admin secret=switchboard-e2e-admin-secret-0123456789abcdef" \
-		--secret "the demo's admin secret=$(DEMO_ADMIN_SECRET)" $(STATE)/test-output.log $(STATE)/test-stores.dump
+		--secret "the demo's admin secret=$(DEMO_ADMIN_SECRET)" \
+		--secret "the e-mail tests' relay password=relay-password-7f3a9c" $(STATE)/test-output.log $(STATE)/test-stores.dump
 	@count=$$(sed -n 's/.*Test run with \([0-9]*\) tests\{0,1\} in .* passed.*/\1/p' $(STATE)/test-output.log | tail -1); \
 		[ -n "$$count" ] || { echo "no Swift Testing summary found in $(STATE)/test-output.log"; exit 1; }; \
 		echo "tests: $$count passed, 0 failed"
