@@ -143,8 +143,8 @@ let package = Package(
             path: "Core/SwitchboardCore",
             swiftSettings: strictSettings
         ),
-        // Twilio's REST API over the libcurl driver: in its own target so that Voice,
-        // which never calls Twilio, does not load libcurl.
+        // Twilio's REST API over the libcurl driver: in its own target so that SMS, and Voice
+        // answering a call, never load libcurl (Voice loads it only to announce a voicemail).
         .target(
             name: "TwilioREST",
             dependencies: [
