@@ -89,6 +89,13 @@ public final class CallAnnouncer {
             links: try PlaybackLinkSigner.fromEnvironment(environment), linkBase: PlaybackLinkSigner.base(environment))
     }
 
+    /// The playback of this announcer's links, on the same store, data key, Twilio client
+    /// settings and signer: a function that does both reads its settings once.
+    public func playback() -> RecordingPlayback {
+        RecordingPlayback(
+            directory: directory, archive: archive, sealer: sealer, twilioSettings: twilioSettings, signer: links)
+    }
+
     /// Announces `call` now if it is due and nobody else holds it; what became of it, or
     /// `nil` when it was not this process's to send. `origin`: where playback links point
     /// when the settings name no base (the webhook's own `scheme://host`).

@@ -48,7 +48,7 @@ struct VoiceHandler: TwilioWebhookFunction {
         planner = VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment))
         announcer = try CallAnnouncer(
             environment: environment, store: services.stores, archive: services.archive, logger: context.logger)
-        playback = try RecordingPlayback(environment: environment, store: services.stores, archive: services.archive)
+        playback = announcer.playback()
         context.logger.info(
             "function.ready",
             metadata: ["store": "\(services.store)", "data_key.id": "\(services.gate.vault.currentKeyID)"])

@@ -77,12 +77,13 @@ public struct AnnouncementSchedule: Sendable {
         Self.events(of: settings).contains(.missedCall) ? .scheduled(wait(from: now)) : .none
     }
 
-    /// Writes `step` for `call` to `ledger`: a wait as a due time, an announcement now as
-    /// due now. Logged, never thrown: a ledger that cannot be written costs the
+    /// Writes `step` for `call` to `ledger` (made only when there is a step to write): a
+    /// wait as a due time, an announcement now as due now. Logged, never thrown: a ledger that cannot be written costs the
     /// announcement, not the caller's call.
     @discardableResult
     public func write(
-        _ step: Step, for call: NotificationKey, to ledger: any NotificationLedger, now: Date, logger: Logger
+        _ step: Step, for call: NotificationKey, to ledger: @autoclosure () -> any NotificationLedger, now: Date,
+        logger: Logger
     )
         -> Bool
     {
@@ -93,7 +94,7 @@ public struct AnnouncementSchedule: Sendable {
         case .announceNow: due = now
         }
         do {
-            try ledger.schedule(call, dueAt: due, now: now)
+            try ledger().schedule(call, dueAt: due, now: now)
             return true
         } catch {
             logger.error(
