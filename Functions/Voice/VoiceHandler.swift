@@ -95,7 +95,8 @@ struct VoiceHandler: TwilioWebhookFunction {
     /// A new incoming call to one of `tenant`'s numbers.
     private func answerCall(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
         let callSid = webhook.parameters["CallSid"]
-        let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL)
+        let answer = planner.answer(
+            tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL, caller: webhook.parameters["From"])
         if let reason = answer.fallbackReason {
             logger.warning(
                 "voice.routing_fallback",
@@ -104,7 +105,12 @@ struct VoiceHandler: TwilioWebhookFunction {
                     "reason": "\(reason)",
                 ])
         }
-        if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.mode.rawValue) {
+        if let refusal = answer.blocked {
+            logger.info(
+                "voice.blocked",
+                metadata: ["company.id": "\(tenant.companyID)", "reason": "\(refusal)"])
+        }
+        if let record = ArchiveRecord(call: webhook.parameters, tenant: tenant, decision: answer.decision) {
             services.recorder?.record(record, arrival: true, logger: logger)
         }
         // Written straight from its fields: this line is written for every call.
@@ -112,7 +118,8 @@ struct VoiceHandler: TwilioWebhookFunction {
             .info, "voice.answered",
             fields: [
                 ("call.sid", callSid?.clipped(to: 40) ?? ""), ("company.id", tenant.companyID.rawValue),
-                ("routing.mode", answer.mode.rawValue), ("signed.with", webhook.signedWith),
+                ("hours", answer.hours?.ruleName ?? ""), ("routing.mode", answer.decision),
+                ("signed.with", webhook.signedWith),
                 ("to", webhook.parameters["To"]?.clipped(to: 40) ?? ""),
             ])
         return .twiml(answer.twiml)
@@ -130,9 +137,11 @@ struct VoiceHandler: TwilioWebhookFunction {
             return .text(400, "companyId \(error)")
         }
         let outcome = services.gate.admitByCompany(webhook, id: companyID)
-        guard case .admitted(let tenant) = outcome else {
+        guard case .admitted(let company) = outcome else {
             return Self.route.refusal(outcome, callback: leg.rawValue, signedWith: webhook.signedWith, logger: logger)
         }
+        // A callback answers as the call does now: after-hours settings while closed.
+        let tenant = VoiceCallPlanner.routed(company, at: Date())
         logger.log(
             .info, "voice.callback",
             fields: [
@@ -142,6 +151,30 @@ struct VoiceHandler: TwilioWebhookFunction {
         switch leg {
         case .whisper:
             return .twiml(planner.whisper(tenant: tenant))
+        case .screen:
+            let member = Self.member(webhook.query["member"], of: tenant)
+            if let record = ArchiveRecord(screenedLeg: webhook.parameters, member: member, tenant: tenant) {
+                services.recorder?.record(record, logger: logger)
+            }
+            return .twiml(
+                planner.screen(
+                    tenant: tenant, member: webhook.query["member"], callSid: webhook.query["call"],
+                    voiceURL: webhook.endpointURL))
+        case .accept:
+            let answer = planner.accepted(digits: webhook.parameters["Digits"])
+            let member = Self.member(webhook.query["member"], of: tenant)
+            if answer.accepted, let number = member ?? webhook.parameters["To"].flatMap({ try? PhoneNumber(parsing: $0) }),
+                let record = ArchiveRecord(acceptedCall: webhook.query["call"], by: number, tenant: tenant)
+            {
+                services.recorder?.record(record, logger: logger)
+            }
+            logger.info(
+                "voice.screened",
+                metadata: [
+                    "company.id": "\(tenant.companyID)", "accepted": "\(answer.accepted)",
+                    "member": "\(webhook.query["member"]?.clipped(to: 4) ?? "")",
+                ])
+            return .twiml(answer.twiml)
         case .recorded:
             if let record = ArchiveRecord(recording: webhook.parameters, tenant: tenant) {
                 services.recorder?.record(record, logger: logger)
@@ -156,8 +189,21 @@ struct VoiceHandler: TwilioWebhookFunction {
                 ArchiveRecord(transcription: webhook.parameters, tenant: tenant), leg, tenant: tenant, webhook, logger)
         case .dialed:
             let dialStatus = webhook.parameters["DialCallStatus"]
-            let outcome = planner.dialFinished(tenant: tenant, dialStatus: dialStatus, voiceURL: webhook.endpointURL)
-            if let record = ArchiveRecord(dial: webhook.parameters, tenant: tenant, fallback: outcome.fallback) {
+            let screening = screeningProgress(webhook, tenant: tenant)
+            let outcome = planner.dialEnded(
+                tenant: tenant, query: webhook.query, parameters: webhook.parameters, accepted: screening.accepted,
+                pickedUp: screening.pickedUp, voiceURL: webhook.endpointURL)
+            if outcome.continues {
+                logger.info(
+                    "voice.forward_next",
+                    metadata: [
+                        "company.id": "\(tenant.companyID)", "dial.status": "\(dialStatus?.clipped(to: 32) ?? "")",
+                        "ringing": "\(outcome.nextMembers.count)",
+                    ])
+                return .twiml(outcome.twiml)
+            }
+            if var record = ArchiveRecord(dial: webhook.parameters, tenant: tenant, fallback: outcome.fallback) {
+                if tenant.forwardScreening == true, outcome.fallback != nil { record.screening = "nobody-accepted" }
                 services.recorder?.record(record, logger: logger)
             }
             if outcome.fallback == .hangup, let sid = webhook.parameters["CallSid"], ArchiveRecord.isValidSid(sid) {
@@ -178,6 +224,35 @@ struct VoiceHandler: TwilioWebhookFunction {
             }
             return .twiml(outcome.twiml)
         }
+    }
+
+    /// The ring-group member a screening callback names (`member=N`), when it is one.
+    private static func member(_ text: String?, of tenant: TenantSnapshot) -> PhoneNumber? {
+        let group = VoiceCallPlanner.ringGroup(of: tenant)
+        guard let index = text.flatMap({ Int($0) }), group.indices.contains(index) else { return nil }
+        return group[index]
+    }
+
+    /// For a screened forward's dial that ended: whether someone pressed 1 (the call's
+    /// record says) and which number picked up without (its leg's record says). Unknown
+    /// (`nil`) without an archive, or when it cannot be read.
+    private func screeningProgress(_ webhook: InboundWebhook, tenant: TenantSnapshot) -> (
+        accepted: Bool?, pickedUp: Int?
+    ) {
+        guard tenant.forwardScreening == true, services.recorder != nil,
+            let sid = webhook.parameters["CallSid"], ArchiveRecord.isValidSid(sid)
+        else { return (nil, nil) }
+        let call: ArchiveRecord?
+        do { call = try services.archive.record(sid: sid, companyID: tenant.companyID) } catch { return (nil, nil) }
+        if call?.acceptedBy != nil { return (true, nil) }
+        var pickedUp: Int?
+        if let legSid = webhook.parameters["DialCallSid"], ArchiveRecord.isValidSid(legSid),
+            let leg = try? services.archive.record(sid: legSid, companyID: tenant.companyID),
+            let to = leg.to.flatMap({ try? PhoneNumber(parsing: $0) })
+        {
+            pickedUp = VoiceCallPlanner.ringGroup(of: tenant).firstIndex(of: to)
+        }
+        return (false, pickedUp)
     }
 
     /// A recording's status or its transcript: joins the call's record, and schedules the

@@ -81,7 +81,8 @@ struct VoiceCallPlannerTests {
         let plainElements = try TwiMLReader.read(plain.twiml)
         #expect(plainElements[1].attributes["record"] == nil)
         #expect(plainElements[2].attributes["url"] == nil)
-        #expect(plainElements[1].attributes["timeout"] == nil)  // Twilio's own 30 seconds
+        // About four rings: before most mobiles' own voicemail answers.
+        #expect(plainElements[1].attributes["timeout"] == "20")
     }
 
     @Test("forward: the company's ring time is the Dial's timeout")

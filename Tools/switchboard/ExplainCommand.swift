@@ -21,6 +21,7 @@ struct ExplainCommand: ParsableCommand {
 
               switchboard explain "+1 (555) 010-0001"
               switchboard explain +15550100001 --json
+              switchboard explain +15550100001 --at 2026-12-25T09:00:00-05:00 --from +15550100999
 
             Quote a number written with parentheses: the shell reads them itself.
             """
@@ -35,11 +36,29 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Also ask Twilio how it routes the number (its Voice/SMS URLs, a TwiML app or trunk).")
     var twilio = false
 
+    @Option(help: "The instant the call arrives, ISO 8601 (2026-12-25T09:00:00Z or with an offset); default now.")
+    var at: String?
+
+    @Option(help: "The caller's number, checked against the company's blockedCallers and rejectAnonymous.")
+    var from: String?
+
     @Option(help: "The CallSid the TwiML should carry.")
     var callSid = "CA" + String(repeating: "0", count: 32)
 
     @Option(help: "Voice's URL, which callbacks point at (default: SWITCHBOARD_PUBLIC_URL + /api/twilio/voice).")
     var voiceURL: String?
+
+    func validate() throws {
+        if let at, Self.instant(at) == nil {
+            throw ValidationError("--at \"\(at.prefix(40))\" is not an ISO 8601 time like 2026-12-25T09:00:00Z")
+        }
+    }
+
+    /// The instant `text` names: ISO 8601 with `Z` or an offset.
+    static func instant(_ text: String) -> Date? {
+        if let date = Timestamp.parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text)
+    }
 
     func run() throws {
         let environment = Environment()
@@ -55,7 +74,9 @@ struct ExplainCommand: ParsableCommand {
             try voiceURL ?? (Settings.publicURL(environment)?.base).map { $0 + "/api/twilio/voice" }
             ?? "https://<your-api>/api/twilio/voice"
         var explanation = try CallExplainer(directory: directory, cache: cache, sealer: sealer, planner: planner)
-            .explain(number.joined(separator: " "), callSid: callSid, voiceURL: voice)
+            .explain(
+                number.joined(separator: " "), callSid: callSid, voiceURL: voice, caller: from,
+                now: at.flatMap(Self.instant) ?? Date())
         if twilio, let id = explanation.company?.companyId, let company = try directory.company(id: try CompanyID(id)) {
             explanation.twilio = try Self.twilioRouting(
                 of: company, number: explanation.e164 ?? "", sealer: sealer, environment: environment)
@@ -140,13 +161,24 @@ struct ExplainCommand: ParsableCommand {
             lines.append(text)
             lines.append("   Webhooks: \(credentials.signing)")
         }
+        if let hours = explanation.hours {
+            lines.append("   Hours: \(hours.detail)\(hours.timezone.map { " (\($0))" } ?? "")")
+        }
+        if let caller = explanation.caller {
+            lines.append("   Caller \(caller.from.prefix(64)): \(caller.detail)")
+        }
         if let routing = explanation.routing {
             var text = "5. Routing: \(routing.storedMode ?? "no callRoutingMode stored") → \(routing.usedMode)"
             if let fallback = routing.fallback { text += " (fallback: \(fallback))" }
             if let stream = routing.agentStreamUrl { text += "; agent stream \(stream)" }
             if let forward = routing.forwardNumber {
+                let group = routing.ringGroup.count > 1 ? routing.ringGroup.joined(separator: ", ") : forward
+                let how =
+                    routing.ringGroup.count > 1
+                    ? " (\(routing.forwardStrategy ?? "simultaneous"), \(routing.forwardRingSeconds ?? 20) s\(routing.forwardStrategy == "sequential" ? " each" : ""))"
+                    : " for \(routing.forwardRingSeconds ?? 20) s"
                 text +=
-                    "; rings \(forward)\(routing.recordingEnabled ? ", recorded" : "")\(routing.whisper ? ", with a whisper" : "")"
+                    "; rings \(group)\(how)\(routing.recordingEnabled ? ", recorded" : "")\(routing.whisper ? ", with a whisper" : "")\(routing.forwardScreening ? ", screened: press 1 to accept" : "")"
             }
             if let fallback = routing.forwardFallback {
                 text +=

@@ -9,6 +9,7 @@ extension ArchiveRecord {
         var output: [UInt8] = []
         output.reserveCapacity(512)
         var object = JSONMembers(opening: &output)
+        object.string("acceptedBy", acceptedBy, to: &output)
         object.string("accountSid", accountSid, to: &output)
         if let answered {
             object.key("answered", to: &output)
@@ -53,6 +54,7 @@ extension ArchiveRecord {
         object.string("recordingSid", recordingSid, to: &output)
         object.string("recordingStatus", recordingStatus, to: &output)
         object.string("recordingUrl", recordingUrl, to: &output)
+        object.string("screening", screening, to: &output)
         object.string("sid", sid, to: &output)
         object.string("status", status, to: &output)
         if let statusOrder {

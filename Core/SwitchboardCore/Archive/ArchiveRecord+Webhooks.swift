@@ -78,6 +78,28 @@ extension ArchiveRecord {
         forwardFallback = fallback?.rawValue
     }
 
+    /// The record of a screened forward's leg that picked up (`sid` its own `CallSid`):
+    /// the number it rang, so the dial's end knows who picked up without taking the call.
+    public init?(screenedLeg parameters: FormParameters, member: PhoneNumber?, tenant: TenantSnapshot, at now: Date = Date()) {
+        guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
+        self.init(
+            sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "outbound-dial",
+            at: Timestamp.format(now))
+        accountSid = parameters["AccountSid"].map(Self.field)
+        from = parameters["From"].map(Self.field)
+        to = member?.e164 ?? parameters["To"].map(Self.field)
+        decision = "screening"
+    }
+
+    /// What a screened forward's acceptance adds to the caller's call (`callSid`): who took it.
+    public init?(acceptedCall callSid: String?, by number: PhoneNumber, tenant: TenantSnapshot, at now: Date = Date()) {
+        guard let callSid, Self.isValidSid(callSid) else { return nil }
+        self.init(sid: callSid, kind: .call, companyId: tenant.companyID.rawValue, at: Timestamp.format(now))
+        decision = CallRoutingMode.forward.rawValue
+        acceptedBy = number.e164
+        screening = "accepted"
+    }
+
     /// The record of an incoming message.
     public init?(
         message: InboundMessage, parameters: FormParameters, tenant: TenantSnapshot, decision: String,

@@ -65,6 +65,10 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var dialDurationSeconds: Int?
     /// What the caller got when the forward was not answered: `voicemail` or `hangup`.
     public var forwardFallback: String?
+    /// A screened forward: the number whose person pressed 1 and took the call.
+    public var acceptedBy: String?
+    /// A screened forward: `accepted`, or `nobody-accepted` when the fallback ran.
+    public var screening: String?
     /// How it ended, from Twilio's status callbacks: `CallStatus` (`completed`, `busy`,
     /// `no-answer`, `failed`, `canceled`, …) or `MessageStatus` (`sent`, `delivered`,
     /// `undelivered`, `failed`, `read`, …), the latest that arrived in Twilio's order.
@@ -246,6 +250,8 @@ extension ArchiveRecord {
         .detail("dialStatus", { $0.dialStatus }, { $0.dialStatus = $1 }, MongoValue.string),
         .detail("dialDurationSeconds", { $0.dialDurationSeconds }, { $0.dialDurationSeconds = $1 }, MongoValue.int),
         .detail("forwardFallback", { $0.forwardFallback }, { $0.forwardFallback = $1 }, MongoValue.string),
+        .detail("acceptedBy", { $0.acceptedBy }, { $0.acceptedBy = $1 }, MongoValue.string),
+        .detail("screening", { $0.screening }, { $0.screening = $1 }, MongoValue.string),
     ]
 
     /// How the call or message ended, besides its status and its place in Twilio's order.

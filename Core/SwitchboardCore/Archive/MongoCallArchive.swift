@@ -291,6 +291,8 @@ public final class MongoCallArchive: CallArchive {
         record.dialStatus = text("dialStatus")
         record.dialDurationSeconds = integer("dialDurationSeconds")
         record.forwardFallback = text("forwardFallback")
+        record.acceptedBy = text("acceptedBy")
+        record.screening = text("screening")
         record.status = text("status")
         record.statusOrder = integer("statusOrder")
         if case .bool(let answered)? = document["answered"] { record.answered = answered }

@@ -28,10 +28,12 @@ public struct CallExplainer {
     /// - Parameters:
     ///   - callSid: the `CallSid` the TwiML carries (ai-agent mode passes it on).
     ///   - voiceURL: Voice's own URL, which callbacks point at.
+    ///   - caller: the caller's number (`From`), checked against the company's blocklist.
+    ///   - now: the instant the call arrives, when the company's hours are read.
     /// - Throws: ``DirectoryError`` when the directory cannot be read.
-    public func explain(_ text: String, callSid: String, voiceURL: String, now: Date = Date()) throws(DirectoryError)
-        -> CallExplanation
-    {
+    public func explain(
+        _ text: String, callSid: String, voiceURL: String, caller: String? = nil, now: Date = Date()
+    ) throws(DirectoryError) -> CallExplanation {
         var explanation = CallExplanation(input: text)
         let number: PhoneNumber
         do {
@@ -86,17 +88,37 @@ public struct CallExplainer {
         explanation.credentials = credentials
 
         // 5. The routing, with every fallback, and the exact TwiML.
-        let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: voiceURL)
-        explanation.routing = .init(
-            storedMode: tenant.callRoutingMode?.rawValue, usedMode: answer.mode.rawValue,
+        // The same decision Voice makes: one planner, one clock, one blocklist.
+        let answer = planner.answer(tenant: tenant, callSid: callSid, voiceURL: voiceURL, caller: caller, at: now)
+        let hours = answer.hours ?? OpeningDecision(tenant.settings, at: now)
+        explanation.hours = .init(
+            open: hours.isOpen, rule: hours.ruleName, timezone: tenant.timezone,
+            localTime: hours.localTime?.description, instant: Timestamp.format(now), detail: hours.explanation)
+        if let caller {
+            explanation.caller = .init(
+                from: caller, blocked: answer.blocked != nil,
+                detail: answer.blocked.map { "refused: \($0); Voice rejects the call as busy" }
+                    ?? "taken: the company does not block \(caller.prefix(64))")
+        }
+        let routed = VoiceCallPlanner.routed(tenant, at: now)
+        let group = VoiceCallPlanner.ringGroup(of: routed)
+        var routing = CallExplanation.Routing(
+            storedMode: tenant.callRoutingMode?.rawValue, usedMode: answer.decision,
             fallback: answer.fallbackReason,
-            agentStreamUrl: answer.mode == .aiAgent
-                ? (tenant.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL)
+            agentStreamUrl: answer.mode == .aiAgent && answer.blocked == nil
+                ? (routed.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL)
                 : nil,
-            forwardNumber: answer.mode == .forward ? tenant.forwardNumber : nil,
-            recordingEnabled: tenant.recordingEnabled,
-            whisper: tenant.whisperMessage.map { !$0.isEmpty } ?? false,
-            forwardFallback: answer.mode == .forward ? (tenant.forwardFallback ?? .whenAbsent).rawValue : nil)
+            forwardNumber: answer.mode == .forward ? group.first?.e164 : nil,
+            recordingEnabled: routed.recordingEnabled,
+            whisper: routed.whisperMessage.map { !$0.isEmpty } ?? false,
+            forwardFallback: answer.mode == .forward ? (routed.forwardFallback ?? .whenAbsent).rawValue : nil)
+        if answer.mode == .forward && answer.blocked == nil {
+            routing.ringGroup = group.map(\.e164)
+            routing.forwardStrategy = (routed.forwardStrategy ?? .whenAbsent).rawValue
+            routing.forwardRingSeconds = VoiceCallPlanner.ringSeconds(routed)
+            routing.forwardScreening = routed.forwardScreening == true
+        }
+        explanation.routing = routing
         explanation.notifications = .init(
             transcribeVoicemail: tenant.transcribeVoicemail ?? true, notifySms: tenant.notifySms?.items ?? [],
             notifyEmail: tenant.notifyEmail?.items ?? [],
@@ -111,9 +133,15 @@ public struct CallExplainer {
                 "\(tenant.companyName)'s auth token does not open with this deployment's data keys: calls hear \"try again later\""
         } else {
             explanation.twiml = answer.twiml
-            explanation.answered = true
-            explanation.outcome =
-                "answered by \(tenant.companyName) in \(answer.mode.rawValue) mode (resolved from \(source)), when Twilio signs with its token"
+            if answer.blocked != nil {
+                explanation.outcome =
+                    "\(tenant.companyName) rejects this caller as busy (resolved from \(source)): not answered, not billed"
+            } else {
+                explanation.answered = true
+                let when = hours.isOpen ? "" : " (after hours)"
+                explanation.outcome =
+                    "answered by \(tenant.companyName) in \(answer.mode.rawValue) mode\(when) (resolved from \(source)), when Twilio signs with its token"
+            }
         }
         return explanation
     }

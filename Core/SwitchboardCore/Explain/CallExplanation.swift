@@ -86,11 +86,38 @@ public struct CallExplanation: Encodable, Sendable {
         public let fallback: String?
         public let agentStreamUrl: String?
         public let forwardNumber: String?
+        /// In forward mode: every number the forward rings, in order.
+        public var ringGroup: [String] = []
+        /// In forward mode: `simultaneous` or `sequential`.
+        public var forwardStrategy: String?
+        /// In forward mode: how long it rings (each number in sequence, the group at once).
+        public var forwardRingSeconds: Int?
+        /// In forward mode: whether whoever picks up must press 1.
+        public var forwardScreening: Bool = false
         public let recordingEnabled: Bool
         public let whisper: Bool
         /// In forward mode: what a caller gets when the forward number does not answer,
         /// is busy or fails (`voicemail` or `hangup`).
         public let forwardFallback: String?
+    }
+
+    /// Whether the company is open at the instant explained, and by which rule.
+    public struct Hours: Encodable, Sendable {
+        public let open: Bool
+        /// `always-open`, `hours`, `closed-date` or `outside-hours`.
+        public let rule: String
+        public let timezone: String?
+        /// The company's wall clock at the instant: `2026-12-25 08:30 (fri, UTC-05:00)`.
+        public let localTime: String?
+        public let instant: String
+        public let detail: String
+    }
+
+    /// Whether the company takes a call from the caller explained.
+    public struct Caller: Encodable, Sendable {
+        public let from: String
+        public let blocked: Bool
+        public let detail: String
     }
 
     /// What becomes of a voicemail or a missed call: transcribed or not, and whom the
@@ -129,6 +156,8 @@ public struct CallExplanation: Encodable, Sendable {
     public var cache = CacheState(state: "not-configured", detail: "")
     public var resolvedFrom: String?
     public var credentials: Credentials?
+    public var hours: Hours?
+    public var caller: Caller?
     public var routing: Routing?
     public var notifications: Notifications?
     /// The TwiML Voice answers, exactly.

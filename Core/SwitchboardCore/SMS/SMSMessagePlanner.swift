@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// An incoming message, as Twilio posts it: who wrote, to which number, what, and the
 /// media they attached.
 public struct InboundMessage: Sendable, Equatable {
@@ -30,6 +36,9 @@ public struct InboundMessage: Sendable, Equatable {
 
 /// Decides how Switchboard answers a message, from the owning company's settings.
 ///
+/// - A sender the company blocks (`blockedCallers`, `rejectAnonymous`): nothing (`blocked`).
+/// - Outside the company's `businessHours`, its `afterHours` settings (`smsMode`,
+///   `smsAutoReply`, `forwardNumber`) take the place of its own.
 /// - A keyword Twilio handles (STOP, START, HELP, …): nothing, whatever the mode.
 /// - `auto-reply`: `<Message>` with the company's `smsAutoReply`.
 /// - `forward`: `<Message to=…>` to `smsForwardNumber` (or `forwardNumber`) carrying who
@@ -45,15 +54,28 @@ public struct SMSMessagePlanner: Sendable {
 
     /// What was decided, and why when it is not the company's mode.
     public struct Answer: Sendable, Equatable {
-        /// `auto-reply`, `forward`, `none` or `keyword`.
+        /// `auto-reply`, `forward`, `none`, `keyword` or `blocked`.
         public let action: String
         public let twiml: String
         /// The keyword the message was, if it was one.
         public let keyword: SMSKeyword?
         public let fallbackReason: String?
+        /// Whether the company was open, and by which rule.
+        public var hours: OpeningDecision? = nil
     }
 
-    public func answer(tenant: TenantSnapshot, message: InboundMessage) -> Answer {
+    /// The answer to `message`, arrived `now`, for the company that owns its number.
+    public func answer(tenant company: TenantSnapshot, message: InboundMessage, at now: Date = Date()) -> Answer {
+        if CallerBlocklist.refusal(of: message.from, settings: company.settings) != nil {
+            return Answer(action: "blocked", twiml: TwiML.response([]), keyword: nil, fallbackReason: nil)
+        }
+        let hours = OpeningDecision(company.settings, at: now)
+        var answer = route(VoiceCallPlanner.routed(company, hours), message: message)
+        answer.hours = hours
+        return answer
+    }
+
+    private func route(_ tenant: TenantSnapshot, message: InboundMessage) -> Answer {
         if let keyword = SMSKeyword(body: message.body) {
             return Answer(action: "keyword", twiml: TwiML.response([]), keyword: keyword, fallbackReason: nil)
         }

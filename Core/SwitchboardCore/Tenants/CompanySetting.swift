@@ -283,6 +283,7 @@ extension CallRoutingMode: SettingValue {}
 extension ForwardFallback: SettingValue {}
 extension SMSMode: SettingValue {}
 extension WebhookSigning: SettingValue {}
+extension ForwardStrategy: SettingValue {}
 
 extension SettingMode {
     static var absent: Self { whenAbsent }

@@ -28,11 +28,18 @@ public struct TwilioConfig: Sendable, Equatable {
     public var phoneNumbers: [PhoneNumberEntry]
     /// How calls are answered; none stored is voicemail.
     public var callRoutingMode: CallRoutingMode?
-    /// Where `forward` mode rings.
+    /// Where `forward` mode rings: a ring group of one, when there is no `forwardNumbers`.
     public var forwardNumber: String?
-    /// How long the forward number rings before the forward counts as not answered (its
-    /// fallback then runs), in seconds; Twilio's own 30 when absent.
+    /// The ring group `forward` mode rings, in E.164 (at most 10); `forwardNumber` when absent.
+    public var forwardNumbers: SettingList?
+    /// How the ring group rings: all at once (none stored) or one after another.
+    public var forwardStrategy: ForwardStrategy?
+    /// How long a forward rings before it counts as not answered, in seconds: each number
+    /// in sequence, the whole group at once; ``ForwardRing/defaultSeconds`` when absent.
     public var forwardRingSeconds: Int?
+    /// When true, whoever picks up a forwarded call must press 1 to take it: a mobile's
+    /// own voicemail, a fax or silence never does.
+    public var forwardScreening: Bool?
     /// Whether forwarded calls are recorded.
     public var recordingEnabled: Bool
     /// Spoken to the person who answers a forwarded call, before the caller is connected.
@@ -60,6 +67,18 @@ public struct TwilioConfig: Sendable, Equatable {
     public var smsAutoReply: String?
     /// Where `forward` mode sends messages; the company's `forwardNumber` when absent.
     public var smsForwardNumber: String?
+    /// The company's time zone, an IANA name (`America/New_York`): where its hours are read.
+    public var timezone: String?
+    /// When the company is open, in its `timezone`; none: always open.
+    public var businessHours: BusinessHours?
+    /// Holidays (`YYYY-MM-DD`): the openings that open on these dates do not open.
+    public var closedDates: SettingList?
+    /// The call and message settings that apply while the company is closed.
+    public var afterHours: AfterHours?
+    /// Callers and senders refused: E.164 numbers, or prefixes written `+1900*`.
+    public var blockedCallers: SettingList?
+    /// When true, callers who withhold their number are refused.
+    public var rejectAnonymous: Bool?
     /// How the company asks Twilio to sign its webhooks; none stored is `auth-token`.
     public var webhookSigning: WebhookSigning?
     /// The SharedKey Twilio signs the company's webhooks with, when it signs with one.
@@ -82,12 +101,15 @@ public struct TwilioConfig: Sendable, Equatable {
         accountSid: String? = nil, authToken: StoredSecret? = nil,
         authTokenPrevious: StoredSecret? = nil, authTokenPreviousExpiresAt: String? = nil, apiKey: String? = nil,
         apiSecret: StoredSecret? = nil, phoneNumber: String? = nil, phoneNumbers: [PhoneNumberEntry] = [],
-        callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, forwardRingSeconds: Int? = nil,
+        callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, forwardNumbers: SettingList? = nil,
+        forwardStrategy: ForwardStrategy? = nil, forwardRingSeconds: Int? = nil, forwardScreening: Bool? = nil,
         recordingEnabled: Bool = false,
         whisperMessage: String? = nil, forwardFallback: ForwardFallback? = nil, voicemailGreeting: String? = nil,
         transcribeVoicemail: Bool? = nil, notifySms: SettingList? = nil, notifyEmail: SettingList? = nil,
         notifyOn: SettingList? = nil, recordingRetentionDays: Int? = nil, agentStreamUrl: String? = nil,
         smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
+        timezone: String? = nil, businessHours: BusinessHours? = nil, closedDates: SettingList? = nil,
+        afterHours: AfterHours? = nil, blockedCallers: SettingList? = nil, rejectAnonymous: Bool? = nil,
         webhookSigning: WebhookSigning? = nil, webhookSharedKey: WebhookSharedKey? = nil,
         webhookSharedKeyPrevious: WebhookSharedKey? = nil,
         webhookSharedKeyPreviousExpiresAt: String? = nil, requireSharedKey: Bool = false,
@@ -103,7 +125,10 @@ public struct TwilioConfig: Sendable, Equatable {
         self.phoneNumbers = phoneNumbers
         self.callRoutingMode = callRoutingMode
         self.forwardNumber = forwardNumber
+        self.forwardNumbers = forwardNumbers
+        self.forwardStrategy = forwardStrategy
         self.forwardRingSeconds = forwardRingSeconds
+        self.forwardScreening = forwardScreening
         self.recordingEnabled = recordingEnabled
         self.whisperMessage = whisperMessage
         self.forwardFallback = forwardFallback
@@ -117,6 +142,12 @@ public struct TwilioConfig: Sendable, Equatable {
         self.smsMode = smsMode
         self.smsAutoReply = smsAutoReply
         self.smsForwardNumber = smsForwardNumber
+        self.timezone = timezone
+        self.businessHours = businessHours
+        self.closedDates = closedDates
+        self.afterHours = afterHours
+        self.blockedCallers = blockedCallers
+        self.rejectAnonymous = rejectAnonymous
         self.webhookSigning = webhookSigning
         self.webhookSharedKey = webhookSharedKey
         self.webhookSharedKeyPrevious = webhookSharedKeyPrevious
@@ -162,8 +193,24 @@ public enum CompanySettings {
             "forwardNumber", { $0.forwardNumber }, { $0.forwardNumber = $1 }, webhook: true,
             also: notOwnNumber("calls would loop")),
         CompanySetting(
+            "forwardNumbers", { $0.forwardNumbers }, { $0.forwardNumbers = $1 }, webhook: true,
+            input: phoneNumbersInput, show: { list, _, _ in list.map { .array($0.items.map(e164)) } ?? .array([]) },
+            rule: listRule { number, config in
+                guard let parsed = try? PhoneNumber(parsing: number) else {
+                    return "\"\(number.prefix(40))\" is not a phone number"
+                }
+                return config.holds(parsed) ? "\(parsed) is one of this company's own numbers; calls would loop" : nil
+            }),
+        CompanySetting(
+            "forwardStrategy", { $0.forwardStrategy }, { $0.forwardStrategy = $1 }, webhook: true,
+            showsDefault: ForwardStrategy.simultaneous, rule: known()),
+        CompanySetting(
             "forwardRingSeconds", { $0.forwardRingSeconds }, { $0.forwardRingSeconds = $1 }, webhook: true,
+            showsDefault: .some(ForwardRing.defaultSeconds),
             rule: whole(in: ForwardRing.seconds, "a whole number of seconds")),
+        CompanySetting(
+            "forwardScreening", { $0.forwardScreening }, { $0.forwardScreening = $1 }, webhook: true,
+            showsDefault: .some(false)),
         CompanySetting("recordingEnabled", { $0.recordingEnabled }, { $0.recordingEnabled = $1 }, webhook: true),
         CompanySetting(
             "whisperMessage", { $0.whisperMessage }, { $0.whisperMessage = $1 }, webhook: true,
@@ -222,6 +269,43 @@ public enum CompanySettings {
             "smsForwardNumber", { $0.smsForwardNumber }, { $0.smsForwardNumber = $1 }, webhook: true,
             also: notOwnNumber("messages would loop")),
         CompanySetting(
+            "timezone", { $0.timezone }, { $0.timezone = $1 }, webhook: true,
+            rule: present { zone, _ in
+                ZoneClock.isKnownZone(zone)
+                    ? []
+                    : [problem("\"\(zone.prefix(64))\" is not a time zone: write an IANA name like America/New_York")]
+            }),
+        CompanySetting(
+            "businessHours", { $0.businessHours }, { $0.businessHours = $1 }, webhook: true,
+            input: { json in BusinessHours?.reading(json).map { $0.flatMap { $0.entries.isEmpty ? nil : $0 } } },
+            show: { hours, _, _ in hours?.shownValue ?? .array([]) },
+            rule: present { hours, _ in hours.problems() }),
+        CompanySetting(
+            "closedDates", { $0.closedDates }, { $0.closedDates = $1 }, webhook: true,
+            input: { json in SettingList?.reading(json).map { $0.flatMap { $0.items.isEmpty ? nil : $0 } } },
+            show: { list, _, _ in list?.shownValue ?? .array([]) },
+            rule: listRule(maximum: 100) { date, _ in
+                ClosedDate.isValid(date) ? nil : "\"\(date.prefix(20))\" is not a date written YYYY-MM-DD"
+            }),
+        CompanySetting(
+            "afterHours", { $0.afterHours }, { $0.afterHours = $1 }, webhook: true,
+            input: { json in AfterHours?.reading(json).map { $0.flatMap { $0.isEmpty ? nil : $0 } } },
+            show: { hours, _, _ in hours?.shownValue ?? .object([:]) },
+            rule: present { afterHours, config in afterHoursProblems(afterHours, config) }),
+        CompanySetting(
+            "blockedCallers", { $0.blockedCallers }, { $0.blockedCallers = $1 }, webhook: true,
+            input: { json in
+                SettingList?.reading(json).map { list in
+                    guard let list, !list.items.isEmpty else { return nil }
+                    return SettingList(list.items.map(CallerBlocklist.normalized))
+                }
+            },
+            show: { list, _, _ in list?.shownValue ?? .array([]) },
+            rule: listRule(maximum: 200) { entry, _ in CallerBlocklist.problem(with: entry) }),
+        CompanySetting(
+            "rejectAnonymous", { $0.rejectAnonymous }, { $0.rejectAnonymous = $1 }, webhook: true,
+            showsDefault: .some(false)),
+        CompanySetting(
             "webhookSigning", { $0.webhookSigning }, { $0.webhookSigning = $1 }, showsDefault: WebhookSigning.authToken,
             rule: known()),
         CompanySetting(
@@ -257,9 +341,21 @@ public enum CompanySettings {
         { $0.apiKey != nil && $0.apiSecret == nil ? SettingProblem("apiSecret", "is required with apiKey") : nil },
         { $0.apiKey == nil && $0.apiSecret != nil ? SettingProblem("apiKey", "is required with apiSecret") : nil },
         { config in
-            guard config.callRoutingMode == .forward && (config.forwardNumber ?? "").isEmpty else { return nil }
+            guard config.callRoutingMode == .forward && (config.forwardNumber ?? "").isEmpty
+                && (config.forwardNumbers?.items ?? []).isEmpty
+            else { return nil }
             return SettingProblem(
-                "forwardNumber", "is required when callRoutingMode is forward", kind: .forwardWithoutNumber)
+                "forwardNumber", "is required when callRoutingMode is forward (or a ring group in forwardNumbers)",
+                kind: .forwardWithoutNumber)
+        },
+        { config in
+            guard config.businessHours != nil, (config.timezone ?? "").isEmpty else { return nil }
+            return SettingProblem("timezone", "is required with businessHours: the hours are read on its clock")
+        },
+        { config in
+            guard config.closedDates != nil, config.businessHours == nil else { return nil }
+            return SettingProblem(
+                "closedDates", "needs businessHours: a company without hours is always open, holidays included")
         },
         { config in
             guard config.smsMode == .autoReply && (config.smsAutoReply ?? "").isEmpty else { return nil }
@@ -360,10 +456,12 @@ public enum CompanySettings {
     /// A list of at most ``SettingList/maximumCount`` different entries, each of which
     /// `entry` finds nothing wrong with (or names what is): one problem, naming each
     /// entry that is wrong by its place.
-    static func listRule(_ entry: @escaping @Sendable (String, TwilioConfig) -> String?) -> Rule<SettingList?> {
+    static func listRule(
+        maximum: Int = SettingList.maximumCount, _ entry: @escaping @Sendable (String, TwilioConfig) -> String?
+    ) -> Rule<SettingList?> {
         present { list, config in
-            if list.items.count > SettingList.maximumCount {
-                return [problem("takes at most \(SettingList.maximumCount) entries")]
+            if list.items.count > maximum {
+                return [problem("takes at most \(maximum) entries")]
             }
             var seen: Set<String> = []
             var wrong: [String] = []
@@ -459,6 +557,26 @@ public enum CompanySettings {
                 if let text = try? container.decodeIfPresent(String.self, forKey: key) { return text }
                 return try? container.decodeIfPresent(ExtendedDate.self, forKey: key)?.text
             })
+    }
+
+    /// What is wrong with `afterHours`: each setting it holds checked by that setting's own
+    /// rule, as it would apply when the company is closed (`afterHours.forwardNumber …`).
+    static func afterHoursProblems(_ afterHours: AfterHours, _ config: TwilioConfig) -> [SettingProblem] {
+        let closed = afterHours.applied(to: config)
+        var problems: [SettingProblem] = []
+        for name in afterHours.setNames {
+            guard let setting = all.first(where: { $0.name == name }) else { continue }
+            for found in setting.check(closed) {
+                problems.append(SettingProblem("." + name + found.field, found.message, kind: found.kind))
+            }
+        }
+        for rule in betweenSettings {
+            guard let found = rule(closed), afterHours.setNames.contains(found.field) || found.field == "forwardNumber"
+                    && afterHours.callRoutingMode == .forward
+            else { continue }
+            problems.append(SettingProblem("." + found.field, found.message + " after hours", kind: found.kind))
+        }
+        return problems
     }
 
     static func sharedKeyShown(_ key: WebhookSharedKey?, _ masking: SecretMasking) -> JSONValue {

@@ -161,3 +161,29 @@ public enum WebhookSigning: SettingMode {
         return knownName ?? ""
     }
 }
+
+/// How a company's ring group (`forwardNumbers`) rings (`forwardStrategy`).
+public enum ForwardStrategy: SettingMode {
+    /// Every number at once; the first to take the call gets it (the default).
+    case simultaneous
+    /// One number after another, each for `forwardRingSeconds`.
+    case sequential
+    /// A stored name Switchboard does not know: the group rings at once.
+    case unrecognized(String)
+
+    public static let known: [ForwardStrategy] = [.simultaneous, .sequential]
+    public static let whenAbsent: ForwardStrategy = .simultaneous
+
+    public var knownName: String? {
+        switch self {
+        case .simultaneous: "simultaneous"
+        case .sequential: "sequential"
+        case .unrecognized: nil
+        }
+    }
+
+    public var rawValue: String {
+        if case .unrecognized(let name) = self { return name }
+        return knownName ?? ""
+    }
+}
