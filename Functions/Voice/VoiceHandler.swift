@@ -163,7 +163,8 @@ struct VoiceHandler: TwilioWebhookFunction {
         case .accept:
             let answer = planner.accepted(digits: webhook.parameters["Digits"])
             let member = Self.member(webhook.query["member"], of: tenant)
-            if answer.accepted, let number = member ?? webhook.parameters["To"].flatMap({ try? PhoneNumber(parsing: $0) }),
+            if answer.accepted,
+                let number = member ?? webhook.parameters["To"].flatMap({ try? PhoneNumber(parsing: $0) }),
                 let record = ArchiveRecord(acceptedCall: webhook.query["call"], by: number, tenant: tenant)
             {
                 services.recorder?.record(record, logger: logger)

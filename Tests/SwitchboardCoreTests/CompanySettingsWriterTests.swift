@@ -44,7 +44,10 @@ struct CompanySettingsWriterTests {
         arguments: [
             ("accountSid", "accountSid must be AC followed by 32 hexadecimal digits"),
             ("mode", "callRoutingMode must be one of ai-agent, voicemail, forward"),
-            ("forward", "forwardNumber is required when callRoutingMode is forward (or a ring group in forwardNumbers)"),
+            (
+                "forward",
+                "forwardNumber is required when callRoutingMode is forward (or a ring group in forwardNumbers)"
+            ),
             (
                 "forwardNumber",
                 "forwardNumber \"5550100\" is not a phone number: it has no + or 00 country prefix, so its country is ambiguous"

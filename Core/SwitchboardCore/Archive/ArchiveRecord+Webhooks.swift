@@ -80,7 +80,9 @@ extension ArchiveRecord {
 
     /// The record of a screened forward's leg that picked up (`sid` its own `CallSid`):
     /// the number it rang, so the dial's end knows who picked up without taking the call.
-    public init?(screenedLeg parameters: FormParameters, member: PhoneNumber?, tenant: TenantSnapshot, at now: Date = Date()) {
+    public init?(
+        screenedLeg parameters: FormParameters, member: PhoneNumber?, tenant: TenantSnapshot, at now: Date = Date()
+    ) {
         guard let sid = parameters["CallSid"], Self.isValidSid(sid) else { return nil }
         self.init(
             sid: sid, kind: .call, companyId: tenant.companyID.rawValue, direction: "outbound-dial",

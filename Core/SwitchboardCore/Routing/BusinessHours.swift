@@ -83,7 +83,8 @@ public struct BusinessHours: Codable, Sendable, Equatable {
             } else if let bad = entry.days.first(where: { Weekday.index($0) == nil }) {
                 problems.append(
                     SettingProblem(
-                        path + ".days", "\"\(bad.prefix(20))\" is not a day: write mon, tue, wed, thu, fri, sat or sun"))
+                        path + ".days", "\"\(bad.prefix(20))\" is not a day: write mon, tue, wed, thu, fri, sat or sun")
+                )
                 wrong = true
             } else if Set(entry.days).count != entry.days.count {
                 problems.append(SettingProblem(path + ".days", "names a day twice"))
@@ -122,7 +123,9 @@ public struct BusinessHours: Codable, Sendable, Equatable {
             let pair = [min(first.entry, second.entry), max(first.entry, second.entry)]
             guard reported.insert(pair).inserted else { continue }
             let day = Weekday.names[second.start / 1_440]
-            let what = pair[0] == pair[1] ? "entry [\(pair[0])] overlaps itself" : "entries [\(pair[0])] and [\(pair[1])] overlap"
+            let what =
+                pair[0] == pair[1]
+                ? "entry [\(pair[0])] overlaps itself" : "entries [\(pair[0])] and [\(pair[1])] overlap"
             problems.append(SettingProblem("", "\(what) on \(day): a time may belong to one opening only"))
         }
         return problems
@@ -144,7 +147,8 @@ extension BusinessHours: SettingValue {
             }
             if let unknown = fields.keys.sorted().first(where: { !["days", "open", "close"].contains($0) }) {
                 return .failure(
-                    SettingInputError("entry [\(index)] has \"\(unknown.prefix(30))\"; an opening has days, open and close"))
+                    SettingInputError(
+                        "entry [\(index)] has \"\(unknown.prefix(30))\"; an opening has days, open and close"))
             }
             guard case .array(let dayValues)? = fields["days"] else {
                 return .failure(SettingInputError("entry [\(index)] needs days, a list like [\"mon\", \"tue\"]"))

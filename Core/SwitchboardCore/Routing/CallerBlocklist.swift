@@ -58,7 +58,8 @@ public enum CallerBlocklist {
     static func problem(with entry: String) -> String? {
         if entry.hasSuffix("*") {
             let digits = entry.dropFirst().dropLast()
-            guard entry.hasPrefix("+"), (1...15).contains(digits.count), digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+            guard entry.hasPrefix("+"), (1...15).contains(digits.count),
+                digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
             else { return "\"\(entry.prefix(40))\" is not a prefix: write + and 1-15 digits then *, like +1900*" }
             return nil
         }

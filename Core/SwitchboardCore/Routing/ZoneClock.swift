@@ -24,7 +24,8 @@ public struct LocalTime: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let sign = offsetSeconds < 0 ? "-" : "+"
         let offset = abs(offsetSeconds) / 60
-        return "\(date) \(Self.two(minute / 60)):\(Self.two(minute % 60)) (\(Weekday.names[weekday]), UTC\(sign)\(Self.two(offset / 60)):\(Self.two(offset % 60)))"
+        return
+            "\(date) \(Self.two(minute / 60)):\(Self.two(minute % 60)) (\(Weekday.names[weekday]), UTC\(sign)\(Self.two(offset / 60)):\(Self.two(offset % 60)))"
     }
 
     /// The local time `offsetSeconds` east of UTC at `instant`.

@@ -341,8 +341,9 @@ public enum CompanySettings {
         { $0.apiKey != nil && $0.apiSecret == nil ? SettingProblem("apiSecret", "is required with apiKey") : nil },
         { $0.apiKey == nil && $0.apiSecret != nil ? SettingProblem("apiKey", "is required with apiSecret") : nil },
         { config in
-            guard config.callRoutingMode == .forward && (config.forwardNumber ?? "").isEmpty
-                && (config.forwardNumbers?.items ?? []).isEmpty
+            guard
+                config.callRoutingMode == .forward && (config.forwardNumber ?? "").isEmpty
+                    && (config.forwardNumbers?.items ?? []).isEmpty
             else { return nil }
             return SettingProblem(
                 "forwardNumber", "is required when callRoutingMode is forward (or a ring group in forwardNumbers)",
@@ -571,8 +572,10 @@ public enum CompanySettings {
             }
         }
         for rule in betweenSettings {
-            guard let found = rule(closed), afterHours.setNames.contains(found.field) || found.field == "forwardNumber"
-                    && afterHours.callRoutingMode == .forward
+            guard let found = rule(closed),
+                afterHours.setNames.contains(found.field)
+                    || found.field == "forwardNumber"
+                        && afterHours.callRoutingMode == .forward
             else { continue }
             problems.append(SettingProblem("." + found.field, found.message + " after hours", kind: found.kind))
         }

@@ -54,7 +54,7 @@ public enum CompanyValidator {
 
     private static func named(_ problem: SettingProblem, _ name: String) -> SettingProblem {
         if problem.field.isEmpty { return SettingProblem(name, problem.message, kind: problem.kind) }
-        if problem.field.hasPrefix(".") {
+        if problem.field.hasPrefix(".") || problem.field.hasPrefix("[") {
             return SettingProblem(name + problem.field, problem.message, kind: problem.kind)
         }
         return problem

@@ -46,8 +46,9 @@ extension VoiceCallPlanner {
     {
         let ring = Self.ringSeconds(tenant)
         if Self.isSequential(tenant) {
-            return dial(tenant, members: [0], group: group, timeout: ring, callSid: callSid, voiceURL: voiceURL,
-                        state: [("next", "1")])
+            return dial(
+                tenant, members: [0], group: group, timeout: ring, callSid: callSid, voiceURL: voiceURL,
+                state: [("next", "1")])
         }
         var state: [(String, String)] = []
         if tenant.forwardScreening == true {
