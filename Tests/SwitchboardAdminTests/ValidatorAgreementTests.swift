@@ -107,6 +107,33 @@ struct ValidatorAgreementTests {
         put("smsMode", config.smsMode?.rawValue)
         put("smsAutoReply", config.smsAutoReply)
         put("smsForwardNumber", config.smsForwardNumber)
+        func list(_ name: String, _ value: SettingList?) {
+            if let value { fields[name] = .array(value.items.map(JSONValue.string)) }
+        }
+        list("forwardNumbers", config.forwardNumbers)
+        put("forwardStrategy", config.forwardStrategy?.rawValue)
+        if let screening = config.forwardScreening { fields["forwardScreening"] = .bool(screening) }
+        put("timezone", config.timezone)
+        if let hours = config.businessHours {
+            fields["businessHours"] = .array(
+                hours.entries.map {
+                    .object([
+                        "days": .array($0.days.map(JSONValue.string)), "open": .string($0.open),
+                        "close": .string($0.close),
+                    ])
+                })
+        }
+        list("closedDates", config.closedDates)
+        if let afterHours = config.afterHours {
+            var object: [String: JSONValue] = [:]
+            if let mode = afterHours.callRoutingMode { object["callRoutingMode"] = .string(mode.rawValue) }
+            if let number = afterHours.forwardNumber { object["forwardNumber"] = .string(number) }
+            if let greeting = afterHours.voicemailGreeting { object["voicemailGreeting"] = .string(greeting) }
+            if let mode = afterHours.smsMode { object["smsMode"] = .string(mode.rawValue) }
+            fields["afterHours"] = .object(object)
+        }
+        list("blockedCallers", config.blockedCallers)
+        if let reject = config.rejectAnonymous { fields["rejectAnonymous"] = .bool(reject) }
         put("webhookSigning", config.webhookSigning?.rawValue)
         fields["requireSharedKey"] = .bool(config.requireSharedKey)
         return [
@@ -121,7 +148,7 @@ struct ValidatorAgreementTests {
 enum RandomCompany {
     static func make(_ round: Int, using random: inout SplitMix64) -> Company {
         func pick<T>(_ valid: [T], _ invalid: [T]) -> T {
-            invalid.isEmpty || random.next() % 100 < 88
+            invalid.isEmpty || random.next() % 100 < 92
                 ? valid[Int(random.next() % UInt64(valid.count))] : invalid[Int(random.next() % UInt64(invalid.count))]
         }
         let own = ["+15550100001", "+15550100002", "+44 20 7946 0958"]
@@ -151,6 +178,28 @@ enum RandomCompany {
         config.smsMode = pick([nil, .autoReply, .forward, SMSMode.none], ["broadcast"])
         config.smsAutoReply = pick([nil, "Thanks, we'll reply soon."], ["", String(repeating: "y", count: 1_601)])
         config.smsForwardNumber = pick([nil, "+15550188888"], ["12345"])
+        config.forwardNumbers = pick([nil, ["+15550199997", "+1 555 019 9996"]], [["+15550199997", own[1]], ["555"]])
+        config.forwardStrategy = pick([nil, .simultaneous, .sequential], ["round-robin"])
+        config.forwardScreening = pick([nil, true, false], [])
+        config.timezone = pick([nil, "America/New_York", "Asia/Kolkata"], ["Mars/Base"])
+        config.businessHours = pick(
+            [nil, BusinessHours([OpeningHours(days: ["mon", "fri"], open: "08:00", close: "18:00")])],
+            [
+                BusinessHours([OpeningHours(days: ["mon"], open: "8am", close: "18:00")]),
+                BusinessHours([
+                    OpeningHours(days: ["sun"], open: "22:00", close: "09:00"),
+                    OpeningHours(days: ["mon"], open: "08:00", close: "12:00"),
+                ]),
+            ])
+        if config.businessHours != nil && config.timezone == nil && random.next() % 4 != 0 {
+            config.timezone = "Europe/London"
+        }
+        config.closedDates = config.businessHours == nil ? pick([nil], [["2026-12-25"]]) : pick([nil, ["2026-12-25"]], [["2026-13-01"]])
+        config.afterHours = pick(
+            [nil, AfterHours(callRoutingMode: "voicemail", voicemailGreeting: "We are closed.")],
+            [AfterHours(forwardNumber: own[0]), AfterHours(smsMode: "shout")])
+        config.blockedCallers = pick([nil, ["+1900*", "+15550177777"]], [["1900*"]])
+        config.rejectAnonymous = pick([nil, true], [])
         config.webhookSigning = pick([nil, .authToken, .sharedKey], ["carrier-pigeon"])
         config.requireSharedKey = pick([false], [true])
         let name = pick(["Acme & Co", "Birch Dental"], ["", String(repeating: "n", count: 201)])
