@@ -20,7 +20,7 @@ PYTHON ?= python3
 # Debian packages the build and the tests need (a command or a library each).
 # libstdc++-12-dev: the static C++ runtime the functions link (Runtime/link/cxx).
 # libssl-dev: OpenSSL's headers, for Redis over TLS (the library is loaded at run time).
-APT_PACKAGES := pkg-config libsqlite3-dev libhiredis-dev libcurl4-openssl-dev libmongoc-dev libssl-dev libstdc++-12-dev
+APT_PACKAGES := pkg-config tzdata libsqlite3-dev libhiredis-dev libcurl4-openssl-dev libmongoc-dev libssl-dev libstdc++-12-dev
 # What only the tests need: Redis, and Chromium with its WebDriver for the admin page.
 TEST_APT_PACKAGES := redis-server chromium chromium-driver
 # What packaging needs: ELF tools and zip.

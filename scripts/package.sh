@@ -63,6 +63,18 @@ check_versions() {
 
 rm -rf dist
 mkdir -p dist
+# The time-zone database, for the companies' business hours (docs/routing.md): Lambda's
+# image is not Debian and may have none. Every compiled zone (TZif) of the build
+# machine's tzdata, without the posix/ and right/ copies, goes beside the executables.
+ZONEINFO=${ZONEINFO:-/usr/share/zoneinfo}
+[ -r "$ZONEINFO/UTC" ] || { echo "make package: no time-zone database in $ZONEINFO (apt install tzdata)" >&2; exit 1; }
+zones=dist/.zoneinfo
+mkdir -p "$zones"
+while IFS= read -r file; do
+  [ "$(head -c 4 "$ZONEINFO/$file")" = TZif ] || continue
+  mkdir -p "$zones/$(dirname "$file")"
+  cp -L "$ZONEINFO/$file" "$zones/$file"
+done < <(cd "$ZONEINFO" && find . \( -path ./posix -o -path ./right \) -prune -o \( -type f -o -type l \) -print | sed 's|^\./||')
 packaged=0
 for function in "${FUNCTIONS[@]}"; do
   if [ ! -x "$bin/$function" ]; then
@@ -73,6 +85,7 @@ for function in "${FUNCTIONS[@]}"; do
   stage=dist/.stage/$function
   mkdir -p "$stage/lib"
   cp "$bin/bootstrap" "$bin/$function" "$stage/"
+  cp -R "$zones" "$stage/zoneinfo"
   # ldd resolves the whole tree of libraries, found from the binaries themselves; a
   # library the code loads at run time (dlopen) is named in the binary by a
   # "switchboard.dlopen=<soname>" marker, and comes with its own tree.
@@ -113,5 +126,5 @@ for function in "${FUNCTIONS[@]}"; do
   echo "dist/$function.zip: $((size / 1024)) KiB ($(ls "$stage/lib" | wc -l) bundled libraries; glibc <= $MAX_GLIBC checked)"
   packaged=$((packaged + 1))
 done
-rm -rf dist/.stage
+rm -rf dist/.stage dist/.zoneinfo
 [ $packaged -gt 0 ] || { echo "make package: no function is built" >&2; exit 1; }

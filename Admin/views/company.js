@@ -6,6 +6,9 @@ const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward',
 const FORWARD_FALLBACKS = [['voicemail', 'Voicemail'], ['hangup', 'Hang up']];
 const SIGNINGS = [['auth-token', 'The auth token (Twilio’s default)'], ['shared-key', 'A shared key Switchboard holds (Public Beta)']];
 const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
+const STRATEGIES = [['simultaneous', 'All at once: the first to take the call gets it'], ['sequential', 'One after another, in the order listed']];
+const DAYS = [['mon', 'Mon'], ['tue', 'Tue'], ['wed', 'Wed'], ['thu', 'Thu'], ['fri', 'Fri'], ['sat', 'Sat'], ['sun', 'Sun']];
+const SAME = ['', 'As when open'];
 
 /** The last calls or messages: when, direction, numbers, what Switchboard did, how it ended. */
 function activityTable(kind, records) {
@@ -13,6 +16,9 @@ function activityTable(kind, records) {
   const ended = (record) => {
     const parts = [record.status ?? 'no outcome yet'];
     if (record.durationSeconds !== undefined) parts.push(`${record.durationSeconds} s`);
+    if (record.decision === 'blocked') parts.push('refused: a blocked caller');
+    if (record.acceptedBy) parts.push(`taken by ${record.acceptedBy} (pressed 1)`);
+    if (record.screening === 'nobody-accepted') parts.push('nobody pressed 1');
     if (record.dialStatus) parts.push(`forward: ${record.dialStatus}${record.forwardFallback ? `, then ${record.forwardFallback}` : ''}`);
     if (record.recordingSid && record.recordingStatus !== 'absent') parts.push(`voicemail left${record.recordingDurationSeconds !== undefined ? ` (${record.recordingDurationSeconds} s)` : ''}`);
     if (record.recordingStatus === 'absent') parts.push('no message left');
@@ -83,6 +89,7 @@ class CompanyForm {
     this.etag = etag;
     this.session = session;
     this.numbers = document.twilioConfig.phoneNumbers.map((n) => ({ ...n }));
+    this.hours = (document.twilioConfig.businessHours ?? []).map((entry) => ({ ...entry, days: [...entry.days] }));
   }
 
   render() {
@@ -100,6 +107,8 @@ class CompanyForm {
       return (this.inputs[name] = element);
     };
     const select = (name, options, value) => (this.inputs[name] = h('select', {}, options.map(([option, label]) => h('option', { value: option, selected: option === value }, label))));
+    const afterHours = config.afterHours ?? {};
+    const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 
     this.form = h('form', { class: 'company', novalidate: true, 'aria-labelledby': 'company-title' },
       h('h2', { id: 'company-title' }, this.document.companyName, h('span', { class: 'hint mono' }, ` ${this.companyId}`)),
@@ -117,13 +126,32 @@ class CompanyForm {
           this.numbersTable = h('div', { class: 'numbers' }),
           h('p', { class: 'field-error', id: 'f-phoneNumbers-error', hidden: true }),
           h('button', { type: 'button', id: 'add-number', onclick: () => this.addNumber() }, 'Add a number')),
+        h('fieldset', {}, h('legend', {}, 'Hours'),
+          field('Time zone', 'timezone', text('timezone', config.timezone, { placeholder: 'America/New_York', list: 'time-zones' }), 'The hours below are read on this clock, summer time included.'),
+          h('datalist', { id: 'time-zones' }, zones.map((zone) => h('option', { value: zone }))),
+          this.hoursTable = h('div', { class: 'hours' }),
+          h('p', { class: 'field-error', id: 'f-businessHours-error', hidden: true }),
+          h('button', { type: 'button', id: 'add-hours', onclick: () => this.addHours() }, 'Add opening hours'),
+          field('Closed dates', 'closedDates', list('closedDates', config.closedDates, '2026-12-25'), 'Holidays, one a line (YYYY-MM-DD): the hours that start on these days do not open.'),
+          this.afterHoursPart = h('div', { class: 'after-hours' },
+            h('h4', {}, 'While closed'),
+            field('Calls go to', 'afterHours.callRoutingMode', select('afterHours.callRoutingMode', [SAME, ...MODES], afterHours.callRoutingMode ?? '')),
+            this.afterForwardField = field('Forward number', 'afterHours.forwardNumber', text('afterHours.forwardNumber', afterHours.forwardNumber, { placeholder: '+1 555 123 4567', inputmode: 'tel' }), 'Rings alone while closed, instead of the ring group.'),
+            this.afterGreetingField = field('Voicemail greeting', 'afterHours.voicemailGreeting', area('afterHours.voicemailGreeting', afterHours.voicemailGreeting), 'Empty: the greeting used when open.'),
+            field('Messages get', 'afterHours.smsMode', select('afterHours.smsMode', [SAME, ...SMS_MODES], afterHours.smsMode ?? '')),
+            this.afterReplyField = field('Automatic reply', 'afterHours.smsAutoReply', area('afterHours.smsAutoReply', afterHours.smsAutoReply), 'Empty: the reply used when open.'))),
         h('fieldset', {}, h('legend', {}, 'Calls'),
           field('Calls go to', 'callRoutingMode', select('callRoutingMode', MODES, config.callRoutingMode ?? 'voicemail')),
           this.agentField = field('Agent stream URL', 'agentStreamUrl', text('agentStreamUrl', config.agentStreamUrl, { placeholder: 'wss://…' }), 'Empty: the platform’s agent.'),
           this.greetingField = field('Voicemail greeting', 'voicemailGreeting', area('voicemailGreeting', config.voicemailGreeting), 'Empty: “You have reached <company>…”.'),
           this.forwardField = field('Forward number', 'forwardNumber', text('forwardNumber', config.forwardNumber, { placeholder: '+1 555 123 4567', inputmode: 'tel' })),
-          this.ringField = field('Ring it for (seconds)', 'forwardRingSeconds', text('forwardRingSeconds', config.forwardRingSeconds == null ? '' : String(config.forwardRingSeconds), { inputmode: 'numeric', placeholder: '30' }),
-            'Then the caller gets what you chose below. A mobile’s own voicemail often answers after about 25 seconds: ring for less to keep callers in yours.'),
+          this.groupField = field('Ring group', 'forwardNumbers', list('forwardNumbers', config.forwardNumbers, '+1 555 123 4567'), 'One number a line, up to 10. When set, these ring instead of the forward number.'),
+          this.strategyField = field('Ring the group', 'forwardStrategy', select('forwardStrategy', STRATEGIES, config.forwardStrategy ?? 'simultaneous')),
+          this.ringField = field('Ring for (seconds)', 'forwardRingSeconds', text('forwardRingSeconds', config.forwardRingSeconds == null ? '' : String(config.forwardRingSeconds), { inputmode: 'numeric', placeholder: '20' }),
+            'Each number in turn, or the whole group at once; then the caller gets what you chose below. A mobile’s own voicemail often answers after about 25 seconds.'),
+          this.screeningField = h('div', { class: 'field inline' },
+            this.inputs.forwardScreening = h('input', { type: 'checkbox', id: 'f-forwardScreening', checked: config.forwardScreening === true }),
+            h('label', { for: 'f-forwardScreening' }, 'Ask whoever answers to press 1 to take the call (a mobile’s own voicemail or a fax never does)')),
           this.whisperField = field('Whisper to whoever answers', 'whisperMessage', area('whisperMessage', config.whisperMessage)),
           this.fallbackField = field('When nobody answers the forward', 'forwardFallback', select('forwardFallback', FORWARD_FALLBACKS, config.forwardFallback ?? 'voicemail'),
             'Also when the line is busy or the call fails. Voicemail plays the greeting above and records a message.'),
@@ -149,6 +177,12 @@ class CompanyForm {
           field('Messages get', 'smsMode', select('smsMode', SMS_MODES, config.smsMode ?? 'none')),
           this.replyField = field('Automatic reply', 'smsAutoReply', area('smsAutoReply', config.smsAutoReply)),
           this.smsForwardField = field('Forward messages to', 'smsForwardNumber', text('smsForwardNumber', config.smsForwardNumber, { placeholder: 'Empty: the forward number', inputmode: 'tel' }))),
+        h('fieldset', {}, h('legend', {}, 'Blocked callers'),
+          field('Refuse calls and messages from', 'blockedCallers', list('blockedCallers', config.blockedCallers, '+1900*'),
+            'One a line: a number, or a prefix ending in * (+1900* is every +1 900 number). Their calls are rejected as busy and not billed; their messages get no answer.'),
+          h('div', { class: 'field inline' },
+            this.inputs.rejectAnonymous = h('input', { type: 'checkbox', id: 'f-rejectAnonymous', checked: config.rejectAnonymous === true }),
+            h('label', { for: 'f-rejectAnonymous' }, 'Refuse callers who withhold their number'))),
         h('fieldset', {}, h('legend', {}, 'Webhook signing'),
           field('Twilio signs webhooks with', 'webhookSigning', select('webhookSigning', SIGNINGS, config.webhookSigning ?? 'auth-token'),
             'A shared key is set up at Twilio (or removed) by “Save and set up webhooks on Twilio”; it needs an API key.'),
@@ -169,7 +203,10 @@ class CompanyForm {
     this.inputs.callRoutingMode.addEventListener('change', () => this.showModeFields());
     this.inputs.smsMode.addEventListener('change', () => this.showModeFields());
     this.inputs.forwardFallback.addEventListener('change', () => this.showModeFields());
+    this.inputs['afterHours.callRoutingMode'].addEventListener('change', () => this.showModeFields());
+    this.inputs['afterHours.smsMode'].addEventListener('change', () => this.showModeFields());
     this.drawNumbers();
+    this.drawHours();
     this.showModeFields();
     this.view.replaceChildren(this.form, this.activityCard());
   }
@@ -289,7 +326,15 @@ class CompanyForm {
     this.forwardField.hidden = mode !== 'forward' && this.inputs.smsMode.value !== 'forward';
     this.whisperField.hidden = mode !== 'forward';
     this.ringField.hidden = mode !== 'forward';
+    this.groupField.hidden = mode !== 'forward';
+    this.strategyField.hidden = mode !== 'forward';
+    this.screeningField.hidden = mode !== 'forward';
     this.fallbackField.hidden = mode !== 'forward';
+    const afterMode = this.inputs['afterHours.callRoutingMode'].value;
+    this.afterForwardField.hidden = afterMode !== 'forward';
+    this.afterGreetingField.hidden = afterMode !== 'voicemail' && !(afterMode === '' && mode === 'voicemail');
+    const afterSms = this.inputs['afterHours.smsMode'].value;
+    this.afterReplyField.hidden = afterSms !== 'auto-reply' && !(afterSms === '' && this.inputs.smsMode.value === 'auto-reply');
     const sms = this.inputs.smsMode.value;
     this.replyField.hidden = sms !== 'auto-reply';
     this.smsForwardField.hidden = sms !== 'forward';
@@ -320,6 +365,43 @@ class CompanyForm {
     this.numbersTable.replaceChildren(...(rows.length ? rows : [h('p', { class: 'hint' }, 'No numbers yet.')]));
   }
 
+  addHours() {
+    this.readHours();
+    const last = this.hours[this.hours.length - 1];
+    this.hours.push({ days: last ? [] : ['mon', 'tue', 'wed', 'thu', 'fri'], open: last ? '' : '09:00', close: last ? '' : '17:00' });
+    if (!this.inputs.timezone.value.trim()) this.inputs.timezone.value = Intl.DateTimeFormat().resolvedOptions().timeZone ?? '';
+    this.drawHours();
+    this.hoursTable.querySelector(`#f-businessHours-${this.hours.length - 1}-open`)?.focus();
+  }
+
+  /** The opening hours, a row each: its days, when it opens and closes, and Remove. */
+  drawHours() {
+    const rows = this.hours.map((entry, index) => {
+      const prefix = `businessHours[${index}]`;
+      const days = h('div', { class: 'field days', 'data-field': `${prefix}.days`, role: 'group', 'aria-label': `Days of opening ${index + 1}` },
+        DAYS.map(([day, label]) => h('span', { class: 'inline' },
+          h('input', { type: 'checkbox', id: `f-businessHours-${index}-days-${day}`, checked: entry.days.includes(day) }),
+          h('label', { for: `f-businessHours-${index}-days-${day}` }, label))),
+        h('p', { class: 'field-error', id: `f-businessHours-${index}-days-error`, hidden: true }));
+      const remove = h('button', { type: 'button', class: 'remove', 'aria-label': `Remove opening ${index + 1}` }, 'Remove');
+      remove.addEventListener('click', () => { this.readHours(); this.hours.splice(index, 1); this.drawHours(); });
+      return h('div', { class: 'hours-row', 'data-index': index }, days,
+        field('Opens', `${prefix}.open`, h('input', { type: 'text', value: entry.open, inputmode: 'numeric', placeholder: '08:00', maxlength: 5 })),
+        field('Closes', `${prefix}.close`, h('input', { type: 'text', value: entry.close, inputmode: 'numeric', placeholder: '18:00', maxlength: 5 })),
+        remove);
+    });
+    this.hoursTable.replaceChildren(...(rows.length ? rows : [h('p', { class: 'hint' }, 'No hours: always open, and the settings above apply at every hour.')]));
+    this.afterHoursPart.hidden = !rows.length;
+  }
+
+  readHours() {
+    this.hours = [...this.hoursTable.querySelectorAll('.hours-row')].map((row, index) => ({
+      days: DAYS.map(([day]) => day).filter((day) => row.querySelector(`#f-businessHours-${index}-days-${day}`).checked),
+      open: row.querySelector(`#f-businessHours-${index}-open`).value.trim(),
+      close: row.querySelector(`#f-businessHours-${index}-close`).value.trim(),
+    }));
+  }
+
   readNumbers() {
     this.numbers = [...this.numbersTable.querySelectorAll('.number-row')].map((row, index) => ({
       phoneNumber: row.querySelector(`#f-phoneNumbers-${index}-phoneNumber`).value.trim(),
@@ -334,10 +416,12 @@ class CompanyForm {
    *  they are kept. */
   body() {
     this.readNumbers();
+    this.readHours();
     const value = (name) => { const text = this.inputs[name]?.value.trim(); return text ? text : null; };
     const lines = (name) => this.inputs[name].value.split(/[\n,]/).map((line) => line.trim()).filter((line) => line);
     const whole = (name) => { const text = value(name); return text !== null && /^[0-9]+$/.test(text) ? Number(text) : text; };
-    const { authToken: _token, apiSecret: _secret, ...shown } = this.document.twilioConfig;
+    const config = this.document.twilioConfig;
+    const { authToken: _token, apiSecret: _secret, ...shown } = config;
     const body = {
       ...shown,
       accountSid: value('accountSid'),
@@ -345,7 +429,18 @@ class CompanyForm {
       phoneNumbers: this.numbers,
       callRoutingMode: this.inputs.callRoutingMode.value,
       forwardNumber: value('forwardNumber'),
+      forwardNumbers: lines('forwardNumbers'),
+      forwardStrategy: this.inputs.forwardStrategy.value,
       forwardRingSeconds: whole('forwardRingSeconds'),
+      forwardScreening: this.inputs.forwardScreening.checked,
+      timezone: value('timezone'),
+      businessHours: this.hours,
+      closedDates: lines('closedDates'),
+      afterHours: Object.fromEntries(['callRoutingMode', 'forwardNumber', 'voicemailGreeting', 'smsMode', 'smsAutoReply']
+        .map((name) => [name, value(`afterHours.${name}`)]).filter(([, setting]) => setting !== null)
+        .concat(config.afterHours?.agentStreamUrl ? [['agentStreamUrl', config.afterHours.agentStreamUrl]] : [])),
+      blockedCallers: lines('blockedCallers'),
+      rejectAnonymous: this.inputs.rejectAnonymous.checked,
       recordingEnabled: this.inputs.recordingEnabled.checked,
       whisperMessage: value('whisperMessage'),
       forwardFallback: this.inputs.forwardFallback.value,
@@ -388,6 +483,7 @@ class CompanyForm {
       this.document = body;
       this.etag = etag;
       this.numbers = body.twilioConfig.phoneNumbers.map((n) => ({ ...n }));
+      this.hours = (body.twilioConfig.businessHours ?? []).map((entry) => ({ ...entry, days: [...entry.days] }));
       this.render();
       const webhooks = body.webhooks ? h('ul', { id: 'webhook-report' }, body.webhooks.map((w) => h('li', {}, `${w.phoneNumber}: ${w.result}${w.changed.length ? ` (${w.changed.join(', ')})` : ''}${w.note ? ` — ${w.note}` : ''}`))) : null;
       const signing = body.signing ? h('p', { id: 'signing-report', class: body.signing.result === 'failed' ? 'error' : 'ok' },

@@ -21,7 +21,9 @@ struct PackageTests {
             "/usr/bin/unzip", ["-q", Self.zip.path, "-d", folder.path], environment: ["PATH": "/usr/bin:/bin"])
         #expect(unzip.status == 0, "\(unzip.stderrText)")
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["Voice", "bootstrap", "lib"])
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [
+                "Voice", "bootstrap", "lib", "zoneinfo",
+            ])
 
         // Every library the executables load comes from the zip, except the image's own.
         let provided = [
@@ -72,5 +74,78 @@ struct PackageTests {
             ])
         #expect(call.status == 0, "\(call.stderrText)")
         #expect(call.stdoutText.contains("not configured"), "\(call.stdoutText)\(call.stderrText)")
+    }
+
+    /// The wall clock in `zone` now, by Python's zoneinfo: the weekday and minute of the day.
+    static func wallClock(_ zone: String) throws -> (weekday: String, minute: Int) {
+        let result = try ProcessRunner.run(
+            try TestPaths.python(),
+            [
+                "-c",
+                "import datetime, zoneinfo; t = datetime.datetime.now(zoneinfo.ZoneInfo('\(zone)')); print(['mon','tue','wed','thu','fri','sat','sun'][t.weekday()], t.hour * 60 + t.minute)",
+            ], environment: ProcessInfo.processInfo.environment)
+        let words = result.stdoutText.split(separator: " ")
+        return (String(words[0]), Int(words[1].trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1)
+    }
+
+    @Test(
+        "the zip decides business hours with no system time-zone database: the packaged Voice, /usr/share/zoneinfo hidden"
+    )
+    func hoursWithoutZoneinfo() throws {
+        try #require(
+            FileManager.default.fileExists(atPath: Self.zip.path),
+            "dist/Voice.zip is missing: run `make package` (make test does)")
+        let folder = try TestPaths.temporaryFolder()
+        let unzip = try ProcessRunner.run(
+            "/usr/bin/unzip", ["-q", Self.zip.path, "-d", folder.path], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(unzip.status == 0, "\(unzip.stderrText)")
+
+        // Kathmandu is 5:45 from UTC (St John's, 3:30 or 2:30, when Kathmandu is near
+        // midnight): hours of the hour around now there are closed on any other clock.
+        var zone = "Asia/Kathmandu"
+        var now = try Self.wallClock(zone)
+        if now.minute < 60 || now.minute > 1_380 {
+            zone = "America/St_Johns"
+            now = try Self.wallClock(zone)
+        }
+        func clock(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
+        let api = try AdminAPIFixture(backend: "sqlite")
+        try VoicemailNotificationTests.configure(api, AdminAPIFixture.cedar) {
+            $0["timezone"] = zone
+            $0["businessHours"] = [
+                ["days": [now.weekday], "open": clock(now.minute - 40), "close": clock(now.minute + 40)]
+            ]
+            $0["afterHours"] = ["callRoutingMode": "voicemail", "voicemailGreeting": "Cedar is closed."]
+        }
+        func call() throws -> [String] {
+            // A mount namespace of its own, with an empty folder over the system's zones.
+            let script = """
+                mount -t tmpfs none /usr/share/zoneinfo || exit 97
+                test -e /usr/share/zoneinfo/\(zone) && exit 98
+                exec "$@"
+                """
+            let result = try ProcessRunner.run(
+                "/usr/bin/unshare",
+                [
+                    "--mount", "--map-root-user", "/bin/sh", "-c", script, "sh",
+                    folder.appendingPathComponent("Voice").path,
+                ],
+                input: try ExampleData.event("voice-forward"),
+                environment: [
+                    "SWITCHBOARD_STORE": api.environment["SWITCHBOARD_STORE"]!,
+                    "SWITCHBOARD_DATA_KEY": api.environment["SWITCHBOARD_DATA_KEY"]!,
+                ])
+            #expect(result.status == 0, "\(result.status): \(result.stderrText)")
+            let response = try JSONDecoder().decode(HTTPResponse.self, from: result.stdout)
+            return try TwiMLReader.read(response.body).map { $0.name + ":" + $0.text }
+        }
+        let open = try call()
+        #expect(open.first { $0.hasPrefix("Dial") } != nil, "open in \(zone) at \(now): \(open)")
+        try VoicemailNotificationTests.configure(api, AdminAPIFixture.cedar) {
+            $0["businessHours"] = [
+                ["days": [now.weekday], "open": clock(now.minute + 40), "close": clock(now.minute + 50)]
+            ]
+        }
+        #expect(try call().contains("Say:Cedar is closed."))
     }
 }

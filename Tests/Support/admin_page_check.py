@@ -266,6 +266,58 @@ try:
     assert find("#f-notifyOn-missed-call").is_selected()
     shot("company-notifications")
 
+    step("hours, closed dates, after hours, a ring group and the blocklist: checked at their fields, saved, shown again")
+    open_company(ACME)
+    Select(find("#f-callRoutingMode")).select_by_value("forward")
+    visible("#f-forwardNumbers").send_keys("+1 555 039 9991\n+15550100001")
+    Select(find("#f-forwardStrategy")).select_by_value("sequential")
+    driver.find_element(By.ID, "f-forwardScreening").click()
+    driver.find_element(By.ID, "add-hours").click()
+    assert find("#f-businessHours-0-days-fri").is_selected() and not find("#f-businessHours-0-days-sat").is_selected()
+    assert find("#f-timezone").get_attribute("value"), "adding hours fills in the browser's time zone"
+    find("#f-timezone").clear()
+    find("#f-timezone").send_keys("America/New_York")
+    driver.find_element(By.ID, "add-hours").click()
+    driver.find_element(By.ID, "f-businessHours-1-days-sat").click()
+    find("#f-businessHours-1-open").send_keys("9am")
+    find("#f-businessHours-1-close").send_keys("13:00")
+    find("#f-closedDates").send_keys("2026-12-25")
+    Select(visible("#f-afterHours-callRoutingMode")).select_by_value("voicemail")
+    visible("#f-afterHours-voicemailGreeting").send_keys("Acme Dental is closed. Leave a message.")
+    Select(find("#f-afterHours-smsMode")).select_by_value("auto-reply")
+    visible("#f-afterHours-smsAutoReply").send_keys("We are closed; we reply tomorrow from 9.")
+    find("#f-blockedCallers").send_keys("+1900*\n+1 555 765 0000")
+    driver.find_element(By.ID, "f-rejectAnonymous").click()
+    check_labels()
+    driver.find_element(By.ID, "save").click()
+    problem = text_in("#f-forwardNumbers-error", "entry 2")
+    assert "own numbers" in problem, problem
+    problem = text_in("#f-businessHours-1-open-error", "HH:MM")
+    find("#f-forwardNumbers").clear()
+    find("#f-forwardNumbers").send_keys("+1 555 039 9991\n+1 555 039 9992")
+    find("#f-businessHours-1-open").clear()
+    find("#f-businessHours-1-open").send_keys("09:00")
+    driver.find_element(By.ID, "save").click()
+    text_in("#result", "Saved")
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    config = stored["twilioConfig"]
+    assert config["forwardNumbers"] == ["+15550399991", "+15550399992"], config
+    assert config["forwardStrategy"] == "sequential" and config["forwardScreening"] is True, config
+    assert config["timezone"] == "America/New_York", config
+    assert config["businessHours"] == [
+        {"days": ["mon", "tue", "wed", "thu", "fri"], "open": "09:00", "close": "17:00"},
+        {"days": ["sat"], "open": "09:00", "close": "13:00"}], config
+    assert config["closedDates"] == ["2026-12-25"], config
+    assert config["afterHours"] == {"callRoutingMode": "voicemail", "voicemailGreeting": "Acme Dental is closed. Leave a message.",
+                                    "smsMode": "auto-reply", "smsAutoReply": "We are closed; we reply tomorrow from 9."}, config
+    assert config["blockedCallers"] == ["+1900*", "+15557650000"] and config["rejectAnonymous"] is True, config
+    open_company(ACME)
+    assert find("#f-businessHours-1-days-sat").is_selected() and find("#f-businessHours-1-close").get_attribute("value") == "13:00"
+    assert find("#f-afterHours-voicemailGreeting").get_attribute("value") == "Acme Dental is closed. Leave a message."
+    assert find("#f-forwardScreening").is_selected()
+    assert "null" not in driver.find_element(By.ID, "view").text and "undefined" not in driver.find_element(By.ID, "view").text
+    shot("company-hours")
+
     step("a number another company holds: 409, shown at that number")
     driver.find_element(By.ID, "add-number").click()
     new_row = find("#f-phoneNumbers-2-phoneNumber")

@@ -178,7 +178,8 @@ enum RandomCompany {
         config.smsMode = pick([nil, .autoReply, .forward, SMSMode.none], ["broadcast"])
         config.smsAutoReply = pick([nil, "Thanks, we'll reply soon."], ["", String(repeating: "y", count: 1_601)])
         config.smsForwardNumber = pick([nil, "+15550188888"], ["12345"])
-        config.forwardNumbers = pick([nil, ["+15550199997", "+1 555 019 9996"]], [["+15550199997", own[1]], ["555"]])
+        config.forwardNumbers = pick(
+            [nil, ["+15550199997", "+1 555 019 9996"]], [["+15550199997", own[1]], ["555"]])
         config.forwardStrategy = pick([nil, .simultaneous, .sequential], ["round-robin"])
         config.forwardScreening = pick([nil, true, false], [])
         config.timezone = pick([nil, "America/New_York", "Asia/Kolkata"], ["Mars/Base"])
@@ -194,7 +195,8 @@ enum RandomCompany {
         if config.businessHours != nil && config.timezone == nil && random.next() % 4 != 0 {
             config.timezone = "Europe/London"
         }
-        config.closedDates = config.businessHours == nil ? pick([nil], [["2026-12-25"]]) : pick([nil, ["2026-12-25"]], [["2026-13-01"]])
+        config.closedDates =
+            config.businessHours == nil ? pick([nil], [["2026-12-25"]]) : pick([nil, ["2026-12-25"]], [["2026-13-01"]])
         config.afterHours = pick(
             [nil, AfterHours(callRoutingMode: "voicemail", voicemailGreeting: "We are closed.")],
             [AfterHours(forwardNumber: own[0]), AfterHours(smsMode: "shout")])

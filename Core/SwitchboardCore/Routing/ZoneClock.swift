@@ -1,5 +1,15 @@
-import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A wall-clock moment in a company's time zone: the date, the weekday and the minute of
 /// the day a person there would read off their clock.
@@ -82,21 +92,32 @@ public enum Weekday {
     public static func index(_ name: String) -> Int? { names.firstIndex(of: name) }
 }
 
-/// Reads the wall clock in a time zone from the time-zone database Foundation carries
-/// (ICU's, linked into every function: a Lambda image without `/usr/share/zoneinfo`
-/// decides the same).
+/// Reads the wall clock in a company's time zone from the IANA time-zone database,
+/// compiled (the TZif files of `/usr/share/zoneinfo`).
 ///
-/// A warm function asks again and again about the same few zones: each zone's offset is
-/// kept until its next daylight-saving change, so most calls cost a dictionary lookup.
+/// Every Lambda zip carries the database beside its executables (`zoneinfo/`, put there
+/// by `make package` from the build machine's `tzdata`): Lambda's image is not Debian
+/// and may have none. The first folder that holds `UTC` is used, in this order:
+/// `SWITCHBOARD_ZONEINFO`, `TZDIR`, `zoneinfo/` beside the executable, `/usr/share/zoneinfo`.
+///
+/// A zone is read once a process and kept; its offset at an instant is a binary search
+/// of its transitions, or past the last of them its POSIX rule: no store, no system call.
 public enum ZoneClock {
-    /// The names taken as a company's `timezone`: the database's zones, and UTC.
+    /// The folder the zones are read from; `nil` when no database was found.
+    public static let folder: String? = {
+        var candidates: [String] = []
+        for variable in ["SWITCHBOARD_ZONEINFO", "TZDIR"] {
+            if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty { candidates.append(value) }
+        }
+        if let executable = executableFolder() { candidates.append(executable + "/zoneinfo") }
+        candidates.append("/usr/share/zoneinfo")
+        return candidates.first { access($0 + "/UTC", R_OK) == 0 }
+    }()
+
+    /// True for the name of a zone the database holds: an Area/Place name such as
+    /// `America/New_York`, or `UTC`.
     public static func isKnownZone(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count <= 64 else { return false }
-        if ["UTC", "Etc/UTC", "GMT", "Etc/GMT"].contains(name) { return true }
-        // Foundation also takes `GMT+5` and abbreviations like `EST`: only Area/Place names
-        // the database holds are a company's zone.
-        guard name.contains("/"), name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return false }
-        return TimeZone(identifier: name) != nil
+        zone(named: name) != nil
     }
 
     /// The wall clock in zone `name` at `instant`; UTC when the zone is unknown.
@@ -106,35 +127,62 @@ public enum ZoneClock {
 
     /// Seconds east of UTC in zone `name` at `instant`; 0 when the zone is unknown.
     public static func offset(at instant: Date, zone name: String?) -> Int {
-        guard let name, !name.isEmpty else { return 0 }
-        if let known = periods.withLock({ $0[name] }), known.covers(instant) { return known.offset }
-        guard isKnownZone(name), let zone = TimeZone(identifier: name) else { return 0 }
-        let period = Period(zone: zone, around: instant)
-        periods.withLock { cache in
-            if cache.count >= 64 { cache.removeAll(keepingCapacity: true) }
-            cache[name] = period
-        }
-        return period.offset
+        guard let name, let zone = zone(named: name) else { return 0 }
+        return zone.offset(at: Int64(instant.timeIntervalSince1970.rounded(.down)))
     }
 
-    /// A stretch of time over which a zone's offset does not change.
-    private struct Period: Sendable {
-        let offset: Int
-        let from: Date
-        let until: Date
-
-        init(zone: TimeZone, around instant: Date) {
-            offset = zone.secondsFromGMT(for: instant)
-            // Kept from now until the next change (at most a day ahead, so a changed
-            // rule or a missing transition costs a day at worst); only this instant onward.
-            let dayLater = instant.addingTimeInterval(86_400)
-            let next = zone.nextDaylightSavingTimeTransition(after: instant) ?? dayLater
-            from = instant
-            until = min(next, dayLater)
+    /// The zone called `name`, read once; `nil` when it is no zone of the database.
+    static func zone(named name: String) -> TZifZone? {
+        if let known = zones.withLock({ $0[name] }) { return known }
+        guard isZoneName(name), let folder else { return nil }
+        let zone = read(folder + "/" + name).flatMap { try? TZifZone(bytes: $0) }
+        zones.withLock { cache in
+            if cache.count >= 512 { cache.removeAll(keepingCapacity: true) }
+            cache[name] = .some(zone)
         }
-
-        func covers(_ instant: Date) -> Bool { instant >= from && instant < until }
+        return zone
     }
 
-    private static let periods = Mutex<[String: Period]>([:])
+    /// Zones read so far, and names that are none (`nil`), by name.
+    private static let zones = Mutex<[String: TZifZone?]>([:])
+
+    /// A name that can only be a file of the database: `UTC`, or Area/Place of letters,
+    /// digits, `_`, `-` and `+`, never `..`.
+    static func isZoneName(_ name: String) -> Bool {
+        if ["UTC", "Etc/UTC", "GMT", "Etc/GMT"].contains(name) { return true }
+        guard name.utf8.count <= 64, name.contains("/"), !name.hasPrefix("/"), !name.hasSuffix("/"),
+            !name.contains(".."), !name.contains("//")
+        else { return false }
+        return name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+                || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "+")
+        }
+    }
+
+    /// A file's bytes (a zone file is a few kilobytes; more is no zone).
+    private static func read(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while bytes.count <= 262_144 {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes.count <= 262_144 ? bytes : nil
+    }
+
+    /// The folder of the running executable (`/proc/self/exe`).
+    private static func executableFolder() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4_096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
+    }
 }

@@ -271,9 +271,11 @@ public enum CompanySettings {
         CompanySetting(
             "timezone", { $0.timezone }, { $0.timezone = $1 }, webhook: true,
             rule: present { zone, _ in
-                ZoneClock.isKnownZone(zone)
-                    ? []
-                    : [problem("\"\(zone.prefix(64))\" is not a time zone: write an IANA name like America/New_York")]
+                if ZoneClock.isKnownZone(zone) { return [] }
+                guard ZoneClock.folder != nil else {
+                    return [problem("cannot be checked: no time-zone database was found (SWITCHBOARD_ZONEINFO)")]
+                }
+                return [problem("\"\(zone.prefix(64))\" is not a time zone: write an IANA name like America/New_York")]
             }),
         CompanySetting(
             "businessHours", { $0.businessHours }, { $0.businessHours = $1 }, webhook: true,
