@@ -200,7 +200,9 @@ try:
     Select(find("#f-forwardFallback")).select_by_value("hangup")
     assert not driver.find_element(By.ID, "f-voicemailGreeting").is_displayed()
     visible("#f-whisperMessage").send_keys("Call for Acme <front desk> & co")
-    visible("#f-forwardRingSeconds").send_keys("18")
+    assert visible("#f-forwardRingSeconds").get_attribute("value") == "20", "the default ring time is not shown"
+    find("#f-forwardRingSeconds").clear()
+    find("#f-forwardRingSeconds").send_keys("18")
     driver.find_element(By.ID, "f-recordingEnabled").click()
     driver.find_element(By.ID, "save").click()
     saved = text_in("#result", "Saved")
@@ -316,6 +318,7 @@ try:
     assert find("#f-afterHours-voicemailGreeting").get_attribute("value") == "Acme Dental is closed. Leave a message."
     assert find("#f-forwardScreening").is_selected()
     assert "null" not in driver.find_element(By.ID, "view").text and "undefined" not in driver.find_element(By.ID, "view").text
+    driver.execute_script("document.getElementById('f-timezone').scrollIntoView()")
     shot("company-hours")
 
     step("a number another company holds: 409, shown at that number")
