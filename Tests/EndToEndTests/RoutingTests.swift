@@ -94,6 +94,20 @@ struct RoutingTests {
                         [("DialCallStatus", "completed"), ("DialCallSid", voicemailLeg), ("DialCallDuration", "9")]),
                     token: cedar.token),
             ], api)
+        // A press of 1 signed by another company's account, or by nobody, takes nothing.
+        let acme = try F.credentials(of: F.acme)
+        let forged = try StatusCallbackTests.post(
+            [
+                Callback(
+                    path: "/api/twilio/voice",
+                    query: screenFirst.replacingOccurrences(of: "screen=1", with: "accept=1"),
+                    params: Self.leg(voicemailLeg, acme.sid, member: Self.first, [("Digits", "1")]), token: acme.token),
+                Callback(
+                    path: "/api/twilio/voice",
+                    query: screenFirst.replacingOccurrences(of: "screen=1", with: "accept=1"),
+                    params: Self.leg(voicemailLeg, cedar.sid, member: Self.first, [("Digits", "1")]), token: nil),
+            ], api)
+        #expect(forged.map(\.0.statusCode) == [403, 403], "\(forged.map(\.0.body))")
         let prompt = try Self.twiml(screened[0])
         #expect(prompt.map(\.name) == ["Response", "Gather", "Say", "Say", "Say", "Hangup"])
         #expect(prompt[3].text == "Press 1 to accept this call." && prompt[4].text == "Goodbye.")
@@ -312,6 +326,32 @@ struct RoutingTests {
         #expect(errors["businessHours"]?.contains("overlap on mon") == true, "\(errors)")
         #expect(errors["forwardNumbers"] == "takes at most 10 entries", "\(errors)")
         #expect(errors["afterHours.forwardNumber"]?.contains("one of this company's own numbers") == true, "\(errors)")
+        // Shapes that are no setting at all: each a 422 naming its field, nothing stored.
+        for (field, value, says) in [
+            ("businessHours", "9-5" as Any, "must be a list of openings"),
+            ("businessHours", [["days": "mon", "open": "08:00", "close": "18:00"]] as Any, "days, a list like"),
+            ("businessHours", [["days": ["mon"], "open": 8, "close": "18:00"]] as Any, "needs open and close"),
+            ("businessHours", [["days": ["mon"], "open": "08:00", "close": "18:00", "lunch": true]] as Any, "lunch"),
+            ("timezone", "../../../etc/passwd" as Any, "is not a time zone"),
+            ("timezone", "America/New_York\u{0}" as Any, "is not a time zone"),
+            ("afterHours", ["authToken": "0123456789abcdef0123456789abcdef"] as Any, "after hours may change"),
+            ("afterHours", ["callRoutingMode": 3] as Any, ".callRoutingMode must be a string"),
+            ("blockedCallers", ["+1900*", 7] as Any, "a list of strings"),
+            ("closedDates", (0..<101).map { _ in "2026-12-25" } as Any, "at most 100"),
+        ] {
+            var hostile = try #require(before["twilioConfig"] as? [String: Any])
+            hostile[field] = value
+            if field == "closedDates" {
+                hostile["timezone"] = "UTC"
+                hostile["businessHours"] = [["days": ["mon"], "open": "08:00", "close": "18:00"]]
+            }
+            let answer = try api.put(
+                F.cedar, String(decoding: try JSONSerialization.data(withJSONObject: hostile), as: UTF8.self),
+                token: admin)
+            #expect(answer.statusCode == 422, "\(field): \(answer.statusCode) \(answer.body)")
+            #expect(answer.body.contains(field) && answer.body.contains(says), "\(field): \(answer.body)")
+            #expect(!answer.body.contains("0123456789abcdef0123456789abcdef"), "a secret in the answer")
+        }
         let after = try F.json(try api.get(F.cedar, token: admin))
         #expect(
             (after["twilioConfig"] as? [String: Any])?["timezone"] == nil

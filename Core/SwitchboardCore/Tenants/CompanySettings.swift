@@ -387,6 +387,8 @@ public enum CompanySettings {
 
     /// The settings answering a webhook needs: the snapshot's.
     public static let webhook = all.filter { $0.webhook }
+    /// The settings answering a webhook does not need: left out of the snapshot.
+    static let notWebhook = all.filter { !$0.webhook }
     /// The settings a `PUT` changes.
     public static let editable = all.filter { $0.access == .editable }
     /// The names a `PUT` may send back and that are ignored: the read-only settings and

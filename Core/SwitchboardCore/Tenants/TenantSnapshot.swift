@@ -32,11 +32,16 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
         settings = Self.webhookSettings(of: company.twilio)
     }
 
+    /// The company's settings with every one a webhook does not need cleared: one copy
+    /// of the whole, then the few others emptied (copying the webhook ones one by one,
+    /// each through its closures, cost a callback several times as much).
     private static func webhookSettings(of config: TwilioConfig) -> TwilioConfig {
-        var settings = TwilioConfig()
-        for setting in CompanySettings.webhook { setting.copy(config, &settings) }
+        var settings = config
+        for setting in CompanySettings.notWebhook { setting.copy(empty, &settings) }
         return acceptedPairs(settings)
     }
+
+    private static let empty = TwilioConfig()
 
     /// A replaced token or SharedKey goes only with the time it is accepted until.
     private static func acceptedPairs(_ settings: TwilioConfig) -> TwilioConfig {

@@ -165,7 +165,8 @@ extension VoiceCallPlanner {
         if screening, !Self.isSequential(tenant), let until = query["until"].flatMap({ Int($0) }) {
             var skip = query["skip"].flatMap { Int($0) } ?? 0
             if let pickedUp, pickedUp >= 0, pickedUp < group.count { skip |= 1 << pickedUp }
-            let left = until - Int(now.timeIntervalSince1970)
+            // Never more than the group's ring time, whatever the query says.
+            let left = min(until - Int(now.timeIntervalSince1970), ring)
             let members = group.indices.filter { skip & (1 << $0) == 0 }
             // Only when a number picked up and dropped early: a dial that rang out is over.
             if pickedUp != nil, left >= ForwardRing.seconds.lowerBound, !members.isEmpty {
