@@ -22,41 +22,79 @@ public struct OpeningHours: Codable, Sendable, Equatable {
 
     /// The minutes of the day `text` (`HH:MM`) names; `24:00` only as a close.
     static func minutes(_ text: String, isClose: Bool) -> Int? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"),
-            [0, 1, 3, 4].allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 })
-        else { return nil }
-        let hours = Int(bytes[0] - 0x30) * 10 + Int(bytes[1] - 0x30)
-        let minutes = Int(bytes[3] - 0x30) * 10 + Int(bytes[4] - 0x30)
+        let utf8 = text.utf8
+        guard utf8.count == 5 else { return nil }
+        var digits: [Int] = []
+        var index = utf8.startIndex
+        for position in 0..<5 {
+            let byte = utf8[index]
+            index = utf8.index(after: index)
+            if position == 2 {
+                guard byte == UInt8(ascii: ":") else { return nil }
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            digits.append(Int(byte - 0x30))
+        }
+        let hours = digits[0] * 10 + digits[1]
+        let minutes = digits[2] * 10 + digits[3]
         if isClose && hours == 24 && minutes == 0 { return 1_440 }
         guard hours < 24, minutes < 60 else { return nil }
         return hours * 60 + minutes
     }
 
-    /// The entry as minutes, when it is well formed: its days (0 = Monday), when it opens
-    /// and when it closes, past 1440 when it runs past midnight.
-    var parsed: (days: [Int], open: Int, close: Int)? {
-        guard let open = Self.minutes(open, isClose: false), let close = Self.minutes(close, isClose: true),
-            open != close
+    /// The entry as minutes, when it is well formed.
+    var parsed: Opening? { Opening(self) }
+}
+
+/// An opening as the decision reads it: its days as bits (bit 0 Monday … bit 6 Sunday),
+/// when it opens, and when it closes in minutes of the day it opens (past 1440 when it
+/// runs past midnight). Worked out once, when the settings are read, not on each call.
+struct Opening: Sendable, Equatable {
+    let days: UInt8
+    let open: Int
+    let close: Int
+
+    init?(_ hours: OpeningHours) {
+        guard let open = OpeningHours.minutes(hours.open, isClose: false),
+            let close = OpeningHours.minutes(hours.close, isClose: true), open != close, !hours.days.isEmpty
         else { return nil }
-        let days = days.compactMap(Weekday.index)
-        guard days.count == self.days.count, !days.isEmpty else { return nil }
-        return (days, open, close > open ? close : close + 1_440)
+        var days: UInt8 = 0
+        for name in hours.days {
+            guard let day = Weekday.index(name) else { return nil }
+            days |= 1 << day
+        }
+        self.days = days
+        self.open = open
+        self.close = close > open ? close : close + 1_440
     }
+
+    /// True when it opens on `weekday` (0 Monday).
+    func opens(on weekday: Int) -> Bool { days & (1 << weekday) != 0 }
+
+    /// The days it opens on, 0 for Monday.
+    var dayIndexes: [Int] { (0..<7).filter(opens(on:)) }
 }
 
 /// A company's `businessHours`: its openings, in the company's `timezone`. None: always
 /// open.
 public struct BusinessHours: Codable, Sendable, Equatable {
-    public var entries: [OpeningHours]
+    public var entries: [OpeningHours] {
+        didSet { openings = entries.map(Opening.init) }
+    }
+    /// Each entry as the decision reads it; `nil` for one that is not well formed.
+    private(set) var openings: [Opening?]
 
     public init(_ entries: [OpeningHours]) {
         self.entries = entries
+        openings = entries.map(Opening.init)
     }
 
     public init(from decoder: any Decoder) throws {
-        entries = try decoder.singleValueContainer().decode([OpeningHours].self)
+        self.init(try decoder.singleValueContainer().decode([OpeningHours].self))
     }
+
+    public static func == (a: BusinessHours, b: BusinessHours) -> Bool { a.entries == b.entries }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -106,7 +144,7 @@ public struct BusinessHours: Codable, Sendable, Equatable {
                 wrong = true
             }
             guard !wrong, let parsed = entry.parsed else { continue }
-            for day in parsed.days {
+            for day in parsed.dayIndexes {
                 let start = day * 1_440 + parsed.open
                 let end = day * 1_440 + parsed.close
                 if end <= 10_080 {

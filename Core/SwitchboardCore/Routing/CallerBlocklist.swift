@@ -39,18 +39,32 @@ public enum CallerBlocklist {
     /// Why `settings` refuse a call or message from `from`, or `nil` when they take it.
     public static func refusal(of from: String?, settings: TwilioConfig) -> Reason? {
         if settings.rejectAnonymous == true, isWithheld(from) { return .anonymous }
-        guard let entries = settings.blockedCallers?.items, !entries.isEmpty, let from,
-            let number = try? PhoneNumber(parsing: from)
-        else { return nil }
-        let e164 = number.e164
+        guard let entries = settings.blockedCallers?.items, !entries.isEmpty, let from else { return nil }
+        // Twilio posts E.164; any other spelling is parsed first.
+        let e164 =
+            isE164(from) ? from : ((try? PhoneNumber(parsing: from))?.e164 ?? "")
+        guard !e164.isEmpty else { return nil }
         for entry in entries {
-            if entry.hasSuffix("*") {
-                if e164.hasPrefix(entry.dropLast()) { return .listed(entry) }
-            } else if entry == e164 {
+            if entry.utf8.last == UInt8(ascii: "*") {
+                if e164.utf8.starts(with: entry.utf8.dropLast()) { return .listed(entry) }
+            } else if entry.utf8.elementsEqual(e164.utf8) {
                 return .listed(entry)
             }
         }
         return nil
+    }
+
+    /// True for `+` and 7-15 digits, the first not 0: E.164 as Twilio writes it.
+    static func isE164(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard (8...16).contains(utf8.count), utf8.first == UInt8(ascii: "+") else { return false }
+        var index = utf8.index(after: utf8.startIndex)
+        guard utf8[index] != UInt8(ascii: "0") else { return false }
+        while index != utf8.endIndex {
+            guard utf8[index] >= 0x30 && utf8[index] <= 0x39 else { return false }
+            index = utf8.index(after: index)
+        }
+        return true
     }
 
     /// What is wrong with one `blockedCallers` entry, or `nil`: a phone number, or `+`

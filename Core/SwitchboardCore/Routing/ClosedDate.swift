@@ -1,21 +1,33 @@
 /// A company's closed date: a holiday, written `YYYY-MM-DD`.
 enum ClosedDate {
     /// True for a real date written `YYYY-MM-DD` (2026-02-30 is none).
-    static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return false }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard bytes[index] >= 0x30, bytes[index] <= 0x39 else { return nil }
-                value = value * 10 + Int(bytes[index] - 0x30)
+    static func isValid(_ text: String) -> Bool { dayNumber(text) != nil }
+
+    /// Days since 1970-01-01 of the real date `text` writes as `YYYY-MM-DD`; `nil` for
+    /// anything else. Read without a copy: the decision reads each closed date on each call.
+    static func dayNumber(_ text: String) -> Int? {
+        let utf8 = text.utf8
+        guard utf8.count == 10 else { return nil }
+        var fields = (0, 0, 0)
+        var field = 0
+        for (position, byte) in utf8.enumerated() {
+            if position == 4 || position == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                field += 1
+                continue
             }
-            return value
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let digit = Int(byte - 0x30)
+            switch field {
+            case 0: fields.0 = fields.0 * 10 + digit
+            case 1: fields.1 = fields.1 * 10 + digit
+            default: fields.2 = fields.2 * 10 + digit
+            }
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), year >= 1970,
-            (1...12).contains(month), day >= 1
-        else { return false }
-        let civil = LocalTime.civil(days: LocalTime.days(year: year, month: month, day: day))
-        return civil.month == month && civil.day == day
+        let (year, month, day) = fields
+        guard year >= 1970, (1...12).contains(month), day >= 1 else { return nil }
+        let number = LocalTime.days(year: year, month: month, day: day)
+        let civil = LocalTime.civil(days: number)
+        return civil.month == month && civil.day == day ? number : nil
     }
 }

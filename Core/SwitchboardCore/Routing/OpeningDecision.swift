@@ -40,29 +40,33 @@ public struct OpeningDecision: Sendable, Equatable {
         }
         let local = ZoneClock.localTime(at: instant, zone: settings.timezone)
         let closedDates = settings.closedDates?.items ?? []
-        var blockedBy: String?
-        for (index, entry) in hours.entries.enumerated() {
-            guard let parsed = entry.parsed else { continue }
+        let today = local.dayNumber
+        var blockedOn: Int?
+        for (index, opening) in hours.openings.enumerated() {
+            guard let opening else { continue }
             // Opened today, or opened yesterday and runs past midnight into today.
-            var opensOn: (days: Int, weekday: Int)?
-            if parsed.days.contains(local.weekday), local.minute >= parsed.open, local.minute < parsed.close {
-                opensOn = (0, local.weekday)
-            } else if parsed.close > 1_440, local.minute < parsed.close - 1_440,
-                parsed.days.contains((local.weekday + 6) % 7)
+            let opensOn: Int
+            if opening.opens(on: local.weekday), local.minute >= opening.open, local.minute < opening.close {
+                opensOn = today
+            } else if opening.close > 1_440, local.minute < opening.close - 1_440,
+                opening.opens(on: (local.weekday + 6) % 7)
             {
-                opensOn = (-1, (local.weekday + 6) % 7)
-            }
-            guard let opensOn else { continue }
-            let civil = LocalTime.civil(days: local.dayNumber + opensOn.days)
-            let date = LocalTime.dateText(year: civil.year, month: civil.month, day: civil.day)
-            if closedDates.contains(date) {
-                blockedBy = blockedBy ?? date
+                opensOn = today - 1
+            } else {
                 continue
             }
-            self.init(isOpen: true, rule: .hours(entry: index, entry), localTime: local)
+            if !closedDates.isEmpty, closedDates.contains(where: { ClosedDate.dayNumber($0) == opensOn }) {
+                blockedOn = blockedOn ?? opensOn
+                continue
+            }
+            self.init(isOpen: true, rule: .hours(entry: index, hours.entries[index]), localTime: local)
             return
         }
-        self.init(isOpen: false, rule: blockedBy.map(Rule.closedDate) ?? .outsideHours, localTime: local)
+        let closedDate = blockedOn.map { day in
+            let civil = LocalTime.civil(days: day)
+            return Rule.closedDate(LocalTime.dateText(year: civil.year, month: civil.month, day: civil.day))
+        }
+        self.init(isOpen: false, rule: closedDate ?? .outsideHours, localTime: local)
     }
 
     private init(isOpen: Bool, rule: Rule, localTime: LocalTime?) {

@@ -89,7 +89,22 @@ public enum Weekday {
     public static let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
     /// 0 for `mon` … 6 for `sun`; `nil` for anything else.
-    public static func index(_ name: String) -> Int? { names.firstIndex(of: name) }
+    public static func index(_ name: String) -> Int? {
+        let utf8 = name.utf8
+        guard utf8.count == 3 else { return nil }
+        var key: UInt32 = 0
+        for byte in utf8 { key = key << 8 | UInt32(byte) }
+        switch key {
+        case 0x6D_6F6E: return 0  // mon
+        case 0x74_7565: return 1  // tue
+        case 0x77_6564: return 2  // wed
+        case 0x74_6875: return 3  // thu
+        case 0x66_7269: return 4  // fri
+        case 0x73_6174: return 5  // sat
+        case 0x73_756E: return 6  // sun
+        default: return nil
+        }
+    }
 }
 
 /// Reads the wall clock in a company's time zone from the IANA time-zone database,
