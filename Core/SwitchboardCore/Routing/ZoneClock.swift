@@ -148,18 +148,26 @@ public enum ZoneClock {
 
     /// The zone called `name`, read once; `nil` when it is no zone of the database.
     static func zone(named name: String) -> TZifZone? {
-        if let known = zones.withLock({ $0[name] }) { return known }
+        let known: TZifZone?? = zones.withLock { cache in
+            // A warm function asks about the same zone call after call: no hashing then.
+            if let last = cache.last, last.name == name { return .some(last.zone) }
+            guard let zone = cache.byName[name] else { return nil }
+            cache.last = (name, zone)
+            return .some(zone)
+        }
+        if let known { return known }
         guard isZoneName(name), let folder else { return nil }
         let zone = read(folder + "/" + name).flatMap { try? TZifZone(bytes: $0) }
         zones.withLock { cache in
-            if cache.count >= 512 { cache.removeAll(keepingCapacity: true) }
-            cache[name] = .some(zone)
+            if cache.byName.count >= 512 { cache.byName.removeAll(keepingCapacity: true) }
+            cache.byName[name] = .some(zone)
+            cache.last = (name, zone)
         }
         return zone
     }
 
-    /// Zones read so far, and names that are none (`nil`), by name.
-    private static let zones = Mutex<[String: TZifZone?]>([:])
+    /// Zones read so far, and names that are none (`nil`), by name; and the last one asked for.
+    private static let zones = Mutex<(byName: [String: TZifZone?], last: (name: String, zone: TZifZone?)?)>(([:], nil))
 
     /// A name that can only be a file of the database: `UTC`, or Area/Place of letters,
     /// digits, `_`, `-` and `+`, never `..`.
