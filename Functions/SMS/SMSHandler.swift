@@ -11,7 +11,9 @@ import WebhookFunction
 /// 2. The gate Voice uses finds the company by `To` and proves its Twilio account sent
 ///    the message (its token, or the one it replaced during a rotation, and its
 ///    `AccountSid`). Otherwise: 403 and no TwiML.
-/// 3. The company's `smsMode` picks the answer (see ``SMSMessagePlanner``): an
+/// 3. A sender the company blocks gets nothing; outside its business hours its
+///    after-hours `smsMode` and `smsAutoReply` stand in for its own. Then the company's
+///    `smsMode` picks the answer (see ``SMSMessagePlanner``): an
 ///    auto-reply, a forward to the company's SMS forward number, or nothing. STOP, START, HELP and the
 ///    other keywords Twilio handles itself get nothing, whatever the mode.
 /// 4. The message is recorded in the company's archive before the answer goes back.

@@ -21,7 +21,10 @@ import Foundation
 /// 3. The request must be signed by **that company's** Twilio account: its auth token
 ///    checks `X-Twilio-Signature`, and the posted `AccountSid` must be its own.
 ///    Otherwise: 403 and no TwiML.
-/// 4. The company's routing mode picks the TwiML (see ``VoiceCallPlanner``).
+/// 4. A caller the company blocks is rejected as busy; outside its business hours its
+///    after-hours settings stand in for its own; then its routing mode picks the TwiML
+///    (see ``VoiceCallPlanner``): a ring group, in turn or at once, screened when the
+///    company asks (the `screen=1` and `accept=1` callbacks, through the same gate).
 /// 5. The call is recorded in the company's archive (the voicemail's recording and how a
 ///    forward's dial ended join its call's record) before the answer goes back.
 ///
@@ -96,7 +99,7 @@ struct VoiceHandler: TwilioWebhookFunction {
     private func answerCall(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
         let callSid = webhook.parameters["CallSid"]
         let answer = planner.answer(
-            tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL, caller: webhook.parameters["From"])
+            tenant: tenant, callSid: callSid, voiceURL: webhook.endpointURL, caller: webhook.parameters["From"] ?? "")
         if let reason = answer.fallbackReason {
             logger.warning(
                 "voice.routing_fallback",

@@ -108,10 +108,11 @@ public struct CallExplainer {
             agentStreamUrl: answer.mode == .aiAgent && answer.blocked == nil
                 ? (routed.agentStreamUrl.flatMap { StreamURL.isValid($0) ? $0 : nil } ?? planner.platformAgentStreamURL)
                 : nil,
-            forwardNumber: answer.mode == .forward ? group.first?.e164 : nil,
+            forwardNumber: answer.mode == .forward && answer.blocked == nil ? group.first?.e164 : nil,
             recordingEnabled: routed.recordingEnabled,
             whisper: routed.whisperMessage.map { !$0.isEmpty } ?? false,
-            forwardFallback: answer.mode == .forward ? (routed.forwardFallback ?? .whenAbsent).rawValue : nil)
+            forwardFallback: answer.mode == .forward && answer.blocked == nil
+                ? (routed.forwardFallback ?? .whenAbsent).rawValue : nil)
         if answer.mode == .forward && answer.blocked == nil {
             routing.ringGroup = group.map(\.e164)
             routing.forwardStrategy = (routed.forwardStrategy ?? .whenAbsent).rawValue

@@ -44,13 +44,14 @@ public struct VoiceCallPlanner: Sendable {
     ///   - tenant: the company that owns the dialled number.
     ///   - callSid: the call's SID, passed to the agent stream.
     ///   - voiceURL: Voice's own URL (no query), where callbacks point.
-    ///   - caller: Twilio's `From`, checked against the company's blocklist.
+    ///   - caller: Twilio's `From`, checked against the company's blocklist (an empty one
+    ///     is withheld); `nil` when there is no caller to check (`explain` without `--from`).
     ///   - now: the moment the call arrived, when the company's hours are read.
     public func answer(
         tenant company: TenantSnapshot, callSid: String?, voiceURL: String, caller: String? = nil, at now: Date = Date()
     ) -> CallAnswer {
         let hours = OpeningDecision(company.settings, at: now)
-        if let refusal = CallerBlocklist.refusal(of: caller, settings: company.settings) {
+        if let caller, let refusal = CallerBlocklist.refusal(of: caller, settings: company.settings) {
             return CallAnswer(
                 mode: company.callRoutingMode ?? .whenAbsent, twiml: Self.rejected, fallbackReason: nil,
                 blocked: refusal, hours: hours)
