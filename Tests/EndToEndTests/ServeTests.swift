@@ -49,6 +49,20 @@ struct ServeTests {
             String(decoding: message.body, as: UTF8.self).contains("<Message>Thanks for texting Acme Dental Group!"))
     }
 
+    @Test("a port already in use: serve names the port and what to do, with no system call in the message")
+    func portInUse() throws {
+        let store = try SeededStore()
+        let first = try LocalServer(["serve"], environment: store.environment)
+        defer { first.stop() }
+        let second = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["serve", "--port", "\(first.port)"], environment: store.environment)
+        #expect(second.status != 0)
+        #expect(
+            second.stderrText.contains("port \(first.port) on 127.0.0.1 is already in use")
+                && second.stderrText.contains("--port"), "\(second.stderrText)")
+        #expect(!second.stderrText.contains("bind(descriptor"), "\(second.stderrText)")
+    }
+
     @Test("unknown route 404, wrong method 405, oversized body 413, unbuilt function 501")
     func errors() throws {
         let store = try SeededStore()

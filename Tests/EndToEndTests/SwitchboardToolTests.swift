@@ -95,6 +95,43 @@ struct SwitchboardToolTests {
         #expect(try JSONDecoder().decode(HTTPResponse.self, from: withoutURL.stdout).statusCode == 403)
     }
 
+    @Test(
+        "small things a person notices: sign refuses --token with --company, seed counts its numbers in English, archive list hides the ordering bookkeeping, explain says what its routing line means"
+    )
+    func smallThings() throws {
+        let store = try SeededStore()
+        let event = ExampleData.eventsFolder.appendingPathComponent("voice-ai-agent.json").path
+        let both = try ProcessRunner.run(
+            Self.tool,
+            [
+                "sign", "--event", event, "--company", "65a1f0c2e4b0a1a2b3c4d5e1", "--token",
+                "0123456789abcdef0123456789abcdef",
+            ],
+            environment: store.environment)
+        #expect(
+            both.status != 0 && both.stderrText.contains("--token and --company each name the token"),
+            "\(both.stderrText)")
+
+        let seeded = try ProcessRunner.run(
+            Self.tool, ["seed", ExampleData.companiesFile.path], environment: store.environment)
+        #expect(seeded.stdoutText.contains("2 of 2 numbers active"), "\(seeded.stdoutText)")
+        #expect(seeded.stdoutText.contains("1 of 1 number active"), "\(seeded.stdoutText)")
+        #expect(!seeded.stdoutText.contains("active of"))
+
+        let answered = try ProcessRunner.run(
+            ExampleData.executable("Voice"), input: try ExampleData.event("voice-ai-agent"),
+            environment: store.environment)
+        #expect(answered.status == 0)
+        let listed = try ProcessRunner.run(
+            Self.tool, ["archive", "list", "--company", "65a1f0c2e4b0a1a2b3c4d5e1"], environment: store.environment)
+        #expect(listed.status == 0 && listed.stdoutText.contains("\"decision\":\"ai-agent\""), "\(listed.stdoutText)")
+        #expect(!listed.stdoutText.contains("statusOrder"))
+
+        let explained = try ProcessRunner.run(Self.tool, ["explain", "+15550100001"], environment: store.environment)
+        #expect(explained.stdoutText.contains("5. Routing: ai-agent, as stored"), "\(explained.stdoutText)")
+        #expect(!explained.stdoutText.contains("→"))
+    }
+
     @Test("invoke: unknown and unbuilt functions are named")
     func invokeErrors() throws {
         let store = try SeededStore()

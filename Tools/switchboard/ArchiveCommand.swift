@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SwitchboardAdmin
 import SwitchboardCore
 import SwitchboardRuntime
 
@@ -57,7 +58,8 @@ struct ArchiveCommand: ParsableCommand {
             for record in try ArchiveCommand.archive("switchboard-archive").records(
                 companyID: id, since: from, kind: kindFilter, limit: limit)
             {
-                print(String(decoding: try encoder.encode(record), as: UTF8.self))
+                // As the HTTP API shows a record: without the ordering it keeps for itself.
+                print(String(decoding: try encoder.encode(ArchiveRecordView(record)), as: UTF8.self))
             }
         }
     }

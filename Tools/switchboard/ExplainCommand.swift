@@ -168,7 +168,11 @@ struct ExplainCommand: ParsableCommand {
             lines.append("   Caller \(caller.from.prefix(64)): \(caller.detail)")
         }
         if let routing = explanation.routing {
-            var text = "5. Routing: \(routing.storedMode ?? "no callRoutingMode stored") → \(routing.usedMode)"
+            let stored = routing.storedMode ?? "no callRoutingMode stored"
+            var text =
+                routing.storedMode == routing.usedMode
+                ? "5. Routing: \(routing.usedMode), as stored"
+                : "5. Routing: answered as \(routing.usedMode); the stored callRoutingMode is \(stored)"
             if let fallback = routing.fallback { text += " (fallback: \(fallback))" }
             if let stream = routing.agentStreamUrl { text += "; agent stream \(stream)" }
             if let forward = routing.forwardNumber {

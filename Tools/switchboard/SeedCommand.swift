@@ -61,7 +61,7 @@ struct SeedCommand: ParsableCommand {
             let stored = result.company
             let numbers = stored.numberClaims
             print(
-                "seeded \(stored.id) \"\(stored.name.prefix(60))\": \(numbers.filter(\.isActive).count) active of \(numbers.count) numbers, mode \(stored.twilio.callRoutingMode?.rawValue ?? "none")"
+                "seeded \(stored.id) \"\(stored.name.prefix(60))\": \(numbers.filter(\.isActive).count) of \(numbers.count) number\(numbers.count == 1 ? "" : "s") active, mode \(stored.twilio.callRoutingMode?.rawValue ?? "none")"
             )
             if !result.cacheInvalidated {
                 FileHandle.standardError.write(

@@ -49,6 +49,14 @@ struct SignCommand: ParsableCommand {
     )
     var curl: String?
 
+    func validate() throws {
+        if company != nil && token != nil {
+            throw ValidationError(
+                "--token and --company each name the token to sign with: give one (--company reads the company's own from the store)"
+            )
+        }
+    }
+
     func run() throws {
         guard
             let token = try company.map(Self.storedToken(ofCompany:)) ?? token

@@ -70,7 +70,21 @@ struct ServeCommand: AsyncParsableCommand {
                             .utf8))
             },
             logger: .init(label: "switchboard.serve") { LogLineHandler(label: $0, level: .warning) })
-        try await app.runService(gracefulShutdownSignals: [])  // StopSignals handles them
+        do {
+            try await app.runService(gracefulShutdownSignals: [])  // StopSignals handles them
+        } catch  where Self.isAddressInUse(error) {
+            router.stop()
+            throw CommandFailure(
+                "port \(port) on \(host) is already in use (another switchboard serve, or another server): stop it, or pass --port with a free one"
+            )
+        }
+    }
+
+    /// True for the error a listener gets when its port is taken (NIO's `bind` failing
+    /// with EADDRINUSE, however the server wraps it).
+    static func isAddressInUse(_ error: any Error) -> Bool {
+        if let failure = error as? IOError, failure.errnoCode == EADDRINUSE { return true }
+        return String(describing: error).contains("Address already in use")
     }
 }
 
