@@ -1,5 +1,5 @@
 // Switchboard's admin page: sign in, companies, one company's settings, health.
-import { h, announce } from './dom.js';
+import { h, announce, forgetAnnouncement } from './dom.js';
 import { current, signOut } from './session.js';
 import { renderSignIn } from './views/signin.js';
 import { renderCompanies } from './views/companies.js';
@@ -44,5 +44,5 @@ document.getElementById('sign-out').addEventListener('click', () => {
   location.hash = '';
   route();
 });
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => { forgetAnnouncement(); route(); });
 route();

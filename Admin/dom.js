@@ -63,6 +63,13 @@ export function announce(message, kind = 'info') {
   const announcer = document.getElementById('announcer');
   announcer.textContent = message;
   announcer.dataset.kind = kind;
+  announcer.dataset.at = String(Date.now());
+}
+
+/** Clears what was said on an earlier screen ("Signed in." belongs to the first one only). */
+export function forgetAnnouncement() {
+  const announcer = document.getElementById('announcer');
+  if (Date.now() - Number(announcer.dataset.at ?? 0) > 1000) announcer.textContent = '';
 }
 
 /** A status badge: HEALTHY green, DEGRADED amber, DOWN red, NOT_CONFIGURED grey; none yet: UNCHECKED. */

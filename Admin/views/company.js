@@ -9,6 +9,12 @@ const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic
 const STRATEGIES = [['simultaneous', 'All at once: the first to take the call gets it'], ['sequential', 'One after another, in the order listed']];
 const DAYS = [['mon', 'Mon'], ['tue', 'Tue'], ['wed', 'Wed'], ['thu', 'Thu'], ['fri', 'Fri'], ['sat', 'Sat'], ['sun', 'Sun']];
 const SAME = ['', 'As when open'];
+/** What Health found of a number's webhook, in words. */
+const WEBHOOK_FINDINGS = {
+  ok: 'set up here', not_set: 'no URL set', url_mismatch: 'pointing elsewhere', wrong_method: 'called with GET instead of POST',
+  overridden: 'taken by a TwiML app or trunk', not_found: 'not in the account', unknown: 'not checked',
+};
+const finding = (code) => WEBHOOK_FINDINGS[code] ?? String(code).replace(/_/g, ' ');
 
 /** The last calls or messages: when, direction, numbers, what Switchboard did, how it ended. */
 function activityTable(kind, records) {
@@ -226,7 +232,7 @@ class CompanyForm {
             record.consecutiveFailures > 1 ? `; DOWN ${record.consecutiveFailures} checks in a row, since ${when(record.failingSince)}` : ''),
           record.account ? h('p', {}, 'Account: ', record.account.message) : null,
           record.problems.length ? h('ul', { class: 'problems' }, record.problems.map((problem) => h('li', {}, problem))) : h('p', {}, 'Nothing is wrong.'),
-          record.numbers.length ? h('ul', {}, record.numbers.map((n) => h('li', { class: 'mono' }, `${n.phoneNumber}: calls ${n.voice}, messages ${n.sms}`))) : null);
+          record.numbers.length ? h('ul', {}, record.numbers.map((n) => h('li', {}, h('span', { class: 'mono' }, n.phoneNumber), `: calls ${finding(n.voice)}; messages ${finding(n.sms)}`))) : null);
         announce(`Health: ${record.status}.`);
       } catch (error) {
         found.replaceChildren(h('p', { class: 'error' }, error.message));

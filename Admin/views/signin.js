@@ -10,7 +10,8 @@ export function renderSignIn(view, onSignedIn) {
     h('div', { class: 'field' },
       h('label', { for: 'token' }, 'Admin token'),
       input,
-      h('p', { class: 'hint', id: 'token-hint' }, 'Paste a token from `switchboard token --role admin` (or --role company --company ID). It stays in this tab only.'),
+      h('p', { class: 'hint', id: 'token-hint' }, 'Paste a token from ', h('code', {}, 'switchboard token --role admin'),
+        ' (or ', h('code', {}, '--role company --company ID'), '). It stays in this tab only.'),
       error),
     h('button', { type: 'submit', class: 'primary' }, 'Sign in'));
   form.addEventListener('submit', (event) => {

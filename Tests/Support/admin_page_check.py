@@ -101,6 +101,9 @@ try:
     assert "three parts" in text_in("#token-error", "token")
     shot("sign-in")
 
+    hint = find("#token-hint")
+    assert "`" not in hint.text and hint.find_elements(By.TAG_NAME, "code"), hint.text
+
     step("an admin signs in and sees who and until when")
     sign_in(ADMIN)
     who = text_in("#who-text", "platform admin")
@@ -108,6 +111,8 @@ try:
     assert driver.execute_script("return document.cookie") == "", "a cookie was set"
     assert ADMIN not in driver.current_url, "the token is in the URL"
     assert driver.execute_script("return sessionStorage.getItem('switchboard.token')") == ADMIN
+
+    assert "Signed in." in text_in("#announcer", "Signed in")
 
     step("the companies, filterable by name and by number")
     find("#companies-table tbody tr")
@@ -139,6 +144,9 @@ try:
                and len(d.find_elements(By.CSS_SELECTOR, "#companies-table tbody tr")) == 1)
 
     step("a company's configuration: the token masked, what is typed revealed on demand")
+    driver.find_element(By.CSS_SELECTOR, "#companies-table tbody tr a").click()  # Cedar, the one filtered
+    visible("#f-accountSid")
+    assert "Signed in." not in driver.find_element(By.ID, "announcer").text, "the sign-in message stayed on a later screen"
     open_company(ACME)
     token = find("#f-authToken")
     assert token.get_attribute("type") == "password"
@@ -155,7 +163,8 @@ try:
     step("Check now: the company's account and numbers, checked and shown")
     driver.find_element(By.ID, "check-now").click()
     found = text_in("#company-health", "checked")
-    assert "DOWN" in found and "+15550100001: calls not_set" in found and "Account: the account is active" in found, found
+    assert "DOWN" in found and "+15550100001: calls no URL set; messages no URL set" in found, found
+    assert "Account: the account is active" in found and "not_set" not in found, found
     shot("company-health")
 
     step("calls and messages: the last of each with how it ended, and Send a test message")
