@@ -49,6 +49,20 @@ struct ServeTests {
             String(decoding: message.body, as: UTF8.self).contains("<Message>Thanks for texting Acme Dental Group!"))
     }
 
+    @Test("without the functions' settings (a second terminal), serve refuses to start and names the variable")
+    func missingSettings() throws {
+        let store = try SeededStore()
+        var environment = store.environment
+        environment.removeValue(forKey: "SWITCHBOARD_DATA_KEY")
+        let refused = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["serve", "--port", "\(try RedisServer.freePort())"],
+            environment: environment)
+        #expect(refused.status != 0)
+        #expect(
+            refused.stderrText.contains("SWITCHBOARD_DATA_KEY") && refused.stderrText.contains("second terminal"),
+            "\(refused.stderrText)")
+    }
+
     @Test("a port already in use: serve names the port and what to do, with no system call in the message")
     func portInUse() throws {
         let store = try SeededStore()

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SwitchboardBase
+import SwitchboardCore
 import SwitchboardRuntime
 
 /// `switchboard serve`: Switchboard's routes on a local HTTP server, each request
@@ -49,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     var admin: String?
 
     func run() async throws {
+        try Self.checkFunctionSettings(SwitchboardCore.Environment())
         let folder = FunctionExecutable.binFolder()
         let router = LocalRouter(
             folder: folder, processesPerFunction: processes,
@@ -76,6 +78,19 @@ struct ServeCommand: AsyncParsableCommand {
             router.stop()
             throw CommandFailure(
                 "port \(port) on \(host) is already in use (another switchboard serve, or another server): stop it, or pass --port with a free one"
+            )
+        }
+    }
+
+    /// Refuses to start when the functions could not: every one opens the store and the
+    /// data key at start, and without them each request would be a 502.
+    static func checkFunctionSettings(_ environment: SwitchboardCore.Environment) throws {
+        do {
+            _ = try Settings.store(environment)
+            _ = try Settings.sealer(environment)
+        } catch {
+            throw CommandFailure(
+                "the functions cannot start: \(error). Export the settings in this terminal first (a second terminal has none of the first one's), as README's \"Try it yourself\" does"
             )
         }
     }
