@@ -127,6 +127,18 @@ struct SwitchboardToolTests {
         #expect(listed.status == 0 && listed.stdoutText.contains("\"decision\":\"ai-agent\""), "\(listed.stdoutText)")
         #expect(!listed.stdoutText.contains("statusOrder"))
 
+        // invoke: the answer on standard output, and only warnings on standard error unless asked.
+        let forward = ExampleData.eventsFolder.appendingPathComponent("voice-forward.json").path
+        var unset = store.environment
+        unset.removeValue(forKey: "LOG_LEVEL")
+        let quiet = try ProcessRunner.run(Self.tool, ["invoke", "Voice", "--event", forward], environment: unset)
+        #expect(quiet.status == 0 && quiet.stdoutText.hasPrefix("HTTP 200") && quiet.stdoutText.contains("<Dial"))
+        #expect(!quiet.stderrText.contains("voice.answered"), "\(quiet.stderrText)")
+        #expect(!quiet.stdoutText.contains("\"level\""), "a log line in the answer")
+        let verbose = try ProcessRunner.run(
+            Self.tool, ["invoke", "Voice", "--event", forward, "--verbose"], environment: unset)
+        #expect(verbose.stderrText.contains("voice.answered") && !verbose.stdoutText.contains("voice.answered"))
+
         let explained = try ProcessRunner.run(Self.tool, ["explain", "+15550100001"], environment: store.environment)
         #expect(explained.stdoutText.contains("5. Routing: ai-agent, as stored"), "\(explained.stdoutText)")
         #expect(!explained.stdoutText.contains("→"))

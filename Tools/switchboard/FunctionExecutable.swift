@@ -31,9 +31,10 @@ struct FunctionExecutable {
     }
 
     /// Runs the function one-shot on `input`, its standard error passed through.
-    func runOneShot(input: Data) throws -> (status: Int32, output: Data) {
+    func runOneShot(input: Data, environment: [String: String]? = nil) throws -> (status: Int32, output: Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
+        if let environment { process.environment = environment }
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin

@@ -11,7 +11,9 @@ struct InvokeCommand: ParsableCommand {
         discussion: """
             The event is an AWS payload format 2.0 event, as in Examples/events/. The \
             function runs exactly as `<Function> < event.json` would, with this \
-            environment; its log lines go to standard error.
+            environment. The answer goes to standard output; the function's log lines go \
+            to standard error, warnings and worse only unless LOG_LEVEL is set or \
+            --verbose is given.
             """
     )
 
@@ -31,13 +33,18 @@ struct InvokeCommand: ParsableCommand {
     @Flag(help: "Print the response JSON exactly as the function wrote it.")
     var json = false
 
+    @Flag(help: "Show every log line the function writes (its info lines too), on standard error.")
+    var verbose = false
+
     func run() throws {
         let executable = try FunctionExecutable(named: function)
         guard var input = FileManager.default.contents(atPath: event) else {
             throw CommandFailure("cannot read event file \(event)")
         }
         if !headers.isEmpty { input = try Self.adding(headers, to: input, file: event) }
-        let (status, output) = try executable.runOneShot(input: input)
+        var environment = ProcessInfo.processInfo.environment
+        if !verbose && environment["LOG_LEVEL"] == nil { environment["LOG_LEVEL"] = "warning" }
+        let (status, output) = try executable.runOneShot(input: input, environment: environment)
         if json || status != 0 {
             FileHandle.standardOutput.write(output)
         } else if let response = try? JSONDecoder().decode(HTTPResponse.self, from: output) {
