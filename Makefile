@@ -120,7 +120,7 @@ demo: build
 	echo; echo "== Voice < Examples/events/voice-moved-number.json (Birch's account calls +15550100002, which Acme holds: refused)"; \
 	"$$bin/switchboard" invoke Voice --event Examples/events/voice-moved-number.json; \
 	admin ConfigPut Examples/events/config-put-birch-claim-number.json; \
-	admin ConfigPut Examples/events/config-put-acme-release-number.json; \
+	admin ConfigPut Examples/events/config-patch-acme-release-number.json; \
 	admin ConfigPut Examples/events/config-put-birch-claim-number.json; \
 	echo; echo "== Voice < Examples/events/voice-moved-number.json (the number is Birch's now)"; \
 	"$$bin/switchboard" invoke Voice --event Examples/events/voice-moved-number.json; \

@@ -199,8 +199,11 @@ def main():
     def config_traffic():
         acme, birch = "65a1f0c2e4b0a1a2b3c4d5e1", "65a1f0c2e4b0a1a2b3c4d5e2"
         events = {name: json.loads((ROOT / f"Examples/events/{name}.json").read_text())
-                  for name in ["config-put-acme-release-number", "config-put-birch-claim-number"]}
-        acme_release = json.loads(events["config-put-acme-release-number"]["body"])
+                  for name in ["config-patch-acme-release-number", "config-put-birch-claim-number"]}
+        # The demo releases Acme's number with a PATCH of its numbers alone; the soak PUTs
+        # Acme's whole settings with those numbers.
+        acme_release = json.loads(json.dumps(next(c["twilioConfig"] for c in COMPANIES if c["_id"] == acme)))
+        acme_release["phoneNumbers"] = json.loads(events["config-patch-acme-release-number"]["body"])["phoneNumbers"]
         birch_claim = json.loads(events["config-put-birch-claim-number"]["body"])
         acme_claim = json.loads(json.dumps(acme_release))
         acme_claim["phoneNumbers"].append({"phoneNumber": MOVING, "friendlyName": "After hours", "status": "active", "isPrimary": False})

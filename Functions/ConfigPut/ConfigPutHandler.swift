@@ -6,10 +6,11 @@ import SwitchboardRuntime
 import TwilioREST
 
 /// Answers `PUT /api/companies/{companyId}/twilio/config`: changes a company's Twilio
-/// settings, all of them or none.
+/// settings, all of them or none; and `PATCH`, a JSON Merge Patch (RFC 7396) of what `GET`
+/// shows: the fields it names change, the rest stay, then everything as for `PUT`.
 ///
 /// The story of one change:
-/// 1. Only `PUT`; the bearer token says who asks (401), and a company token naming
+/// 1. Only `PUT` and `PATCH`; the bearer token says who asks (401), and a company token naming
 ///    another company gets the 404 a missing company gets.
 /// 2. `?verify=false` (platform admins only), `?dryRun=true`, `?configureWebhooks=true`.
 /// 3. The body must be JSON (415), at most 64 KiB (413), an object (400).
@@ -87,7 +88,8 @@ struct ConfigPutHandler: FunctionHandler {
     }
 
     private func change(_ event: HTTPEvent, logger: Logger) throws(Problem) -> HTTPResponse {
-        guard event.method == "PUT" else { throw .methodNotAllowed("PUT") }
+        let patching = event.method == "PATCH"
+        guard event.method == "PUT" || patching else { throw .methodNotAllowed("PUT, PATCH") }
         let identity = try services.gate.identity(authorization: event.header("authorization"))
         let id = try services.gate.company(
             AdminGate.companyInPath(parameters: event.pathParameters, rawPath: event.rawPath), for: identity)
@@ -110,13 +112,17 @@ struct ConfigPutHandler: FunctionHandler {
 
         let body: [UInt8]
         do { body = try event.bodyBytes() } catch { throw .badRequest("\(error)") }
-        let object = try ConfigChange.jsonObject(contentType: event.header("content-type"), body: body)
+        let object =
+            patching
+            ? try ConfigChange.mergePatch(contentType: event.header("content-type"), body: body)
+            : try ConfigChange.jsonObject(contentType: event.header("content-type"), body: body)
 
         let current = try read(id, logger: logger)
         if let condition = event.header("if-match"), !CompanyVersion.ifMatch(condition, allows: current) {
             throw .changedMeanwhile(id.rawValue)
         }
-        let change = try ConfigChange(body: object, applyingTo: current, sealer: services.sealer)
+        let whole = patching ? ConfigChange.merging(object, into: services.view(current)) : object
+        let change = try ConfigChange(body: whole, applyingTo: current, sealer: services.sealer)
         try checkOwnership(change, identity: identity, logger: logger)
 
         let verification =

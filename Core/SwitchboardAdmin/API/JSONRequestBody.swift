@@ -16,10 +16,10 @@ public enum JSONRequestBody {
     ///   - expected: what the object holds, for the error when it is not an object.
     /// - Throws: 415 for a content type other than JSON, 413 for a body over `limit`,
     ///   400 for invalid JSON or a value that is not an object.
-    public static func object(contentType: String?, body: [UInt8], limit: Int, expected: String) throws(Problem)
-        -> [String: JSONValue]
-    {
-        guard contentType.map(MediaType.of) == "application/json" else { throw .unsupportedMediaType(contentType) }
+    public static func object(
+        contentType: String?, body: [UInt8], limit: Int, expected: String, mediaType: String = "application/json"
+    ) throws(Problem) -> [String: JSONValue] {
+        guard contentType.map(MediaType.of) == mediaType else { throw .unsupportedMediaType(contentType) }
         guard body.count <= limit else { throw .tooLarge(limit: limit) }
         let value: JSONValue
         do {

@@ -41,6 +41,49 @@ public struct ConfigChange: Sendable {
             contentType: contentType, body: body, limit: maximumBodyBytes, expected: "the twilioConfig settings")
     }
 
+    /// A `PATCH`'s body: a JSON Merge Patch (RFC 7396, `application/merge-patch+json`) of
+    /// the view `GET` answers, or of its `twilioConfig` alone.
+    public static func mergePatch(contentType: String?, body: [UInt8]) throws(Problem) -> [String: JSONValue] {
+        try JSONRequestBody.object(
+            contentType: contentType, body: body, limit: maximumBodyBytes,
+            expected: "a JSON Merge Patch of the twilioConfig settings", mediaType: "application/merge-patch+json")
+    }
+
+    /// The whole view `view` with `patch` applied (RFC 7396: an object merges into the
+    /// member it names, `null` removes, anything else replaces), as a `PUT` would send it.
+    /// A setting patched to `null` is sent as `null`, which clears it as it would a `PUT`
+    /// (for the secrets, leaving one out would keep it).
+    public static func merging(_ patch: [String: JSONValue], into view: CompanyConfigView) -> [String: JSONValue] {
+        let whole: [String: JSONValue] = [
+            "companyId": .string(view.companyId), "companyName": .string(view.companyName),
+            "twilioConfig": .object(view.twilioConfig.fields),
+        ]
+        // A patch of the settings alone is a patch of the view's twilioConfig.
+        let scoped = patch["twilioConfig"] == nil && patch["companyName"] == nil && patch["companyId"] == nil
+        let rooted: [String: JSONValue] = scoped ? ["twilioConfig": .object(patch)] : patch
+        guard case .object(var merged) = mergePatch(.object(whole), .object(rooted)) else { return whole }
+        if case .object(var settings)? = merged["twilioConfig"], case .object(let changes)? = rooted["twilioConfig"] {
+            for (name, value) in changes where value == .null { settings[name] = .null }
+            merged["twilioConfig"] = .object(settings)
+        }
+        return merged
+    }
+
+    /// RFC 7396's MergePatch(target, patch).
+    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
+        guard case .object(let changes) = patch else { return patch }
+        var result: [String: JSONValue] = [:]
+        if case .object(let members) = target { result = members }
+        for (name, value) in changes {
+            if value == .null {
+                result.removeValue(forKey: name)
+            } else {
+                result[name] = mergePatch(result[name] ?? .null, value)
+            }
+        }
+        return .object(result)
+    }
+
     /// Checks `body` against `current` and builds the company to store.
     ///
     /// - Parameters:

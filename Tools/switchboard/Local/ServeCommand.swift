@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
             Routes: POST /api/twilio/voice and /api/twilio/voice/status (Voice), POST /api/twilio/sms and \
             /api/twilio/sms/status (SMS), \
             GET /api/companies (ConfigGet), \
-            GET and PUT /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
+            GET, PUT and PATCH /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
             GET /api/companies/{companyId}/calls and /messages (ConfigGet: the archive), \
             GET /api/companies/{companyId}/recordings/{recordingSid} and a notification's link \
             /api/recordings/{recordingSid} (ConfigGet: a recording's audio), \
@@ -124,6 +124,8 @@ struct LocalRouter: Sendable {
         Route(method: .get, segments: ["api", "companies"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigGet"),
         Route(method: .put, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
+        Route(
+            method: .patch, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "calls"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "messages"], function: "ConfigGet"),
         Route(
