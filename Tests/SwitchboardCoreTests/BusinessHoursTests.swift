@@ -123,8 +123,10 @@ struct BusinessHoursTests {
     @Test("after hours, the company's afterHours settings take the place of its own, for calls and messages")
     func afterHours() throws {
         let closed = AfterHours(
-            callRoutingMode: "voicemail", voicemailGreeting: "We are closed. Leave a message.",
-            smsAutoReply: "We are closed; we reply from 8 tomorrow.", smsMode: "auto-reply")
+            TwilioConfig(
+                callRoutingMode: "voicemail", voicemailGreeting: "We are closed. Leave a message.",
+                smsMode: "auto-reply",
+                smsAutoReply: "We are closed; we reply from 8 tomorrow."))
         var config = Self.settings(
             zone: "America/New_York", [OpeningHours(days: ["mon"], open: "08:00", close: "18:00")], afterHours: closed)
         config.callRoutingMode = "forward"
@@ -196,7 +198,8 @@ struct BusinessHoursTests {
             $0.phoneNumber = "+15550100001"
             $0.accountSid = "AC" + String(repeating: "a", count: 32)
             $0.authToken = .plaintext(String(repeating: "b", count: 32))
-            $0.afterHours = AfterHours(callRoutingMode: "forward", forwardNumber: "+15550100001", smsMode: "shout")
+            $0.afterHours = AfterHours(
+                TwilioConfig(callRoutingMode: "forward", forwardNumber: "+15550100001", smsMode: "shout"))
         }
         #expect(
             afterHours.contains {

@@ -139,7 +139,7 @@ struct VoiceCallPlannerTests {
             $0.forwardFallback = stored.map(ForwardFallback.named)
             $0.voicemailGreeting = "Leave it here"
         }
-        let outcome = planner.dialFinished(tenant: company, dialStatus: status, voiceURL: Self.voiceURL)
+        let outcome = Self.dialEnded(planner, company, status)
         #expect(outcome.fallback?.rawValue == expected)
         let elements = try TwiMLReader.read(outcome.twiml)
         switch expected {
@@ -158,12 +158,18 @@ struct VoiceCallPlannerTests {
     @Test("an unknown stored fallback still gives the caller voicemail, and the dialed callback is recognised")
     func unknownFallback() throws {
         let planner = VoiceCallPlanner(platformAgentStreamURL: nil)
-        let outcome = planner.dialFinished(
-            tenant: tenant("forward") { $0.forwardFallback = "ring-forever" }, dialStatus: "busy",
-            voiceURL: Self.voiceURL)
+        let outcome = Self.dialEnded(planner, tenant("forward") { $0.forwardFallback = "ring-forever" }, "busy")
         #expect(outcome.fallback == .voicemail)
         let query = try FormParameters(decoding: Array("dialed=1&companyId=abc".utf8))
         #expect(VoiceCallPlanner.callback(in: query)?.leg == .dialed)
+    }
+
+    /// The end of a forward's one dial, with Twilio's `DialCallStatus` (none when `nil`).
+    static func dialEnded(_ planner: VoiceCallPlanner, _ tenant: TenantSnapshot, _ status: String?) -> DialOutcome {
+        planner.dialEnded(
+            tenant: tenant, query: FormParameters([]),
+            parameters: FormParameters(status.map { [("DialCallStatus", $0)] } ?? []), accepted: nil, pickedUp: nil,
+            voiceURL: voiceURL)
     }
 
     @Test("fixed answers parse")

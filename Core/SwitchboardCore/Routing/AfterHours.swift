@@ -3,126 +3,99 @@ import SwitchboardJSON
 /// What changes when a company is closed (`afterHours`): any of its call and message
 /// settings, each taking the place of the company's own outside `businessHours`. What it
 /// leaves out stays as the company set it.
+///
+/// The values are held as the settings themselves, in a ``TwilioConfig`` of their own,
+/// so reading, showing, storing and checking each one is its declaration's
+/// (``CompanySettings``): nothing here names a setting but ``names``.
 public struct AfterHours: Codable, Sendable, Equatable {
-    public var callRoutingMode: CallRoutingMode?
-    public var forwardNumber: String?
-    public var voicemailGreeting: String?
-    public var agentStreamUrl: String?
-    public var smsAutoReply: String?
-    public var smsMode: SMSMode?
-
-    public init(
-        callRoutingMode: CallRoutingMode? = nil, forwardNumber: String? = nil, voicemailGreeting: String? = nil,
-        agentStreamUrl: String? = nil, smsAutoReply: String? = nil, smsMode: SMSMode? = nil
-    ) {
-        self.callRoutingMode = callRoutingMode
-        self.forwardNumber = forwardNumber
-        self.voicemailGreeting = voicemailGreeting
-        self.agentStreamUrl = agentStreamUrl
-        self.smsAutoReply = smsAutoReply
-        self.smsMode = smsMode
-    }
-
     /// The settings `afterHours` may hold, as named in `twilioConfig`.
     public static let names = [
         "callRoutingMode", "forwardNumber", "voicemailGreeting", "agentStreamUrl", "smsAutoReply", "smsMode",
     ]
 
+    /// Their declarations, in that order.
+    static let settings: [CompanySetting] = names.compactMap { name in
+        CompanySettings.all.first { $0.name == name }
+    }
+
+    /// The after-hours values; only the settings in ``names`` are ever set.
+    public var values: TwilioConfig { box.values }
+
+    /// The values, boxed: a company's settings hold its `afterHours`, which hold settings.
+    private final class Box: Sendable {
+        let values: TwilioConfig
+        init(_ values: TwilioConfig) { self.values = values }
+    }
+    private let box: Box
+
+    /// After-hours values taken from `values` (the settings in ``names`` only).
+    public init(_ values: TwilioConfig = TwilioConfig()) {
+        var kept = TwilioConfig()
+        for setting in Self.settings { setting.copy(values, &kept) }
+        box = Box(kept)
+    }
+
+    public static func == (a: AfterHours, b: AfterHours) -> Bool { a.values == b.values }
+
+    /// The settings it sets.
+    var setSettings: [CompanySetting] { Self.settings.filter { $0.stored(values) != nil } }
+
+    /// The names it sets.
+    var setNames: [String] { setSettings.map(\.name) }
+
     /// True when it changes nothing.
-    public var isEmpty: Bool { self == AfterHours() }
+    public var isEmpty: Bool { setSettings.isEmpty }
 
     /// `settings` as they are when the company is closed.
     public func applied(to settings: TwilioConfig) -> TwilioConfig {
         var settings = settings
-        if let callRoutingMode { settings.callRoutingMode = callRoutingMode }
-        if let forwardNumber {
-            // A number of its own after hours rings alone: the day's ring group stays at work.
-            settings.forwardNumber = forwardNumber
-            settings.forwardNumbers = nil
-        }
-        if let voicemailGreeting { settings.voicemailGreeting = voicemailGreeting }
-        if let agentStreamUrl { settings.agentStreamUrl = agentStreamUrl }
-        if let smsAutoReply { settings.smsAutoReply = smsAutoReply }
-        if let smsMode { settings.smsMode = smsMode }
+        for setting in setSettings { setting.copy(values, &settings) }
+        // A number of its own after hours rings alone: the day's ring group stays at work.
+        if values.forwardNumber != nil { settings.forwardNumbers = nil }
         return settings
     }
 
-    /// The names it sets.
-    var setNames: [String] {
-        var names: [String] = []
-        if callRoutingMode != nil { names.append("callRoutingMode") }
-        if forwardNumber != nil { names.append("forwardNumber") }
-        if voicemailGreeting != nil { names.append("voicemailGreeting") }
-        if agentStreamUrl != nil { names.append("agentStreamUrl") }
-        if smsAutoReply != nil { names.append("smsAutoReply") }
-        if smsMode != nil { names.append("smsMode") }
-        return names
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: SettingKey.self)
+        var values = TwilioConfig()
+        for setting in Self.settings { try setting.decode(container, &values) }
+        box = Box(values)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: SettingKey.self)
+        for setting in Self.settings { try setting.encode(values, &container) }
     }
 }
 
 extension AfterHours: SettingValue {
     static var absent: AfterHours { AfterHours() }
 
+    /// Each setting read by its own declaration's input; any other name is refused.
     static func reading(_ json: JSONValue) -> Result<AfterHours, SettingInputError> {
         guard case .object(let fields) = json else {
             return .failure(.type("an object of settings (\(names.joined(separator: ", ")))", json))
         }
-        var value = AfterHours()
+        var values = TwilioConfig()
         for key in fields.keys.sorted() {
-            let field = fields[key]!
-            if field == .null { continue }
-            func text() -> Result<String, SettingInputError> {
-                guard case .string(let text) = field else {
-                    return .failure(SettingInputError(".\(key) must be a string or null, not \(field.kindDescription)"))
-                }
-                return .success(text)
-            }
-            let read: Result<String, SettingInputError>
-            switch key {
-            case "callRoutingMode", "voicemailGreeting", "agentStreamUrl", "smsAutoReply", "smsMode":
-                read = text()
-            case "forwardNumber":
-                read = text().map { (try? PhoneNumber(parsing: $0))?.e164 ?? $0 }
-            default:
+            guard let setting = settings.first(where: { $0.name == key }) else {
                 return .failure(
                     SettingInputError(
                         "cannot hold \"\(key.prefix(30))\"; after hours may change \(names.joined(separator: ", "))"))
             }
-            switch read {
-            case .failure(let error): return .failure(error)
-            case .success(let text):
-                switch key {
-                case "callRoutingMode": value.callRoutingMode = CallRoutingMode.named(text)
-                case "forwardNumber": value.forwardNumber = text
-                case "voicemailGreeting": value.voicemailGreeting = text
-                case "agentStreamUrl": value.agentStreamUrl = text
-                case "smsAutoReply": value.smsAutoReply = text
-                default: value.smsMode = SMSMode.named(text)
-                }
+            if let error = setting.take(fields[key]!, &values) {
+                return .failure(SettingInputError(".\(key) \(error.message)"))
             }
         }
-        return .success(value)
+        return .success(AfterHours(values))
     }
 
     var shownValue: JSONValue {
-        var fields: [String: JSONValue] = [:]
-        if let callRoutingMode { fields["callRoutingMode"] = .string(callRoutingMode.rawValue) }
-        if let forwardNumber { fields["forwardNumber"] = CompanySettings.e164(forwardNumber) }
-        if let voicemailGreeting { fields["voicemailGreeting"] = .string(voicemailGreeting) }
-        if let agentStreamUrl { fields["agentStreamUrl"] = .string(agentStreamUrl) }
-        if let smsAutoReply { fields["smsAutoReply"] = .string(smsAutoReply) }
-        if let smsMode { fields["smsMode"] = .string(smsMode.rawValue) }
-        return .object(fields)
+        .object(Dictionary(uniqueKeysWithValues: setSettings.map { ($0.name, $0.shown(values) { _, _ in "••••" }) }))
     }
 
     var storedValue: MongoValue? {
-        var fields: [(String, MongoValue)] = []
-        if let callRoutingMode { fields.append(("callRoutingMode", .string(callRoutingMode.rawValue))) }
-        if let forwardNumber { fields.append(("forwardNumber", .string(forwardNumber))) }
-        if let voicemailGreeting { fields.append(("voicemailGreeting", .string(voicemailGreeting))) }
-        if let agentStreamUrl { fields.append(("agentStreamUrl", .string(agentStreamUrl))) }
-        if let smsAutoReply { fields.append(("smsAutoReply", .string(smsAutoReply))) }
-        if let smsMode { fields.append(("smsMode", .string(smsMode.rawValue))) }
-        return .document(MongoDocument(fields))
+        .document(
+            MongoDocument(setSettings.compactMap { setting in setting.stored(values).map { (setting.name, $0) } }))
     }
 }

@@ -579,7 +579,7 @@ public enum CompanySettings {
             guard let found = rule(closed),
                 afterHours.setNames.contains(found.field)
                     || found.field == "forwardNumber"
-                        && afterHours.callRoutingMode == .forward
+                        && afterHours.values.callRoutingMode == .forward
             else { continue }
             problems.append(SettingProblem("." + found.field, found.message + " after hours", kind: found.kind))
         }

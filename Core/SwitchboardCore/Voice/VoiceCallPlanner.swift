@@ -110,21 +110,6 @@ public struct VoiceCallPlanner: Sendable {
         return TwiML.response([TwiMLElement("Say", text: message)])
     }
 
-    /// What follows a forward's `<Dial>` once it ended, from Twilio's `DialCallStatus`:
-    /// the company's fallback when nobody answered (`no-answer`), the line was `busy` or
-    /// the dial `failed`; otherwise (the call was answered and is over, or the caller hung
-    /// up) the call ends.
-    ///
-    /// - Parameters:
-    ///   - dialStatus: `DialCallStatus` as Twilio posted it.
-    ///   - voiceURL: Voice's own URL (no query), where the voicemail's recording comes back.
-    public func dialFinished(tenant: TenantSnapshot, dialStatus: String?, voiceURL: String) -> DialOutcome {
-        guard let status = dialStatus.map({ $0.lowercased() }), Self.unansweredDialStatuses.contains(status) else {
-            return DialOutcome(fallback: nil, twiml: TwiML.response([TwiMLElement("Hangup")]))
-        }
-        return fallback(tenant, voiceURL: voiceURL)
-    }
-
     /// The company's `forwardFallback`, for a forward nobody took.
     func fallback(_ tenant: TenantSnapshot, voiceURL: String) -> DialOutcome {
         switch tenant.forwardFallback ?? .whenAbsent {
