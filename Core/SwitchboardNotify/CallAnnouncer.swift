@@ -22,7 +22,8 @@ import Foundation
 ///    call's record from the archive: the record says what happened
 ///    (``CallNotice/kind(of:)``), and whether the company asked to hear of that
 ///    (`notifyOn`). Nothing to tell: finished as skipped.
-/// 3. Each text message counts in the company's Outbound rate, as every send does.
+/// 3. Each text message counts in the company's Outbound rate, as every send does; a
+///    number that opted out of the company's messages (it replied STOP) gets none.
 /// 4. Whom it reached is kept; a send that failed for some is tried again by the
 ///    scheduled run, only for them, up to ``maximumAttempts`` times in all, waiting 1,
 ///    2, 4, 8 minutes between tries. The failure is logged and kept in the ledger.
@@ -45,6 +46,8 @@ public final class CallAnnouncer {
     private let links: PlaybackLinkSigner?
     private let linkBase: String?
     private var twilio: TwilioRESTClient?
+    /// Who opted out of the company's messages: they get no text.
+    private let recipients: any RecipientLedger
 
     /// - Parameters:
     ///   - links: signs each voicemail's playback link; `nil`: notifications carry none.
@@ -53,8 +56,9 @@ public final class CallAnnouncer {
     public init(
         directory: any TenantDirectory, archive: any CallArchive, ledger: any NotificationLedger, sealer: SecretSealer,
         rateLimit: OutboundRateLimit, twilioSettings: TwilioRESTSettings, mail: MailRelay?,
-        links: PlaybackLinkSigner?, linkBase: String?
+        links: PlaybackLinkSigner?, linkBase: String?, recipients: any RecipientLedger
     ) {
+        self.recipients = recipients
         self.links = links
         self.linkBase = linkBase
         self.directory = directory
@@ -86,7 +90,8 @@ public final class CallAnnouncer {
                 perMinute: try OutboundRateLimit.perMinute(environment), redis: redis, ledger: ledger),
             twilioSettings: try TwilioRESTSettings.fromEnvironment(environment),
             mail: try MailRelay.Settings.fromEnvironment(environment).map { MailRelay(settings: $0, logger: logger) },
-            links: try PlaybackLinkSigner.fromEnvironment(environment), linkBase: PlaybackLinkSigner.base(environment))
+            links: try PlaybackLinkSigner.fromEnvironment(environment), linkBase: PlaybackLinkSigner.base(environment),
+            recipients: store.recipientLedger())
     }
 
     /// The playback of this announcer's links, on the same store, data key, Twilio client
@@ -187,6 +192,22 @@ public final class CallAnnouncer {
         var delivered = entry.delivered
         var problems: [String] = []
         for number in company.twilio.notifySms?.items ?? [] where !delivered.contains(number) {
+            do {
+                if let parsed = try? PhoneNumber(parsing: number),
+                    try recipients.recipient(companyID: company.id, number: parsed)?.optedOut == true
+                {
+                    logger.notice(
+                        "notification.opted_out",
+                        metadata: [
+                            "company.id": "\(company.id)", "to": "\(number)",
+                            "effect": "no text is sent to a number that replied STOP",
+                        ])
+                    continue
+                }
+            } catch {
+                problems.append("SMS to \(number): whether it opted out could not be read (\(error))")
+                continue
+            }
             do {
                 try text(notice.smsText, to: number, for: company, calledNumber: record.to, now: now, logger: logger)
                 delivered.append(number)

@@ -91,12 +91,10 @@ public final class TwilioRESTClient {
         _ credentials: TwilioCredentials, from: PhoneNumber, to: PhoneNumber, body: String, mediaURLs: [String] = [],
         statusCallback: String? = nil
     ) throws(TwilioRESTError) -> TwilioMessage {
-        var form: [(String, String)] = [("To", to.e164), ("From", from.e164), ("Body", body)]
-        form += mediaURLs.map { ("MediaUrl", $0) }
-        if let statusCallback { form.append(("StatusCallback", statusCallback)) }
-        return try decode(
-            TwilioMessage.self,
-            from: call("POST", "/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json", credentials, form: form))
+        try sendMessage(
+            credentials,
+            TwilioMessageRequest(
+                to: to.e164, from: from.e164, body: body, mediaURLs: mediaURLs, statusCallback: statusCallback))
     }
 
     /// Places a call from one of the account's numbers that runs `twiml` when answered:

@@ -18,8 +18,13 @@ public struct TwilioRESTSettings: Sendable, Equatable {
 
     /// The base URL, without a trailing slash.
     public var baseURL: String
+    /// Twilio's Messaging API (messaging services).
+    public static let twilioMessagingAPIBase = "https://messaging.twilio.com"
+
     /// The Webhooks configuration API's base URL, without a trailing slash.
     public var webhooksBaseURL = TwilioRESTSettings.twilioWebhooksAPIBase
+    /// The Messaging API's base URL, without a trailing slash.
+    public var messagingBaseURL = TwilioRESTSettings.twilioMessagingAPIBase
     public var connectTimeoutMilliseconds: Int
     public var timeoutMilliseconds: Int
     public var maximumRetries: Int
@@ -51,6 +56,13 @@ public struct TwilioRESTSettings: Sendable, Equatable {
                 settings.webhooksBaseURL = try PublicBaseURL(base).base
             } catch {
                 throw ConfigurationError(variable: "TWILIO_WEBHOOKS_API_BASE", problem: error.description)
+            }
+        }
+        if let base = environment["TWILIO_MESSAGING_API_BASE"] {
+            do {
+                settings.messagingBaseURL = try PublicBaseURL(base).base
+            } catch {
+                throw ConfigurationError(variable: "TWILIO_MESSAGING_API_BASE", problem: error.description)
             }
         }
         settings.connectTimeoutMilliseconds = try environment.integer(

@@ -15,6 +15,8 @@ import SwitchboardRuntime
 /// - `GET /api/companies/{companyId}/calls` and `…/messages`: the company's archive,
 ///   newest first, a page at a time, each call or message with how it ended (see
 ///   ``ArchiveListing``).
+/// - `GET /api/companies/{companyId}/opt-outs`: the numbers that opted out of the
+///   company's messages (see ``OptOutListing``); nothing opts one back in but its START.
 /// - `GET /api/companies/{companyId}/recordings/{recordingSid}`, and a notification's
 ///   signed link `GET /api/recordings/{recordingSid}?…` (no token): the recording's audio
 ///   (see ``RecordingPlayback``).
@@ -78,11 +80,16 @@ struct ConfigGetHandler: FunctionHandler {
         if let (id, kind) = Self.archiveRoute(event) {
             return try listArchive(id, kind: kind, query: query, identity: identity, logger: logger)
         }
+        if let id = AdminGate.companyInPath(
+            parameters: event.pathParameters, rawPath: event.rawPath, under: ["opt-outs"])
+        {
+            return try listOptOuts(id, query: query, identity: identity, logger: logger)
+        }
         guard event.rawPath.split(separator: "/") == ["api", "companies"] else {
             throw Problem(
                 slug: "not-found", title: "No such route", status: 404,
                 detail:
-                    "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls, …/messages and …/recordings/{recordingSid}"
+                    "ConfigGet answers /api/companies, /api/companies/{companyId}/twilio/config, …/calls, …/messages, …/opt-outs and …/recordings/{recordingSid}"
             )
         }
         return try listCompanies(query, identity: identity, logger: logger)
@@ -143,6 +150,30 @@ struct ConfigGetHandler: FunctionHandler {
                 "company.id": "\(id)", "kind": "\(kind.rawValue)", "records": "\(page.records.count)",
                 "by": "\(identity.subject)",
             ])
+        return .json(200, page)
+    }
+
+    /// A page of the numbers that opted out of a company's messages.
+    private func listOptOuts(_ text: String, query: FormParameters, identity: AdminIdentity, logger: Logger)
+        throws(Problem) -> HTTPResponse
+    {
+        let id = try services.gate.company(text, for: identity)
+        let request = try OptOutListing.Request(query: query)
+        let exists: Bool
+        do { exists = try services.directory.company(id: id) != nil } catch {
+            logger.error("config.directory_unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+            throw .directoryUnavailable()
+        }
+        guard exists else { throw .companyNotFound(id.rawValue) }
+        let page: OptOutListing.Page
+        do { page = try OptOutListing(recipients: services.store.recipientLedger()).page(request, companyID: id) } catch
+        {
+            logger.error("opt_outs.unavailable", metadata: ["company.id": "\(id)", "error": "\(error)"])
+            throw .storeUnavailable("the opt-outs could not be read; try again shortly")
+        }
+        logger.info(
+            "opt_outs.listed",
+            metadata: ["company.id": "\(id)", "count": "\(page.count)", "by": "\(identity.subject)"])
         return .json(200, page)
     }
 

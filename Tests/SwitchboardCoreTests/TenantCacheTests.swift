@@ -288,6 +288,11 @@ final class InterleavingResolver: TenantResolver {
         interleave()
         return found
     }
+    func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        let found = try inner.tenant(servingWhatsApp: number)
+        interleave()
+        return found
+    }
     func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot? {
         let found = try inner.tenant(id: id)
         interleave()

@@ -21,6 +21,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
             EmulateCommand.self, DoctorCommand.self, MigrateCommand.self, ArchiveCommand.self, SMSCommand.self,
             CallCommand.self,
             HealthCommand.self, ExplainCommand.self, ResealCommand.self, SigningCommand.self, RecordingsCommand.self,
+            OptOutsCommand.self,
         ]
     )
 

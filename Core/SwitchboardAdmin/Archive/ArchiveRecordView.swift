@@ -38,7 +38,7 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
         case sid, kind, companyId, direction, at, accountSid, from, to, decision, body, mediaUrls, keyword
         case recordingSid, recordingUrl, recordingDuration, recordingDurationSeconds, recordingStatus
         case transcript, transcriptStatus, recordingDeletedAt, dialStatus, dialDurationSeconds, forwardFallback
-        case acceptedBy, screening
+        case acceptedBy, screening, channel, contentSid, messagingServiceSid
         case status, answered, durationSeconds, endedAt, errorCode, errorMessage, notification
     }
 
@@ -69,6 +69,9 @@ public struct ArchiveRecordView: Encodable, Sendable, Equatable {
         try c.encodeIfPresent(record.forwardFallback, forKey: .forwardFallback)
         try c.encodeIfPresent(record.acceptedBy, forKey: .acceptedBy)
         try c.encodeIfPresent(record.screening, forKey: .screening)
+        try c.encodeIfPresent(record.channel, forKey: .channel)
+        try c.encodeIfPresent(record.contentSid, forKey: .contentSid)
+        try c.encodeIfPresent(record.messagingServiceSid, forKey: .messagingServiceSid)
         try c.encodeIfPresent(record.status, forKey: .status)
         try c.encodeIfPresent(record.answered, forKey: .answered)
         try c.encodeIfPresent(record.durationSeconds, forKey: .durationSeconds)

@@ -262,10 +262,11 @@ struct FieldReader {
         for (index, entry) in entries.enumerated() {
             let path = "phoneNumbers[\(index)]"
             guard case .object(let fields) = entry else {
-                fail(path, "must be an object with phoneNumber, friendlyName, status and isPrimary")
+                fail(path, "must be an object with phoneNumber, friendlyName, status, isPrimary and channel")
                 continue
             }
-            refuseUnknown(fields, allowed: ["phoneNumber", "friendlyName", "status", "isPrimary"], at: path + ".")
+            refuseUnknown(
+                fields, allowed: ["phoneNumber", "friendlyName", "status", "isPrimary", "channel"], at: path + ".")
             guard let text = string(fields, "phoneNumber", at: path + ".") else {
                 if fields["phoneNumber"] == nil || fields["phoneNumber"] == .null {
                     fail(path + ".phoneNumber", "is required")
@@ -277,7 +278,11 @@ struct FieldReader {
                     phoneNumber: (try? PhoneNumber(parsing: text))?.e164 ?? text,
                     friendlyName: string(fields, "friendlyName", at: path + "."),
                     status: string(fields, "status", at: path + ".") ?? "active",
-                    isPrimary: bool(fields, "isPrimary", at: path + ".")))
+                    isPrimary: bool(fields, "isPrimary", at: path + "."),
+                    // "sms" is how a number answering calls and texts is shown; stored as absent.
+                    channel: string(fields, "channel", at: path + ".").flatMap {
+                        $0 == MessageChannel.sms.rawValue ? nil : $0
+                    }))
         }
         return numbers
     }

@@ -65,7 +65,7 @@ public final class OutboundService {
             client: try TwilioRESTClient(settings: try TwilioRESTSettings.fromEnvironment(environment)),
             recorder: recorder,
             planner: VoiceCallPlanner(platformAgentStreamURL: try Settings.agentStreamURL(environment)),
-            callbacks: try WebhookTargets.fromEnvironment(environment))
+            callbacks: try WebhookTargets.fromEnvironment(environment), recipients: store.recipientLedger())
         let ledger = store.outboundLedger()
         let redis = try CacheSettings.fromEnvironment(environment).map {
             RedisSendCounter(settings: $0, logger: logger)
@@ -181,7 +181,7 @@ public final class OutboundService {
                 headers: ["retry-after": String(seconds)])
         }
         let sent: CompanyOutbound.Sent
-        do { sent = try outbound.send(request, for: company, logger: logger) } catch {
+        do { sent = try outbound.send(request, for: company, now: now, logger: logger) } catch {
             throw Self.problem(error, request, logger: logger)
         }
         logger.info(
@@ -315,6 +315,42 @@ public final class OutboundService {
             return .invalidRequest([
                 .init(field: "from", message: "\(number) is one of the company's numbers, but it is inactive")
             ])
+        case .notOwnWhatsAppSender(let number):
+            return .invalidRequest([
+                .init(field: "from", message: "\(number) is not one of the company's active WhatsApp senders")
+            ])
+        case .noWhatsAppSender(let id):
+            return Problem(
+                slug: "company-cannot-send", title: "The company cannot send", status: 422,
+                detail:
+                    "company \(id) has no active WhatsApp sender (a phoneNumbers entry with channel whatsapp); nothing was sent"
+            )
+        case .optedOut(let number, let since, let source):
+            let when = since.map { " at \(Timestamp.format($0))" } ?? ""
+            let how = source.map { source in source == "twilio-21610" ? " (Twilio reports it)" : " (\(source))" } ?? ""
+            return Problem(
+                slug: "recipient-opted-out", title: "recipient opted out", status: 422,
+                detail:
+                    "\(number) opted out of company messages\(when)\(how); nothing was sent. Only a START from \(number) opts them back in",
+                errors: [.init(field: "to", message: "\(number) opted out of this company's messages")])
+        case .outsideWhatsAppWindow(let number, let last):
+            let since =
+                last.map { "last wrote at \(Timestamp.format($0))" } ?? "has not written to the company on WhatsApp"
+            return Problem(
+                slug: "whatsapp-window-closed", title: "Outside WhatsApp's 24-hour window", status: 422,
+                detail:
+                    "\(number) \(since); WhatsApp takes free-form text only within 24 hours of the person's last message, so send a template (contentSid and contentVariables); nothing was sent",
+                errors: [
+                    .init(
+                        field: "body",
+                        message:
+                            "free-form WhatsApp text is sent only within 24 hours of the recipient's last message; send a template with contentSid"
+                    )
+                ])
+        case .recipients(let error):
+            logger.error("outbound.recipients_unavailable", metadata: ["error": "\(error)"])
+            return .storeUnavailable(
+                "whether the recipient opted out could not be read: the store did not answer; nothing was sent")
         case .unplaceable(let why):
             let field = why == .noMessage ? "message" : "connect"
             return .invalidRequest([.init(field: field, message: why.description)])

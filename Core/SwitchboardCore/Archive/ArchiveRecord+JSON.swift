@@ -17,7 +17,9 @@ extension ArchiveRecord {
         }
         object.string("at", at, to: &output)
         object.string("body", body, to: &output)
+        object.string("channel", channel, to: &output)
         object.string("companyId", companyId, to: &output)
+        object.string("contentSid", contentSid, to: &output)
         object.string("decision", decision, to: &output)
         if let dialDurationSeconds {
             object.key("dialDurationSeconds", to: &output)
@@ -45,6 +47,7 @@ extension ArchiveRecord {
             }
             output.append(UInt8(ascii: "]"))
         }
+        object.string("messagingServiceSid", messagingServiceSid, to: &output)
         object.string("recordingDeletedAt", recordingDeletedAt, to: &output)
         object.string("recordingDuration", recordingDuration, to: &output)
         if let recordingDurationSeconds {

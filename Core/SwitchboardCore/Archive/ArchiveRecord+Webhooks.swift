@@ -118,6 +118,7 @@ extension ArchiveRecord {
         body = message.body.clipped(to: 1_600 * 4)
         mediaUrls = message.mediaURLs.isEmpty ? nil : message.mediaURLs.map { $0.clipped(to: 2_048) }
         self.keyword = keyword?.word
+        channel = message.channel == .whatsapp ? MessageChannel.whatsapp.rawValue : nil
     }
 
     /// An incoming call's record for `tenant`, keyed by `sid`, with the account and the

@@ -69,6 +69,12 @@ public struct ArchiveRecord: Codable, Sendable, Equatable {
     public var acceptedBy: String?
     /// A screened forward: `accepted`, or `nobody-accepted` when the fallback ran.
     public var screening: String?
+    /// `whatsapp` for a WhatsApp message; absent for a call or a text.
+    public var channel: String?
+    /// The WhatsApp template a sent message used (`HX…`).
+    public var contentSid: String?
+    /// The messaging service a sent message went through (`MG…`).
+    public var messagingServiceSid: String?
     /// How it ended, from Twilio's status callbacks: `CallStatus` (`completed`, `busy`,
     /// `no-answer`, `failed`, `canceled`, …) or `MessageStatus` (`sent`, `delivered`,
     /// `undelivered`, `failed`, `read`, …), the latest that arrived in Twilio's order.
@@ -252,6 +258,10 @@ extension ArchiveRecord {
         .detail("forwardFallback", { $0.forwardFallback }, { $0.forwardFallback = $1 }, MongoValue.string),
         .detail("acceptedBy", { $0.acceptedBy }, { $0.acceptedBy = $1 }, MongoValue.string),
         .detail("screening", { $0.screening }, { $0.screening = $1 }, MongoValue.string),
+        .detail("channel", { $0.channel }, { $0.channel = $1 }, MongoValue.string),
+        .detail("contentSid", { $0.contentSid }, { $0.contentSid = $1 }, MongoValue.string),
+        .detail(
+            "messagingServiceSid", { $0.messagingServiceSid }, { $0.messagingServiceSid = $1 }, MongoValue.string),
     ]
 
     /// How the call or message ended, besides its status and its place in Twilio's order.

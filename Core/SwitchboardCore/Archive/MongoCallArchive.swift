@@ -293,6 +293,9 @@ public final class MongoCallArchive: CallArchive {
         record.forwardFallback = text("forwardFallback")
         record.acceptedBy = text("acceptedBy")
         record.screening = text("screening")
+        record.channel = text("channel")
+        record.contentSid = text("contentSid")
+        record.messagingServiceSid = text("messagingServiceSid")
         record.status = text("status")
         record.statusOrder = integer("statusOrder")
         if case .bool(let answered)? = document["answered"] { record.answered = answered }

@@ -61,6 +61,12 @@ public final class CachingTenantResolver: TenantResolver {
         }
     }
 
+    public func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        try resolve(RedisTenantCache.key(forWhatsApp: number)) { () throws(DirectoryError) in
+            try directory.tenant(servingWhatsApp: number)
+        }
+    }
+
     public func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot? {
         try resolve(RedisTenantCache.key(for: id)) { () throws(DirectoryError) in try directory.tenant(id: id) }
     }

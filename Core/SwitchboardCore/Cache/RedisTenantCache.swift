@@ -120,6 +120,8 @@ public final class RedisTenantCache: TenantCacheInvalidating {
 
     /// The key for a number.
     public static func key(for number: PhoneNumber) -> String { keyPrefix + "number:" + number.e164 }
+    /// The key for a WhatsApp sender.
+    public static func key(forWhatsApp number: PhoneNumber) -> String { keyPrefix + "whatsapp:" + number.e164 }
     /// The key for a company id.
     public static func key(for id: CompanyID) -> String { keyPrefix + "company:" + id.rawValue }
 
@@ -230,7 +232,8 @@ public final class RedisTenantCache: TenantCacheInvalidating {
     }
 
     public func invalidate(companyID: CompanyID, numbers: Set<PhoneNumber>) -> Bool {
-        let keys = [Self.key(for: companyID)] + numbers.sorted().map(Self.key(for:))
+        let keys =
+            [Self.key(for: companyID)] + numbers.sorted().flatMap { [Self.key(for: $0), Self.key(forWhatsApp: $0)] }
         do {
             try delete(keys)
             return true

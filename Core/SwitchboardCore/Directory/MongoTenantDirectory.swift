@@ -102,10 +102,26 @@ public final class MongoTenantDirectory: TenantDirectory {
                     "twilioConfig.phoneNumbers": .document([
                         "$elemMatch": .document([
                             "phoneNumber": .document(["$in": .array(spellings)]), "status": "active",
+                            "channel": .document(["$ne": .string(MessageChannel.whatsapp.rawValue)]),
                         ])
                     ])
                 ]),
                 .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
+            ])
+        ]
+        return try find(filter, projection: Self.webhookProjection, limit: 1).first.map(TenantSnapshot.init)
+    }
+
+    /// A WhatsApp sender is a `phoneNumbers` entry with `channel: "whatsapp"`; the legacy
+    /// single number never is one.
+    public func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        ensureIndexesOnce()
+        let filter: MongoDocument = [
+            "twilioConfig.phoneNumbers": .document([
+                "$elemMatch": .document([
+                    "phoneNumber": .document(["$in": .array(Self.spellings(of: number))]), "status": "active",
+                    "channel": .string(MessageChannel.whatsapp.rawValue),
+                ])
             ])
         ]
         return try find(filter, projection: Self.webhookProjection, limit: 1).first.map(TenantSnapshot.init)

@@ -15,7 +15,8 @@ import Foundation
 /// Each company is one row holding its document as JSON. Its numbers are rows of
 /// `phone_numbers`, keyed by E.164, whose primary key is what makes a number belong to
 /// one company only: a second company claiming it fails inside the same transaction that
-/// writes its document, so nothing is half-saved.
+/// writes its document, so nothing is half-saved. A row's `active` holds the channels the
+/// number answers on: 1 calls and texts, 2 WhatsApp (both: 3).
 /// A file that cannot be opened or written (the disk full, the file system read-only,
 /// another writer holding the lock) does not stop a function: its operations fail with
 /// the cause named, and the next operation opens the file again, so a warm process
@@ -25,6 +26,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
     private final class Connection {
         let database: SQLiteDatabase
         let findByNumber: SQLiteStatement
+        let findByWhatsApp: SQLiteStatement
         let findByID: SQLiteStatement
         let listAll: SQLiteStatement
         let findHolder: SQLiteStatement
@@ -45,7 +47,12 @@ public final class SQLiteTenantDirectory: TenantDirectory {
             findByNumber = database.statement(
                 """
                 SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
-                WHERE p.e164 = ?1 AND p.active = 1
+                WHERE p.e164 = ?1 AND (p.active & 1) = 1
+                """)
+            findByWhatsApp = database.statement(
+                """
+                SELECT c.document FROM phone_numbers p JOIN companies c ON c.id = p.company_id
+                WHERE p.e164 = ?1 AND (p.active & 2) = 2
                 """)
             findByID = database.statement("SELECT document FROM companies WHERE id = ?1")
             listAll = database.statement("SELECT document FROM companies ORDER BY id")
@@ -189,12 +196,20 @@ public final class SQLiteTenantDirectory: TenantDirectory {
 
     /// Reads only the webhook settings of the document (``TenantSnapshot/FromDocument``).
     public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        try snapshot(number, from: try open().findByNumber, lookup: "n" + number.e164)
+    }
+
+    public func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        try snapshot(number, from: try open().findByWhatsApp, lookup: "w" + number.e164)
+    }
+
+    private func snapshot(_ number: PhoneNumber, from prepared: SQLiteStatement, lookup: String)
+        throws(DirectoryError) -> TenantSnapshot?
+    {
         let rows: [[String?]]
-        let prepared = try open().findByNumber
         do throws(SQLiteError) { rows = try prepared.rows([.text(number.e164)]) } catch { throw unavailable(error) }
         guard let row = rows.first else { return nil }
         guard let document = row.first ?? nil else { throw .unreadableDocument(nil, "document is NULL") }
-        let lookup = "n" + number.e164
         if let known = tenants[lookup], known.document == document { return known.tenant }
         let tenant: TenantSnapshot
         do {
@@ -293,7 +308,7 @@ public final class SQLiteTenantDirectory: TenantDirectory {
                 for claim in company.numberClaims {
                     do throws(SQLiteError) {
                         try connection.insertNumber.run([
-                            .text(claim.number.e164), .text(company.id.rawValue), .integer(claim.isActive ? 1 : 0),
+                            .text(claim.number.e164), .text(company.id.rawValue), .integer(claim.activeChannels),
                         ])
                     } catch  where error.isConstraintViolation {
                         throw .numberTaken(claim.number)

@@ -18,6 +18,10 @@ public protocol TenantDirectory: AnyObject {
     /// on every backend (MongoDB reads only those).
     func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
 
+    /// The webhook snapshot of the company whose *active* WhatsApp sender is `number`
+    /// (a `phoneNumbers` entry with `channel: "whatsapp"`), or `nil`.
+    func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
+
     /// The company with id `id`, or `nil`.
     func company(id: CompanyID) throws(DirectoryError) -> Company?
 

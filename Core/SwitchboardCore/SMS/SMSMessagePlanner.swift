@@ -14,6 +14,8 @@ public struct InboundMessage: Sendable, Equatable {
     public let body: String
     /// `MediaUrl0` … `MediaUrl{NumMedia-1}`.
     public let mediaURLs: [String]
+    /// `whatsapp` when it reached a WhatsApp sender (`To` is `whatsapp:+1…`).
+    public var channel: MessageChannel { MessageChannel.split(to).channel }
 
     /// The message in Twilio's form parameters.
     public init(_ parameters: FormParameters) {
@@ -42,7 +44,8 @@ public struct InboundMessage: Sendable, Equatable {
 /// - A keyword Twilio handles (STOP, START, HELP, …): nothing, whatever the mode.
 /// - `auto-reply`: `<Message>` with the company's `smsAutoReply`.
 /// - `forward`: `<Message to=…>` to `smsForwardNumber` (or `forwardNumber`) carrying who
-///   wrote, what, and the media URLs, cut to fit 10 segments.
+///   wrote, what, and the media URLs, cut to fit 10 segments, on the company's
+///   `smsForwardChannel` (a text, or WhatsApp from the same number).
 /// - `none`, or a mode that cannot be carried out: an empty `<Response/>`.
 public struct SMSMessagePlanner: Sendable {
     /// The most segments a forward or reply may take.
@@ -93,13 +96,28 @@ public struct SMSMessagePlanner: Sendable {
             else {
                 return nothing(because: "forward mode has no valid smsForwardNumber or forwardNumber")
             }
-            let forward = TwiMLElement("Message", [("to", target.e164)], text: Self.forwardText(message))
+            let forward = TwiMLElement(
+                "Message", Self.forwardAddresses(message, to: target, on: tenant.smsForwardChannel ?? .whenAbsent),
+                text: Self.forwardText(message))
             return Answer(action: "forward", twiml: TwiML.response([forward]), keyword: nil, fallbackReason: nil)
         case .none:
             return Answer(action: "none", twiml: TwiML.response([]), keyword: nil, fallbackReason: nil)
         case .unrecognized(let name):
             return nothing(because: "unknown smsMode \"\(name.prefix(40))\"")
         }
+    }
+
+    /// The forward's `to` (and, when the forward leaves on another channel than the
+    /// message came in on, `from`: the same number on the forward's channel).
+    static func forwardAddresses(_ message: InboundMessage, to target: PhoneNumber, on channel: ForwardChannel)
+        -> [(String, String)]
+    {
+        let forwardChannel: MessageChannel = channel == .whatsapp ? .whatsapp : .sms
+        let to = ("to", forwardChannel.address(target))
+        guard forwardChannel != message.channel else { return [to] }
+        let sender = MessageChannel.split(message.to).number
+        let from = forwardChannel == .whatsapp ? MessageChannel.whatsappPrefix + sender : sender
+        return [to, ("from", from)]
     }
 
     /// The forwarded text: `From <number>: <body>`, then the media URLs, the body cut

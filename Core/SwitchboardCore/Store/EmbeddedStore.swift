@@ -1,5 +1,5 @@
 /// The embedded store: one SQLite file holding the directory and, in tables beside it,
-/// the archive, the health records and the outbound ledger, all through one connection.
+/// the archive, the health records, the outbound ledger and the recipients, all through one connection.
 public final class EmbeddedStore: SwitchboardStore {
     public let location: StoreLocation
     private let embedded: SQLiteTenantDirectory
@@ -23,6 +23,8 @@ public final class EmbeddedStore: SwitchboardStore {
     public func notificationLedger() -> any NotificationLedger {
         SQLiteNotificationLedger(sharingConnectionOf: embedded)
     }
+
+    public func recipientLedger() -> any RecipientLedger { SQLiteRecipientLedger(sharingConnectionOf: embedded) }
 
     public var probe: DirectoryProbe { DirectoryProbe(sqlitePath: embedded.path) }
 

@@ -1,5 +1,5 @@
 /// MongoDB: the directory's `v2companies` collection and, in collections beside it, the
-/// archive, the health records and the outbound ledger, all through the process's one
+/// archive, the health records, the outbound ledger and the recipients, all through the process's one
 /// libmongoc pool.
 public final class MongoStore: SwitchboardStore {
     public let location: StoreLocation
@@ -21,6 +21,8 @@ public final class MongoStore: SwitchboardStore {
     public func outboundLedger() -> any OutboundLedger { MongoOutboundLedger(sharingPoolOf: mongo) }
 
     public func notificationLedger() -> any NotificationLedger { MongoNotificationLedger(sharingPoolOf: mongo) }
+
+    public func recipientLedger() -> any RecipientLedger { MongoRecipientLedger(sharingPoolOf: mongo) }
 
     public var probe: DirectoryProbe { DirectoryProbe(mongo: mongo) }
 

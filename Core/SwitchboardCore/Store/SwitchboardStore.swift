@@ -21,6 +21,9 @@ public protocol SwitchboardStore: AnyObject {
     func outboundLedger() -> any OutboundLedger
     /// Which calls each company is to be told of, and how far each announcement got.
     func notificationLedger() -> any NotificationLedger
+    /// Who opted out of each company's messages, and when each person last wrote on
+    /// WhatsApp.
+    func recipientLedger() -> any RecipientLedger
     /// Asks whether the store answers, from any thread (the health check's).
     var probe: DirectoryProbe { get }
     /// A directory another thread may use while this one serves calls: the embedded

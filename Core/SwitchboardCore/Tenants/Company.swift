@@ -35,7 +35,7 @@ public struct Company: Codable, Sendable, Equatable {
     /// number, else its legacy single number, else its first active one; `nil` when it
     /// has no active number.
     public var defaultSendingNumber: PhoneNumber? {
-        let primary = twilio.phoneNumbers.first { $0.isActive && $0.isPrimary == true }.flatMap {
+        let primary = twilio.phoneNumbers.first { !$0.isWhatsApp && $0.isActive && $0.isPrimary == true }.flatMap {
             try? PhoneNumber(parsing: $0.phoneNumber)
         }
         let legacy = twilio.phoneNumber.flatMap { try? PhoneNumber(parsing: $0) }
@@ -48,18 +48,35 @@ public struct Company: Codable, Sendable, Equatable {
         Set(numberClaims.map(\.number))
     }
 
-    /// Each number the company holds and whether calls to it are answered: the legacy
-    /// field counts as active; a list entry is active when its `status` is `active`.
+    /// Each number the company holds, whether calls and texts to it are answered, and
+    /// whether it answers as a WhatsApp sender: the legacy field counts as active for
+    /// calls and texts; a list entry is active on its channel when its `status` is
+    /// `active` (an entry with `channel: "whatsapp"` is a WhatsApp sender only).
     public var numberClaims: [NumberClaim] {
-        var claims: [PhoneNumber: Bool] = [:]
+        var claims: [PhoneNumber: NumberClaim] = [:]
         if let legacy = twilio.phoneNumber, let number = try? PhoneNumber(parsing: legacy) {
-            claims[number] = true
+            claims[number] = NumberClaim(number: number, isActive: true)
         }
         for entry in twilio.phoneNumbers {
             guard let number = try? PhoneNumber(parsing: entry.phoneNumber) else { continue }
-            claims[number] = (claims[number] ?? false) || entry.isActive
+            var claim = claims[number] ?? NumberClaim(number: number, isActive: false)
+            if entry.isWhatsApp {
+                claim.isWhatsAppSender = claim.isWhatsAppSender || entry.isActive
+            } else {
+                claim.isActive = claim.isActive || entry.isActive
+            }
+            claims[number] = claim
         }
-        return claims.map { NumberClaim(number: $0.key, isActive: $0.value) }.sorted { $0.number < $1.number }
+        return claims.values.sorted { $0.number < $1.number }
+    }
+
+    /// The company's active WhatsApp senders, its primary one first.
+    public var whatsAppSenders: [PhoneNumber] {
+        let primary = twilio.phoneNumbers.first { $0.isWhatsApp && $0.isActive && $0.isPrimary == true }.flatMap {
+            try? PhoneNumber(parsing: $0.phoneNumber)
+        }
+        let rest = numberClaims.filter(\.isWhatsAppSender).map(\.number).filter { $0 != primary }
+        return (primary.map { [$0] } ?? []) + rest
     }
 
     /// The same company with every number it stores (both number fields and the
@@ -86,10 +103,18 @@ public struct Company: Codable, Sendable, Equatable {
     }
 }
 
-/// One number a company holds, and whether calls to it are answered.
+/// One number a company holds, whether calls and texts to it are answered, and whether
+/// it is an active WhatsApp sender.
 public struct NumberClaim: Sendable, Equatable {
     public var number: PhoneNumber
+    /// Calls and texts to the number are answered.
     public var isActive: Bool
+    /// WhatsApp messages to the number are answered.
+    public var isWhatsAppSender = false
+
+    /// The bits the embedded store's `phone_numbers.active` holds: 1 for calls and
+    /// texts, 2 for WhatsApp.
+    var activeChannels: Int64 { (isActive ? 1 : 0) | (isWhatsAppSender ? 2 : 0) }
 }
 
 /// A company's id. Documents hold it as an ObjectId; JSON files as its 24-hex-digit
@@ -192,16 +217,27 @@ public struct PhoneNumberEntry: Codable, Sendable, Equatable {
     public var friendlyName: String?
     /// `active` numbers are answered; any other status (`inactive`, `released`, …) is not.
     public var status: String?
-    /// The company's main number.
+    /// The company's main number (on its channel).
     public var isPrimary: Bool?
+    /// `whatsapp` for a WhatsApp sender; absent for a number answering calls and texts.
+    /// The same number may be listed once on each.
+    public var channel: String?
 
-    public init(phoneNumber: String, friendlyName: String? = nil, status: String? = "active", isPrimary: Bool? = nil) {
+    public init(
+        phoneNumber: String, friendlyName: String? = nil, status: String? = "active", isPrimary: Bool? = nil,
+        channel: String? = nil
+    ) {
         self.phoneNumber = phoneNumber
         self.friendlyName = friendlyName
         self.status = status
         self.isPrimary = isPrimary
+        self.channel = channel
     }
 
-    /// True when calls to this number are answered.
+    /// True when calls (or, for a WhatsApp sender, WhatsApp messages) to this number are
+    /// answered.
     public var isActive: Bool { status == "active" }
+
+    /// True for a WhatsApp sender.
+    public var isWhatsApp: Bool { channel == MessageChannel.whatsapp.rawValue }
 }

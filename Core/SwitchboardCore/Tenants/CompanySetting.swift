@@ -284,6 +284,7 @@ extension ForwardFallback: SettingValue {}
 extension SMSMode: SettingValue {}
 extension WebhookSigning: SettingValue {}
 extension ForwardStrategy: SettingValue {}
+extension ForwardChannel: SettingValue {}
 
 extension SettingMode {
     static var absent: Self { whenAbsent }
@@ -346,6 +347,7 @@ extension Array: SettingValue where Element == PhoneNumberEntry {
                     "friendlyName": entry.friendlyName.map(JSONValue.string) ?? .null,
                     "status": entry.status.map(JSONValue.string) ?? .null,
                     "isPrimary": .bool(entry.isPrimary ?? false),
+                    "channel": .string(entry.channel ?? MessageChannel.sms.rawValue),
                 ])
             })
     }
@@ -356,6 +358,7 @@ extension Array: SettingValue where Element == PhoneNumberEntry {
                 if let name = entry.friendlyName { fields.append(("friendlyName", .string(name))) }
                 if let status = entry.status { fields.append(("status", .string(status))) }
                 if let primary = entry.isPrimary { fields.append(("isPrimary", .bool(primary))) }
+                if let channel = entry.channel { fields.append(("channel", .string(channel))) }
                 return .document(MongoDocument(fields))
             })
     }

@@ -67,6 +67,11 @@ public struct TwilioConfig: Sendable, Equatable {
     public var smsAutoReply: String?
     /// Where `forward` mode sends messages; the company's `forwardNumber` when absent.
     public var smsForwardNumber: String?
+    /// The channel `forward` mode sends on: `sms` (none stored) or `whatsapp`.
+    public var smsForwardChannel: ForwardChannel?
+    /// The Twilio messaging service (`MG…`) the company's messages are sent through, for
+    /// A2P 10DLC; none: straight from its numbers.
+    public var messagingServiceSid: String?
     /// The company's time zone, an IANA name (`America/New_York`): where its hours are read.
     public var timezone: String?
     /// When the company is open, in its `timezone`; none: always open.
@@ -108,6 +113,7 @@ public struct TwilioConfig: Sendable, Equatable {
         transcribeVoicemail: Bool? = nil, notifySms: SettingList? = nil, notifyEmail: SettingList? = nil,
         notifyOn: SettingList? = nil, recordingRetentionDays: Int? = nil, agentStreamUrl: String? = nil,
         smsMode: SMSMode? = nil, smsAutoReply: String? = nil, smsForwardNumber: String? = nil,
+        smsForwardChannel: ForwardChannel? = nil, messagingServiceSid: String? = nil,
         timezone: String? = nil, businessHours: BusinessHours? = nil, closedDates: SettingList? = nil,
         afterHours: AfterHours? = nil, blockedCallers: SettingList? = nil, rejectAnonymous: Bool? = nil,
         webhookSigning: WebhookSigning? = nil, webhookSharedKey: WebhookSharedKey? = nil,
@@ -142,6 +148,8 @@ public struct TwilioConfig: Sendable, Equatable {
         self.smsMode = smsMode
         self.smsAutoReply = smsAutoReply
         self.smsForwardNumber = smsForwardNumber
+        self.smsForwardChannel = smsForwardChannel
+        self.messagingServiceSid = messagingServiceSid
         self.timezone = timezone
         self.businessHours = businessHours
         self.closedDates = closedDates
@@ -268,6 +276,11 @@ public enum CompanySettings {
         phoneNumber(
             "smsForwardNumber", { $0.smsForwardNumber }, { $0.smsForwardNumber = $1 }, webhook: true,
             also: notOwnNumber("messages would loop")),
+        CompanySetting(
+            "smsForwardChannel", { $0.smsForwardChannel }, { $0.smsForwardChannel = $1 }, webhook: true,
+            showsDefault: ForwardChannel.sms, rule: known()),
+        CompanySetting(
+            "messagingServiceSid", { $0.messagingServiceSid }, { $0.messagingServiceSid = $1 }, rule: sid("MG")),
         CompanySetting(
             "timezone", { $0.timezone }, { $0.timezone = $1 }, webhook: true,
             rule: present { zone, _ in
@@ -619,7 +632,9 @@ extension TwilioConfig: Codable {
     /// calls: one that is a phone number.
     public var hasActiveNumbers: Bool {
         if let legacy = phoneNumber, (try? PhoneNumber(parsing: legacy)) != nil { return true }
-        return phoneNumbers.contains { $0.isActive && (try? PhoneNumber(parsing: $0.phoneNumber)) != nil }
+        return phoneNumbers.contains {
+            !$0.isWhatsApp && $0.isActive && (try? PhoneNumber(parsing: $0.phoneNumber)) != nil
+        }
     }
 }
 
@@ -636,13 +651,22 @@ extension PhoneNumberEntry {
         if entries.count > maximumNumbers {
             problems.append(SettingProblem("phoneNumbers", "may list at most \(maximumNumbers) numbers"))
         }
-        var seen: Set<PhoneNumber> = []
+        var seen: Set<String> = []
         for (index, entry) in entries.enumerated() {
             let path = "phoneNumbers[\(index)]"
+            if let channel = entry.channel, channel != MessageChannel.whatsapp.rawValue {
+                problems.append(
+                    SettingProblem(
+                        path + ".channel", "must be whatsapp (a WhatsApp sender), or absent for calls and texts"))
+            }
             do {
                 let number = try PhoneNumber(parsing: entry.phoneNumber)
-                if !seen.insert(number).inserted {
-                    problems.append(SettingProblem(path + ".phoneNumber", "\(number) is listed twice"))
+                if !seen.insert((entry.isWhatsApp ? "w" : "n") + number.e164).inserted {
+                    problems.append(
+                        SettingProblem(
+                            path + ".phoneNumber",
+                            entry.isWhatsApp
+                                ? "\(number) is listed twice as a WhatsApp sender" : "\(number) is listed twice"))
                 }
             } catch {
                 problems.append(
@@ -662,10 +686,15 @@ extension PhoneNumberEntry {
                 problems.append(SettingProblem(path + ".status", "must be active or inactive"))
             }
         }
-        let primaries = entries.filter { $0.isPrimary == true }.count
-        if primaries > 1 {
-            problems.append(
-                SettingProblem("phoneNumbers", "at most one number may be marked isPrimary (\(primaries) are)"))
+        for whatsApp in [false, true] {
+            let primaries = entries.filter { $0.isPrimary == true && $0.isWhatsApp == whatsApp }.count
+            if primaries > 1 {
+                problems.append(
+                    SettingProblem(
+                        "phoneNumbers",
+                        "at most one \(whatsApp ? "WhatsApp sender" : "number") may be marked isPrimary (\(primaries) are)"
+                    ))
+            }
         }
         return problems
     }

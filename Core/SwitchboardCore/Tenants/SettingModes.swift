@@ -187,3 +187,30 @@ public enum ForwardStrategy: SettingMode {
         return knownName ?? ""
     }
 }
+
+/// The channel `smsMode: forward` sends a message on to the company's forward number.
+public enum ForwardChannel: SettingMode {
+    /// A text from the number the message reached (the default).
+    case sms
+    /// A WhatsApp message from the company's WhatsApp sender; WhatsApp delivers it only
+    /// within 24 hours of the forward number's last message to that sender.
+    case whatsapp
+    /// A stored name Switchboard does not know: forwards go by text.
+    case unrecognized(String)
+
+    public static let known: [ForwardChannel] = [.sms, .whatsapp]
+    public static let whenAbsent: ForwardChannel = .sms
+
+    public var knownName: String? {
+        switch self {
+        case .sms: "sms"
+        case .whatsapp: "whatsapp"
+        case .unrecognized: nil
+        }
+    }
+
+    public var rawValue: String {
+        if case .unrecognized(let name) = self { return name }
+        return knownName ?? ""
+    }
+}

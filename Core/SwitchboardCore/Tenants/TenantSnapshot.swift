@@ -133,6 +133,8 @@ public struct TenantSnapshot: Codable, Sendable, Equatable {
 public protocol TenantResolver: AnyObject {
     /// The tenant answering calls and messages to `number`, or `nil`.
     func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
+    /// The tenant answering WhatsApp messages to its sender `number`, or `nil`.
+    func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot?
     /// The tenant with id `id`, or `nil`.
     func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot?
     /// Logs what the resolver has counted (cache hits and misses), if it counts anything.
@@ -153,6 +155,10 @@ public final class DirectoryTenantResolver: TenantResolver {
 
     public func tenant(servingNumber number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
         try directory.tenant(servingNumber: number)
+    }
+
+    public func tenant(servingWhatsApp number: PhoneNumber) throws(DirectoryError) -> TenantSnapshot? {
+        try directory.tenant(servingWhatsApp: number)
     }
 
     public func tenant(id: CompanyID) throws(DirectoryError) -> TenantSnapshot? {

@@ -61,22 +61,33 @@ public struct WebhookGate {
             signatureSettings: signatureSettings, publicBase: publicURL)
     }
 
-    /// Admits a webhook about a number: a new call or message, found by its `To`.
-    public func admitByNumber(_ webhook: InboundWebhook, now: Date = Date()) -> Outcome {
+    /// Admits a webhook about a number: a new call or message, found by its `To`. With
+    /// `acceptingWhatsApp` (the SMS function), a `To` of `whatsapp:+1…` is found among
+    /// the companies' WhatsApp senders, never among their ordinary numbers.
+    public func admitByNumber(_ webhook: InboundWebhook, acceptingWhatsApp: Bool = false, now: Date = Date())
+        -> Outcome
+    {
         guard let dialled = webhook.parameters["To"], !dialled.isEmpty else { return .missingTo }
+        let (channel, address) = acceptingWhatsApp ? MessageChannel.split(dialled) : (.sms, dialled)
         let number: PhoneNumber
         do {
-            number = try PhoneNumber(parsing: dialled)
+            number = try PhoneNumber(parsing: address)
         } catch {
             return .notServed(to: String(dialled.prefix(40)), reason: "not an E.164 number: \(error)")
         }
         let found: TenantSnapshot?
         do {
-            found = try resolver.tenant(servingNumber: number)
+            found =
+                channel == .whatsapp
+                ? try resolver.tenant(servingWhatsApp: number) : try resolver.tenant(servingNumber: number)
         } catch {
             return .unavailable(error)
         }
-        guard let tenant = found else { return .notServed(to: number.e164, reason: "no company answers this number") }
+        guard let tenant = found else {
+            return .notServed(
+                to: channel.address(number),
+                reason: channel == .whatsapp ? "no company has this WhatsApp sender" : "no company answers this number")
+        }
         return authenticate(webhook, tenant, now: now)
     }
 

@@ -21,6 +21,8 @@ public final class WebhookServices {
     public let stores: any SwitchboardStore
     /// The notification ledger, made the first time a callback needs it.
     public private(set) lazy var notificationLedger: any NotificationLedger = stores.notificationLedger()
+    /// Opt-outs and WhatsApp windows, made the first time a message needs them.
+    public private(set) lazy var recipients: any RecipientLedger = stores.recipientLedger()
 
     /// Builds the services from `environment`.
     ///

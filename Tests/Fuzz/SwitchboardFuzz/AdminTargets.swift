@@ -101,8 +101,22 @@ enum AdminTargets {
             require((try? PhoneNumber(parsing: request.to.e164)) == request.to, "to is not E.164: \(request.to)")
             require(request.from != request.to, "a request to the number it is sent from")
             switch request {
-            case .message(_, let body, let media, _):
-                require(!body.isEmpty || !media.isEmpty, "a message with nothing to send")
+            case .message(_, let text, _):
+                let (body, media) = (text.body, text.mediaURLs)
+                require(!body.isEmpty || !media.isEmpty || text.template != nil, "a message with nothing to send")
+                if let template = text.template {
+                    require(text.channel == .whatsapp, "a template on \(text.channel)")
+                    require(body.isEmpty && media.isEmpty, "a template with a body or media")
+                    require(TwilioSID.isValid(template.contentSid, prefix: "HX"), "contentSid \(template.contentSid)")
+                    require(
+                        template.variables.count <= OutboundRequest.maximumContentVariables,
+                        "\(template.variables.count) variables")
+                    let parsed = try? JSONDecoder().decode(
+                        [String: String].self, from: Data(template.variablesJSON.utf8))
+                    require(
+                        parsed?.count == template.variables.count,
+                        "ContentVariables that are not a JSON object of texts")
+                }
                 require(
                     SMSEncoding.segments(of: body) <= SMSMessagePlanner.maximumSegments,
                     "a body of \(SMSEncoding.segments(of: body)) segments")

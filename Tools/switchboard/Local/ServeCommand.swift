@@ -20,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             GET /api/companies (ConfigGet), \
             GET, PUT and PATCH /api/companies/{companyId}/twilio/config (ConfigGet, ConfigPut), \
             GET /api/companies/{companyId}/calls and /messages (ConfigGet: the archive), \
+            GET /api/companies/{companyId}/opt-outs (ConfigGet), \
             GET /api/companies/{companyId}/recordings/{recordingSid} and a notification's link \
             /api/recordings/{recordingSid} (ConfigGet: a recording's audio), \
             POST /api/companies/{companyId}/calls and /messages (Outbound), \
@@ -128,6 +129,7 @@ struct LocalRouter: Sendable {
             method: .patch, segments: ["api", "companies", "{companyId}", "twilio", "config"], function: "ConfigPut"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "calls"], function: "ConfigGet"),
         Route(method: .get, segments: ["api", "companies", "{companyId}", "messages"], function: "ConfigGet"),
+        Route(method: .get, segments: ["api", "companies", "{companyId}", "opt-outs"], function: "ConfigGet"),
         Route(
             method: .get, segments: ["api", "companies", "{companyId}", "recordings", "{recordingSid}"],
             function: "ConfigGet"),
