@@ -12,8 +12,16 @@ account with its secret; anything else is 401 with error 20003):
   GET  /2010-04-01/Accounts/{AC}.json                       the account (status active/suspended/closed)
   GET  /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json  ?PhoneNumber= (partial, as Twilio) &PageSize=
   POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json   VoiceUrl, VoiceMethod, SmsUrl, SmsMethod, ...
-  POST /2010-04-01/Accounts/{AC}/Messages.json              To, From (one of the account's numbers), Body, MediaUrl,
-                                                            StatusCallback
+  POST /2010-04-01/Accounts/{AC}/Messages.json              To, From (one of the account's numbers, or its
+                                                            WhatsApp sender as whatsapp:+1…), MessagingServiceSid
+                                                            (one of the account's services; From then optional),
+                                                            Body, MediaUrl, ContentSid + ContentVariables (a JSON
+                                                            object), StatusCallback. Refused as Twilio refuses:
+                                                            21610 to a number that replied STOP to the account,
+                                                            63016 free WhatsApp text outside the 24-hour window
+                                                            (a number counts as inside once it is in "whatsapp_open")
+  GET  https://messaging.twilio.com/v1/Services/{MG}        the account's messaging service (another account's: 404),
+                                                            with us_app_to_person_registered
   POST /2010-04-01/Accounts/{AC}/Calls.json                 To, From (one of the account's numbers), Twiml or Url,
                                                             StatusCallback, StatusCallbackMethod, StatusCallbackEvent
   GET  /2010-04-01/Accounts/{AC}/Recordings/{RE}.mp3        the recording's audio: a real MP3 (MPEG-1 Layer III,
@@ -54,6 +62,9 @@ The tests' side, under /__standin/ (no auth):
                             Twilio's own helper library (X-Twilio-Signature) -> {"answers": [HTTP status, ...]}
   GET  /__standin/webhooks  every SharedKey (with its secret), Setting and Rule, by account
   POST /__standin/recordings {"sid": "RE…", "account": "AC…", "seconds"?: 3}: a recording the account holds
+  POST /__standin/services  {"sid": "MG…", "account": "AC…", "us_app_to_person_registered"?: false}: a messaging service
+  POST /__standin/stopped   {"account": "AC…", "number": "+1…"}: the number replied STOP to the account (21610 from then)
+  POST /__standin/whatsapp_open {"account": "AC…", "number": "+1…"}: the number wrote to the account on WhatsApp
   GET  /__standin/recordings every recording, with "deleted" once a DELETE removed it
   POST /__standin/reset     forget everything
 """
@@ -71,7 +82,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"accounts": {}, "numbers": {}, "by_account": {}, "messages": [], "calls": [], "faults": [], "requests": [],
-         "recordings": {},
+         "recordings": {}, "services": {}, "stopped": set(), "whatsapp_open": set(),
          "latency_ms": 0, "webhooks": {}}
 
 ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})\.json$")
@@ -80,6 +91,7 @@ NUMBER = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/IncomingPhoneNum
 RECORDING = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Recordings/(RE[0-9a-fA-F]{32})\.(mp3|json)$")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
 CALLS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
+SERVICE = re.compile(r"^/v1/Services/(MG[0-9a-fA-F]{32})$")
 WEBHOOKS = re.compile(r"^/v1/Webhooks/(SharedKeys|Settings|Rules)(?:/([A-Za-z0-9_]+))?$")
 
 NUMBER_FIELDS = {
@@ -202,6 +214,19 @@ class Handler(BaseHTTPRequestHandler):
             if fault and fault.get("status"):
                 return self.answer(*twilio_error(fault["status"], fault.get("code", 20500), fault.get("message", "Injected")))
             return self.webhooks_api(method, webhooks.group(1), webhooks.group(2), body)
+        service = SERVICE.match(path)
+        if service and method == "GET":
+            with LOCK:
+                held = STATE["services"].get(service.group(1))
+            if held is None or not self.authorized(held["account"]):
+                user, _ = self.basic_user()
+                if user is None or not any(self.authorized(a) for a in STATE["accounts"]):
+                    return self.answer(*twilio_error(401, 20003, "Authenticate"))
+                return self.answer(*twilio_error(404, 20404, f"The requested resource {path} was not found"))
+            return self.answer(200, {"sid": held["sid"], "account_sid": held["account"],
+                                     "friendly_name": held.get("friendly_name", "Test service"),
+                                     "us_app_to_person_registered": held.get("us_app_to_person_registered", False),
+                                     "use_inbound_webhook_on_number": True, "url": f"https://messaging.twilio.com{path}"})
         if STATE["latency_ms"]:
             time.sleep(STATE["latency_ms"] / 1000)
         fault = self.take_fault(path)
@@ -267,16 +292,44 @@ class Handler(BaseHTTPRequestHandler):
     def messages(self, method, match, query, form):
         if method != "POST":
             return self.answer(*twilio_error(405, 20004, "Method not allowed"))
+        account = match.group(1)
         sender = (form.get("From") or [""])[0]
+        service = (form.get("MessagingServiceSid") or [None])[0]
+        to = (form.get("To") or [""])[0]
+        whatsapp = to.startswith("whatsapp:")
         with LOCK:
-            owned = any(STATE["numbers"][sid]["phone_number"] == sender for sid in STATE["by_account"].get(match.group(1), []))
+            if service is not None:
+                held = STATE["services"].get(service)
+                if held is None or held["account"] != account:
+                    return self.answer(*twilio_error(400, 21703, f"The Messaging Service Sid {service} is invalid."))
+            bare = sender[len("whatsapp:"):] if sender.startswith("whatsapp:") else sender
+            owned = any(STATE["numbers"][s]["phone_number"] == bare for s in STATE["by_account"].get(account, []))
+            stopped = (account, to[len("whatsapp:"):] if whatsapp else to) in STATE["stopped"]
+            window = (account, to[len("whatsapp:"):]) in STATE["whatsapp_open"]
+            if service is not None and not sender:
+                owned = True
+                sender = next((STATE["numbers"][s]["phone_number"] for s in STATE["by_account"].get(account, [])), "")
         if not owned:
             return self.answer(*twilio_error(400, 21606, f"The From phone number {sender} is not a valid, SMS-capable inbound phone number or short code for your account."))
-        if not (form.get("To") or [""])[0].startswith("+"):
+        if not (to[len("whatsapp:"):] if whatsapp else to).startswith("+") or whatsapp != sender.startswith("whatsapp:"):
             return self.answer(*twilio_error(400, 21211, "The 'To' number is not a valid phone number."))
-        message = {"sid": sid("SM"), "account_sid": match.group(1), "from": sender, "to": form["To"][0],
+        if stopped:
+            return self.answer(*twilio_error(400, 21610, "Attempt to send to unsubscribed recipient"))
+        content = (form.get("ContentSid") or [None])[0]
+        if whatsapp and content is None and not window:
+            return self.answer(*twilio_error(400, 63016, "Failed to send freeform message because you are outside the allowed window. Please use a Template."))
+        variables = (form.get("ContentVariables") or [None])[0]
+        if variables is not None:
+            try:
+                parsed = json.loads(variables)
+                assert isinstance(parsed, dict) and all(isinstance(v, str) for v in parsed.values())
+            except Exception:
+                return self.answer(*twilio_error(400, 21656, "The ContentVariables Parameter is invalid."))
+        message = {"sid": sid("SM"), "account_sid": account, "from": sender, "to": to,
                    "body": (form.get("Body") or [""])[0], "media_urls": form.get("MediaUrl", []),
-                   "status": "queued", "num_segments": "1", "direction": "outbound-api",
+                   "messaging_service_sid": service, "content_sid": content, "content_variables": variables,
+                   "status": "queued" if service is None else "accepted", "num_segments": "1",
+                   "direction": "outbound-api",
                    "status_callback": (form.get("StatusCallback") or [None])[0]}
         with LOCK:
             STATE["messages"].append(message)
@@ -451,13 +504,23 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/__standin/recordings":
                 STATE["recordings"][payload["sid"]] = dict(payload)
                 return self.answer(201, {"recordings": len(STATE["recordings"])})
+            if method == "POST" and path == "/__standin/services":
+                STATE["services"][payload["sid"]] = dict(payload)
+                return self.answer(201, {"services": len(STATE["services"])})
+            if method == "POST" and path == "/__standin/stopped":
+                STATE["stopped"].add((payload["account"], payload["number"]))
+                return self.answer(201, {})
+            if method == "POST" and path == "/__standin/whatsapp_open":
+                STATE["whatsapp_open"].add((payload["account"], payload["number"]))
+                return self.answer(201, {})
             if method == "GET" and path == "/__standin/recordings":
                 return self.answer(200, list(STATE["recordings"].values()))
             if method == "GET" and path == "/__standin/webhooks":
                 return self.answer(200, STATE["webhooks"])
             if method == "POST" and path == "/__standin/reset":
-                for key in ("accounts", "numbers", "by_account", "webhooks", "recordings"):
+                for key in ("accounts", "numbers", "by_account", "webhooks", "recordings", "services"):
                     STATE[key] = {}
+                STATE["stopped"], STATE["whatsapp_open"] = set(), set()
                 STATE["latency_ms"] = 0
                 for key in ("messages", "calls", "faults", "requests"):
                     STATE[key] = []

@@ -53,6 +53,22 @@ public final class TwilioStandIn: @unchecked Sendable {
         try control("POST", "recordings", ["sid": sid, "account": account, "seconds": seconds])
     }
 
+    /// Gives an account a messaging service, registered for A2P 10DLC or not.
+    public func addService(_ sid: String, account: String, registered: Bool) throws {
+        try control(
+            "POST", "services", ["sid": sid, "account": account, "us_app_to_person_registered": registered])
+    }
+
+    /// Makes Twilio refuse messages from `account` to `number` with 21610, as after a STOP.
+    public func stop(_ number: String, account: String) throws {
+        try control("POST", "stopped", ["account": account, "number": number])
+    }
+
+    /// Opens WhatsApp's window at Twilio for `number` writing to `account`.
+    public func openWhatsApp(_ number: String, account: String) throws {
+        try control("POST", "whatsapp_open", ["account": account, "number": number])
+    }
+
     /// Every recording, with `deleted` once a DELETE removed it.
     public func recordings() throws -> [[String: Any]] {
         try control("GET", "recordings", nil) as? [[String: Any]] ?? []

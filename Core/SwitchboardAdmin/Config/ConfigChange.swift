@@ -136,6 +136,13 @@ public struct ConfigChange: Sendable {
         company.twilio.apiKey != nil && (company.twilio.apiKey != current.twilio.apiKey || newAPISecret != nil)
     }
 
+    /// True when a messaging service is set that Twilio has not confirmed for these
+    /// credentials: a new one, or the same one under new credentials.
+    public var messagingServiceChanged: Bool {
+        company.twilio.messagingServiceSid != nil
+            && (company.twilio.messagingServiceSid != current.twilio.messagingServiceSid || credentialsChanged)
+    }
+
     /// The active numbers Twilio must confirm the account owns: all of them when the
     /// credentials change, else the ones that were not active before.
     public var numbersToVerify: [PhoneNumber] {

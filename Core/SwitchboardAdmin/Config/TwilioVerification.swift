@@ -10,7 +10,10 @@ import TwilioREST
 ///    422 naming the status;
 /// 2. each active number to confirm (`IncomingPhoneNumbers.json?PhoneNumber=…`) must be
 ///    the account's → 422 listing those it does not own;
-/// 3. a new API key must authenticate → 422 on `apiKey`.
+/// 3. a new API key must authenticate → 422 on `apiKey`;
+/// 4. a new messaging service (`GET {messaging}/v1/Services/{MG…}`) must be the
+///    account's → 422 on `messagingServiceSid` (Twilio answers 404 for another
+///    account's service, as for none).
 ///
 /// Twilio unreachable, failing (5xx), overloaded or slower than the client's bound →
 /// 503. Nothing here writes anything.
@@ -25,6 +28,16 @@ public struct TwilioVerification {
         public let numbersConfirmed: [String]
         /// True when a new API key was confirmed.
         public let apiKeyConfirmed: Bool
+        /// The messaging service Twilio confirmed, and whether it is registered for US
+        /// A2P 10DLC messaging.
+        public var messagingService: MessagingServiceReport? = nil
+    }
+
+    /// A confirmed messaging service.
+    public struct MessagingServiceReport: Encodable, Sendable, Equatable {
+        public let sid: String
+        public let friendlyName: String?
+        public let usAppToPersonRegistered: Bool?
     }
 
     private let client: TwilioRESTClient
@@ -59,7 +72,10 @@ public struct TwilioVerification {
         let numbers = everything ? company.numberClaims.filter(\.isActive).map(\.number) : change.numbersToVerify
         let checkAccount = everything || change.credentialsChanged
         let checkKey = company.twilio.apiKey != nil && (everything || change.apiKeyChanged)
-        guard checkAccount || !numbers.isEmpty || checkKey else { return nil }
+        let service = company.twilio.messagingServiceSid.flatMap {
+            everything || change.messagingServiceChanged ? $0 : nil
+        }
+        guard checkAccount || !numbers.isEmpty || checkKey || service != nil else { return nil }
 
         var account: TwilioAccount?
         if checkAccount {
@@ -120,9 +136,40 @@ public struct TwilioVerification {
                 throw Self.problem(error)
             }
         }
-        return Report(
+        var report = Report(
             accountStatus: account?.status, accountName: account?.friendlyName, numbersConfirmed: confirmed,
             apiKeyConfirmed: checkKey)
+        if let service {
+            report.messagingService = try confirmService(service, credentials: credentials)
+        }
+        return report
+    }
+
+    /// The account's messaging service `sid`, or a 422 on `messagingServiceSid`.
+    private func confirmService(_ sid: String, credentials: TwilioCredentials) throws(Problem)
+        -> MessagingServiceReport
+    {
+        do throws(TwilioRESTError) {
+            let found = try client.messagingService(credentials, sid: sid)
+            guard found.accountSid == nil || found.accountSid == credentials.accountSid else {
+                throw .rejected(
+                    TwilioAPIError(status: 404, code: 20404, message: "service of another account", moreInfo: nil))
+            }
+            return MessagingServiceReport(
+                sid: found.sid, friendlyName: found.friendlyName,
+                usAppToPersonRegistered: found.usAppToPersonRegistered)
+        } catch {
+            if case .rejected(let refusal) = error, refusal.status == 404 {
+                throw .twilioRefused(
+                    "Twilio account \(credentials.accountSid) has no messaging service \(sid)",
+                    errors: [
+                        .init(
+                            field: "messagingServiceSid",
+                            message: "\(sid) is not a messaging service of Twilio account \(credentials.accountSid)")
+                    ])
+            }
+            throw Self.problem(error)
+        }
     }
 
     /// One call to Twilio, its failure as the config API answers it.

@@ -28,6 +28,10 @@ import Foundation
 ///   must still exist and name Switchboard's Setting (one more request per Rule): if not,
 ///   Twilio signs with the auth token again — `DEGRADED`, or `DOWN` when the company
 ///   requires its SharedKey (every webhook is then refused).
+/// - For a company that sends through a messaging service, the service must still be in
+///   its account, and, when the company has US numbers, registered for A2P 10DLC
+///   (`us_app_to_person_registered`); if not, `DEGRADED` (one more request): its texts
+///   fail, or US carriers filter them, though calls and inbound messages still work.
 /// - `HEALTHY` otherwise.
 public struct TenantHealthCheck: Sendable {
     /// The two clients one check uses at once; a sweep's worker keeps its own pair, so
@@ -153,6 +157,14 @@ public struct TenantHealthCheck: Sendable {
                 status = company.twilio.requireSharedKey ? .down : max(status, .degraded)
                 problems.append(problem)
             }
+            if let sid = company.twilio.messagingServiceSid {
+                let finding = Self.messagingService(sid, of: company, client: clients.account, credentials: credentials)
+                record.messagingService = finding
+                if finding.exists == false || (finding.usAppToPersonRegistered == false && company.hasUSNumbers) {
+                    status = max(status, .degraded)
+                    problems.append(finding.message)
+                }
+            }
             if settings.targets == nil && !record.numbers.isEmpty {
                 status = max(status, .degraded)
                 problems.append(
@@ -198,6 +210,34 @@ public struct TenantHealthCheck: Sendable {
             }
         }
         return nil
+    }
+
+    /// What Twilio says of the company's messaging service `sid`.
+    static func messagingService(
+        _ sid: String, of company: Company, client: TwilioRESTClient, credentials: TwilioCredentials
+    ) -> CompanyHealthRecord.MessagingService {
+        do {
+            let found = try client.messagingService(credentials, sid: sid)
+            let registered = found.usAppToPersonRegistered
+            let message =
+                registered == false
+                ? (company.hasUSNumbers
+                    ? "its messaging service \(sid) is not registered for A2P 10DLC: US carriers filter or block its texts; register a campaign in the Twilio console"
+                    : "its messaging service \(sid) is not registered for A2P 10DLC (needed only for US numbers)")
+                : "its messaging service \(sid) exists\(registered == true ? " and is registered for A2P 10DLC" : "")"
+            return .init(sid: sid, exists: true, usAppToPersonRegistered: registered, message: message)
+        } catch {
+            if case .rejected(let refusal) = error, refusal.status == 404 {
+                return .init(
+                    sid: sid, exists: false, usAppToPersonRegistered: nil,
+                    message:
+                        "its messaging service \(sid) is gone from its Twilio account: its texts are refused; set another one or remove messagingServiceSid"
+                )
+            }
+            return .init(
+                sid: sid, exists: true, usAppToPersonRegistered: nil,
+                message: "its messaging service \(sid) could not be checked: \(error)")
+        }
     }
 
     /// `record` stamped with when the check finished and how long it took.

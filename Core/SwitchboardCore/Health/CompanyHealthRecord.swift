@@ -30,6 +30,25 @@ public struct CompanyHealthRecord: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case status, message, latencyMs }
     }
 
+    /// What Twilio said of the company's messaging service.
+    public struct MessagingService: Codable, Sendable, Equatable {
+        /// `MG…`
+        public var sid: String
+        /// False when the service is gone from the account.
+        public var exists: Bool
+        /// Twilio's `us_app_to_person_registered`: whether US carriers take its texts.
+        public var usAppToPersonRegistered: Bool?
+        /// What the check found, in words.
+        public var message: String
+
+        public init(sid: String, exists: Bool, usAppToPersonRegistered: Bool?, message: String) {
+            self.sid = sid
+            self.exists = exists
+            self.usAppToPersonRegistered = usAppToPersonRegistered
+            self.message = message
+        }
+    }
+
     public var companyId: String
     public var companyName: String
     /// True when the company has an Account SID and an auth token.
@@ -44,6 +63,8 @@ public struct CompanyHealthRecord: Codable, Sendable, Equatable {
     public var account: Account?
     /// Each active number's webhook finding.
     public var numbers: [NumberRouting]
+    /// The messaging service, when the company sends through one.
+    public var messagingService: MessagingService?
     /// What is wrong, in words, most important first; empty when nothing is.
     public var problems: [String]
     /// How many checks in a row found the company `DOWN`.
@@ -112,6 +133,7 @@ public struct CompanyHealthRecord: Codable, Sendable, Equatable {
         try c.encode(durationMs, forKey: .durationMs)
         try c.encode(account, forKey: .account)
         try c.encode(numbers, forKey: .numbers)
+        try c.encodeIfPresent(messagingService, forKey: .messagingService)
         try c.encode(problems, forKey: .problems)
         try c.encode(consecutiveFailures, forKey: .consecutiveFailures)
         try c.encode(failingSince, forKey: .failingSince)
@@ -128,6 +150,7 @@ public struct CompanyHealthRecord: Codable, Sendable, Equatable {
         durationMs = try c.decodeIfPresent(Double.self, forKey: .durationMs)
         account = try c.decodeIfPresent(Account.self, forKey: .account)
         numbers = try c.decodeIfPresent([NumberRouting].self, forKey: .numbers) ?? []
+        messagingService = try c.decodeIfPresent(MessagingService.self, forKey: .messagingService)
         problems = try c.decodeIfPresent([String].self, forKey: .problems) ?? []
         consecutiveFailures = try c.decodeIfPresent(Int.self, forKey: .consecutiveFailures) ?? 0
         failingSince = try c.decodeIfPresent(String.self, forKey: .failingSince)
@@ -135,12 +158,19 @@ public struct CompanyHealthRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case companyId, companyName, configured, status, checkedAt, durationMs, account, numbers, problems
+        case companyId, companyName, configured, status, checkedAt, durationMs, account, numbers, messagingService
+        case problems
         case consecutiveFailures, failingSince, due
     }
 }
 
 extension Company {
+    /// True when any of the company's active numbers is a US (or other +1) number: its
+    /// texts need A2P 10DLC registration.
+    public var hasUSNumbers: Bool {
+        numberClaims.contains { $0.isActive && $0.number.e164.hasPrefix("+1") }
+    }
+
     /// True when the company has both an Account SID and an auth token: the sweep
     /// checks it against Twilio.
     public var hasTwilioCredentials: Bool {

@@ -32,6 +32,7 @@ final class AdminAPIFixture: @unchecked Sendable {
         twilio = try TwilioStandIn()
         var extra = [
             "SWITCHBOARD_ADMIN_SECRET": Self.adminSecret, "TWILIO_API_BASE": twilio.baseURL,
+            "TWILIO_MESSAGING_API_BASE": twilio.baseURL,
             "SWITCHBOARD_TWILIO_TIMEOUT_MS": "1500",
         ]
         if backend == "mongodb" {
