@@ -64,6 +64,8 @@ export const api = {
     if (status) query.set('status', status);
     return request('GET', `/api/companies/${encodeURIComponent(id)}/${kind}?${query}`);
   },
+  /** How many numbers opted out of a company's messages, and the first page of them. */
+  optOuts: (id, { limit = 10 } = {}) => request('GET', `/api/companies/${encodeURIComponent(id)}/opt-outs?limit=${limit}`),
   /** Sends a message from the company's primary number; `key` makes a retry send nothing twice. */
   sendMessage: (id, message, key) => request('POST', `/api/companies/${encodeURIComponent(id)}/messages`, { body: message, headers: { 'Idempotency-Key': key } }),
   /** A recording's audio, fetched with the session's token, as a blob the page can play. */

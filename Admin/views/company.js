@@ -5,6 +5,7 @@ import { api, APIError } from '../api.js';
 const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward', 'Forward to a number']];
 const FORWARD_FALLBACKS = [['voicemail', 'Voicemail'], ['hangup', 'Hang up']];
 const SIGNINGS = [['auth-token', 'The auth token (Twilio’s default)'], ['shared-key', 'A shared key Switchboard holds (Public Beta)']];
+const FORWARD_CHANNELS = [['sms', 'A text'], ['whatsapp', 'WhatsApp, from the company’s WhatsApp sender']];
 const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
 const STRATEGIES = [['simultaneous', 'All at once: the first to take the call gets it'], ['sequential', 'One after another, in the order listed']];
 const DAYS = [['mon', 'Mon'], ['tue', 'Tue'], ['wed', 'Wed'], ['thu', 'Thu'], ['fri', 'Fri'], ['sat', 'Sat'], ['sun', 'Sun']];
@@ -182,7 +183,11 @@ class CompanyForm {
         h('fieldset', {}, h('legend', {}, 'Messages'),
           field('Messages get', 'smsMode', select('smsMode', SMS_MODES, config.smsMode ?? 'none')),
           this.replyField = field('Automatic reply', 'smsAutoReply', area('smsAutoReply', config.smsAutoReply)),
-          this.smsForwardField = field('Forward messages to', 'smsForwardNumber', text('smsForwardNumber', config.smsForwardNumber, { placeholder: 'Empty: the forward number', inputmode: 'tel' }))),
+          this.smsForwardField = field('Forward messages to', 'smsForwardNumber', text('smsForwardNumber', config.smsForwardNumber, { placeholder: 'Empty: the forward number', inputmode: 'tel' })),
+          field('Forward them as', 'smsForwardChannel', select('smsForwardChannel', FORWARD_CHANNELS, config.smsForwardChannel ?? 'sms'),
+            'WhatsApp delivers a forward only within 24 hours of the forward number’s last WhatsApp message to the company.'),
+          field('Send texts through messaging service', 'messagingServiceSid', text('messagingServiceSid', config.messagingServiceSid, { placeholder: 'MG… (empty: straight from the numbers)', spellcheck: 'false' }),
+            'US texts need an A2P 10DLC campaign, which Twilio ties to a messaging service. Checked with Twilio when saved.')),
         h('fieldset', {}, h('legend', {}, 'Blocked callers'),
           field('Refuse calls and messages from', 'blockedCallers', list('blockedCallers', config.blockedCallers, '+1900*'),
             'One a line: a number, or a prefix ending in * (+1900* is every +1 900 number). Their calls are rejected as busy and not billed; their messages get no answer.'),
@@ -249,7 +254,16 @@ class CompanyForm {
     const calls = h('div', { id: 'activity-calls', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
     const voicemails = h('div', { id: 'voicemails', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
     const messages = h('div', { id: 'activity-messages', 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
+    const optOuts = h('p', { id: 'opt-outs', 'aria-live': 'polite' }, 'Loading…');
     const load = async () => {
+      try {
+        const { body } = await api.optOuts(this.companyId);
+        optOuts.replaceChildren(body.count === 0
+          ? 'Nobody has opted out of this company’s messages.'
+          : `${body.count} ${body.count === 1 ? 'number has' : 'numbers have'} opted out (replied STOP): nothing is sent to ${body.count === 1 ? 'it' : 'them'} until ${body.count === 1 ? 'it texts' : 'they text'} START. ${body.optOuts.map((entry) => entry.number).join(', ')}${body.next ? ', …' : ''}`);
+      } catch (error) {
+        optOuts.replaceChildren(h('span', { class: 'error' }, error.message));
+      }
       for (const [kind, element] of [['calls', calls], ['messages', messages]]) {
         try {
           const { body } = await api.archive(this.companyId, kind);
@@ -303,6 +317,7 @@ class CompanyForm {
       h('h4', {}, 'Voicemails'), voicemails,
       h('h4', {}, 'Last calls'), calls,
       h('h4', {}, 'Last messages'), messages,
+      h('h4', {}, 'Opted out'), optOuts,
       form);
   }
 
@@ -460,6 +475,8 @@ class CompanyForm {
       smsMode: this.inputs.smsMode.value,
       smsAutoReply: value('smsAutoReply'),
       smsForwardNumber: value('smsForwardNumber'),
+      smsForwardChannel: this.inputs.smsForwardChannel.value,
+      messagingServiceSid: value('messagingServiceSid'),
       webhookSigning: this.inputs.webhookSigning.value,
       requireSharedKey: this.inputs.requireSharedKey.checked,
     };

@@ -57,7 +57,9 @@ struct MessagingComplianceTests {
             #expect(response.statusCode == 422, "\(response.body) \(log.suffix(300))")
             let problem = try F.json(response)
             #expect(problem["title"] as? String == "recipient opted out")
-            #expect((problem["detail"] as? String)?.contains("only a START") == true || (problem["detail"] as? String)?.contains("Only a START") == true)
+            #expect(
+                (problem["detail"] as? String)?.contains("only a START") == true
+                    || (problem["detail"] as? String)?.contains("Only a START") == true)
         }
         #expect(try Self.messagesSent(api) == 0, "nothing reached Twilio")
         // Birch's customers are Birch's: the same number is not opted out of Birch.
@@ -71,21 +73,26 @@ struct MessagingComplianceTests {
         let page = try F.json(listed)
         #expect(page["count"] as? Int == 1)
         let entries = page["optOuts"] as? [[String: Any]] ?? []
-        #expect(entries.map { $0["number"] as? String } == [Self.customer] && entries.first?["source"] as? String == "STOP")
+        #expect(
+            entries.map { $0["number"] as? String } == [Self.customer] && entries.first?["source"] as? String == "STOP")
         let other = try api.call(
-            "ConfigGet", "GET", "/api/companies/\(F.acme)/opt-outs", token: try api.companyToken(F.birch)).response
+            "ConfigGet", "GET", "/api/companies/\(F.acme)/opt-outs", token: try api.companyToken(F.birch)
+        ).response
         #expect(other.statusCode == 404)
         // Nobody opts a number back in over the API, the company least of all.
         for method in ["DELETE", "POST", "PUT", "PATCH"] {
             let attempt = try api.call(
-                "ConfigGet", method, "/api/companies/\(F.acme)/opt-outs", token: owner, body: "{\"number\":\"\(Self.customer)\"}",
+                "ConfigGet", method, "/api/companies/\(F.acme)/opt-outs", token: owner,
+                body: "{\"number\":\"\(Self.customer)\"}",
                 documented: false
             ).response
             #expect(attempt.statusCode == 405, "\(method): \(attempt.body)")
         }
         let command = try ProcessRunner.run(
             ExampleData.executable("switchboard"), ["opt-outs", "--company", F.acme], environment: api.environment)
-        #expect(command.status == 0 && command.stdoutText.contains("\"number\":\"\(Self.customer)\""), "\(command.stderrText)")
+        #expect(
+            command.status == 0 && command.stdoutText.contains("\"number\":\"\(Self.customer)\""),
+            "\(command.stderrText)")
         #expect(command.stderrText.contains("1 number opted out"))
 
         // START from the customer, and Acme may write again.
@@ -93,7 +100,9 @@ struct MessagingComplianceTests {
         let again = try OutboundTests.post(
             api, F.acme, "messages", ["to": Self.customer, "body": "Welcome back"], token: owner)
         #expect(again.response.statusCode == 201, "\(again.response.body)")
-        #expect(try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/opt-outs", token: admin).response)["count"] as? Int == 0)
+        #expect(
+            try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/opt-outs", token: admin).response)[
+                "count"] as? Int == 0)
         try api.checkAgainstOpenAPI()
     }
 
@@ -104,9 +113,12 @@ struct MessagingComplianceTests {
         let api = try OutboundTests.fixture(backend)
         let admin = try api.adminToken()
         _ = try StatusCallbackTests.post(
-            [try Self.inbound(to: "+15550100001", body: "Arrêt", company: F.acme, extra: [("OptOutType", "STOP")])], api)
+            [try Self.inbound(to: "+15550100001", body: "Arrêt", company: F.acme, extra: [("OptOutType", "STOP")])], api
+        )
         let first = try OutboundTests.post(api, F.acme, "messages", ["to": Self.customer, "body": "Hi"], token: admin)
-        #expect(first.response.statusCode == 422 && first.response.body.contains("OptOutType=STOP"), "\(first.response.body)")
+        #expect(
+            first.response.statusCode == 422 && first.response.body.contains("OptOutType=STOP"),
+            "\(first.response.body)")
 
         // A number that told Twilio STOP before Switchboard knew: Twilio's 21610, kept.
         let other = "+15557650000"
@@ -117,7 +129,8 @@ struct MessagingComplianceTests {
         let repeated = try OutboundTests.post(api, F.acme, "messages", ["to": other, "body": "Hi"], token: admin)
         #expect(repeated.response.statusCode == 422)
         #expect(try Self.messagesSent(api) == before, "the second send never reached Twilio")
-        let listed = try F.json(try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/opt-outs", token: admin).response)
+        let listed = try F.json(
+            try api.call("ConfigGet", "GET", "/api/companies/\(F.acme)/opt-outs", token: admin).response)
         let sources = (listed["optOuts"] as? [[String: Any]] ?? []).map { $0["source"] as? String ?? "" }
         #expect(sources.sorted() == ["OptOutType=STOP", "twilio-21610"])
         try api.checkAgainstOpenAPI()
@@ -142,7 +155,9 @@ struct MessagingComplianceTests {
         }
         let foreign = try patch(others)
         #expect(foreign.statusCode == 422, "\(foreign.body)")
-        #expect(foreign.body.contains("messagingServiceSid") && foreign.body.contains("is not a messaging service of Twilio account"))
+        #expect(
+            foreign.body.contains("messagingServiceSid")
+                && foreign.body.contains("is not a messaging service of Twilio account"))
         let malformed = try patch("MG123")
         #expect(malformed.statusCode == 422 && malformed.body.contains("MG followed by 32 hexadecimal digits"))
         let saved = try patch(Self.service)
@@ -150,11 +165,14 @@ struct MessagingComplianceTests {
         let report = try F.json(saved)["verification"] as? [String: Any]
         #expect((report?["messagingService"] as? [String: Any])?["usAppToPersonRegistered"] as? Bool == false)
 
-        let sent = try OutboundTests.post(api, F.acme, "messages", ["to": Self.customer, "body": "Hello"], token: admin)
+        let sent = try OutboundTests.post(
+            api, F.acme, "messages", ["to": Self.customer, "body": "Hello"], token: admin)
         #expect(sent.response.statusCode == 201, "\(sent.response.body)")
         let message = try #require(try api.twilio.messages().last)
         #expect(message["messaging_service_sid"] as? String == Self.service)
-        #expect(message["status_callback"] as? String == "\(OutboundTests.publicBase)/api/twilio/sms/status?companyId=\(F.acme)")
+        #expect(
+            message["status_callback"] as? String
+                == "\(OutboundTests.publicBase)/api/twilio/sms/status?companyId=\(F.acme)")
         let record = try F.json(sent.response)["record"] as? [String: Any]
         #expect(record?["messagingServiceSid"] as? String == Self.service)
         // A given from must still be the company's.
@@ -192,7 +210,8 @@ struct MessagingComplianceTests {
         let wa = "whatsapp:" + Self.customer
         let answers = try StatusCallbackTests.post(
             [
-                try Self.inbound(to: "whatsapp:+15550100001", from: wa, body: "Are you open Saturday?", company: F.acme),
+                try Self.inbound(
+                    to: "whatsapp:+15550100001", from: wa, body: "Are you open Saturday?", company: F.acme),
                 // Birch's account signing a message to Acme's sender.
                 try Self.inbound(
                     to: "whatsapp:+15550100001", from: wa, body: "hi", company: F.birch, signedBy: F.birch),
@@ -209,7 +228,9 @@ struct MessagingComplianceTests {
             #expect(response.statusCode == 200 && names == ["Response"])
         }
         let records = try SMSEndToEndTests.archive(F.acme, api.environment, kind: "message")
-        #expect(records.count == 1 && records[0]["channel"] as? String == "whatsapp" && records[0]["to"] as? String == "whatsapp:+15550100001")
+        #expect(
+            records.count == 1 && records[0]["channel"] as? String == "whatsapp"
+                && records[0]["to"] as? String == "whatsapp:+15550100001")
         #expect(try SMSEndToEndTests.archive(F.birch, api.environment, kind: "message").isEmpty)
     }
 
@@ -227,9 +248,11 @@ struct MessagingComplianceTests {
         let acme = try CompanyID(F.acme)
         let now = Date()
         try store.recipientLedger().recordWhatsAppInbound(
-            companyID: acme, number: try PhoneNumber(parsing: inside), at: now.addingTimeInterval(-WhatsAppWindow.seconds + 120))
+            companyID: acme, number: try PhoneNumber(parsing: inside),
+            at: now.addingTimeInterval(-WhatsAppWindow.seconds + 120))
         try store.recipientLedger().recordWhatsAppInbound(
-            companyID: acme, number: try PhoneNumber(parsing: outside), at: now.addingTimeInterval(-WhatsAppWindow.seconds - 120))
+            companyID: acme, number: try PhoneNumber(parsing: outside),
+            at: now.addingTimeInterval(-WhatsAppWindow.seconds - 120))
         try api.twilio.openWhatsApp(inside, account: account)
 
         let free = try OutboundTests.post(
@@ -250,12 +273,17 @@ struct MessagingComplianceTests {
 
         let templated = try OutboundTests.post(
             api, F.acme, "messages",
-            ["to": outside, "channel": "whatsapp", "contentSid": Self.template, "contentVariables": ["1": "Friday", "2": "3 pm"]],
+            [
+                "to": outside, "channel": "whatsapp", "contentSid": Self.template,
+                "contentVariables": ["1": "Friday", "2": "3 pm"],
+            ],
             token: admin)
         #expect(templated.response.statusCode == 201, "\(templated.response.body)")
         let message = try #require(try api.twilio.messages().last)
         #expect(message["content_sid"] as? String == Self.template)
-        let variables = try JSONSerialization.jsonObject(with: Data((message["content_variables"] as? String ?? "").utf8)) as? [String: String]
+        let variables =
+            try JSONSerialization.jsonObject(with: Data((message["content_variables"] as? String ?? "").utf8))
+            as? [String: String]
         #expect(variables == ["1": "Friday", "2": "3 pm"])
 
         // Inside the window by Switchboard's archive, outside at Twilio: 63016, the same answer.
@@ -264,7 +292,9 @@ struct MessagingComplianceTests {
             companyID: acme, number: try PhoneNumber(parsing: stale), at: now.addingTimeInterval(-60))
         let mapped = try OutboundTests.post(
             api, F.acme, "messages", ["to": stale, "channel": "whatsapp", "body": "Hello"], token: admin)
-        #expect(mapped.response.statusCode == 422 && mapped.response.body.contains("whatsapp-window-closed"), "\(mapped.response.body)")
+        #expect(
+            mapped.response.statusCode == 422 && mapped.response.body.contains("whatsapp-window-closed"),
+            "\(mapped.response.body)")
 
         // Bad template requests name their field, before Twilio is asked.
         let count = try Self.messagesSent(api)
@@ -272,7 +302,10 @@ struct MessagingComplianceTests {
             (["to": outside, "channel": "whatsapp", "contentSid": "HX12"], "contentSid"),
             (["to": outside, "contentSid": Self.template], "contentSid"),
             (["to": outside, "channel": "whatsapp", "contentSid": Self.template, "body": "x"], "body"),
-            (["to": outside, "channel": "whatsapp", "contentSid": Self.template, "contentVariables": ["1": 5]], "contentVariables.1"),
+            (
+                ["to": outside, "channel": "whatsapp", "contentSid": Self.template, "contentVariables": ["1": 5]],
+                "contentVariables.1"
+            ),
             (["to": outside, "channel": "telegram", "body": "x"], "channel"),
             (["to": outside, "channel": "whatsapp", "body": "x", "from": "+15550100002"], "from"),
         ] as [([String: Any], String)] {

@@ -169,6 +169,7 @@ try:
 
     step("calls and messages: the last of each with how it ended, and Send a test message")
     text_in("#activity-calls", "No calls yet")
+    text_in("#opt-outs", "Nobody has opted out")
     to = find("#f-to")
     to.send_keys("555")
     driver.find_element(By.ID, "send-test").click()
