@@ -180,6 +180,12 @@ struct MessagingComplianceTests {
             api, F.acme, "messages", ["to": Self.customer, "body": "Hello", "from": "+15550200001"], token: admin)
         #expect(wrongFrom.response.statusCode == 422 && wrongFrom.response.body.contains("\"from\""))
 
+        let explained = try ProcessRunner.run(
+            ExampleData.executable("switchboard"), ["explain", "+15550100001"], environment: api.environment)
+        #expect(
+            explained.stdoutText.contains("Messages: sent through messaging service \(Self.service)"),
+            "\(explained.stdoutText)")
+
         // The company's health: DEGRADED, naming A2P 10DLC.
         let health = try api.call("Health", "GET", "/api/companies/\(F.acme)/health", token: admin).response
         let body = try F.json(health)

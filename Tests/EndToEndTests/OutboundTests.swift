@@ -154,17 +154,19 @@ struct OutboundTests {
         let message = ["to": "+15557654321", "body": "Hello"]
         let cases: [(Int, Int, String, String?)] = [
             (400, 21211, "not a valid number to reach", "to"),
-            (400, 21610, "unsubscribed", "to"),
             (400, 21408, "geographic permissions", nil),
             (400, 21215, "geographic permissions", nil),
             (400, 21210, "does not accept the company's number", "from"),
             (401, 20003, "refused the company's credentials", nil),
+            // Last: Twilio's "unsubscribed recipient" opts the number out of the company from then on.
+            (400, 21610, "opted out", "to"),
         ]
         for (status, code, words, field) in cases {
             try api.twilio.inject([
                 ["match": "/Messages", "status": status, "code": code, "message": "Twilio says no", "times": 1]
             ])
-            let response = try Self.post(api, F.acme, "messages", message, token: admin).response
+            let to = code == 21610 ? ["to": "+15557650099", "body": "Hello"] : message
+            let response = try Self.post(api, F.acme, "messages", to, token: admin).response
             let problem = try Self.problem(response)
             #expect(
                 response.statusCode == 422 && problem.detail.contains(words) && problem.detail.contains("\(code)"),
@@ -306,7 +308,7 @@ struct OutboundTests {
         #expect(try Self.post(api, F.birch, "messages", body, token: admin, key: key).response.statusCode == 201)
         // A refusal by Twilio is the key's answer too; a refusal before Twilio is not kept.
         let refusedKey = UUID().uuidString
-        try api.twilio.inject([["match": "/Messages", "status": 400, "code": 21610, "times": 1]])
+        try api.twilio.inject([["match": "/Messages", "status": 400, "code": 21408, "times": 1]])
         let refused = try Self.post(api, F.acme, "messages", body, token: admin, key: refusedKey).response
         let replayed = try Self.post(api, F.acme, "messages", body, token: admin, key: refusedKey).response
         #expect(

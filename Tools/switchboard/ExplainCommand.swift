@@ -191,6 +191,17 @@ struct ExplainCommand: ParsableCommand {
             }
             lines.append(text)
         }
+        if let messaging = explanation.messaging {
+            var text =
+                messaging.messagingServiceSid.map {
+                    "   Messages: sent through messaging service \($0) (its A2P 10DLC registration: switchboard health)"
+                } ?? "   Messages: sent straight from the company's numbers (no messaging service)"
+            text +=
+                messaging.whatsAppSenders.isEmpty
+                ? "; no WhatsApp sender" : "; WhatsApp senders \(messaging.whatsAppSenders.joined(separator: ", "))"
+            if messaging.smsForwardChannel != "sms" { text += "; forwards go on \(messaging.smsForwardChannel)" }
+            lines.append(text)
+        }
         if let told = explanation.notifications {
             var text = "   Voicemail: \(told.transcribeVoicemail ? "transcribed" : "not transcribed")"
             if told.notifyOn.isEmpty {

@@ -327,9 +327,11 @@ public final class OutboundService {
             )
         case .optedOut(let number, let since, let source):
             let when = since.map { " at \(Timestamp.format($0))" } ?? ""
-            let how = source.map { source in source == "twilio-21610" ? " (Twilio reports it)" : " (\(source))" } ?? ""
+            let fromTwilio = source == "twilio-21610"
+            let how = source.map { fromTwilio ? " (Twilio error 21610: unsubscribed recipient)" : " (\($0))" } ?? ""
+            // Twilio's refusal is the request's lasting answer (kept with its Idempotency-Key).
             return Problem(
-                slug: "recipient-opted-out", title: "recipient opted out", status: 422,
+                slug: fromTwilio ? "send-refused" : "recipient-opted-out", title: "recipient opted out", status: 422,
                 detail:
                     "\(number) opted out of company messages\(when)\(how); nothing was sent. Only a START from \(number) opts them back in",
                 errors: [.init(field: "to", message: "\(number) opted out of this company's messages")])

@@ -55,6 +55,12 @@ public struct CallExplainer {
             explanation.company = .init(
                 companyId: owner.companyID.rawValue, companyName: owner.companyName,
                 matchedBy: legacy ? "the legacy phoneNumber field" : "an active entry of phoneNumbers")
+            if let company {
+                explanation.messaging = .init(
+                    messagingServiceSid: company.twilio.messagingServiceSid,
+                    whatsAppSenders: company.whatsAppSenders.map(\.e164),
+                    smsForwardChannel: (company.twilio.smsForwardChannel ?? .whenAbsent).rawValue)
+            }
         } else {
             explanation.nearMisses = try nearMisses(number)
         }

@@ -80,6 +80,16 @@ public struct CallExplanation: Encodable, Sendable {
     }
 
     /// The routing mode, and the fallback taken when it cannot be followed.
+    /// How the company's messages go out.
+    public struct Messaging: Encodable, Sendable {
+        /// The messaging service its texts go through (`MG…`), if any.
+        public let messagingServiceSid: String?
+        /// Its active WhatsApp senders.
+        public let whatsAppSenders: [String]
+        /// The channel its forwards go on (`sms`, `whatsapp`).
+        public let smsForwardChannel: String
+    }
+
     public struct Routing: Encodable, Sendable {
         public let storedMode: String?
         public let usedMode: String
@@ -159,6 +169,7 @@ public struct CallExplanation: Encodable, Sendable {
     public var hours: Hours?
     public var caller: Caller?
     public var routing: Routing?
+    public var messaging: Messaging?
     public var notifications: Notifications?
     /// The TwiML Voice answers, exactly.
     public var twiml = ""
