@@ -64,7 +64,8 @@ struct SMSHandler: TwilioWebhookFunction {
     /// A message to one of `tenant`'s numbers.
     private func answerMessage(_ webhook: InboundWebhook, tenant: TenantSnapshot, logger: Logger) -> HTTPResponse {
         let message = InboundMessage(webhook.parameters)
-        let answer = planner.answer(tenant: tenant, message: message)
+        let now = Date()
+        let answer = planner.answer(tenant: tenant, message: message, at: now)
         if let reason = answer.fallbackReason {
             logger.warning(
                 "sms.mode_fallback",
@@ -73,7 +74,6 @@ struct SMSHandler: TwilioWebhookFunction {
                     "reason": "\(reason)",
                 ])
         }
-        let now = Date()
         if let record = ArchiveRecord(
             message: message, parameters: webhook.parameters, tenant: tenant, decision: answer.action,
             keyword: answer.keyword, at: now)
@@ -107,11 +107,15 @@ struct SMSHandler: TwilioWebhookFunction {
         at now: Date,
         logger: Logger
     ) {
-        guard let sender = try? PhoneNumber(parsing: MessageChannel.split(message.from).number) else { return }
+        let optOutType = parameters["OptOutType"]
+        let whatsApp = message.channel == .whatsapp
+        guard keyword != nil || optOutType != nil || whatsApp,
+            let sender = try? PhoneNumber(parsing: MessageChannel.split(message.from).number)
+        else { return }
         do {
             if let change = OptChange.asked(
-                companyID: tenant.companyID, from: sender, keyword: keyword, optOutType: parameters["OptOutType"],
-                at: now, messageSid: message.sid)
+                companyID: tenant.companyID, from: sender, keyword: keyword, optOutType: optOutType, at: now,
+                messageSid: message.sid)
             {
                 let applied = try services.recipients.record(change)
                 logger.notice(
@@ -121,7 +125,7 @@ struct SMSHandler: TwilioWebhookFunction {
                         "applied": "\(applied)",
                     ])
             }
-            if message.channel == .whatsapp {
+            if whatsApp {
                 try services.recipients.recordWhatsAppInbound(companyID: tenant.companyID, number: sender, at: now)
             }
         } catch {

@@ -58,8 +58,9 @@ struct MessagingComplianceTests {
             let problem = try F.json(response)
             #expect(problem["title"] as? String == "recipient opted out")
             #expect(
-                (problem["detail"] as? String)?.contains("only a START") == true
-                    || (problem["detail"] as? String)?.contains("Only a START") == true)
+                (problem["detail"] as? String)?.hasSuffix(
+                    "nothing was sent. Only a START from \(Self.customer) opts them back in") == true,
+                "\(response.body)")
         }
         #expect(try Self.messagesSent(api) == 0, "nothing reached Twilio")
         // Birch's customers are Birch's: the same number is not opted out of Birch.
@@ -123,8 +124,16 @@ struct MessagingComplianceTests {
         // A number that told Twilio STOP before Switchboard knew: Twilio's 21610, kept.
         let other = "+15557650000"
         try api.twilio.stop(other, account: try F.credentials(of: F.acme).sid)
-        let refused = try OutboundTests.post(api, F.acme, "messages", ["to": other, "body": "Hi"], token: admin)
+        let key = UUID().uuidString
+        let refused = try OutboundTests.post(
+            api, F.acme, "messages", ["to": other, "body": "Hi"], token: admin, key: key)
         #expect(refused.response.statusCode == 422 && refused.response.body.contains("recipient opted out"))
+        #expect(refused.response.body.contains("Twilio error 21610"), "\(refused.response.body)")
+        // Twilio's refusal is the key's lasting answer: the same request again is answered from the key.
+        let replayed = try OutboundTests.post(
+            api, F.acme, "messages", ["to": other, "body": "Hi"], token: admin, key: key)
+        #expect(replayed.response.body == refused.response.body)
+        #expect(replayed.response.headers["idempotent-replayed"] == "true")
         let before = try Self.messagesSent(api)
         let repeated = try OutboundTests.post(api, F.acme, "messages", ["to": other, "body": "Hi"], token: admin)
         #expect(repeated.response.statusCode == 422)

@@ -34,9 +34,7 @@ struct OptOutsCommand: ParsableCommand {
         var printed = 0
         var count = 0
         repeat {
-            let page = try listing.page(
-                try OptOutListing.Request(query: FormParameters(pageQuery(after: after, printed: printed))),
-                companyID: id)
+            let page = try listing.page(.init(limit: limit - printed, after: after), companyID: id)
             count = page.count
             for entry in page.optOuts {
                 print(String(decoding: try encoder.encode(entry), as: UTF8.self))
@@ -46,13 +44,5 @@ struct OptOutsCommand: ParsableCommand {
         } while after != nil && printed < limit
         FileHandle.standardError.write(
             Data("\(count) number\(count == 1 ? "" : "s") opted out of company \(id)'s messages\n".utf8))
-    }
-
-    private func pageQuery(after: PhoneNumber?, printed: Int) -> [(name: String, value: String)] {
-        var query: [(name: String, value: String)] = [
-            ("limit", String(min(OptOutListing.maximumLimit, limit - printed)))
-        ]
-        if let after { query.append(("after", after.e164)) }
-        return query
     }
 }

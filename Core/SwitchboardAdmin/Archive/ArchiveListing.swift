@@ -42,17 +42,9 @@ public struct ArchiveListing {
         /// - Throws: ``Problem/badRequest(_:)`` naming a bad `limit`, `before` or `status`,
         ///   or a parameter the route does not take.
         public init(query: FormParameters) throws(Problem) {
-            for (name, _) in query.pairs where !["limit", "before", "status"].contains(name) {
-                throw .badRequest("\(name.prefix(40)) is not a parameter of this route (limit, before, status)")
-            }
-            if let text = query["limit"] {
-                guard let limit = Int(text), (1...ArchiveListing.maximumLimit).contains(limit) else {
-                    throw .badRequest("limit must be a whole number from 1 to \(ArchiveListing.maximumLimit)")
-                }
-                self.limit = limit
-            } else {
-                limit = ArchiveListing.defaultLimit
-            }
+            try PageQuery.refuseUnknown(query, allowed: ["limit", "before", "status"])
+            limit = try PageQuery.limit(
+                query, default: ArchiveListing.defaultLimit, maximum: ArchiveListing.maximumLimit)
             before = try query["before"].map { text throws(Problem) in try Cursor.decode(text) }
             if let status = query["status"] {
                 guard (1...32).contains(status.utf8.count),

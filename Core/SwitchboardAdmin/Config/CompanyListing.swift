@@ -128,14 +128,8 @@ public struct CompanyListing {
         ///
         /// - Throws: ``Problem/badRequest(_:)`` naming a bad `limit` or `after`.
         public init(query: FormParameters) throws(Problem) {
-            if let text = query["limit"] {
-                guard let limit = Int(text), (1...CompanyListing.maximumLimit).contains(limit) else {
-                    throw .badRequest("limit must be a whole number from 1 to \(CompanyListing.maximumLimit)")
-                }
-                self.limit = limit
-            } else {
-                limit = CompanyListing.defaultLimit
-            }
+            limit = try PageQuery.limit(
+                query, default: CompanyListing.defaultLimit, maximum: CompanyListing.maximumLimit)
             after = try query["after"].map { cursor throws(Problem) in try Cursor.decode(cursor) }
         }
     }

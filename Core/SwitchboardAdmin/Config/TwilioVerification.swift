@@ -149,27 +149,21 @@ public struct TwilioVerification {
     private func confirmService(_ sid: String, credentials: TwilioCredentials) throws(Problem)
         -> MessagingServiceReport
     {
-        do throws(TwilioRESTError) {
-            let found = try client.messagingService(credentials, sid: sid)
-            guard found.accountSid == nil || found.accountSid == credentials.accountSid else {
-                throw .rejected(
-                    TwilioAPIError(status: 404, code: 20404, message: "service of another account", moreInfo: nil))
-            }
-            return MessagingServiceReport(
-                sid: found.sid, friendlyName: found.friendlyName,
-                usAppToPersonRegistered: found.usAppToPersonRegistered)
-        } catch {
-            if case .rejected(let refusal) = error, refusal.status == 404 {
-                throw .twilioRefused(
-                    "Twilio account \(credentials.accountSid) has no messaging service \(sid)",
-                    errors: [
-                        .init(
-                            field: "messagingServiceSid",
-                            message: "\(sid) is not a messaging service of Twilio account \(credentials.accountSid)")
-                    ])
-            }
+        let notTheAccounts = Problem.twilioRefused(
+            "Twilio account \(credentials.accountSid) has no messaging service \(sid)",
+            errors: [
+                .init(
+                    field: "messagingServiceSid",
+                    message: "\(sid) is not a messaging service of Twilio account \(credentials.accountSid)")
+            ])
+        let found: TwilioMessagingService
+        do { found = try client.messagingService(credentials, sid: sid) } catch {
+            if case .rejected(let refusal) = error, refusal.status == 404 { throw notTheAccounts }
             throw Self.problem(error)
         }
+        guard found.accountSid == nil || found.accountSid == credentials.accountSid else { throw notTheAccounts }
+        return MessagingServiceReport(
+            sid: found.sid, friendlyName: found.friendlyName, usAppToPersonRegistered: found.usAppToPersonRegistered)
     }
 
     /// One call to Twilio, its failure as the config API answers it.

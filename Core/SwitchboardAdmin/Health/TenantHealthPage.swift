@@ -40,12 +40,7 @@ public struct TenantHealthPage: Sendable, Equatable {
         /// - Throws: ``Problem/badRequest(_:)`` naming a bad `limit`, `status` or `after`.
         public init(query: FormParameters) throws(Problem) {
             self.init()
-            if let text = query["limit"] {
-                guard let limit = Int(text), (1...TenantHealthPage.maximumLimit).contains(limit) else {
-                    throw .badRequest("limit must be a whole number from 1 to \(TenantHealthPage.maximumLimit)")
-                }
-                self.limit = limit
-            }
+            limit = try PageQuery.limit(query, default: limit, maximum: TenantHealthPage.maximumLimit)
             if let text = query["status"] {
                 guard let status = HealthStatus(rawValue: text.uppercased()), status == .down || status == .degraded
                 else {

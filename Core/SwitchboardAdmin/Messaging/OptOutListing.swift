@@ -55,20 +55,17 @@ public struct OptOutListing {
         public let limit: Int
         public let after: PhoneNumber?
 
+        /// At most `limit` numbers after `after` (from the first when `nil`).
+        public init(limit: Int = OptOutListing.defaultLimit, after: PhoneNumber? = nil) {
+            self.limit = min(max(limit, 1), OptOutListing.maximumLimit)
+            self.after = after
+        }
+
         /// - Throws: ``Problem/badRequest(_:)`` naming a bad `limit` or `after`, or a
         ///   parameter the route does not take.
         public init(query: FormParameters) throws(Problem) {
-            for (name, _) in query.pairs where !["limit", "after"].contains(name) {
-                throw .badRequest("\(name.prefix(40)) is not a parameter of this route (limit, after)")
-            }
-            if let text = query["limit"] {
-                guard let limit = Int(text), (1...OptOutListing.maximumLimit).contains(limit) else {
-                    throw .badRequest("limit must be a whole number from 1 to \(OptOutListing.maximumLimit)")
-                }
-                self.limit = limit
-            } else {
-                limit = OptOutListing.defaultLimit
-            }
+            try PageQuery.refuseUnknown(query, allowed: ["limit", "after"])
+            limit = try PageQuery.limit(query, default: OptOutListing.defaultLimit, maximum: OptOutListing.maximumLimit)
             if let text = query["after"] {
                 guard let number = try? PhoneNumber(parsing: text), number.e164 == text else {
                     throw .badRequest("after must be the next value a page gave: a number in E.164 (+15557654321)")

@@ -376,11 +376,6 @@ public final class OutboundService {
             case 21211?, 21614?:
                 field = .init(field: "to", message: "Twilio does not take \(request.to) as a number to reach")
                 detail = "Twilio says \(request.to) is not a valid number to reach"
-            case 21610?:
-                field = .init(
-                    field: "to", message: "\(request.to) has unsubscribed (replied STOP) from this company's messages")
-                detail =
-                    "the recipient has unsubscribed (replied STOP) from the company's number; they must text START before anything more is sent"
             case 21408?, 21215?, 21612?:
                 detail =
                     "the company's Twilio account may not reach \(request.to): its geographic permissions do not include that region (Twilio console: Voice or Messaging geo permissions)"

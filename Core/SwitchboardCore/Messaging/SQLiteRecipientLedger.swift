@@ -91,71 +91,62 @@ public final class SQLiteRecipientLedger: RecipientLedger {
         }
     }
 
+    /// Runs `body` with the prepared statements, its failure named with the file.
+    private func using<T>(_ body: (Prepared) throws(SQLiteError) -> T) throws(RecipientLedgerError) -> T {
+        let prepared = try ready()
+        do { return try body(prepared) } catch { throw RecipientLedgerError("sqlite \(directory.path): \(error)") }
+    }
+
     @discardableResult
     public func record(_ change: OptChange) throws(RecipientLedgerError) -> Bool {
-        let prepared = try ready()
-        do {
-            return
-                !(try prepared.change.rows([
-                    .text(change.companyID.rawValue), .text(change.number.e164), .integer(change.optedOut ? 1 : 0),
-                    .text(Timestamp.format(change.at)), .text(change.source),
-                    change.messageSid.map { .text($0) } ?? .null,
-                ])).isEmpty
-        } catch {
-            throw RecipientLedgerError("sqlite \(directory.path): \(error)")
+        try using { prepared throws(SQLiteError) in
+            !(try prepared.change.rows([
+                .text(change.companyID.rawValue), .text(change.number.e164), .integer(change.optedOut ? 1 : 0),
+                .text(Timestamp.format(change.at)), .text(change.source), change.messageSid.map { .text($0) } ?? .null,
+            ])).isEmpty
         }
     }
 
     public func recipient(companyID: CompanyID, number: PhoneNumber) throws(RecipientLedgerError) -> Recipient? {
-        let prepared = try ready()
-        let rows: [[String?]]
-        do { rows = try prepared.find.rows([.text(companyID.rawValue), .text(number.e164)]) } catch {
-            throw RecipientLedgerError("sqlite \(directory.path): \(error)")
+        let rows = try using { prepared throws(SQLiteError) in
+            try prepared.find.rows([.text(companyID.rawValue), .text(number.e164)])
         }
         guard let row = rows.first, row.count == 4 else { return nil }
-        return Recipient(
-            number: number, optedOut: row[0] == "1", changedAt: row[1].flatMap(Timestamp.parse), source: row[2],
-            lastWhatsAppInbound: row[3].flatMap(Timestamp.parse))
+        return Self.recipient(number, optedOut: row[0] == "1", row.dropFirst())
     }
 
     public func optOuts(companyID: CompanyID, after: PhoneNumber?, limit: Int) throws(RecipientLedgerError)
         -> [Recipient]
     {
         guard limit > 0 else { return [] }
-        let prepared = try ready()
-        let rows: [[String?]]
-        do {
-            rows = try prepared.page.rows([
-                .text(companyID.rawValue), .text(after?.e164 ?? ""), .integer(Int64(limit)),
-            ])
-        } catch {
-            throw RecipientLedgerError("sqlite \(directory.path): \(error)")
+        let rows = try using { prepared throws(SQLiteError) in
+            try prepared.page.rows([.text(companyID.rawValue), .text(after?.e164 ?? ""), .integer(Int64(limit))])
         }
         return rows.compactMap { row in
             guard row.count == 4, let text = row[0], let number = try? PhoneNumber(parsing: text) else { return nil }
-            return Recipient(
-                number: number, optedOut: true, changedAt: row[1].flatMap(Timestamp.parse), source: row[2],
-                lastWhatsAppInbound: row[3].flatMap(Timestamp.parse))
+            return Self.recipient(number, optedOut: true, row.dropFirst())
         }
     }
 
+    /// A recipient from `changed_at`, `source`, `last_whatsapp_at`.
+    private static func recipient(_ number: PhoneNumber, optedOut: Bool, _ columns: ArraySlice<String?>) -> Recipient {
+        let columns = Array(columns)
+        return Recipient(
+            number: number, optedOut: optedOut, changedAt: columns[0].flatMap(Timestamp.parse), source: columns[1],
+            lastWhatsAppInbound: columns[2].flatMap(Timestamp.parse))
+    }
+
     public func optOutCount(companyID: CompanyID) throws(RecipientLedgerError) -> Int {
-        let prepared = try ready()
-        do {
-            return try prepared.count.rows([.text(companyID.rawValue)]).first?.first?.flatMap { Int($0) } ?? 0
-        } catch {
-            throw RecipientLedgerError("sqlite \(directory.path): \(error)")
+        try using { prepared throws(SQLiteError) in
+            try prepared.count.rows([.text(companyID.rawValue)]).first?.first?.flatMap { Int($0) } ?? 0
         }
     }
 
     public func recordWhatsAppInbound(companyID: CompanyID, number: PhoneNumber, at: Date)
         throws(RecipientLedgerError)
     {
-        let prepared = try ready()
-        do {
+        try using { prepared throws(SQLiteError) in
             try prepared.whatsApp.run([.text(companyID.rawValue), .text(number.e164), .text(Timestamp.format(at))])
-        } catch {
-            throw RecipientLedgerError("sqlite \(directory.path): \(error)")
         }
     }
 }
