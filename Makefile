@@ -47,18 +47,20 @@ help:
 	@echo "make package - dist/<Function>.zip for AWS Lambda"
 	@echo "make install - the switchboard command in PREFIX/bin (default ~/.local/bin)"
 
-## The switchboard command, built for release: it and the functions it runs in
-## $(PREFIX)/lib/switchboard, linked from $(PREFIX)/bin/switchboard.
+## The switchboard command, built for release: it, the functions it runs, bootstrap (for
+## `switchboard emulate`) and the admin page's files in $(PREFIX)/lib/switchboard, linked
+## from $(PREFIX)/bin/switchboard. One build for all of them.
 PREFIX ?= $(HOME)/.local
-INSTALLED := switchboard Voice SMS ConfigGet ConfigPut Health Outbound
+INSTALLED := switchboard bootstrap Voice SMS ConfigGet ConfigPut Health Outbound
 
 install: deps
-	@for product in $(INSTALLED); do $(SWIFT) build -c release --product $$product; done
+	@$(SWIFT) build -c release
 	@mkdir -p $(PREFIX)/bin $(PREFIX)/lib/switchboard
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 		for product in $(INSTALLED); do install -m 0755 "$$bin/$$product" $(PREFIX)/lib/switchboard/; done
+	@rm -rf $(PREFIX)/lib/switchboard/Admin && cp -R Admin $(PREFIX)/lib/switchboard/Admin
 	@ln -sf ../lib/switchboard/switchboard $(PREFIX)/bin/switchboard
-	@echo "installed $(PREFIX)/bin/switchboard ($$($(PREFIX)/bin/switchboard --version))"
+	@echo "installed $(PREFIX)/bin/switchboard ($$($(PREFIX)/bin/switchboard --version)), with its functions, bootstrap and the admin page in $(PREFIX)/lib/switchboard"
 	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on PATH; add it: export PATH=\"$(PREFIX)/bin:\$$PATH\"";; esac
 
 ## Debian packages: install only what is missing.
@@ -146,6 +148,8 @@ test: venv
 	$(SWIFT) build --build-tests
 	@# Every shell block of README.md and docs/, run as written (make install included).
 	$(PYTHON) scripts/check_docs.py
+	@# make install into a scratch PREFIX, then serve, emulate and invoke from /.
+	$(PYTHON) scripts/check_install.py
 	@mkdir -p $(STATE)
 	@# Everything the tests write to a temporary folder goes into one folder for this run,
 	@# read by the store scan and removed at the end: runs do not pile up on the disk.

@@ -17,7 +17,8 @@ struct FunctionExecutable {
         let folder = Self.binFolder()
         let candidate = folder + "/" + name
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw CommandFailure("\(name) is not built in \(folder); run `swift build` first")
+            throw CommandFailure(
+                "\(name) is not in \(folder): run `make install` again, or `swift build` in the checkout for its .build")
         }
         self.name = name
         self.path = candidate

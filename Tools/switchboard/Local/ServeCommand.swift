@@ -198,7 +198,7 @@ struct LocalRouter: Sendable {
         guard let pool = pools[route.function], pool.isBuilt else {
             return Self.problem(
                 .notImplemented, "NotBuilt",
-                "\(route.function) is not built yet (run `swift build`); nothing serves \(route.method.rawValue) \(request.uri.path)"
+                "\(route.function) is not built yet (run `make install` again, or `swift build` in the checkout); nothing serves \(route.method.rawValue) \(request.uri.path)"
             )
         }
         var request = request
