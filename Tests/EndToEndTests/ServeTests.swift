@@ -77,6 +77,23 @@ struct ServeTests {
         #expect(!second.stderrText.contains("bind(descriptor"), "\(second.stderrText)")
     }
 
+    @Test("the docs' Twilio stand-in on a port in use: names the port and what to do, no traceback")
+    func standInPortInUse() throws {
+        let first = try TwilioStandIn()
+        let second = try ProcessRunner.run(
+            try TestPaths.python(),
+            [
+                TestPaths.packageRoot.appendingPathComponent("Tests/Support/twilio_standin.py").path, "\(first.port)",
+                "--companies", TestPaths.packageRoot.appendingPathComponent("Examples/companies.json").path,
+            ],
+            environment: ["PATH": "/usr/bin:/bin"])
+        #expect(second.status == 1)
+        #expect(
+            second.stderrText.contains("port \(first.port) on 127.0.0.1 is already in use")
+                && second.stderrText.contains("give another port"), "\(second.stderrText)")
+        #expect(!second.stderrText.contains("Traceback"), "\(second.stderrText)")
+    }
+
     @Test("unknown route 404, wrong method 405, oversized body 413, unbuilt function 501")
     func errors() throws {
         let store = try SeededStore()

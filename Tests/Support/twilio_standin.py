@@ -69,6 +69,7 @@ The tests' side, under /__standin/ (no auth):
   POST /__standin/reset     forget everything
 """
 import base64
+import errno
 import json
 import re
 import secrets
@@ -617,13 +618,22 @@ def load_companies(path):
 
 
 def main():
+    usage = "usage: twilio_standin.py PORT [--companies FILE]"
+    if len(sys.argv) not in (2, 4) or not sys.argv[1].isdigit() or (len(sys.argv) == 4 and sys.argv[2] != "--companies"):
+        sys.exit(usage)
     port = int(sys.argv[1])
-    if len(sys.argv) == 4 and sys.argv[2] == "--companies":
+    if len(sys.argv) == 4:
         load_companies(sys.argv[3])
     # A sweep opens dozens of connections at once: a deeper listen queue than the
     # default five, so none waits out a dropped SYN.
     ThreadingHTTPServer.request_queue_size = 256
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            sys.exit(f"twilio stand-in: port {port} on 127.0.0.1 is already in use, perhaps by a stand-in "
+                     f"started before (find it with `ss -ltnp 'sport = :{port}'`); stop it, or give another port")
+        sys.exit(f"twilio stand-in: cannot listen on 127.0.0.1:{port}: {error.strerror}")
     server.daemon_threads = True
     print(f"listening {port}", flush=True)
     server.serve_forever()
