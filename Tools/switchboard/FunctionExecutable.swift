@@ -18,7 +18,8 @@ struct FunctionExecutable {
         let candidate = folder + "/" + name
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
             throw CommandFailure(
-                "\(name) is not in \(folder): run `make install` again, or `swift build` in the checkout for its .build")
+                "\(name) is not in \(folder): run `make install` again, or `swift build` in the checkout for its .build"
+            )
         }
         self.name = name
         self.path = candidate

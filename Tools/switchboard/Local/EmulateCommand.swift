@@ -44,7 +44,8 @@ struct EmulateCommand: AsyncParsableCommand {
         let folder = taskRoot ?? FunctionExecutable.binFolder()
         if !noBootstrap, !FileManager.default.isExecutableFile(atPath: folder + "/bootstrap") {
             throw CommandFailure(
-                "bootstrap is not in \(folder): run `make install` again, or `swift build` in the checkout for its .build")
+                "bootstrap is not in \(folder): run `make install` again, or `swift build` in the checkout for its .build"
+            )
         }
         // bootstrap starts once the API listens (its first `next` must find it), and
         // stops with this command: graceful shutdown would wait for its long-polling
