@@ -7,6 +7,6 @@ extension EventFields {
     /// ``TwilioWebhookFunction/receive(_:logger:)`` hands the gate. The rest of each event
     /// is checked, not built.
     public static let twilioWebhook = EventFields.only(headers: [
-        "content-type", "host", "x-twilio-signature", "x-twilio-webhooks-signature-settings",
+        "content-type", "host", "x-forwarded-proto", "x-twilio-signature", "x-twilio-webhooks-signature-settings",
     ])
 }

@@ -44,7 +44,8 @@ extension TwilioWebhookFunction {
                 host: event.host, path: event.rawPath, rawQuery: event.rawQueryString,
                 contentType: event.header("content-type"), body: try event.bodyBytes(),
                 signature: event.header("x-twilio-signature"),
-                signatureSettings: event.header("x-twilio-webhooks-signature-settings"))
+                signatureSettings: event.header("x-twilio-webhooks-signature-settings"),
+                forwardedProto: event.header("x-forwarded-proto"))
         } catch {
             return Self.route.badRequest(error, logger: logger)
         }

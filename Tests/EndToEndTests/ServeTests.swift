@@ -49,6 +49,49 @@ struct ServeTests {
             String(decoding: message.body, as: UTF8.self).contains("<Message>Thanks for texting Acme Dental Group!"))
     }
 
+    @Test(
+        "plain-HTTP serve: TwiML names http:// callbacks; behind a tunnel (X-Forwarded-Proto: https), https:// ones; each signed by twilio-python for its URL"
+    )
+    func callbackScheme() throws {
+        let store = try SeededStore()
+        let server = try LocalServer(["serve"], environment: store.environment)
+        defer { server.stop() }
+        let event = try JSONDecoder().decode(HTTPEvent.self, from: try ExampleData.event("voice-voicemail"))
+        let body = try event.bodyBytes()
+        let params = (URLComponents(string: "?" + String(decoding: body, as: UTF8.self))?.queryItems ?? []).map {
+            ($0.name, $0.value ?? "")
+        }
+        let token = try #require(ExampleData.authToken(ofCompanyNamed: "Birch & Partners Law"))
+        let local = "http://127.0.0.1:\(server.port)/api/twilio/voice"
+        let tunnel = "https://calls.example.com/api/twilio/voice"
+        let signatures = try StatusCallbackTests.signatures([(token, local, params), (token, tunnel, params)])
+        let client = try CurlHTTPClient()
+        let form = ["Content-Type": "application/x-www-form-urlencoded"]
+
+        let plain = try client.send(
+            "POST", local, headers: form.merging(["X-Twilio-Signature": signatures[0]]) { $1 }, body: body)
+        let plainText = String(decoding: plain.body, as: UTF8.self)
+        #expect(plain.status == 200, "\(plainText)")
+        #expect(plainText.contains("<Record action=\"\(local)?recorded=1"), "\(plainText)")
+        #expect(!plainText.contains("https://127.0.0.1"), "\(plainText)")
+
+        let tunnelled = try client.send(
+            "POST", local,
+            headers: form.merging([
+                "X-Twilio-Signature": signatures[1], "Host": "calls.example.com", "X-Forwarded-Proto": "https",
+            ]) { $1 }, body: body)
+        let tunnelledText = String(decoding: tunnelled.body, as: UTF8.self)
+        #expect(tunnelled.status == 200, "\(tunnelledText)")
+        #expect(tunnelledText.contains("<Record action=\"\(tunnel)?recorded=1"), "\(tunnelledText)")
+
+        // The scheme is part of what Twilio signed: the tunnel's signature, arriving
+        // without the tunnel's header (so for http://calls.example.com), is refused.
+        let stripped = try client.send(
+            "POST", local,
+            headers: form.merging(["X-Twilio-Signature": signatures[1], "Host": "calls.example.com"]) { $1 }, body: body)
+        #expect(stripped.status == 403)
+    }
+
     @Test("without the functions' settings (a second terminal), serve refuses to start and names the variable")
     func missingSettings() throws {
         let store = try SeededStore()

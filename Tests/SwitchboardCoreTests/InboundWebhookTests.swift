@@ -33,6 +33,25 @@ struct InboundWebhookTests {
             signature: signature, publicBase: publicBase)
     }
 
+    @Test(
+        "X-Forwarded-Proto: http only when its first value says so, any case; anything else, or none, is https",
+        arguments: [
+            ("http", "http"), ("HTTP", "http"), (" http ", "http"), ("http, https", "http"), ("https", "https"),
+            ("https,http", "https"), ("", "https"), ("ftp", "https"), ("http2", "https"),
+        ])
+    func forwardedScheme(header: String, scheme: String) throws {
+        #expect(InboundWebhook.scheme(forwardedProto: header) == scheme)
+        let webhook = try InboundWebhook(
+            host: "127.0.0.1:3000", path: "/api/twilio/voice", rawQuery: "", contentType: nil, body: [],
+            signature: nil, publicBase: nil, forwardedProto: header)
+        #expect(webhook.endpointURL == scheme + "://127.0.0.1:3000/api/twilio/voice")
+        #expect(InboundWebhook.scheme(forwardedProto: nil) == "https")
+        let behindPublicBase = try InboundWebhook(
+            host: "127.0.0.1:3000", path: "/api/twilio/voice", rawQuery: "", contentType: nil, body: [],
+            signature: nil, publicBase: try PublicBaseURL("https://calls.example.com"), forwardedProto: header)
+        #expect(behindPublicBase.endpointURL == "https://calls.example.com/api/twilio/voice")
+    }
+
     @Test("the URL is https + host + path + query, or the public base + path + query")
     func signedURL() throws {
         let direct = try Self.webhook(account: Self.accountA, signedWith: "t", query: "whisper=1&companyId=x")

@@ -9,9 +9,9 @@ struct SignCommand: ParsableCommand {
         commandName: "sign",
         abstract: "Write the X-Twilio-Signature Twilio would send into an event file.",
         discussion: """
-            The signed URL is rebuilt exactly as the functions rebuild it: https:// + the \
-            event's host + rawPath + ?rawQueryString, or SWITCHBOARD_PUBLIC_URL + rawPath \
-            + query when that is set. The token may also come from TWILIO_AUTH_TOKEN, which \
+            The signed URL is rebuilt exactly as the functions rebuild it: https:// (http:// \
+            when the event's X-Forwarded-Proto header says http) + the event's host + rawPath \
+            + ?rawQueryString, or SWITCHBOARD_PUBLIC_URL + rawPath + query when that is set. The token may also come from TWILIO_AUTH_TOKEN, which \
             keeps it out of the process list, or, with --company, from the store: the \
             company's own auth token, opened with SWITCHBOARD_DATA_KEY. With --shared-key, --token is that SharedKey's \
             secret, and the event gets the X-Twilio-Webhooks-Signature-Settings header Twilio \
@@ -19,7 +19,8 @@ struct SignCommand: ParsableCommand {
 
             With --curl ADDRESS the file is left as it is: a curl command is printed that \
             posts the event's body to ADDRESS + its path, signed for the URL a function \
-            behind that address rebuilds (https:// + ADDRESS's host, or SWITCHBOARD_PUBLIC_URL):
+            behind that address rebuilds (ADDRESS's scheme and host — switchboard serve tells \
+            its functions it speaks http, a tunnel that it speaks https — or SWITCHBOARD_PUBLIC_URL):
 
               switchboard sign --event Examples/events/voice-forward.json --curl http://127.0.0.1:8080 | sh
             """
@@ -76,6 +77,7 @@ struct SignCommand: ParsableCommand {
             throw CommandFailure("\(event) is not a payload 2.0 event")
         }
         var host = decoded.host
+        var forwardedProto = decoded.header("x-forwarded-proto")
         var address: String?
         if let curl {
             guard let url = URL(string: curl), let scheme = url.scheme, ["http", "https"].contains(scheme),
@@ -85,12 +87,13 @@ struct SignCommand: ParsableCommand {
                     "--curl must be an address such as http://127.0.0.1:8080 (a scheme and a host, no path)")
             }
             host = url.port.map { "\(name):\($0)" } ?? name
+            forwardedProto = scheme
             address = "\(scheme)://\(host ?? name)"
         }
         let webhook = try InboundWebhook(
             host: host, path: decoded.rawPath, rawQuery: decoded.rawQueryString,
             contentType: decoded.header("content-type"), body: try decoded.bodyBytes(), signature: nil,
-            publicBase: try Settings.publicURL(Environment()))
+            publicBase: try Settings.publicURL(Environment()), forwardedProto: forwardedProto)
         let key: WebhookSigningKey
         if let sharedKey {
             guard WebhookSharedKey.isValidSid(sharedKey) else {

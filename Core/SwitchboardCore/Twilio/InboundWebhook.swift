@@ -40,10 +40,13 @@ public struct InboundWebhook: Sendable {
     ///   - signature: the `X-Twilio-Signature` header.
     ///   - signatureSettings: the `X-Twilio-Webhooks-Signature-Settings` header.
     ///   - publicBase: `SWITCHBOARD_PUBLIC_URL`, when set.
+    ///   - forwardedProto: the `X-Forwarded-Proto` header (see ``scheme(forwardedProto:)``),
+    ///     used with `host` when `publicBase` is not set.
     /// - Throws: ``WebhookRequestError`` for a body that is too large or not decodable.
     public init(
         host: String?, path: String, rawQuery: String, contentType: String?, body: [UInt8],
-        signature: String?, signatureSettings: String? = nil, publicBase: PublicBaseURL?
+        signature: String?, signatureSettings: String? = nil, publicBase: PublicBaseURL?,
+        forwardedProto: String? = nil
     ) throws(WebhookRequestError) {
         guard body.count <= Self.maximumBodyBytes else { throw .bodyTooLarge(limit: Self.maximumBodyBytes) }
         let base: String
@@ -54,7 +57,7 @@ public struct InboundWebhook: Sendable {
             else {
                 throw .missingHost
             }
-            base = "https://" + host
+            base = Self.scheme(forwardedProto: forwardedProto) + "://" + host
         }
         let query = rawQuery.hasPrefix("?") ? String(rawQuery.dropFirst()) : rawQuery
         endpointURL = base + (path.hasPrefix("/") ? path : "/" + path)
@@ -78,6 +81,18 @@ public struct InboundWebhook: Sendable {
         }
         self.signature = signature
         self.signatureSettings = signatureSettings.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The scheme of the URL Twilio called, from the `X-Forwarded-Proto` header: `http`
+    /// only when its first value says so (`switchboard serve` on plain HTTP sets it; a
+    /// tunnel in front passes on its own `https`), else `https` — what a Lambda function
+    /// URL always is. Naming the wrong scheme cannot pass a check: the scheme is part of
+    /// the URL the signature covers.
+    public static func scheme(forwardedProto: String?) -> String {
+        guard let forwardedProto else { return "https" }
+        let first = forwardedProto.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let word = first.filter { $0 != " " && $0 != "\t" }
+        return word.lowercased() == "http" ? "http" : "https"
     }
 
     /// Checks that `tenant`'s Twilio account sent this webhook.

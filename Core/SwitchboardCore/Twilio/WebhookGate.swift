@@ -54,11 +54,11 @@ public struct WebhookGate {
     /// - Throws: ``WebhookRequestError`` (413 for a body over the limit, else 400).
     public func decode(
         host: String?, path: String, rawQuery: String, contentType: String?, body: [UInt8], signature: String?,
-        signatureSettings: String? = nil
+        signatureSettings: String? = nil, forwardedProto: String? = nil
     ) throws(WebhookRequestError) -> InboundWebhook {
         try InboundWebhook(
             host: host, path: path, rawQuery: rawQuery, contentType: contentType, body: body, signature: signature,
-            signatureSettings: signatureSettings, publicBase: publicURL)
+            signatureSettings: signatureSettings, publicBase: publicURL, forwardedProto: forwardedProto)
     }
 
     /// Admits a webhook about a number: a new call or message, found by its `To`. With

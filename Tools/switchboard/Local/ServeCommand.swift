@@ -246,6 +246,9 @@ struct LocalRouter: Sendable {
         }
         // HTTP/1.1's Host header arrives as the request's authority.
         if headers["host"] == nil, let authority = request.head.authority { headers["host"] = authority }
+        // serve speaks plain HTTP: the functions rebuild `http://` URLs (a tunnel in front
+        // says `https` itself, and that is kept).
+        if headers["x-forwarded-proto"] == nil { headers["x-forwarded-proto"] = "http" }
         let contentType = headers["content-type"]?.lowercased() ?? ""
         let textual = contentType.hasPrefix("application/json") || contentType.hasPrefix("text/")
         var event = HTTPEvent(
