@@ -88,7 +88,8 @@ struct ServeTests {
         // without the tunnel's header (so for http://calls.example.com), is refused.
         let stripped = try client.send(
             "POST", local,
-            headers: form.merging(["X-Twilio-Signature": signatures[1], "Host": "calls.example.com"]) { $1 }, body: body)
+            headers: form.merging(["X-Twilio-Signature": signatures[1], "Host": "calls.example.com"]) { $1 }, body: body
+        )
         #expect(stripped.status == 403)
     }
 
