@@ -16,6 +16,11 @@ static struct {
     __typeof__(cmongoc_uri_set_appname) *uri_set_appname;
     __typeof__(cmongoc_uri_get_database) *uri_get_database;
     __typeof__(cmongoc_uri_destroy) *uri_destroy;
+    __typeof__(cmongoc_uri_copy) *uri_copy;
+    __typeof__(cmongoc_uri_get_option_as_int32) *uri_get_option_as_int32;
+    __typeof__(cmongoc_client_new_from_uri) *client_new_from_uri;
+    __typeof__(cmongoc_client_set_error_api) *client_set_error_api;
+    __typeof__(cmongoc_client_destroy) *client_destroy;
     __typeof__(cmongoc_client_pool_new) *client_pool_new;
     __typeof__(cmongoc_client_pool_set_error_api) *client_pool_set_error_api;
     __typeof__(cmongoc_client_pool_destroy) *client_pool_destroy;
@@ -38,6 +43,11 @@ static const clib_symbol symbols[] = {
     CLIB_SYMBOL(mongoc.uri_set_appname, "mongoc_uri_set_appname"),
     CLIB_SYMBOL(mongoc.uri_get_database, "mongoc_uri_get_database"),
     CLIB_SYMBOL(mongoc.uri_destroy, "mongoc_uri_destroy"),
+    CLIB_SYMBOL(mongoc.uri_copy, "mongoc_uri_copy"),
+    CLIB_SYMBOL(mongoc.uri_get_option_as_int32, "mongoc_uri_get_option_as_int32"),
+    CLIB_SYMBOL(mongoc.client_new_from_uri, "mongoc_client_new_from_uri"),
+    CLIB_SYMBOL(mongoc.client_set_error_api, "mongoc_client_set_error_api"),
+    CLIB_SYMBOL(mongoc.client_destroy, "mongoc_client_destroy"),
     CLIB_SYMBOL(mongoc.client_pool_new, "mongoc_client_pool_new"),
     CLIB_SYMBOL(mongoc.client_pool_set_error_api, "mongoc_client_pool_set_error_api"),
     CLIB_SYMBOL(mongoc.client_pool_destroy, "mongoc_client_pool_destroy"),
@@ -81,6 +91,15 @@ const char *cmongoc_uri_get_appname(const cmongoc_uri_t *uri) { return mongoc.ur
 bool cmongoc_uri_set_appname(cmongoc_uri_t *uri, const char *name) { return mongoc.uri_set_appname(uri, name); }
 const char *cmongoc_uri_get_database(const cmongoc_uri_t *uri) { return mongoc.uri_get_database(uri); }
 void cmongoc_uri_destroy(cmongoc_uri_t *uri) { mongoc.uri_destroy(uri); }
+cmongoc_uri_t *cmongoc_uri_copy(const cmongoc_uri_t *uri) { return mongoc.uri_copy(uri); }
+int32_t cmongoc_uri_get_option_as_int32(const cmongoc_uri_t *uri, const char *option, int32_t fallback) {
+    return mongoc.uri_get_option_as_int32(uri, option, fallback);
+}
+cmongoc_client_t *cmongoc_client_new_from_uri(const cmongoc_uri_t *uri) { return mongoc.client_new_from_uri(uri); }
+bool cmongoc_client_set_error_api(cmongoc_client_t *client, int32_t version) {
+    return mongoc.client_set_error_api(client, version);
+}
+void cmongoc_client_destroy(cmongoc_client_t *client) { mongoc.client_destroy(client); }
 cmongoc_client_pool_t *cmongoc_client_pool_new(const cmongoc_uri_t *uri) { return mongoc.client_pool_new(uri); }
 bool cmongoc_client_pool_set_error_api(cmongoc_client_pool_t *pool, int32_t version) {
     return mongoc.client_pool_set_error_api(pool, version);

@@ -34,8 +34,8 @@ struct VoiceMongoTests {
                 reply.response?.statusCode == expected,
                 "\(names[index % names.count]): \(String(describing: reply.error))")
         }
-        // One pool: its monitor and application connections, not one per call (the
-        // statistics question itself opens two).
+        // One pool (its monitor and application connections) and its reader (one
+        // connection), not one per call (the statistics question itself opens two).
         #expect(after - before <= 2 + 4, "Voice opened \(after - before - 2) connections for 1,000 calls")
         #expect(ExampleData.leakedSecrets(in: result.stdout + result.stderr).isEmpty)
     }
@@ -100,6 +100,47 @@ struct VoiceMongoTests {
         // At most the first of the four back-to-back calls went to the network.
         let notTried = unavailable.prefix(4).filter { $0.contains("not tried: MongoDB failed recently") }
         #expect(notTried.count >= 3, "\(unavailable.prefix(4))")
+        #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
+    }
+
+    @Test(
+        "MongoDB behind a link that drops packets (the server frozen: no reset, no answer) under a warm Voice: the lookup gives up within the 2 s read bound, not the writes' 5 s, and the next call is answered at once"
+    )
+    func mongoBlackholedWarm() throws {
+        let server = try MongoTestServer()
+        defer {
+            server.resume()
+            server.stop()
+        }
+        // The defaults: socketTimeoutMS 5000 for the pool, 2000 for the reads.
+        let store = try SeededStore(extraEnvironment: ["SWITCHBOARD_STORE": server.uri + "/switchboard"])
+        let session = try StreamSession(ExampleData.executable("Voice"), environment: store.environment)
+        func call(_ name: String, _ id: String) throws -> (body: String, waited: Duration) {
+            let started = ContinuousClock.now
+            let reply = try JSONDecoder().decode(
+                InvocationReply.self, from: try session.send(try ExampleData.envelope(name, id: id)))
+            #expect(reply.response?.statusCode == 200, "\(name): \(String(describing: reply.error))")
+            return (reply.response?.body ?? "", ContinuousClock.now - started)
+        }
+        #expect(try call("voice-forward", "warm").body.contains("<Dial"))
+        #expect(try call("voice-voicemail", "warm-2").body.contains("<Record"))
+        server.pause()  // the kernel still takes the bytes; nothing answers them
+        let first = try call("voice-ai-agent", "blackholed")
+        #expect(first.body.contains("cannot take your call right now"))
+        // Waited out the read bound (so the link really was silent), and not the 5 s the
+        // pool's socket timeout would have taken.
+        #expect(first.waited >= .milliseconds(1_500), "gave up after \(first.waited)")
+        #expect(first.waited < .milliseconds(4_000), "gave up after \(first.waited)")
+        print("mongo-blackholed: a warm Voice's lookup gave up after \(first.waited)")
+        let next = try call("voice-legacy-number", "inside-back-off")
+        #expect(next.body.contains("cannot take your call right now"))
+        #expect(next.waited < .milliseconds(1_000), "the call inside the back-off waited \(next.waited)")
+        server.resume()
+        let (status, log) = session.finish()
+        #expect(status == 0)
+        let unavailable = log.split(separator: "\n").filter { $0.contains("voice.directory_unavailable") }
+        #expect(unavailable.count == 2, "\(unavailable)")
+        #expect(unavailable.last?.contains("not tried: MongoDB failed recently") == true, "\(unavailable)")
         #expect(ExampleData.leakedSecrets(in: Data(log.utf8)).isEmpty)
     }
 

@@ -91,17 +91,34 @@ private let forwardToLogger: cmongoc_log_func_t = { level, domain, message, _ in
 }
 
 /// A pool of connections to one MongoDB deployment: the only owner of libmongoc's
-/// `mongoc_uri_t` and `mongoc_client_pool_t`, and the only code touching libmongoc and
-/// libbson.
+/// `mongoc_uri_t`, `mongoc_client_pool_t` and `mongoc_client_t`, and the only code
+/// touching libmongoc and libbson.
 ///
 /// Commands go in and replies come out as MongoDB Extended JSON text (relaxed), so no
 /// BSON pointer leaves this file. A function process makes one pool, at start-up, and
 /// every invocation borrows a client from it: connections are opened once per process.
+///
+/// Reads a caller is waiting on (a webhook's lookup) go through ``read(_:database:)``
+/// instead: one single-threaded client beside the pool, whose socket timeout is
+/// ``readTimeoutMilliseconds`` (2 s), so a link that drops packets without a reset costs
+/// a call 2 s, not the 5 s writes may take. libmongoc 1.x has no per-operation socket
+/// timeout; a single-threaded client has no monitor thread and monitors over its own
+/// connection, so it costs one connection per server, opened on the first read.
 public final class MongoClientPool {
     private let uri: OpaquePointer
     private let pool: OpaquePointer
+    /// The single-threaded client ``read(_:database:)`` uses, made on the first read, and
+    /// the lock reads take turns on it with.
+    private var reader: OpaquePointer?
+    private let readerLock = Mutex<Void>(())
     /// The database the URI names, or `switchboard`.
     public let databaseName: String
+    /// The socket timeout of ``read(_:database:)``: 2 s, or the URI's `socketTimeoutMS`
+    /// when that is shorter.
+    public let readTimeoutMilliseconds: Int32
+
+    /// The longest a read waits on its socket (unless the URI asks for less).
+    public static let defaultReadTimeoutMilliseconds: Int32 = 2_000
 
     /// Serverless-friendly defaults, applied when the URI does not set them.
     public static let defaultOptions: [(String, Int32)] = [
@@ -133,6 +150,9 @@ public final class MongoClientPool {
         if cmongoc_uri_get_appname(uri) == nil {
             _ = cmongoc_uri_set_appname(uri, appName)
         }
+        readTimeoutMilliseconds = min(
+            Self.defaultReadTimeoutMilliseconds,
+            cmongoc_uri_get_option_as_int32(uri, "socketTimeoutMS", Self.defaultReadTimeoutMilliseconds))
         databaseName = cmongoc_uri_get_database(uri).map { String(cString: $0) } ?? "switchboard"
         guard let pool = cmongoc_client_pool_new(uri) else {
             cmongoc_uri_destroy(uri)
@@ -169,16 +189,52 @@ public final class MongoClientPool {
     }
 
     deinit {
+        if let reader { cmongoc_client_destroy(reader) }
         cmongoc_client_pool_destroy(pool)
         cmongoc_uri_destroy(uri)
     }
 
-    /// Runs one database command, given as Extended JSON, and returns the server's reply
-    /// as relaxed Extended JSON.
+    /// Runs one database command, given as Extended JSON, on a client from the pool, and
+    /// returns the server's reply as relaxed Extended JSON.
     ///
     /// - Throws: ``MongoError``: the server unreachable, the network, a refused login, or
     ///   the server's error for a command it rejected (`ok: 0`).
     public func command(_ json: String, database: String? = nil) throws(MongoError) -> String {
+        let command = try Self.document(json)
+        defer { cmongoc_bson_destroy(command) }
+        guard let client = cmongoc_client_pool_pop(pool) else {
+            throw MongoError(.unreachable, "no client available from the pool")
+        }
+        defer { cmongoc_client_pool_push(pool, client) }
+        return try run(command, on: client, database: database ?? databaseName)
+    }
+
+    /// Runs one reading command (a `find`, its `getMore`) like ``command(_:database:)``,
+    /// but on the reader: a network read gives up after ``readTimeoutMilliseconds``.
+    /// Reads from several threads take turns on it.
+    ///
+    /// - Throws: ``MongoError``, as ``command(_:database:)``.
+    public func read(_ json: String, database: String? = nil) throws(MongoError) -> String {
+        let command = try Self.document(json)
+        defer { cmongoc_bson_destroy(command) }
+        let database = database ?? databaseName
+        return try readerLock.withLock { _ throws(MongoError) -> String in
+            if let reader { return try run(command, on: reader, database: database) }
+            guard let copy = cmongoc_uri_copy(uri) else {
+                throw MongoError(.invalidURI, "libmongoc could not copy the connection string")
+            }
+            defer { cmongoc_uri_destroy(copy) }
+            _ = cmongoc_uri_set_option_as_int32(copy, "socketTimeoutMS", readTimeoutMilliseconds)
+            guard let client = cmongoc_client_new_from_uri(copy) else {
+                throw MongoError(.invalidURI, "libmongoc refused the connection string for reads")
+            }
+            _ = cmongoc_client_set_error_api(client, 2)
+            reader = client
+            return try run(command, on: client, database: database)
+        }
+    }
+
+    private static func document(_ json: String) throws(MongoError) -> OpaquePointer {
         var error = cmongoc_error_t()
         let bytes = Array(json.utf8)
         guard
@@ -188,18 +244,19 @@ public final class MongoClientPool {
         else {
             throw MongoError(.invalidDocument, "command is not valid Extended JSON: \(MongoError(error).message)")
         }
-        defer { cmongoc_bson_destroy(command) }
-        guard let client = cmongoc_client_pool_pop(pool) else {
-            throw MongoError(.unreachable, "no client available from the pool")
-        }
-        defer { cmongoc_client_pool_push(pool, client) }
+        return command
+    }
+
+    private func run(_ command: OpaquePointer, on client: OpaquePointer, database: String) throws(MongoError) -> String
+    {
+        var error = cmongoc_error_t()
         // The reply is a caller-owned bson_t that libmongoc initialises: aligned storage
         // here, bson_destroy for its contents, then the storage itself.
         let storage = UnsafeMutableRawPointer.allocate(
             byteCount: Int(CMONGOC_BSON_T_SIZE), alignment: Int(CMONGOC_BSON_T_ALIGNMENT))
         defer { storage.deallocate() }
         let reply = OpaquePointer(storage)
-        let succeeded = cmongoc_client_command_simple(client, database ?? databaseName, command, nil, reply, &error)
+        let succeeded = cmongoc_client_command_simple(client, database, command, nil, reply, &error)
         defer { cmongoc_bson_destroy(reply) }
         guard succeeded else { throw MongoError(error) }
         var length = 0

@@ -109,7 +109,8 @@ public final class MongoTenantDirectory: TenantDirectory {
                 .document(["twilioConfig.phoneNumber": .document(["$in": .array(spellings)])]),
             ])
         ]
-        return try find(filter, projection: Self.webhookProjection, limit: 1).first.map(TenantSnapshot.init)
+        return try find(filter, projection: Self.webhookProjection, limit: 1, waitedOn: true).first.map(
+            TenantSnapshot.init)
     }
 
     /// A WhatsApp sender is a `phoneNumbers` entry with `channel: "whatsapp"`; the legacy
@@ -124,12 +125,13 @@ public final class MongoTenantDirectory: TenantDirectory {
                 ])
             ])
         ]
-        return try find(filter, projection: Self.webhookProjection, limit: 1).first.map(TenantSnapshot.init)
+        return try find(filter, projection: Self.webhookProjection, limit: 1, waitedOn: true).first.map(
+            TenantSnapshot.init)
     }
 
     public func company(id: CompanyID) throws(DirectoryError) -> Company? {
         ensureIndexesOnce()
-        return try find(["_id": .id(id)], limit: 1).first
+        return try find(["_id": .id(id)], limit: 1, waitedOn: true).first
     }
 
     public func allCompanies() throws(DirectoryError) -> [Company] {
@@ -315,9 +317,11 @@ public final class MongoTenantDirectory: TenantDirectory {
 
     /// Runs `find` (and `getMore` until the cursor is done). A document that does not
     /// decode throws, unless `unreadable` is given, which then hears of it instead.
+    /// `waitedOn`: someone is waiting on the answer (a webhook's lookup, a callback's
+    /// company), so it goes through the pool's reader, which gives up within 2 s.
     private func find(
         _ filter: MongoDocument, projection: MongoDocument? = nil, sort: MongoDocument? = nil, limit: Int? = nil,
-        singleBatch: Bool = true, unreadable: ((JSONValue, String) -> Void)? = nil
+        singleBatch: Bool = true, waitedOn: Bool = false, unreadable: ((JSONValue, String) -> Void)? = nil
     ) throws(DirectoryError) -> [Company] {
         var command: MongoDocument = ["find": .string(Self.collection), "filter": .document(filter)]
         if let projection { command.fields.append(("projection", .document(projection))) }
@@ -326,7 +330,7 @@ public final class MongoTenantDirectory: TenantDirectory {
             command.fields.append(("limit", .int(limit)))
             if singleBatch { command.fields.append(("singleBatch", true)) }
         }
-        var reply = try run(command)
+        var reply = try run(command, waitedOn: waitedOn)
         var companies: [Company] = []
         var batchKey = "firstBatch"
         while true {
@@ -344,12 +348,13 @@ public final class MongoTenantDirectory: TenantDirectory {
             guard case .number(let id)? = cursor["id"], id != "0", limit == nil || !singleBatch else {
                 return companies
             }
-            reply = try run(["getMore": .int(Int(id) ?? 0), "collection": .string(Self.collection)])
+            reply = try run(
+                ["getMore": .int(Int(id) ?? 0), "collection": .string(Self.collection)], waitedOn: waitedOn)
             batchKey = "nextBatch"
         }
     }
 
-    private func run(_ command: MongoDocument) throws(DirectoryError) -> JSONValue {
+    private func run(_ command: MongoDocument, waitedOn: Bool = false) throws(DirectoryError) -> JSONValue {
         guard unreachable.allowsTry else {
             let milliseconds =
                 unreachable.remaining.components.seconds * 1_000 + unreachable.remaining.components.attoseconds
@@ -359,7 +364,7 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
         let text: String
         do {
-            text = try pool.command(command.json)
+            text = try waitedOn ? pool.read(command.json) : pool.command(command.json)
             unreachable.succeeded()
         } catch {
             if error.kind == .unreachable || error.kind == .network {
