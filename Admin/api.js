@@ -15,12 +15,12 @@ export class APIError extends Error {
   }
 }
 
-async function request(method, path, { body, headers = {} } = {}) {
+async function request(method, path, { body, headers = {}, contentType = 'application/json' } = {}) {
   const session = current();
   const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' };
   if (session) init.headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
+    init.headers['Content-Type'] = contentType;
     init.body = JSON.stringify(body);
   }
   let response;
@@ -41,12 +41,14 @@ async function request(method, path, { body, headers = {} } = {}) {
 export const api = {
   companies: (after) => request('GET', `/api/companies?limit=50${after ? `&after=${encodeURIComponent(after)}` : ''}`),
   config: (id) => request('GET', `/api/companies/${encodeURIComponent(id)}/twilio/config`),
-  save: (id, config, { etag, dryRun = false, configureWebhooks = false } = {}) => {
+  /** Changes the settings `patch` names (a JSON Merge Patch of what `config` shows); the rest stay as stored. */
+  save: (id, patch, { etag, dryRun = false, configureWebhooks = false } = {}) => {
     const query = new URLSearchParams();
     if (dryRun) query.set('dryRun', 'true');
     if (configureWebhooks) query.set('configureWebhooks', 'true');
     const suffix = query.toString() ? `?${query}` : '';
-    return request('PUT', `/api/companies/${encodeURIComponent(id)}/twilio/config${suffix}`, { body: config, headers: etag ? { 'If-Match': etag } : {} });
+    return request('PATCH', `/api/companies/${encodeURIComponent(id)}/twilio/config${suffix}`,
+      { body: patch, contentType: 'application/merge-patch+json', headers: etag ? { 'If-Match': etag } : {} });
   },
   /** The dependency check; with `everyCompany`, a page of the companies' stored health (`status`, `after`). */
   health: (everyCompany, { status, after } = {}) => {

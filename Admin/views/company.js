@@ -1,10 +1,12 @@
 // One company's Twilio settings: Configuration and the Twilio Control Center.
 import { h, field, showFieldError, clearFieldErrors, announce, badge, when } from '../dom.js';
 import { api, APIError } from '../api.js';
+import { mergePatch } from '../merge-patch.js';
 
 const MODES = [['ai-agent', 'AI agent'], ['voicemail', 'Voicemail'], ['forward', 'Forward to a number']];
 const FORWARD_FALLBACKS = [['voicemail', 'Voicemail'], ['hangup', 'Hang up']];
 const SIGNINGS = [['auth-token', 'The auth token (Twilio’s default)'], ['shared-key', 'A shared key Switchboard holds (Public Beta)']];
+const NUMBER_CHANNELS = [['sms', 'Calls and texts'], ['whatsapp', 'WhatsApp sender']];
 const FORWARD_CHANNELS = [['sms', 'A text'], ['whatsapp', 'WhatsApp, from the company’s WhatsApp sender']];
 const SMS_MODES = [['none', 'Nothing (archive only)'], ['auto-reply', 'Automatic reply'], ['forward', 'Forward to a number']];
 const STRATEGIES = [['simultaneous', 'All at once: the first to take the call gets it'], ['sequential', 'One after another, in the order listed']];
@@ -378,6 +380,8 @@ class CompanyForm {
         field('Number', `${prefix}.phoneNumber`, h('input', { type: 'text', value: number.phoneNumber, inputmode: 'tel', placeholder: '+1 555 123 4567' })),
         field('Name', `${prefix}.friendlyName`, h('input', { type: 'text', value: number.friendlyName ?? '', maxlength: 64 })),
         field('Status', `${prefix}.status`, status),
+        field('Channel', `${prefix}.channel`, h('select', {}, NUMBER_CHANNELS.map(([value, label]) =>
+          h('option', { value, selected: (number.channel ?? 'sms') === value }, label)))),
         h('div', { class: 'field inline' },
           h('input', { type: 'radio', name: 'primary', id: `primary-${index}`, checked: number.isPrimary }),
           h('label', { for: `primary-${index}` }, 'Primary')),
@@ -429,22 +433,19 @@ class CompanyForm {
       friendlyName: row.querySelector(`#f-phoneNumbers-${index}-friendlyName`).value.trim() || null,
       status: row.querySelector(`#f-phoneNumbers-${index}-status`).value,
       isPrimary: row.querySelector(`#primary-${index}`).checked,
+      channel: row.querySelector(`#f-phoneNumbers-${index}-channel`).value,
     }));
   }
 
-  /** The PUT body: the settings as GET showed them, edited. Every setting the page does
-   *  not edit goes back as it was (a PUT replaces them all), the secrets aside: left out,
-   *  they are kept. */
-  body() {
+  /** The settings the page edits, as they stand in the form (the secrets aside). */
+  edited() {
     this.readNumbers();
     this.readHours();
     const value = (name) => { const text = this.inputs[name]?.value.trim(); return text ? text : null; };
     const lines = (name) => this.inputs[name].value.split(/[\n,]/).map((line) => line.trim()).filter((line) => line);
     const whole = (name) => { const text = value(name); return text !== null && /^[0-9]+$/.test(text) ? Number(text) : text; };
     const config = this.document.twilioConfig;
-    const { authToken: _token, apiSecret: _secret, ...shown } = config;
     const body = {
-      ...shown,
       accountSid: value('accountSid'),
       apiKey: value('apiKey'),
       phoneNumbers: this.numbers,
@@ -481,12 +482,20 @@ class CompanyForm {
       requireSharedKey: this.inputs.requireSharedKey.checked,
     };
     if (this.inputs.phoneNumber) body.phoneNumber = value('phoneNumber');
+    return body;
+  }
+
+  /** What a save sends: a JSON Merge Patch of the settings the admin changed, and a
+   *  secret only when one was typed (or removed); everything else stays as stored. */
+  patch() {
+    const { authToken: _token, apiSecret: _secret, ...shown } = this.document.twilioConfig;
+    const patch = mergePatch(shown, this.edited());
     for (const secret of ['authToken', 'apiSecret']) {
       const typed = this.inputs[secret].value.trim();
-      if (this.inputs[`remove-${secret}`]?.checked) body[secret] = null;
-      else if (typed) body[secret] = typed;  // left out: the stored value is kept
+      if (this.inputs[`remove-${secret}`]?.checked) patch[secret] = null;
+      else if (typed) patch[secret] = typed;  // left out: the stored value is kept
     }
-    return body;
+    return patch;
   }
 
   async submit({ dryRun = false, configureWebhooks = false }) {
@@ -495,7 +504,7 @@ class CompanyForm {
     buttons.forEach((button) => { button.disabled = true; });
     this.result.replaceChildren(h('p', {}, dryRun ? 'Asking Twilio…' : 'Saving…'));
     try {
-      const { body, etag } = await api.save(this.companyId, this.body(), { etag: dryRun ? undefined : this.etag, dryRun, configureWebhooks });
+      const { body, etag } = await api.save(this.companyId, this.patch(), { etag: dryRun ? undefined : this.etag, dryRun, configureWebhooks });
       if (dryRun) {
         const verification = body.verification;
         const confirmed = verification ? `Twilio confirmed the account (${verification.accountStatus ?? 'not asked'}) and ${verification.numbersConfirmed.length} number(s).` : 'Nothing needed confirming.';

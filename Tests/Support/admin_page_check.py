@@ -238,6 +238,37 @@ try:
     driver.find_element(By.ID, "save").click()
     text_in("#result", "Saved")
 
+    step("a save sends only what changed, as a JSON Merge Patch: a WhatsApp sender stays one")
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    numbers = stored["twilioConfig"]["phoneNumbers"]
+    assert len(numbers) == 2, numbers
+    numbers[1]["channel"] = "whatsapp"
+    status, _ = api("PATCH", f"/api/companies/{ACME}/twilio/config", {"phoneNumbers": numbers},
+                    {"Content-Type": "application/merge-patch+json"})
+    assert status == 200, status
+    open_company(ACME)
+    assert Select(find("#f-phoneNumbers-1-channel")).first_selected_option.get_attribute("value") == "whatsapp"
+    assert Select(find("#f-phoneNumbers-0-channel")).first_selected_option.get_attribute("value") == "sms"
+    driver.execute_script("""
+        window.sentRequests = [];
+        const original = window.fetch;
+        window.fetch = (url, init = {}) => {
+          window.sentRequests.push({ url: String(url), method: init.method, type: init.headers?.['Content-Type'], body: init.body });
+          return original(url, init);
+        };""")
+    reply = visible("#f-smsAutoReply")
+    reply.clear()
+    reply.send_keys("Thanks! Acme Dental replies within the hour.")
+    driver.find_element(By.ID, "save").click()
+    text_in("#result", "Saved")
+    sent = [r for r in driver.execute_script("return window.sentRequests") if "/twilio/config" in r["url"] and r["method"] != "GET"]
+    assert len(sent) == 1 and sent[0]["method"] == "PATCH" and sent[0]["type"] == "application/merge-patch+json", sent
+    assert json.loads(sent[0]["body"]) == {"smsAutoReply": "Thanks! Acme Dental replies within the hour."}, sent[0]["body"]
+    status, stored = api("GET", f"/api/companies/{ACME}/twilio/config")
+    config = stored["twilioConfig"]
+    assert [n["channel"] for n in config["phoneNumbers"]] == ["sms", "whatsapp"], config["phoneNumbers"]
+    assert config["smsAutoReply"] == "Thanks! Acme Dental replies within the hour." and config["forwardRingSeconds"] == 18, config
+
     step("voicemails: caller, time and transcript as text, and a player that loads the recording")
     open_company(BIRCH)
     listed = text_in("#voicemails", "+15557654321")
