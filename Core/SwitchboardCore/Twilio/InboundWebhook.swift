@@ -89,7 +89,7 @@ public struct InboundWebhook: Sendable {
     /// URL always is. Naming the wrong scheme cannot pass a check: the scheme is part of
     /// the URL the signature covers.
     public static func scheme(forwardedProto: String?) -> String {
-        guard let forwardedProto else { return "https" }
+        guard let forwardedProto, forwardedProto != "https" else { return "https" }  // Lambda's, every time
         let first = forwardedProto.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let word = first.filter { $0 != " " && $0 != "\t" }
         return word.lowercased() == "http" ? "http" : "https"
