@@ -69,8 +69,12 @@ public final class MongoTenantDirectory: TenantDirectory {
     /// The process's one pool, shared with the call archive.
     let pool: MongoClientPool
     private var indexesEnsured = false
-    private var unreachable = BackOff(first: .seconds(1), longest: .seconds(5))
-    private var lastUnreachable = ""
+    /// MongoDB's recent failures, one record for each way to it: the pool's reader (the
+    /// lookups a caller waits on) and the pool itself (the rest). Each finds out for
+    /// itself that MongoDB is back: a connection the other left broken costs it one try,
+    /// not a longer wait for both.
+    private var readerFailures = RecentFailures()
+    private var poolFailures = RecentFailures()
     /// Why the indexes could not be created, if they could not (e.g. duplicates exist:
     /// `switchboard doctor` names them).
     public private(set) var indexProblem: String?
@@ -355,21 +359,24 @@ public final class MongoTenantDirectory: TenantDirectory {
     }
 
     private func run(_ command: MongoDocument, waitedOn: Bool = false) throws(DirectoryError) -> JSONValue {
-        guard unreachable.allowsTry else {
-            let milliseconds =
-                unreachable.remaining.components.seconds * 1_000 + unreachable.remaining.components.attoseconds
-                / 1_000_000_000_000_000
+        var failures = waitedOn ? readerFailures : poolFailures
+        defer {
+            if waitedOn { readerFailures = failures } else { poolFailures = failures }
+        }
+        guard failures.backOff.allowsTry else {
+            let remaining = failures.backOff.remaining.components
+            let milliseconds = remaining.seconds * 1_000 + remaining.attoseconds / 1_000_000_000_000_000
             throw .unavailable(
-                "not tried: MongoDB failed recently (\(lastUnreachable)); trying again in \(milliseconds) ms")
+                "not tried: MongoDB failed recently (\(failures.last)); trying again in \(milliseconds) ms")
         }
         let text: String
         do {
             text = try waitedOn ? pool.read(command.json) : pool.command(command.json)
-            unreachable.succeeded()
+            failures.backOff.succeeded()
         } catch {
             if error.kind == .unreachable || error.kind == .network {
-                unreachable.failed()
-                lastUnreachable = error.message
+                failures.backOff.failed()
+                failures.last = error.message
             }
             throw Self.translate(error)
         }
@@ -433,4 +440,11 @@ public final class MongoTenantDirectory: TenantDirectory {
         }
         return company.numberClaims.first?.number ?? (try! PhoneNumber(parsing: "+10000000"))
     }
+}
+
+/// A way to MongoDB's recent failures: the back-off before the next try (1 s, doubling
+/// to 5 s), and what the last failure was.
+private struct RecentFailures {
+    var backOff = BackOff(first: .seconds(1), longest: .seconds(5))
+    var last = ""
 }
