@@ -133,7 +133,7 @@ public final class MongoCallArchive: CallArchive {
             "find": .string(Self.collection), "filter": .document(filter), "sort": .document(["at": -1, "sid": -1]),
             "limit": .int(max(1, limit)), "singleBatch": true,
         ])
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw ArchiveError("find answered without a cursor")
         }
         return batch.compactMap(Self.record(from:))
@@ -145,7 +145,7 @@ public final class MongoCallArchive: CallArchive {
             "filter": .document(["sid": .string(sid), "companyId": .string(companyID.rawValue)]), "limit": 1,
             "singleBatch": true,
         ])
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw ArchiveError("find answered without a cursor")
         }
         return batch.first.flatMap(Self.record(from:))
@@ -175,7 +175,7 @@ public final class MongoCallArchive: CallArchive {
         command.fields.append(("limit", .int(limit)))
         command.fields.append(("singleBatch", true))
         let reply = try run(command)
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw ArchiveError("find answered without a cursor")
         }
         return batch.compactMap(Self.record(from:))
@@ -200,7 +200,7 @@ public final class MongoCallArchive: CallArchive {
             "find": .string(Self.collection), "filter": .document(filter), "sort": .document(["at": -1, "sid": -1]),
             "limit": .int(max(1, limit)), "singleBatch": true,
         ])
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw ArchiveError("find answered without a cursor")
         }
         return batch.compactMap(Self.record(from:))
@@ -307,10 +307,6 @@ public final class MongoCallArchive: CallArchive {
     }
 
     private func run(_ command: MongoDocument) throws(ArchiveError) -> JSONValue {
-        let text: String
-        do { text = try pool.command(command.json) } catch { throw ArchiveError(error.description) }
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
-            throw ArchiveError("reply is not readable JSON")
-        }
+        do { return try MongoReply.run(command, on: pool) } catch { throw ArchiveError(error.description) }
     }
 }

@@ -1,3 +1,4 @@
+import MongoDriver
 import SwitchboardJSON
 
 #if canImport(FoundationEssentials)
@@ -30,5 +31,29 @@ enum MongoReply {
         guard case .array(let errors)? = reply["writeErrors"], let first = errors.first else { return nil }
         if case .number(let code)? = first["code"] { return code }
         return "?"
+    }
+
+    /// Runs `command` on the pool and reads its reply.
+    ///
+    /// - Throws: ``Failure``: MongoDB's error, or a reply that is not JSON, in words.
+    static func run(_ command: MongoDocument, on pool: MongoClientPool) throws(Failure) -> JSONValue {
+        let text: String
+        do { text = try pool.command(command.json) } catch { throw Failure(description: error.description) }
+        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
+            throw Failure(description: "reply is not readable JSON")
+        }
+    }
+
+    /// The documents of a `find` reply's first batch, or `nil` when it has no cursor.
+    static func firstBatch(_ reply: JSONValue) -> [JSONValue]? {
+        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+            return nil
+        }
+        return batch
+    }
+
+    /// Why a command failed, in words (each store wraps it in its own error).
+    struct Failure: Error {
+        let description: String
     }
 }

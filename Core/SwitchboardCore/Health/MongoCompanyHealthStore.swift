@@ -102,7 +102,7 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
             ]),
             "cursor": .document([:]),
         ])
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw HealthStoreError("aggregate answered without a cursor")
         }
         // One update command upserts every company of the page, each only if still missing.
@@ -298,7 +298,7 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
         command.fields.append(("limit", .int(max(1, limit))))
         command.fields.append(("singleBatch", true))
         let reply = try run(command)
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw HealthStoreError("find answered without a cursor")
         }
         return limit > 0 ? batch : []
@@ -315,12 +315,8 @@ public final class MongoCompanyHealthStore: CompanyHealthStore {
     }
 
     private func run(_ command: MongoDocument) throws(HealthStoreError) -> JSONValue {
-        let text: String
-        do { text = try pool.command(command.json) } catch { throw HealthStoreError(error.description) }
         let reply: JSONValue
-        do { reply = try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
-            throw HealthStoreError("reply is not readable JSON")
-        }
+        do { reply = try MongoReply.run(command, on: pool) } catch { throw HealthStoreError(error.description) }
         if case .array(let errors)? = reply["writeErrors"], let first = errors.first {
             throw HealthStoreError(
                 "companyHealth refused the write (\(first["errmsg"].map { "\($0)" }?.prefix(200) ?? "write error"))")

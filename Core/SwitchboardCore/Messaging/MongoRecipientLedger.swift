@@ -145,7 +145,7 @@ public final class MongoRecipientLedger: RecipientLedger {
         command.fields.append(("limit", .int(limit)))
         command.fields.append(("singleBatch", true))
         let reply = try run(command)
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             throw RecipientLedgerError("find answered without a cursor")
         }
         return batch.compactMap(Self.recipient(from:))
@@ -164,10 +164,6 @@ public final class MongoRecipientLedger: RecipientLedger {
     }
 
     private func run(_ command: MongoDocument) throws(RecipientLedgerError) -> JSONValue {
-        let text: String
-        do { text = try pool.command(command.json) } catch { throw RecipientLedgerError(error.description) }
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
-            throw RecipientLedgerError("reply is not readable JSON")
-        }
+        do { return try MongoReply.run(command, on: pool) } catch { throw RecipientLedgerError(error.description) }
     }
 }

@@ -160,7 +160,7 @@ public final class MongoNotificationLedger: NotificationLedger {
             "find": .string(Self.collection), "filter": .document(["_id": .string(call.description)]), "limit": 1,
             "singleBatch": true,
         ])
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             return nil
         }
         return batch.first.flatMap(Self.entry)
@@ -175,7 +175,7 @@ public final class MongoNotificationLedger: NotificationLedger {
             "find": .string(Self.collection), "filter": .document(["_id": .document(["$in": .array(ids)])]),
             "limit": .int(ids.count), "singleBatch": true,
         ])
-        guard case .object(let cursor)? = reply["cursor"], case .array(let batch)? = cursor["firstBatch"] else {
+        guard let batch = MongoReply.firstBatch(reply) else {
             return []
         }
         return batch.compactMap(Self.entry)
@@ -205,10 +205,6 @@ public final class MongoNotificationLedger: NotificationLedger {
     }
 
     private func run(_ command: MongoDocument) throws(NotificationLedgerError) -> JSONValue {
-        let text: String
-        do { text = try pool.command(command.json) } catch { throw NotificationLedgerError(error.description) }
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
-            throw NotificationLedgerError("reply is not readable JSON")
-        }
+        do { return try MongoReply.run(command, on: pool) } catch { throw NotificationLedgerError(error.description) }
     }
 }

@@ -165,10 +165,6 @@ public final class MongoOutboundLedger: OutboundLedger {
     }
 
     private func run(_ command: MongoDocument) throws(OutboundLedgerError) -> JSONValue {
-        let text: String
-        do { text = try pool.command(command.json) } catch { throw OutboundLedgerError(error.description) }
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(utf8Of: text)) } catch {
-            throw OutboundLedgerError("reply is not readable JSON")
-        }
+        do { return try MongoReply.run(command, on: pool) } catch { throw OutboundLedgerError(error.description) }
     }
 }
